@@ -1,0 +1,312 @@
+//! The one typed configuration: defaults, then `tidings.toml`, then `TIDINGS_*`
+//! environment variables (the environment wins). Validated at load; every error
+//! names the offending key.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// Everything the server needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseUrl,
+    pub bind: SocketAddr,
+    /// Base URL messengers use to reach our webhooks.
+    pub public_url: Url,
+    pub data_dir: PathBuf,
+    pub telegram_api_url: Url,
+    pub viber_api_url: Url,
+    /// First admin, created at start when no user exists yet.
+    pub admin: Option<InitialAdmin>,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct InitialAdmin {
+    pub email: String,
+    pub password: Secret,
+}
+
+/// Which database to use; the backend is chosen from the URL scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://PATH`: an embedded database file.
+    Sqlite(PathBuf),
+    /// `postgres://…` (or `postgresql://…`), passed to libpq as is.
+    Postgres(Secret),
+}
+
+impl DatabaseUrl {
+    pub fn parse(value: &str) -> Result<DatabaseUrl, String> {
+        if let Some(path) = value.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path, e.g. sqlite://data/tidings.db".into());
+            }
+            Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+        } else if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(Secret(value.to_owned())))
+        } else {
+            Err(format!(
+                "unsupported database URL scheme in {:?}: use sqlite://PATH or postgres://…",
+                redact_url(value)
+            ))
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, DatabaseUrl::Sqlite(_))
+    }
+}
+
+/// A value that must never reach a log: prints as `[redacted]`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The raw keys as they appear in `tidings.toml` and (upper-cased, `TIDINGS_`
+/// prefixed) in the environment.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    database_url: String,
+    bind: String,
+    public_url: Option<String>,
+    data_dir: PathBuf,
+    telegram_api_url: String,
+    viber_api_url: String,
+    admin_email: Option<String>,
+    admin_password: Option<Secret>,
+    workers: usize,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        RawConfig {
+            database_url: "sqlite://data/tidings.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            data_dir: PathBuf::from("data"),
+            telegram_api_url: "https://api.telegram.org".into(),
+            viber_api_url: "https://chatapi.viber.com/pa".into(),
+            admin_email: None,
+            admin_password: None,
+            workers: 0,
+        }
+    }
+}
+
+/// Why the configuration could not be loaded; the message names the key.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Loads defaults, then the TOML file (if it exists), then `TIDINGS_*`.
+    pub fn load(toml_path: &Path) -> Result<Config, ConfigError> {
+        Self::from_figment(
+            Figment::from(Serialized::defaults(RawConfig::default()))
+                .merge(Toml::file(toml_path))
+                .merge(Env::prefixed("TIDINGS_").ignore(&["CONFIG", "LOG"])),
+        )
+    }
+
+    fn from_figment(figment: Figment) -> Result<Config, ConfigError> {
+        let raw: RawConfig = figment
+            .extract()
+            .map_err(|err| ConfigError(describe_figment_error(err)))?;
+        Self::validate(raw)
+    }
+
+    fn validate(raw: RawConfig) -> Result<Config, ConfigError> {
+        let key_error = |key: &str, why: String| ConfigError(format!("{key}: {why}"));
+        let database = DatabaseUrl::parse(&raw.database_url)
+            .map_err(|why| key_error("TIDINGS_DATABASE_URL (database_url)", why))?;
+        let bind: SocketAddr = raw.bind.parse().map_err(|_| {
+            key_error(
+                "TIDINGS_BIND (bind)",
+                format!("{:?} is not an address like 127.0.0.1:8080", raw.bind),
+            )
+        })?;
+        let public_url = match raw.public_url.as_deref().filter(|s| !s.is_empty()) {
+            Some(value) => parse_http_url(value)
+                .map_err(|why| key_error("TIDINGS_PUBLIC_URL (public_url)", why))?,
+            None => Url::parse(&format!("http://{bind}")).map_err(|err| {
+                key_error("TIDINGS_BIND (bind)", format!("cannot form a URL: {err}"))
+            })?,
+        };
+        let telegram_api_url = parse_http_url(&raw.telegram_api_url)
+            .map_err(|why| key_error("TIDINGS_TELEGRAM_API_URL (telegram_api_url)", why))?;
+        let viber_api_url = parse_http_url(&raw.viber_api_url)
+            .map_err(|why| key_error("TIDINGS_VIBER_API_URL (viber_api_url)", why))?;
+        if raw.data_dir.as_os_str().is_empty() {
+            return Err(key_error(
+                "TIDINGS_DATA_DIR (data_dir)",
+                "must not be empty".into(),
+            ));
+        }
+        let admin = match (raw.admin_email, raw.admin_password) {
+            (Some(email), Some(password)) => {
+                if !email.contains('@') {
+                    return Err(key_error(
+                        "TIDINGS_ADMIN_EMAIL (admin_email)",
+                        format!("{email:?} is not an e-mail address"),
+                    ));
+                }
+                if password.expose().chars().count() < crate::domain::account::MIN_PASSWORD_CHARS
+                {
+                    return Err(key_error(
+                        "TIDINGS_ADMIN_PASSWORD (admin_password)",
+                        format!(
+                            "must have at least {} characters",
+                            crate::domain::account::MIN_PASSWORD_CHARS
+                        ),
+                    ));
+                }
+                Some(InitialAdmin { email, password })
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(key_error(
+                    "TIDINGS_ADMIN_PASSWORD (admin_password)",
+                    "is required when TIDINGS_ADMIN_EMAIL is set".into(),
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(key_error(
+                    "TIDINGS_ADMIN_EMAIL (admin_email)",
+                    "is required when TIDINGS_ADMIN_PASSWORD is set".into(),
+                ))
+            }
+        };
+        Ok(Config {
+            database,
+            bind,
+            public_url,
+            data_dir: raw.data_dir,
+            telegram_api_url,
+            viber_api_url,
+            admin,
+            workers: raw.workers,
+        })
+    }
+
+    /// A configuration for tests and tools: defaults with the given database.
+    pub fn for_database(database: DatabaseUrl, data_dir: PathBuf) -> Config {
+        let mut config =
+            Self::validate(RawConfig::default()).expect("the built-in defaults are valid");
+        config.database = database;
+        config.data_dir = data_dir;
+        config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
+        config
+    }
+}
+
+fn parse_http_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value).map_err(|err| format!("{value:?} is not a URL ({err})"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(format!("scheme {other:?} is not http or https")),
+    }
+}
+
+/// Hides the password part of a URL before it is shown to anyone.
+fn redact_url(value: &str) -> String {
+    match Url::parse(value) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("redacted"));
+            url.to_string()
+        }
+        _ => value.to_owned(),
+    }
+}
+
+/// Turns figment's error into one line naming the key and where it came from.
+fn describe_figment_error(err: figment::Error) -> String {
+    err.into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| m.name.to_string())
+                .unwrap_or_default();
+            let kind = match &e.kind {
+                figment::error::Kind::UnknownField(field, _) => {
+                    format!("unknown key {field:?}")
+                }
+                other => other.to_string(),
+            };
+            if key.is_empty() {
+                format!("{kind} (from {source})")
+            } else {
+                format!("{key}: {kind} (from {source})")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+        for (key, value) in pairs {
+            figment = figment.merge((*key, *value));
+        }
+        Config::from_figment(figment)
+    }
+
+    #[test]
+    fn defaults_use_embedded_sqlite_and_local_bind() {
+        let config = load(&[]).expect("defaults load");
+        assert_eq!(
+            config.database,
+            DatabaseUrl::Sqlite(PathBuf::from("data/tidings.db"))
+        );
+        assert_eq!(config.public_url.as_str(), "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn bad_bind_names_the_key() {
+        let err = load(&[("bind", "nowhere")]).expect_err("must fail");
+        assert!(err.to_string().contains("TIDINGS_BIND"), "{err}");
+    }
+
+    #[test]
+    fn unknown_database_scheme_names_the_key() {
+        let err = load(&[("database_url", "mysql://x")]).expect_err("must fail");
+        assert!(err.to_string().contains("TIDINGS_DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn postgres_url_is_recognised_and_never_printed() {
+        let config = load(&[("database_url", "postgres://u:pw@h/db")]).expect("loads");
+        assert!(!format!("{config:?}").contains("pw"));
+    }
+
+    #[test]
+    fn admin_email_without_password_is_refused() {
+        let err = load(&[("admin_email", "a@b.c")]).expect_err("must fail");
+        assert!(err.to_string().contains("TIDINGS_ADMIN_PASSWORD"), "{err}");
+    }
+}

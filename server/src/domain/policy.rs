@@ -1,0 +1,220 @@
+//! Access rights (CONTRACT.md "Roles"), the one place that decides them.
+//!
+//! Admin: everything. Employee: every chat and every chat action, but not
+//! integrations, users or pipelines. Follower: only chats they follow, read-only;
+//! a chat they do not follow does not exist for them (404, never 403, so its id
+//! is not confirmed).
+
+use shared::api::users::Role;
+use shared::Id;
+
+/// The outcome of a check, mapped by HTTP to 2xx / 403 / 404.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    Forbidden,
+    NotVisible,
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allowed
+    }
+}
+
+/// Actions that are not about one chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ListUsers,
+    ManageUsers,
+    ListIntegrations,
+    /// Create, edit, delete integrations; see tokens and channel health.
+    ManageIntegrations,
+    ListPipelines,
+    ManagePipelines,
+    /// List chats (groups, archive); what the list holds is narrowed by [`chat_scope`].
+    ListChats,
+    ListDeals,
+    EditDeal,
+    ListTasksAndProjects,
+    CreateTasksAndProjects,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::ListUsers,
+        Action::ManageUsers,
+        Action::ListIntegrations,
+        Action::ManageIntegrations,
+        Action::ListPipelines,
+        Action::ManagePipelines,
+        Action::ListChats,
+        Action::ListDeals,
+        Action::EditDeal,
+        Action::ListTasksAndProjects,
+        Action::CreateTasksAndProjects,
+    ];
+}
+
+/// Actions on one chat (or on something reached through it, such as its contact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatAction {
+    /// The chat, its timeline, search, comments, deals, links and contact.
+    View,
+    /// The caller's own read marker and notification setting.
+    SetOwnState,
+    Reply,
+    Assign,
+    SetFollowers,
+    SetTags,
+    Close,
+    Reopen,
+    Comment,
+    CreateDeal,
+    Link,
+}
+
+impl ChatAction {
+    pub const ALL: [ChatAction; 11] = [
+        ChatAction::View,
+        ChatAction::SetOwnState,
+        ChatAction::Reply,
+        ChatAction::Assign,
+        ChatAction::SetFollowers,
+        ChatAction::SetTags,
+        ChatAction::Close,
+        ChatAction::Reopen,
+        ChatAction::Comment,
+        ChatAction::CreateDeal,
+        ChatAction::Link,
+    ];
+
+    /// Reading actions leave the chat as it is for everyone else.
+    pub fn is_read_only(self) -> bool {
+        matches!(self, ChatAction::View | ChatAction::SetOwnState)
+    }
+}
+
+/// What the policy needs to know about a chat and the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatFacts {
+    pub caller_follows: bool,
+}
+
+pub fn decide(role: Role, action: Action) -> Decision {
+    use Action::*;
+    match (role, action) {
+        (Role::Admin, _) => Decision::Allowed,
+        (_, ListUsers | ListIntegrations | ListPipelines | ListChats) => Decision::Allowed,
+        (Role::Employee, ListDeals | EditDeal | ListTasksAndProjects | CreateTasksAndProjects) => {
+            Decision::Allowed
+        }
+        (Role::Employee, ManageUsers | ManageIntegrations | ManagePipelines) => {
+            Decision::Forbidden
+        }
+        (Role::Follower, _) => Decision::Forbidden,
+    }
+}
+
+pub fn decide_on_chat(role: Role, action: ChatAction, chat: ChatFacts) -> Decision {
+    match role {
+        Role::Admin | Role::Employee => Decision::Allowed,
+        Role::Follower if !chat.caller_follows => Decision::NotVisible,
+        Role::Follower if action.is_read_only() => Decision::Allowed,
+        Role::Follower => Decision::Forbidden,
+    }
+}
+
+/// Which chats a user's lists, counts, searches and socket events may include.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatScope {
+    All,
+    FollowedBy(Id),
+}
+
+pub fn chat_scope(role: Role, user_id: Id) -> ChatScope {
+    match role {
+        Role::Admin | Role::Employee => ChatScope::All,
+        Role::Follower => ChatScope::FollowedBy(user_id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Decision::{Allowed as A, Forbidden as F, NotVisible as N};
+
+    /// The full table for global actions, written out so a change is a visible diff.
+    #[test]
+    fn global_action_table() {
+        use Action::*;
+        let expected: [(Action, [Decision; 3]); 11] = [
+            //                        admin employee follower
+            (ListUsers, [A, A, A]),
+            (ManageUsers, [A, F, F]),
+            (ListIntegrations, [A, A, A]),
+            (ManageIntegrations, [A, F, F]),
+            (ListPipelines, [A, A, A]),
+            (ManagePipelines, [A, F, F]),
+            (ListChats, [A, A, A]),
+            (ListDeals, [A, A, F]),
+            (EditDeal, [A, A, F]),
+            (ListTasksAndProjects, [A, A, F]),
+            (CreateTasksAndProjects, [A, A, F]),
+        ];
+        assert_eq!(expected.len(), Action::ALL.len());
+        for (action, decisions) in expected {
+            for (role, want) in Role::ALL.into_iter().zip(decisions) {
+                assert_eq!(decide(role, action), want, "{role:?} {action:?}");
+            }
+        }
+    }
+
+    /// The full table for chat actions: [followed chat, unfollowed chat] per role.
+    #[test]
+    fn chat_action_table() {
+        use ChatAction::*;
+        let expected: [(ChatAction, [[Decision; 2]; 3]); 11] = [
+            //                admin    employee  follower (follows, does not)
+            (View, [[A, A], [A, A], [A, N]]),
+            (SetOwnState, [[A, A], [A, A], [A, N]]),
+            (Reply, [[A, A], [A, A], [F, N]]),
+            (Assign, [[A, A], [A, A], [F, N]]),
+            (SetFollowers, [[A, A], [A, A], [F, N]]),
+            (SetTags, [[A, A], [A, A], [F, N]]),
+            (Close, [[A, A], [A, A], [F, N]]),
+            (Reopen, [[A, A], [A, A], [F, N]]),
+            (Comment, [[A, A], [A, A], [F, N]]),
+            (CreateDeal, [[A, A], [A, A], [F, N]]),
+            (Link, [[A, A], [A, A], [F, N]]),
+        ];
+        assert_eq!(expected.len(), ChatAction::ALL.len());
+        for (action, per_role) in expected {
+            for (role, [when_following, when_not]) in Role::ALL.into_iter().zip(per_role) {
+                let follows = ChatFacts {
+                    caller_follows: true,
+                };
+                let not = ChatFacts {
+                    caller_follows: false,
+                };
+                assert_eq!(
+                    decide_on_chat(role, action, follows),
+                    when_following,
+                    "{role:?} {action:?} following"
+                );
+                assert_eq!(
+                    decide_on_chat(role, action, not),
+                    when_not,
+                    "{role:?} {action:?} not following"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn followers_see_only_followed_chats() {
+        assert_eq!(chat_scope(Role::Follower, 7), ChatScope::FollowedBy(7));
+        assert_eq!(chat_scope(Role::Employee, 7), ChatScope::All);
+        assert_eq!(chat_scope(Role::Admin, 7), ChatScope::All);
+    }
+}

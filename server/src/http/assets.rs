@@ -1,0 +1,45 @@
+//! The web app, embedded in the binary from `dist/` (built by Trunk beforehand).
+//! Any GET that is not an API, webhook or socket path gets a file or, for client
+//! routes such as `/chats/42`, `index.html`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "../dist/"]
+#[allow_missing = true]
+struct WebApp;
+
+/// Shown when the binary was built without the web app.
+const NOT_BUILT: &str = "<!doctype html><title>Tidings</title><p>The web app is not built into this binary. \
+Run <code>trunk build --release</code>, then <code>cargo build --release</code>.</p>";
+
+pub fn is_app_path(path: &str) -> bool {
+    !(path.starts_with("/api/")
+        || path == "/api"
+        || path.starts_with("/hooks/")
+        || path == "/ws"
+        || path == "/healthz")
+}
+
+pub fn serve(req: &HttpRequest) -> HttpResponse {
+    let path = req.path().trim_start_matches('/');
+    if let Some(file) = (!path.is_empty()).then(|| WebApp::get(path)).flatten() {
+        let mime = file.metadata.mimetype().to_owned();
+        // Trunk puts a content hash in asset names, so they never change.
+        return HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, mime))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+            .body(file.data.into_owned());
+    }
+    match WebApp::get("index.html") {
+        Some(index) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .body(index.data.into_owned()),
+        None => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+            .body(NOT_BUILT),
+    }
+}

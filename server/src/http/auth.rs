@@ -1,0 +1,66 @@
+//! `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/me`.
+
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::{web, HttpRequest, HttpResponse};
+use shared::api::auth::{Login, UserEnvelope};
+use shared::error::ErrorBody;
+
+use super::error::AppError;
+use super::extract::{CurrentUser, SESSION_COOKIE};
+use super::users::user_dto;
+use super::AppState;
+use crate::service::accounts::{self, SESSION_TTL};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/auth/login", web::post().to(login))
+        .route("/api/v1/auth/logout", web::post().to(logout))
+        .route("/api/v1/me", web::get().to(me));
+}
+
+/// Signs in and sets the session cookie; 429 after repeated failures.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = Login,
+    responses((status = 200, body = UserEnvelope), (status = 401, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
+async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<Login>,
+) -> Result<HttpResponse, AppError> {
+    let address = req
+        .peer_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_default();
+    let Login { email, password } = body.into_inner();
+    let (user, token) = accounts::login(&state.store, &email, &password, address).await?;
+    let cookie = Cookie::build(SESSION_COOKIE, token.0)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.public_url.scheme() == "https")
+        .max_age(time::Duration::seconds(SESSION_TTL.num_seconds()))
+        .finish();
+    Ok(HttpResponse::Ok()
+        .cookie(cookie)
+        .json(UserEnvelope { user: user_dto(user) }))
+}
+
+/// Ends the current session (if any) and clears the cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204)))]
+async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
+        accounts::logout(&state.store, cookie.value()).await?;
+    }
+    let mut expired = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    expired.make_removal();
+    Ok(HttpResponse::NoContent().cookie(expired).finish())
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = UserEnvelope), (status = 401, body = ErrorBody)))]
+async fn me(user: CurrentUser) -> web::Json<UserEnvelope> {
+    web::Json(UserEnvelope {
+        user: user_dto(user.0),
+    })
+}

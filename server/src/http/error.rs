@@ -1,0 +1,108 @@
+//! One error type for every handler, rendered as CONTRACT.md's
+//! `{"error": {"code", "message"}}` with the matching status.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use shared::error::{ErrorBody, ErrorCode, ErrorDetail};
+
+use crate::service::ServiceError;
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> AppError {
+        AppError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> AppError {
+        AppError::new(ErrorCode::NotFound, format!("{what} not found"))
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::Malformed => StatusCode::BAD_REQUEST,
+        ErrorCode::Unauthenticated | ErrorCode::BadSignature => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        status_of(self.code)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message.clone(),
+            },
+        })
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(err: ServiceError) -> AppError {
+        match err {
+            ServiceError::Unauthenticated => {
+                AppError::new(ErrorCode::Unauthenticated, "sign in first")
+            }
+            ServiceError::BadCredentials => {
+                AppError::new(ErrorCode::Unauthenticated, "wrong e-mail or password")
+            }
+            ServiceError::Throttled => AppError::new(ErrorCode::RateLimited, err.to_string()),
+            ServiceError::Forbidden => AppError::new(ErrorCode::Forbidden, err.to_string()),
+            ServiceError::NotFound(what) => AppError::not_found(what),
+            ServiceError::Conflict(message) => AppError::new(ErrorCode::Conflict, message),
+            ServiceError::Invalid(message) => AppError::new(ErrorCode::Invalid, message),
+            ServiceError::Store(store) => store.into(),
+            ServiceError::Internal(cause) => internal(&cause),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> AppError {
+        match err {
+            StoreError::NotFound => AppError::not_found("record"),
+            StoreError::Conflict(_) => AppError::new(ErrorCode::Conflict, "already exists"),
+            StoreError::Unavailable(cause) => {
+                tracing::error!(%cause, "database unavailable");
+                AppError::new(
+                    ErrorCode::Unavailable,
+                    "the database is unavailable; try again shortly",
+                )
+            }
+            other => internal(&other.to_string()),
+        }
+    }
+}
+
+/// Logs the cause once and answers a generic message: internals stay private.
+fn internal(cause: &str) -> AppError {
+    tracing::error!(%cause, "internal error");
+    AppError::new(ErrorCode::Internal, "something went wrong on our side")
+}

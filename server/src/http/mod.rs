@@ -1,0 +1,105 @@
+//! HTTP: composition of the resource modules, CSRF protection, and the JSON
+//! error shape for everything that does not match a route.
+
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod users;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpRequest, HttpResponse};
+use shared::error::ErrorCode;
+
+use crate::config::Config;
+use crate::store::Store;
+use error::AppError;
+
+/// Everything handlers share, in `web::Data`.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+}
+
+/// Registers every route; used by the server and by tests alike.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(extract::json_config())
+        .app_data(extract::path_config())
+        .app_data(extract::query_config())
+        .configure(health::configure)
+        .configure(openapi::configure)
+        .configure(auth::configure)
+        .configure(users::configure);
+}
+
+/// Anything no route matched: the web app for page loads, a JSON 404 otherwise.
+pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if req.method() == Method::GET && assets::is_app_path(req.path()) {
+        return Ok(assets::serve(&req));
+    }
+    Err(AppError::new(
+        ErrorCode::NotFound,
+        format!("no route for {} {}", req.method(), req.path()),
+    ))
+}
+
+/// CSRF: a state-changing request whose `Origin` (or, without one, `Referer`)
+/// names another site is refused. Requests without either (API clients) pass.
+pub async fn reject_cross_site(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && is_cross_site(req.request()) {
+        tracing::warn!(path = req.path(), "cross-site request refused");
+        return Err(AppError::new(ErrorCode::Forbidden, "cross-site request refused").into());
+    }
+    next.call(req).await
+}
+
+fn is_cross_site(req: &HttpRequest) -> bool {
+    let headers = req.headers();
+    let claimed = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|value| value.to_str().ok());
+    let Some(claimed) = claimed else {
+        return false;
+    };
+    let Ok(claimed) = url::Url::parse(claimed) else {
+        return true;
+    };
+    let claimed_host = match (claimed.host_str(), claimed.port_or_known_default()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        _ => return true,
+    };
+    let own_hosts = own_hosts(req);
+    !own_hosts.iter().any(|own| *own == claimed_host)
+}
+
+/// Our own `host:port` as the request addressed us and as configured publicly.
+fn own_hosts(req: &HttpRequest) -> Vec<String> {
+    let mut hosts = Vec::with_capacity(2);
+    let info = req.connection_info();
+    let default_port = if info.scheme() == "https" { 443 } else { 80 };
+    let host = info.host();
+    hosts.push(if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:{default_port}")
+    });
+    if let Some(state) = req.app_data::<web::Data<AppState>>() {
+        let public = &state.config.public_url;
+        if let (Some(host), Some(port)) = (public.host_str(), public.port_or_known_default()) {
+            hosts.push(format!("{host}:{port}"));
+        }
+    }
+    hosts
+}

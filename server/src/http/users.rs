@@ -1,0 +1,110 @@
+//! `GET/POST /api/v1/users`, `PATCH /api/v1/users/{id}`.
+
+use actix_web::{web, HttpResponse};
+use shared::api::auth::UserEnvelope;
+use shared::api::users::{CreateUser, UpdateUser, User as UserDto};
+use shared::api::Items;
+use shared::error::ErrorBody;
+use shared::Id;
+
+use super::error::AppError;
+use super::extract::CurrentUser;
+use super::AppState;
+use crate::domain::account::User;
+use crate::service::accounts::{self, AccountChanges, NewAccount};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/users", web::get().to(list))
+        .route("/api/v1/users", web::post().to(create))
+        .route("/api/v1/users/{id}", web::patch().to(update));
+}
+
+pub fn user_dto(user: User) -> UserDto {
+    UserDto {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+        active: user.active,
+    }
+}
+
+/// Every user (to pick assignees and followers).
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    responses((status = 200, body = Items<UserDto>), (status = 401, body = ErrorBody)))]
+async fn list(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+) -> Result<web::Json<Items<UserDto>>, AppError> {
+    let users = accounts::list_users(&state.store, &caller.0).await?;
+    Ok(web::Json(Items {
+        items: users.into_iter().map(user_dto).collect(),
+    }))
+}
+
+/// Creates a user (admin only).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
+    responses((status = 201, body = UserEnvelope), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    body: web::Json<CreateUser>,
+) -> Result<HttpResponse, AppError> {
+    let CreateUser {
+        email,
+        name,
+        password,
+        role,
+    } = body.into_inner();
+    let user = accounts::add_user(
+        &state.store,
+        &caller.0,
+        NewAccount {
+            email,
+            name,
+            password,
+            role,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(UserEnvelope {
+        user: user_dto(user),
+    }))
+}
+
+/// Changes a user (admin only); deactivating ends their sessions.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UpdateUser,
+    params(("id" = i64, Path)),
+    responses((status = 200, body = UserEnvelope), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<UpdateUser>,
+) -> Result<web::Json<UserEnvelope>, AppError> {
+    let UpdateUser {
+        email,
+        name,
+        password,
+        role,
+        active,
+    } = body.into_inner();
+    let user = accounts::change_user(
+        &state.store,
+        &caller.0,
+        id.into_inner(),
+        AccountChanges {
+            email,
+            name,
+            password,
+            role,
+            active,
+        },
+    )
+    .await?;
+    Ok(web::Json(UserEnvelope {
+        user: user_dto(user),
+    }))
+}

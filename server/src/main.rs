@@ -1,0 +1,125 @@
+//! The `tidings` command line: `serve` (default), `migrate`, `user add`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use shared::api::users::Role;
+use tidings::service::accounts::{self, NewAccount};
+use tidings::{telemetry, Config};
+
+#[derive(Parser)]
+#[command(name = "tidings", version, about = "Self-hostable customer communications server")]
+struct Cli {
+    /// Configuration file (keys as in the environment, lower case, without TIDINGS_).
+    #[arg(long, env = "TIDINGS_CONFIG", default_value = "tidings.toml")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password comes from --password or one line on stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Admin,
+    Employee,
+    Follower,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Employee => Role::Employee,
+            RoleArg::Follower => Role::Follower,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("tidings: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(&cli.config)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => tidings::start(config).await?.wait().await,
+        Command::Migrate => {
+            tidings::prepare_store(&config).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    role,
+                    password,
+                },
+        } => {
+            let password = match password {
+                Some(password) => password,
+                None => read_password_line()?,
+            };
+            let store = tidings::prepare_store(&config).await?;
+            let user = accounts::create_user(
+                &store,
+                NewAccount {
+                    email,
+                    name,
+                    password,
+                    role: role.into(),
+                },
+            )
+            .await?;
+            println!("user {} created: {} ({})", user.id, user.email, user.role.as_str());
+            Ok(())
+        }
+    }
+}
+
+fn read_password_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(!password.is_empty(), "no password given on stdin");
+    Ok(password)
+}

@@ -1,0 +1,210 @@
+//! Storage: one Diesel code path over SQLite (embedded) and PostgreSQL.
+//!
+//! Store functions are synchronous, use-case sized and own their transactions;
+//! async callers reach them only through [`Store::run`], which moves the work to
+//! the blocking pool so Diesel never runs on the async executor.
+
+pub mod auth;
+pub mod schema;
+pub mod setup;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseUrl;
+
+/// A connection to whichever backend the URL chose.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Conn = PooledConnection<ConnManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// How long a SQLite writer waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Database(DieselError),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl From<DieselError> for StoreError {
+    fn from(err: DieselError) -> Self {
+        match err {
+            DieselError::NotFound => StoreError::NotFound,
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                StoreError::Conflict(info.message().to_owned())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                StoreError::Unavailable(info.message().to_owned())
+            }
+            other => StoreError::Database(other),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for StoreError {
+    fn from(err: diesel::r2d2::PoolError) -> Self {
+        StoreError::Unavailable(err.to_string())
+    }
+}
+
+/// The r2d2 manager: picks the backend from the URL scheme (never by trying each,
+/// which would hide libpq's real error) and prepares every SQLite connection.
+#[derive(Debug, Clone)]
+pub struct ConnManager {
+    url: DatabaseUrl,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Connect(#[from] diesel::ConnectionError),
+    #[error(transparent)]
+    Query(#[from] DieselError),
+}
+
+impl ManageConnection for ConnManager {
+    type Connection = DbConn;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConn, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(&format!(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                ))?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            DatabaseUrl::Postgres(url) => Ok(DbConn::Postgres(PgConnection::establish(
+                url.expose(),
+            )?)),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+        diesel::sql_query("SELECT 1").execute(conn)?;
+        Ok(())
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// The database handle shared by the whole server (cheap to clone).
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<ConnManager>,
+    is_sqlite: bool,
+}
+
+impl Store {
+    /// Opens the pool, checking one connection first so a wrong URL or a database
+    /// that is down fails here with the driver's own message.
+    pub fn open(url: &DatabaseUrl) -> Result<Store, StoreError> {
+        let is_sqlite = url.is_sqlite();
+        if let DatabaseUrl::Sqlite(path) = url {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|err| {
+                    StoreError::Unavailable(format!("cannot create {}: {err}", parent.display()))
+                })?;
+            }
+        }
+        let manager = ConnManager { url: url.clone() };
+        manager
+            .connect()
+            .map_err(|err| StoreError::Unavailable(err.to_string()))?;
+        // SQLite has one writer at a time: a small pool avoids lock contention.
+        let max_size = if is_sqlite { 4 } else { 16 };
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)
+            .map_err(|err| StoreError::Unavailable(err.to_string()))?;
+        Ok(Store { pool, is_sqlite })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.is_sqlite
+    }
+
+    /// Runs `work` with a pooled connection on the blocking thread pool, inside the
+    /// caller's tracing span.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|err| StoreError::Unavailable(format!("database task failed: {err}")))?
+    }
+
+    /// The same as [`Store::run`] for callers that are not async (CLI commands).
+    pub fn run_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.pool.get()?;
+        work(&mut conn)
+    }
+
+    /// Applies pending migrations of this backend's tree; returns their names.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        self.run_blocking(|conn| {
+            let applied = match conn {
+                DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+                DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+            }
+            .map_err(|err| StoreError::Migration(err.to_string()))?;
+            Ok(applied.iter().map(ToString::to_string).collect())
+        })
+    }
+
+    /// Whether the database answers now (for `/healthz`).
+    pub async fn ping(&self) -> bool {
+        self.run(|conn| {
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+        .await
+        .is_ok()
+    }
+}
+
+/// The current time, truncated to microseconds: both backends store exactly that,
+/// so a value read back compares equal to the value written.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}

@@ -1,0 +1,352 @@
+//! Diesel table definitions, mirroring `migrations/{sqlite,postgres}`.
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        email -> Text,
+        address -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pipelines (id) {
+        id -> BigInt,
+        name -> Text,
+        is_default -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    stages (id) {
+        id -> BigInt,
+        pipeline_id -> BigInt,
+        name -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    integrations (id) {
+        id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        token -> Text,
+        webhook_secret -> Text,
+        delivery -> Text,
+        pipeline_id -> BigInt,
+        greeting_text -> Nullable<Text>,
+        auto_reply_text -> Nullable<Text>,
+        queue_cursor -> BigInt,
+        bot_username -> Nullable<Text>,
+        bot_avatar_url -> Nullable<Text>,
+        polling_offset -> BigInt,
+        last_inbound_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    integration_queue (integration_id, position) {
+        integration_id -> BigInt,
+        position -> Integer,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> BigInt,
+        name -> Text,
+        username -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        language -> Nullable<Text>,
+        country -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> BigInt,
+        contact_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_identities (id) {
+        id -> BigInt,
+        customer_id -> BigInt,
+        channel -> Text,
+        external_id -> Text,
+        display_name -> Text,
+        username -> Nullable<Text>,
+        language -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    greetings_sent (customer_id, integration_id) {
+        customer_id -> BigInt,
+        integration_id -> BigInt,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    chats (id) {
+        id -> BigInt,
+        integration_id -> BigInt,
+        customer_id -> BigInt,
+        contact_id -> BigInt,
+        status -> Text,
+        assignee_id -> Nullable<BigInt>,
+        referral -> Nullable<Text>,
+        unreachable_reason -> Nullable<Text>,
+        last_message_preview -> Nullable<Text>,
+        started_at -> Timestamp,
+        last_message_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    chat_followers (chat_id, user_id) {
+        chat_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    chat_tags (chat_id, tag) {
+        chat_id -> BigInt,
+        tag -> Text,
+    }
+}
+
+diesel::table! {
+    timeline_items (id) {
+        id -> BigInt,
+        chat_id -> BigInt,
+        kind -> Text,
+        at -> Timestamp,
+        direction -> Nullable<Text>,
+        author_id -> Nullable<BigInt>,
+        content_kind -> Nullable<Text>,
+        text -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        reply_to_id -> Nullable<BigInt>,
+        delivery -> Nullable<Text>,
+        delivery_error -> Nullable<Text>,
+        edited_at -> Nullable<Timestamp>,
+        event -> Nullable<Text>,
+        actor_id -> Nullable<BigInt>,
+        data -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    message_versions (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        text -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        kind -> Text,
+        name -> Text,
+        mime -> Nullable<Text>,
+        size -> Nullable<BigInt>,
+        path -> Nullable<Text>,
+        external_ref -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        chat_id -> BigInt,
+        author_id -> BigInt,
+        text -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deals (id) {
+        id -> BigInt,
+        pipeline_id -> BigInt,
+        stage_id -> BigInt,
+        contact_id -> BigInt,
+        chat_id -> Nullable<BigInt>,
+        title -> Text,
+        amount -> Nullable<Double>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tasks (id) {
+        id -> BigInt,
+        title -> Text,
+        done -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    projects (id) {
+        id -> BigInt,
+        name -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    chat_links (chat_id, kind, target_id) {
+        chat_id -> BigInt,
+        kind -> Text,
+        target_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    chat_user_state (chat_id, user_id) {
+        chat_id -> BigInt,
+        user_id -> BigInt,
+        last_read_item_id -> BigInt,
+        notifications_enabled -> Bool,
+    }
+}
+
+diesel::table! {
+    inbound_events (id) {
+        id -> BigInt,
+        integration_id -> BigInt,
+        dedup_key -> Text,
+        body -> Text,
+        status -> Text,
+        error -> Nullable<Text>,
+        received_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbound_queue (id) {
+        id -> BigInt,
+        integration_id -> BigInt,
+        chat_id -> BigInt,
+        item_id -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    event_log (id) {
+        id -> BigInt,
+        chat_id -> Nullable<BigInt>,
+        payload -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leases (name) {
+        name -> Text,
+        holder -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(stages -> pipelines (pipeline_id));
+diesel::joinable!(integrations -> pipelines (pipeline_id));
+diesel::joinable!(integration_queue -> integrations (integration_id));
+diesel::joinable!(integration_queue -> users (user_id));
+diesel::joinable!(customers -> contacts (contact_id));
+diesel::joinable!(customer_identities -> customers (customer_id));
+diesel::joinable!(chats -> integrations (integration_id));
+diesel::joinable!(chats -> contacts (contact_id));
+diesel::joinable!(chats -> customers (customer_id));
+diesel::joinable!(chat_followers -> chats (chat_id));
+diesel::joinable!(chat_tags -> chats (chat_id));
+diesel::joinable!(timeline_items -> chats (chat_id));
+diesel::joinable!(message_versions -> timeline_items (item_id));
+diesel::joinable!(attachments -> timeline_items (item_id));
+diesel::joinable!(comments -> chats (chat_id));
+diesel::joinable!(deals -> stages (stage_id));
+diesel::joinable!(chat_user_state -> chats (chat_id));
+diesel::joinable!(outbound_queue -> timeline_items (item_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    login_failures,
+    pipelines,
+    stages,
+    integrations,
+    integration_queue,
+    contacts,
+    customers,
+    customer_identities,
+    greetings_sent,
+    chats,
+    chat_followers,
+    chat_tags,
+    timeline_items,
+    message_versions,
+    attachments,
+    comments,
+    deals,
+    tasks,
+    projects,
+    chat_links,
+    chat_user_state,
+    inbound_events,
+    outbound_queue,
+    event_log,
+    leases,
+);
