@@ -170,8 +170,7 @@ impl Config {
                         format!("{email:?} is not an e-mail address"),
                     ));
                 }
-                if password.expose().chars().count() < crate::domain::account::MIN_PASSWORD_CHARS
-                {
+                if password.expose().chars().count() < crate::domain::account::MIN_PASSWORD_CHARS {
                     return Err(key_error(
                         "TIDINGS_ADMIN_PASSWORD (admin_password)",
                         format!(

@@ -63,13 +63,10 @@ pub async fn prepare_store(config: &Config) -> anyhow::Result<Store> {
     .await
     .context("start-up task failed")??;
     if let Some(admin) = &config.admin {
-        if let Some(user) = service::accounts::ensure_initial_admin(
-            &store,
-            &admin.email,
-            admin.password.expose(),
-        )
-        .await
-        .context("cannot create the initial admin")?
+        if let Some(user) =
+            service::accounts::ensure_initial_admin(&store, &admin.email, admin.password.expose())
+                .await
+                .context("cannot create the initial admin")?
         {
             tracing::info!(user_id = user.id, email = %user.email, "initial admin created");
         }

@@ -10,7 +10,11 @@ use tidings::service::accounts::{self, NewAccount};
 use tidings::{telemetry, Config};
 
 #[derive(Parser)]
-#[command(name = "tidings", version, about = "Self-hostable customer communications server")]
+#[command(
+    name = "tidings",
+    version,
+    about = "Self-hostable customer communications server"
+)]
 struct Cli {
     /// Configuration file (keys as in the environment, lower case, without TIDINGS_).
     #[arg(long, env = "TIDINGS_CONFIG", default_value = "tidings.toml")]
@@ -110,7 +114,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
             )
             .await?;
-            println!("user {} created: {} ({})", user.id, user.email, user.role.as_str());
+            println!(
+                "user {} created: {} ({})",
+                user.id,
+                user.email,
+                user.role.as_str()
+            );
             Ok(())
         }
     }

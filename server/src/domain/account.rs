@@ -90,7 +90,10 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_lowercased() {
-        assert_eq!(check_email("  Ann@Example.COM "), Ok("ann@example.com".into()));
+        assert_eq!(
+            check_email("  Ann@Example.COM "),
+            Ok("ann@example.com".into())
+        );
     }
 
     #[test]
@@ -117,4 +120,3 @@ mod tests {
         assert!(is_login_throttled(0, MAX_FAILURES_PER_ADDRESS));
     }
 }
-

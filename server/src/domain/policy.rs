@@ -109,9 +109,7 @@ pub fn decide(role: Role, action: Action) -> Decision {
         (Role::Employee, ListDeals | EditDeal | ListTasksAndProjects | CreateTasksAndProjects) => {
             Decision::Allowed
         }
-        (Role::Employee, ManageUsers | ManageIntegrations | ManagePipelines) => {
-            Decision::Forbidden
-        }
+        (Role::Employee, ManageUsers | ManageIntegrations | ManagePipelines) => Decision::Forbidden,
         (Role::Follower, _) => Decision::Forbidden,
     }
 }

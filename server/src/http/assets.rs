@@ -12,7 +12,8 @@ use rust_embed::RustEmbed;
 struct WebApp;
 
 /// Shown when the binary was built without the web app.
-const NOT_BUILT: &str = "<!doctype html><title>Tidings</title><p>The web app is not built into this binary. \
+const NOT_BUILT: &str =
+    "<!doctype html><title>Tidings</title><p>The web app is not built into this binary. \
 Run <code>trunk build --release</code>, then <code>cargo build --release</code>.</p>";
 
 pub fn is_app_path(path: &str) -> bool {

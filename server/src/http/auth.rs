@@ -39,9 +39,9 @@ async fn login(
         .secure(state.config.public_url.scheme() == "https")
         .max_age(time::Duration::seconds(SESSION_TTL.num_seconds()))
         .finish();
-    Ok(HttpResponse::Ok()
-        .cookie(cookie)
-        .json(UserEnvelope { user: user_dto(user) }))
+    Ok(HttpResponse::Ok().cookie(cookie).json(UserEnvelope {
+        user: user_dto(user),
+    }))
 }
 
 /// Ends the current session (if any) and clears the cookie.

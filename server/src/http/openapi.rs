@@ -5,7 +5,10 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Tidings API", description = "REST API of the Tidings customer communications server."),
+    info(
+        title = "Tidings API",
+        description = "REST API of the Tidings customer communications server."
+    ),
     paths(
         super::health::healthz,
         super::auth::login,

@@ -207,11 +207,7 @@ pub async fn list_users(store: &Store, caller: &User) -> Result<Vec<User>, Servi
     Ok(store.run(user_store::list_users).await?)
 }
 
-pub async fn add_user(
-    store: &Store,
-    caller: &User,
-    new: NewAccount,
-) -> Result<User, ServiceError> {
+pub async fn add_user(store: &Store, caller: &User, new: NewAccount) -> Result<User, ServiceError> {
     ServiceError::check(decide(caller.role, Action::ManageUsers), "user")?;
     let user = create_user(store, new).await?;
     tracing::info!(user_id = user.id, by = caller.id, "user created");
@@ -233,13 +229,23 @@ pub async fn change_user(
     changes: AccountChanges,
 ) -> Result<User, ServiceError> {
     ServiceError::check(decide(caller.role, Action::ManageUsers), "user")?;
-    if id == caller.id && (changes.active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin)) {
+    if id == caller.id
+        && (changes.active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin))
+    {
         return Err(ServiceError::Invalid(
             "you cannot deactivate yourself or give up your own admin role".into(),
         ));
     }
-    let email = changes.email.as_deref().map(account::check_email).transpose()?;
-    let name = changes.name.as_deref().map(account::check_name).transpose()?;
+    let email = changes
+        .email
+        .as_deref()
+        .map(account::check_email)
+        .transpose()?;
+    let name = changes
+        .name
+        .as_deref()
+        .map(account::check_name)
+        .transpose()?;
     let password_hash = match changes.password {
         Some(password) => {
             account::check_password(&password)?;

@@ -98,9 +98,9 @@ impl ManageConnection for ConnManager {
                 ))?;
                 Ok(DbConn::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(url) => Ok(DbConn::Postgres(PgConnection::establish(
-                url.expose(),
-            )?)),
+            DatabaseUrl::Postgres(url) => {
+                Ok(DbConn::Postgres(PgConnection::establish(url.expose())?))
+            }
         }
     }
 

@@ -1,0 +1,4 @@
+//! REST API tests against the real server, each on SQLite and on PostgreSQL.
+
+mod accounts;
+mod basics;
