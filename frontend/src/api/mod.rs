@@ -1,0 +1,3 @@
+//! Talking to the server. `http` is the typed REST client; the socket client comes later.
+
+pub mod http;

@@ -1,0 +1,13 @@
+//! Entry point of the Tidings web app: installs the panic hook and mounts [`app::App`].
+//! Owns nothing else; routing and state live in `app.rs` and `state/`.
+
+mod api;
+mod app;
+mod i18n;
+mod screens;
+mod state;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

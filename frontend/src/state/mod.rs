@@ -1,0 +1,3 @@
+//! Client state provided once as contexts by `app.rs`; screens read it, never own it.
+
+pub mod session;
