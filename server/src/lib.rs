@@ -1,9 +1,11 @@
 //! Tidings server: [`start`] builds and runs the whole server from a [`Config`];
 //! `main.rs` and the integration tests both use it.
 
+pub mod channels;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod realtime;
 pub mod service;
 pub mod store;
 pub mod telemetry;
@@ -11,22 +13,31 @@ pub mod telemetry;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
-use anyhow::Context;
+use anyhow::Context as _;
+use tokio::sync::{watch, Notify};
 use tracing_actix_web::TracingLogger;
 
+use channels::telegram::TelegramChannel;
+use channels::viber::ViberChannel;
+use channels::Channels;
 pub use config::Config;
-use http::AppState;
+use service::Context;
 use store::Store;
 
 /// A running server; dropping it does not stop it, call [`RunningServer::stop`].
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub store: Store,
+    pub context: Context,
     handle: ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    shutdown: watch::Sender<bool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -36,12 +47,27 @@ impl RunningServer {
         if let Err(err) = self.task.await {
             tracing::error!(%err, "server task failed");
         }
+        Self::stop_workers(self.shutdown, self.workers).await;
     }
 
     /// Runs until the server stops (Ctrl-C / SIGTERM).
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.task.await.context("server task failed")??;
+        let served = self.task.await.context("server task failed")?;
+        Self::stop_workers(self.shutdown, self.workers).await;
+        served?;
         Ok(())
+    }
+
+    async fn stop_workers(
+        shutdown: watch::Sender<bool>,
+        workers: Vec<tokio::task::JoinHandle<()>>,
+    ) {
+        let _ = shutdown.send(true);
+        for worker in workers {
+            if let Err(err) = worker.await {
+                tracing::error!(%err, "background worker failed");
+            }
+        }
     }
 }
 
@@ -74,15 +100,120 @@ pub async fn prepare_store(config: &Config) -> anyhow::Result<Store> {
     Ok(store)
 }
 
-/// Starts the server on `config.bind` (port 0 picks a free port).
+/// The messengers, aimed at the configured API base URLs.
+fn channels(config: &Config) -> anyhow::Result<Channels> {
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .build()
+        .context("cannot build the HTTP client")?;
+    Ok(Channels::default()
+        .with(Arc::new(TelegramChannel::new(
+            config.telegram_api_url.clone(),
+        )))
+        .with(Arc::new(ViberChannel::new(
+            config.viber_api_url.clone(),
+            http,
+        ))))
+}
+
+/// A random name for this server process (lease holder).
+fn node_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("node-{}", hex::encode(bytes))
+}
+
+const SQLITE_NODE_LEASE: &str = "sqlite-node";
+const SQLITE_LEASE_TTL: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
+/// SQLite runs one server: a second one on the same file refuses to start.
+async fn claim_sqlite_node(store: &Store, node: &str) -> anyhow::Result<()> {
+    let holder = node.to_owned();
+    let claimed = store
+        .run(move |conn| store::leases::acquire(conn, SQLITE_NODE_LEASE, &holder, SQLITE_LEASE_TTL))
+        .await
+        .context("cannot check for another server on this database")?;
+    anyhow::ensure!(
+        claimed,
+        "another Tidings server is running on this SQLite database; SQLite runs one server \
+         (use PostgreSQL to run several)"
+    );
+    Ok(())
+}
+
+/// Renews the SQLite node lease until shutdown, then releases it.
+async fn keep_sqlite_node(store: Store, node: String, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+            _ = shutdown.changed() => {}
+        }
+        let holder = node.clone();
+        if *shutdown.borrow() {
+            if let Err(err) = store
+                .run(move |conn| store::leases::release(conn, SQLITE_NODE_LEASE, &holder))
+                .await
+            {
+                tracing::warn!(%err, "cannot release the SQLite node lease");
+            }
+            return;
+        }
+        if let Err(err) = store
+            .run(move |conn| {
+                store::leases::acquire(conn, SQLITE_NODE_LEASE, &holder, SQLITE_LEASE_TTL)
+            })
+            .await
+        {
+            tracing::warn!(%err, "cannot renew the SQLite node lease");
+        }
+    }
+}
+
+/// Starts the server on `config.bind` (port 0 picks a free port) and its
+/// background workers.
 pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     let store = prepare_store(&config).await?;
+    let channels = channels(&config)?;
     let config = Arc::new(config);
-    let state = web::Data::new(AppState {
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let node = node_id();
+    if store.is_sqlite() {
+        claim_sqlite_node(&store, &node).await?;
+    }
+    let context = Context {
         config: config.clone(),
         store: store.clone(),
-    });
-    let workers = match config.workers {
+        channels,
+        outbound_ready: Arc::new(Notify::new()),
+        hub: realtime::Hub::new(),
+    };
+    if let config::DatabaseUrl::Postgres(url) = &config.database {
+        realtime::hub::spawn_postgres_listener(
+            url.clone(),
+            context.hub.clone(),
+            shutdown_rx.clone(),
+        );
+    }
+    let mut workers = vec![
+        tokio::spawn(service::outbound::run(context.clone(), shutdown_rx.clone())),
+        tokio::spawn(
+            context
+                .hub
+                .clone()
+                .run_dispatcher(store.clone(), shutdown_rx.clone()),
+        ),
+    ];
+    if store.is_sqlite() {
+        workers.push(tokio::spawn(keep_sqlite_node(
+            store.clone(),
+            node,
+            shutdown_rx,
+        )));
+    }
+    let state = web::Data::new(context.clone());
+    let http_workers = match config.workers {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
     };
@@ -95,7 +226,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
             .configure(http::configure)
             .default_service(web::to(http::fallback))
     })
-    .workers(workers)
+    .workers(http_workers)
     .bind(config.bind)
     .with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = *server
@@ -109,7 +240,10 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     Ok(RunningServer {
         addr,
         store,
+        context,
         handle,
         task,
+        shutdown,
+        workers,
     })
 }

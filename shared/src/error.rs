@@ -27,6 +27,8 @@ pub enum ErrorCode {
     Invalid,
     /// 429: too many attempts; try again later.
     RateLimited,
+    /// 502: a messenger failed or could not be reached.
+    Upstream,
     /// 500: something failed on our side.
     Internal,
     /// 503: a dependency (the database) is unavailable.

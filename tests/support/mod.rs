@@ -2,6 +2,9 @@
 //! file or PostgreSQL database), typed helpers, and both-backend test macros.
 
 pub mod db;
+pub mod fake_telegram;
+pub mod fake_viber;
+pub mod live;
 
 use std::net::SocketAddr;
 
@@ -9,10 +12,19 @@ use reqwest::{Client, Method, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use shared::api::users::{Role, User};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use shared::api::Channel;
+use shared::Id;
+use tidings::channels::{CustomerProfile, Inbound, InboundEvent, InboundMessage};
 use tidings::config::{Config, InitialAdmin, Secret};
+use tidings::domain::integration::Integration;
+use tidings::service::Context;
+use tidings::store::inbound::Received;
 use tidings::RunningServer;
 
 pub use db::{Backend, TestDatabase};
+pub use futures_util::future::join_all;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "admin-password";
@@ -24,8 +36,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub config: Config,
     server: Option<RunningServer>,
-    // Dropped last: the database outlives the server that uses it.
-    pub db: TestDatabase,
+    // Dropped last: the database outlives the servers that use it.
+    pub db: std::sync::Arc<TestDatabase>,
 }
 
 impl TestApp {
@@ -33,6 +45,10 @@ impl TestApp {
         let db = TestDatabase::create(backend);
         let mut config = Config::for_database(db.url(), db.dir().join("data"));
         config.workers = 2;
+        // Nothing leaves the machine: messenger calls go to a closed local port
+        // unless a test aims them at a fake server.
+        config.telegram_api_url = "http://127.0.0.1:9".parse().expect("a URL");
+        config.viber_api_url = "http://127.0.0.1:9".parse().expect("a URL");
         config.admin = Some(InitialAdmin {
             email: ADMIN_EMAIL.into(),
             password: Secret(ADMIN_PASSWORD.into()),
@@ -50,7 +66,21 @@ impl TestApp {
             addr: server.addr,
             config,
             server: Some(server),
-            db,
+            db: std::sync::Arc::new(db),
+        }
+    }
+
+    /// Another server node on the same database (PostgreSQL runs several).
+    pub async fn second_node(&self) -> TestApp {
+        let server = tidings::start(self.config.clone())
+            .await
+            .expect("the second node starts");
+        TestApp {
+            backend: self.backend,
+            addr: server.addr,
+            config: self.config.clone(),
+            server: Some(server),
+            db: self.db.clone(),
         }
     }
 
@@ -67,6 +97,93 @@ impl TestApp {
         self
     }
 
+    /// The running server's services, for driving the engine directly.
+    pub fn context(&self) -> &Context {
+        &self.server.as_ref().expect("the server is running").context
+    }
+
+    /// An integration stored directly (no messenger involved).
+    pub async fn integration(
+        &self,
+        kind: Channel,
+        queue: &[Id],
+        greeting: Option<&str>,
+        auto_reply: Option<&str>,
+    ) -> Integration {
+        let queue = queue.to_vec();
+        let greeting = greeting.map(str::to_owned);
+        let auto_reply = auto_reply.map(str::to_owned);
+        self.context()
+            .store
+            .run(move |conn| {
+                let pipeline_id = tidings::store::crm::default_pipeline_id(conn)?;
+                tidings::store::integrations::insert_integration(
+                    conn,
+                    tidings::store::integrations::NewIntegration {
+                        kind,
+                        name: &format!("{} bot", kind.as_str()),
+                        token: "123:test-token",
+                        webhook_secret: "test-secret",
+                        delivery: shared::api::integrations::Delivery::Webhook,
+                        pipeline_id,
+                        greeting_text: greeting.as_deref(),
+                        auto_reply_text: auto_reply.as_deref(),
+                        queue: &queue,
+                        bot_username: None,
+                        bot_avatar_url: None,
+                    },
+                )
+            })
+            .await
+            .expect("the integration is stored")
+    }
+
+    /// Feeds the engine one normalized event, as a messenger would.
+    pub async fn receive(&self, integration: &Integration, event: InboundEvent) -> Received {
+        let dedup_key = format!("test-{}", NEXT_KEY.fetch_add(1, Ordering::Relaxed));
+        self.receive_keyed(integration, &dedup_key, event).await
+    }
+
+    pub async fn receive_keyed(
+        &self,
+        integration: &Integration,
+        dedup_key: &str,
+        event: InboundEvent,
+    ) -> Received {
+        let integration = self.fresh(integration).await;
+        tidings::service::inbound::store_inbound(
+            self.context(),
+            integration,
+            Inbound {
+                dedup_key: dedup_key.to_owned(),
+                event,
+            },
+            "{}".to_owned(),
+        )
+        .await
+        .expect("the event is stored")
+    }
+
+    /// A customer (known by `customer`, also their display name) writes `text`.
+    pub async fn customer_writes(
+        &self,
+        integration: &Integration,
+        customer: &str,
+        text: &str,
+    ) -> Received {
+        self.receive(integration, text_message(customer, text))
+            .await
+    }
+
+    async fn fresh(&self, integration: &Integration) -> Integration {
+        let id = integration.id;
+        self.context()
+            .store
+            .run(move |conn| tidings::store::integrations::find_integration(conn, id))
+            .await
+            .expect("the integration exists")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
@@ -79,6 +196,7 @@ impl TestApp {
                 .build()
                 .expect("a reqwest client builds"),
             base: format!("http://{}", self.addr),
+            session_cookie: None,
         }
     }
 
@@ -87,7 +205,7 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> ApiClient {
-        let client = self.client();
+        let mut client = self.client();
         let response = client
             .post(
                 "/api/v1/auth/login",
@@ -95,6 +213,12 @@ impl TestApp {
             )
             .await;
         assert_eq!(response.status(), StatusCode::OK, "login as {email}");
+        client.session_cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned);
         client
     }
 
@@ -120,11 +244,39 @@ impl TestApp {
     }
 }
 
+static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+static NEXT_MESSAGE: AtomicU64 = AtomicU64::new(1);
+
+pub fn customer(name: &str) -> CustomerProfile {
+    CustomerProfile {
+        external_id: format!("ext-{}", name.to_lowercase().replace(' ', "-")),
+        name: name.to_owned(),
+        ..CustomerProfile::default()
+    }
+}
+
+/// A plain text message from the customer.
+pub fn text_message(customer_name: &str, text: &str) -> InboundEvent {
+    InboundEvent::Message(InboundMessage {
+        customer: customer(customer_name),
+        external_id: NEXT_MESSAGE.fetch_add(1, Ordering::Relaxed).to_string(),
+        sent_at: chrono::Utc::now(),
+        content_kind: "text".into(),
+        text: Some(text.to_owned()),
+        attachments: Vec::new(),
+        reply_to_external_id: None,
+        referral: None,
+        details: serde_json::Value::Null,
+    })
+}
+
 /// A reqwest client bound to one server, with JSON helpers.
 #[derive(Clone)]
 pub struct ApiClient {
     pub http: Client,
     base: String,
+    /// `tidings_session=…` as set at login (for the socket).
+    pub session_cookie: Option<String>,
 }
 
 impl ApiClient {

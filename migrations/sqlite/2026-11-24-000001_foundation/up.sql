@@ -285,7 +285,8 @@ CREATE INDEX outbound_queue_chat ON outbound_queue (chat_id, id);
 
 -- Durable, bounded log of realtime events: sockets resume from it after a reconnect.
 CREATE TABLE event_log (
-    id INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: ids never go back, even after the log is pruned empty.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     chat_id BIGINT,
     payload TEXT NOT NULL,
     at TIMESTAMP NOT NULL

@@ -1,4 +1,8 @@
 //! Domain rules: pure functions over plain types, no I/O.
 
 pub mod account;
+pub mod assignment;
+pub mod chat;
+pub mod integration;
 pub mod policy;
+pub mod text;

@@ -50,6 +50,7 @@ async fn login(
 async fn logout(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         accounts::logout(&state.store, cookie.value()).await?;
+        state.hub.wake();
     }
     let mut expired = Cookie::build(SESSION_COOKIE, "").path("/").finish();
     expired.make_removal();

@@ -44,6 +44,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Upstream => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
@@ -79,6 +80,7 @@ impl From<ServiceError> for AppError {
             ServiceError::Conflict(message) => AppError::new(ErrorCode::Conflict, message),
             ServiceError::Invalid(message) => AppError::new(ErrorCode::Invalid, message),
             ServiceError::Store(store) => store.into(),
+            ServiceError::Upstream(message) => AppError::new(ErrorCode::Upstream, message),
             ServiceError::Internal(cause) => internal(&cause),
         }
     }

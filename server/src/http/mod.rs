@@ -3,13 +3,15 @@
 
 pub mod assets;
 pub mod auth;
+pub mod chats;
+pub mod crm;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod integrations;
 pub mod openapi;
 pub mod users;
-
-use std::sync::Arc;
+pub mod webhooks;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -18,15 +20,10 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 use shared::error::ErrorCode;
 
-use crate::config::Config;
-use crate::store::Store;
 use error::AppError;
 
-/// Everything handlers share, in `web::Data`.
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub store: Store,
-}
+/// Everything handlers share, in `web::Data`: the services' context.
+pub type AppState = crate::service::Context;
 
 /// Registers every route; used by the server and by tests alike.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -36,7 +33,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(health::configure)
         .configure(openapi::configure)
         .configure(auth::configure)
-        .configure(users::configure);
+        .configure(users::configure)
+        .configure(integrations::configure)
+        .configure(chats::configure)
+        .configure(crm::configure)
+        .configure(webhooks::configure)
+        .configure(crate::realtime::session::configure);
 }
 
 /// Anything no route matched: the web app for page loads, a JSON 404 otherwise.
@@ -64,6 +66,28 @@ pub async fn reject_cross_site(
     next.call(req).await
 }
 
+/// Whether the request's `Origin` names this site (required for the socket).
+pub fn is_own_origin(req: &HttpRequest) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    origin_host(origin).is_some_and(|claimed| own_hosts(req).contains(&claimed))
+}
+
+/// `host:port` of a URL, the default port filled in.
+fn origin_host(value: &str) -> Option<String> {
+    let url = url::Url::parse(value).ok()?;
+    Some(format!(
+        "{}:{}",
+        url.host_str()?,
+        url.port_or_known_default()?
+    ))
+}
+
 fn is_cross_site(req: &HttpRequest) -> bool {
     let headers = req.headers();
     let claimed = headers
@@ -73,15 +97,10 @@ fn is_cross_site(req: &HttpRequest) -> bool {
     let Some(claimed) = claimed else {
         return false;
     };
-    let Ok(claimed) = url::Url::parse(claimed) else {
-        return true;
-    };
-    let claimed_host = match (claimed.host_str(), claimed.port_or_known_default()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        _ => return true,
-    };
-    let own_hosts = own_hosts(req);
-    !own_hosts.iter().any(|own| *own == claimed_host)
+    match origin_host(claimed) {
+        Some(claimed) => !own_hosts(req).contains(&claimed),
+        None => true,
+    }
 }
 
 /// Our own `host:port` as the request addressed us and as configured publicly.

@@ -104,6 +104,7 @@ async fn update(
         },
     )
     .await?;
+    state.hub.wake();
     Ok(web::Json(UserEnvelope {
         user: user_dto(user),
     }))

@@ -129,7 +129,13 @@ pub async fn login(
 pub async fn logout(store: &Store, token: &str) -> Result<(), ServiceError> {
     let token_hash = hash_token(token);
     store
-        .run(move |conn| session_store::delete_session(conn, &token_hash))
+        .run(move |conn| {
+            if let Some(user_id) = session_store::delete_session(conn, &token_hash)? {
+                // Open sockets of this session close.
+                crate::realtime::record_refresh(conn, vec![user_id])?;
+            }
+            Ok(())
+        })
         .await?;
     Ok(())
 }
@@ -261,7 +267,12 @@ pub async fn change_user(
         active: changes.active,
     };
     let user = store
-        .run(move |conn| user_store::update_user(conn, id, store_changes))
+        .run(move |conn| {
+            let user = user_store::update_user(conn, id, store_changes)?;
+            // Open sockets re-check the role, or close when the user is gone.
+            crate::realtime::record_refresh(conn, vec![id])?;
+            Ok(user)
+        })
         .await
         .map_err(|err| match err {
             StoreError::NotFound => ServiceError::NotFound("user"),

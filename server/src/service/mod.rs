@@ -3,6 +3,33 @@
 //! values or a typed [`ServiceError`].
 
 pub mod accounts;
+pub mod chats;
+pub mod crm;
+pub mod inbound;
+pub mod integrations;
+pub mod live;
+pub mod outbound;
+pub mod views;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::channels::Channels;
+use crate::config::Config;
+use crate::store::Store;
+
+/// What the use cases need, shared by HTTP handlers, sockets and workers.
+#[derive(Clone)]
+pub struct Context {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub channels: Channels,
+    /// Wakes the outbound worker when a message is queued.
+    pub outbound_ready: Arc<Notify>,
+    /// Fans committed events out to live sockets.
+    pub hub: crate::realtime::Hub,
+}
 
 use crate::domain::account::AccountError;
 use crate::domain::policy::Decision;
@@ -26,8 +53,23 @@ pub enum ServiceError {
     Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A messenger (or another service we call) failed or could not be reached.
+    #[error("{0}")]
+    Upstream(String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<diesel::result::Error> for ServiceError {
+    fn from(err: diesel::result::Error) -> Self {
+        ServiceError::Store(err.into())
+    }
+}
+
+impl From<crate::domain::text::TextError> for ServiceError {
+    fn from(err: crate::domain::text::TextError) -> Self {
+        ServiceError::Invalid(err.to_string())
+    }
 }
 
 impl From<AccountError> for ServiceError {

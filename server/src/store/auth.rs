@@ -40,9 +40,15 @@ pub fn find_session_user(conn: &mut DbConn, token_hash: &str) -> Result<Option<U
         .transpose()
 }
 
-pub fn delete_session(conn: &mut DbConn, token_hash: &str) -> Result<(), StoreError> {
+/// Ends a session; returns whose it was.
+pub fn delete_session(conn: &mut DbConn, token_hash: &str) -> Result<Option<Id>, StoreError> {
+    let user_id: Option<Id> = sessions::table
+        .filter(sessions::token_hash.eq(token_hash))
+        .select(sessions::user_id)
+        .first(conn)
+        .optional()?;
     diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute(conn)?;
-    Ok(())
+    Ok(user_id)
 }
 
 pub fn delete_expired_sessions(conn: &mut DbConn) -> Result<usize, StoreError> {

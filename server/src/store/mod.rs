@@ -5,8 +5,17 @@
 //! the blocking pool so Diesel never runs on the async executor.
 
 pub mod auth;
+pub mod chats;
+pub mod crm;
+pub mod events;
+pub mod inbound;
+pub mod integrations;
+pub mod leases;
+pub mod outbound;
 pub mod schema;
+pub mod search;
 pub mod setup;
+pub mod timeline;
 pub mod users;
 
 use std::time::Duration;
@@ -27,6 +36,8 @@ pub enum DbConn {
 }
 
 pub type Conn = PooledConnection<ConnManager>;
+/// The backend type of [`DbConn`], for boxed queries.
+pub type DbBackend = <DbConn as Connection>::Backend;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
@@ -200,6 +211,25 @@ impl Store {
         .await
         .is_ok()
     }
+}
+
+/// A transaction that writes. On SQLite its first statement takes the write
+/// lock, so a transaction that reads before it writes never fails to upgrade its
+/// read lock when another connection wrote meanwhile (WAL's busy-snapshot error,
+/// which the busy timeout does not cover).
+pub fn write_transaction<T, E>(
+    conn: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<DieselError>,
+{
+    conn.transaction(|conn| {
+        if matches!(conn, DbConn::Sqlite(_)) {
+            diesel::sql_query("UPDATE leases SET holder = holder WHERE 1 = 0").execute(conn)?;
+        }
+        work(conn)
+    })
 }
 
 /// The current time, truncated to microseconds: both backends store exactly that,

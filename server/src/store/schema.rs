@@ -68,6 +68,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         last_error_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -1,6 +1,9 @@
 //! REST DTOs, one module per resource.
 
 pub mod auth;
+pub mod chats;
+pub mod crm;
+pub mod integrations;
 pub mod users;
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +20,29 @@ pub struct Items<T> {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+/// A messenger a chat or integration belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Telegram,
+    Viber,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::Telegram, Channel::Viber];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Telegram => "telegram",
+            Channel::Viber => "viber",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == value)
+    }
 }
 
 /// `GET /healthz`.

@@ -1,0 +1,268 @@
+//! Messengers behind one trait. Each provider module turns its webhook bodies
+//! into normalized [`Inbound`] events and sends normalized [`Outbound`] messages;
+//! provider types never leave `telegram/` or `viber/`. The engine (`service/`)
+//! only sees the types of this file, so it is tested without any messenger.
+
+pub mod telegram;
+pub mod viber;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use shared::api::Channel as ChannelKind;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a provider needs to act for one bot.
+#[derive(Clone)]
+pub struct Bot {
+    pub integration_id: shared::Id,
+    pub token: crate::config::Secret,
+    /// Our secret for webhook calls (Telegram's `secret_token`).
+    pub webhook_secret: String,
+    /// The integration's name (Viber's sender name).
+    pub name: String,
+}
+
+/// The bot's own profile, learned when its token is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotProfile {
+    pub name: String,
+    pub username: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// Webhook request headers, names lower-cased.
+#[derive(Debug, Default, Clone)]
+pub struct Headers(pub HashMap<String, String>);
+
+impl Headers {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
+}
+
+/// One webhook body (or polled update), normalized.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inbound {
+    /// The messenger's own id for this delivery (`update_id`, `message_token`):
+    /// a repeat of the same key is a no-op.
+    pub dedup_key: String,
+    pub event: InboundEvent,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InboundEvent {
+    /// A customer wrote something.
+    Message(InboundMessage),
+    /// A customer edited an earlier message.
+    Edited(EditedMessage),
+    /// The customer opened the conversation without writing (Viber
+    /// `conversation_started`); may be answered with a welcome message.
+    ConversationStarted {
+        customer: CustomerProfile,
+        referral: Option<String>,
+    },
+    /// The customer can (again) or can no longer receive messages.
+    Reachability {
+        customer: CustomerProfile,
+        change: ReachabilityChange,
+    },
+    /// The messenger reports on a message we sent.
+    DeliveryReport {
+        external_message_id: String,
+        report: DeliveryReport,
+    },
+    /// Valid but nothing we act on (group messages, unknown update kinds).
+    Ignored { reason: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReachabilityChange {
+    /// Telegram: the customer blocked the bot.
+    Blocked,
+    Unblocked,
+    /// Viber.
+    Subscribed,
+    Unsubscribed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryReport {
+    Delivered,
+    Seen,
+    Failed(String),
+}
+
+/// Who the customer is on this messenger.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CustomerProfile {
+    /// The messenger's stable id for the person (Telegram user id, Viber user id).
+    pub external_id: String,
+    pub name: String,
+    pub username: Option<String>,
+    pub language: Option<String>,
+    pub country: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundMessage {
+    pub customer: CustomerProfile,
+    /// The messenger's id of this message (for replies, edits and dedup).
+    pub external_id: String,
+    pub sent_at: DateTime<Utc>,
+    /// What kind of message it is: `text`, `photo`, `location`, `unsupported` …
+    pub content_kind: String,
+    /// The text or caption, if any.
+    pub text: Option<String>,
+    pub attachments: Vec<InboundAttachment>,
+    /// The quoted message's external id.
+    pub reply_to_external_id: Option<String>,
+    /// The deep-link payload the customer arrived with (Telegram `/start x`).
+    pub referral: Option<String>,
+    /// Details shown in the timeline: formatting entities, location, contact,
+    /// forward origin, media group … (JSON object).
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditedMessage {
+    pub customer: CustomerProfile,
+    pub external_id: String,
+    pub edited_at: DateTime<Utc>,
+    pub text: Option<String>,
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboundAttachment {
+    /// `photo`, `document`, `voice`, `audio`, `video`, `video_note`, `animation`, `sticker`.
+    pub kind: String,
+    pub name: String,
+    pub mime: Option<String>,
+    pub size: Option<i64>,
+    /// The messenger's handle to fetch it (Telegram `file_id`, Viber media URL).
+    pub external_ref: String,
+}
+
+/// A message to deliver to a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    /// The customer's external id on this messenger.
+    pub recipient: String,
+    pub text: String,
+}
+
+/// What the messenger answered to a successful send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// The messenger's ids of what it stored (a long text may become several).
+    pub external_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChannelError {
+    /// The token was refused by the messenger.
+    #[error("the messenger refused the token: {0}")]
+    BadToken(String),
+    /// The webhook request is not from the messenger.
+    #[error("webhook signature or secret mismatch")]
+    BadSignature,
+    /// The body could not be understood.
+    #[error("malformed body: {0}")]
+    Malformed(String),
+    /// A call failed; `retryable` says whether trying again may help.
+    #[error("{reason}")]
+    Provider {
+        reason: String,
+        retryable: bool,
+        /// The messenger asked us to wait this long (Telegram 429 `retry_after`).
+        retry_after: Option<Duration>,
+        /// The customer cannot receive messages (blocked the bot, unsubscribed).
+        unreachable: bool,
+    },
+}
+
+impl ChannelError {
+    pub fn retryable(reason: impl Into<String>) -> ChannelError {
+        ChannelError::Provider {
+            reason: reason.into(),
+            retryable: true,
+            retry_after: None,
+            unreachable: false,
+        }
+    }
+
+    pub fn permanent(reason: impl Into<String>) -> ChannelError {
+        ChannelError::Provider {
+            reason: reason.into(),
+            retryable: false,
+            retry_after: None,
+            unreachable: false,
+        }
+    }
+}
+
+/// How a bot receives updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    Webhook,
+    Polling,
+}
+
+/// A messenger.
+pub trait Channel: Send + Sync {
+    fn kind(&self) -> ChannelKind;
+
+    /// Checks the token with the messenger and returns the bot's profile.
+    fn check_token<'a>(&'a self, token: &'a str)
+        -> BoxFuture<'a, Result<BotProfile, ChannelError>>;
+
+    /// Points the messenger at our webhook URL.
+    fn register_webhook<'a>(
+        &'a self,
+        bot: &'a Bot,
+        url: &'a str,
+    ) -> BoxFuture<'a, Result<(), ChannelError>>;
+
+    /// Stops webhook calls (integration deleted, or switched to polling).
+    fn remove_webhook<'a>(&'a self, bot: &'a Bot) -> BoxFuture<'a, Result<(), ChannelError>>;
+
+    /// Checks that a webhook request comes from the messenger for this bot
+    /// (in constant time).
+    fn verify(&self, bot: &Bot, headers: &Headers, body: &[u8]) -> Result<(), ChannelError>;
+
+    /// Turns a webhook body into a normalized event.
+    fn parse(&self, body: &[u8]) -> Result<Inbound, ChannelError>;
+
+    /// Delivers one message.
+    fn send<'a>(
+        &'a self,
+        bot: &'a Bot,
+        message: &'a Outbound,
+    ) -> BoxFuture<'a, Result<Sent, ChannelError>>;
+}
+
+/// The messengers this server talks to, by kind.
+#[derive(Clone, Default)]
+pub struct Channels {
+    by_kind: HashMap<ChannelKind, Arc<dyn Channel>>,
+}
+
+impl Channels {
+    pub fn with(mut self, channel: Arc<dyn Channel>) -> Channels {
+        self.by_kind.insert(channel.kind(), channel);
+        self
+    }
+
+    pub fn get(&self, kind: ChannelKind) -> Option<&Arc<dyn Channel>> {
+        self.by_kind.get(&kind)
+    }
+}

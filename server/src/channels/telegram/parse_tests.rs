@@ -1,0 +1,471 @@
+//! Parsing over fixtures made by python-telegram-bot
+//! (`tests/fixtures/generate_telegram.py`), not by hand.
+
+use chrono::TimeZone;
+use serde_json::json;
+
+use super::*;
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!(
+            "../../../../tests/fixtures/telegram/",
+            $name,
+            ".json"
+        ))
+    };
+}
+
+fn parse(body: &str) -> Inbound {
+    parse_update(body.as_bytes()).expect("the fixture parses")
+}
+
+fn read_message(body: &str) -> InboundMessage {
+    match parse(body).event {
+        InboundEvent::Message(message) => message,
+        other => panic!("not a message: {other:?}"),
+    }
+}
+
+fn anna() -> CustomerProfile {
+    CustomerProfile {
+        external_id: "123456789".into(),
+        name: "Anna Kowalska".into(),
+        username: Some("anna_k".into()),
+        language: Some("pl".into()),
+        ..CustomerProfile::default()
+    }
+}
+
+fn boris() -> CustomerProfile {
+    CustomerProfile {
+        external_id: "5123456789".into(),
+        name: "Борис".into(),
+        username: None,
+        language: Some("ru".into()),
+        ..CustomerProfile::default()
+    }
+}
+
+fn utc(seconds: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(seconds, 0)
+        .single()
+        .expect("a valid time")
+}
+
+/// The text covered by an entity, reading offsets as UTF-16 code units.
+fn entity_text(text: &str, entity: &Value) -> String {
+    let units: Vec<u16> = text.encode_utf16().collect();
+    let offset = entity["offset"].as_u64().expect("an offset") as usize;
+    let length = entity["length"].as_u64().expect("a length") as usize;
+    String::from_utf16(&units[offset..offset + length]).expect("entity bounds on code points")
+}
+
+#[test]
+fn a_text_message_keeps_its_entities_with_utf16_offsets() {
+    let inbound = parse(fixture!("text"));
+    assert_eq!(inbound.dedup_key, "1000001");
+    let InboundEvent::Message(message) = inbound.event else {
+        panic!("not a message");
+    };
+    assert_eq!(message.customer, anna());
+    assert_eq!(message.external_id, "101");
+    assert_eq!(message.sent_at, utc(1_741_944_413));
+    assert_eq!(message.content_kind, "text");
+    let text = message.text.as_deref().expect("a text");
+    assert!(text.starts_with("Hi 👋 is order"));
+    assert!(message.attachments.is_empty());
+    assert_eq!(message.reply_to_external_id, None);
+    assert_eq!(message.referral, None);
+    let entities = message.details["entities"].as_array().expect("entities");
+    assert_eq!(entities.len(), 3);
+    assert_eq!(
+        entities[0],
+        json!({"type": "bold", "offset": 9, "length": 11})
+    );
+    assert_eq!(entity_text(text, &entities[0]), "order #1042");
+    assert_eq!(
+        entity_text(text, &entities[1]),
+        "https://acme.example/o/1042"
+    );
+    assert_eq!(entity_text(text, &entities[2]), "thanks! 🙏🏽");
+}
+
+#[test]
+fn a_photo_keeps_only_its_largest_size() {
+    let message = read_message(fixture!("photo"));
+    assert_eq!(message.content_kind, "photo");
+    assert_eq!(message.text, None);
+    assert_eq!(
+        message.attachments,
+        vec![InboundAttachment {
+            kind: "photo".into(),
+            name: "photo.jpg".into(),
+            mime: Some("image/jpeg".into()),
+            size: Some(161_838),
+            external_ref: "AgACAgIAAxkBAAIBZm-x".into(),
+        }]
+    );
+    assert_eq!(message.details["media"]["width"], 1280);
+}
+
+#[test]
+fn a_document_keeps_its_name_type_and_size() {
+    let message = read_message(fixture!("document"));
+    assert_eq!(message.content_kind, "document");
+    assert_eq!(
+        message.attachments,
+        vec![InboundAttachment {
+            kind: "document".into(),
+            name: "invoice-1042.pdf".into(),
+            mime: Some("application/pdf".into()),
+            size: Some(48_213),
+            external_ref: "BQACAgIAAxkBAAIBZ2".into(),
+        }]
+    );
+}
+
+#[test]
+fn voice_audio_video_and_video_notes_are_attachments_with_their_durations() {
+    let cases = [
+        (
+            fixture!("voice"),
+            "voice",
+            "voice.ogg",
+            Some("audio/ogg"),
+            7,
+        ),
+        (
+            fixture!("audio"),
+            "audio",
+            "jingle.mp3",
+            Some("audio/mpeg"),
+            184,
+        ),
+        (
+            fixture!("video"),
+            "video",
+            "unboxing.mp4",
+            Some("video/mp4"),
+            12,
+        ),
+        (
+            fixture!("video_note"),
+            "video_note",
+            "video_note.mp4",
+            Some("video/mp4"),
+            9,
+        ),
+    ];
+    for (body, kind, name, mime, duration) in cases {
+        let message = read_message(body);
+        assert_eq!(message.content_kind, kind);
+        assert_eq!(message.attachments.len(), 1, "{kind}");
+        let attachment = &message.attachments[0];
+        assert_eq!(attachment.kind, kind);
+        assert_eq!(attachment.name, name);
+        assert_eq!(attachment.mime.as_deref(), mime);
+        assert!(attachment.size.is_some());
+        assert!(!attachment.external_ref.is_empty());
+        assert_eq!(message.details["media"]["duration"], duration, "{kind}");
+        assert!(message.details["media"].get("file_id").is_none());
+    }
+    let audio = read_message(fixture!("audio"));
+    assert_eq!(audio.details["media"]["performer"], "Acme Band");
+}
+
+#[test]
+fn an_animation_wins_over_the_document_telegram_also_sets() {
+    let message = read_message(fixture!("animation"));
+    assert_eq!(message.content_kind, "animation");
+    assert_eq!(message.attachments.len(), 1);
+    assert_eq!(message.attachments[0].kind, "animation");
+    assert_eq!(message.attachments[0].name, "thumbs-up.mp4");
+}
+
+#[test]
+fn a_sticker_is_an_attachment_with_its_emoji() {
+    let message = read_message(fixture!("sticker"));
+    assert_eq!(message.content_kind, "sticker");
+    assert_eq!(message.details["emoji"], "😀");
+    assert_eq!(message.details["media"]["set_name"], "AcmeFaces");
+    assert_eq!(
+        message.attachments,
+        vec![InboundAttachment {
+            kind: "sticker".into(),
+            name: "sticker.webp".into(),
+            mime: Some("image/webp".into()),
+            size: Some(31_337),
+            external_ref: "CAACAgIAAxkBAAIBbW".into(),
+        }]
+    );
+}
+
+#[test]
+fn a_location_is_kept_in_details() {
+    let message = read_message(fixture!("location"));
+    assert_eq!(message.content_kind, "location");
+    assert_eq!(message.text, None);
+    assert!(message.attachments.is_empty());
+    assert_eq!(message.details["location"]["latitude"], 52.229676);
+    assert_eq!(message.details["location"]["longitude"], 21.012229);
+    assert_eq!(message.details["location"]["horizontal_accuracy"], 25.5);
+}
+
+#[test]
+fn a_venue_wins_over_the_location_telegram_also_sets() {
+    let message = read_message(fixture!("venue"));
+    assert_eq!(message.content_kind, "venue");
+    assert_eq!(message.details["venue"]["title"], "Acme Store Warsaw");
+    assert_eq!(message.details["venue"]["location"]["latitude"], 52.2319);
+}
+
+#[test]
+fn a_contact_is_kept_in_details() {
+    let message = read_message(fixture!("contact"));
+    assert_eq!(message.content_kind, "contact");
+    assert_eq!(
+        message.details["contact"],
+        json!({
+            "phone_number": "+48600100200",
+            "first_name": "Anna",
+            "last_name": "Kowalska",
+            "user_id": 123456789
+        })
+    );
+}
+
+#[test]
+fn a_caption_becomes_the_text_with_its_entities() {
+    let message = read_message(fixture!("caption"));
+    assert_eq!(message.content_kind, "photo");
+    let text = message.text.as_deref().expect("the caption");
+    assert_eq!(text, "Broken on arrival 😞 #damaged");
+    let entities = message.details["caption_entities"]
+        .as_array()
+        .expect("caption entities");
+    assert_eq!(entity_text(text, &entities[0]), "#damaged");
+    assert_eq!(message.attachments.len(), 1);
+}
+
+#[test]
+fn a_reply_points_at_the_quoted_message() {
+    let message = read_message(fixture!("reply"));
+    assert_eq!(message.content_kind, "text");
+    assert_eq!(message.text.as_deref(), Some("Yes, Tuesday works"));
+    assert_eq!(message.reply_to_external_id.as_deref(), Some("88"));
+}
+
+#[test]
+fn a_forwarded_message_keeps_its_origin() {
+    let message = read_message(fixture!("forwarded"));
+    assert_eq!(message.content_kind, "text");
+    assert_eq!(message.details["forward_origin"]["type"], "user");
+    assert_eq!(
+        message.details["forward_origin"]["sender_user"]["id"],
+        5_123_456_789_i64
+    );
+    assert_eq!(message.details["forwarded_from"], "Борис");
+
+    let from_channel = read_message(fixture!("forwarded_channel"));
+    assert_eq!(from_channel.details["forward_origin"]["type"], "channel");
+    assert_eq!(from_channel.details["forwarded_from"], "Acme News");
+}
+
+#[test]
+fn album_items_carry_their_media_group_id() {
+    let first = read_message(fixture!("media_group"));
+    let second = read_message(fixture!("media_group_second"));
+    assert_eq!(first.details["media_group_id"], "13912345678901234");
+    assert_eq!(second.details["media_group_id"], "13912345678901234");
+    assert_eq!(first.text.as_deref(), Some("Both sides of the box"));
+    assert_eq!(second.text, None);
+    assert_ne!(first.external_id, second.external_id);
+}
+
+#[test]
+fn start_with_a_payload_is_a_referral() {
+    let message = read_message(fixture!("start"));
+    assert_eq!(message.customer, boris());
+    assert_eq!(message.content_kind, "start");
+    assert_eq!(message.referral.as_deref(), Some("promo_2025-spring"));
+    assert_eq!(message.text.as_deref(), Some("/start promo_2025-spring"));
+}
+
+#[test]
+fn start_without_a_payload_has_no_referral() {
+    let message = read_message(fixture!("start_plain"));
+    assert_eq!(message.content_kind, "start");
+    assert_eq!(message.referral, None);
+    assert_eq!(message.text.as_deref(), Some("/start"));
+}
+
+#[test]
+fn start_payloads_are_read_only_from_the_start_command() {
+    assert_eq!(start_payload("/start abc"), Some(Some("abc".into())));
+    assert_eq!(
+        start_payload("/start@acme_bot abc"),
+        Some(Some("abc".into()))
+    );
+    assert_eq!(start_payload("/start@acme_bot"), Some(None));
+    assert_eq!(start_payload("/start  "), Some(None));
+    assert_eq!(start_payload("/startup abc"), None);
+    assert_eq!(start_payload("start abc"), None);
+    assert_eq!(start_payload("hello /start abc"), None);
+}
+
+#[test]
+fn an_edited_message_is_an_edit_at_its_edit_date() {
+    let inbound = parse(fixture!("edited_message"));
+    assert_eq!(inbound.dedup_key, "1000021");
+    let InboundEvent::Edited(edit) = inbound.event else {
+        panic!("not an edit: {:?}", inbound.event);
+    };
+    assert_eq!(edit.customer, anna());
+    assert_eq!(edit.external_id, "101");
+    assert_eq!(edit.edited_at, utc(1_741_944_600));
+    assert_eq!(edit.text.as_deref(), Some("Hi 👋 is order #1043 shipped?"));
+}
+
+#[test]
+fn blocking_and_unblocking_the_bot_change_reachability() {
+    let blocked = parse(fixture!("my_chat_member_kicked"));
+    assert_eq!(blocked.dedup_key, "1000022");
+    assert_eq!(
+        blocked.event,
+        InboundEvent::Reachability {
+            customer: anna(),
+            change: ReachabilityChange::Blocked,
+        }
+    );
+    assert_eq!(
+        parse(fixture!("my_chat_member_member")).event,
+        InboundEvent::Reachability {
+            customer: anna(),
+            change: ReachabilityChange::Unblocked,
+        }
+    );
+}
+
+#[test]
+fn group_messages_are_ignored() {
+    let inbound = parse(fixture!("group_message"));
+    assert_eq!(inbound.dedup_key, "1000024");
+    assert_eq!(
+        inbound.event,
+        InboundEvent::Ignored {
+            reason: "group messages are ignored".into()
+        }
+    );
+}
+
+#[test]
+fn update_kinds_we_do_not_handle_are_ignored_not_failed() {
+    for (body, id, kind) in [
+        (fixture!("poll"), "1000025", "poll"),
+        (fixture!("message_reaction"), "1000026", "message_reaction"),
+        (fixture!("future_kind"), "1000028", "guest_message"),
+    ] {
+        let inbound = parse(body);
+        assert_eq!(inbound.dedup_key, id);
+        match inbound.event {
+            InboundEvent::Ignored { reason } => assert!(reason.contains(kind), "{reason}"),
+            other => panic!("{kind}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_private_message_kind_we_do_not_model_is_kept_as_unsupported() {
+    let message = read_message(fixture!("dice"));
+    assert_eq!(message.customer, anna());
+    assert_eq!(message.external_id, "121");
+    assert_eq!(message.content_kind, "unsupported");
+    assert_eq!(message.details, json!({"kind": "dice"}));
+    assert_eq!(message.text, None);
+}
+
+#[test]
+fn false_service_flags_are_not_content() {
+    let body = json!({
+        "update_id": 9,
+        "message": {
+            "message_id": 5, "date": 1_741_944_413,
+            "chat": {"id": 42, "type": "private", "first_name": "Ola"},
+            "from": {"id": 42, "is_bot": false, "first_name": "Ola"},
+            "delete_chat_photo": false, "group_chat_created": false,
+            "has_protected_content": true,
+            "users_shared": {"request_id": 1, "users": [{"user_id": 7}]}
+        }
+    });
+    let message = read_message(&body.to_string());
+    assert_eq!(message.content_kind, "unsupported");
+    assert_eq!(message.details["kind"], "users_shared");
+    assert_eq!(message.customer.name, "Ola");
+}
+
+#[test]
+fn an_unreadable_message_is_ignored_with_the_reason() {
+    let inbound = parse(
+        r#"{"update_id": 77, "message": {"message_id": 1, "date": 1741944413, "text": "no chat"}}"#,
+    );
+    assert_eq!(inbound.dedup_key, "77");
+    match inbound.event {
+        InboundEvent::Ignored { reason } => assert!(reason.contains("chat"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_body_that_is_not_json_is_malformed() {
+    for body in [fixture!("malformed"), "", "[1, 2]", "\"update\""] {
+        assert!(
+            matches!(
+                parse_update(body.as_bytes()),
+                Err(ChannelError::Malformed(_))
+            ),
+            "{body:?}"
+        );
+    }
+}
+
+#[test]
+fn an_update_without_update_id_is_malformed() {
+    assert!(matches!(
+        parse_update(fixture!("no_update_id").as_bytes()),
+        Err(ChannelError::Malformed(_))
+    ));
+    assert!(matches!(
+        parse_update(br#"{"update_id": "12"}"#),
+        Err(ChannelError::Malformed(_))
+    ));
+}
+
+#[test]
+fn an_update_with_only_an_id_is_ignored() {
+    assert_eq!(
+        parse(r#"{"update_id": 3}"#),
+        Inbound {
+            dedup_key: "3".into(),
+            event: InboundEvent::Ignored {
+                reason: "the update has no content".into()
+            }
+        }
+    );
+}
+
+#[test]
+fn a_message_without_from_takes_the_customer_from_the_private_chat() {
+    let body = json!({
+        "update_id": 10,
+        "message": {
+            "message_id": 6, "date": 1_741_944_413,
+            "chat": {"id": 43, "type": "private", "first_name": "Ola", "last_name": "Nowak", "username": "ola"},
+            "text": "hi"
+        }
+    });
+    let message = read_message(&body.to_string());
+    assert_eq!(message.customer.external_id, "43");
+    assert_eq!(message.customer.name, "Ola Nowak");
+    assert_eq!(message.customer.username.as_deref(), Some("ola"));
+}

@@ -1,0 +1,159 @@
+//! Media both ways: pictures and files sent as public URLs Viber fetches
+//! (Viber has no upload endpoint), and inbound media downloaded before their
+//! links expire (shared/protocols/viber.md §3, §4).
+
+use serde_json::json;
+
+use super::client::{http_error, transport_error};
+use super::{split, ViberChannel, CAPTION_LIMIT, TEXT_LIMIT};
+use crate::channels::{Bot, ChannelError, Sent};
+
+/// A file or picture for Viber to fetch from a public URL (Viber has no upload).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundMedia {
+    pub kind: MediaKind,
+    /// A public HTTPS URL Viber downloads the media from.
+    pub url: String,
+    /// The file name shown to the customer, with its extension.
+    pub name: String,
+    /// Size in bytes (required by Viber for files).
+    pub size: u64,
+    pub caption: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaKind {
+    /// JPEG, PNG or non-animated GIF, ≤ 1 MB.
+    Picture,
+    /// Any allowed file, ≤ 50 MB.
+    File,
+}
+
+impl ViberChannel {
+    /// Sends a picture or file Viber fetches from `media.url`; a caption Viber
+    /// cannot attach follows as text. Returns the ids of every message sent.
+    pub async fn send_media(
+        &self,
+        bot: &Bot,
+        receiver: &str,
+        media: &OutboundMedia,
+    ) -> Result<Sent, ChannelError> {
+        let caption = media
+            .caption
+            .as_deref()
+            .map(str::trim)
+            .filter(|caption| !caption.is_empty());
+        let (mut body, caption_after) = match media.kind {
+            MediaKind::Picture => {
+                let fits = caption.is_some_and(|caption| caption.chars().count() <= CAPTION_LIMIT);
+                let inline = if fits {
+                    caption.unwrap_or_default()
+                } else {
+                    ""
+                };
+                let body = json!({"type": "picture", "media": media.url, "text": inline});
+                (body, caption.filter(|_| !fits))
+            }
+            MediaKind::File => {
+                let body = json!({
+                    "type": "file",
+                    "media": media.url,
+                    "size": media.size,
+                    "file_name": file_name(&media.name),
+                });
+                (body, caption)
+            }
+        };
+        self.address(bot, receiver, &mut body);
+        let mut ids = vec![self.send_message(bot, &body).await?];
+        if let Some(caption) = caption_after {
+            let parts = split::split_text(caption, TEXT_LIMIT);
+            let total = parts.len() + 1;
+            self.send_parts(bot, receiver, parts, &mut ids, total)
+                .await?;
+        }
+        Ok(Sent { external_ids: ids })
+    }
+
+    /// Downloads an inbound media URL (they expire: call it while handling the
+    /// callback), refusing more than `max_bytes`.
+    pub async fn download_media(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>, ChannelError> {
+        let parsed = url::Url::parse(url)
+            .map_err(|_| ChannelError::permanent("the media link is not a URL"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ChannelError::permanent("the media link is not http(s)"));
+        }
+        let what = "the Viber media download";
+        // No auth header: media links are public, and the token must not
+        // leave for another host.
+        let mut response = self
+            .client
+            .http
+            .get(parsed)
+            .timeout(self.download_timeout)
+            .send()
+            .await
+            .map_err(|err| transport_error(what, err))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(http_error(what, status));
+        }
+        let too_large =
+            || ChannelError::permanent(format!("the media is larger than {max_bytes} bytes"));
+        let announced = response.content_length();
+        if announced.is_some_and(|length| length > max_bytes) {
+            return Err(too_large());
+        }
+        let capacity = announced.unwrap_or(0).min(max_bytes).min(16 << 20);
+        let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|err| transport_error(what, err))?
+        {
+            let total = u64::try_from(bytes.len() + chunk.len()).unwrap_or(u64::MAX);
+            if total > max_bytes {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+}
+
+/// Viber refuses file names over 256 characters; keep the extension.
+fn file_name(name: &str) -> String {
+    const LIMIT: usize = 256;
+    let name = name.trim();
+    let name = if name.is_empty() { "file" } else { name };
+    if name.chars().count() <= LIMIT {
+        return name.to_owned();
+    }
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, extension)| extension)
+        .filter(|extension| extension.chars().count() < 16)
+        .unwrap_or("");
+    let stem_limit = LIMIT - extension.chars().count() - usize::from(!extension.is_empty());
+    let stem: String = name.chars().take(stem_limit).collect();
+    if extension.is_empty() {
+        stem
+    } else {
+        format!("{stem}.{extension}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_file_name_keeps_its_extension() {
+        let name = format!("{}.pdf", "a".repeat(300));
+        let shortened = file_name(&name);
+        assert_eq!(shortened.chars().count(), 256);
+        assert!(shortened.ends_with(".pdf"));
+        assert_eq!(file_name("report.pdf"), "report.pdf");
+        assert_eq!(file_name(""), "file");
+    }
+}

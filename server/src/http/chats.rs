@@ -1,0 +1,401 @@
+//! `/api/v1/chats…`: the inbox groups, the archive, one chat with its timeline,
+//! search and every manager action.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use shared::api::chats::{
+    AssignChat, Chat, ChatDetail, ChatGroup, ChatStatus, Comment, CreateComment, GroupCount, Item,
+    MarkRead, SendReply, SetFollowers, SetNotifications, SetTags,
+};
+use shared::api::crm::{CreateDeal, CreateLink, Deal, LinkKind};
+use shared::api::{Channel, Items, Page};
+use shared::error::ErrorBody;
+use shared::Id;
+use utoipa::IntoParams;
+
+use super::error::AppError;
+use super::extract::CurrentUser;
+use super::AppState;
+use crate::service::chats::{self, ListRequest};
+use crate::store::chats::ArchiveFilter;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/chats", web::get().to(list))
+        .route("/api/v1/chats/archive", web::get().to(archive))
+        .route("/api/v1/chats/counts", web::get().to(counts))
+        .route("/api/v1/chats/{id}", web::get().to(detail))
+        .route("/api/v1/chats/{id}/timeline", web::get().to(timeline))
+        .route("/api/v1/chats/{id}/search", web::get().to(search))
+        .route("/api/v1/chats/{id}/messages", web::post().to(reply))
+        .route(
+            "/api/v1/chats/{id}/messages/{item_id}/retry",
+            web::post().to(retry),
+        )
+        .route("/api/v1/chats/{id}/assign", web::post().to(assign))
+        .route("/api/v1/chats/{id}/followers", web::put().to(followers))
+        .route("/api/v1/chats/{id}/tags", web::put().to(tags))
+        .route("/api/v1/chats/{id}/close", web::post().to(close))
+        .route("/api/v1/chats/{id}/reopen", web::post().to(reopen))
+        .route(
+            "/api/v1/chats/{id}/notifications",
+            web::put().to(notifications),
+        )
+        .route("/api/v1/chats/{id}/read", web::post().to(read))
+        .route("/api/v1/chats/{id}/comments", web::get().to(comments))
+        .route("/api/v1/chats/{id}/comments", web::post().to(comment))
+        .route("/api/v1/chats/{id}/deals", web::post().to(create_deal))
+        .route("/api/v1/chats/{id}/links", web::post().to(link))
+        .route(
+            "/api/v1/chats/{id}/links/{kind}/{target}",
+            web::delete().to(unlink),
+        );
+}
+
+#[derive(Deserialize, IntoParams)]
+struct GroupQuery {
+    /// `mine` (default), `unassigned`, `others` or `closed`.
+    group: Option<ChatGroup>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// One inbox group from the caller's point of view, newest activity first.
+#[utoipa::path(get, path = "/api/v1/chats", tag = "chats", params(GroupQuery),
+    responses((status = 200, body = Page<Chat>), (status = 401, body = ErrorBody)))]
+async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<GroupQuery>,
+) -> Result<web::Json<Page<Chat>>, AppError> {
+    let GroupQuery {
+        group,
+        limit,
+        cursor,
+    } = query.into_inner();
+    let request = ListRequest::Group(group.unwrap_or(ChatGroup::Mine));
+    let (items, next_cursor) = chats::list(&state, &user.0, request, limit, cursor).await?;
+    Ok(web::Json(Page { items, next_cursor }))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct ArchiveQuery {
+    channel: Option<Channel>,
+    integration_id: Option<Id>,
+    assignee_id: Option<Id>,
+    status: Option<ChatStatus>,
+    tag: Option<String>,
+    /// Chats started on or after (`YYYY-MM-DD` or RFC 3339).
+    from: Option<String>,
+    /// Chats started on or before (`YYYY-MM-DD` or RFC 3339).
+    to: Option<String>,
+    /// Words in the chat's messages or the contact's name.
+    q: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// Every chat the caller may see, filtered; filters combine.
+#[utoipa::path(get, path = "/api/v1/chats/archive", tag = "chats", params(ArchiveQuery),
+    responses((status = 200, body = Page<Chat>), (status = 422, body = ErrorBody)))]
+async fn archive(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<ArchiveQuery>,
+) -> Result<web::Json<Page<Chat>>, AppError> {
+    let q = query.into_inner();
+    let filter = ArchiveFilter {
+        channel: q.channel,
+        integration_id: q.integration_id,
+        assignee_id: q.assignee_id,
+        status: q.status,
+        tag: q.tag.filter(|t| !t.trim().is_empty()),
+        from: q
+            .from
+            .as_deref()
+            .map(|d| chats::parse_date(d, false))
+            .transpose()?,
+        to: q
+            .to
+            .as_deref()
+            .map(|d| chats::parse_date(d, true))
+            .transpose()?,
+        text: q.q.filter(|t| !t.trim().is_empty()),
+    };
+    let (items, next_cursor) = chats::list(
+        &state,
+        &user.0,
+        ListRequest::Archive(filter),
+        q.limit,
+        q.cursor,
+    )
+    .await?;
+    Ok(web::Json(Page { items, next_cursor }))
+}
+
+/// Chats and unread messages per group, for the caller.
+#[utoipa::path(get, path = "/api/v1/chats/counts", tag = "chats",
+    responses((status = 200, body = Items<GroupCount>)))]
+async fn counts(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<Items<GroupCount>>, AppError> {
+    Ok(web::Json(Items {
+        items: chats::counts(&state, &user.0).await?,
+    }))
+}
+
+/// The chat with its contact, deals, tasks, projects and the caller's notification setting.
+#[utoipa::path(get, path = "/api/v1/chats/{id}", tag = "chats", params(("id" = i64, Path)),
+    responses((status = 200, body = ChatDetail), (status = 404, body = ErrorBody)))]
+async fn detail(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<ChatDetail>, AppError> {
+    Ok(web::Json(
+        chats::detail(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct TimelineQuery {
+    /// Items older than this item id (the newest page when absent).
+    before: Option<Id>,
+    limit: Option<i64>,
+}
+
+/// Messages and events, oldest first.
+#[utoipa::path(get, path = "/api/v1/chats/{id}/timeline", tag = "chats", params(("id" = i64, Path), TimelineQuery),
+    responses((status = 200, body = Items<Item>), (status = 404, body = ErrorBody)))]
+async fn timeline(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    query: web::Query<TimelineQuery>,
+) -> Result<web::Json<Items<Item>>, AppError> {
+    let TimelineQuery { before, limit } = query.into_inner();
+    Ok(web::Json(Items {
+        items: chats::timeline(&state, &user.0, id.into_inner(), before, limit).await?,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct SearchQuery {
+    q: String,
+}
+
+/// Messages of this chat matching the words (case- and accent-insensitive, prefixes match).
+#[utoipa::path(get, path = "/api/v1/chats/{id}/search", tag = "chats", params(("id" = i64, Path), SearchQuery),
+    responses((status = 200, body = Items<Item>), (status = 404, body = ErrorBody)))]
+async fn search(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    query: web::Query<SearchQuery>,
+) -> Result<web::Json<Items<Item>>, AppError> {
+    Ok(web::Json(Items {
+        items: chats::search(&state, &user.0, id.into_inner(), query.into_inner().q).await?,
+    }))
+}
+
+/// Replies to the customer; the message is queued and sent reliably. Replying
+/// to a closed chat reopens it; replying to an unassigned chat takes it.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/messages", tag = "chats", params(("id" = i64, Path)),
+    request_body = SendReply,
+    responses((status = 201, body = Item), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reply(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<SendReply>,
+) -> Result<HttpResponse, AppError> {
+    let item = chats::reply(&state, &user.0, id.into_inner(), &body.text).await?;
+    Ok(HttpResponse::Created().json(item))
+}
+
+/// Sends a failed reply again.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/messages/{item_id}/retry", tag = "chats",
+    params(("id" = i64, Path), ("item_id" = i64, Path)),
+    responses((status = 200, body = Item), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn retry(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(Id, Id)>,
+) -> Result<web::Json<Item>, AppError> {
+    let (chat_id, item_id) = path.into_inner();
+    Ok(web::Json(
+        chats::retry(&state, &user.0, chat_id, item_id).await?,
+    ))
+}
+
+/// Assigns the chat to a manager, or unassigns it with `null`.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/assign", tag = "chats", params(("id" = i64, Path)),
+    request_body = AssignChat,
+    responses((status = 200, body = Chat), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn assign(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<AssignChat>,
+) -> Result<web::Json<Chat>, AppError> {
+    Ok(web::Json(
+        chats::assign(&state, &user.0, id.into_inner(), body.user_id).await?,
+    ))
+}
+
+/// Replaces the chat's followers.
+#[utoipa::path(put, path = "/api/v1/chats/{id}/followers", tag = "chats", params(("id" = i64, Path)),
+    request_body = SetFollowers,
+    responses((status = 200, body = Chat), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn followers(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<SetFollowers>,
+) -> Result<web::Json<Chat>, AppError> {
+    let user_ids = body.into_inner().user_ids;
+    Ok(web::Json(
+        chats::set_followers(&state, &user.0, id.into_inner(), user_ids).await?,
+    ))
+}
+
+/// Replaces the chat's tags.
+#[utoipa::path(put, path = "/api/v1/chats/{id}/tags", tag = "chats", params(("id" = i64, Path)),
+    request_body = SetTags,
+    responses((status = 200, body = Chat), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn tags(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<SetTags>,
+) -> Result<web::Json<Chat>, AppError> {
+    let tags = body.into_inner().tags;
+    Ok(web::Json(
+        chats::set_tags(&state, &user.0, id.into_inner(), tags).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/chats/{id}/close", tag = "chats", params(("id" = i64, Path)),
+    responses((status = 200, body = Chat), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn close(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<Chat>, AppError> {
+    Ok(web::Json(
+        chats::close(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/chats/{id}/reopen", tag = "chats", params(("id" = i64, Path)),
+    responses((status = 200, body = Chat), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn reopen(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<Chat>, AppError> {
+    Ok(web::Json(
+        chats::reopen(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+/// The caller's own notification setting for this chat.
+#[utoipa::path(put, path = "/api/v1/chats/{id}/notifications", tag = "chats", params(("id" = i64, Path)),
+    request_body = SetNotifications,
+    responses((status = 200, body = SetNotifications), (status = 404, body = ErrorBody)))]
+async fn notifications(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<SetNotifications>,
+) -> Result<web::Json<SetNotifications>, AppError> {
+    let enabled = body.enabled;
+    chats::set_notifications(&state, &user.0, id.into_inner(), enabled).await?;
+    Ok(web::Json(SetNotifications { enabled }))
+}
+
+/// Marks the chat read for the caller (up to an item, or all of it).
+#[utoipa::path(post, path = "/api/v1/chats/{id}/read", tag = "chats", params(("id" = i64, Path)),
+    request_body = MarkRead,
+    responses((status = 200, body = Chat), (status = 404, body = ErrorBody)))]
+async fn read(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: Option<web::Json<MarkRead>>,
+) -> Result<web::Json<Chat>, AppError> {
+    let item_id = body.and_then(|b| b.item_id);
+    Ok(web::Json(
+        chats::mark_read(&state, &user.0, id.into_inner(), item_id).await?,
+    ))
+}
+
+/// Teammates' internal comments, oldest first.
+#[utoipa::path(get, path = "/api/v1/chats/{id}/comments", tag = "chats", params(("id" = i64, Path)),
+    responses((status = 200, body = Items<Comment>), (status = 404, body = ErrorBody)))]
+async fn comments(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<Items<Comment>>, AppError> {
+    Ok(web::Json(Items {
+        items: chats::comments(&state, &user.0, id.into_inner()).await?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/chats/{id}/comments", tag = "chats", params(("id" = i64, Path)),
+    request_body = CreateComment,
+    responses((status = 201, body = Comment), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn comment(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<CreateComment>,
+) -> Result<HttpResponse, AppError> {
+    let comment = chats::add_comment(&state, &user.0, id.into_inner(), &body.text).await?;
+    Ok(HttpResponse::Created().json(comment))
+}
+
+/// Another deal for the chat's contact (first stage of the pipeline).
+#[utoipa::path(post, path = "/api/v1/chats/{id}/deals", tag = "chats", params(("id" = i64, Path)),
+    request_body = CreateDeal,
+    responses((status = 201, body = Deal), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_deal(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: Option<web::Json<CreateDeal>>,
+) -> Result<HttpResponse, AppError> {
+    let CreateDeal { title, pipeline_id } = body.map(|b| b.into_inner()).unwrap_or_default();
+    let deal = chats::create_deal(&state, &user.0, id.into_inner(), title, pipeline_id).await?;
+    Ok(HttpResponse::Created().json(deal))
+}
+
+/// Links the chat to an existing task or project.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/links", tag = "chats", params(("id" = i64, Path)),
+    request_body = CreateLink,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn link(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<CreateLink>,
+) -> Result<HttpResponse, AppError> {
+    let CreateLink { kind, id: target } = body.into_inner();
+    chats::link(&state, &user.0, id.into_inner(), kind, target).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(delete, path = "/api/v1/chats/{id}/links/{kind}/{target}", tag = "chats",
+    params(("id" = i64, Path), ("kind" = LinkKind, Path), ("target" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unlink(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(Id, LinkKind, Id)>,
+) -> Result<HttpResponse, AppError> {
+    let (chat_id, kind, target) = path.into_inner();
+    chats::unlink(&state, &user.0, chat_id, kind, target).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,113 @@
+//! `/api/v1/deals`, `/api/v1/tasks`, `/api/v1/projects`, `/api/v1/contacts/{id}`.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use shared::api::crm::{Contact, CreateProject, CreateTask, Deal, Project, Task, UpdateDeal};
+use shared::api::Items;
+use shared::error::ErrorBody;
+use shared::Id;
+use utoipa::IntoParams;
+
+use super::error::AppError;
+use super::extract::CurrentUser;
+use super::AppState;
+use crate::service::crm;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/deals", web::get().to(deals))
+        .route("/api/v1/deals/{id}", web::patch().to(update_deal))
+        .route("/api/v1/tasks", web::get().to(tasks))
+        .route("/api/v1/tasks", web::post().to(create_task))
+        .route("/api/v1/projects", web::get().to(projects))
+        .route("/api/v1/projects", web::post().to(create_project))
+        .route("/api/v1/contacts/{id}", web::get().to(contact));
+}
+
+#[derive(Deserialize, IntoParams)]
+struct DealsQuery {
+    pipeline_id: Option<Id>,
+}
+
+#[utoipa::path(get, path = "/api/v1/deals", tag = "crm", params(DealsQuery),
+    responses((status = 200, body = Items<Deal>), (status = 403, body = ErrorBody)))]
+async fn deals(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<DealsQuery>,
+) -> Result<web::Json<Items<Deal>>, AppError> {
+    Ok(web::Json(Items {
+        items: crm::deals(&state, &user.0, query.pipeline_id).await?,
+    }))
+}
+
+/// Renames a deal, moves it to another stage of its pipeline, or sets its amount.
+#[utoipa::path(patch, path = "/api/v1/deals/{id}", tag = "crm", params(("id" = i64, Path)), request_body = UpdateDeal,
+    responses((status = 200, body = Deal), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn update_deal(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<UpdateDeal>,
+) -> Result<web::Json<Deal>, AppError> {
+    Ok(web::Json(
+        crm::update_deal(&state, &user.0, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "crm",
+    responses((status = 200, body = Items<Task>), (status = 403, body = ErrorBody)))]
+async fn tasks(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<Items<Task>>, AppError> {
+    Ok(web::Json(Items {
+        items: crm::tasks(&state, &user.0).await?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/tasks", tag = "crm", request_body = CreateTask,
+    responses((status = 201, body = Task), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_task(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: web::Json<CreateTask>,
+) -> Result<HttpResponse, AppError> {
+    let task = crm::create_task(&state, &user.0, body.into_inner().title).await?;
+    Ok(HttpResponse::Created().json(task))
+}
+
+#[utoipa::path(get, path = "/api/v1/projects", tag = "crm",
+    responses((status = 200, body = Items<Project>), (status = 403, body = ErrorBody)))]
+async fn projects(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<Items<Project>>, AppError> {
+    Ok(web::Json(Items {
+        items: crm::projects(&state, &user.0).await?,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/projects", tag = "crm", request_body = CreateProject,
+    responses((status = 201, body = Project), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_project(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: web::Json<CreateProject>,
+) -> Result<HttpResponse, AppError> {
+    let project = crm::create_project(&state, &user.0, body.into_inner().name).await?;
+    Ok(HttpResponse::Created().json(project))
+}
+
+/// A contact, if the caller may see one of its chats.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "crm", params(("id" = i64, Path)),
+    responses((status = 200, body = Contact), (status = 404, body = ErrorBody)))]
+async fn contact(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<Contact>, AppError> {
+    Ok(web::Json(
+        crm::contact(&state, &user.0, id.into_inner()).await?,
+    ))
+}

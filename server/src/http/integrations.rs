@@ -1,0 +1,127 @@
+//! `/api/v1/integrations` and `/api/v1/pipelines`.
+
+use actix_web::{web, HttpResponse};
+use shared::api::crm::{CreatePipeline, Pipeline};
+use shared::api::integrations::{CreateIntegration, Integration, QueueView, UpdateIntegration};
+use shared::api::Items;
+use shared::error::ErrorBody;
+use shared::Id;
+
+use super::error::AppError;
+use super::extract::CurrentUser;
+use super::AppState;
+use crate::service::{crm, integrations};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/integrations", web::get().to(list))
+        .route("/api/v1/integrations", web::post().to(create))
+        .route("/api/v1/integrations/{id}", web::get().to(get))
+        .route("/api/v1/integrations/{id}", web::patch().to(update))
+        .route("/api/v1/integrations/{id}", web::delete().to(delete))
+        .route("/api/v1/integrations/{id}/queue", web::get().to(queue))
+        .route("/api/v1/pipelines", web::get().to(pipelines))
+        .route("/api/v1/pipelines", web::post().to(create_pipeline));
+}
+
+/// Connected bots (tokens only for admins).
+#[utoipa::path(get, path = "/api/v1/integrations", tag = "integrations",
+    responses((status = 200, body = Items<Integration>), (status = 401, body = ErrorBody)))]
+async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<Items<Integration>>, AppError> {
+    Ok(web::Json(Items {
+        items: integrations::list(&state, &user.0).await?,
+    }))
+}
+
+/// Connects a Telegram or Viber bot (admin only): checks the token, registers the webhook or starts polling.
+#[utoipa::path(post, path = "/api/v1/integrations", tag = "integrations", request_body = CreateIntegration,
+    responses((status = 201, body = Integration), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: web::Json<CreateIntegration>,
+) -> Result<HttpResponse, AppError> {
+    let created = integrations::create(&state, &user.0, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+#[utoipa::path(get, path = "/api/v1/integrations/{id}", tag = "integrations", params(("id" = i64, Path)),
+    responses((status = 200, body = Integration), (status = 404, body = ErrorBody)))]
+async fn get(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<Integration>, AppError> {
+    Ok(web::Json(
+        integrations::get(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+/// Changes an integration (admin only); an empty text disables that auto-message.
+#[utoipa::path(patch, path = "/api/v1/integrations/{id}", tag = "integrations", params(("id" = i64, Path)),
+    request_body = UpdateIntegration,
+    responses((status = 200, body = Integration), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<UpdateIntegration>,
+) -> Result<web::Json<Integration>, AppError> {
+    Ok(web::Json(
+        integrations::update(&state, &user.0, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// Disconnects a bot (admin only); its chats and their history stay.
+#[utoipa::path(delete, path = "/api/v1/integrations/{id}", tag = "integrations", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<HttpResponse, AppError> {
+    integrations::delete(&state, &user.0, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Who gets the next new chat, and the order after (admin only).
+#[utoipa::path(get, path = "/api/v1/integrations/{id}/queue", tag = "integrations", params(("id" = i64, Path)),
+    responses((status = 200, body = QueueView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn queue(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<QueueView>, AppError> {
+    Ok(web::Json(
+        integrations::queue(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+/// Sales funnels with their stages in order.
+#[utoipa::path(get, path = "/api/v1/pipelines", tag = "crm",
+    responses((status = 200, body = Items<Pipeline>)))]
+async fn pipelines(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<web::Json<Items<Pipeline>>, AppError> {
+    Ok(web::Json(Items {
+        items: crm::pipelines(&state, &user.0).await?,
+    }))
+}
+
+/// Creates a sales funnel (admin only).
+#[utoipa::path(post, path = "/api/v1/pipelines", tag = "crm", request_body = CreatePipeline,
+    responses((status = 201, body = Pipeline), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_pipeline(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: web::Json<CreatePipeline>,
+) -> Result<HttpResponse, AppError> {
+    let CreatePipeline { name, stages } = body.into_inner();
+    let pipeline = crm::create_pipeline(&state, &user.0, name, stages).await?;
+    Ok(HttpResponse::Created().json(pipeline))
+}

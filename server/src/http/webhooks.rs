@@ -1,0 +1,113 @@
+//! `POST /hooks/telegram/{id}` and `POST /hooks/viber/{id}`: called by the
+//! messengers. The raw bytes are verified (Viber signs them), stored durably and
+//! applied before we answer 200.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use shared::api::Channel;
+use shared::error::{ErrorBody, ErrorCode};
+use shared::Id;
+
+use super::error::AppError;
+use super::AppState;
+use crate::channels::{viber, Headers};
+use crate::service::inbound::{self, WebhookError, WebhookOutcome};
+use crate::service::integrations::find_live;
+
+/// Larger webhook bodies are refused (Telegram and Viber send a few KB).
+const WEBHOOK_LIMIT: usize = 1024 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/hooks/telegram/{id}")
+            .app_data(web::PayloadConfig::new(WEBHOOK_LIMIT))
+            .route(web::post().to(telegram)),
+    )
+    .service(
+        web::resource("/hooks/viber/{id}")
+            .app_data(web::PayloadConfig::new(WEBHOOK_LIMIT))
+            .route(web::post().to(viber_callback)),
+    );
+}
+
+fn headers(req: &HttpRequest) -> Headers {
+    Headers(
+        req.headers()
+            .iter()
+            .filter_map(|(name, value)| {
+                value
+                    .to_str()
+                    .ok()
+                    .map(|v| (name.as_str().to_ascii_lowercase(), v.to_owned()))
+            })
+            .collect(),
+    )
+}
+
+fn webhook_error(err: WebhookError) -> AppError {
+    match err {
+        WebhookError::UnknownIntegration => AppError::not_found("integration"),
+        WebhookError::BadSignature => {
+            AppError::new(ErrorCode::BadSignature, "signature or secret mismatch")
+        }
+        WebhookError::Malformed(reason) => AppError::new(ErrorCode::Malformed, reason),
+        WebhookError::Unavailable(cause) => {
+            tracing::error!(%cause, "webhook could not be stored; the messenger will retry");
+            AppError::new(
+                ErrorCode::Unavailable,
+                "cannot store the update now; retry later",
+            )
+        }
+    }
+}
+
+/// A Bot API `Update`; the `X-Telegram-Bot-Api-Secret-Token` header must match.
+#[utoipa::path(post, path = "/hooks/telegram/{id}", tag = "webhooks", params(("id" = i64, Path)),
+    request_body(content = String, content_type = "application/json", description = "A Telegram Bot API Update"),
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn telegram(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Id>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    inbound::receive_webhook(
+        &state,
+        Channel::Telegram,
+        id.into_inner(),
+        &headers(&req),
+        &body,
+    )
+    .await
+    .map_err(webhook_error)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({})))
+}
+
+/// A Viber callback; `X-Viber-Content-Signature` must be the HMAC-SHA256 of the body.
+/// The answer to `conversation_started` carries the greeting as the welcome message.
+#[utoipa::path(post, path = "/hooks/viber/{id}", tag = "webhooks", params(("id" = i64, Path)),
+    request_body(content = String, content_type = "application/json", description = "A Viber callback"),
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn viber_callback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Id>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let WebhookOutcome::Accepted { welcome } =
+        inbound::receive_webhook(&state, Channel::Viber, id, &headers(&req), &body)
+            .await
+            .map_err(webhook_error)?;
+    match welcome {
+        Some(text) => {
+            let sender = find_live(&state, id)
+                .await
+                .map(|i| i.name)
+                .unwrap_or_default();
+            Ok(HttpResponse::Ok().json(viber::welcome_message_body(&sender, &text)))
+        }
+        None => Ok(HttpResponse::Ok().json(serde_json::json!({}))),
+    }
+}

@@ -1,0 +1,226 @@
+//! The hub: one dispatcher task per node reads the event log in id order and
+//! broadcasts each entry to this node's sessions through a bounded ring
+//! buffer; a session that falls behind it is told to resync.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::TimeDelta;
+use tokio::sync::{broadcast, watch, Notify};
+
+use super::LogEntry;
+use crate::store::{events, now, Store};
+
+/// Events a session may lag behind before it must resync.
+pub const SESSION_BUFFER: usize = 1024;
+/// A gap in ids (a transaction that has not committed yet) is waited for this
+/// long before the dispatcher moves on (a rolled-back id never fills).
+const GAP_WAIT: Duration = Duration::from_secs(2);
+/// Keep a day of events, and at least this many, for reconnecting clients.
+const KEEP_ROWS: i64 = 10_000;
+const KEEP_FOR: TimeDelta = TimeDelta::hours(24);
+
+/// One event on its way to sessions. `id` is `None` for ephemeral events
+/// (typing) that are not logged.
+#[derive(Debug)]
+pub struct Dispatched {
+    pub id: Option<i64>,
+    pub entry: LogEntry,
+}
+
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    tx: broadcast::Sender<Arc<Dispatched>>,
+    wake: Notify,
+    last_id: AtomicI64,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new()
+    }
+}
+
+impl Hub {
+    pub fn new() -> Hub {
+        let (tx, _) = broadcast::channel(SESSION_BUFFER);
+        Hub {
+            inner: Arc::new(Inner {
+                tx,
+                wake: Notify::new(),
+                last_id: AtomicI64::new(0),
+            }),
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Dispatched>> {
+        self.inner.tx.subscribe()
+    }
+
+    /// New events were committed: dispatch them now.
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// The newest event dispatched on this node.
+    pub fn last_id(&self) -> i64 {
+        self.inner.last_id.load(Ordering::Acquire)
+    }
+
+    /// Sends an event that is not logged (typing indicators).
+    pub fn send_ephemeral(&self, entry: LogEntry) {
+        // No receivers is fine: nobody is connected.
+        let _ = self.inner.tx.send(Arc::new(Dispatched { id: None, entry }));
+    }
+
+    /// Reads the log in order and broadcasts until `shutdown`.
+    pub async fn run_dispatcher(self, store: Store, mut shutdown: watch::Receiver<bool>) {
+        let start = match store.run(events::bounds).await {
+            Ok((_, max)) => max,
+            Err(err) => {
+                tracing::error!(%err, "cannot read the event log; live updates start from now");
+                0
+            }
+        };
+        self.inner.last_id.store(start, Ordering::Release);
+        let mut cursor = start;
+        let mut gap_since: Option<Instant> = None;
+        let mut last_prune = Instant::now();
+        loop {
+            match self
+                .dispatch_batch(&store, &mut cursor, &mut gap_since)
+                .await
+            {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(err) => tracing::warn!(%err, "event dispatch failed; retrying"),
+            }
+            if last_prune.elapsed() > Duration::from_secs(300) {
+                last_prune = Instant::now();
+                if let Err(err) = store
+                    .run(|conn| events::prune(conn, now() - KEEP_FOR, KEEP_ROWS))
+                    .await
+                {
+                    tracing::warn!(%err, "cannot prune the event log");
+                }
+            }
+            let wait = if gap_since.is_some() {
+                Duration::from_millis(20)
+            } else {
+                Duration::from_secs(1)
+            };
+            tokio::select! {
+                _ = self.inner.wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+    }
+
+    /// Dispatches what is contiguous after `cursor`; `true` if there may be more.
+    async fn dispatch_batch(
+        &self,
+        store: &Store,
+        cursor: &mut i64,
+        gap_since: &mut Option<Instant>,
+    ) -> Result<bool, crate::store::StoreError> {
+        let from = *cursor;
+        let rows = store
+            .run(move |conn| events::after(conn, from, 500))
+            .await?;
+        let full = rows.len() == 500;
+        for (id, payload) in rows {
+            if id != *cursor + 1 {
+                // An earlier id may still be committing: wait for it a little.
+                let since = *gap_since.get_or_insert_with(Instant::now);
+                if since.elapsed() < GAP_WAIT {
+                    return Ok(false);
+                }
+            }
+            *gap_since = None;
+            *cursor = id;
+            match serde_json::from_str::<LogEntry>(&payload) {
+                Ok(entry) => {
+                    self.inner.last_id.store(id, Ordering::Release);
+                    let _ = self.inner.tx.send(Arc::new(Dispatched {
+                        id: Some(id),
+                        entry,
+                    }));
+                }
+                Err(err) => tracing::error!(event_id = id, %err, "unreadable event skipped"),
+            }
+        }
+        Ok(full)
+    }
+}
+
+/// PostgreSQL: a thread listening for NOTIFY from every node's commits, waking
+/// this node's dispatcher. Reconnects on errors.
+pub fn spawn_postgres_listener(
+    url: crate::config::Secret,
+    hub: Hub,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    std::thread::spawn(move || {
+        use diesel::{Connection, PgConnection, RunQueryDsl};
+        let mut backoff = Duration::from_millis(200);
+        while !*shutdown.borrow_and_update() {
+            let mut conn = match PgConnection::establish(url.expose()) {
+                Ok(conn) => conn,
+                Err(err) => {
+                    tracing::warn!(%err, "event listener cannot connect; retrying");
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                    continue;
+                }
+            };
+            if let Err(err) =
+                diesel::sql_query(format!("LISTEN {}", events::NOTIFY_CHANNEL)).execute(&mut conn)
+            {
+                tracing::warn!(%err, "event listener cannot LISTEN; retrying");
+                std::thread::sleep(backoff);
+                continue;
+            }
+            backoff = Duration::from_millis(200);
+            // Catch up on anything committed while we were not listening.
+            hub.wake();
+            let mut polls: u32 = 0;
+            'listening: loop {
+                if *shutdown.borrow() {
+                    return;
+                }
+                polls = polls.wrapping_add(1);
+                // A quiet connection that died would never report it: probe it.
+                if polls.is_multiple_of(500) {
+                    if let Err(err) = diesel::sql_query("SELECT 1").execute(&mut conn) {
+                        tracing::warn!(%err, "event listener lost its connection");
+                        break 'listening;
+                    }
+                }
+                // notifications_iter() never blocks, so poll it briefly.
+                let mut woke = false;
+                for notification in conn.notifications_iter() {
+                    match notification {
+                        Ok(_) => woke = true,
+                        Err(err) => {
+                            tracing::warn!(%err, "event listener lost its connection");
+                            break 'listening;
+                        }
+                    }
+                }
+                if woke {
+                    hub.wake();
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    });
+}

@@ -1,0 +1,468 @@
+//! `GET /ws`: one live session per socket. Authenticated by the session cookie
+//! at upgrade (and an `Origin` of our own); every command goes through the same
+//! services as REST; every event passes the audience check for this user.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use actix_ws::{CloseReason, Message, MessageStream, Session};
+use futures_util::StreamExt;
+use shared::error::ErrorCode;
+use shared::ws::{ClientMsg, ServerFrame, ServerMsg, PROTOCOL_VERSION};
+use tokio::sync::broadcast;
+
+use super::hub::Dispatched;
+use super::{Audience, LogEntry};
+use crate::domain::account::User;
+use crate::domain::policy::ChatAction;
+use crate::http::error::AppError;
+use crate::http::extract::SESSION_COOKIE;
+use crate::service::{accounts, chats, views, Context, ServiceError};
+use crate::store::{self, events};
+
+const HEARTBEAT: Duration = Duration::from_secs(20);
+/// No frame from the client for this long: it is gone.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the server waits for a `resume` before streaming live events.
+const RESUME_WAIT: Duration = Duration::from_secs(2);
+/// A client that missed more than this resyncs instead of replaying.
+const MAX_REPLAY: i64 = 5_000;
+const MAX_FRAME: usize = 256 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/ws", web::get().to(upgrade));
+}
+
+async fn upgrade(
+    ctx: web::Data<Context>,
+    req: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    if !crate::http::is_own_origin(&req) {
+        tracing::warn!("socket refused: foreign or missing Origin");
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "the socket must be opened from this site",
+        ));
+    }
+    let token = req
+        .cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .ok_or_else(|| AppError::from(ServiceError::Unauthenticated))?;
+    let user = accounts::authenticate(&ctx.store, &token).await?;
+    let (response, session, stream) = actix_ws::handle(&req, body).map_err(|err| {
+        AppError::new(
+            ErrorCode::Malformed,
+            format!("not a WebSocket upgrade: {err}"),
+        )
+    })?;
+    let events = ctx.hub.subscribe();
+    let stream = stream.max_frame_size(MAX_FRAME);
+    tracing::debug!(user_id = user.id, "socket opened");
+    actix_web::rt::spawn(run(
+        ctx.get_ref().clone(),
+        user,
+        token,
+        session,
+        stream,
+        events,
+    ));
+    Ok(response)
+}
+
+struct Live {
+    ctx: Context,
+    user: User,
+    token: String,
+    session: Session,
+    /// The newest event id this client has (been sent).
+    last_sent: i64,
+}
+
+enum Flow {
+    Continue,
+    Stop,
+}
+
+async fn run(
+    ctx: Context,
+    user: User,
+    token: String,
+    session: Session,
+    mut stream: MessageStream,
+    mut events: broadcast::Receiver<Arc<Dispatched>>,
+) {
+    let last_sent = ctx.hub.last_id();
+    let mut live = Live {
+        ctx,
+        user,
+        token,
+        session,
+        last_sent,
+    };
+    if live.hello().await.is_err() {
+        return;
+    }
+    let mut last_seen = Instant::now();
+    // A reconnecting client says where it was first; wait briefly for that so
+    // replayed events go out before newer live ones.
+    match tokio::time::timeout(RESUME_WAIT, stream.next()).await {
+        Ok(Some(Ok(message))) => {
+            last_seen = Instant::now();
+            if let Flow::Stop = live.on_message(message).await {
+                return live.close(None).await;
+            }
+        }
+        Ok(_) => return live.close(None).await,
+        Err(_) => {}
+    }
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    let mut beats: u32 = 0;
+    loop {
+        let flow = tokio::select! {
+            message = stream.next() => match message {
+                Some(Ok(message)) => {
+                    last_seen = Instant::now();
+                    live.on_message(message).await
+                }
+                Some(Err(err)) => {
+                    tracing::debug!(%err, "socket protocol error");
+                    Flow::Stop
+                }
+                None => Flow::Stop,
+            },
+            event = events.recv() => match event {
+                Ok(event) => live.on_event(&event).await,
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::info!(user_id = live.user.id, missed, "socket fell behind; asking it to resync");
+                    let _ = live.send(None, ServerMsg::Resync { reason: "the connection fell behind".into() }).await;
+                    Flow::Stop
+                }
+                Err(broadcast::error::RecvError::Closed) => Flow::Stop,
+            },
+            _ = heartbeat.tick() => {
+                beats = beats.wrapping_add(1);
+                if last_seen.elapsed() > CLIENT_TIMEOUT || live.session.ping(b"").await.is_err() {
+                    Flow::Stop
+                } else if beats.is_multiple_of(3) {
+                    live.recheck().await
+                } else {
+                    Flow::Continue
+                }
+            }
+        };
+        if let Flow::Stop = flow {
+            break;
+        }
+    }
+    live.close(None).await;
+}
+
+impl Live {
+    async fn send(
+        &mut self,
+        event_id: Option<i64>,
+        msg: ServerMsg,
+    ) -> Result<(), actix_ws::Closed> {
+        let frame = ServerFrame { event_id, msg };
+        match serde_json::to_string(&frame) {
+            Ok(text) => self.session.text(text).await,
+            Err(err) => {
+                tracing::error!(%err, "server frame does not serialize");
+                Ok(())
+            }
+        }
+    }
+
+    async fn hello(&mut self) -> Result<(), actix_ws::Closed> {
+        let hello = ServerMsg::Hello {
+            protocol_version: PROTOCOL_VERSION,
+            user: views::user(self.user.clone()),
+            last_event_id: self.last_sent,
+        };
+        self.send(None, hello).await?;
+        self.send_counts().await
+    }
+
+    async fn send_counts(&mut self) -> Result<(), actix_ws::Closed> {
+        match chats::counts(&self.ctx, &self.user).await {
+            Ok(counts) => self.send(None, ServerMsg::UnreadCounts { counts }).await,
+            Err(err) => {
+                tracing::warn!(%err, "cannot count chats for a socket");
+                Ok(())
+            }
+        }
+    }
+
+    async fn close(self, reason: Option<CloseReason>) {
+        let _ = self.session.close(reason).await;
+    }
+
+    async fn on_event(&mut self, event: &Dispatched) -> Flow {
+        if let Some(id) = event.id {
+            if id <= self.last_sent {
+                return Flow::Continue;
+            }
+            self.last_sent = id;
+        }
+        self.deliver(event.id, &event.entry).await
+    }
+
+    async fn deliver(&mut self, id: Option<i64>, entry: &LogEntry) -> Flow {
+        if entry.refresh_users.contains(&self.user.id) {
+            if let Flow::Stop = self.recheck().await {
+                return Flow::Stop;
+            }
+        }
+        let Some(msg) = &entry.msg else {
+            return Flow::Continue;
+        };
+        if !entry.audience.includes(&self.user) {
+            return Flow::Continue;
+        }
+        match self.send(id, msg.clone()).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        }
+    }
+
+    /// Re-reads the session: a logout, expiry or deactivation closes the
+    /// socket; a role change applies from the next event on.
+    async fn recheck(&mut self) -> Flow {
+        match accounts::authenticate(&self.ctx.store, &self.token).await {
+            Ok(user) => {
+                self.user = user;
+                Flow::Continue
+            }
+            Err(ServiceError::Unauthenticated) => {
+                let _ = self
+                    .send(
+                        None,
+                        ServerMsg::Error {
+                            code: ErrorCode::Unauthenticated,
+                            message: "the session ended; sign in again".into(),
+                            request_ref: None,
+                        },
+                    )
+                    .await;
+                Flow::Stop
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot re-check a socket's session");
+                Flow::Continue
+            }
+        }
+    }
+
+    async fn on_message(&mut self, message: Message) -> Flow {
+        match message {
+            Message::Text(text) => match serde_json::from_str::<ClientMsg>(&text) {
+                Ok(command) => self.on_command(command).await,
+                Err(err) => {
+                    self.reply_error(
+                        None,
+                        AppError::new(ErrorCode::Malformed, format!("unknown command: {err}")),
+                    )
+                    .await
+                }
+            },
+            Message::Ping(bytes) => match self.session.pong(&bytes).await {
+                Ok(()) => Flow::Continue,
+                Err(_) => Flow::Stop,
+            },
+            Message::Close(_) => Flow::Stop,
+            Message::Binary(_) => {
+                self.reply_error(
+                    None,
+                    AppError::new(ErrorCode::Malformed, "binary frames are not supported"),
+                )
+                .await
+            }
+            Message::Pong(_) | Message::Continuation(_) | Message::Nop => Flow::Continue,
+        }
+    }
+
+    async fn reply_error(&mut self, request_ref: Option<String>, err: AppError) -> Flow {
+        let msg = ServerMsg::Error {
+            code: err.code,
+            message: err.message,
+            request_ref,
+        };
+        match self.send(None, msg).await {
+            Ok(()) => Flow::Continue,
+            Err(_) => Flow::Stop,
+        }
+    }
+
+    async fn answer<T>(&mut self, request_ref: String, result: Result<T, ServiceError>) -> Flow {
+        match result {
+            Ok(_) => match self.send(None, ServerMsg::Ack { request_ref }).await {
+                Ok(()) => Flow::Continue,
+                Err(_) => Flow::Stop,
+            },
+            Err(err) => self.reply_error(Some(request_ref), err.into()).await,
+        }
+    }
+
+    async fn on_command(&mut self, command: ClientMsg) -> Flow {
+        let ctx = self.ctx.clone();
+        let user = self.user.clone();
+        match command {
+            ClientMsg::Resume { last_event_id } => self.resume(last_event_id).await,
+            ClientMsg::SendReply {
+                request_ref,
+                chat_id,
+                text,
+            } => {
+                let result = chats::reply(&ctx, &user, chat_id, &text).await;
+                self.answer(request_ref, result).await
+            }
+            ClientMsg::Assign {
+                request_ref,
+                chat_id,
+                user_id,
+            } => {
+                let result = chats::assign(&ctx, &user, chat_id, user_id).await;
+                self.answer(request_ref, result).await
+            }
+            ClientMsg::Close {
+                request_ref,
+                chat_id,
+            } => {
+                let result = chats::close(&ctx, &user, chat_id).await;
+                self.answer(request_ref, result).await
+            }
+            ClientMsg::Reopen {
+                request_ref,
+                chat_id,
+            } => {
+                let result = chats::reopen(&ctx, &user, chat_id).await;
+                self.answer(request_ref, result).await
+            }
+            ClientMsg::SetFollowers {
+                request_ref,
+                chat_id,
+                user_ids,
+            } => {
+                let result = chats::set_followers(&ctx, &user, chat_id, user_ids).await;
+                self.answer(request_ref, result).await
+            }
+            ClientMsg::SetTags {
+                request_ref,
+                chat_id,
+                tags,
+            } => {
+                let result = chats::set_tags(&ctx, &user, chat_id, tags).await;
+                self.answer(request_ref, result).await
+            }
+            ClientMsg::AddComment {
+                request_ref,
+                chat_id,
+                text,
+            } => {
+                let result = chats::add_comment(&ctx, &user, chat_id, &text).await;
+                self.answer(request_ref, result).await
+            }
+            ClientMsg::MarkRead {
+                request_ref,
+                chat_id,
+                item_id,
+            } => {
+                let result = chats::mark_read(&ctx, &user, chat_id, item_id).await;
+                self.answer(request_ref, result).await
+            }
+            ClientMsg::GetCounts => match self.send_counts().await {
+                Ok(()) => Flow::Continue,
+                Err(_) => Flow::Stop,
+            },
+            ClientMsg::Typing { chat_id } => {
+                let visible = ctx
+                    .store
+                    .run(move |conn| {
+                        chats::authorize(conn, &user, chat_id, ChatAction::View)
+                            .ok()
+                            .map(|_| store::chats::followers(conn, chat_id))
+                            .transpose()
+                    })
+                    .await;
+                if let Ok(Some(follower_ids)) = visible {
+                    ctx.hub.send_ephemeral(LogEntry {
+                        audience: Audience::Chat {
+                            chat_id,
+                            follower_ids,
+                        },
+                        msg: Some(ServerMsg::Typing {
+                            chat_id,
+                            user_id: self.user.id,
+                        }),
+                        refresh_users: Vec::new(),
+                    });
+                }
+                Flow::Continue
+            }
+        }
+    }
+
+    /// Replays what the client missed, or tells it to resync.
+    async fn resume(&mut self, last_event_id: i64) -> Flow {
+        let up_to = self.last_sent;
+        if last_event_id >= up_to {
+            return Flow::Continue;
+        }
+        let bounds = self.ctx.store.run(events::bounds).await;
+        let too_old = match bounds {
+            Ok((oldest, _)) => last_event_id + 1 < oldest || up_to - last_event_id > MAX_REPLAY,
+            Err(_) => true,
+        };
+        if too_old {
+            let _ = self
+                .send(
+                    None,
+                    ServerMsg::Resync {
+                        reason: "too much was missed; reload".into(),
+                    },
+                )
+                .await;
+            return Flow::Stop;
+        }
+        let mut from = last_event_id;
+        while from < up_to {
+            let after = from;
+            let rows = match self
+                .ctx
+                .store
+                .run(move |conn| events::after(conn, after, 500))
+                .await
+            {
+                Ok(rows) => rows,
+                Err(_) => {
+                    let _ = self
+                        .send(
+                            None,
+                            ServerMsg::Resync {
+                                reason: "cannot replay now".into(),
+                            },
+                        )
+                        .await;
+                    return Flow::Stop;
+                }
+            };
+            if rows.is_empty() {
+                break;
+            }
+            for (id, payload) in rows {
+                if id > up_to {
+                    return Flow::Continue;
+                }
+                from = id;
+                if let Ok(entry) = serde_json::from_str::<LogEntry>(&payload) {
+                    if let Flow::Stop = self.deliver(Some(id), &entry).await {
+                        return Flow::Stop;
+                    }
+                }
+            }
+        }
+        Flow::Continue
+    }
+}

@@ -1,0 +1,665 @@
+//! Chat use cases: lists, the chat with its sidebar, the timeline, search, and
+//! every manager action. Each checks the access policy first; a chat the caller
+//! may not see is "not found".
+
+use chrono::NaiveDateTime;
+use serde_json::json;
+use shared::api::chats::{Chat, ChatDetail, ChatGroup, ChatStatus, Comment, GroupCount, Item};
+use shared::api::crm::{Deal, LinkKind};
+use shared::Id;
+
+use shared::ws::ServerMsg;
+
+use super::{live, views, Context, ServiceError};
+use crate::domain::account::User;
+use crate::domain::assignment::AssignmentReason;
+use crate::domain::chat::{self as lifecycle, ChatEvent};
+use crate::domain::policy::{chat_scope, decide, decide_on_chat, Action, ChatAction, ChatFacts};
+use crate::domain::text::{self, MAX_COMMENT_CHARS, MAX_REPLY_CHARS};
+use crate::realtime;
+use crate::store::chats::{self as chat_store, ArchiveFilter, ChatRecord, ListCursor, Listing};
+use crate::store::{crm, integrations, now, outbound, search, timeline, DbConn, StoreError};
+
+pub const MAX_PAGE: i64 = 100;
+pub const DEFAULT_PAGE: i64 = 50;
+
+/// Loads the chat and checks that the caller may do `action` on it.
+pub(crate) fn authorize(
+    conn: &mut DbConn,
+    caller: &User,
+    chat_id: Id,
+    action: ChatAction,
+) -> Result<ChatRecord, ServiceError> {
+    let chat = chat_store::find_chat(conn, chat_id).map_err(ServiceError::not_found_as("chat"))?;
+    let caller_follows = chat_store::is_follower(conn, chat_id, caller.id)?;
+    ServiceError::check(
+        decide_on_chat(caller.role, action, ChatFacts { caller_follows }),
+        "chat",
+    )?;
+    Ok(chat)
+}
+
+fn page_size(limit: Option<i64>) -> i64 {
+    limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
+}
+
+fn decode_cursor(cursor: Option<&str>) -> Result<Option<ListCursor>, ServiceError> {
+    cursor
+        .filter(|c| !c.is_empty())
+        .map(|c| ListCursor::decode(c).ok_or_else(|| ServiceError::Invalid("bad cursor".into())))
+        .transpose()
+}
+
+pub enum ListRequest {
+    Group(ChatGroup),
+    Archive(ArchiveFilter),
+}
+
+pub async fn list(
+    ctx: &Context,
+    caller: &User,
+    request: ListRequest,
+    limit: Option<i64>,
+    cursor: Option<String>,
+) -> Result<(Vec<Chat>, Option<String>), ServiceError> {
+    ServiceError::check(decide(caller.role, Action::ListChats), "chat")?;
+    let after = decode_cursor(cursor.as_deref())?;
+    let limit = page_size(limit);
+    let scope = chat_scope(caller.role, caller.id);
+    let user_id = caller.id;
+    let (page, next) = ctx
+        .store
+        .run(move |conn| {
+            let listing = match &request {
+                ListRequest::Group(group) => Listing::Group(*group),
+                ListRequest::Archive(filter) => Listing::Archive(filter),
+            };
+            chat_store::list_chats(conn, listing, scope, user_id, after, limit)
+        })
+        .await?;
+    Ok((
+        page.into_iter().map(views::chat).collect(),
+        next.map(|c| c.encode()),
+    ))
+}
+
+pub async fn counts(ctx: &Context, caller: &User) -> Result<Vec<GroupCount>, ServiceError> {
+    let scope = chat_scope(caller.role, caller.id);
+    let user_id = caller.id;
+    let counts = ctx
+        .store
+        .run(move |conn| chat_store::group_counts(conn, scope, user_id))
+        .await?;
+    Ok(counts
+        .into_iter()
+        .map(|(group, chats, unread)| GroupCount {
+            group,
+            chats,
+            unread,
+        })
+        .collect())
+}
+
+pub async fn detail(ctx: &Context, caller: &User, chat_id: Id) -> Result<ChatDetail, ServiceError> {
+    let caller = caller.clone();
+    let parts = ctx
+        .store
+        .run(move |conn| -> Result<_, StoreError> { Ok(detail_parts(conn, &caller, chat_id)) })
+        .await??;
+    Ok(views::chat_detail(parts))
+}
+
+fn detail_parts(
+    conn: &mut DbConn,
+    caller: &User,
+    chat_id: Id,
+) -> Result<views::DetailParts, ServiceError> {
+    let chat = authorize(conn, caller, chat_id, ChatAction::View)?;
+    Ok(views::DetailParts {
+        summary: chat_store::find_summary(conn, chat_id, caller.id)?,
+        contact: crm::find_contact(conn, chat.contact_id)?,
+        deals: crm::chat_deals(conn, chat_id)?,
+        tasks: crm::chat_tasks(conn, chat_id)?,
+        projects: crm::chat_projects(conn, chat_id)?,
+        notifications_enabled: chat_store::notifications_enabled(conn, chat_id, caller.id)?,
+    })
+}
+
+/// The chat as a list row (after a change, for the caller's view).
+pub async fn summary(ctx: &Context, caller: &User, chat_id: Id) -> Result<Chat, ServiceError> {
+    let caller = caller.clone();
+    let summary = ctx
+        .store
+        .run(move |conn| -> Result<_, StoreError> {
+            Ok((|| {
+                authorize(conn, &caller, chat_id, ChatAction::View)?;
+                Ok::<_, ServiceError>(chat_store::find_summary(conn, chat_id, caller.id)?)
+            })())
+        })
+        .await??;
+    Ok(views::chat(summary))
+}
+
+/// Runs `work` in a store transaction after the access check on the chat.
+async fn on_chat<T, F>(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    action: ChatAction,
+    work: F,
+) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn, &User, ChatRecord) -> Result<T, ServiceError> + Send + 'static,
+{
+    let caller = caller.clone();
+    let changes_chat = !action.is_read_only();
+    let result = ctx
+        .store
+        .run(move |conn| {
+            Ok(crate::store::write_transaction(conn, |conn| {
+                let chat = authorize(conn, &caller, chat_id, action)?;
+                let newest_before = if changes_chat {
+                    live::newest_item(conn, chat_id)?
+                } else {
+                    0
+                };
+                let value = work(conn, &caller, chat)?;
+                if changes_chat {
+                    live::chat_changed_since(conn, chat_id, newest_before)?;
+                }
+                Ok(value)
+            }))
+        })
+        .await?;
+    if result.is_ok() {
+        ctx.hub.wake();
+    }
+    result
+}
+
+pub async fn timeline(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    before: Option<Id>,
+    limit: Option<i64>,
+) -> Result<Vec<Item>, ServiceError> {
+    let limit = page_size(limit);
+    let items = on_chat(ctx, caller, chat_id, ChatAction::View, move |conn, _, _| {
+        Ok(timeline::list_items(conn, chat_id, before, limit)?)
+    })
+    .await?;
+    Ok(items.into_iter().map(views::item).collect())
+}
+
+pub async fn search(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    query: String,
+) -> Result<Vec<Item>, ServiceError> {
+    let items = on_chat(ctx, caller, chat_id, ChatAction::View, move |conn, _, _| {
+        let ids = search::search_chat(conn, chat_id, &query, MAX_PAGE)?;
+        Ok(timeline::find_items(conn, ids)?)
+    })
+    .await?;
+    Ok(items.into_iter().map(views::item).collect())
+}
+
+/// A manager's reply: stored, queued for the messenger. A reply to a closed
+/// chat reopens it (the conversation is active again); a reply to an
+/// unassigned chat makes the replier its manager.
+pub async fn reply(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    text: &str,
+) -> Result<Item, ServiceError> {
+    let text = text::check_text(text, MAX_REPLY_CHARS)?;
+    let item = on_chat(ctx, caller, chat_id, ChatAction::Reply, move |conn, caller, chat| {
+        let at = now();
+        if lifecycle::reply_reopens(chat.status) {
+            chat_store::set_status(conn, chat_id, ChatStatus::Open, at)?;
+            timeline::insert_event(conn, chat_id, ChatEvent::Reopened, Some(caller.id), json!({"reason": "manager_replied"}))?;
+        }
+        if chat.assignee_id.is_none() {
+            chat_store::set_assignee(conn, chat_id, Some(caller.id))?;
+            timeline::insert_event(
+                conn,
+                chat_id,
+                ChatEvent::Assigned,
+                Some(caller.id),
+                json!({"user_id": caller.id, "reason": AssignmentReason::TookByReplying.as_str()}),
+            )?;
+        }
+        let item_id = timeline::insert_outbound(conn, chat_id, Some(caller.id), &text, None)?;
+        outbound::enqueue(conn, chat.integration_id, chat_id, item_id)?;
+        chat_store::touch(conn, chat_id, at, &text::preview(&text))?;
+        chat_store::mark_read(conn, chat_id, caller.id, Some(item_id))?;
+        Ok(timeline::find_item(conn, item_id)?)
+    })
+    .await?;
+    ctx.outbound_ready.notify_one();
+    Ok(views::item(item))
+}
+
+/// Sends a failed reply again.
+pub async fn retry(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    item_id: Id,
+) -> Result<Item, ServiceError> {
+    let item = on_chat(
+        ctx,
+        caller,
+        chat_id,
+        ChatAction::Reply,
+        move |conn, _, _| {
+            let item = timeline::find_item(conn, item_id)
+                .map_err(ServiceError::not_found_as("message"))?;
+            if item.chat_id != chat_id {
+                return Err(ServiceError::NotFound("message"));
+            }
+            if !outbound::retry_failed(conn, item_id)? {
+                return Err(ServiceError::Conflict(
+                    "only a failed message can be sent again".into(),
+                ));
+            }
+            Ok(timeline::find_item(conn, item_id)?)
+        },
+    )
+    .await?;
+    ctx.outbound_ready.notify_one();
+    Ok(views::item(item))
+}
+
+pub async fn assign(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    user_id: Option<Id>,
+) -> Result<Chat, ServiceError> {
+    on_chat(ctx, caller, chat_id, ChatAction::Assign, move |conn, caller, chat| {
+        if let Some(user_id) = user_id {
+            let user = crate::store::users::find_user(conn, user_id)
+                .map_err(|_| ServiceError::Invalid(format!("user {user_id} does not exist")))?;
+            if !user.active {
+                return Err(ServiceError::Invalid(format!("user {user_id} is deactivated")));
+            }
+        }
+        if chat.assignee_id == user_id {
+            return Ok(());
+        }
+        chat_store::set_assignee(conn, chat_id, user_id)?;
+        let (event, data) = match user_id {
+            Some(id) => (
+                ChatEvent::Assigned,
+                json!({"user_id": id, "previous_user_id": chat.assignee_id, "reason": AssignmentReason::Manual.as_str()}),
+            ),
+            None => (ChatEvent::Unassigned, json!({"previous_user_id": chat.assignee_id, "reason": AssignmentReason::Manual.as_str()})),
+        };
+        timeline::insert_event(conn, chat_id, event, Some(caller.id), data)?;
+        realtime::record_for_chat(
+            conn,
+            chat_id,
+            ServerMsg::ChatAssigned {
+                chat_id,
+                assignee_id: user_id,
+                previous_assignee_id: chat.assignee_id,
+            },
+        )?;
+        Ok(())
+    })
+    .await?;
+    summary(ctx, caller, chat_id).await
+}
+
+pub async fn set_followers(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    user_ids: Vec<Id>,
+) -> Result<Chat, ServiceError> {
+    let mut wanted = user_ids;
+    wanted.sort_unstable();
+    wanted.dedup();
+    on_chat(
+        ctx,
+        caller,
+        chat_id,
+        ChatAction::SetFollowers,
+        move |conn, caller, _| {
+            let unknown = integrations::unknown_users(conn, &wanted)?;
+            if !unknown.is_empty() {
+                return Err(ServiceError::Invalid(format!("unknown users: {unknown:?}")));
+            }
+            let before = chat_store::followers(conn, chat_id)?;
+            if before == wanted {
+                return Ok(());
+            }
+            chat_store::set_followers(conn, chat_id, &wanted)?;
+            let added: Vec<Id> = wanted
+                .iter()
+                .copied()
+                .filter(|u| !before.contains(u))
+                .collect();
+            let removed: Vec<Id> = before
+                .iter()
+                .copied()
+                .filter(|u| !wanted.contains(u))
+                .collect();
+            timeline::insert_event(
+                conn,
+                chat_id,
+                ChatEvent::FollowersChanged,
+                Some(caller.id),
+                json!({"follower_ids": wanted, "added": added, "removed": removed}),
+            )?;
+            realtime::record_for_chat(
+                conn,
+                chat_id,
+                ServerMsg::FollowersChanged {
+                    chat_id,
+                    follower_ids: wanted.clone(),
+                },
+            )?;
+            // New followers see the chat appear; former ones see it go.
+            let chat = live::chat_dto(conn, chat_id)?;
+            realtime::record_for_users(
+                conn,
+                Some(chat_id),
+                added,
+                ServerMsg::ChatCreated { chat },
+            )?;
+            realtime::record_for_users(
+                conn,
+                Some(chat_id),
+                removed,
+                ServerMsg::ChatRemoved { chat_id },
+            )?;
+            Ok(())
+        },
+    )
+    .await?;
+    summary(ctx, caller, chat_id).await
+}
+
+pub async fn set_tags(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    tags: Vec<String>,
+) -> Result<Chat, ServiceError> {
+    let tags = text::normalize_tags(&tags)?;
+    on_chat(
+        ctx,
+        caller,
+        chat_id,
+        ChatAction::SetTags,
+        move |conn, caller, _| {
+            let before = chat_store::tags(conn, chat_id)?;
+            if before == tags {
+                return Ok(());
+            }
+            chat_store::set_tags(conn, chat_id, &tags)?;
+            timeline::insert_event(
+                conn,
+                chat_id,
+                ChatEvent::TagsChanged,
+                Some(caller.id),
+                json!({"tags": tags, "previous": before}),
+            )?;
+            realtime::record_for_chat(
+                conn,
+                chat_id,
+                ServerMsg::TagsChanged {
+                    chat_id,
+                    tags: tags.clone(),
+                },
+            )?;
+            Ok(())
+        },
+    )
+    .await?;
+    summary(ctx, caller, chat_id).await
+}
+
+async fn change_status(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    action: ChatAction,
+    transition: fn(ChatStatus) -> Result<(ChatStatus, ChatEvent), lifecycle::LifecycleError>,
+) -> Result<Chat, ServiceError> {
+    on_chat(ctx, caller, chat_id, action, move |conn, caller, chat| {
+        let (status, event) =
+            transition(chat.status).map_err(|err| ServiceError::Conflict(err.to_string()))?;
+        chat_store::set_status(conn, chat_id, status, now())?;
+        timeline::insert_event(conn, chat_id, event, Some(caller.id), json!({}))?;
+        Ok(())
+    })
+    .await?;
+    summary(ctx, caller, chat_id).await
+}
+
+pub async fn close(ctx: &Context, caller: &User, chat_id: Id) -> Result<Chat, ServiceError> {
+    change_status(ctx, caller, chat_id, ChatAction::Close, lifecycle::close).await
+}
+
+pub async fn reopen(ctx: &Context, caller: &User, chat_id: Id) -> Result<Chat, ServiceError> {
+    change_status(ctx, caller, chat_id, ChatAction::Reopen, lifecycle::reopen).await
+}
+
+pub async fn set_notifications(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    enabled: bool,
+) -> Result<(), ServiceError> {
+    on_chat(
+        ctx,
+        caller,
+        chat_id,
+        ChatAction::SetOwnState,
+        move |conn, caller, _| {
+            Ok(chat_store::set_notifications(
+                conn, chat_id, caller.id, enabled,
+            )?)
+        },
+    )
+    .await
+}
+
+pub async fn mark_read(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    item_id: Option<Id>,
+) -> Result<Chat, ServiceError> {
+    on_chat(
+        ctx,
+        caller,
+        chat_id,
+        ChatAction::SetOwnState,
+        move |conn, caller, _| {
+            chat_store::mark_read(conn, chat_id, caller.id, item_id)?;
+            let read_up_to = item_id.unwrap_or(live::newest_item(conn, chat_id)?);
+            realtime::record_for_users(
+                conn,
+                Some(chat_id),
+                vec![caller.id],
+                ServerMsg::ChatRead {
+                    chat_id,
+                    item_id: read_up_to,
+                },
+            )?;
+            Ok(())
+        },
+    )
+    .await?;
+    ctx.hub.wake();
+    summary(ctx, caller, chat_id).await
+}
+
+pub async fn comments(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+) -> Result<Vec<Comment>, ServiceError> {
+    let list = on_chat(ctx, caller, chat_id, ChatAction::View, move |conn, _, _| {
+        Ok(crm::list_comments(conn, chat_id)?)
+    })
+    .await?;
+    Ok(list.into_iter().map(views::comment).collect())
+}
+
+pub async fn add_comment(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    text: &str,
+) -> Result<Comment, ServiceError> {
+    let text = text::check_text(text, MAX_COMMENT_CHARS)?;
+    let comment = on_chat(
+        ctx,
+        caller,
+        chat_id,
+        ChatAction::Comment,
+        move |conn, caller, _| {
+            let comment = crm::insert_comment(conn, chat_id, caller.id, &text)?;
+            realtime::record_for_chat(
+                conn,
+                chat_id,
+                ServerMsg::CommentAdded {
+                    comment: views::comment(comment.clone()),
+                },
+            )?;
+            Ok(comment)
+        },
+    )
+    .await?;
+    Ok(views::comment(comment))
+}
+
+pub async fn create_deal(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    title: Option<String>,
+    pipeline_id: Option<Id>,
+) -> Result<Deal, ServiceError> {
+    let deal = on_chat(
+        ctx,
+        caller,
+        chat_id,
+        ChatAction::CreateDeal,
+        move |conn, caller, chat| {
+            let pipeline_id = match pipeline_id {
+                Some(id) => {
+                    crm::find_pipeline(conn, id).map_err(|_| {
+                        ServiceError::Invalid(format!("pipeline {id} does not exist"))
+                    })?;
+                    id
+                }
+                None => integrations::find_integration(conn, chat.integration_id)?.pipeline_id,
+            };
+            let contact = crm::find_contact(conn, chat.contact_id)?;
+            let title = match title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                Some(title) => title.to_owned(),
+                None => format!("{} — new deal", contact.name),
+            };
+            let deal = crm::insert_deal(conn, pipeline_id, chat.contact_id, Some(chat_id), &title)?;
+            timeline::insert_event(
+                conn,
+                chat_id,
+                ChatEvent::DealCreated,
+                Some(caller.id),
+                json!({"deal_id": deal.id, "title": deal.title}),
+            )?;
+            Ok(deal)
+        },
+    )
+    .await?;
+    Ok(views::deal(deal))
+}
+
+pub async fn link(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    kind: LinkKind,
+    target: Id,
+) -> Result<(), ServiceError> {
+    on_chat(
+        ctx,
+        caller,
+        chat_id,
+        ChatAction::Link,
+        move |conn, caller, _| {
+            if !crm::link_target_exists(conn, kind, target)? {
+                return Err(ServiceError::Invalid(format!(
+                    "{} {target} does not exist",
+                    kind.as_str()
+                )));
+            }
+            if crm::insert_link(conn, chat_id, kind, target)? {
+                timeline::insert_event(
+                    conn,
+                    chat_id,
+                    ChatEvent::Linked,
+                    Some(caller.id),
+                    json!({"kind": kind.as_str(), "id": target}),
+                )?;
+            }
+            Ok(())
+        },
+    )
+    .await
+}
+
+pub async fn unlink(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    kind: LinkKind,
+    target: Id,
+) -> Result<(), ServiceError> {
+    on_chat(
+        ctx,
+        caller,
+        chat_id,
+        ChatAction::Link,
+        move |conn, caller, _| {
+            if !crm::delete_link(conn, chat_id, kind, target)? {
+                return Err(ServiceError::NotFound("link"));
+            }
+            timeline::insert_event(
+                conn,
+                chat_id,
+                ChatEvent::Unlinked,
+                Some(caller.id),
+                json!({"kind": kind.as_str(), "id": target}),
+            )?;
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// Archive filter from query values; dates are RFC 3339 or `YYYY-MM-DD`.
+pub fn parse_date(value: &str, end_of_day: bool) -> Result<NaiveDateTime, ServiceError> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(value) {
+        return Ok(at.naive_utc());
+    }
+    let date = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+        ServiceError::Invalid(format!("{value:?} is not a date (YYYY-MM-DD or RFC 3339)"))
+    })?;
+    let time = if end_of_day {
+        chrono::NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)
+    } else {
+        chrono::NaiveTime::from_hms_opt(0, 0, 0)
+    };
+    Ok(date.and_time(time.unwrap_or_default()))
+}

@@ -1,0 +1,155 @@
+//! Receiving from messengers: verify, parse, store durably and apply the rules,
+//! then answer. A body we cannot apply is still kept (as failed) before we
+//! answer 200, so no customer message is ever lost silently.
+
+use shared::api::Channel as ChannelKind;
+use shared::Id;
+
+use shared::ws::ServerMsg;
+
+use super::integrations::{bot, find_live};
+use super::{live, views, Context, ServiceError};
+use crate::channels::{ChannelError, Headers, Inbound};
+use crate::domain::integration::Integration;
+use crate::realtime;
+use crate::store::inbound::{self as store, Received};
+use crate::store::StoreError;
+use crate::store::{timeline, DbConn};
+
+/// How a webhook call ended, for the HTTP answer.
+#[derive(Debug)]
+pub enum WebhookOutcome {
+    /// Stored (or a repeat); `welcome` is Viber's welcome message to answer with.
+    Accepted { welcome: Option<String> },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("no such integration")]
+    UnknownIntegration,
+    #[error("bad signature")]
+    BadSignature,
+    #[error("malformed body: {0}")]
+    Malformed(String),
+    /// We could not store it: the messenger should retry later.
+    #[error("cannot store the update now: {0}")]
+    Unavailable(String),
+}
+
+/// Handles one webhook request for the integration.
+pub async fn receive_webhook(
+    ctx: &Context,
+    kind: ChannelKind,
+    integration_id: Id,
+    headers: &Headers,
+    body: &[u8],
+) -> Result<WebhookOutcome, WebhookError> {
+    let integration = match find_live(ctx, integration_id).await {
+        Ok(integration) if integration.kind == kind => integration,
+        Ok(_) | Err(ServiceError::NotFound(_)) => return Err(WebhookError::UnknownIntegration),
+        Err(other) => return Err(WebhookError::Unavailable(other.to_string())),
+    };
+    let channel = ctx
+        .channels
+        .get(kind)
+        .ok_or(WebhookError::UnknownIntegration)?
+        .clone();
+    channel
+        .verify(&bot(&integration), headers, body)
+        .map_err(|_| {
+            tracing::warn!(
+                integration_id,
+                "webhook refused: signature or secret mismatch"
+            );
+            WebhookError::BadSignature
+        })?;
+    let inbound = channel.parse(body).map_err(|err| {
+        let reason = match err {
+            ChannelError::Malformed(reason) => reason,
+            other => other.to_string(),
+        };
+        tracing::warn!(integration_id, %reason, "webhook refused: malformed body");
+        WebhookError::Malformed(reason)
+    })?;
+    let raw = String::from_utf8_lossy(body).into_owned();
+    let received = store_inbound(ctx, integration, inbound, raw).await?;
+    Ok(WebhookOutcome::Accepted {
+        welcome: received.welcome,
+    })
+}
+
+/// Stores and applies one parsed event (webhook or polling), then wakes the
+/// workers that act on it.
+pub async fn store_inbound(
+    ctx: &Context,
+    integration: Integration,
+    inbound: Inbound,
+    raw: String,
+) -> Result<Received, WebhookError> {
+    let integration_id = integration.id;
+    let dedup_key = inbound.dedup_key.clone();
+    let outcome = {
+        let raw = raw.clone();
+        ctx.store
+            .run(move |conn| store::record_inbound(conn, &integration, &inbound, &raw, publish))
+            .await
+    };
+    let received = match outcome {
+        Ok(received) => received,
+        Err(StoreError::Unavailable(cause)) => return Err(WebhookError::Unavailable(cause)),
+        Err(err) => {
+            // Applying failed; keep the body so it is visible and can be replayed.
+            let error = err.to_string();
+            tracing::error!(integration_id, dedup_key = %dedup_key, %error, "inbound update could not be applied; kept as failed");
+            let kept = ctx
+                .store
+                .run(move |conn| {
+                    store::record_failed(conn, integration_id, &dedup_key, &raw, &error)
+                })
+                .await;
+            return match kept {
+                Ok(()) => Ok(Received::default()),
+                Err(StoreError::Conflict(_)) => Ok(Received {
+                    duplicate: true,
+                    ..Received::default()
+                }),
+                Err(err) => Err(WebhookError::Unavailable(err.to_string())),
+            };
+        }
+    };
+    if received.duplicate {
+        tracing::debug!(integration_id, "repeated update ignored");
+    } else if let Some(reason) = &received.ignored {
+        tracing::info!(integration_id, %reason, "update ignored");
+    }
+    if received.queued > 0 {
+        ctx.outbound_ready.notify_one();
+    }
+    ctx.hub.wake();
+    Ok(received)
+}
+
+/// The live events of one received update, logged in its transaction.
+fn publish(conn: &mut DbConn, received: &Received) -> Result<(), StoreError> {
+    let Some(chat_id) = received.chat_id else {
+        return Ok(());
+    };
+    if let Some((item_id, delivery, error)) = &received.delivery_changed {
+        return realtime::record_for_chat(
+            conn,
+            chat_id,
+            ServerMsg::DeliveryChanged {
+                chat_id,
+                item_id: *item_id,
+                delivery: *delivery,
+                error: error.clone(),
+            },
+        );
+    }
+    if let Some(item_id) = received.edited_item {
+        let item = views::item(timeline::find_item(conn, item_id)?);
+        return realtime::record_for_chat(conn, chat_id, ServerMsg::MessageEdited { item });
+    }
+    live::chat_changed(conn, chat_id, received.chat_created)?;
+    live::items_added(conn, chat_id, received.item_ids.clone())
+}

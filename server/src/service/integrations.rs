@@ -1,0 +1,334 @@
+//! Integrations (admin only): connecting a bot checks its token with the
+//! messenger and points the messenger at our webhook (or starts polling);
+//! nothing is stored when the token is bad.
+
+use rand::RngCore;
+use shared::api::integrations::{
+    CreateIntegration, Delivery, Integration as IntegrationDto, QueueView, UpdateIntegration,
+};
+use shared::api::Channel as ChannelKind;
+use shared::Id;
+
+use super::{views, Context, ServiceError};
+use crate::channels::{Bot, Channel, ChannelError};
+use crate::domain::account::User;
+use crate::domain::assignment;
+use crate::domain::integration::{default_delivery, Integration};
+use crate::domain::policy::{decide, Action};
+use crate::store::integrations::{self as store, IntegrationChanges, NewIntegration};
+use crate::store::{crm, StoreError};
+
+/// Where the messenger posts this integration's updates.
+pub fn webhook_url(ctx: &Context, kind: ChannelKind, id: Id) -> String {
+    format!(
+        "{}/hooks/{}/{id}",
+        ctx.config.public_url.as_str().trim_end_matches('/'),
+        kind.as_str()
+    )
+}
+
+pub fn bot(integration: &Integration) -> Bot {
+    Bot {
+        integration_id: integration.id,
+        token: integration.token.clone(),
+        webhook_secret: integration.webhook_secret.clone(),
+        name: integration.name.clone(),
+    }
+}
+
+fn dto(ctx: &Context, caller: &User, integration: Integration) -> IntegrationDto {
+    let url = webhook_url(ctx, integration.kind, integration.id);
+    let with_token = decide(caller.role, Action::ManageIntegrations).is_allowed();
+    views::integration(integration, url, with_token)
+}
+
+fn channel(ctx: &Context, kind: ChannelKind) -> Result<&std::sync::Arc<dyn Channel>, ServiceError> {
+    ctx.channels.get(kind).ok_or_else(|| {
+        ServiceError::Invalid(format!("{} is not available on this server", kind.as_str()))
+    })
+}
+
+fn channel_error(err: ChannelError) -> ServiceError {
+    match err {
+        ChannelError::BadToken(reason) => {
+            ServiceError::Invalid(format!("the messenger refused the token: {reason}"))
+        }
+        other => ServiceError::Upstream(format!("the messenger could not be reached: {other}")),
+    }
+}
+
+fn random_secret() -> String {
+    let mut bytes = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+fn clean_text(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+async fn check_references(
+    ctx: &Context,
+    queue: Option<Vec<Id>>,
+    pipeline_id: Option<Id>,
+) -> Result<(), ServiceError> {
+    let store_check = ctx
+        .store
+        .run(move |conn| {
+            let unknown = match &queue {
+                Some(queue) => store::unknown_users(conn, queue)?,
+                None => Vec::new(),
+            };
+            let pipeline_ok = match pipeline_id {
+                Some(id) => match crm::find_pipeline(conn, id) {
+                    Ok(_) => true,
+                    Err(StoreError::NotFound) => false,
+                    Err(other) => return Err(other),
+                },
+                None => true,
+            };
+            Ok((unknown, pipeline_ok))
+        })
+        .await?;
+    match store_check {
+        (unknown, _) if !unknown.is_empty() => Err(ServiceError::Invalid(format!(
+            "the queue names unknown users: {unknown:?}"
+        ))),
+        (_, false) => Err(ServiceError::Invalid("the pipeline does not exist".into())),
+        _ => Ok(()),
+    }
+}
+
+fn check_queue_shape(queue: &[Id]) -> Result<(), ServiceError> {
+    let mut sorted = queue.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.len() != queue.len() {
+        return Err(ServiceError::Invalid(
+            "a manager appears twice in the queue".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn list(ctx: &Context, caller: &User) -> Result<Vec<IntegrationDto>, ServiceError> {
+    ServiceError::check(decide(caller.role, Action::ListIntegrations), "integration")?;
+    let all = ctx.store.run(store::list_integrations).await?;
+    Ok(all.into_iter().map(|i| dto(ctx, caller, i)).collect())
+}
+
+pub async fn get(ctx: &Context, caller: &User, id: Id) -> Result<IntegrationDto, ServiceError> {
+    ServiceError::check(decide(caller.role, Action::ListIntegrations), "integration")?;
+    let integration = find_live(ctx, id).await?;
+    Ok(dto(ctx, caller, integration))
+}
+
+/// An integration that exists and is not deleted.
+pub async fn find_live(ctx: &Context, id: Id) -> Result<Integration, ServiceError> {
+    let integration = ctx
+        .store
+        .run(move |conn| store::find_integration(conn, id))
+        .await
+        .map_err(ServiceError::not_found_as("integration"))?;
+    if integration.deleted {
+        return Err(ServiceError::NotFound("integration"));
+    }
+    Ok(integration)
+}
+
+pub async fn create(
+    ctx: &Context,
+    caller: &User,
+    request: CreateIntegration,
+) -> Result<IntegrationDto, ServiceError> {
+    ServiceError::check(
+        decide(caller.role, Action::ManageIntegrations),
+        "integration",
+    )?;
+    let name = request.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(ServiceError::Invalid("the name must not be empty".into()));
+    }
+    let token = request.token.trim().to_owned();
+    if token.is_empty() {
+        return Err(ServiceError::Invalid("the token must not be empty".into()));
+    }
+    if request.kind == ChannelKind::Viber && request.delivery == Some(Delivery::Polling) {
+        return Err(ServiceError::Invalid(
+            "Viber only delivers through a webhook".into(),
+        ));
+    }
+    check_queue_shape(&request.queue)?;
+    check_references(ctx, Some(request.queue.clone()), request.pipeline_id).await?;
+    let channel = channel(ctx, request.kind)?.clone();
+    let profile = channel.check_token(&token).await.map_err(channel_error)?;
+    let delivery = request.delivery.unwrap_or_else(|| {
+        default_delivery(request.kind, ctx.config.public_url.scheme() == "https")
+    });
+    let secret = random_secret();
+    let queue = request.queue;
+    let greeting = clean_text(request.greeting_text);
+    let auto_reply = clean_text(request.auto_reply_text);
+    let pipeline_id = request.pipeline_id;
+    let kind = request.kind;
+    let integration = ctx
+        .store
+        .run(move |conn| {
+            let pipeline_id = match pipeline_id {
+                Some(id) => id,
+                None => crm::default_pipeline_id(conn)?,
+            };
+            store::insert_integration(
+                conn,
+                NewIntegration {
+                    kind,
+                    name: &name,
+                    token: &token,
+                    webhook_secret: &secret,
+                    delivery,
+                    pipeline_id,
+                    greeting_text: greeting.as_deref(),
+                    auto_reply_text: auto_reply.as_deref(),
+                    queue: &queue,
+                    bot_username: profile.username.as_deref(),
+                    bot_avatar_url: profile.avatar_url.as_deref(),
+                },
+            )
+        })
+        .await?;
+    if let Err(err) = start_receiving(ctx, &*channel, &integration).await {
+        // Nothing half-connected stays behind.
+        let id = integration.id;
+        if let Err(cleanup) = ctx
+            .store
+            .run(move |conn| store::delete_integration(conn, id))
+            .await
+        {
+            tracing::error!(integration_id = id, %cleanup, "cannot remove a half-created integration");
+        }
+        return Err(err);
+    }
+    tracing::info!(integration_id = integration.id, kind = kind.as_str(), delivery = ?delivery, "integration created");
+    Ok(dto(ctx, caller, integration))
+}
+
+/// Points the messenger at our webhook, or makes sure no webhook is set when
+/// we poll (Telegram refuses `getUpdates` while a webhook is set).
+async fn start_receiving(
+    ctx: &Context,
+    channel: &dyn Channel,
+    integration: &Integration,
+) -> Result<(), ServiceError> {
+    let bot = bot(integration);
+    match integration.delivery {
+        Delivery::Webhook => {
+            let url = webhook_url(ctx, integration.kind, integration.id);
+            channel.register_webhook(&bot, &url).await.map_err(|err| {
+                ServiceError::Upstream(format!("the messenger refused the webhook {url}: {err}"))
+            })
+        }
+        Delivery::Polling => channel
+            .remove_webhook(&bot)
+            .await
+            .map_err(|err| ServiceError::Upstream(format!("cannot switch to polling: {err}"))),
+    }
+}
+
+pub async fn update(
+    ctx: &Context,
+    caller: &User,
+    id: Id,
+    request: UpdateIntegration,
+) -> Result<IntegrationDto, ServiceError> {
+    ServiceError::check(
+        decide(caller.role, Action::ManageIntegrations),
+        "integration",
+    )?;
+    let before = find_live(ctx, id).await?;
+    if let Some(queue) = &request.queue {
+        check_queue_shape(queue)?;
+    }
+    check_references(ctx, request.queue.clone(), request.pipeline_id).await?;
+    let name = match request.name.map(|n| n.trim().to_owned()) {
+        Some(name) if name.is_empty() => {
+            return Err(ServiceError::Invalid("the name must not be empty".into()))
+        }
+        other => other,
+    };
+    if before.kind == ChannelKind::Viber && request.delivery == Some(Delivery::Polling) {
+        return Err(ServiceError::Invalid(
+            "Viber only delivers through a webhook".into(),
+        ));
+    }
+    let channel = channel(ctx, before.kind)?.clone();
+    let token = request
+        .token
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    let profile = match &token {
+        Some(token) => Some(channel.check_token(token).await.map_err(channel_error)?),
+        None => None,
+    };
+    let reconnect = token.is_some() || request.delivery.is_some_and(|d| d != before.delivery);
+    if reconnect {
+        // The old token or mode stops delivering first.
+        if let Err(err) = channel.remove_webhook(&bot(&before)).await {
+            tracing::warn!(integration_id = id, %err, "could not remove the previous webhook");
+        }
+    }
+    let changes = IntegrationChanges {
+        name,
+        token,
+        queue: request.queue,
+        pipeline_id: request.pipeline_id,
+        greeting_text: request.greeting_text.map(|t| clean_text(Some(t))),
+        auto_reply_text: request.auto_reply_text.map(|t| clean_text(Some(t))),
+        delivery: request.delivery,
+        bot_username: profile.as_ref().map(|p| p.username.clone()),
+        bot_avatar_url: profile.as_ref().map(|p| p.avatar_url.clone()),
+    };
+    let after = ctx
+        .store
+        .run(move |conn| store::update_integration(conn, id, changes))
+        .await?;
+    if reconnect {
+        start_receiving(ctx, &*channel, &after).await?;
+    }
+    Ok(dto(ctx, caller, after))
+}
+
+pub async fn delete(ctx: &Context, caller: &User, id: Id) -> Result<(), ServiceError> {
+    ServiceError::check(
+        decide(caller.role, Action::ManageIntegrations),
+        "integration",
+    )?;
+    let integration = find_live(ctx, id).await?;
+    ctx.store
+        .run(move |conn| store::delete_integration(conn, id))
+        .await?;
+    if let Ok(channel) = channel(ctx, integration.kind) {
+        if let Err(err) = channel.remove_webhook(&bot(&integration)).await {
+            tracing::warn!(integration_id = id, %err, "could not remove the webhook of a deleted integration");
+        }
+    }
+    tracing::info!(integration_id = id, "integration deleted");
+    Ok(())
+}
+
+/// Who gets the next new chat, and the order after.
+pub async fn queue(ctx: &Context, caller: &User, id: Id) -> Result<QueueView, ServiceError> {
+    ServiceError::check(
+        decide(caller.role, Action::ManageIntegrations),
+        "integration",
+    )?;
+    let integration = find_live(ctx, id).await?;
+    let slots = ctx
+        .store
+        .run(move |conn| store::queue_slots(conn, id))
+        .await?;
+    let order = assignment::upcoming_order(&slots, integration.queue_cursor);
+    Ok(QueueView {
+        next_user_id: order.first().copied(),
+        order,
+    })
+}

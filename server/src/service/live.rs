@@ -1,0 +1,68 @@
+//! Building the live events of a change, inside its transaction (see
+//! `realtime`): what changed in a chat becomes typed socket events in the log.
+
+use shared::api::chats::Direction;
+use shared::ws::ServerMsg;
+use shared::Id;
+
+use super::views;
+use crate::realtime;
+use crate::store::{chats, timeline, DbConn, StoreError};
+
+/// The chat as everyone sees it (unread counts are per user: clients keep them).
+pub fn chat_dto(conn: &mut DbConn, chat_id: Id) -> Result<shared::api::chats::Chat, StoreError> {
+    let mut summary = chats::find_summary(conn, chat_id, 0)?;
+    summary.unread_count = 0;
+    Ok(views::chat(summary))
+}
+
+/// `ChatCreated` or `ChatUpdated` for everyone who may see the chat.
+pub fn chat_changed(conn: &mut DbConn, chat_id: Id, created: bool) -> Result<(), StoreError> {
+    let chat = chat_dto(conn, chat_id)?;
+    let msg = if created {
+        ServerMsg::ChatCreated { chat }
+    } else {
+        ServerMsg::ChatUpdated { chat }
+    };
+    realtime::record_for_chat(conn, chat_id, msg)
+}
+
+/// One event per new timeline item: messages received or sent, and events.
+pub fn items_added(conn: &mut DbConn, chat_id: Id, item_ids: Vec<Id>) -> Result<(), StoreError> {
+    if item_ids.is_empty() {
+        return Ok(());
+    }
+    for item in timeline::find_items(conn, item_ids)? {
+        let msg = match (item.is_message, item.direction) {
+            (true, Some(Direction::In)) => ServerMsg::MessageReceived {
+                item: views::item(item),
+            },
+            (true, _) => ServerMsg::MessageSent {
+                item: views::item(item),
+            },
+            (false, _) => ServerMsg::ItemAdded {
+                item: views::item(item),
+            },
+        };
+        realtime::record_for_chat(conn, chat_id, msg)?;
+    }
+    Ok(())
+}
+
+/// The newest timeline item id of a chat (0 when empty).
+pub fn newest_item(conn: &mut DbConn, chat_id: Id) -> Result<Id, StoreError> {
+    Ok(timeline::list_items(conn, chat_id, None, 1)?
+        .first()
+        .map_or(0, |item| item.id))
+}
+
+/// Items added after `after`, then the chat itself.
+pub fn chat_changed_since(conn: &mut DbConn, chat_id: Id, after: Id) -> Result<(), StoreError> {
+    let newer: Vec<Id> = timeline::list_items(conn, chat_id, None, 50)?
+        .into_iter()
+        .map(|item| item.id)
+        .filter(|id| *id > after)
+        .collect();
+    items_added(conn, chat_id, newer)?;
+    chat_changed(conn, chat_id, false)
+}

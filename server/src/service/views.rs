@@ -1,0 +1,223 @@
+//! Domain and store values as the `shared` DTOs the API and the socket send.
+
+use chrono::{NaiveDateTime, SecondsFormat};
+use shared::api::chats::{Attachment, Chat, ChatDetail, Comment, Item, ItemKind, MessageVersion};
+use shared::api::crm::{Contact, Deal, Pipeline, Project, Stage, Task};
+use shared::api::integrations::Integration as IntegrationDto;
+use shared::api::users::User as UserDto;
+
+use crate::domain::account::User;
+use crate::domain::integration::Integration;
+use crate::store::chats::ChatSummary;
+use crate::store::crm::{
+    CommentRecord, ContactRecord, DealRecord, PipelineRecord, ProjectRecord, TaskRecord,
+};
+use crate::store::timeline::ItemRecord;
+
+/// RFC 3339, UTC, microseconds (what both databases store).
+pub fn time(at: NaiveDateTime) -> String {
+    at.and_utc().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub fn user(user: User) -> UserDto {
+    UserDto {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+        active: user.active,
+    }
+}
+
+pub fn chat(summary: ChatSummary) -> Chat {
+    let c = summary.chat;
+    Chat {
+        id: c.id,
+        status: c.status,
+        assignee_id: c.assignee_id,
+        integration_id: c.integration_id,
+        integration_name: summary.integration_name,
+        channel: summary.channel,
+        contact_id: c.contact_id,
+        contact_name: summary.contact_name,
+        started_at: time(c.started_at),
+        last_message_at: time(c.last_message_at),
+        last_message_preview: c.last_message_preview,
+        follower_ids: summary.follower_ids,
+        tags: summary.tags,
+        deal_ids: summary.deal_ids,
+        unread_count: summary.unread_count,
+        referral: c.referral,
+        unreachable_reason: c.unreachable_reason,
+    }
+}
+
+pub struct DetailParts {
+    pub summary: ChatSummary,
+    pub contact: ContactRecord,
+    pub deals: Vec<DealRecord>,
+    pub tasks: Vec<TaskRecord>,
+    pub projects: Vec<ProjectRecord>,
+    pub notifications_enabled: bool,
+}
+
+pub fn chat_detail(parts: DetailParts) -> ChatDetail {
+    ChatDetail {
+        chat: chat(parts.summary),
+        contact: contact(parts.contact),
+        deals: parts.deals.into_iter().map(deal).collect(),
+        tasks: parts.tasks.into_iter().map(task).collect(),
+        projects: parts.projects.into_iter().map(project).collect(),
+        notifications_enabled: parts.notifications_enabled,
+    }
+}
+
+pub fn item(record: ItemRecord) -> Item {
+    if record.is_message {
+        Item {
+            id: record.id,
+            chat_id: record.chat_id,
+            kind: ItemKind::Message,
+            at: time(record.at),
+            direction: record.direction,
+            author_id: record.author_id,
+            content_kind: record.content_kind,
+            text: record.text,
+            attachments: Some(
+                record
+                    .attachments
+                    .into_iter()
+                    .map(|a| Attachment {
+                        url: a
+                            .path
+                            .as_ref()
+                            .map(|_| format!("/api/v1/attachments/{}", a.id)),
+                        kind: a.kind,
+                        name: a.name,
+                        size: a.size,
+                        mime: a.mime,
+                    })
+                    .collect(),
+            ),
+            delivery: record.delivery,
+            delivery_error: record.delivery_error,
+            reply_to_id: record.reply_to_id,
+            edited_at: record.edited_at.map(time),
+            versions: Some(
+                record
+                    .versions
+                    .into_iter()
+                    .map(|(text, at)| MessageVersion { text, at: time(at) })
+                    .collect(),
+            ),
+            event: None,
+            actor_id: None,
+            data: record.data,
+        }
+    } else {
+        Item {
+            id: record.id,
+            chat_id: record.chat_id,
+            kind: ItemKind::Event,
+            at: time(record.at),
+            direction: None,
+            author_id: None,
+            content_kind: None,
+            text: None,
+            attachments: None,
+            delivery: None,
+            delivery_error: None,
+            reply_to_id: None,
+            edited_at: None,
+            versions: None,
+            event: record.event,
+            actor_id: record.actor_id,
+            data: Some(record.data.unwrap_or_else(|| serde_json::json!({}))),
+        }
+    }
+}
+
+pub fn comment(record: CommentRecord) -> Comment {
+    Comment {
+        id: record.id,
+        chat_id: record.chat_id,
+        author_id: record.author_id,
+        text: record.text,
+        at: time(record.at),
+    }
+}
+
+pub fn contact(record: ContactRecord) -> Contact {
+    Contact {
+        id: record.id,
+        name: record.name,
+        username: record.username,
+        phone: record.phone,
+        language: record.language,
+        country: record.country,
+        avatar_url: record.avatar_url,
+        created_at: time(record.created_at),
+    }
+}
+
+pub fn deal(record: DealRecord) -> Deal {
+    Deal {
+        id: record.id,
+        title: record.title,
+        pipeline_id: record.pipeline_id,
+        stage_id: record.stage_id,
+        stage_name: record.stage_name,
+        contact_id: record.contact_id,
+        chat_id: record.chat_id,
+        amount: record.amount,
+        created_at: time(record.created_at),
+    }
+}
+
+pub fn task(record: TaskRecord) -> Task {
+    Task {
+        id: record.id,
+        title: record.title,
+        done: record.done,
+        created_at: time(record.created_at),
+    }
+}
+
+pub fn project(record: ProjectRecord) -> Project {
+    Project {
+        id: record.id,
+        name: record.name,
+        created_at: time(record.created_at),
+    }
+}
+
+pub fn pipeline(record: PipelineRecord) -> Pipeline {
+    Pipeline {
+        id: record.id,
+        name: record.name,
+        stages: record
+            .stages
+            .into_iter()
+            .map(|(id, name)| Stage { id, name })
+            .collect(),
+    }
+}
+
+/// An integration as the caller may see it: the token only for admins.
+pub fn integration(record: Integration, webhook_url: String, with_token: bool) -> IntegrationDto {
+    IntegrationDto {
+        id: record.id,
+        kind: record.kind,
+        name: record.name,
+        queue: record.queue,
+        pipeline_id: record.pipeline_id,
+        greeting_text: record.greeting_text,
+        auto_reply_text: record.auto_reply_text,
+        webhook_url,
+        delivery: record.delivery,
+        bot_username: record.bot_username,
+        bot_avatar_url: record.bot_avatar_url,
+        token: with_token.then(|| record.token.expose().to_owned()),
+        created_at: time(record.created_at),
+    }
+}

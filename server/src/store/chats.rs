@@ -1,0 +1,632 @@
+//! Chats: lookup with access facts, the inbox groups, the archive, and the
+//! per-chat state (followers, tags, read markers, notification settings).
+//!
+//! A list is one keyset-paginated query over indexed columns plus one batch
+//! query each for followers, tags, deals and unread counts of that page — never
+//! a query per chat.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use shared::api::chats::{ChatGroup, ChatStatus};
+use shared::api::Channel;
+use shared::Id;
+
+use super::schema::{
+    chat_followers, chat_tags, chat_user_state, chats, contacts, deals, integrations,
+    timeline_items,
+};
+use super::{search, DbConn, StoreError};
+use crate::domain::chat::{parse_status, status_str};
+use crate::domain::policy::ChatScope;
+
+/// A chat as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRecord {
+    pub id: Id,
+    pub integration_id: Id,
+    pub customer_id: Id,
+    pub contact_id: Id,
+    pub status: ChatStatus,
+    pub assignee_id: Option<Id>,
+    pub referral: Option<String>,
+    pub unreachable_reason: Option<String>,
+    pub last_message_preview: Option<String>,
+    pub started_at: NaiveDateTime,
+    pub last_message_at: NaiveDateTime,
+}
+
+type ChatColumns = (
+    chats::id,
+    chats::integration_id,
+    chats::customer_id,
+    chats::contact_id,
+    chats::status,
+    chats::assignee_id,
+    chats::referral,
+    chats::unreachable_reason,
+    chats::last_message_preview,
+    chats::started_at,
+    chats::last_message_at,
+);
+pub(super) const CHAT_COLUMNS: ChatColumns = (
+    chats::id,
+    chats::integration_id,
+    chats::customer_id,
+    chats::contact_id,
+    chats::status,
+    chats::assignee_id,
+    chats::referral,
+    chats::unreachable_reason,
+    chats::last_message_preview,
+    chats::started_at,
+    chats::last_message_at,
+);
+
+pub(super) type ChatRow = (
+    Id,
+    Id,
+    Id,
+    Id,
+    String,
+    Option<Id>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+
+pub(super) fn to_record(row: ChatRow) -> Result<ChatRecord, StoreError> {
+    let status = parse_status(&row.4)
+        .ok_or_else(|| StoreError::Migration(format!("unknown chat status {:?}", row.4)))?;
+    Ok(ChatRecord {
+        id: row.0,
+        integration_id: row.1,
+        customer_id: row.2,
+        contact_id: row.3,
+        status,
+        assignee_id: row.5,
+        referral: row.6,
+        unreachable_reason: row.7,
+        last_message_preview: row.8,
+        started_at: row.9,
+        last_message_at: row.10,
+    })
+}
+
+pub fn find_chat(conn: &mut DbConn, id: Id) -> Result<ChatRecord, StoreError> {
+    to_record(chats::table.find(id).select(CHAT_COLUMNS).first(conn)?)
+}
+
+pub fn is_follower(conn: &mut DbConn, chat_id: Id, user_id: Id) -> Result<bool, StoreError> {
+    let n: i64 = chat_followers::table
+        .filter(chat_followers::chat_id.eq(chat_id))
+        .filter(chat_followers::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// A chat with everything a list row shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatSummary {
+    pub chat: ChatRecord,
+    pub integration_name: String,
+    pub channel: Channel,
+    pub contact_name: String,
+    pub follower_ids: Vec<Id>,
+    pub tags: Vec<String>,
+    pub deal_ids: Vec<Id>,
+    pub unread_count: i64,
+}
+
+/// Position in a list ordered by newest activity: `(last_message_at, id)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListCursor {
+    pub last_message_at: NaiveDateTime,
+    pub id: Id,
+}
+
+impl ListCursor {
+    pub fn encode(&self) -> String {
+        format!(
+            "{}_{}",
+            self.last_message_at.and_utc().timestamp_micros(),
+            self.id
+        )
+    }
+
+    pub fn decode(value: &str) -> Option<ListCursor> {
+        let (micros, id) = value.split_once('_')?;
+        let at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        Some(ListCursor {
+            last_message_at: at.naive_utc(),
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+/// Archive filters; all optional, all combined.
+#[derive(Debug, Clone, Default)]
+pub struct ArchiveFilter {
+    pub channel: Option<Channel>,
+    pub integration_id: Option<Id>,
+    pub assignee_id: Option<Id>,
+    pub status: Option<ChatStatus>,
+    pub tag: Option<String>,
+    /// Chats started at or after.
+    pub from: Option<NaiveDateTime>,
+    /// Chats started at or before.
+    pub to: Option<NaiveDateTime>,
+    /// Full-text query over the chat's messages and the contact's name.
+    pub text: Option<String>,
+}
+
+/// What to list: a group (from `user_id`'s point of view) or the archive.
+pub enum Listing<'a> {
+    Group(ChatGroup),
+    Archive(&'a ArchiveFilter),
+}
+
+/// The joined tables every chat listing reads.
+type ListSource = diesel::helper_types::InnerJoinQuerySource<
+    diesel::helper_types::InnerJoinQuerySource<chats::table, integrations::table>,
+    contacts::table,
+>;
+
+type Filter<'a> = Box<
+    dyn BoxableExpression<ListSource, super::DbBackend, SqlType = diesel::sql_types::Bool> + 'a,
+>;
+
+fn group_filter<'a>(group: ChatGroup, user_id: Id) -> Filter<'a> {
+    let open = chats::status.eq(status_str(ChatStatus::Open));
+    match group {
+        ChatGroup::Mine => Box::new(open.and(chats::assignee_id.eq(user_id).assume_not_null())),
+        ChatGroup::Unassigned => Box::new(open.and(chats::assignee_id.is_null())),
+        ChatGroup::Others => Box::new(
+            open.and(chats::assignee_id.is_not_null())
+                .and(chats::assignee_id.ne(user_id).assume_not_null()),
+        ),
+        ChatGroup::Closed => Box::new(chats::status.eq(status_str(ChatStatus::Closed))),
+    }
+}
+
+fn scope_filter<'a>(scope: ChatScope) -> Option<Filter<'a>> {
+    match scope {
+        ChatScope::All => None,
+        ChatScope::FollowedBy(user) => Some(Box::new(
+            chats::id.eq_any(
+                chat_followers::table
+                    .filter(chat_followers::user_id.eq(user))
+                    .select(chat_followers::chat_id),
+            ),
+        )),
+    }
+}
+
+fn archive_filters<'a>(conn: &DbConn, filter: &'a ArchiveFilter) -> Vec<Filter<'a>> {
+    let mut out: Vec<Filter<'a>> = Vec::new();
+    if let Some(channel) = filter.channel {
+        out.push(Box::new(integrations::kind.eq(channel.as_str())));
+    }
+    if let Some(id) = filter.integration_id {
+        out.push(Box::new(chats::integration_id.eq(id)));
+    }
+    if let Some(id) = filter.assignee_id {
+        out.push(Box::new(chats::assignee_id.eq(id).assume_not_null()));
+    }
+    if let Some(status) = filter.status {
+        out.push(Box::new(chats::status.eq(status_str(status))));
+    }
+    if let Some(tag) = &filter.tag {
+        out.push(Box::new(
+            chats::id.eq_any(
+                chat_tags::table
+                    .filter(chat_tags::tag.eq(tag.trim().to_lowercase()))
+                    .select(chat_tags::chat_id),
+            ),
+        ));
+    }
+    if let Some(from) = filter.from {
+        out.push(Box::new(chats::started_at.ge(from)));
+    }
+    if let Some(to) = filter.to {
+        out.push(Box::new(chats::started_at.le(to)));
+    }
+    if let Some(text) = &filter.text {
+        out.push(search::chat_matches(conn, text));
+    }
+    out
+}
+
+/// One page of chats, newest activity first, from `user_id`'s point of view.
+pub fn list_chats(
+    conn: &mut DbConn,
+    listing: Listing<'_>,
+    scope: ChatScope,
+    user_id: Id,
+    after: Option<ListCursor>,
+    limit: i64,
+) -> Result<(Vec<ChatSummary>, Option<ListCursor>), StoreError> {
+    let mut query = chats::table
+        .inner_join(integrations::table)
+        .inner_join(contacts::table)
+        .select((
+            CHAT_COLUMNS,
+            integrations::name,
+            integrations::kind,
+            contacts::name,
+        ))
+        .into_boxed();
+    match listing {
+        Listing::Group(group) => query = query.filter(group_filter(group, user_id)),
+        Listing::Archive(filter) => {
+            for f in archive_filters(conn, filter) {
+                query = query.filter(f);
+            }
+        }
+    }
+    if let Some(f) = scope_filter(scope) {
+        query = query.filter(f);
+    }
+    if let Some(cursor) = after {
+        query = query.filter(
+            chats::last_message_at
+                .lt(cursor.last_message_at)
+                .or(chats::last_message_at
+                    .eq(cursor.last_message_at)
+                    .and(chats::id.lt(cursor.id))),
+        );
+    }
+    let rows: Vec<(ChatRow, String, String, String)> = query
+        .order((chats::last_message_at.desc(), chats::id.desc()))
+        .limit(limit + 1)
+        .load(conn)?;
+    let has_more = rows.len() as i64 > limit;
+    let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
+    let mut page = Vec::with_capacity(rows.len());
+    for (row, integration_name, kind, contact_name) in rows {
+        let channel = Channel::parse(&kind)
+            .ok_or_else(|| StoreError::Migration(format!("unknown channel {kind:?}")))?;
+        page.push(ChatSummary {
+            chat: to_record(row)?,
+            integration_name,
+            channel,
+            contact_name,
+            follower_ids: Vec::new(),
+            tags: Vec::new(),
+            deal_ids: Vec::new(),
+            unread_count: 0,
+        });
+    }
+    fill_details(conn, &mut page, user_id)?;
+    let next = if has_more {
+        page.last().map(|s| ListCursor {
+            last_message_at: s.chat.last_message_at,
+            id: s.chat.id,
+        })
+    } else {
+        None
+    };
+    Ok((page, next))
+}
+
+/// One chat with everything a list row shows.
+pub fn find_summary(
+    conn: &mut DbConn,
+    chat_id: Id,
+    user_id: Id,
+) -> Result<ChatSummary, StoreError> {
+    let (row, integration_name, kind, contact_name): (ChatRow, String, String, String) =
+        chats::table
+            .inner_join(integrations::table)
+            .inner_join(contacts::table)
+            .filter(chats::id.eq(chat_id))
+            .select((
+                CHAT_COLUMNS,
+                integrations::name,
+                integrations::kind,
+                contacts::name,
+            ))
+            .first(conn)?;
+    let channel = Channel::parse(&kind)
+        .ok_or_else(|| StoreError::Migration(format!("unknown channel {kind:?}")))?;
+    let mut page = vec![ChatSummary {
+        chat: to_record(row)?,
+        integration_name,
+        channel,
+        contact_name,
+        follower_ids: Vec::new(),
+        tags: Vec::new(),
+        deal_ids: Vec::new(),
+        unread_count: 0,
+    }];
+    fill_details(conn, &mut page, user_id)?;
+    page.pop().ok_or(StoreError::NotFound)
+}
+
+diesel::define_sql_function! {
+    /// `COALESCE(value, fallback)`.
+    fn coalesce(value: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, fallback: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
+}
+
+fn fill_details(
+    conn: &mut DbConn,
+    page: &mut [ChatSummary],
+    user_id: Id,
+) -> Result<(), StoreError> {
+    if page.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Id> = page.iter().map(|s| s.chat.id).collect();
+    let followers: Vec<(Id, Id)> = chat_followers::table
+        .filter(chat_followers::chat_id.eq_any(&ids))
+        .order((chat_followers::chat_id, chat_followers::user_id))
+        .select((chat_followers::chat_id, chat_followers::user_id))
+        .load(conn)?;
+    let tags: Vec<(Id, String)> = chat_tags::table
+        .filter(chat_tags::chat_id.eq_any(&ids))
+        .order((chat_tags::chat_id, chat_tags::tag))
+        .select((chat_tags::chat_id, chat_tags::tag))
+        .load(conn)?;
+    let deal_rows: Vec<(Option<Id>, Id)> = deals::table
+        .filter(deals::chat_id.eq_any(&ids))
+        .order(deals::id)
+        .select((deals::chat_id, deals::id))
+        .load(conn)?;
+    let unread = unread_counts(conn, &ids, user_id)?;
+    for summary in page.iter_mut() {
+        let id = summary.chat.id;
+        summary.follower_ids = followers
+            .iter()
+            .filter(|f| f.0 == id)
+            .map(|f| f.1)
+            .collect();
+        summary.tags = tags
+            .iter()
+            .filter(|t| t.0 == id)
+            .map(|t| t.1.clone())
+            .collect();
+        summary.deal_ids = deal_rows
+            .iter()
+            .filter(|d| d.0 == Some(id))
+            .map(|d| d.1)
+            .collect();
+        summary.unread_count = unread
+            .iter()
+            .find(|(chat, _)| *chat == id)
+            .map_or(0, |(_, n)| *n);
+    }
+    Ok(())
+}
+
+/// Customer messages newer than the user's read marker, per chat.
+pub fn unread_counts(
+    conn: &mut DbConn,
+    chat_ids: &[Id],
+    user_id: Id,
+) -> Result<Vec<(Id, i64)>, StoreError> {
+    Ok(timeline_items::table
+        .left_join(
+            chat_user_state::table.on(chat_user_state::chat_id
+                .eq(timeline_items::chat_id)
+                .and(chat_user_state::user_id.eq(user_id))),
+        )
+        .filter(timeline_items::chat_id.eq_any(chat_ids))
+        .filter(timeline_items::direction.eq("in"))
+        .filter(timeline_items::id.gt(coalesce(chat_user_state::last_read_item_id.nullable(), 0)))
+        .group_by(timeline_items::chat_id)
+        .select((timeline_items::chat_id, count_star()))
+        .load(conn)?)
+}
+
+/// How many chats each group holds for the user, and their unread messages.
+pub fn group_counts(
+    conn: &mut DbConn,
+    scope: ChatScope,
+    user_id: Id,
+) -> Result<Vec<(ChatGroup, i64, i64)>, StoreError> {
+    let mut out = Vec::with_capacity(4);
+    for group in [
+        ChatGroup::Mine,
+        ChatGroup::Unassigned,
+        ChatGroup::Others,
+        ChatGroup::Closed,
+    ] {
+        let mut query = chats::table
+            .inner_join(integrations::table)
+            .inner_join(contacts::table)
+            .select(chats::id)
+            .filter(group_filter(group, user_id))
+            .into_boxed();
+        if let Some(f) = scope_filter(scope) {
+            query = query.filter(f);
+        }
+        let ids: Vec<Id> = query.load(conn)?;
+        let unread: i64 = if group == ChatGroup::Closed {
+            0
+        } else {
+            unread_counts(conn, &ids, user_id)?
+                .iter()
+                .map(|(_, n)| n)
+                .sum()
+        };
+        out.push((group, ids.len() as i64, unread));
+    }
+    Ok(out)
+}
+
+pub fn followers(conn: &mut DbConn, chat_id: Id) -> Result<Vec<Id>, StoreError> {
+    Ok(chat_followers::table
+        .filter(chat_followers::chat_id.eq(chat_id))
+        .order(chat_followers::user_id)
+        .select(chat_followers::user_id)
+        .load(conn)?)
+}
+
+pub fn set_followers(conn: &mut DbConn, chat_id: Id, user_ids: &[Id]) -> Result<(), StoreError> {
+    diesel::delete(chat_followers::table.filter(chat_followers::chat_id.eq(chat_id)))
+        .execute(conn)?;
+    for user_id in user_ids {
+        diesel::insert_into(chat_followers::table)
+            .values((
+                chat_followers::chat_id.eq(chat_id),
+                chat_followers::user_id.eq(user_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn tags(conn: &mut DbConn, chat_id: Id) -> Result<Vec<String>, StoreError> {
+    Ok(chat_tags::table
+        .filter(chat_tags::chat_id.eq(chat_id))
+        .order(chat_tags::tag)
+        .select(chat_tags::tag)
+        .load(conn)?)
+}
+
+pub fn set_tags(conn: &mut DbConn, chat_id: Id, tags: &[String]) -> Result<(), StoreError> {
+    diesel::delete(chat_tags::table.filter(chat_tags::chat_id.eq(chat_id))).execute(conn)?;
+    for tag in tags {
+        diesel::insert_into(chat_tags::table)
+            .values((chat_tags::chat_id.eq(chat_id), chat_tags::tag.eq(tag)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn set_status(
+    conn: &mut DbConn,
+    chat_id: Id,
+    status: ChatStatus,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let closed_at = (status == ChatStatus::Closed).then_some(at);
+    diesel::update(chats::table.find(chat_id))
+        .set((
+            chats::status.eq(status_str(status)),
+            chats::closed_at.eq(closed_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_assignee(
+    conn: &mut DbConn,
+    chat_id: Id,
+    assignee: Option<Id>,
+) -> Result<(), StoreError> {
+    diesel::update(chats::table.find(chat_id))
+        .set(chats::assignee_id.eq(assignee))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_unreachable(
+    conn: &mut DbConn,
+    chat_id: Id,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    diesel::update(chats::table.find(chat_id))
+        .set(chats::unreachable_reason.eq(reason))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records new activity: moves the chat to the top of its group.
+pub fn touch(
+    conn: &mut DbConn,
+    chat_id: Id,
+    at: NaiveDateTime,
+    preview: &str,
+) -> Result<(), StoreError> {
+    diesel::update(chats::table.find(chat_id))
+        .set((
+            chats::last_message_at.eq(at),
+            chats::last_message_preview.eq(preview),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The user's notification setting for the chat (on unless turned off).
+pub fn notifications_enabled(
+    conn: &mut DbConn,
+    chat_id: Id,
+    user_id: Id,
+) -> Result<bool, StoreError> {
+    Ok(chat_user_state::table
+        .filter(chat_user_state::chat_id.eq(chat_id))
+        .filter(chat_user_state::user_id.eq(user_id))
+        .select(chat_user_state::notifications_enabled)
+        .first(conn)
+        .optional()?
+        .unwrap_or(true))
+}
+
+fn ensure_user_state(conn: &mut DbConn, chat_id: Id, user_id: Id) -> Result<(), StoreError> {
+    let exists: i64 = chat_user_state::table
+        .filter(chat_user_state::chat_id.eq(chat_id))
+        .filter(chat_user_state::user_id.eq(user_id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        diesel::insert_into(chat_user_state::table)
+            .values((
+                chat_user_state::chat_id.eq(chat_id),
+                chat_user_state::user_id.eq(user_id),
+                chat_user_state::last_read_item_id.eq(0),
+                chat_user_state::notifications_enabled.eq(true),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn set_notifications(
+    conn: &mut DbConn,
+    chat_id: Id,
+    user_id: Id,
+    enabled: bool,
+) -> Result<(), StoreError> {
+    ensure_user_state(conn, chat_id, user_id)?;
+    diesel::update(
+        chat_user_state::table
+            .filter(chat_user_state::chat_id.eq(chat_id))
+            .filter(chat_user_state::user_id.eq(user_id)),
+    )
+    .set(chat_user_state::notifications_enabled.eq(enabled))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Moves the user's read marker forward (never back) to `item_id`, or to the
+/// newest item when `None`.
+pub fn mark_read(
+    conn: &mut DbConn,
+    chat_id: Id,
+    user_id: Id,
+    item_id: Option<Id>,
+) -> Result<(), StoreError> {
+    let newest: Option<Id> = timeline_items::table
+        .filter(timeline_items::chat_id.eq(chat_id))
+        .select(diesel::dsl::max(timeline_items::id))
+        .first(conn)?;
+    let target = match (item_id, newest) {
+        (Some(item), Some(newest)) => item.min(newest),
+        (None, Some(newest)) => newest,
+        (_, None) => return Ok(()),
+    };
+    ensure_user_state(conn, chat_id, user_id)?;
+    diesel::update(
+        chat_user_state::table
+            .filter(chat_user_state::chat_id.eq(chat_id))
+            .filter(chat_user_state::user_id.eq(user_id))
+            .filter(chat_user_state::last_read_item_id.lt(target)),
+    )
+    .set(chat_user_state::last_read_item_id.eq(target))
+    .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! The durable, bounded event log behind the live socket. Rows are appended
+//! inside the transaction that makes the change, so an event exists exactly
+//! when its change does; on PostgreSQL the same transaction sends a NOTIFY,
+//! which PostgreSQL delivers to every node only at commit.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use shared::Id;
+
+use super::schema::event_log;
+use super::{now, DbConn, StoreError};
+
+/// The NOTIFY channel every node listens on.
+pub const NOTIFY_CHANNEL: &str = "tidings_events";
+
+pub fn append(conn: &mut DbConn, chat_id: Option<Id>, payload: &str) -> Result<Id, StoreError> {
+    let id = diesel::insert_into(event_log::table)
+        .values((
+            event_log::chat_id.eq(chat_id),
+            event_log::payload.eq(payload),
+            event_log::at.eq(now()),
+        ))
+        .returning(event_log::id)
+        .get_result(conn)?;
+    if matches!(conn, DbConn::Postgres(_)) {
+        diesel::sql_query(format!("SELECT pg_notify('{NOTIFY_CHANNEL}', '')")).execute(conn)?;
+    }
+    Ok(id)
+}
+
+/// Events after `after`, oldest first.
+pub fn after(conn: &mut DbConn, after: Id, limit: i64) -> Result<Vec<(Id, String)>, StoreError> {
+    Ok(event_log::table
+        .filter(event_log::id.gt(after))
+        .order(event_log::id)
+        .limit(limit)
+        .select((event_log::id, event_log::payload))
+        .load(conn)?)
+}
+
+/// The oldest and newest ids in the log (0 when empty).
+pub fn bounds(conn: &mut DbConn) -> Result<(Id, Id), StoreError> {
+    let (min, max): (Option<Id>, Option<Id>) = event_log::table
+        .select((
+            diesel::dsl::min(event_log::id),
+            diesel::dsl::max(event_log::id),
+        ))
+        .first(conn)?;
+    Ok((min.unwrap_or(0), max.unwrap_or(0)))
+}
+
+/// Drops events older than `before`, always keeping the newest `keep` rows.
+pub fn prune(conn: &mut DbConn, before: NaiveDateTime, keep: i64) -> Result<usize, StoreError> {
+    let (_, max) = bounds(conn)?;
+    Ok(diesel::delete(
+        event_log::table
+            .filter(event_log::at.lt(before))
+            .filter(event_log::id.le(max - keep)),
+    )
+    .execute(conn)?)
+}

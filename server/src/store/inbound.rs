@@ -1,0 +1,479 @@
+//! Receiving: one transaction per inbound event, idempotent on the messenger's
+//! own id. It stores the raw body, finds or creates the customer, contact and
+//! chat, appends the message and applies the conversation rules (round robin,
+//! deal, greeting, auto-reply, reopen).
+
+use diesel::prelude::*;
+use serde_json::json;
+use shared::api::chats::{ChatStatus, DeliveryState};
+use shared::Id;
+
+use super::chats::{find_chat, set_assignee, set_status, set_unreachable, touch, ChatRecord};
+use super::schema::{chats, greetings_sent, inbound_events, users};
+use super::{crm, integrations, now, outbound, timeline, DbConn, StoreError};
+use crate::channels::{
+    DeliveryReport, EditedMessage, Inbound, InboundEvent, InboundMessage, ReachabilityChange,
+};
+use crate::domain::assignment::AssignmentReason;
+use crate::domain::chat::{effective_text, status_str, ChatEvent, CustomerWrote};
+use crate::domain::integration::Integration;
+use crate::domain::text::preview;
+
+/// What receiving one event changed.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Received {
+    /// The same event was received before; nothing changed.
+    pub duplicate: bool,
+    pub chat_id: Option<Id>,
+    pub chat_created: bool,
+    /// Timeline items added, in order.
+    pub item_ids: Vec<Id>,
+    /// Outbound messages queued (greeting, auto-reply).
+    pub queued: usize,
+    /// Viber's welcome message to answer `conversation_started` with.
+    pub welcome: Option<String>,
+    /// Attachments waiting to be downloaded.
+    pub attachments_to_fetch: Vec<Id>,
+    /// Why the event was ignored, if it was.
+    pub ignored: Option<String>,
+    /// A message the customer edited.
+    pub edited_item: Option<Id>,
+    /// `(item, new state, error)` of a message whose delivery a receipt changed.
+    pub delivery_changed: Option<(Id, DeliveryState, Option<String>)>,
+}
+
+/// Stores and applies one inbound event; `publish` runs inside the same
+/// transaction with what changed (to log the live events).
+pub fn record_inbound(
+    conn: &mut DbConn,
+    integration: &Integration,
+    inbound: &Inbound,
+    raw_body: &str,
+    publish: impl FnOnce(&mut DbConn, &Received) -> Result<(), StoreError>,
+) -> Result<Received, StoreError> {
+    conn.transaction(|conn| {
+        // The first statement writes: it takes SQLite's write lock (so the
+        // transaction never has to upgrade a read lock) and PostgreSQL's row lock
+        // on the integration, which serialises its round-robin cursor.
+        integrations::set_last_inbound(conn, integration.id)?;
+        let seen: i64 = inbound_events::table
+            .filter(inbound_events::integration_id.eq(integration.id))
+            .filter(inbound_events::dedup_key.eq(&inbound.dedup_key))
+            .count()
+            .get_result(conn)?;
+        if seen > 0 {
+            return Ok(Received {
+                duplicate: true,
+                ..Received::default()
+            });
+        }
+        let received = apply(conn, integration, &inbound.event)?;
+        let (status, error) = match &received.ignored {
+            Some(reason) => ("ignored", Some(reason.as_str())),
+            None => ("processed", None),
+        };
+        diesel::insert_into(inbound_events::table)
+            .values((
+                inbound_events::integration_id.eq(integration.id),
+                inbound_events::dedup_key.eq(&inbound.dedup_key),
+                inbound_events::body.eq(raw_body),
+                inbound_events::status.eq(status),
+                inbound_events::error.eq(error),
+                inbound_events::received_at.eq(now()),
+                inbound_events::processed_at.eq(now()),
+            ))
+            .execute(conn)?;
+        publish(conn, &received)?;
+        Ok(received)
+    })
+}
+
+/// Keeps a body we could not apply (a bug, a constraint): it is not lost, the
+/// operator sees it, and it can be replayed.
+pub fn record_failed(
+    conn: &mut DbConn,
+    integration_id: Id,
+    dedup_key: &str,
+    raw_body: &str,
+    error: &str,
+) -> Result<(), StoreError> {
+    diesel::insert_into(inbound_events::table)
+        .values((
+            inbound_events::integration_id.eq(integration_id),
+            inbound_events::dedup_key.eq(dedup_key),
+            inbound_events::body.eq(raw_body),
+            inbound_events::status.eq("failed"),
+            inbound_events::error.eq(error),
+            inbound_events::received_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn apply(
+    conn: &mut DbConn,
+    integration: &Integration,
+    event: &InboundEvent,
+) -> Result<Received, StoreError> {
+    match event {
+        InboundEvent::Message(message) => receive_message(conn, integration, message),
+        InboundEvent::Edited(edit) => receive_edit(conn, integration, edit),
+        InboundEvent::ConversationStarted { customer, .. } => {
+            let customer = crm::find_or_create_customer(conn, integration.kind, customer)?;
+            let welcome = take_greeting(conn, integration, customer.customer_id)?;
+            Ok(Received {
+                welcome,
+                ..Received::default()
+            })
+        }
+        InboundEvent::Reachability { customer, change } => {
+            receive_reachability(conn, integration, customer, *change)
+        }
+        InboundEvent::DeliveryReport {
+            external_message_id,
+            report,
+        } => {
+            let (state, error) = match report {
+                DeliveryReport::Delivered => (DeliveryState::Delivered, None),
+                DeliveryReport::Seen => (DeliveryState::Seen, None),
+                DeliveryReport::Failed(reason) => (DeliveryState::Failed, Some(reason.as_str())),
+            };
+            let changed =
+                timeline::apply_receipt(conn, integration.id, external_message_id, state, error)?;
+            Ok(Received {
+                chat_id: changed.map(|(chat, _)| chat),
+                delivery_changed: changed.map(|(_, item)| (item, state, error.map(str::to_owned))),
+                ..Received::default()
+            })
+        }
+        InboundEvent::Ignored { reason } => Ok(Received {
+            ignored: Some(reason.clone()),
+            ..Received::default()
+        }),
+    }
+}
+
+fn find_chat_of(
+    conn: &mut DbConn,
+    integration_id: Id,
+    customer_id: Id,
+) -> Result<Option<ChatRecord>, StoreError> {
+    let id: Option<Id> = chats::table
+        .filter(chats::integration_id.eq(integration_id))
+        .filter(chats::customer_id.eq(customer_id))
+        .select(chats::id)
+        .first(conn)
+        .optional()?;
+    id.map(|id| find_chat(conn, id)).transpose()
+}
+
+fn is_active(conn: &mut DbConn, user_id: Id) -> Result<bool, StoreError> {
+    Ok(users::table
+        .find(user_id)
+        .select(users::active)
+        .first(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// Writes the assignment event for an automatic pick.
+fn record_pick(
+    conn: &mut DbConn,
+    chat_id: Id,
+    assignee: Option<Id>,
+    reason: AssignmentReason,
+    previous: Option<Id>,
+) -> Result<Id, StoreError> {
+    match assignee {
+        Some(user_id) => timeline::insert_event(
+            conn,
+            chat_id,
+            ChatEvent::Assigned,
+            None,
+            json!({"user_id": user_id, "reason": reason.as_str(), "previous_user_id": previous}),
+        ),
+        None => timeline::insert_event(
+            conn,
+            chat_id,
+            ChatEvent::Unassigned,
+            None,
+            json!({"reason": AssignmentReason::QueueEmpty.as_str(), "previous_user_id": previous}),
+        ),
+    }
+}
+
+fn receive_message(
+    conn: &mut DbConn,
+    integration: &Integration,
+    message: &InboundMessage,
+) -> Result<Received, StoreError> {
+    let customer = crm::find_or_create_customer(conn, integration.kind, &message.customer)?;
+    let existing = find_chat_of(conn, integration.id, customer.customer_id)?;
+    let wrote = CustomerWrote::on(existing.as_ref().map(|c| c.status));
+    let at = now();
+    let mut received = Received::default();
+    let chat_id = match (wrote, existing) {
+        (CustomerWrote::NewChat, _) | (_, None) => {
+            let pick = integrations::take_next_assignee(conn, integration.id)?;
+            let chat_id: Id = diesel::insert_into(chats::table)
+                .values((
+                    chats::integration_id.eq(integration.id),
+                    chats::customer_id.eq(customer.customer_id),
+                    chats::contact_id.eq(customer.contact_id),
+                    chats::status.eq(status_str(ChatStatus::Open)),
+                    chats::assignee_id.eq(pick.assignee),
+                    chats::referral.eq(&message.referral),
+                    chats::started_at.eq(at),
+                    chats::last_message_at.eq(at),
+                ))
+                .returning(chats::id)
+                .get_result(conn)?;
+            received.chat_created = true;
+            received.item_ids.push(timeline::insert_event(
+                conn,
+                chat_id,
+                ChatEvent::Opened,
+                None,
+                json!({"referral": message.referral}),
+            )?);
+            let reason = if pick.assignee.is_some() {
+                AssignmentReason::NextInQueue
+            } else {
+                AssignmentReason::QueueEmpty
+            };
+            received
+                .item_ids
+                .push(record_pick(conn, chat_id, pick.assignee, reason, None)?);
+            let contact = crm::find_contact(conn, customer.contact_id)?;
+            let deal = crm::insert_deal(
+                conn,
+                integration.pipeline_id,
+                customer.contact_id,
+                Some(chat_id),
+                &format!("{} — {}", contact.name, integration.name),
+            )?;
+            received.item_ids.push(timeline::insert_event(
+                conn,
+                chat_id,
+                ChatEvent::DealCreated,
+                None,
+                json!({"deal_id": deal.id, "title": deal.title}),
+            )?);
+            chat_id
+        }
+        (CustomerWrote::Reopens, Some(chat)) => {
+            set_status(conn, chat.id, ChatStatus::Open, at)?;
+            let previous = chat.assignee_id;
+            let keeps_manager = match previous {
+                Some(user_id) => is_active(conn, user_id)?,
+                None => false,
+            };
+            received.item_ids.push(timeline::insert_event(
+                conn,
+                chat.id,
+                ChatEvent::Reopened,
+                None,
+                json!({"reason": "customer_wrote"}),
+            )?);
+            if keeps_manager {
+                received.item_ids.push(record_pick(
+                    conn,
+                    chat.id,
+                    previous,
+                    AssignmentReason::ReturningCustomer,
+                    previous,
+                )?);
+            } else {
+                let pick = integrations::take_next_assignee(conn, integration.id)?;
+                set_assignee(conn, chat.id, pick.assignee)?;
+                let reason = match (previous, pick.assignee) {
+                    (_, None) => AssignmentReason::QueueEmpty,
+                    (Some(_), Some(_)) => AssignmentReason::PreviousManagerInactive,
+                    (None, Some(_)) => AssignmentReason::NextInQueue,
+                };
+                received.item_ids.push(record_pick(
+                    conn,
+                    chat.id,
+                    pick.assignee,
+                    reason,
+                    previous,
+                )?);
+            }
+            chat.id
+        }
+        (CustomerWrote::Continues, Some(chat)) => {
+            if chat.referral.is_none() && message.referral.is_some() {
+                diesel::update(chats::table.find(chat.id))
+                    .set(chats::referral.eq(&message.referral))
+                    .execute(conn)?;
+            }
+            chat.id
+        }
+    };
+    received.chat_id = Some(chat_id);
+
+    let reply_to_id = match &message.reply_to_external_id {
+        Some(external) => timeline::find_by_external(conn, chat_id, external)?,
+        None => None,
+    };
+    let item_id = timeline::insert_inbound(
+        conn,
+        timeline::NewInboundMessage {
+            chat_id,
+            at: message.sent_at.naive_utc(),
+            content_kind: &message.content_kind,
+            text: message.text.as_deref(),
+            external_id: &message.external_id,
+            reply_to_id,
+            details: &message.details,
+            attachments: &message.attachments,
+        },
+    )?;
+    received.item_ids.push(item_id);
+    if !message.attachments.is_empty() {
+        received.attachments_to_fetch = timeline::find_item(conn, item_id)?
+            .attachments
+            .iter()
+            .map(|a| a.id)
+            .collect();
+    }
+    let preview_text = message
+        .text
+        .as_deref()
+        .map(preview)
+        .unwrap_or_else(|| format!("[{}]", message.content_kind));
+    touch(conn, chat_id, at, &preview_text)?;
+
+    // Greeting first (first contact only), then the auto-reply (every start).
+    if let Some(greeting) = take_greeting(conn, integration, customer.customer_id)? {
+        queue_auto_message(
+            conn,
+            integration,
+            chat_id,
+            &greeting,
+            "greeting",
+            &mut received,
+        )?;
+    }
+    if wrote.starts_conversation() {
+        if let Some(text) = effective_text(integration.auto_reply_text.as_deref()) {
+            let text = text.to_owned();
+            queue_auto_message(
+                conn,
+                integration,
+                chat_id,
+                &text,
+                "auto_reply",
+                &mut received,
+            )?;
+        }
+    }
+    Ok(received)
+}
+
+/// The greeting text if this customer has never been greeted by this
+/// integration; records that they now have been.
+fn take_greeting(
+    conn: &mut DbConn,
+    integration: &Integration,
+    customer_id: Id,
+) -> Result<Option<String>, StoreError> {
+    let Some(text) = effective_text(integration.greeting_text.as_deref()) else {
+        return Ok(None);
+    };
+    let greeted: i64 = greetings_sent::table
+        .filter(greetings_sent::customer_id.eq(customer_id))
+        .filter(greetings_sent::integration_id.eq(integration.id))
+        .count()
+        .get_result(conn)?;
+    if greeted > 0 {
+        return Ok(None);
+    }
+    diesel::insert_into(greetings_sent::table)
+        .values((
+            greetings_sent::customer_id.eq(customer_id),
+            greetings_sent::integration_id.eq(integration.id),
+            greetings_sent::at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(Some(text.to_owned()))
+}
+
+fn queue_auto_message(
+    conn: &mut DbConn,
+    integration: &Integration,
+    chat_id: Id,
+    text: &str,
+    which: &str,
+    received: &mut Received,
+) -> Result<(), StoreError> {
+    let item_id =
+        timeline::insert_outbound(conn, chat_id, None, text, Some(json!({"auto": which})))?;
+    outbound::enqueue(conn, integration.id, chat_id, item_id)?;
+    received.item_ids.push(item_id);
+    received.queued += 1;
+    Ok(())
+}
+
+fn receive_edit(
+    conn: &mut DbConn,
+    integration: &Integration,
+    edit: &EditedMessage,
+) -> Result<Received, StoreError> {
+    let Some(customer_id) =
+        crm::find_customer_by_identity(conn, integration.kind, &edit.customer.external_id)?
+    else {
+        return Ok(ignored("an edit from an unknown customer"));
+    };
+    let Some(chat) = find_chat_of(conn, integration.id, customer_id)? else {
+        return Ok(ignored("an edit in an unknown chat"));
+    };
+    let Some(item_id) = timeline::find_by_external(conn, chat.id, &edit.external_id)? else {
+        return Ok(ignored("an edit of an unknown message"));
+    };
+    timeline::record_edit(
+        conn,
+        item_id,
+        edit.text.as_deref(),
+        edit.edited_at.naive_utc(),
+    )?;
+    Ok(Received {
+        chat_id: Some(chat.id),
+        edited_item: Some(item_id),
+        ..Received::default()
+    })
+}
+
+fn receive_reachability(
+    conn: &mut DbConn,
+    integration: &Integration,
+    profile: &crate::channels::CustomerProfile,
+    change: ReachabilityChange,
+) -> Result<Received, StoreError> {
+    let customer = crm::find_or_create_customer(conn, integration.kind, profile)?;
+    let Some(chat) = find_chat_of(conn, integration.id, customer.customer_id)? else {
+        return Ok(Received::default());
+    };
+    let (event, unreachable) = match change {
+        ReachabilityChange::Blocked => (ChatEvent::Blocked, Some("the customer blocked the bot")),
+        ReachabilityChange::Unblocked => (ChatEvent::Unblocked, None),
+        ReachabilityChange::Subscribed => (ChatEvent::Subscribed, None),
+        ReachabilityChange::Unsubscribed => {
+            (ChatEvent::Unsubscribed, Some("the customer unsubscribed"))
+        }
+    };
+    set_unreachable(conn, chat.id, unreachable)?;
+    let item = timeline::insert_event(conn, chat.id, event, None, json!({}))?;
+    Ok(Received {
+        chat_id: Some(chat.id),
+        item_ids: vec![item],
+        ..Received::default()
+    })
+}
+
+fn ignored(reason: &str) -> Received {
+    Received {
+        ignored: Some(reason.to_owned()),
+        ..Received::default()
+    }
+}

@@ -1,0 +1,326 @@
+//! Integrations, their manager queues and the round-robin cursor.
+
+use diesel::prelude::*;
+use shared::api::integrations::Delivery;
+use shared::api::Channel;
+use shared::Id;
+
+use super::schema::{integration_queue, integrations, users};
+use super::{now, DbConn, StoreError};
+use crate::config::Secret;
+use crate::domain::assignment::{self, Pick, QueueSlot};
+use crate::domain::integration::{delivery_str, parse_delivery, Integration};
+
+#[derive(Queryable)]
+#[allow(dead_code)] // every column is read; some are not used yet
+struct IntegrationRow {
+    id: Id,
+    kind: String,
+    name: String,
+    token: String,
+    webhook_secret: String,
+    delivery: String,
+    pipeline_id: Id,
+    greeting_text: Option<String>,
+    auto_reply_text: Option<String>,
+    queue_cursor: i64,
+    bot_username: Option<String>,
+    bot_avatar_url: Option<String>,
+    polling_offset: i64,
+    last_inbound_at: Option<chrono::NaiveDateTime>,
+    last_error: Option<String>,
+    last_error_at: Option<chrono::NaiveDateTime>,
+    created_at: chrono::NaiveDateTime,
+    deleted_at: Option<chrono::NaiveDateTime>,
+}
+
+fn to_domain(row: IntegrationRow, queue: Vec<Id>) -> Result<Integration, StoreError> {
+    let kind = Channel::parse(&row.kind)
+        .ok_or_else(|| StoreError::Migration(format!("unknown channel {:?}", row.kind)))?;
+    let delivery = parse_delivery(&row.delivery)
+        .ok_or_else(|| StoreError::Migration(format!("unknown delivery {:?}", row.delivery)))?;
+    Ok(Integration {
+        id: row.id,
+        kind,
+        name: row.name,
+        token: Secret(row.token),
+        webhook_secret: row.webhook_secret,
+        delivery,
+        pipeline_id: row.pipeline_id,
+        greeting_text: row.greeting_text,
+        auto_reply_text: row.auto_reply_text,
+        queue,
+        queue_cursor: row.queue_cursor,
+        bot_username: row.bot_username,
+        bot_avatar_url: row.bot_avatar_url,
+        polling_offset: row.polling_offset,
+        last_inbound_at: row.last_inbound_at,
+        last_error: row.last_error,
+        last_error_at: row.last_error_at,
+        created_at: row.created_at,
+        deleted: row.deleted_at.is_some(),
+    })
+}
+
+fn load_queue(conn: &mut DbConn, integration_id: Id) -> Result<Vec<Id>, StoreError> {
+    Ok(integration_queue::table
+        .filter(integration_queue::integration_id.eq(integration_id))
+        .order(integration_queue::position)
+        .select(integration_queue::user_id)
+        .load(conn)?)
+}
+
+pub fn find_integration(conn: &mut DbConn, id: Id) -> Result<Integration, StoreError> {
+    let row: IntegrationRow = integrations::table.find(id).first(conn)?;
+    let queue = load_queue(conn, id)?;
+    to_domain(row, queue)
+}
+
+/// Integrations that are not deleted.
+pub fn list_integrations(conn: &mut DbConn) -> Result<Vec<Integration>, StoreError> {
+    let rows: Vec<IntegrationRow> = integrations::table
+        .filter(integrations::deleted_at.is_null())
+        .order(integrations::id)
+        .load(conn)?;
+    let queues: Vec<(Id, Id)> = integration_queue::table
+        .order((
+            integration_queue::integration_id,
+            integration_queue::position,
+        ))
+        .select((
+            integration_queue::integration_id,
+            integration_queue::user_id,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let queue = queues
+                .iter()
+                .filter(|(integration, _)| *integration == row.id)
+                .map(|(_, user)| *user)
+                .collect();
+            to_domain(row, queue)
+        })
+        .collect()
+}
+
+pub struct NewIntegration<'a> {
+    pub kind: Channel,
+    pub name: &'a str,
+    pub token: &'a str,
+    pub webhook_secret: &'a str,
+    pub delivery: Delivery,
+    pub pipeline_id: Id,
+    pub greeting_text: Option<&'a str>,
+    pub auto_reply_text: Option<&'a str>,
+    pub queue: &'a [Id],
+    pub bot_username: Option<&'a str>,
+    pub bot_avatar_url: Option<&'a str>,
+}
+
+pub fn insert_integration(
+    conn: &mut DbConn,
+    new: NewIntegration<'_>,
+) -> Result<Integration, StoreError> {
+    conn.transaction(|conn| {
+        let id: Id = diesel::insert_into(integrations::table)
+            .values((
+                integrations::kind.eq(new.kind.as_str()),
+                integrations::name.eq(new.name),
+                integrations::token.eq(new.token),
+                integrations::webhook_secret.eq(new.webhook_secret),
+                integrations::delivery.eq(delivery_str(new.delivery)),
+                integrations::pipeline_id.eq(new.pipeline_id),
+                integrations::greeting_text.eq(new.greeting_text),
+                integrations::auto_reply_text.eq(new.auto_reply_text),
+                integrations::bot_username.eq(new.bot_username),
+                integrations::bot_avatar_url.eq(new.bot_avatar_url),
+                integrations::created_at.eq(now()),
+            ))
+            .returning(integrations::id)
+            .get_result(conn)?;
+        replace_queue(conn, id, new.queue)?;
+        find_integration(conn, id)
+    })
+}
+
+/// Replaces the queue; the cursor restarts at the head of the new order.
+pub fn replace_queue(conn: &mut DbConn, id: Id, queue: &[Id]) -> Result<(), StoreError> {
+    diesel::delete(integration_queue::table.filter(integration_queue::integration_id.eq(id)))
+        .execute(conn)?;
+    for (position, user_id) in (0i32..).zip(queue) {
+        diesel::insert_into(integration_queue::table)
+            .values((
+                integration_queue::integration_id.eq(id),
+                integration_queue::position.eq(position),
+                integration_queue::user_id.eq(user_id),
+            ))
+            .execute(conn)?;
+    }
+    diesel::update(integrations::table.find(id))
+        .set(integrations::queue_cursor.eq(0))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct IntegrationChanges {
+    pub name: Option<String>,
+    pub token: Option<String>,
+    pub queue: Option<Vec<Id>>,
+    pub pipeline_id: Option<Id>,
+    /// `Some(None)` clears the text (disables the auto-message).
+    pub greeting_text: Option<Option<String>>,
+    pub auto_reply_text: Option<Option<String>>,
+    pub delivery: Option<Delivery>,
+    pub bot_username: Option<Option<String>>,
+    pub bot_avatar_url: Option<Option<String>>,
+}
+
+pub fn update_integration(
+    conn: &mut DbConn,
+    id: Id,
+    changes: IntegrationChanges,
+) -> Result<Integration, StoreError> {
+    conn.transaction(|conn| {
+        find_integration(conn, id)?;
+        let target = integrations::table.find(id);
+        if let Some(name) = changes.name {
+            diesel::update(target)
+                .set(integrations::name.eq(name))
+                .execute(conn)?;
+        }
+        if let Some(token) = changes.token {
+            diesel::update(target)
+                .set(integrations::token.eq(token))
+                .execute(conn)?;
+        }
+        if let Some(pipeline_id) = changes.pipeline_id {
+            diesel::update(target)
+                .set(integrations::pipeline_id.eq(pipeline_id))
+                .execute(conn)?;
+        }
+        if let Some(text) = changes.greeting_text {
+            diesel::update(target)
+                .set(integrations::greeting_text.eq(text))
+                .execute(conn)?;
+        }
+        if let Some(text) = changes.auto_reply_text {
+            diesel::update(target)
+                .set(integrations::auto_reply_text.eq(text))
+                .execute(conn)?;
+        }
+        if let Some(delivery) = changes.delivery {
+            diesel::update(target)
+                .set(integrations::delivery.eq(delivery_str(delivery)))
+                .execute(conn)?;
+        }
+        if let Some(username) = changes.bot_username {
+            diesel::update(target)
+                .set(integrations::bot_username.eq(username))
+                .execute(conn)?;
+        }
+        if let Some(avatar) = changes.bot_avatar_url {
+            diesel::update(target)
+                .set(integrations::bot_avatar_url.eq(avatar))
+                .execute(conn)?;
+        }
+        if let Some(queue) = changes.queue {
+            replace_queue(conn, id, &queue)?;
+        }
+        find_integration(conn, id)
+    })
+}
+
+/// Marks the integration deleted: it stops receiving and sending, its chats and
+/// their history stay. Pending messages of its chats will not be sent.
+pub fn delete_integration(conn: &mut DbConn, id: Id) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        let deleted = diesel::update(
+            integrations::table
+                .find(id)
+                .filter(integrations::deleted_at.is_null()),
+        )
+        .set(integrations::deleted_at.eq(now()))
+        .execute(conn)?;
+        if deleted == 0 {
+            return Err(StoreError::NotFound);
+        }
+        diesel::delete(integration_queue::table.filter(integration_queue::integration_id.eq(id)))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The queue with each manager's active flag, in order.
+pub fn queue_slots(conn: &mut DbConn, integration_id: Id) -> Result<Vec<QueueSlot>, StoreError> {
+    let rows: Vec<(Id, bool)> = integration_queue::table
+        .inner_join(users::table)
+        .filter(integration_queue::integration_id.eq(integration_id))
+        .order(integration_queue::position)
+        .select((integration_queue::user_id, users::active))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, active)| QueueSlot { user_id, active })
+        .collect())
+}
+
+/// Picks the next manager and advances the cursor. Must run inside the caller's
+/// transaction: the no-op update first takes the row lock (PostgreSQL) or the
+/// write lock (SQLite), so concurrent new chats — on any node — queue up here and
+/// each reads the cursor the previous one stored.
+pub fn take_next_assignee(conn: &mut DbConn, integration_id: Id) -> Result<Pick, StoreError> {
+    diesel::update(integrations::table.find(integration_id))
+        .set(integrations::queue_cursor.eq(integrations::queue_cursor))
+        .execute(conn)?;
+    let cursor: i64 = integrations::table
+        .find(integration_id)
+        .select(integrations::queue_cursor)
+        .first(conn)?;
+    let slots = queue_slots(conn, integration_id)?;
+    let pick = assignment::next_in_queue(&slots, cursor);
+    if pick.next_cursor != cursor {
+        diesel::update(integrations::table.find(integration_id))
+            .set(integrations::queue_cursor.eq(pick.next_cursor))
+            .execute(conn)?;
+    }
+    Ok(pick)
+}
+
+/// Which of these user ids do not exist.
+pub fn unknown_users(conn: &mut DbConn, ids: &[Id]) -> Result<Vec<Id>, StoreError> {
+    let known: Vec<Id> = users::table
+        .filter(users::id.eq_any(ids))
+        .select(users::id)
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| !known.contains(id))
+        .collect())
+}
+
+pub fn set_last_inbound(conn: &mut DbConn, id: Id) -> Result<(), StoreError> {
+    diesel::update(integrations::table.find(id))
+        .set(integrations::last_inbound_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_last_error(conn: &mut DbConn, id: Id, error: &str) -> Result<(), StoreError> {
+    diesel::update(integrations::table.find(id))
+        .set((
+            integrations::last_error.eq(error),
+            integrations::last_error_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn set_polling_offset(conn: &mut DbConn, id: Id, offset: i64) -> Result<(), StoreError> {
+    diesel::update(integrations::table.find(id))
+        .set(integrations::polling_offset.eq(offset))
+        .execute(conn)?;
+    Ok(())
+}

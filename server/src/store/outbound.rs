@@ -1,0 +1,222 @@
+//! The durable outbound queue: messages waiting to be delivered, with retries.
+//! Jobs of one chat go out strictly in order: only the oldest unsent job of a
+//! chat is ever due.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use shared::api::chats::DeliveryState;
+use shared::Id;
+
+use super::schema::{chats, customer_identities, integrations, outbound_queue, timeline_items};
+use super::{now, timeline, DbConn, StoreError};
+
+/// A message ready to be sent.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: Id,
+    pub integration_id: Id,
+    pub chat_id: Id,
+    pub item_id: Id,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub text: String,
+    /// The customer's id on the chat's messenger.
+    pub recipient: String,
+}
+
+pub fn enqueue(
+    conn: &mut DbConn,
+    integration_id: Id,
+    chat_id: Id,
+    item_id: Id,
+) -> Result<Id, StoreError> {
+    let at = now();
+    Ok(diesel::insert_into(outbound_queue::table)
+        .values((
+            outbound_queue::integration_id.eq(integration_id),
+            outbound_queue::chat_id.eq(chat_id),
+            outbound_queue::item_id.eq(item_id),
+            outbound_queue::status.eq("pending"),
+            outbound_queue::attempts.eq(0),
+            outbound_queue::next_attempt_at.eq(at),
+            outbound_queue::created_at.eq(at),
+        ))
+        .returning(outbound_queue::id)
+        .get_result(conn)?)
+}
+
+/// The jobs due now: for each chat only its oldest pending job.
+pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
+    let at = now();
+    let pending: Vec<(Id, Id, Id, Id, i32, NaiveDateTime)> = outbound_queue::table
+        .filter(outbound_queue::status.eq("pending"))
+        .order(outbound_queue::id)
+        .limit(limit * 4)
+        .select((
+            outbound_queue::id,
+            outbound_queue::integration_id,
+            outbound_queue::chat_id,
+            outbound_queue::item_id,
+            outbound_queue::attempts,
+            outbound_queue::next_attempt_at,
+        ))
+        .load(conn)?;
+    let mut seen_chats = std::collections::HashSet::new();
+    let mut jobs = Vec::new();
+    for (id, integration_id, chat_id, item_id, attempts, next_attempt_at) in pending {
+        if !seen_chats.insert(chat_id) || next_attempt_at > at {
+            continue;
+        }
+        let text: Option<String> = timeline_items::table
+            .find(item_id)
+            .select(timeline_items::text)
+            .first(conn)?;
+        let recipient: Option<String> = chats::table
+            .inner_join(integrations::table)
+            .inner_join(
+                customer_identities::table.on(customer_identities::customer_id
+                    .eq(chats::customer_id)
+                    .and(customer_identities::channel.eq(integrations::kind))),
+            )
+            .filter(chats::id.eq(chat_id))
+            .select(customer_identities::external_id)
+            .first(conn)
+            .optional()?;
+        let Some(recipient) = recipient else {
+            mark_failed(
+                conn,
+                id,
+                item_id,
+                "the customer has no account on this messenger",
+            )?;
+            continue;
+        };
+        jobs.push(Job {
+            id,
+            integration_id,
+            chat_id,
+            item_id,
+            attempts,
+            next_attempt_at,
+            text: text.unwrap_or_default(),
+            recipient,
+        });
+        if jobs.len() as i64 >= limit {
+            break;
+        }
+    }
+    Ok(jobs)
+}
+
+/// Takes a job for `lease_until`, unless another worker (on any node) took it
+/// first: the update only matches the `next_attempt_at` we saw.
+pub fn claim(conn: &mut DbConn, job: &Job, lease_until: NaiveDateTime) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        outbound_queue::table
+            .filter(outbound_queue::id.eq(job.id))
+            .filter(outbound_queue::status.eq("pending"))
+            .filter(outbound_queue::next_attempt_at.eq(job.next_attempt_at)),
+    )
+    .set(outbound_queue::next_attempt_at.eq(lease_until))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn mark_sent(conn: &mut DbConn, job: &Job, external_ids: &[String]) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        diesel::update(outbound_queue::table.find(job.id))
+            .set((
+                outbound_queue::status.eq("sent"),
+                outbound_queue::attempts.eq(job.attempts + 1),
+                outbound_queue::sent_at.eq(now()),
+                outbound_queue::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        timeline::set_delivery(
+            conn,
+            job.item_id,
+            DeliveryState::Sent,
+            None,
+            external_ids.first().map(String::as_str),
+        )
+    })
+}
+
+pub fn mark_retry(
+    conn: &mut DbConn,
+    job: &Job,
+    next_attempt_at: NaiveDateTime,
+    error: &str,
+) -> Result<(), StoreError> {
+    diesel::update(outbound_queue::table.find(job.id))
+        .set((
+            outbound_queue::attempts.eq(job.attempts + 1),
+            outbound_queue::next_attempt_at.eq(next_attempt_at),
+            outbound_queue::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn mark_failed(
+    conn: &mut DbConn,
+    job_id: Id,
+    item_id: Id,
+    error: &str,
+) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        diesel::update(outbound_queue::table.find(job_id))
+            .set((
+                outbound_queue::status.eq("failed"),
+                outbound_queue::last_error.eq(error),
+            ))
+            .execute(conn)?;
+        timeline::set_delivery(conn, item_id, DeliveryState::Failed, Some(error), None)
+    })
+}
+
+/// Puts a failed message back in the queue (a manager pressed "retry").
+pub fn retry_failed(conn: &mut DbConn, item_id: Id) -> Result<bool, StoreError> {
+    conn.transaction(|conn| {
+        let changed = diesel::update(
+            outbound_queue::table
+                .filter(outbound_queue::item_id.eq(item_id))
+                .filter(outbound_queue::status.eq("failed")),
+        )
+        .set((
+            outbound_queue::status.eq("pending"),
+            outbound_queue::next_attempt_at.eq(now()),
+        ))
+        .execute(conn)?;
+        if changed > 0 {
+            timeline::set_delivery(conn, item_id, DeliveryState::Pending, None, None)?;
+        }
+        Ok(changed > 0)
+    })
+}
+
+/// Unsent messages of an integration (for channel health).
+pub fn queue_length(conn: &mut DbConn, integration_id: Id) -> Result<i64, StoreError> {
+    Ok(outbound_queue::table
+        .filter(outbound_queue::integration_id.eq(integration_id))
+        .filter(outbound_queue::status.eq("pending"))
+        .count()
+        .get_result(conn)?)
+}
+
+/// The most recent send error of an integration, with its time.
+pub fn last_error(
+    conn: &mut DbConn,
+    integration_id: Id,
+) -> Result<Option<(String, NaiveDateTime)>, StoreError> {
+    Ok(outbound_queue::table
+        .filter(outbound_queue::integration_id.eq(integration_id))
+        .filter(outbound_queue::last_error.is_not_null())
+        .order(outbound_queue::id.desc())
+        .select((
+            outbound_queue::last_error.assume_not_null(),
+            outbound_queue::created_at,
+        ))
+        .first(conn)
+        .optional()?)
+}

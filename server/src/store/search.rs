@@ -1,0 +1,129 @@
+//! Full-text search, the one dialect-specific corner of the store: SQLite FTS5
+//! tables (migrations/sqlite/…_search) and PostgreSQL GIN tsvector indexes
+//! (migrations/postgres/…_search). User input never reaches the query syntax:
+//! it is cut into words of letters and digits, each matched as a prefix.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
+use shared::Id;
+
+use super::{DbBackend, DbConn, StoreError};
+
+/// Words of the query (letters and digits only), at most 8.
+pub fn query_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn fts5_query(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("\"{w}\"*"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn tsquery(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("{w}:*"))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// A filter on `chats` (joined with integrations and contacts): the chat has a
+/// message, or its contact a name, matching the text.
+pub fn chat_matches<'a, QS: 'a>(
+    conn: &DbConn,
+    text: &str,
+) -> Box<dyn BoxableExpression<QS, DbBackend, SqlType = Bool> + 'a> {
+    let words = query_words(text);
+    if words.is_empty() {
+        return Box::new(diesel::dsl::sql::<Bool>("1 = 1"));
+    }
+    match conn {
+        DbConn::Sqlite(_) => {
+            let q = fts5_query(&words);
+            Box::new(
+                diesel::dsl::sql::<Bool>(
+                    "(chats.id IN (SELECT ti.chat_id FROM timeline_items ti WHERE ti.id IN \
+                     (SELECT rowid FROM timeline_fts WHERE timeline_fts MATCH ",
+                )
+                .bind::<Text, _>(q.clone())
+                .sql(")) OR chats.contact_id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ")
+                .bind::<Text, _>(q)
+                .sql("))"),
+            )
+        }
+        DbConn::Postgres(_) => {
+            let q = tsquery(&words);
+            Box::new(
+                diesel::dsl::sql::<Bool>(
+                    "(chats.id IN (SELECT ti.chat_id FROM timeline_items ti WHERE ti.kind = 'message' \
+                     AND to_tsvector('tidings_search', coalesce(ti.text, '')) @@ to_tsquery('tidings_search', ",
+                )
+                .bind::<Text, _>(q.clone())
+                .sql(")) OR to_tsvector('tidings_search', contacts.name) @@ to_tsquery('tidings_search', ")
+                .bind::<Text, _>(q)
+                .sql("))"),
+            )
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct FoundId {
+    #[diesel(sql_type = BigInt)]
+    id: Id,
+}
+
+/// Ids of the chat's messages matching the text, oldest first (at most `limit`).
+pub fn search_chat(
+    conn: &mut DbConn,
+    chat_id: Id,
+    text: &str,
+    limit: i64,
+) -> Result<Vec<Id>, StoreError> {
+    let words = query_words(text);
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<FoundId> = match conn {
+        DbConn::Sqlite(_) => diesel::sql_query(
+            "SELECT ti.id AS id FROM timeline_items ti WHERE ti.chat_id = ? AND ti.id IN \
+             (SELECT rowid FROM timeline_fts WHERE timeline_fts MATCH ?) ORDER BY ti.id LIMIT ?",
+        )
+        .bind::<BigInt, _>(chat_id)
+        .bind::<Text, _>(fts5_query(&words))
+        .bind::<BigInt, _>(limit)
+        .load(conn)?,
+        DbConn::Postgres(_) => diesel::sql_query(
+            "SELECT ti.id AS id FROM timeline_items ti WHERE ti.chat_id = $1 AND ti.kind = 'message' \
+             AND to_tsvector('tidings_search', coalesce(ti.text, '')) @@ to_tsquery('tidings_search', $2) \
+             ORDER BY ti.id LIMIT $3",
+        )
+        .bind::<BigInt, _>(chat_id)
+        .bind::<Text, _>(tsquery(&words))
+        .bind::<BigInt, _>(limit)
+        .load(conn)?,
+    };
+    Ok(found.into_iter().map(|f| f.id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_syntax_never_reaches_the_database() {
+        assert_eq!(
+            query_words("\"drop\" OR *x* NEAR(a b) -- ;"),
+            vec!["drop", "OR", "x", "NEAR", "a", "b"]
+        );
+        assert_eq!(fts5_query(&query_words("Mañana ok")), "\"Mañana\"* \"ok\"*");
+        assert_eq!(tsquery(&query_words("привет мир")), "привет:* & мир:*");
+    }
+}

@@ -1,0 +1,442 @@
+//! The timeline: customer messages, replies and events of a chat, one id
+//! sequence, paged by id.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use shared::api::chats::{DeliveryState, Direction};
+use shared::Id;
+
+use super::schema::{attachments, chats, message_versions, timeline_items};
+use super::{now, DbConn, StoreError};
+use crate::channels::InboundAttachment;
+use crate::domain::chat::ChatEvent;
+
+/// A timeline entry as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRecord {
+    pub id: Id,
+    pub chat_id: Id,
+    pub is_message: bool,
+    pub at: NaiveDateTime,
+    pub direction: Option<Direction>,
+    pub author_id: Option<Id>,
+    pub content_kind: Option<String>,
+    pub text: Option<String>,
+    pub external_id: Option<String>,
+    pub reply_to_id: Option<Id>,
+    pub delivery: Option<DeliveryState>,
+    pub delivery_error: Option<String>,
+    pub edited_at: Option<NaiveDateTime>,
+    pub event: Option<String>,
+    pub actor_id: Option<Id>,
+    pub data: Option<serde_json::Value>,
+    pub attachments: Vec<AttachmentRecord>,
+    pub versions: Vec<(String, NaiveDateTime)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct AttachmentRecord {
+    pub id: Id,
+    pub item_id: Id,
+    pub kind: String,
+    pub name: String,
+    pub mime: Option<String>,
+    pub size: Option<i64>,
+    pub path: Option<String>,
+    pub external_ref: Option<String>,
+}
+
+pub fn direction_str(direction: Direction) -> &'static str {
+    match direction {
+        Direction::In => "in",
+        Direction::Out => "out",
+    }
+}
+
+pub fn delivery_str(state: DeliveryState) -> &'static str {
+    match state {
+        DeliveryState::Pending => "pending",
+        DeliveryState::Sent => "sent",
+        DeliveryState::Delivered => "delivered",
+        DeliveryState::Seen => "seen",
+        DeliveryState::Failed => "failed",
+    }
+}
+
+fn parse_delivery(value: &str) -> Option<DeliveryState> {
+    Some(match value {
+        "pending" => DeliveryState::Pending,
+        "sent" => DeliveryState::Sent,
+        "delivered" => DeliveryState::Delivered,
+        "seen" => DeliveryState::Seen,
+        "failed" => DeliveryState::Failed,
+        _ => return None,
+    })
+}
+
+pub fn insert_event(
+    conn: &mut DbConn,
+    chat_id: Id,
+    event: ChatEvent,
+    actor_id: Option<Id>,
+    data: serde_json::Value,
+) -> Result<Id, StoreError> {
+    Ok(diesel::insert_into(timeline_items::table)
+        .values((
+            timeline_items::chat_id.eq(chat_id),
+            timeline_items::kind.eq("event"),
+            timeline_items::at.eq(now()),
+            timeline_items::event.eq(event.as_str()),
+            timeline_items::actor_id.eq(actor_id),
+            timeline_items::data.eq(data.to_string()),
+        ))
+        .returning(timeline_items::id)
+        .get_result(conn)?)
+}
+
+/// A customer's message.
+pub struct NewInboundMessage<'a> {
+    pub chat_id: Id,
+    pub at: NaiveDateTime,
+    pub content_kind: &'a str,
+    pub text: Option<&'a str>,
+    pub external_id: &'a str,
+    pub reply_to_id: Option<Id>,
+    pub details: &'a serde_json::Value,
+    pub attachments: &'a [InboundAttachment],
+}
+
+pub fn insert_inbound(conn: &mut DbConn, new: NewInboundMessage<'_>) -> Result<Id, StoreError> {
+    let details = (!new.details.is_null()).then(|| new.details.to_string());
+    let id: Id = diesel::insert_into(timeline_items::table)
+        .values((
+            timeline_items::chat_id.eq(new.chat_id),
+            timeline_items::kind.eq("message"),
+            timeline_items::at.eq(new.at),
+            timeline_items::direction.eq(direction_str(Direction::In)),
+            timeline_items::content_kind.eq(new.content_kind),
+            timeline_items::text.eq(new.text),
+            timeline_items::external_id.eq(new.external_id),
+            timeline_items::reply_to_id.eq(new.reply_to_id),
+            timeline_items::delivery.eq(delivery_str(DeliveryState::Delivered)),
+            timeline_items::data.eq(details),
+        ))
+        .returning(timeline_items::id)
+        .get_result(conn)?;
+    for attachment in new.attachments {
+        diesel::insert_into(attachments::table)
+            .values((
+                attachments::item_id.eq(id),
+                attachments::kind.eq(&attachment.kind),
+                attachments::name.eq(&attachment.name),
+                attachments::mime.eq(&attachment.mime),
+                attachments::size.eq(attachment.size),
+                attachments::external_ref.eq(&attachment.external_ref),
+                attachments::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+/// A message to the customer (a reply, or an automatic greeting / auto-reply
+/// when `author_id` is `None`), pending until the outbound queue sends it.
+pub fn insert_outbound(
+    conn: &mut DbConn,
+    chat_id: Id,
+    author_id: Option<Id>,
+    text: &str,
+    data: Option<serde_json::Value>,
+) -> Result<Id, StoreError> {
+    Ok(diesel::insert_into(timeline_items::table)
+        .values((
+            timeline_items::chat_id.eq(chat_id),
+            timeline_items::kind.eq("message"),
+            timeline_items::at.eq(now()),
+            timeline_items::direction.eq(direction_str(Direction::Out)),
+            timeline_items::author_id.eq(author_id),
+            timeline_items::content_kind.eq("text"),
+            timeline_items::text.eq(text),
+            timeline_items::delivery.eq(delivery_str(DeliveryState::Pending)),
+            timeline_items::data.eq(data.map(|d| d.to_string())),
+        ))
+        .returning(timeline_items::id)
+        .get_result(conn)?)
+}
+
+/// The item of this chat with this messenger id, if any.
+pub fn find_by_external(
+    conn: &mut DbConn,
+    chat_id: Id,
+    external_id: &str,
+) -> Result<Option<Id>, StoreError> {
+    Ok(timeline_items::table
+        .filter(timeline_items::chat_id.eq(chat_id))
+        .filter(timeline_items::external_id.eq(external_id))
+        .select(timeline_items::id)
+        .order(timeline_items::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Replaces a message's text, keeping the earlier one as a version.
+pub fn record_edit(
+    conn: &mut DbConn,
+    item_id: Id,
+    new_text: Option<&str>,
+    edited_at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let (old_text, old_at, old_edited): (Option<String>, NaiveDateTime, Option<NaiveDateTime>) =
+        timeline_items::table
+            .find(item_id)
+            .select((
+                timeline_items::text,
+                timeline_items::at,
+                timeline_items::edited_at,
+            ))
+            .first(conn)?;
+    diesel::insert_into(message_versions::table)
+        .values((
+            message_versions::item_id.eq(item_id),
+            message_versions::text.eq(old_text.unwrap_or_default()),
+            message_versions::at.eq(old_edited.unwrap_or(old_at)),
+        ))
+        .execute(conn)?;
+    diesel::update(timeline_items::table.find(item_id))
+        .set((
+            timeline_items::text.eq(new_text),
+            timeline_items::edited_at.eq(edited_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets the delivery state of one of our messages.
+pub fn set_delivery(
+    conn: &mut DbConn,
+    item_id: Id,
+    state: DeliveryState,
+    error: Option<&str>,
+    external_id: Option<&str>,
+) -> Result<(), StoreError> {
+    let target = timeline_items::table.find(item_id);
+    diesel::update(target)
+        .set((
+            timeline_items::delivery.eq(delivery_str(state)),
+            timeline_items::delivery_error.eq(error),
+        ))
+        .execute(conn)?;
+    if let Some(external_id) = external_id {
+        diesel::update(target)
+            .set(timeline_items::external_id.eq(external_id))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Moves a sent message forward (sent → delivered → seen) from a messenger
+/// receipt, or marks it failed; receipts arriving out of order never move it back.
+pub fn apply_receipt(
+    conn: &mut DbConn,
+    integration_id: Id,
+    external_id: &str,
+    state: DeliveryState,
+    error: Option<&str>,
+) -> Result<Option<(Id, Id)>, StoreError> {
+    let found: Option<(Id, Id, Option<String>)> = timeline_items::table
+        .filter(
+            timeline_items::chat_id.eq_any(
+                chats::table
+                    .filter(chats::integration_id.eq(integration_id))
+                    .select(chats::id),
+            ),
+        )
+        .filter(timeline_items::external_id.eq(external_id))
+        .filter(timeline_items::direction.eq("out"))
+        .select((
+            timeline_items::id,
+            timeline_items::chat_id,
+            timeline_items::delivery,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((item_id, chat_id, current)) = found else {
+        return Ok(None);
+    };
+    let rank = |s: Option<DeliveryState>| match s {
+        Some(DeliveryState::Pending) | None => 0,
+        Some(DeliveryState::Sent) => 1,
+        Some(DeliveryState::Delivered) => 2,
+        Some(DeliveryState::Seen) => 3,
+        Some(DeliveryState::Failed) => 4,
+    };
+    let current = current.as_deref().and_then(parse_delivery);
+    if state != DeliveryState::Failed && rank(Some(state)) <= rank(current) {
+        return Ok(None);
+    }
+    set_delivery(conn, item_id, state, error, None)?;
+    Ok(Some((chat_id, item_id)))
+}
+
+type ItemRow = (
+    Id,
+    Id,
+    String,
+    NaiveDateTime,
+    Option<String>,
+    Option<Id>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<Id>,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDateTime>,
+    Option<String>,
+    Option<Id>,
+    Option<String>,
+);
+
+fn to_record(row: ItemRow) -> ItemRecord {
+    ItemRecord {
+        id: row.0,
+        chat_id: row.1,
+        is_message: row.2 == "message",
+        at: row.3,
+        direction: row.4.as_deref().map(|d| {
+            if d == "out" {
+                Direction::Out
+            } else {
+                Direction::In
+            }
+        }),
+        author_id: row.5,
+        content_kind: row.6,
+        text: row.7,
+        external_id: row.8,
+        reply_to_id: row.9,
+        delivery: row.10.as_deref().and_then(parse_delivery),
+        delivery_error: row.11,
+        edited_at: row.12,
+        event: row.13,
+        actor_id: row.14,
+        data: row.15.and_then(|d| serde_json::from_str(&d).ok()),
+        attachments: Vec::new(),
+        versions: Vec::new(),
+    }
+}
+
+fn load_items(conn: &mut DbConn, ids_query: Vec<Id>) -> Result<Vec<ItemRecord>, StoreError> {
+    let rows: Vec<ItemRow> = timeline_items::table
+        .filter(timeline_items::id.eq_any(&ids_query))
+        .order(timeline_items::id)
+        .load(conn)?;
+    let mut items: Vec<ItemRecord> = rows.into_iter().map(to_record).collect();
+    let message_ids: Vec<Id> = items
+        .iter()
+        .filter(|i| i.is_message)
+        .map(|i| i.id)
+        .collect();
+    if message_ids.is_empty() {
+        return Ok(items);
+    }
+    let files: Vec<AttachmentRecord> = attachments::table
+        .filter(attachments::item_id.eq_any(&message_ids))
+        .order(attachments::id)
+        .select(ATTACHMENT_COLUMNS)
+        .load(conn)?;
+    let versions: Vec<(Id, String, NaiveDateTime)> = message_versions::table
+        .filter(message_versions::item_id.eq_any(&message_ids))
+        .order(message_versions::id)
+        .select((
+            message_versions::item_id,
+            message_versions::text,
+            message_versions::at,
+        ))
+        .load(conn)?;
+    for item in items.iter_mut().filter(|i| i.is_message) {
+        item.attachments = files
+            .iter()
+            .filter(|f| f.item_id == item.id)
+            .cloned()
+            .collect();
+        item.versions = versions
+            .iter()
+            .filter(|v| v.0 == item.id)
+            .map(|v| (v.1.clone(), v.2))
+            .collect();
+    }
+    Ok(items)
+}
+
+/// Up to `limit` items before `before` (the newest when `None`), oldest first.
+pub fn list_items(
+    conn: &mut DbConn,
+    chat_id: Id,
+    before: Option<Id>,
+    limit: i64,
+) -> Result<Vec<ItemRecord>, StoreError> {
+    let mut query = timeline_items::table
+        .filter(timeline_items::chat_id.eq(chat_id))
+        .select(timeline_items::id)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(timeline_items::id.lt(before));
+    }
+    let ids: Vec<Id> = query
+        .order(timeline_items::id.desc())
+        .limit(limit)
+        .load(conn)?;
+    load_items(conn, ids)
+}
+
+pub fn find_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreError> {
+    load_items(conn, ids)
+}
+
+pub fn find_item(conn: &mut DbConn, id: Id) -> Result<ItemRecord, StoreError> {
+    load_items(conn, vec![id])?
+        .pop()
+        .ok_or(StoreError::NotFound)
+}
+
+/// Where an attachment's file was saved, once fetched.
+pub fn set_attachment_path(
+    conn: &mut DbConn,
+    id: Id,
+    path: &str,
+    size: i64,
+) -> Result<(), StoreError> {
+    diesel::update(attachments::table.find(id))
+        .set((attachments::path.eq(path), attachments::size.eq(size)))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_attachment(conn: &mut DbConn, id: Id) -> Result<(AttachmentRecord, Id), StoreError> {
+    Ok(attachments::table
+        .inner_join(timeline_items::table)
+        .filter(attachments::id.eq(id))
+        .select((ATTACHMENT_COLUMNS, timeline_items::chat_id))
+        .first(conn)?)
+}
+
+const ATTACHMENT_COLUMNS: (
+    attachments::id,
+    attachments::item_id,
+    attachments::kind,
+    attachments::name,
+    attachments::mime,
+    attachments::size,
+    attachments::path,
+    attachments::external_ref,
+) = (
+    attachments::id,
+    attachments::item_id,
+    attachments::kind,
+    attachments::name,
+    attachments::mime,
+    attachments::size,
+    attachments::path,
+    attachments::external_ref,
+);

@@ -1,0 +1,85 @@
+//! Integrations: a connected Telegram or Viber bot with its queue and auto-messages.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Channel;
+use crate::Id;
+
+/// How a Telegram bot receives updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    Webhook,
+    Polling,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Integration {
+    pub id: Id,
+    pub kind: Channel,
+    pub name: String,
+    /// Manager queue, in round-robin order.
+    pub queue: Vec<Id>,
+    pub pipeline_id: Id,
+    pub greeting_text: Option<String>,
+    pub auto_reply_text: Option<String>,
+    pub webhook_url: String,
+    pub delivery: Delivery,
+    pub bot_username: Option<String>,
+    pub bot_avatar_url: Option<String>,
+    /// The bot token: present for admins only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub created_at: String,
+}
+
+/// `POST /api/v1/integrations` (admin only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIntegration {
+    pub kind: Channel,
+    pub name: String,
+    pub token: String,
+    #[serde(default)]
+    pub queue: Vec<Id>,
+    #[serde(default)]
+    pub pipeline_id: Option<Id>,
+    #[serde(default)]
+    pub greeting_text: Option<String>,
+    #[serde(default)]
+    pub auto_reply_text: Option<String>,
+    /// Telegram only; without it: webhook when the public URL is https, else polling.
+    #[serde(default)]
+    pub delivery: Option<Delivery>,
+}
+
+/// `PATCH /api/v1/integrations/{id}`: absent fields stay; an empty text disables
+/// that auto-message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateIntegration {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub queue: Option<Vec<Id>>,
+    #[serde(default)]
+    pub pipeline_id: Option<Id>,
+    #[serde(default)]
+    pub greeting_text: Option<String>,
+    #[serde(default)]
+    pub auto_reply_text: Option<String>,
+    #[serde(default)]
+    pub delivery: Option<Delivery>,
+}
+
+/// `GET /api/v1/integrations/{id}/queue`: who gets the next new chat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueueView {
+    /// The next manager, or null when no active manager is queued.
+    pub next_user_id: Option<Id>,
+    /// Active managers in the order they will receive new chats, starting with the next.
+    pub order: Vec<Id>,
+}

@@ -1,0 +1,233 @@
+//! The socket protocol of `GET /ws`: typed client commands and server events,
+//! JSON with a `"type"` tag. Additive changes only within a protocol version.
+//!
+//! Flow: the client connects (session cookie), the server sends [`ServerMsg::Hello`];
+//! the client may send [`ClientMsg::Resume`] with the last event id it saw to get
+//! what it missed, or receives [`ServerMsg::Resync`] when that is too old (then it
+//! refetches over REST). Every event the server pushes comes in a
+//! [`ServerFrame`] whose `event_id` increases; commands carry a client-chosen
+//! `request_ref` echoed in the [`ServerMsg::Ack`] or [`ServerMsg::Error`] reply.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::chats::{Chat, ChatGroup, Comment, DeliveryState, GroupCount, Item};
+use crate::api::users::User;
+use crate::error::ErrorCode;
+use crate::Id;
+
+/// Bumped on incompatible changes; the client refuses a server it does not speak.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// What the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerFrame {
+    /// Position in the durable event log (absent for replies and session messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<i64>,
+    #[serde(flatten)]
+    pub msg: ServerMsg,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// First frame of every connection.
+    Hello {
+        protocol_version: u32,
+        user: User,
+        /// The newest event id now; resume from here after a reconnect.
+        last_event_id: i64,
+    },
+    /// A chat appeared for this user (new chat, or they started following it).
+    ChatCreated {
+        chat: Chat,
+    },
+    /// A chat changed (status, assignee, last message, tags …); the client
+    /// recomputes its group (`mine`/`unassigned`/`others`/`closed`).
+    /// `unread_count` is not per user here: clients count unread themselves.
+    ChatUpdated {
+        chat: Chat,
+    },
+    /// The user may no longer see this chat (no longer a follower).
+    ChatRemoved {
+        chat_id: Id,
+    },
+    /// A customer's message arrived.
+    MessageReceived {
+        item: Item,
+    },
+    /// A reply or automatic message was created (pending delivery).
+    MessageSent {
+        item: Item,
+    },
+    /// A message was edited by the customer; `item` has the new text and versions.
+    MessageEdited {
+        item: Item,
+    },
+    /// A message we sent changed delivery state.
+    DeliveryChanged {
+        chat_id: Id,
+        item_id: Id,
+        delivery: DeliveryState,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A timeline event (opened, assigned, closed, reopened, followers_changed …).
+    ItemAdded {
+        item: Item,
+    },
+    ChatAssigned {
+        chat_id: Id,
+        assignee_id: Option<Id>,
+        previous_assignee_id: Option<Id>,
+    },
+    FollowersChanged {
+        chat_id: Id,
+        follower_ids: Vec<Id>,
+    },
+    TagsChanged {
+        chat_id: Id,
+        tags: Vec<String>,
+    },
+    CommentAdded {
+        comment: Comment,
+    },
+    /// This user read the chat up to `item_id` (on any of their devices).
+    ChatRead {
+        chat_id: Id,
+        item_id: Id,
+    },
+    /// Per-group counts for this user (sent on hello and when asked).
+    UnreadCounts {
+        counts: Vec<GroupCount>,
+    },
+    /// An integration's channel health changed (admins only).
+    IntegrationHealthChanged {
+        integration_id: Id,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_error: Option<String>,
+    },
+    /// A teammate is typing a reply (never sent to the customer).
+    Typing {
+        chat_id: Id,
+        user_id: Id,
+    },
+    /// A command succeeded.
+    Ack {
+        request_ref: String,
+    },
+    /// A command was refused or failed; nothing changed.
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request_ref: Option<String>,
+    },
+    /// The client missed too much (or fell behind): refetch over REST and
+    /// reconnect; the server closes the socket after this frame.
+    Resync {
+        reason: String,
+    },
+}
+
+/// What the client sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// After a reconnect: replay every event after `last_event_id`.
+    Resume {
+        last_event_id: i64,
+    },
+    SendReply {
+        request_ref: String,
+        chat_id: Id,
+        text: String,
+    },
+    Assign {
+        request_ref: String,
+        chat_id: Id,
+        user_id: Option<Id>,
+    },
+    Close {
+        request_ref: String,
+        chat_id: Id,
+    },
+    Reopen {
+        request_ref: String,
+        chat_id: Id,
+    },
+    SetFollowers {
+        request_ref: String,
+        chat_id: Id,
+        user_ids: Vec<Id>,
+    },
+    SetTags {
+        request_ref: String,
+        chat_id: Id,
+        tags: Vec<String>,
+    },
+    AddComment {
+        request_ref: String,
+        chat_id: Id,
+        text: String,
+    },
+    MarkRead {
+        request_ref: String,
+        chat_id: Id,
+        #[serde(default)]
+        item_id: Option<Id>,
+    },
+    /// Ask for [`ServerMsg::UnreadCounts`].
+    GetCounts,
+    /// The user is typing in this chat (shown to teammates only).
+    Typing {
+        chat_id: Id,
+    },
+}
+
+/// The inbox group a chat belongs to from one user's point of view.
+pub fn group_of(chat: &Chat, user_id: Id) -> ChatGroup {
+    use crate::api::chats::ChatStatus;
+    match (chat.status, chat.assignee_id) {
+        (ChatStatus::Closed, _) => ChatGroup::Closed,
+        (ChatStatus::Open, None) => ChatGroup::Unassigned,
+        (ChatStatus::Open, Some(id)) if id == user_id => ChatGroup::Mine,
+        (ChatStatus::Open, Some(_)) => ChatGroup::Others,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_tagged_snake_case_with_the_event_id_beside() {
+        let frame = ServerFrame {
+            event_id: Some(7),
+            msg: ServerMsg::ChatRemoved { chat_id: 3 },
+        };
+        let json = serde_json::to_value(&frame).expect("serializes");
+        assert_eq!(
+            json,
+            serde_json::json!({"event_id": 7, "type": "chat_removed", "chat_id": 3})
+        );
+        let back: ServerFrame = serde_json::from_value(json).expect("parses");
+        assert_eq!(back, frame);
+    }
+
+    #[test]
+    fn commands_parse_from_their_json() {
+        let msg: ClientMsg = serde_json::from_str(
+            r#"{"type":"send_reply","request_ref":"r1","chat_id":5,"text":"hi"}"#,
+        )
+        .expect("parses");
+        assert_eq!(
+            msg,
+            ClientMsg::SendReply {
+                request_ref: "r1".into(),
+                chat_id: 5,
+                text: "hi".into()
+            }
+        );
+    }
+}

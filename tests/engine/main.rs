@@ -1,0 +1,10 @@
+//! The conversation engine: CONTRACT.md "Rules" and "Chats", driven with
+//! normalized inbound events (no messenger), checked through the REST API, on
+//! SQLite and PostgreSQL.
+
+mod access;
+mod actions;
+mod concurrency;
+mod lists;
+mod rules;
+mod support;
