@@ -187,6 +187,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
         store: store.clone(),
         channels,
         outbound_ready: Arc::new(Notify::new()),
+        attachments_ready: Arc::new(Notify::new()),
         hub: realtime::Hub::new(),
     };
     if let config::DatabaseUrl::Postgres(url) = &config.database {
@@ -198,6 +199,15 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     }
     let mut workers = vec![
         tokio::spawn(service::outbound::run(context.clone(), shutdown_rx.clone())),
+        tokio::spawn(service::attachments::run(
+            context.clone(),
+            shutdown_rx.clone(),
+        )),
+        tokio::spawn(service::polling::run(
+            context.clone(),
+            node.clone(),
+            shutdown_rx.clone(),
+        )),
         tokio::spawn(
             context
                 .hub

@@ -248,15 +248,51 @@ pub trait Channel: Send + Sync {
         bot: &'a Bot,
         message: &'a Outbound,
     ) -> BoxFuture<'a, Result<Sent, ChannelError>>;
+
+    /// Fetches a customer's attachment by the messenger's reference
+    /// ([`InboundAttachment::external_ref`]); larger than `max_bytes` is refused.
+    fn download<'a>(
+        &'a self,
+        bot: &'a Bot,
+        external_ref: &'a str,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Vec<u8>, ChannelError>>;
+
+    /// The webhook as the messenger sees it (for the channel health page).
+    fn webhook_health<'a>(
+        &'a self,
+        bot: &'a Bot,
+    ) -> BoxFuture<'a, Result<WebhookHealth, ChannelError>>;
+}
+
+/// What the messenger reports about a bot's webhook.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebhookHealth {
+    /// `None` when no webhook is set.
+    pub url: Option<String>,
+    pub pending_update_count: Option<i64>,
+    pub last_error_message: Option<String>,
+    pub last_error_date: Option<DateTime<Utc>>,
 }
 
 /// The messengers this server talks to, by kind.
 #[derive(Clone, Default)]
 pub struct Channels {
     by_kind: HashMap<ChannelKind, Arc<dyn Channel>>,
+    /// Telegram again, concretely: long polling is Telegram-only.
+    telegram: Option<Arc<telegram::TelegramChannel>>,
 }
 
 impl Channels {
+    pub fn with_telegram(mut self, channel: Arc<telegram::TelegramChannel>) -> Channels {
+        self.telegram = Some(channel.clone());
+        self.with(channel)
+    }
+
+    pub fn telegram(&self) -> Option<&Arc<telegram::TelegramChannel>> {
+        self.telegram.as_ref()
+    }
+
     pub fn with(mut self, channel: Arc<dyn Channel>) -> Channels {
         self.by_kind.insert(channel.kind(), channel);
         self

@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use super::error::AppError;
 use super::extract::CurrentUser;
 use super::AppState;
-use crate::service::crm;
+use crate::service::{attachments, crm};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/deals", web::get().to(deals))
@@ -20,7 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/tasks", web::post().to(create_task))
         .route("/api/v1/projects", web::get().to(projects))
         .route("/api/v1/projects", web::post().to(create_project))
-        .route("/api/v1/contacts/{id}", web::get().to(contact));
+        .route("/api/v1/contacts/{id}", web::get().to(contact))
+        .route("/api/v1/attachments/{id}", web::get().to(attachment));
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -110,4 +111,50 @@ async fn contact(
     Ok(web::Json(
         crm::contact(&state, &user.0, id.into_inner()).await?,
     ))
+}
+
+/// A customer's file, to users who may see its chat.
+#[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "chats", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+async fn attachment(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<HttpResponse, AppError> {
+    let file = attachments::read(&state, &user.0, id.into_inner()).await?;
+    // Customers choose these bytes: only media types a browser cannot run are
+    // shown inline; anything else is a download, sandboxed either way.
+    let mime = file.mime.unwrap_or_default();
+    let inline = matches!(
+        mime.as_str(),
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+    ) || mime.starts_with("audio/")
+        || mime.starts_with("video/");
+    let (mime, disposition) = if inline {
+        (mime, "inline")
+    } else {
+        ("application/octet-stream".to_owned(), "attachment")
+    };
+    // The name is the customer's: keep only safe characters in the header.
+    let name: String = file
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Type", mime))
+        .insert_header((
+            "Content-Disposition",
+            format!("{disposition}; filename=\"{name}\""),
+        ))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Security-Policy", "sandbox"))
+        .insert_header(("Cache-Control", "private, max-age=3600"))
+        .body(file.bytes))
 }

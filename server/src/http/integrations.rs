@@ -2,7 +2,10 @@
 
 use actix_web::{web, HttpResponse};
 use shared::api::crm::{CreatePipeline, Pipeline};
-use shared::api::integrations::{CreateIntegration, Integration, QueueView, UpdateIntegration};
+use shared::api::integrations::{
+    CreateIntegration, Integration, IntegrationHealth, QueueView, SendTestMessage, TestMessageSent,
+    UpdateIntegration,
+};
 use shared::api::Items;
 use shared::error::ErrorBody;
 use shared::Id;
@@ -19,6 +22,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/integrations/{id}", web::patch().to(update))
         .route("/api/v1/integrations/{id}", web::delete().to(delete))
         .route("/api/v1/integrations/{id}/queue", web::get().to(queue))
+        .route("/api/v1/integrations/{id}/health", web::get().to(health))
+        .route(
+            "/api/v1/integrations/{id}/webhook",
+            web::post().to(reconnect),
+        )
+        .route(
+            "/api/v1/integrations/{id}/test-message",
+            web::post().to(test_message),
+        )
         .route("/api/v1/pipelines", web::get().to(pipelines))
         .route("/api/v1/pipelines", web::post().to(create_pipeline));
 }
@@ -124,4 +136,48 @@ async fn create_pipeline(
     let CreatePipeline { name, stages } = body.into_inner();
     let pipeline = crm::create_pipeline(&state, &user.0, name, stages).await?;
     Ok(HttpResponse::Created().json(pipeline))
+}
+
+/// Channel health: the webhook as the messenger sees it, the last update, the
+/// outbound queue and the last error (admin only).
+#[utoipa::path(get, path = "/api/v1/integrations/{id}/health", tag = "integrations", params(("id" = i64, Path)),
+    responses((status = 200, body = IntegrationHealth), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn health(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<IntegrationHealth>, AppError> {
+    Ok(web::Json(
+        integrations::health(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+/// Registers the webhook again (admin only).
+#[utoipa::path(post, path = "/api/v1/integrations/{id}/webhook", tag = "integrations", params(("id" = i64, Path)),
+    responses((status = 200, body = IntegrationHealth), (status = 403, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn reconnect(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<IntegrationHealth>, AppError> {
+    Ok(web::Json(
+        integrations::reconnect(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+/// Sends a test message through the bot right away (admin only).
+#[utoipa::path(post, path = "/api/v1/integrations/{id}/test-message", tag = "integrations", params(("id" = i64, Path)),
+    request_body = SendTestMessage,
+    responses((status = 200, body = TestMessageSent), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn test_message(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: Option<web::Json<SendTestMessage>>,
+) -> Result<web::Json<TestMessageSent>, AppError> {
+    let request = body.map(|b| b.into_inner()).unwrap_or_default();
+    Ok(web::Json(
+        integrations::send_test_message(&state, &user.0, id.into_inner(), request).await?,
+    ))
 }

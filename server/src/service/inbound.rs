@@ -125,6 +125,9 @@ pub async fn store_inbound(
     if received.queued > 0 {
         ctx.outbound_ready.notify_one();
     }
+    if !received.attachments_to_fetch.is_empty() {
+        ctx.attachments_ready.notify_one();
+    }
     ctx.hub.wake();
     Ok(received)
 }

@@ -4,7 +4,8 @@
 
 use rand::RngCore;
 use shared::api::integrations::{
-    CreateIntegration, Delivery, Integration as IntegrationDto, QueueView, UpdateIntegration,
+    CreateIntegration, Delivery, Integration as IntegrationDto, IntegrationHealth, QueueView,
+    SendTestMessage, TestMessageSent, UpdateIntegration, WebhookState,
 };
 use shared::api::Channel as ChannelKind;
 use shared::Id;
@@ -330,5 +331,116 @@ pub async fn queue(ctx: &Context, caller: &User, id: Id) -> Result<QueueView, Se
     Ok(QueueView {
         next_user_id: order.first().copied(),
         order,
+    })
+}
+
+/// Is the bot receiving and sending? (admins)
+pub async fn health(
+    ctx: &Context,
+    caller: &User,
+    id: Id,
+) -> Result<IntegrationHealth, ServiceError> {
+    ServiceError::check(
+        decide(caller.role, Action::ManageIntegrations),
+        "integration",
+    )?;
+    let integration = find_live(ctx, id).await?;
+    let channel = channel(ctx, integration.kind)?.clone();
+    let (webhook, webhook_check_error) = match channel.webhook_health(&bot(&integration)).await {
+        Ok(state) => (
+            Some(WebhookState {
+                url: state.url,
+                pending_update_count: state.pending_update_count,
+                last_error_message: state.last_error_message,
+                last_error_at: state.last_error_date.map(|at| views::time(at.naive_utc())),
+            }),
+            None,
+        ),
+        Err(err) => (None, Some(err.to_string())),
+    };
+    let queue_length = ctx
+        .store
+        .run(move |conn| crate::store::outbound::queue_length(conn, id))
+        .await?;
+    Ok(IntegrationHealth {
+        integration_id: id,
+        delivery: integration.delivery,
+        expected_webhook_url: webhook_url(ctx, integration.kind, id),
+        webhook,
+        webhook_check_error,
+        last_inbound_at: integration.last_inbound_at.map(views::time),
+        outbound_queue_length: queue_length,
+        last_error: integration.last_error,
+        last_error_at: integration.last_error_at.map(views::time),
+    })
+}
+
+/// Points the messenger at our webhook again (or re-confirms polling).
+pub async fn reconnect(
+    ctx: &Context,
+    caller: &User,
+    id: Id,
+) -> Result<IntegrationHealth, ServiceError> {
+    ServiceError::check(
+        decide(caller.role, Action::ManageIntegrations),
+        "integration",
+    )?;
+    let integration = find_live(ctx, id).await?;
+    let channel = channel(ctx, integration.kind)?.clone();
+    start_receiving(ctx, &*channel, &integration).await?;
+    tracing::info!(integration_id = id, "webhook registered again");
+    health(ctx, caller, id).await
+}
+
+/// Sends a message straight through the messenger (not the queue), to check
+/// that the bot can send.
+pub async fn send_test_message(
+    ctx: &Context,
+    caller: &User,
+    id: Id,
+    request: SendTestMessage,
+) -> Result<TestMessageSent, ServiceError> {
+    ServiceError::check(
+        decide(caller.role, Action::ManageIntegrations),
+        "integration",
+    )?;
+    let integration = find_live(ctx, id).await?;
+    let recipient = match request
+        .recipient
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty())
+    {
+        Some(recipient) => recipient,
+        None => ctx
+            .store
+            .run(move |conn| store::latest_recipient(conn, id))
+            .await?
+            .ok_or_else(|| {
+                ServiceError::Invalid(
+                    "no customer has written to this bot yet: give a recipient".into(),
+                )
+            })?,
+    };
+    let text = request
+        .text
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "Test message from Tidings: this bot can send.".to_owned());
+    let channel = channel(ctx, integration.kind)?.clone();
+    let sent = channel
+        .send(
+            &bot(&integration),
+            &crate::channels::Outbound {
+                recipient: recipient.clone(),
+                text,
+            },
+        )
+        .await
+        .map_err(|err| {
+            ServiceError::Upstream(format!("the messenger refused the test message: {err}"))
+        })?;
+    Ok(TestMessageSent {
+        recipient,
+        external_ids: sent.external_ids,
     })
 }

@@ -3,12 +3,14 @@
 //! values or a typed [`ServiceError`].
 
 pub mod accounts;
+pub mod attachments;
 pub mod chats;
 pub mod crm;
 pub mod inbound;
 pub mod integrations;
 pub mod live;
 pub mod outbound;
+pub mod polling;
 pub mod views;
 
 use std::sync::Arc;
@@ -27,6 +29,8 @@ pub struct Context {
     pub channels: Channels,
     /// Wakes the outbound worker when a message is queued.
     pub outbound_ready: Arc<Notify>,
+    /// Wakes the attachment downloader when a file arrives.
+    pub attachments_ready: Arc<Notify>,
     /// Fans committed events out to live sockets.
     pub hub: crate::realtime::Hub,
 }

@@ -96,6 +96,7 @@ pub fn item(record: ItemRecord) -> Item {
                         name: a.name,
                         size: a.size,
                         mime: a.mime,
+                        error: a.fetch_error,
                     })
                     .collect(),
             ),

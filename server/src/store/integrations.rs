@@ -324,3 +324,23 @@ pub fn set_polling_offset(conn: &mut DbConn, id: Id, offset: i64) -> Result<(), 
         .execute(conn)?;
     Ok(())
 }
+
+/// The messenger id of the customer of the integration's latest chat.
+pub fn latest_recipient(
+    conn: &mut DbConn,
+    integration_id: Id,
+) -> Result<Option<String>, StoreError> {
+    use super::schema::{chats, customer_identities};
+    Ok(chats::table
+        .inner_join(integrations::table)
+        .inner_join(
+            customer_identities::table.on(customer_identities::customer_id
+                .eq(chats::customer_id)
+                .and(customer_identities::channel.eq(integrations::kind))),
+        )
+        .filter(chats::integration_id.eq(integration_id))
+        .order(chats::last_message_at.desc())
+        .select(customer_identities::external_id)
+        .first(conn)
+        .optional()?)
+}

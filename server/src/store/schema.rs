@@ -194,6 +194,7 @@ diesel::table! {
         path -> Nullable<Text>,
         external_ref -> Nullable<Text>,
         created_at -> Timestamp,
+        fetch_error -> Nullable<Text>,
     }
 }
 

@@ -44,6 +44,7 @@ pub struct AttachmentRecord {
     pub size: Option<i64>,
     pub path: Option<String>,
     pub external_ref: Option<String>,
+    pub fetch_error: Option<String>,
 }
 
 pub fn direction_str(direction: Direction) -> &'static str {
@@ -430,6 +431,7 @@ const ATTACHMENT_COLUMNS: (
     attachments::size,
     attachments::path,
     attachments::external_ref,
+    attachments::fetch_error,
 ) = (
     attachments::id,
     attachments::item_id,
@@ -439,4 +441,30 @@ const ATTACHMENT_COLUMNS: (
     attachments::size,
     attachments::path,
     attachments::external_ref,
+    attachments::fetch_error,
 );
+
+/// Attachments still to download (neither stored nor given up on), oldest first,
+/// with the integration whose bot can fetch them.
+pub fn pending_attachments(
+    conn: &mut DbConn,
+    limit: i64,
+) -> Result<Vec<(AttachmentRecord, Id)>, StoreError> {
+    Ok(attachments::table
+        .inner_join(timeline_items::table.inner_join(chats::table))
+        .filter(attachments::path.is_null())
+        .filter(attachments::fetch_error.is_null())
+        .filter(attachments::external_ref.is_not_null())
+        .order(attachments::id)
+        .limit(limit)
+        .select((ATTACHMENT_COLUMNS, chats::integration_id))
+        .load(conn)?)
+}
+
+/// Gives up on an attachment, saying why (shown in the timeline).
+pub fn set_attachment_error(conn: &mut DbConn, id: Id, error: &str) -> Result<(), StoreError> {
+    diesel::update(attachments::table.find(id))
+        .set(attachments::fetch_error.eq(error))
+        .execute(conn)?;
+    Ok(())
+}

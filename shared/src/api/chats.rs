@@ -98,9 +98,13 @@ pub enum DeliveryState {
 pub struct Attachment {
     pub kind: String,
     pub name: String,
+    /// Where to download it (only once fetched from the messenger).
     pub url: Option<String>,
     pub size: Option<i64>,
     pub mime: Option<String>,
+    /// Why it could not be fetched (too large for the Bot API, link expired …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -83,3 +83,46 @@ pub struct QueueView {
     /// Active managers in the order they will receive new chats, starting with the next.
     pub order: Vec<Id>,
 }
+
+/// `GET /api/v1/integrations/{id}/health` (admins): is the bot receiving and sending?
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IntegrationHealth {
+    pub integration_id: Id,
+    pub delivery: Delivery,
+    /// Where the messenger should post updates (webhook delivery).
+    pub expected_webhook_url: String,
+    /// What the messenger reports, or why it could not be asked.
+    pub webhook: Option<WebhookState>,
+    pub webhook_check_error: Option<String>,
+    /// When the last update arrived (webhook or polling).
+    pub last_inbound_at: Option<String>,
+    /// Messages waiting to be sent.
+    pub outbound_queue_length: i64,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WebhookState {
+    pub url: Option<String>,
+    pub pending_update_count: Option<i64>,
+    pub last_error_message: Option<String>,
+    pub last_error_at: Option<String>,
+}
+
+/// `POST /api/v1/integrations/{id}/test-message`: to a customer of this bot
+/// (by their messenger id), or to the customer of its latest chat.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendTestMessage {
+    #[serde(default)]
+    pub recipient: Option<String>,
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TestMessageSent {
+    pub recipient: String,
+    pub external_ids: Vec<String>,
+}

@@ -19,7 +19,10 @@ use teloxide::prelude::Requester;
 use tracing::Instrument;
 use url::Url;
 
-use super::{Bot, BotProfile, BoxFuture, Channel, ChannelError, Headers, Inbound, Outbound, Sent};
+use super::{
+    Bot, BotProfile, BoxFuture, Channel, ChannelError, Headers, Inbound, Outbound, Sent,
+    WebhookHealth,
+};
 use shared::api::Channel as ChannelKind;
 
 pub use files::{
@@ -205,6 +208,35 @@ impl Channel for TelegramChannel {
             }
             .instrument(span("telegram.send", bot)),
         )
+    }
+
+    fn download<'a>(
+        &'a self,
+        bot: &'a Bot,
+        external_ref: &'a str,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Vec<u8>, ChannelError>> {
+        Box::pin(async move {
+            Ok(self
+                .download_file(bot, external_ref, max_bytes)
+                .await?
+                .bytes)
+        })
+    }
+
+    fn webhook_health<'a>(
+        &'a self,
+        bot: &'a Bot,
+    ) -> BoxFuture<'a, Result<WebhookHealth, ChannelError>> {
+        Box::pin(async move {
+            let status = self.webhook_info(bot).await?;
+            Ok(WebhookHealth {
+                url: status.url,
+                pending_update_count: Some(i64::from(status.pending_update_count)),
+                last_error_message: status.last_error_message,
+                last_error_date: status.last_error_date,
+            })
+        })
     }
 }
 

@@ -20,7 +20,10 @@ use shared::api::Channel as ChannelKind;
 use self::client::ApiClient;
 pub use self::media::{MediaKind, OutboundMedia};
 pub use self::signature::{sign, SIGNATURE_HEADER};
-use super::{Bot, BotProfile, BoxFuture, Channel, ChannelError, Headers, Inbound, Outbound, Sent};
+use super::{
+    Bot, BotProfile, BoxFuture, Channel, ChannelError, Headers, Inbound, Outbound, Sent,
+    WebhookHealth,
+};
 
 /// Viber's limit on a text message.
 pub const TEXT_LIMIT: usize = 7000;
@@ -249,6 +252,36 @@ impl Channel for ViberChannel {
             self.send_parts(bot, &message.recipient, parts, &mut ids, total)
                 .await?;
             Ok(Sent { external_ids: ids })
+        })
+    }
+
+    fn download<'a>(
+        &'a self,
+        _bot: &'a Bot,
+        external_ref: &'a str,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Vec<u8>, ChannelError>> {
+        Box::pin(self.download_media(external_ref, max_bytes))
+    }
+
+    /// Viber has no webhook-info call: `get_account_info` tells the URL.
+    fn webhook_health<'a>(
+        &'a self,
+        bot: &'a Bot,
+    ) -> BoxFuture<'a, Result<WebhookHealth, ChannelError>> {
+        Box::pin(async move {
+            let account = self
+                .client
+                .call(bot.token.expose(), "get_account_info", &json!({}))
+                .await?;
+            Ok(WebhookHealth {
+                url: account
+                    .get("webhook")
+                    .and_then(Value::as_str)
+                    .filter(|url| !url.is_empty())
+                    .map(str::to_owned),
+                ..WebhookHealth::default()
+            })
         })
     }
 }

@@ -1,0 +1,149 @@
+//! Customers' attachments: a worker downloads them from the messenger into the
+//! data directory soon after they arrive (Viber's links expire; Telegram's
+//! file ids stay, but a token change would lose them), and only users who may
+//! see the chat can read them back.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use shared::Id;
+use tokio::sync::watch;
+
+use super::integrations::bot;
+use super::{Context, ServiceError};
+use crate::channels::ChannelError;
+use crate::domain::account::User;
+use crate::domain::policy::ChatAction;
+use crate::store::{integrations, timeline, StoreError};
+
+/// The Bot API cannot hand out larger files; Viber media is held to the same.
+pub const MAX_ATTACHMENT_BYTES: u64 = 20 * 1024 * 1024;
+const POLL_EVERY: Duration = Duration::from_secs(2);
+/// Attempts per attachment within one round before it waits for the next.
+const ATTEMPTS: u32 = 3;
+
+fn file_path(ctx: &Context, id: Id) -> PathBuf {
+    ctx.config.data_dir.join("attachments").join(id.to_string())
+}
+
+/// Downloads pending attachments until `shutdown`.
+pub async fn run(ctx: Context, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(err) = fetch_pending(&ctx).await {
+            tracing::warn!(%err, "attachment download round failed");
+        }
+        tokio::select! {
+            _ = ctx.attachments_ready.notified() => {}
+            _ = tokio::time::sleep(POLL_EVERY) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
+}
+
+/// One round over what is pending; returns how many were stored.
+pub async fn fetch_pending(ctx: &Context) -> Result<usize, StoreError> {
+    let pending = ctx
+        .store
+        .run(|conn| timeline::pending_attachments(conn, 20))
+        .await?;
+    let mut stored = 0;
+    for (attachment, integration_id) in pending {
+        let integration = ctx
+            .store
+            .run(move |conn| integrations::find_integration(conn, integration_id))
+            .await?;
+        let Some(channel) = ctx.channels.get(integration.kind).cloned() else {
+            continue;
+        };
+        let Some(external_ref) = attachment.external_ref.clone() else {
+            continue;
+        };
+        let bot = bot(&integration);
+        let mut outcome = Err(ChannelError::retryable("not tried"));
+        for attempt in 0..ATTEMPTS {
+            outcome = channel
+                .download(&bot, &external_ref, MAX_ATTACHMENT_BYTES)
+                .await;
+            match &outcome {
+                Err(ChannelError::Provider {
+                    retryable: true, ..
+                }) if attempt + 1 < ATTEMPTS => {
+                    tokio::time::sleep(Duration::from_millis(300 << attempt)).await;
+                }
+                _ => break,
+            }
+        }
+        let id = attachment.id;
+        match outcome {
+            Ok(bytes) => {
+                let path = file_path(ctx, id);
+                if let Some(dir) = path.parent() {
+                    tokio::fs::create_dir_all(dir).await.map_err(|err| {
+                        StoreError::Unavailable(format!("cannot create {}: {err}", dir.display()))
+                    })?;
+                }
+                tokio::fs::write(&path, &bytes).await.map_err(|err| {
+                    StoreError::Unavailable(format!("cannot write {}: {err}", path.display()))
+                })?;
+                let relative = format!("attachments/{id}");
+                let size = bytes.len() as i64;
+                ctx.store
+                    .run(move |conn| timeline::set_attachment_path(conn, id, &relative, size))
+                    .await?;
+                stored += 1;
+            }
+            Err(ChannelError::Provider {
+                retryable: true,
+                reason,
+                ..
+            }) => {
+                tracing::warn!(attachment_id = id, %reason, "attachment download failed; will retry");
+            }
+            Err(err) => {
+                let reason = err.to_string();
+                tracing::info!(attachment_id = id, %reason, "attachment cannot be downloaded");
+                ctx.store
+                    .run(move |conn| timeline::set_attachment_error(conn, id, &reason))
+                    .await?;
+            }
+        }
+    }
+    Ok(stored)
+}
+
+/// A stored attachment: its bytes, name and type, if the caller may see its chat.
+pub struct AttachmentFile {
+    pub bytes: Vec<u8>,
+    pub name: String,
+    pub mime: Option<String>,
+}
+
+pub async fn read(ctx: &Context, caller: &User, id: Id) -> Result<AttachmentFile, ServiceError> {
+    let caller = caller.clone();
+    let attachment = ctx
+        .store
+        .run(move |conn| {
+            Ok((|| {
+                let (attachment, chat_id) = timeline::find_attachment(conn, id)
+                    .map_err(ServiceError::not_found_as("attachment"))?;
+                super::chats::authorize(conn, &caller, chat_id, ChatAction::View)
+                    .map_err(|_| ServiceError::NotFound("attachment"))?;
+                Ok::<_, ServiceError>(attachment)
+            })())
+        })
+        .await??;
+    if attachment.path.is_none() {
+        return Err(ServiceError::NotFound("attachment file"));
+    }
+    let bytes = tokio::fs::read(file_path(ctx, id))
+        .await
+        .map_err(|_| ServiceError::NotFound("attachment file"))?;
+    Ok(AttachmentFile {
+        bytes,
+        name: attachment.name,
+        mime: attachment.mime,
+    })
+}
