@@ -1,8 +1,11 @@
 //! Entry point of the Tidings web app: installs the panic hook and mounts [`app::App`].
 //! Owns nothing else; routing and state live in `app.rs` and `state/`.
 
+mod alerts;
 mod api;
 mod app;
+mod components;
+mod format;
 mod i18n;
 mod screens;
 mod state;

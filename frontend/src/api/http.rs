@@ -7,9 +7,21 @@ use std::fmt;
 
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use shared::api::auth::{Login, UserEnvelope};
-use shared::api::users::User;
+use shared::api::chats::{
+    AssignChat, Chat, ChatDetail, ChatGroup, Comment, CreateComment, GroupCount, Item, MarkRead,
+    SendReply, SetFollowers, SetNotifications, SetTags,
+};
+use shared::api::crm::{
+    CreateDeal, CreateLink, CreatePipeline, CreateProject, CreateTask, Deal, LinkKind, Pipeline,
+    Project, Task, UpdateDeal,
+};
+use shared::api::integrations::{CreateIntegration, Integration, QueueView, UpdateIntegration};
+use shared::api::users::{CreateUser, UpdateUser, User};
+use shared::api::{Items, Page};
 use shared::error::{ErrorBody, ErrorCode};
+use shared::Id;
 
 const API: &str = "/api/v1";
 
@@ -50,6 +62,16 @@ impl ApiError {
         self.status.is_none()
     }
 
+    /// `403`: the caller's role may not do this.
+    pub fn is_forbidden(&self) -> bool {
+        self.status == Some(403)
+    }
+
+    /// `404`: unknown, or not visible to the caller.
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404)
+    }
+
     /// `5xx`: failed on the server's side (or a proxy in front of it).
     pub fn is_server(&self) -> bool {
         self.status.is_some_and(|status| status >= 500)
@@ -69,34 +91,262 @@ impl std::error::Error for ApiError {}
 
 /// `POST /api/v1/auth/login`: on success the server also sets the session cookie.
 pub async fn login(credentials: &Login) -> Result<User, ApiError> {
-    let request = Request::post(&url("/auth/login"))
-        .header("Accept", "application/json")
-        .json(credentials)
-        .map_err(ApiError::network)?;
-    let response = request.send().await.map_err(ApiError::network)?;
-    let envelope: UserEnvelope = decode(response).await?;
+    let envelope: UserEnvelope = post_json("/auth/login", credentials).await?;
     Ok(envelope.user)
 }
 
 /// `POST /api/v1/auth/logout`.
 pub async fn logout() -> Result<(), ApiError> {
-    let response = send(Request::post(&url("/auth/logout"))).await?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(error_from(response).await)
-    }
+    expect_ok(send(Request::post(&url("/auth/logout"))).await?).await
 }
 
 /// `GET /api/v1/me`: the signed-in user; a `401` means nobody is signed in.
 pub async fn me() -> Result<User, ApiError> {
-    let response = send(Request::get(&url("/me"))).await?;
-    let envelope: UserEnvelope = decode(response).await?;
+    let envelope: UserEnvelope = get("/me").await?;
     Ok(envelope.user)
+}
+
+// Users
+
+pub async fn users() -> Result<Vec<User>, ApiError> {
+    Ok(get::<Items<User>>("/users").await?.items)
+}
+
+pub async fn create_user(body: &CreateUser) -> Result<User, ApiError> {
+    Ok(post_json::<UserEnvelope>("/users", body).await?.user)
+}
+
+pub async fn update_user(id: Id, body: &UpdateUser) -> Result<User, ApiError> {
+    let request = Request::patch(&url(&format!("/users/{id}")));
+    Ok(with_body::<UserEnvelope>(request, body).await?.user)
+}
+
+// Chats
+
+pub async fn chats(group: ChatGroup, cursor: Option<&str>) -> Result<Page<Chat>, ApiError> {
+    let mut query = vec![
+        ("group", group_str(group).to_owned()),
+        ("limit", "50".into()),
+    ];
+    if let Some(cursor) = cursor {
+        query.push(("cursor", cursor.to_owned()));
+    }
+    get(&format!("/chats?{}", encode_query(&query))).await
+}
+
+pub async fn counts() -> Result<Vec<GroupCount>, ApiError> {
+    Ok(get::<Items<GroupCount>>("/chats/counts").await?.items)
+}
+
+/// `GET /api/v1/chats/archive` with the filters as `(name, value)` pairs.
+pub async fn archive(
+    filters: &[(&str, String)],
+    cursor: Option<&str>,
+) -> Result<Page<Chat>, ApiError> {
+    let mut query: Vec<(&str, String)> = filters
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .cloned()
+        .collect();
+    query.push(("limit", "50".into()));
+    if let Some(cursor) = cursor {
+        query.push(("cursor", cursor.to_owned()));
+    }
+    get(&format!("/chats/archive?{}", encode_query(&query))).await
+}
+
+pub async fn chat(id: Id) -> Result<ChatDetail, ApiError> {
+    get(&format!("/chats/{id}")).await
+}
+
+/// Oldest first; `before` pages back in history.
+pub async fn timeline(id: Id, before: Option<Id>, limit: u32) -> Result<Vec<Item>, ApiError> {
+    let mut path = format!("/chats/{id}/timeline?limit={limit}");
+    if let Some(before) = before {
+        path.push_str(&format!("&before={before}"));
+    }
+    Ok(get::<Items<Item>>(&path).await?.items)
+}
+
+pub async fn search(id: Id, q: &str) -> Result<Vec<Item>, ApiError> {
+    let query = encode_query(&[("q", q.to_owned())]);
+    Ok(get::<Items<Item>>(&format!("/chats/{id}/search?{query}"))
+        .await?
+        .items)
+}
+
+pub async fn send_reply(id: Id, text: String) -> Result<Item, ApiError> {
+    post_json(&format!("/chats/{id}/messages"), &SendReply { text }).await
+}
+
+pub async fn retry(id: Id, item_id: Id) -> Result<Item, ApiError> {
+    post_empty(&format!("/chats/{id}/messages/{item_id}/retry")).await
+}
+
+pub async fn assign(id: Id, user_id: Option<Id>) -> Result<Chat, ApiError> {
+    post_json(&format!("/chats/{id}/assign"), &AssignChat { user_id }).await
+}
+
+pub async fn set_followers(id: Id, user_ids: Vec<Id>) -> Result<Chat, ApiError> {
+    let request = Request::put(&url(&format!("/chats/{id}/followers")));
+    with_body(request, &SetFollowers { user_ids }).await
+}
+
+pub async fn set_tags(id: Id, tags: Vec<String>) -> Result<Chat, ApiError> {
+    let request = Request::put(&url(&format!("/chats/{id}/tags")));
+    with_body(request, &SetTags { tags }).await
+}
+
+pub async fn close(id: Id) -> Result<Chat, ApiError> {
+    post_empty(&format!("/chats/{id}/close")).await
+}
+
+pub async fn reopen(id: Id) -> Result<Chat, ApiError> {
+    post_empty(&format!("/chats/{id}/reopen")).await
+}
+
+pub async fn set_notifications(id: Id, enabled: bool) -> Result<SetNotifications, ApiError> {
+    let request = Request::put(&url(&format!("/chats/{id}/notifications")));
+    with_body(request, &SetNotifications { enabled }).await
+}
+
+pub async fn mark_read(id: Id, item_id: Option<Id>) -> Result<Chat, ApiError> {
+    post_json(&format!("/chats/{id}/read"), &MarkRead { item_id }).await
+}
+
+pub async fn comments(id: Id) -> Result<Vec<Comment>, ApiError> {
+    Ok(get::<Items<Comment>>(&format!("/chats/{id}/comments"))
+        .await?
+        .items)
+}
+
+pub async fn add_comment(id: Id, text: String) -> Result<Comment, ApiError> {
+    post_json(&format!("/chats/{id}/comments"), &CreateComment { text }).await
+}
+
+pub async fn create_deal(id: Id, body: &CreateDeal) -> Result<Deal, ApiError> {
+    post_json(&format!("/chats/{id}/deals"), body).await
+}
+
+pub async fn link(id: Id, kind: LinkKind, target: Id) -> Result<(), ApiError> {
+    let request = Request::post(&url(&format!("/chats/{id}/links")))
+        .header("Accept", "application/json")
+        .json(&CreateLink { kind, id: target })
+        .map_err(ApiError::network)?;
+    expect_ok(request.send().await.map_err(ApiError::network)?).await
+}
+
+pub async fn unlink(id: Id, kind: LinkKind, target: Id) -> Result<(), ApiError> {
+    let path = format!("/chats/{id}/links/{}/{target}", kind.as_str());
+    expect_ok(send(Request::delete(&url(&path))).await?).await
+}
+
+// CRM
+
+pub async fn tasks() -> Result<Vec<Task>, ApiError> {
+    Ok(get::<Items<Task>>("/tasks").await?.items)
+}
+
+pub async fn create_task(title: String) -> Result<Task, ApiError> {
+    post_json("/tasks", &CreateTask { title }).await
+}
+
+pub async fn projects() -> Result<Vec<Project>, ApiError> {
+    Ok(get::<Items<Project>>("/projects").await?.items)
+}
+
+pub async fn create_project(name: String) -> Result<Project, ApiError> {
+    post_json("/projects", &CreateProject { name }).await
+}
+
+pub async fn update_deal(id: Id, body: &UpdateDeal) -> Result<Deal, ApiError> {
+    with_body(Request::patch(&url(&format!("/deals/{id}"))), body).await
+}
+
+pub async fn pipelines() -> Result<Vec<Pipeline>, ApiError> {
+    Ok(get::<Items<Pipeline>>("/pipelines").await?.items)
+}
+
+pub async fn create_pipeline(body: &CreatePipeline) -> Result<Pipeline, ApiError> {
+    post_json("/pipelines", body).await
+}
+
+// Integrations
+
+pub async fn integrations() -> Result<Vec<Integration>, ApiError> {
+    Ok(get::<Items<Integration>>("/integrations").await?.items)
+}
+
+pub async fn integration(id: Id) -> Result<Integration, ApiError> {
+    get(&format!("/integrations/{id}")).await
+}
+
+pub async fn create_integration(body: &CreateIntegration) -> Result<Integration, ApiError> {
+    post_json("/integrations", body).await
+}
+
+pub async fn update_integration(id: Id, body: &UpdateIntegration) -> Result<Integration, ApiError> {
+    with_body(Request::patch(&url(&format!("/integrations/{id}"))), body).await
+}
+
+pub async fn delete_integration(id: Id) -> Result<(), ApiError> {
+    expect_ok(send(Request::delete(&url(&format!("/integrations/{id}")))).await?).await
+}
+
+pub async fn queue(id: Id) -> Result<QueueView, ApiError> {
+    get(&format!("/integrations/{id}/queue")).await
+}
+
+/// The query-string word for a group.
+pub fn group_str(group: ChatGroup) -> &'static str {
+    match group {
+        ChatGroup::Mine => "mine",
+        ChatGroup::Unassigned => "unassigned",
+        ChatGroup::Others => "others",
+        ChatGroup::Closed => "closed",
+    }
+}
+
+/// `a=1&b=x%20y`, values percent-encoded.
+pub fn encode_query(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(key, value)| {
+            format!(
+                "{key}={}",
+                String::from(js_sys::encode_uri_component(value))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn url(path: &str) -> String {
     format!("{API}{path}")
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    decode(send(Request::get(&url(path))).await?).await
+}
+
+async fn post_json<T: DeserializeOwned>(path: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    with_body(Request::post(&url(path)), body).await
+}
+
+async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    decode(send(Request::post(&url(path))).await?).await
+}
+
+async fn with_body<T: DeserializeOwned>(
+    request: RequestBuilder,
+    body: &impl Serialize,
+) -> Result<T, ApiError> {
+    let request = request
+        .header("Accept", "application/json")
+        .json(body)
+        .map_err(ApiError::network)?;
+    let response = request.send().await.map_err(ApiError::network)?;
+    decode(response).await
 }
 
 async fn send(request: RequestBuilder) -> Result<Response, ApiError> {
@@ -105,6 +355,14 @@ async fn send(request: RequestBuilder) -> Result<Response, ApiError> {
         .send()
         .await
         .map_err(ApiError::network)
+}
+
+async fn expect_ok(response: Response) -> Result<(), ApiError> {
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_from(response).await)
+    }
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {

@@ -1,3 +1,4 @@
-//! Talking to the server. `http` is the typed REST client; the socket client comes later.
+//! Talking to the server: `http` is the typed REST client, `ws` the live connection.
 
 pub mod http;
+pub mod ws;

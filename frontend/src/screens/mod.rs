@@ -1,5 +1,9 @@
 //! One module per screen. Screens never import each other; `app.rs` composes them.
 
-pub mod clients;
+pub mod archive;
+pub mod chat_view;
+pub mod inbox_list;
 pub mod login;
+pub mod settings;
 pub mod shell;
+pub mod sidebar;

@@ -1,3 +1,8 @@
 //! Client state provided once as contexts by `app.rs`; screens read it, never own it.
 
+pub mod connection;
+pub mod directory;
+pub mod inbox;
+pub mod open_chat;
 pub mod session;
+pub mod stored;

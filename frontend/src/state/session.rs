@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::users::User;
+use shared::api::users::{Role, User};
 
 use crate::api::http::{self, ApiError};
 
@@ -72,6 +72,40 @@ impl SessionContext {
                 Err(error) => context.check_error.set(Some(error)),
             }
         });
+    }
+
+    /// The signed-in user, if any (tracks the session).
+    pub fn user(&self) -> Option<User> {
+        match self.state.get() {
+            Session::SignedIn(user) => Some(user),
+            _ => None,
+        }
+    }
+
+    /// The signed-in user's id, without tracking.
+    pub fn user_id_untracked(&self) -> Option<shared::Id> {
+        match &*self.state.read_untracked() {
+            Session::SignedIn(user) => Some(user.id),
+            _ => None,
+        }
+    }
+
+    /// Whether the user may write (reply, assign, close, comment …): admins and employees.
+    /// Cosmetic only: the server decides.
+    pub fn can_write(&self) -> bool {
+        self.user().is_some_and(|user| user.role != Role::Follower)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user().is_some_and(|user| user.role == Role::Admin)
+    }
+
+    /// Every failed call passes through here: a `401` means the session expired, so the app
+    /// returns to sign-in (half-written replies are kept in local storage by the composer).
+    pub fn note(&self, error: &ApiError) {
+        if error.is_unauthenticated() && self.user_id_untracked().is_some() {
+            self.state.set(Session::SignedOut);
+        }
     }
 
     pub fn signed_in(&self, user: User) {

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
 use leptos_router::NavigateOptions;
 use shared::api::auth::Login;
 
@@ -10,16 +11,24 @@ use crate::api::http::{self, ApiError};
 use crate::i18n::{use_i18n, I18n, Key};
 use crate::state::session::{use_session, Session};
 
-/// `/login`. Someone already signed in goes straight to `/`.
+/// `/login`. Someone already signed in goes straight to `/`, or back to `?next=` (where an
+/// expired session left them).
 #[component]
 pub fn LoginScreen() -> impl IntoView {
     let session = use_session();
+    let query = use_query_map();
+    let next = move || {
+        query
+            .with_untracked(|query| query.get("next"))
+            .filter(|next| next.starts_with('/') && !next.starts_with("//"))
+            .unwrap_or_else(|| "/".to_owned())
+    };
     // A memo, so that the start-up check settling (unknown -> signed out) does not rebuild
     // the form under someone who is already typing.
     let signed_in = Memo::new(move |_| matches!(session.get(), Session::SignedIn(_)));
     move || {
         if signed_in.get() {
-            view! { <Redirect path="/" options=replace()/> }.into_any()
+            view! { <Redirect path=next() options=replace()/> }.into_any()
         } else {
             view! { <LoginForm/> }.into_any()
         }

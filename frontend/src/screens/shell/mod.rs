@@ -1,14 +1,18 @@
-//! The signed-in frame around every page: top bar (who is signed in, "Sign out"), sidebar
-//! navigation, and an `<Outlet/>` for the page. Sends anyone not signed in to `/login`.
+//! The signed-in frame around every page: top bar (who is signed in, connection state, user
+//! menu, "Sign out"), navigation (Clients, Archive, Settings for admins), and an `<Outlet/>`
+//! for the page. Sends anyone not signed in to `/login`, remembering where they were.
 //! Knows no page's content.
 
 mod topbar;
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
+use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 
+use crate::api::http::encode_query;
 use crate::i18n::{use_i18n, Key};
+use crate::state::open_chat::use_open_chat;
 use crate::state::session::{use_session, Session};
 
 use topbar::TopBar;
@@ -24,7 +28,18 @@ pub fn Shell() -> impl IntoView {
                 replace: true,
                 ..NavigateOptions::default()
             };
-            view! { <Redirect path="/login" options/> }.into_any()
+            let location = use_location();
+            let here = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
+            let path = if here == "/" || here.is_empty() {
+                "/login".to_owned()
+            } else {
+                format!("/login?{}", encode_query(&[("next", here)]))
+            };
+            view! { <Redirect path options/> }.into_any()
         }
         Session::Unknown => view! { <Checking/> }.into_any(),
     }
@@ -33,14 +48,40 @@ pub fn Shell() -> impl IntoView {
 #[component]
 fn Frame(user: shared::api::users::User) -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
+    let open_chat = use_open_chat();
+    let navigate = use_navigate();
+    let location = use_location();
+    // A click on a browser notification asks for a chat from outside the router.
+    Effect::new(move |_| {
+        if let Some(id) = open_chat.open_request.get() {
+            open_chat.open_request.set(None);
+            navigate(&format!("/chats/{id}"), NavigateOptions::default());
+        }
+    });
+    let in_clients = move || {
+        let path = location.pathname.get();
+        path == "/" || path.starts_with("/chats/")
+    };
     view! {
         <div class="app">
             <TopBar user/>
             <nav class="sidebar" aria-label=move || i18n.tr(Key::MainNavigation)>
-                <A href="/" exact=true attr:class="nav-link" attr:data-test="nav-clients">
+                <a href="/" class="nav-link" data-test="nav-clients"
+                    aria-current=move || in_clients().then_some("page")>
                     <span class="nav-icon" aria-hidden="true">"◉"</span>
                     <span>{move || i18n.tr(Key::Clients)}</span>
+                </a>
+                <A href="/archive" attr:class="nav-link" attr:data-test="nav-archive">
+                    <span class="nav-icon" aria-hidden="true">"▤"</span>
+                    <span>{move || i18n.tr(Key::Archive)}</span>
                 </A>
+                <Show when=move || session.is_admin()>
+                    <A href="/settings" attr:class="nav-link" attr:data-test="nav-settings">
+                        <span class="nav-icon" aria-hidden="true">"⚙"</span>
+                        <span>{move || i18n.tr(Key::Settings)}</span>
+                    </A>
+                </Show>
             </nav>
             <main class="content">
                 <Outlet/>

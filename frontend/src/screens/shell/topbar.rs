@@ -1,10 +1,14 @@
-//! The top bar: product name, the signed-in user's name and role, and "Sign out".
+//! The top bar: product name, the live connection's state, the signed-in user's name and
+//! role, the user menu (language, notifications) and "Sign out".
 
 use leptos::prelude::*;
 use shared::api::users::User;
 
+use crate::alerts;
 use crate::api::http;
-use crate::i18n::{role_key, use_i18n, Key};
+use crate::api::ws::Socket;
+use crate::i18n::{role_key, use_i18n, Key, Lang};
+use crate::state::connection::{use_connection, ConnState};
 use crate::state::session::use_session;
 
 #[component]
@@ -37,6 +41,7 @@ pub fn TopBar(user: User) -> impl IntoView {
                 <span class="brand-mark" aria-hidden="true">"T"</span>
                 <span class="brand-name">{move || i18n.tr(Key::AppName)}</span>
             </div>
+            <ConnectionState/>
             <div class="topbar-user">
                 <Show when=failed>
                     <span class="topbar-error" role="alert" data-test="logout-error">
@@ -57,6 +62,7 @@ pub fn TopBar(user: User) -> impl IntoView {
                         {move || i18n.tr(role_key(role))}
                     </span>
                 </span>
+                <UserMenu/>
                 <button
                     type="button"
                     class="button button-quiet"
@@ -70,5 +76,100 @@ pub fn TopBar(user: User) -> impl IntoView {
                 </button>
             </div>
         </header>
+    }
+}
+
+/// "Live", "Connecting…" or "Reconnecting…" (with "Retry now").
+#[component]
+fn ConnectionState() -> impl IntoView {
+    let i18n = use_i18n();
+    let connection = use_connection();
+    let socket = use_context::<Socket>();
+    let state = move || match connection.state.get() {
+        ConnState::Idle | ConnState::Connecting => "connecting",
+        ConnState::Live => "live",
+        ConnState::Reconnecting { .. } => "reconnecting",
+        ConnState::Incompatible => "incompatible",
+    };
+    let label = move || match connection.state.get() {
+        ConnState::Idle | ConnState::Connecting => i18n.tr(Key::Connecting),
+        ConnState::Live => i18n.tr(Key::Live),
+        ConnState::Reconnecting { .. } => i18n.tr(Key::Reconnecting),
+        ConnState::Incompatible => i18n.tr(Key::ReloadNeeded),
+    };
+    view! {
+        <div class="connection" data-test="connection-state" data-state=state role="status" aria-live="polite">
+            <span class="connection-dot" aria-hidden="true"></span>
+            <span class="connection-label">{label}</span>
+            <Show when=move || matches!(connection.state.get(), ConnState::Reconnecting { .. })>
+                <button type="button" class="link-button" data-test="reconnect-now"
+                    on:click=move |_| if let Some(socket) = socket { socket.reconnect_now() }>
+                    {move || i18n.tr(Key::RetryNow)}
+                </button>
+            </Show>
+            <Show when=move || connection.state.get() == ConnState::Incompatible>
+                <button type="button" class="link-button" on:click=move |_| { let _ = window().location().reload(); }>
+                    {move || i18n.tr(Key::Reload)}
+                </button>
+            </Show>
+        </div>
+    }
+}
+
+/// Language and notification settings of this browser.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let i18n = use_i18n();
+    // Re-read after asking: the answer arrives later and is not observable here.
+    let permission_tick = RwSignal::new(0u32);
+    let permission = move || {
+        permission_tick.track();
+        if alerts::permission_granted() {
+            Key::NotificationsOn
+        } else if alerts::permission_undecided() {
+            Key::NotificationsAsk
+        } else {
+            Key::NotificationsBlocked
+        }
+    };
+    view! {
+        <details class="user-menu" data-test="user-menu">
+            <summary class="button button-quiet" aria-label=move || i18n.tr(Key::UserMenu)
+                on:click=move |_| permission_tick.update(|tick| *tick += 1)>
+                <span aria-hidden="true">"⋯"</span>
+            </summary>
+            <div class="menu-panel">
+                <label class="field field-compact">
+                    <span>{move || i18n.tr(Key::LanguageLabel)}</span>
+                    <select
+                        data-test="language-select"
+                        on:change=move |event| {
+                            if let Some(lang) = Lang::parse(&event_target_value(&event)) {
+                                i18n.set_lang(lang);
+                            }
+                        }
+                    >
+                        {Lang::ALL.into_iter().map(|lang| view! {
+                            <option value=lang.code() selected=move || i18n.lang() == lang>{lang.name()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <div class="menu-row">
+                    <span class="muted" data-test="notifications-permission">{move || i18n.tr(permission())}</span>
+                    <Show when=move || {
+                        permission_tick.track();
+                        alerts::permission_undecided()
+                    }>
+                        <button type="button" class="button button-small" data-test="notifications-enable"
+                            on:click=move |_| {
+                                alerts::ask_permission();
+                                permission_tick.update(|tick| *tick += 1);
+                            }>
+                            {move || i18n.tr(Key::EnableNotifications)}
+                        </button>
+                    </Show>
+                </div>
+            </div>
+        </details>
     }
 }

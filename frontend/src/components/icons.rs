@@ -1,0 +1,35 @@
+//! Inline SVG icons (no asset files): the messengers and a few actions.
+
+use leptos::prelude::*;
+use shared::api::Channel;
+
+/// The messenger's logo, with its name for screen readers.
+#[component]
+pub fn ChannelIcon(channel: Channel) -> impl IntoView {
+    let (label, class) = match channel {
+        Channel::Telegram => ("Telegram", "channel-icon channel-telegram"),
+        Channel::Viber => ("Viber", "channel-icon channel-viber"),
+    };
+    let path = match channel {
+        // A paper plane.
+        Channel::Telegram => view! {
+            <circle cx="12" cy="12" r="12" fill="#229ED9"/>
+            <path fill="#fff" d="M5.4 11.6l11.1-4.3c.5-.2 1 .1.8.9l-1.9 8.9c-.1.6-.5.8-1 .5l-2.9-2.1-1.4 1.3c-.2.2-.3.3-.6.3l.2-2.9 5.4-4.9c.2-.2 0-.3-.3-.1l-6.7 4.2-2.9-.9c-.6-.2-.6-.6.2-.9z"/>
+        }
+        .into_any(),
+        // A phone in a speech bubble.
+        Channel::Viber => view! {
+            <circle cx="12" cy="12" r="12" fill="#7360F2"/>
+            <path fill="#fff" d="M9.3 6.6c-.3-.3-.8-.3-1.1 0l-.9.9c-.7.7-.7 1.9.1 3.4.9 1.6 2.2 3 3.8 3.9 1.5.8 2.7.8 3.4.1l.9-.9c.3-.3.3-.8 0-1.1l-1.4-1.2c-.3-.3-.8-.3-1.1 0l-.6.6c-.9-.4-2-1.5-2.4-2.4l.6-.6c.3-.3.3-.8 0-1.1z"/>
+            <path fill="none" stroke="#fff" stroke-width="1" stroke-linecap="round" d="M13 6.5c2.4.2 4.3 2.1 4.5 4.5M13 8.3c1.4.2 2.5 1.3 2.7 2.7"/>
+        }
+        .into_any(),
+    };
+    view! {
+        <svg class=class viewBox="0 0 24 24" width="16" height="16" role="img" aria-label=label
+            data-test="channel-icon" data-channel=channel.as_str()>
+            <title>{label}</title>
+            {path}
+        </svg>
+    }
+}
