@@ -102,6 +102,7 @@ pub enum Key {
     // Shell.
     MainNavigation,
     SignOut,
+    CustomerSimulator,
     SignOutFailed,
     RoleAdmin,
     RoleEmployee,
@@ -350,6 +351,7 @@ fn en(key: Key) -> &'static str {
         // Shell.
         Key::MainNavigation => "Main navigation",
         Key::SignOut => "Sign out",
+        Key::CustomerSimulator => "Customer simulator",
         Key::SignOutFailed => "Could not sign out. Try again.",
         Key::RoleAdmin => "Admin",
         Key::RoleEmployee => "Employee",
@@ -586,6 +588,7 @@ fn es(key: Key) -> &'static str {
         // Shell.
         Key::MainNavigation => "Navegación principal",
         Key::SignOut => "Cerrar sesión",
+        Key::CustomerSimulator => "Simulador de clientes",
         Key::SignOutFailed => "No se pudo cerrar la sesión. Inténtelo de nuevo.",
         Key::RoleAdmin => "Administrador",
         Key::RoleEmployee => "Empleado",

@@ -25,6 +25,9 @@ pub struct Config {
     pub admin: Option<InitialAdmin>,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// Set only by `tidings demo` (never read from the environment or the
+    /// file): the customer simulator's page, announced by `GET /api/v1/info`.
+    pub demo_simulator_url: Option<Url>,
 }
 
 #[derive(Debug, Clone)]
@@ -204,6 +207,7 @@ impl Config {
             viber_api_url,
             admin,
             workers: raw.workers,
+            demo_simulator_url: None,
         })
     }
 

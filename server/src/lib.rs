@@ -3,6 +3,7 @@
 
 pub mod channels;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod realtime;
@@ -41,8 +42,16 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// Asks the background workers and sockets to stop, without waiting (for
+    /// callers that cannot await, such as a test's drop).
+    pub fn signal_stop(&self) {
+        self.context.hub.close_all();
+        self.shutdown.send_replace(true);
+    }
+
     /// Stops accepting, lets in-flight requests finish, and waits.
     pub async fn stop(self) {
+        self.context.hub.close_all();
         self.handle.stop(true).await;
         if let Err(err) = self.task.await {
             tracing::error!(%err, "server task failed");
@@ -52,6 +61,15 @@ impl RunningServer {
 
     /// Runs until the server stops (Ctrl-C / SIGTERM).
     pub async fn wait(self) -> anyhow::Result<()> {
+        let hub = self.context.hub.clone();
+        let handle = self.handle.clone();
+        // On Ctrl-C / SIGTERM: close the sockets so the graceful stop is quick.
+        tokio::spawn(async move {
+            stop_signal().await;
+            tracing::info!("stopping");
+            hub.close_all();
+            handle.stop(true).await;
+        });
         let served = self.task.await.context("server task failed")?;
         Self::stop_workers(self.shutdown, self.workers).await;
         served?;
@@ -68,6 +86,24 @@ impl RunningServer {
                 tracing::error!(%err, "background worker failed");
             }
         }
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let sigterm = async {
+        match terminate.as_mut() {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = sigterm => {}
     }
 }
 
@@ -107,8 +143,9 @@ fn channels(config: &Config) -> anyhow::Result<Channels> {
         .timeout(Duration::from_secs(60))
         .build()
         .context("cannot build the HTTP client")?;
+    // `with_telegram`, not `with`: long polling needs the concrete channel.
     Ok(Channels::default()
-        .with(Arc::new(TelegramChannel::new(
+        .with_telegram(Arc::new(TelegramChannel::new(
             config.telegram_api_url.clone(),
         )))
         .with(Arc::new(ViberChannel::new(
@@ -126,7 +163,8 @@ fn node_id() -> String {
 }
 
 const SQLITE_NODE_LEASE: &str = "sqlite-node";
-const SQLITE_LEASE_TTL: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+/// A server that was killed frees the SQLite database after this long.
+const SQLITE_LEASE_TTL: chrono::TimeDelta = chrono::TimeDelta::seconds(15);
 
 /// SQLite runs one server: a second one on the same file refuses to start.
 async fn claim_sqlite_node(store: &Store, node: &str) -> anyhow::Result<()> {
@@ -138,7 +176,7 @@ async fn claim_sqlite_node(store: &Store, node: &str) -> anyhow::Result<()> {
     anyhow::ensure!(
         claimed,
         "another Tidings server is running on this SQLite database; SQLite runs one server \
-         (use PostgreSQL to run several)"
+         (use PostgreSQL to run several). If that server was killed, start again in 15 seconds"
     );
     Ok(())
 }
@@ -147,7 +185,7 @@ async fn claim_sqlite_node(store: &Store, node: &str) -> anyhow::Result<()> {
 async fn keep_sqlite_node(store: Store, node: String, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
             _ = shutdown.changed() => {}
         }
         let holder = node.clone();
@@ -174,6 +212,23 @@ async fn keep_sqlite_node(store: Store, node: String, mut shutdown: watch::Recei
 /// Starts the server on `config.bind` (port 0 picks a free port) and its
 /// background workers.
 pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
+    start_serving(config, None).await
+}
+
+/// Like [`start`], on a socket the caller bound already: it knows the port
+/// before the server starts (to put it in `config.public_url`, which
+/// messengers call back). `config.bind` is not used.
+pub async fn start_on(
+    config: Config,
+    listener: std::net::TcpListener,
+) -> anyhow::Result<RunningServer> {
+    start_serving(config, Some(listener)).await
+}
+
+async fn start_serving(
+    config: Config,
+    listener: Option<std::net::TcpListener>,
+) -> anyhow::Result<RunningServer> {
     let store = prepare_store(&config).await?;
     let channels = channels(&config)?;
     let config = Arc::new(config);
@@ -237,8 +292,20 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
             .default_service(web::to(http::fallback))
     })
     .workers(http_workers)
-    .bind(config.bind)
-    .with_context(|| format!("cannot listen on {}", config.bind))?;
+    // Sockets are closed first on stop; requests get a few seconds to finish.
+    .shutdown_timeout(5)
+    .disable_signals();
+    let server = match listener {
+        Some(listener) => {
+            let addr = listener.local_addr().ok();
+            server
+                .listen(listener)
+                .with_context(|| format!("cannot listen on {addr:?}"))?
+        }
+        None => server
+            .bind(config.bind)
+            .with_context(|| format!("cannot listen on {}", config.bind))?,
+    };
     let addr = *server
         .addrs()
         .first()

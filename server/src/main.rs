@@ -1,4 +1,4 @@
-//! The `tidings` command line: `serve` (default), `migrate`, `user add`.
+//! The `tidings` command line: `serve` (default), `migrate`, `user add`, `demo`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -33,6 +33,13 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Run fully offline with demo data and simulated Telegram and Viber
+    /// customers (its own database in DATA_DIR/demo; prints the URLs and logins).
+    Demo {
+        /// Delete the demo database and files and start over.
+        #[arg(long)]
+        reset: bool,
     },
 }
 
@@ -85,6 +92,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(&cli.config)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => tidings::start(config).await?.wait().await,
+        Command::Demo { reset } => Ok(tidings::demo::run(config, reset).await?),
         Command::Migrate => {
             tidings::prepare_store(&config).await?;
             println!("migrations applied");

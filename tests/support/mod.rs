@@ -1,14 +1,19 @@
 //! Test support: the real server on a random port with a fresh database (SQLite
 //! file or PostgreSQL database), typed helpers, and both-backend test macros.
 
+pub mod browser;
 pub mod db;
 pub mod fake_telegram;
 pub mod fake_viber;
+pub mod inbox;
 pub mod live;
+pub mod logs;
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use reqwest::{Client, Method, Response, StatusCode};
+use reqwest::{Client, Method, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use shared::api::users::{Role, User};
@@ -68,6 +73,35 @@ impl TestApp {
             server: Some(server),
             db: std::sync::Arc::new(db),
         }
+    }
+
+    /// A server whose messenger calls go to fakes (`None`: a closed local
+    /// port). It listens on a port reserved beforehand, so its public URL (the
+    /// one given, or `http://127.0.0.1:<port>`) reaches it: Viber's
+    /// `set_webhook` calls the webhook before answering. Restarts keep the port.
+    pub async fn start_with_fakes(
+        backend: Backend,
+        telegram_url: Option<Url>,
+        viber_url: Option<Url>,
+        public_url: Option<&str>,
+    ) -> TestApp {
+        let db = TestDatabase::create(backend);
+        let mut config = Config::for_database(db.url(), db.dir().join("data"));
+        config.workers = 2;
+        let closed: Url = "http://127.0.0.1:9".parse().expect("a URL");
+        config.telegram_api_url = telegram_url.unwrap_or_else(|| closed.clone());
+        config.viber_api_url = viber_url.unwrap_or(closed);
+        config.bind = reserve_local_port();
+        config.public_url = match public_url {
+            Some(url) => url.parse().expect("the public URL parses"),
+            None => format!("http://{}", config.bind).parse().expect("a URL"),
+        };
+        config.admin = Some(InitialAdmin {
+            email: ADMIN_EMAIL.into(),
+            password: Secret(ADMIN_PASSWORD.into()),
+        });
+        logs::install();
+        Self::start_with(backend, config, db).await
     }
 
     /// Another server node on the same database (PostgreSQL runs several).
@@ -244,12 +278,48 @@ impl TestApp {
     }
 }
 
+/// A free local address: bound on port 0, then released for the server to take.
+pub fn reserve_local_port() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free local port");
+    listener.local_addr().expect("a bound address")
+}
+
+/// How long [`eventually`] waits for a condition.
+pub const EVENTUALLY: Duration = Duration::from_secs(20);
+
+/// Checks `probe` until it returns `Some` (every 50 ms, up to [`EVENTUALLY`]);
+/// panics naming `what` otherwise. For state only visible through the API.
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + EVENTUALLY;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {EVENTUALLY:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
 static NEXT_MESSAGE: AtomicU64 = AtomicU64::new(1);
 
 pub fn customer(name: &str) -> CustomerProfile {
     CustomerProfile {
-        external_id: format!("ext-{}", name.to_lowercase().replace(' ', "-")),
+        // Numeric, like Telegram user ids, and stable per name.
+        external_id: name
+            .bytes()
+            .fold(1_469_598_103_934_665_603_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211)
+            })
+            .rem_euclid(1 << 40)
+            .to_string(),
         name: name.to_owned(),
         ..CustomerProfile::default()
     }
@@ -268,6 +338,15 @@ pub fn text_message(customer_name: &str, text: &str) -> InboundEvent {
         referral: None,
         details: serde_json::Value::Null,
     })
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Workers stop touching the database before it is dropped.
+        if let Some(server) = &self.server {
+            server.signal_stop();
+        }
+    }
 }
 
 /// A reqwest client bound to one server, with JSON helpers.

@@ -4,6 +4,7 @@
 
 mod calls;
 mod files;
+mod server;
 mod webhook;
 
 use reqwest::Url;

@@ -3,6 +3,8 @@
 //! (split texts, media), error classification, media downloads, and the
 //! fake's own signed callbacks.
 
+mod server;
+
 use std::collections::HashMap;
 use std::time::Duration;
 

@@ -4,5 +4,6 @@ pub mod account;
 pub mod assignment;
 pub mod chat;
 pub mod integration;
+pub mod pacing;
 pub mod policy;
 pub mod text;

@@ -8,6 +8,7 @@ pub mod crm;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod info;
 pub mod integrations;
 pub mod openapi;
 pub mod users;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(extract::path_config())
         .app_data(extract::query_config())
         .configure(health::configure)
+        .configure(info::configure)
         .configure(openapi::configure)
         .configure(auth::configure)
         .configure(users::configure)

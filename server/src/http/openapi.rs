@@ -11,6 +11,7 @@ use utoipa::OpenApi;
     ),
     paths(
         super::health::healthz,
+        super::info::info,
         super::auth::login,
         super::auth::logout,
         super::auth::me,

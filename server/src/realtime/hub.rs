@@ -38,6 +38,8 @@ struct Inner {
     tx: broadcast::Sender<Arc<Dispatched>>,
     wake: Notify,
     last_id: AtomicI64,
+    /// Turns true when the server stops: every session closes.
+    closing: watch::Sender<bool>,
 }
 
 impl Default for Hub {
@@ -49,13 +51,25 @@ impl Default for Hub {
 impl Hub {
     pub fn new() -> Hub {
         let (tx, _) = broadcast::channel(SESSION_BUFFER);
+        let (closing, _) = watch::channel(false);
         Hub {
             inner: Arc::new(Inner {
                 tx,
                 wake: Notify::new(),
                 last_id: AtomicI64::new(0),
+                closing,
             }),
         }
+    }
+
+    /// Sessions watch this to close when the server stops.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.inner.closing.subscribe()
+    }
+
+    /// Closes every session of this node (the server is stopping).
+    pub fn close_all(&self) {
+        self.inner.closing.send_replace(true);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Dispatched>> {

@@ -117,6 +117,7 @@ async fn run(
         Ok(_) => return live.close(None).await,
         Err(_) => {}
     }
+    let mut closing = live.ctx.hub.closing();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     let mut beats: u32 = 0;
     loop {
@@ -141,6 +142,7 @@ async fn run(
                 }
                 Err(broadcast::error::RecvError::Closed) => Flow::Stop,
             },
+            _ = closing.changed() => Flow::Stop,
             _ = heartbeat.tick() => {
                 beats = beats.wrapping_add(1);
                 if last_seen.elapsed() > CLIENT_TIMEOUT || live.session.ping(b"").await.is_err() {
@@ -156,7 +158,11 @@ async fn run(
             break;
         }
     }
-    live.close(None).await;
+    let reason = (*closing.borrow()).then(|| CloseReason {
+        code: actix_ws::CloseCode::Away,
+        description: Some("the server is restarting".into()),
+    });
+    live.close(reason).await;
 }
 
 impl Live {

@@ -137,17 +137,20 @@ fn publish(conn: &mut DbConn, received: &Received) -> Result<(), StoreError> {
     let Some(chat_id) = received.chat_id else {
         return Ok(());
     };
-    if let Some((item_id, delivery, error)) = &received.delivery_changed {
-        return realtime::record_for_chat(
-            conn,
-            chat_id,
-            ServerMsg::DeliveryChanged {
+    if !received.delivery_changed.is_empty() {
+        for (item_id, delivery, error) in &received.delivery_changed {
+            realtime::record_for_chat(
+                conn,
                 chat_id,
-                item_id: *item_id,
-                delivery: *delivery,
-                error: error.clone(),
-            },
-        );
+                ServerMsg::DeliveryChanged {
+                    chat_id,
+                    item_id: *item_id,
+                    delivery: *delivery,
+                    error: error.clone(),
+                },
+            )?;
+        }
+        return Ok(());
     }
     if let Some(item_id) = received.edited_item {
         let item = views::item(timeline::find_item(conn, item_id)?);

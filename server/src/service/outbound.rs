@@ -3,11 +3,12 @@
 //! state on each message. It runs on every node; claims on the queue rows make
 //! sure each message is sent once.
 
-use std::collections::HashMap;
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use shared::api::chats::DeliveryState;
 use shared::ws::ServerMsg;
@@ -16,6 +17,7 @@ use super::integrations::bot;
 use super::{live, Context};
 use crate::channels::{ChannelError, Outbound};
 use crate::domain::integration::Integration;
+use crate::domain::pacing::{self, Recent};
 use crate::realtime;
 use crate::store::outbound::{self as store, Job};
 use crate::store::{chats, integrations, now, write_transaction, DbConn, StoreError};
@@ -33,39 +35,139 @@ pub fn backoff(attempts: i32) -> TimeDelta {
     TimeDelta::seconds(seconds.min(300))
 }
 
-/// Runs until `shutdown` turns true.
+/// Deliveries running at once (each to a different chat).
+const MAX_IN_FLIGHT: usize = 32;
+
+/// Deliveries started and not finished yet, by job id.
+#[derive(Default)]
+struct InFlight {
+    tasks: JoinSet<shared::Id>,
+    jobs: HashSet<shared::Id>,
+    /// Recent sends per bot and per chat, to stay within the messengers' limits.
+    bots: HashMap<shared::Id, Recent>,
+    chats: HashMap<shared::Id, Recent>,
+}
+
+impl InFlight {
+    fn reap(&mut self) {
+        while let Some(done) = self.tasks.try_join_next() {
+            self.finished(done);
+        }
+    }
+
+    fn finished(&mut self, done: Result<shared::Id, tokio::task::JoinError>) {
+        match done {
+            Ok(job_id) => {
+                self.jobs.remove(&job_id);
+            }
+            // The job stays claimed and is taken up again once its claim expires.
+            Err(err) => tracing::error!(%err, "a delivery task failed"),
+        }
+        if self.tasks.is_empty() {
+            self.jobs.clear();
+        }
+    }
+
+    /// Whether sending this job now would exceed a bot's or a chat's pace.
+    fn must_wait(&self, job: &Job, now: Instant) -> bool {
+        let bot = self
+            .bots
+            .get(&job.integration_id)
+            .map(|r| r.wait(pacing::PER_BOT, now));
+        let chat = self
+            .chats
+            .get(&job.chat_id)
+            .map(|r| r.wait(pacing::PER_CHAT, now));
+        bot.is_some_and(|w| !w.is_zero()) || chat.is_some_and(|w| !w.is_zero())
+    }
+
+    fn record_send(&mut self, job: &Job, now: Instant) {
+        self.bots
+            .entry(job.integration_id)
+            .or_default()
+            .record(now, pacing::PER_BOT);
+        self.chats
+            .entry(job.chat_id)
+            .or_default()
+            .record(now, pacing::PER_CHAT);
+        // Forget chats that went quiet so the map stays small.
+        if self.chats.len() > 10_000 {
+            self.chats
+                .retain(|_, recent| !recent.wait(pacing::PER_CHAT, now).is_zero());
+        }
+    }
+
+    fn room(&self) -> usize {
+        MAX_IN_FLIGHT.saturating_sub(self.tasks.len())
+    }
+}
+
+/// Runs until `shutdown` turns true; lets deliveries under way finish.
 pub async fn run(ctx: Context, mut shutdown: watch::Receiver<bool>) {
     tracing::info!("outbound worker started");
+    let mut in_flight = InFlight::default();
     loop {
-        match send_due(&ctx).await {
-            Ok(0) | Err(_) => {
-                tokio::select! {
-                    _ = ctx.outbound_ready.notified() => {}
-                    _ = tokio::time::sleep(POLL_EVERY) => {}
-                    _ = shutdown.changed() => {}
+        in_flight.reap();
+        let started = match in_flight.room() {
+            0 => Ok(0),
+            room => start_due(&ctx, room, &mut in_flight).await,
+        };
+        if !matches!(started, Ok(n) if n > 0) {
+            tokio::select! {
+                _ = ctx.outbound_ready.notified() => {}
+                _ = tokio::time::sleep(POLL_EVERY) => {}
+                _ = shutdown.changed() => {}
+                Some(done) = in_flight.tasks.join_next(), if !in_flight.tasks.is_empty() => {
+                    in_flight.finished(done);
                 }
             }
-            Ok(_) => {}
         }
         if *shutdown.borrow() {
             break;
         }
     }
+    while let Some(done) = in_flight.tasks.join_next().await {
+        in_flight.finished(done);
+    }
     tracing::info!("outbound worker stopped");
 }
 
-/// Sends every job due now; returns how many were attempted.
+/// Sends every job due now and waits for the outcomes; returns how many were
+/// attempted.
 pub async fn send_due(ctx: &Context) -> Result<usize, StoreError> {
+    let mut in_flight = InFlight::default();
+    let started = start_due(ctx, MAX_IN_FLIGHT, &mut in_flight).await;
+    while let Some(done) = in_flight.tasks.join_next().await {
+        in_flight.finished(done);
+    }
+    started
+}
+
+/// Claims up to `limit` due jobs (at most one per chat) and starts delivering
+/// each in its own task: one slow or failing call must not hold up every
+/// other chat's messages (teloxide alone waits 10 s before returning any
+/// Telegram 5xx, and a call may run into its timeout). Returns how many
+/// started.
+async fn start_due(
+    ctx: &Context,
+    limit: usize,
+    in_flight: &mut InFlight,
+) -> Result<usize, StoreError> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let jobs = ctx
         .store
-        .run(|conn| store::due_jobs(conn, 50))
+        .run(move |conn| store::due_jobs(conn, limit))
         .await
         .inspect_err(|err| {
             tracing::error!(%err, "cannot read the outbound queue");
         })?;
     let mut cache: HashMap<shared::Id, Integration> = HashMap::new();
-    let mut attempted = 0;
+    let mut started = 0;
     for job in jobs {
+        // Still being delivered here (its claim may have run out meanwhile).
+        if in_flight.jobs.contains(&job.id) || in_flight.must_wait(&job, Instant::now()) {
+            continue;
+        }
         let claimed = {
             let job = job.clone();
             ctx.store
@@ -75,21 +177,33 @@ pub async fn send_due(ctx: &Context) -> Result<usize, StoreError> {
         if !claimed {
             continue;
         }
-        attempted += 1;
-        if !cache.contains_key(&job.integration_id) {
-            let id = job.integration_id;
-            let integration = ctx
-                .store
-                .run(move |conn| integrations::find_integration(conn, id))
-                .await?;
-            cache.insert(id, integration);
-        }
-        let Some(integration) = cache.get(&job.integration_id) else {
-            continue;
+        let integration = match cache.get(&job.integration_id) {
+            Some(integration) => integration.clone(),
+            None => {
+                let id = job.integration_id;
+                let integration = ctx
+                    .store
+                    .run(move |conn| integrations::find_integration(conn, id))
+                    .await?;
+                cache.insert(id, integration.clone());
+                integration
+            }
         };
-        deliver(ctx, integration, job).await?;
+        in_flight.record_send(&job, Instant::now());
+        let ctx = ctx.clone();
+        let job_id = job.id;
+        in_flight.jobs.insert(job_id);
+        in_flight.tasks.spawn(async move {
+            // A job whose outcome could not be stored stays claimed; it is
+            // tried again once the claim expires.
+            if let Err(err) = deliver(&ctx, &integration, job).await {
+                tracing::error!(%err, "cannot record a delivery outcome");
+            }
+            job_id
+        });
+        started += 1;
     }
-    Ok(attempted)
+    Ok(started)
 }
 
 async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(), StoreError> {

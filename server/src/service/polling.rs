@@ -79,6 +79,10 @@ pub async fn run(ctx: Context, node: String, mut shutdown: watch::Receiver<bool>
 /// Polls one bot while this node holds its lease and the bot is still polled.
 async fn poll(ctx: Context, node: String, integration_id: Id, mut shutdown: watch::Receiver<bool>) {
     let Some(telegram) = ctx.channels.telegram().cloned() else {
+        tracing::error!(
+            integration_id,
+            "cannot poll: this server has no Telegram channel registered for polling"
+        );
         return;
     };
     let mut backoff = Duration::from_secs(1);

@@ -10,7 +10,7 @@ use shared::Id;
 
 use super::chats::{find_chat, set_assignee, set_status, set_unreachable, touch, ChatRecord};
 use super::schema::{chats, greetings_sent, inbound_events, users};
-use super::{crm, integrations, now, outbound, timeline, DbConn, StoreError};
+use super::{crm, integrations, now, outbound, referrals, timeline, DbConn, StoreError};
 use crate::channels::{
     DeliveryReport, EditedMessage, Inbound, InboundEvent, InboundMessage, ReachabilityChange,
 };
@@ -38,8 +38,8 @@ pub struct Received {
     pub ignored: Option<String>,
     /// A message the customer edited.
     pub edited_item: Option<Id>,
-    /// `(item, new state, error)` of a message whose delivery a receipt changed.
-    pub delivery_changed: Option<(Id, DeliveryState, Option<String>)>,
+    /// `(item, new state, error)` of each message whose delivery a receipt changed.
+    pub delivery_changed: Vec<(Id, DeliveryState, Option<String>)>,
 }
 
 /// Stores and applies one inbound event; `publish` runs inside the same
@@ -118,8 +118,11 @@ fn apply(
     match event {
         InboundEvent::Message(message) => receive_message(conn, integration, message),
         InboundEvent::Edited(edit) => receive_edit(conn, integration, edit),
-        InboundEvent::ConversationStarted { customer, .. } => {
+        InboundEvent::ConversationStarted { customer, referral } => {
             let customer = crm::find_or_create_customer(conn, integration.kind, customer)?;
+            if let Some(referral) = referral {
+                remember_referral(conn, integration, customer.customer_id, referral)?;
+            }
             let welcome = take_greeting(conn, integration, customer.customer_id)?;
             Ok(Received {
                 welcome,
@@ -140,9 +143,15 @@ fn apply(
             };
             let changed =
                 timeline::apply_receipt(conn, integration.id, external_message_id, state, error)?;
+            let Some((chat_id, items)) = changed else {
+                return Ok(Received::default());
+            };
             Ok(Received {
-                chat_id: changed.map(|(chat, _)| chat),
-                delivery_changed: changed.map(|(_, item)| (item, state, error.map(str::to_owned))),
+                chat_id: Some(chat_id),
+                delivery_changed: items
+                    .into_iter()
+                    .map(|item| (item, state, error.map(str::to_owned)))
+                    .collect(),
                 ..Received::default()
             })
         }
@@ -210,10 +219,16 @@ fn receive_message(
     let customer = crm::find_or_create_customer(conn, integration.kind, &message.customer)?;
     let existing = find_chat_of(conn, integration.id, customer.customer_id)?;
     let wrote = CustomerWrote::on(existing.as_ref().map(|c| c.status));
+    let was_unreachable = existing
+        .as_ref()
+        .is_some_and(|chat| chat.unreachable_reason.is_some());
     let at = now();
     let mut received = Received::default();
     let chat_id = match (wrote, existing) {
         (CustomerWrote::NewChat, _) | (_, None) => {
+            let pending =
+                referrals::take_pending_referral(conn, integration.id, customer.customer_id)?;
+            let referral = message.referral.clone().or(pending);
             let pick = integrations::take_next_assignee(conn, integration.id)?;
             let chat_id: Id = diesel::insert_into(chats::table)
                 .values((
@@ -222,7 +237,7 @@ fn receive_message(
                     chats::contact_id.eq(customer.contact_id),
                     chats::status.eq(status_str(ChatStatus::Open)),
                     chats::assignee_id.eq(pick.assignee),
-                    chats::referral.eq(&message.referral),
+                    chats::referral.eq(&referral),
                     chats::started_at.eq(at),
                     chats::last_message_at.eq(at),
                 ))
@@ -234,7 +249,7 @@ fn receive_message(
                 chat_id,
                 ChatEvent::Opened,
                 None,
-                json!({"referral": message.referral}),
+                json!({"referral": referral}),
             )?);
             let reason = if pick.assignee.is_some() {
                 AssignmentReason::NextInQueue
@@ -311,6 +326,12 @@ fn receive_message(
         }
     };
     received.chat_id = Some(chat_id);
+    if was_unreachable {
+        // A customer who writes can be written to: a Viber message subscribes
+        // without any `subscribed` callback (shared/protocols/viber.md §3), and
+        // a Telegram user has to unblock the bot before writing to it.
+        set_unreachable(conn, chat_id, None)?;
+    }
 
     let reply_to_id = match &message.reply_to_external_id {
         Some(external) => timeline::find_by_external(conn, chat_id, external)?,
@@ -369,6 +390,28 @@ fn receive_message(
         }
     }
     Ok(received)
+}
+
+/// A deep-link payload from a customer who opened the chat: it becomes the
+/// referral of their chat (if it has none yet), or of the chat their first
+/// message will start.
+fn remember_referral(
+    conn: &mut DbConn,
+    integration: &Integration,
+    customer_id: Id,
+    referral: &str,
+) -> Result<(), StoreError> {
+    match find_chat_of(conn, integration.id, customer_id)? {
+        Some(chat) => {
+            if chat.referral.is_none() {
+                diesel::update(chats::table.find(chat.id))
+                    .set(chats::referral.eq(referral))
+                    .execute(conn)?;
+            }
+            Ok(())
+        }
+        None => referrals::set_pending_referral(conn, integration.id, customer_id, referral),
+    }
 }
 
 /// The greeting text if this customer has never been greeted by this

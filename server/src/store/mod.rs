@@ -7,11 +7,13 @@
 pub mod auth;
 pub mod chats;
 pub mod crm;
+pub mod demo;
 pub mod events;
 pub mod inbound;
 pub mod integrations;
 pub mod leases;
 pub mod outbound;
+pub mod referrals;
 pub mod schema;
 pub mod search;
 pub mod setup;

@@ -123,6 +123,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    pending_referrals (customer_id, integration_id) {
+        customer_id -> BigInt,
+        integration_id -> BigInt,
+        referral -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     chats (id) {
         id -> BigInt,
         integration_id -> BigInt,
@@ -335,6 +344,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     customers,
     customer_identities,
     greetings_sent,
+    pending_referrals,
     chats,
     chat_followers,
     chat_tags,

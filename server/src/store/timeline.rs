@@ -236,14 +236,17 @@ pub fn set_delivery(
 }
 
 /// Moves a sent message forward (sent → delivered → seen) from a messenger
-/// receipt, or marks it failed; receipts arriving out of order never move it back.
+/// receipt, or marks it failed; receipts arriving out of order never move it
+/// back. `seen` is sent once per read, not per message (Viber, see
+/// shared/protocols/viber.md §3), so it also covers the chat's earlier sent or
+/// delivered messages. Returns the chat and the items that changed, in order.
 pub fn apply_receipt(
     conn: &mut DbConn,
     integration_id: Id,
     external_id: &str,
     state: DeliveryState,
     error: Option<&str>,
-) -> Result<Option<(Id, Id)>, StoreError> {
+) -> Result<Option<(Id, Vec<Id>)>, StoreError> {
     let found: Option<(Id, Id, Option<String>)> = timeline_items::table
         .filter(
             timeline_items::chat_id.eq_any(
@@ -271,12 +274,29 @@ pub fn apply_receipt(
         Some(DeliveryState::Seen) => 3,
         Some(DeliveryState::Failed) => 4,
     };
-    let current = current.as_deref().and_then(parse_delivery);
-    if state != DeliveryState::Failed && rank(Some(state)) <= rank(current) {
-        return Ok(None);
+    let mut changed = Vec::new();
+    if state == DeliveryState::Seen {
+        changed = timeline_items::table
+            .filter(timeline_items::chat_id.eq(chat_id))
+            .filter(timeline_items::direction.eq("out"))
+            .filter(timeline_items::id.lt(item_id))
+            .filter(timeline_items::delivery.eq_any([
+                delivery_str(DeliveryState::Sent),
+                delivery_str(DeliveryState::Delivered),
+            ]))
+            .order(timeline_items::id)
+            .select(timeline_items::id)
+            .load(conn)?;
+        for &earlier in &changed {
+            set_delivery(conn, earlier, state, None, None)?;
+        }
     }
-    set_delivery(conn, item_id, state, error, None)?;
-    Ok(Some((chat_id, item_id)))
+    let current = current.as_deref().and_then(parse_delivery);
+    if state == DeliveryState::Failed || rank(Some(state)) > rank(current) {
+        set_delivery(conn, item_id, state, error, None)?;
+        changed.push(item_id);
+    }
+    Ok((!changed.is_empty()).then_some((chat_id, changed)))
 }
 
 type ItemRow = (

@@ -50,3 +50,15 @@ impl Channel {
 pub struct Health {
     pub status: String,
 }
+
+/// `GET /api/v1/info`: what the web app learns about the server before
+/// anything else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ServerInfo {
+    /// The server's version (`tidings --version`).
+    pub version: String,
+    /// Whether this is `tidings demo`: simulated messengers and demo data.
+    pub demo: bool,
+    /// In demo mode, the page where one writes as a simulated customer.
+    pub simulator_url: Option<String>,
+}

@@ -38,16 +38,17 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
     Effect::new(move || match send.value().get() {
         Some(Ok(item)) => {
             error.set(None);
-            // Only clear what was sent: typing may have gone on meanwhile.
-            if text.get_untracked() == sent_body.get_value() {
-                text.set(String::new());
-                stored::save_draft(chat_id, "");
-            }
             open_chat.at_bottom.set(true);
             inbox.message_added(&item, false);
             open_chat.put_item(item);
         }
         Some(Err(failure)) => {
+            // Give the unsent text back, unless something new was typed meanwhile.
+            if text.get_untracked().is_empty() {
+                let body = sent_body.get_value();
+                stored::save_draft(chat_id, &body);
+                text.set(body);
+            }
             session.note(&failure);
             error.set(Some(failure));
         }
@@ -60,6 +61,10 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
             return;
         }
         sent_body.set_value(body.clone());
+        // Cleared at once (and in the stored draft): the chat view may be
+        // rebuilt by the live update of this very reply before its answer comes.
+        text.set(String::new());
+        stored::save_draft(chat_id, "");
         send.dispatch(body);
     };
 

@@ -27,6 +27,14 @@ pub fn TopBar(user: User) -> impl IntoView {
     });
     let failed = move || matches!(sign_out.value().get(), Some(Err(_))) && !pending.get();
 
+    // In demo mode the header links to the customer simulator.
+    let info = LocalResource::new(http::info);
+    let simulator_url = move || {
+        info.get()
+            .and_then(Result::ok)
+            .and_then(|info| info.simulator_url)
+    };
+
     let role = user.role;
     let initial = user
         .name
@@ -42,6 +50,22 @@ pub fn TopBar(user: User) -> impl IntoView {
                 <span class="brand-name">{move || i18n.tr(Key::AppName)}</span>
             </div>
             <ConnectionState/>
+            {move || {
+                simulator_url()
+                    .map(|url| {
+                        view! {
+                            <a
+                                class="button button-quiet demo-link"
+                                data-test="demo-simulator"
+                                href=url
+                                target="_blank"
+                                rel="noopener"
+                            >
+                                {move || i18n.tr(Key::CustomerSimulator)}
+                            </a>
+                        }
+                    })
+            }}
             <div class="topbar-user">
                 <Show when=failed>
                     <span class="topbar-error" role="alert" data-test="logout-error">

@@ -1,0 +1,99 @@
+//! What a seeded customer's messenger shows: the conversation the engine
+//! recorded, turned back into the simulator's view of it, so that picking a
+//! seeded customer on the simulator page shows their history.
+
+use shared::api::chats::{DeliveryState, Direction};
+use shared::api::Channel as ChannelKind;
+
+use super::simulator::customers::reachability_note;
+use super::simulator::state::{message, Customer, MessageKind, SimMessage, Status};
+use super::simulator::{png, Sim};
+use crate::store::timeline::ItemRecord;
+
+/// Adds the customer to the simulator with the conversation their messenger
+/// shows (from the timeline the engine wrote, plus what only they saw).
+pub fn join_simulator(
+    sim: &Sim,
+    mut customer: Customer,
+    items: &[ItemRecord],
+    notes: Vec<SimMessage>,
+    reachable: bool,
+) {
+    let mut messages: Vec<SimMessage> = items
+        .iter()
+        .filter_map(|item| sim_message(customer.channel, item))
+        .collect();
+    messages.extend(notes);
+    messages.sort_by_key(|message| message.at);
+    let wrote = messages
+        .iter()
+        .any(|m| m.direction == Direction::In && m.kind != MessageKind::Opened);
+    customer.blocked = !reachable;
+    customer.subscribed = customer.channel == ChannelKind::Viber && reachable && wrote;
+    sim.update(|state| {
+        customer.id = state.take_customer_id();
+        let id = customer.id;
+        state.saved.customers.push(customer);
+        for message in messages {
+            state.push_message(id, message);
+        }
+    });
+}
+
+fn sim_message(channel: ChannelKind, item: &ItemRecord) -> Option<SimMessage> {
+    let at = item.at.and_utc();
+    if !item.is_message {
+        let reachable = match item.event.as_deref()? {
+            "blocked" | "unsubscribed" => false,
+            "unblocked" | "subscribed" => true,
+            _ => return None,
+        };
+        let mut note = message(Direction::In, MessageKind::Event, Status::Delivered);
+        note.text = Some(reachability_note(channel, reachable).to_owned());
+        note.at = at;
+        return Some(note);
+    }
+    let direction = item.direction?;
+    let mut entry = match direction {
+        Direction::In => {
+            let kind = match item.content_kind.as_deref() {
+                Some("start") => MessageKind::Start,
+                Some("photo") => MessageKind::Photo,
+                Some("location") => MessageKind::Location,
+                _ => MessageKind::Text,
+            };
+            message(Direction::In, kind, Status::Delivered)
+        }
+        Direction::Out => {
+            let status = match item.delivery {
+                Some(DeliveryState::Seen) => Status::Seen,
+                Some(DeliveryState::Delivered) => Status::Delivered,
+                Some(DeliveryState::Failed) => Status::Failed,
+                Some(DeliveryState::Pending) => Status::Sending,
+                _ => Status::Sent,
+            };
+            message(Direction::Out, MessageKind::Text, status)
+        }
+    };
+    entry.at = at;
+    entry.text = item.text.clone();
+    entry.error = item
+        .delivery_error
+        .clone()
+        .filter(|_| direction == Direction::Out);
+    entry.external_id = item.external_id.clone();
+    entry.photo = item.attachments.first().and_then(|attachment| {
+        let name = attachment.external_ref.as_deref()?.rsplit('/').next()?;
+        png::parse_photo_name(name)
+            .or_else(|| png::parse_photo_name(&format!("{name}.png")))
+            .map(png::photo_name)
+    });
+    if let Some(location) = item.data.as_ref().and_then(|data| data.get("location")) {
+        let number = |keys: [&str; 2]| keys.iter().find_map(|key| location.get(*key)?.as_f64());
+        if let (Some(lat), Some(lon)) = (number(["latitude", "lat"]), number(["longitude", "lon"]))
+        {
+            entry.location = Some([lat, lon]);
+        }
+    }
+    Some(entry)
+}

@@ -1,0 +1,232 @@
+//! `tidings demo` in-process: the real server on a temporary data directory
+//! with its simulated Telegram and Viber, seeded data checked over REST, and
+//! simulated customers driven through the simulator's own JSON API (what its
+//! page uses). Waits are on conditions (polling with a deadline), never on
+//! fixed sleeps.
+
+use std::future::Future;
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use tidings::config::{Config, DatabaseUrl};
+use tidings::demo::{self, DemoHandle};
+
+mod product;
+mod restart;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn start(data_dir: &Path, reset: bool) -> DemoHandle {
+    tidings::telemetry::init();
+    let mut config = Config::for_database(
+        // Never used: the demo always runs on its own database.
+        DatabaseUrl::Sqlite(data_dir.join("configured.db")),
+        data_dir.to_owned(),
+    );
+    config.workers = 2;
+    demo::start(config, reset).await.expect("the demo starts")
+}
+
+/// Polls `check` until it returns `Some`, failing after [`WAIT`].
+async fn wait_for<T, F, Fut>(what: &str, check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    match try_wait(check).await {
+        Some(value) => value,
+        None => panic!("timed out waiting for {what}"),
+    }
+}
+
+/// Polls `check` until it returns `Some`, or `None` after [`WAIT`].
+async fn try_wait<T, F, Fut>(mut check: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if let Some(value) = check().await {
+            return Some(value);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A signed-in REST client for the demo's web app.
+struct Api {
+    http: Client,
+    base: String,
+}
+
+impl Api {
+    async fn login(demo: &DemoHandle, email: &str, password: &str) -> Api {
+        let http = Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("a client");
+        let base = demo.app_url.as_str().trim_end_matches('/').to_owned();
+        let response = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(response.status(), StatusCode::OK, "login as {email}");
+        Api { http, base }
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        response.json().await.expect("JSON")
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("the server answers");
+        assert!(
+            response.status().is_success(),
+            "POST {path}: {}",
+            response.status()
+        );
+        response.json().await.expect("JSON")
+    }
+
+    /// Every chat, through the archive's pages.
+    async fn all_chats(&self) -> Vec<Value> {
+        let mut chats = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(cursor) => format!("/api/v1/chats/archive?limit=100&cursor={cursor}"),
+                None => "/api/v1/chats/archive?limit=100".to_owned(),
+            };
+            let page = self.get(&path).await;
+            chats.extend(page["items"].as_array().cloned().unwrap_or_default());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return chats,
+            }
+        }
+    }
+
+    /// The chat of the contact named `name`, once it exists.
+    async fn chat_of(&self, name: &str) -> Value {
+        wait_for(&format!("the chat of {name}"), || async {
+            self.get(&format!(
+                "/api/v1/chats/archive?q={}",
+                name.replace(' ', "+")
+            ))
+            .await["items"]
+                .as_array()
+                .and_then(|items| items.iter().find(|c| c["contact_name"] == name).cloned())
+        })
+        .await
+    }
+
+    async fn timeline(&self, chat_id: i64) -> Vec<Value> {
+        self.get(&format!("/api/v1/chats/{chat_id}/timeline?limit=100"))
+            .await["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    async fn has_event(&self, chat_id: i64, event: &str) -> bool {
+        self.timeline(chat_id)
+            .await
+            .iter()
+            .any(|item| item["event"] == event)
+    }
+}
+
+/// The simulator's JSON API, as its page uses it.
+struct SimApi {
+    http: Client,
+    base: String,
+}
+
+impl SimApi {
+    fn new(demo: &DemoHandle) -> SimApi {
+        SimApi {
+            http: Client::new(),
+            base: demo.simulator_url.as_str().trim_end_matches('/').to_owned(),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the simulator answers");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let (status, value) = self.call(reqwest::Method::POST, path, Some(body)).await;
+        assert!(
+            status.is_success(),
+            "simulator POST {path}: {status} {value}"
+        );
+        value
+    }
+
+    async fn state(&self, customer: Option<u64>) -> Value {
+        let path = match customer {
+            Some(id) => format!("/api/state?customer={id}"),
+            None => "/api/state".to_owned(),
+        };
+        self.call(reqwest::Method::GET, &path, None).await.1
+    }
+
+    async fn new_customer(&self, name: &str, channel: &str) -> u64 {
+        let created = self
+            .post(
+                "/api/customers",
+                json!({"name": name, "channel": channel, "language": "en"}),
+            )
+            .await;
+        created["id"].as_u64().expect("a customer id")
+    }
+
+    async fn say(&self, customer: u64, text: &str) -> Value {
+        self.post(
+            &format!("/api/customers/{customer}/messages"),
+            json!({"kind": "text", "text": text}),
+        )
+        .await["message"]
+            .clone()
+    }
+
+    /// The customer's conversation as their messenger shows it.
+    async fn messages(&self, customer: u64) -> Vec<Value> {
+        self.state(Some(customer)).await["selected"]["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}

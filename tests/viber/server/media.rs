@@ -1,0 +1,80 @@
+//! Customers' media: downloaded from the link in the callback before it
+//! expires, served to those who may see the chat, and an attachment error
+//! when the link is already gone.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use shared::api::chats::Direction;
+use shared::api::users::Role;
+use tidings_tests::fake_viber::FakeViber;
+use tidings_tests::inbox::{messages, wait_for_attachments, wait_for_chats};
+use tidings_tests::{expect_error, on_both_backends, Backend};
+
+use crate::CUSTOMER;
+
+use super::start;
+
+async fn a_picture_is_downloaded_and_served_to_those_who_see_the_chat(backend: Backend) {
+    let viber = start(backend).await;
+    let bot = viber.connect(json!({})).await;
+    let jpeg: Vec<u8> = [0xFF, 0xD8, 0xFF, 0xE0]
+        .into_iter()
+        .chain((0..50_000u32).map(|i| (i % 251) as u8))
+        .collect();
+    let url = viber.fake.host_media("sofa.jpg", "image/jpeg", &jpeg);
+    viber
+        .accept(
+            bot.id,
+            FakeViber::callback_picture(10, CUSTOMER, "Olena", &url, "this sofa"),
+        )
+        .await;
+    let chat = wait_for_chats(&viber.admin, 1).await.remove(0);
+    let inbound = messages(&viber.admin, chat.id, Direction::In).await;
+    assert_eq!(inbound[0].text.as_deref(), Some("this sofa"));
+
+    let (_, employee) = viber.app.login_as("Eve", Role::Employee).await;
+    let item = wait_for_attachments(&employee, chat.id, inbound[0].id).await;
+    let attachment = &item.attachments.expect("attachments")[0];
+    assert_eq!(attachment.kind, "photo", "normalized like Telegram's");
+    assert_eq!(attachment.error, None);
+    let served = attachment.url.clone().expect("a download URL");
+    let response = employee.get(&served).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(&response.bytes().await.expect("bytes")[..], &jpeg[..]);
+    // Our link, never Viber's (which expires and leaks where it came from).
+    assert!(served.starts_with("/api/v1/attachments/"), "{served}");
+
+    let (_, follower) = viber.app.login_as("Finn", Role::Follower).await;
+    expect_error(follower.get(&served).await, StatusCode::NOT_FOUND).await;
+}
+
+async fn an_expired_media_link_leaves_an_attachment_error(backend: Backend) {
+    let viber = start(backend).await;
+    let bot = viber.connect(json!({})).await;
+    viber
+        .fake
+        .host_media("other.pdf", "application/pdf", b"%PDF");
+    let gone = viber
+        .fake
+        .host_media("other.pdf", "application/pdf", b"%PDF")
+        .replace("other.pdf", "expired.pdf");
+    viber
+        .accept(
+            bot.id,
+            FakeViber::callback_file(11, CUSTOMER, "Olena", &gone, "contract.pdf", 4),
+        )
+        .await;
+    let chat = wait_for_chats(&viber.admin, 1).await.remove(0);
+    let inbound = messages(&viber.admin, chat.id, Direction::In).await;
+    let item = wait_for_attachments(&viber.admin, chat.id, inbound[0].id).await;
+    let attachment = &item.attachments.expect("attachments")[0];
+    assert_eq!(attachment.name, "contract.pdf");
+    assert_eq!(attachment.url, None);
+    let error = attachment.error.clone().expect("an attachment error");
+    assert!(error.contains("404"), "says why: {error}");
+}
+
+on_both_backends!(
+    a_picture_is_downloaded_and_served_to_those_who_see_the_chat,
+    an_expired_media_link_leaves_an_attachment_error,
+);
