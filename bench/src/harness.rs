@@ -109,9 +109,7 @@ impl Harness {
             )
             .await?;
         let value = expect_json(response, 201).await?;
-        let id = value["user"]["id"]
-            .as_i64()
-            .context("the created user has an id")?;
+        let id = value["id"].as_i64().context("the created user has an id")?;
         Ok((id, email))
     }
 

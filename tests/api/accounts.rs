@@ -131,7 +131,9 @@ async fn admin_manages_users(backend: Backend) {
         )
         .await;
     assert_eq!(created.status(), StatusCode::CREATED);
-    let ann: UserEnvelope = body(created).await;
+    let ann = UserEnvelope {
+        user: body(created).await,
+    };
     assert_eq!(ann.user.email, "ann@example.com");
     assert!(ann.user.active);
 
@@ -173,7 +175,9 @@ async fn admin_manages_users(backend: Backend) {
             &json!({"name": "Ann Lee", "role": "follower"}),
         )
         .await;
-    let renamed: UserEnvelope = body(renamed).await;
+    let renamed = UserEnvelope {
+        user: body(renamed).await,
+    };
     assert_eq!(renamed.user.name, "Ann Lee");
     assert_eq!(renamed.user.role, Role::Follower);
 

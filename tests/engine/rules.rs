@@ -320,7 +320,38 @@ async fn closed_chats_leave_the_open_groups(backend: Backend) {
     );
 }
 
+/// PATCH takes the same fields as POST, all optional; the kind cannot change.
+async fn an_integration_is_patched_with_the_fields_it_was_created_with(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let bot = app.integration(Channel::Telegram, &[], None, None).await;
+    let admin = app.admin().await;
+    let path = format!("/api/v1/integrations/{}", bot.id);
+    let renamed = admin
+        .patch(
+            &path,
+            &json!({"kind": "telegram", "name": "Renamed", "greeting_text": "Hi"}),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let renamed: serde_json::Value = tidings_tests::body(renamed).await;
+    assert_eq!(renamed["name"], "Renamed");
+    assert_eq!(renamed["greeting_text"], "Hi");
+    let switched = admin.patch(&path, &json!({"kind": "viber"})).await;
+    assert_eq!(
+        tidings_tests::expect_error(switched, reqwest::StatusCode::UNPROCESSABLE_ENTITY).await,
+        "invalid"
+    );
+    let cleared = admin.patch(&path, &json!({"greeting_text": ""})).await;
+    let cleared: serde_json::Value = tidings_tests::body(cleared).await;
+    assert_eq!(
+        cleared["greeting_text"],
+        serde_json::Value::Null,
+        "empty disables it"
+    );
+}
+
 on_both_backends!(
+    an_integration_is_patched_with_the_fields_it_was_created_with,
     round_robin_goes_a_b_a,
     deactivated_managers_are_skipped,
     empty_queue_leaves_the_chat_unassigned,

@@ -267,7 +267,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
-        from_value(body::<Value>(response).await["user"].clone())
+        body::<User>(response).await
     }
 
     /// Creates a user and returns a client signed in as them.

@@ -118,12 +118,12 @@ pub async fn users() -> Result<Vec<User>, ApiError> {
 }
 
 pub async fn create_user(body: &CreateUser) -> Result<User, ApiError> {
-    Ok(post_json::<UserEnvelope>("/users", body).await?.user)
+    post_json::<User>("/users", body).await
 }
 
 pub async fn update_user(id: Id, body: &UpdateUser) -> Result<User, ApiError> {
     let request = Request::patch(&url(&format!("/users/{id}")));
-    Ok(with_body::<UserEnvelope>(request, body).await?.user)
+    with_body::<User>(request, body).await
 }
 
 // Chats

@@ -1,7 +1,6 @@
 //! `GET/POST /api/v1/users`, `PATCH /api/v1/users/{id}`.
 
 use actix_web::{web, HttpResponse};
-use shared::api::auth::UserEnvelope;
 use shared::api::users::{CreateUser, UpdateUser, User as UserDto};
 use shared::api::Items;
 use shared::error::ErrorBody;
@@ -44,7 +43,7 @@ async fn list(
 
 /// Creates a user (admin only).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUser,
-    responses((status = 201, body = UserEnvelope), (status = 403, body = ErrorBody),
+    responses((status = 201, body = UserDto), (status = 403, body = ErrorBody),
               (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create(
     state: web::Data<AppState>,
@@ -68,22 +67,21 @@ async fn create(
         },
     )
     .await?;
-    Ok(HttpResponse::Created().json(UserEnvelope {
-        user: user_dto(user),
-    }))
+    // CONTRACT: creating returns the created object.
+    Ok(HttpResponse::Created().json(user_dto(user)))
 }
 
 /// Changes a user (admin only); deactivating ends their sessions.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UpdateUser,
     params(("id" = i64, Path)),
-    responses((status = 200, body = UserEnvelope), (status = 403, body = ErrorBody),
+    responses((status = 200, body = UserDto), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update(
     state: web::Data<AppState>,
     caller: CurrentUser,
     id: web::Path<Id>,
     body: web::Json<UpdateUser>,
-) -> Result<web::Json<UserEnvelope>, AppError> {
+) -> Result<web::Json<UserDto>, AppError> {
     let UpdateUser {
         email,
         name,
@@ -105,7 +103,5 @@ async fn update(
     )
     .await?;
     state.hub.wake();
-    Ok(web::Json(UserEnvelope {
-        user: user_dto(user),
-    }))
+    Ok(web::Json(user_dto(user)))
 }

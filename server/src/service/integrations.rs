@@ -246,6 +246,11 @@ pub async fn update(
         "integration",
     )?;
     let before = find_live(ctx, id).await?;
+    if request.kind.is_some_and(|kind| kind != before.kind) {
+        return Err(ServiceError::Invalid(
+            "an integration's kind cannot change: create another one".into(),
+        ));
+    }
     if let Some(queue) = &request.queue {
         check_queue_shape(queue)?;
     }

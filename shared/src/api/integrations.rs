@@ -59,6 +59,9 @@ pub struct CreateIntegration {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateIntegration {
+    /// Accepted so a client may send back what it read; it cannot change.
+    #[serde(default)]
+    pub kind: Option<Channel>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]

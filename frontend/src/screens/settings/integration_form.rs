@@ -143,6 +143,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                 let answer = match editing {
                     Some(id) => {
                         let change = UpdateIntegration {
+                            kind: None,
                             name: Some(name.get_untracked().trim().to_owned()),
                             token: token_changed.then_some(token_value),
                             queue: Some(queue.get_untracked()),
