@@ -350,7 +350,53 @@ async fn an_integration_is_patched_with_the_fields_it_was_created_with(backend: 
     );
 }
 
+/// An update that could not be applied was kept as failed (and answered 200):
+/// the replay applies it once, so the customer's message is not lost.
+async fn a_failed_update_is_replayed_once(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let bot = app.integration(Channel::Telegram, &[], None, None).await;
+    let update =
+        tidings_tests::fake_telegram::FakeTelegram::text_update(42, 777_001, "Rita", "lost?");
+    let body = update.to_string();
+    let id = bot.id;
+    app.context()
+        .store
+        .run(move |conn| {
+            tidings::store::inbound::record_failed(conn, id, "42", &body, "simulated failure")
+        })
+        .await
+        .expect("kept as failed");
+    let ctx = app.context();
+    assert_eq!(
+        tidings::service::inbound::replay_failed(ctx)
+            .await
+            .expect("replayed"),
+        1
+    );
+    assert_eq!(
+        tidings::service::inbound::replay_failed(ctx)
+            .await
+            .expect("replayed"),
+        0
+    );
+    let admin = app.admin().await;
+    let chats = group(&admin, "unassigned").await;
+    assert_eq!(chats.len(), 1);
+    let texts: Vec<String> = timeline(&admin, chats[0].id)
+        .await
+        .into_iter()
+        .filter_map(|i| i.text)
+        .collect();
+    assert_eq!(texts, vec!["lost?"]);
+    // Telegram delivering the same update again changes nothing.
+    let again = app
+        .receive_keyed(&bot, "42", tidings_tests::text_message("Rita", "lost?"))
+        .await;
+    assert!(again.duplicate);
+}
+
 on_both_backends!(
+    a_failed_update_is_replayed_once,
     an_integration_is_patched_with_the_fields_it_was_created_with,
     round_robin_goes_a_b_a,
     deactivated_managers_are_skipped,

@@ -159,3 +159,56 @@ fn publish(conn: &mut DbConn, received: &Received) -> Result<(), StoreError> {
     live::chat_changed(conn, chat_id, received.chat_created)?;
     live::items_added(conn, chat_id, received.item_ids.clone())
 }
+
+/// How often updates kept as failed are applied again.
+const REPLAY_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Applies updates that failed before (kept in full, answered 200) again, so a
+/// passing fault never drops a customer message; one that keeps failing stays
+/// visible and is tried again every minute.
+pub async fn run_replay(ctx: Context, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(REPLAY_EVERY) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(err) = replay_failed(&ctx).await {
+            tracing::warn!(%err, "cannot replay failed updates");
+        }
+    }
+}
+
+/// One replay round over updates that failed before now; returns how many applied.
+pub async fn replay_failed(ctx: &Context) -> Result<usize, StoreError> {
+    let failed = ctx
+        .store
+        .run(|conn| store::failed_events(conn, crate::store::now(), 50))
+        .await?;
+    let mut applied = 0;
+    for (integration_id, body) in failed {
+        let Ok(integration) = find_live(ctx, integration_id).await else {
+            continue;
+        };
+        let Some(channel) = ctx.channels.get(integration.kind).cloned() else {
+            continue;
+        };
+        let Ok(inbound) = channel.parse(body.as_bytes()) else {
+            continue;
+        };
+        match store_inbound(ctx, integration, inbound, body.clone()).await {
+            Ok(received) if !received.duplicate => applied += 1,
+            Ok(_) => {}
+            Err(err) => {
+                tracing::warn!(integration_id, %err, "replay of a failed update did not store it")
+            }
+        }
+        // Still failed (it failed again and was kept): try it later, not in a loop.
+        ctx.store
+            .run(move |conn| store::postpone_failed(conn, integration_id, &body))
+            .await?;
+    }
+    Ok(applied)
+}

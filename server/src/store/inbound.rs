@@ -56,16 +56,29 @@ pub fn record_inbound(
         // transaction never has to upgrade a read lock) and PostgreSQL's row lock
         // on the integration, which serialises its round-robin cursor.
         integrations::set_last_inbound(conn, integration.id)?;
-        let seen: i64 = inbound_events::table
+        let seen: Option<String> = inbound_events::table
             .filter(inbound_events::integration_id.eq(integration.id))
             .filter(inbound_events::dedup_key.eq(&inbound.dedup_key))
-            .count()
-            .get_result(conn)?;
-        if seen > 0 {
-            return Ok(Received {
-                duplicate: true,
-                ..Received::default()
-            });
+            .select(inbound_events::status)
+            .first(conn)
+            .optional()?;
+        match seen.as_deref() {
+            None => {}
+            // Kept after an earlier failure to apply it: this is its retry.
+            Some("failed") => {
+                diesel::delete(
+                    inbound_events::table
+                        .filter(inbound_events::integration_id.eq(integration.id))
+                        .filter(inbound_events::dedup_key.eq(&inbound.dedup_key)),
+                )
+                .execute(conn)?;
+            }
+            Some(_) => {
+                return Ok(Received {
+                    duplicate: true,
+                    ..Received::default()
+                })
+            }
         }
         let received = apply(conn, integration, &inbound.event)?;
         let (status, error) = match &received.ignored {
@@ -519,4 +532,36 @@ fn ignored(reason: &str) -> Received {
         ignored: Some(reason.to_owned()),
         ..Received::default()
     }
+}
+
+/// Updates kept as failed before `before`: `(integration id, raw body)`, oldest first.
+pub fn failed_events(
+    conn: &mut DbConn,
+    before: chrono::NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<(Id, String)>, StoreError> {
+    Ok(inbound_events::table
+        .filter(inbound_events::status.eq("failed"))
+        .filter(inbound_events::received_at.lt(before))
+        .order(inbound_events::id)
+        .limit(limit)
+        .select((inbound_events::integration_id, inbound_events::body))
+        .load(conn)?)
+}
+
+/// Pushes a failed update's next retry back (it failed again).
+pub fn postpone_failed(
+    conn: &mut DbConn,
+    integration_id: Id,
+    body: &str,
+) -> Result<(), StoreError> {
+    diesel::update(
+        inbound_events::table
+            .filter(inbound_events::integration_id.eq(integration_id))
+            .filter(inbound_events::status.eq("failed"))
+            .filter(inbound_events::body.eq(body)),
+    )
+    .set(inbound_events::received_at.eq(now()))
+    .execute(conn)?;
+    Ok(())
 }
