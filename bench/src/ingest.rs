@@ -172,6 +172,40 @@ impl Stored {
     }
 }
 
+/// The updates still kept as `pending` when the load stopped, and how long
+/// the writer took to apply them.
+#[derive(Debug, Clone, Copy)]
+pub struct Backlog {
+    pub kept: i64,
+    pub took: std::time::Duration,
+}
+
+fn pending_count(conn: &mut tidings::store::DbConn) -> Result<i64, tidings::store::StoreError> {
+    Ok(inbound_events::table
+        .filter(inbound_events::status.eq("pending"))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Waits (up to ten minutes) until the writer has applied every kept update.
+pub async fn wait_until_applied(store: &Store) -> anyhow::Result<Backlog> {
+    let started = std::time::Instant::now();
+    let kept = store.run(pending_count).await?;
+    loop {
+        if store.run(pending_count).await? == 0 {
+            return Ok(Backlog {
+                kept,
+                took: started.elapsed(),
+            });
+        }
+        anyhow::ensure!(
+            started.elapsed() < std::time::Duration::from_secs(600),
+            "kept updates were not applied within ten minutes"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 pub async fn stored(store: &Store, integration_id: Id) -> anyhow::Result<Stored> {
     Ok(store
         .run(move |conn| {

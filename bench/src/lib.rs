@@ -447,6 +447,8 @@ async fn ingest(
         options.quiet,
     )
     .await;
+    // Under overload the writer keeps raw updates and applies them after.
+    let backlog = ingest::wait_until_applied(&harness.store).await?;
     let stored = ingest::stored(&harness.store, hook.integration_id).await?;
     let sent: u64 = phases.iter().map(|p| p.sent).sum::<u64>() + saturation.sent;
     let accepted: u64 = phases.iter().map(|p| p.ok).sum::<u64>() + saturation.ok;
@@ -503,6 +505,15 @@ async fn ingest(
             latency_note,
         );
     }
+    section.row(
+        "kept for later at the end of the load",
+        format!("{}", backlog.kept),
+        format!(
+            "applied {:.1} s after the last request ({:.0} updates/s while catching up)",
+            backlog.took.as_secs_f64(),
+            backlog.kept as f64 / backlog.took.as_secs_f64().max(0.001)
+        ),
+    );
     let exactly_once = stored.is_exactly_once(accepted, sent);
     section.row(
         "stored exactly once",

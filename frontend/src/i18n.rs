@@ -177,6 +177,8 @@ pub enum Key {
     DeliveryFailed,
     RetrySend,
     AttachmentUnavailable,
+    AttachFile,
+    RemoveFile,
     Location,
     ForwardedFrom,
     // Timeline events.
@@ -428,6 +430,8 @@ fn en(key: Key) -> &'static str {
         Key::DeliveryFailed => "Not delivered",
         Key::RetrySend => "Retry",
         Key::AttachmentUnavailable => "(not available)",
+        Key::AttachFile => "Attach a file",
+        Key::RemoveFile => "Remove the file",
         Key::Location => "Location",
         Key::ForwardedFrom => "Forwarded from {name}",
         // Timeline events.
@@ -665,6 +669,8 @@ fn es(key: Key) -> &'static str {
         Key::DeliveryFailed => "No entregado",
         Key::RetrySend => "Reintentar",
         Key::AttachmentUnavailable => "(no disponible)",
+        Key::AttachFile => "Adjuntar un archivo",
+        Key::RemoveFile => "Quitar el archivo",
         Key::Location => "Ubicación",
         Key::ForwardedFrom => "Reenviado de {name}",
         // Timeline events.

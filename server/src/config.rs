@@ -5,6 +5,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -28,6 +29,29 @@ pub struct Config {
     /// Set only by `tidings demo` (never read from the environment or the
     /// file): the customer simulator's page, announced by `GET /api/v1/info`.
     pub demo_simulator_url: Option<Url>,
+    pub delivery: DeliveryTiming,
+}
+
+/// How long a messenger call may take and how the outbound queue spaces its
+/// retries (tests compress these to run minutes of outages in seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryTiming {
+    /// Limit for one ordinary messenger API call (a send, `getMe` …).
+    pub request_timeout: Duration,
+    /// Wait before the first retry of a failed send; doubles per attempt.
+    pub retry_first: Duration,
+    /// Longest wait between two attempts.
+    pub retry_max: Duration,
+}
+
+impl Default for DeliveryTiming {
+    fn default() -> Self {
+        DeliveryTiming {
+            request_timeout: Duration::from_secs(30),
+            retry_first: Duration::from_secs(1),
+            retry_max: Duration::from_secs(300),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +122,9 @@ struct RawConfig {
     admin_email: Option<String>,
     admin_password: Option<Secret>,
     workers: usize,
+    messenger_timeout_ms: u64,
+    retry_first_ms: u64,
+    retry_max_ms: u64,
 }
 
 impl Default for RawConfig {
@@ -112,6 +139,9 @@ impl Default for RawConfig {
             admin_email: None,
             admin_password: None,
             workers: 0,
+            messenger_timeout_ms: 30_000,
+            retry_first_ms: 1_000,
+            retry_max_ms: 300_000,
         }
     }
 }
@@ -140,6 +170,7 @@ impl Config {
 
     fn validate(raw: RawConfig) -> Result<Config, ConfigError> {
         let key_error = |key: &str, why: String| ConfigError(format!("{key}: {why}"));
+        let delivery = validate_delivery(&raw)?;
         let database = DatabaseUrl::parse(&raw.database_url)
             .map_err(|why| key_error("TIDINGS_DATABASE_URL (database_url)", why))?;
         let bind: SocketAddr = raw.bind.parse().map_err(|_| {
@@ -208,6 +239,7 @@ impl Config {
             admin,
             workers: raw.workers,
             demo_simulator_url: None,
+            delivery,
         })
     }
 
@@ -220,6 +252,33 @@ impl Config {
         config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
         config
     }
+}
+
+fn validate_delivery(raw: &RawConfig) -> Result<DeliveryTiming, ConfigError> {
+    let positive = |key: &str, ms: u64| {
+        if ms == 0 {
+            Err(ConfigError(format!("{key}: must be more than 0")))
+        } else {
+            Ok(Duration::from_millis(ms))
+        }
+    };
+    let timing = DeliveryTiming {
+        request_timeout: positive(
+            "TIDINGS_MESSENGER_TIMEOUT_MS (messenger_timeout_ms)",
+            raw.messenger_timeout_ms,
+        )?,
+        retry_first: positive(
+            "TIDINGS_RETRY_FIRST_MS (retry_first_ms)",
+            raw.retry_first_ms,
+        )?,
+        retry_max: positive("TIDINGS_RETRY_MAX_MS (retry_max_ms)", raw.retry_max_ms)?,
+    };
+    if timing.retry_max < timing.retry_first {
+        return Err(ConfigError(
+            "TIDINGS_RETRY_MAX_MS (retry_max_ms): must not be less than retry_first_ms".into(),
+        ));
+    }
+    Ok(timing)
 }
 
 fn parse_http_url(value: &str) -> Result<Url, String> {
@@ -305,6 +364,29 @@ mod tests {
     fn postgres_url_is_recognised_and_never_printed() {
         let config = load(&[("database_url", "postgres://u:pw@h/db")]).expect("loads");
         assert!(!format!("{config:?}").contains("pw"));
+    }
+
+    #[test]
+    fn delivery_timing_defaults_and_overrides() {
+        let defaults = load(&[]).expect("defaults load");
+        assert_eq!(defaults.delivery, DeliveryTiming::default());
+        let with = |pairs: &[(&str, u64)]| {
+            let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+            for (key, value) in pairs {
+                figment = figment.merge((*key, *value));
+            }
+            Config::from_figment(figment)
+        };
+        let fast = with(&[("retry_first_ms", 50), ("retry_max_ms", 400)]).expect("loads");
+        assert_eq!(fast.delivery.retry_first, Duration::from_millis(50));
+        assert_eq!(fast.delivery.retry_max, Duration::from_millis(400));
+        let err = with(&[("retry_first_ms", 500), ("retry_max_ms", 100)]).expect_err("fails");
+        assert!(err.to_string().contains("TIDINGS_RETRY_MAX_MS"), "{err}");
+        let err = with(&[("messenger_timeout_ms", 0)]).expect_err("fails");
+        assert!(
+            err.to_string().contains("TIDINGS_MESSENGER_TIMEOUT_MS"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -30,6 +30,11 @@ pub use config::Config;
 use service::Context;
 use store::Store;
 
+/// How long stopping waits for the inbound writer's current batch.
+const INBOUND_WRITER_STOP: Duration = Duration::from_secs(2);
+/// How long stopping waits for the PostgreSQL NOTIFY listener.
+const LISTENER_STOP: Duration = Duration::from_secs(2);
+
 /// A running server; dropping it does not stop it, call [`RunningServer::stop`].
 pub struct RunningServer {
     pub addr: SocketAddr,
@@ -39,6 +44,10 @@ pub struct RunningServer {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     shutdown: watch::Sender<bool>,
     workers: Vec<tokio::task::JoinHandle<()>>,
+    /// PostgreSQL's NOTIFY listener thread, joined on stop.
+    listener: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Held while the server runs on a SQLite file (see `lock_sqlite_database`).
+    _sqlite_lock: Option<std::fs::File>,
 }
 
 impl RunningServer {
@@ -47,6 +56,8 @@ impl RunningServer {
     pub fn signal_stop(&self) {
         self.context.hub.close_all();
         self.shutdown.send_replace(true);
+        self.context.inbound.stop(INBOUND_WRITER_STOP);
+        join_listener(&self.listener);
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits.
@@ -56,7 +67,7 @@ impl RunningServer {
         if let Err(err) = self.task.await {
             tracing::error!(%err, "server task failed");
         }
-        Self::stop_workers(self.shutdown, self.workers).await;
+        Self::stop_background(self.shutdown, self.workers, self.context, self.listener).await;
     }
 
     /// Runs until the server stops (Ctrl-C / SIGTERM).
@@ -71,14 +82,18 @@ impl RunningServer {
             handle.stop(true).await;
         });
         let served = self.task.await.context("server task failed")?;
-        Self::stop_workers(self.shutdown, self.workers).await;
+        Self::stop_background(self.shutdown, self.workers, self.context, self.listener).await;
         served?;
         Ok(())
     }
 
-    async fn stop_workers(
+    /// Stops and waits for the workers, then the inbound writer and the
+    /// NOTIFY listener threads, so nothing touches the database afterwards.
+    async fn stop_background(
         shutdown: watch::Sender<bool>,
         workers: Vec<tokio::task::JoinHandle<()>>,
+        context: Context,
+        listener: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
     ) {
         let _ = shutdown.send(true);
         for worker in workers {
@@ -86,6 +101,30 @@ impl RunningServer {
                 tracing::error!(%err, "background worker failed");
             }
         }
+        let _ = tokio::task::spawn_blocking(move || {
+            context.inbound.stop(INBOUND_WRITER_STOP);
+            join_listener(&listener);
+        })
+        .await;
+    }
+}
+
+/// Waits (bounded) for the NOTIFY listener thread to end; it checks the
+/// shutdown flag every few milliseconds. Called once the flag is set.
+fn join_listener(listener: &std::sync::Mutex<Option<std::thread::JoinHandle<()>>>) {
+    let listener = listener
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .take();
+    let Some(listener) = listener else { return };
+    let deadline = std::time::Instant::now() + LISTENER_STOP;
+    while !listener.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if listener.is_finished() {
+        let _ = listener.join();
+    } else {
+        tracing::warn!("the event listener did not stop in time");
     }
 }
 
@@ -144,14 +183,15 @@ fn channels(config: &Config) -> anyhow::Result<Channels> {
         .build()
         .context("cannot build the HTTP client")?;
     // `with_telegram`, not `with`: long polling needs the concrete channel.
+    let timeout = config.delivery.request_timeout;
     Ok(Channels::default()
-        .with_telegram(Arc::new(TelegramChannel::new(
+        .with_telegram(Arc::new(TelegramChannel::with_request_timeout(
             config.telegram_api_url.clone(),
+            timeout,
         )))
-        .with(Arc::new(ViberChannel::new(
-            config.viber_api_url.clone(),
-            http,
-        ))))
+        .with(Arc::new(
+            ViberChannel::new(config.viber_api_url.clone(), http).with_timeout(timeout),
+        )))
 }
 
 /// A random name for this server process (lease holder).
@@ -162,49 +202,30 @@ fn node_id() -> String {
     format!("node-{}", hex::encode(bytes))
 }
 
-const SQLITE_NODE_LEASE: &str = "sqlite-node";
-/// A server that was killed frees the SQLite database after this long.
-const SQLITE_LEASE_TTL: chrono::TimeDelta = chrono::TimeDelta::seconds(15);
-
-/// SQLite runs one server: a second one on the same file refuses to start.
-async fn claim_sqlite_node(store: &Store, node: &str) -> anyhow::Result<()> {
-    let holder = node.to_owned();
-    let claimed = store
-        .run(move |conn| store::leases::acquire(conn, SQLITE_NODE_LEASE, &holder, SQLITE_LEASE_TTL))
-        .await
-        .context("cannot check for another server on this database")?;
-    anyhow::ensure!(
-        claimed,
-        "another Tidings server is running on this SQLite database; SQLite runs one server \
-         (use PostgreSQL to run several). If that server was killed, start again in 15 seconds"
-    );
-    Ok(())
-}
-
-/// Renews the SQLite node lease until shutdown, then releases it.
-async fn keep_sqlite_node(store: Store, node: String, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-            _ = shutdown.changed() => {}
-        }
-        let holder = node.clone();
-        if *shutdown.borrow() {
-            if let Err(err) = store
-                .run(move |conn| store::leases::release(conn, SQLITE_NODE_LEASE, &holder))
-                .await
-            {
-                tracing::warn!(%err, "cannot release the SQLite node lease");
-            }
-            return;
-        }
-        if let Err(err) = store
-            .run(move |conn| {
-                store::leases::acquire(conn, SQLITE_NODE_LEASE, &holder, SQLITE_LEASE_TTL)
-            })
-            .await
-        {
-            tracing::warn!(%err, "cannot renew the SQLite node lease");
+/// SQLite runs one server: it holds an exclusive lock on `<database>.lock`
+/// while it runs. The kernel drops the lock when the process dies, so the
+/// successor of a killed server starts at once.
+fn lock_sqlite_database(database: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let mut lock_path = database.as_os_str().to_owned();
+    lock_path.push(".lock");
+    if let Some(parent) = database.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", std::path::Path::new(&lock_path).display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another Tidings server is running on this SQLite database; SQLite runs one server \
+             (use PostgreSQL to run several)"
+        ),
+        Err(std::fs::TryLockError::Error(err)) => {
+            Err(err).context("cannot lock the SQLite database for this server")
         }
     }
 }
@@ -229,30 +250,55 @@ async fn start_serving(
     config: Config,
     listener: Option<std::net::TcpListener>,
 ) -> anyhow::Result<RunningServer> {
+    // One server per SQLite file, checked before anything touches the database.
+    let sqlite_lock = match &config.database {
+        config::DatabaseUrl::Sqlite(path) => Some(lock_sqlite_database(path)?),
+        config::DatabaseUrl::Postgres(_) => None,
+    };
     let store = prepare_store(&config).await?;
+    if sqlite_lock.is_some() {
+        // This server alone owns the database: sends a crash cut off are due now.
+        let released = store
+            .run(crate::store::outbound::release_interrupted)
+            .await?;
+        if released > 0 {
+            tracing::warn!(
+                released,
+                "messages whose sending a crash cut off are sent again"
+            );
+        }
+    }
     let channels = channels(&config)?;
     let config = Arc::new(config);
     let (shutdown, shutdown_rx) = watch::channel(false);
     let node = node_id();
-    if store.is_sqlite() {
-        claim_sqlite_node(&store, &node).await?;
-    }
+    let outbound_ready = Arc::new(Notify::new());
+    let attachments_ready = Arc::new(Notify::new());
+    let hub = realtime::Hub::new();
     let context = Context {
         config: config.clone(),
         store: store.clone(),
+        inbound: service::inbound::start_writer(
+            &store,
+            &channels,
+            outbound_ready.clone(),
+            attachments_ready.clone(),
+            hub.clone(),
+        )?,
         channels,
-        outbound_ready: Arc::new(Notify::new()),
-        attachments_ready: Arc::new(Notify::new()),
-        hub: realtime::Hub::new(),
+        outbound_ready,
+        attachments_ready,
+        hub,
     };
-    if let config::DatabaseUrl::Postgres(url) = &config.database {
-        realtime::hub::spawn_postgres_listener(
+    let event_listener = match &config.database {
+        config::DatabaseUrl::Postgres(url) => Some(realtime::hub::spawn_postgres_listener(
             url.clone(),
             context.hub.clone(),
             shutdown_rx.clone(),
-        );
-    }
-    let mut workers = vec![
+        )?),
+        config::DatabaseUrl::Sqlite(_) => None,
+    };
+    let workers = vec![
         tokio::spawn(service::outbound::run(context.clone(), shutdown_rx.clone())),
         tokio::spawn(service::attachments::run(
             context.clone(),
@@ -260,7 +306,7 @@ async fn start_serving(
         )),
         tokio::spawn(service::polling::run(
             context.clone(),
-            node.clone(),
+            node,
             shutdown_rx.clone(),
         )),
         tokio::spawn(
@@ -270,13 +316,6 @@ async fn start_serving(
                 .run_dispatcher(store.clone(), shutdown_rx.clone()),
         ),
     ];
-    if store.is_sqlite() {
-        workers.push(tokio::spawn(keep_sqlite_node(
-            store.clone(),
-            node,
-            shutdown_rx,
-        )));
-    }
     let state = web::Data::new(context.clone());
     let http_workers = match config.workers {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -288,6 +327,7 @@ async fn start_serving(
             .wrap(from_fn(http::reject_cross_site))
             .wrap(Compress::default())
             .wrap(TracingLogger::default())
+            .wrap(from_fn(http::security::add_security_headers))
             .configure(http::configure)
             .default_service(web::to(http::fallback))
     })
@@ -322,5 +362,7 @@ async fn start_serving(
         task,
         shutdown,
         workers,
+        listener: std::sync::Mutex::new(event_listener),
+        _sqlite_lock: sqlite_lock,
     })
 }

@@ -2,3 +2,6 @@
 
 mod accounts;
 mod basics;
+mod hostile;
+mod schemathesis;
+mod web_security;

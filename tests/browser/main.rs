@@ -6,10 +6,13 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use shared::api::users::Role;
 use shared::api::Channel;
+use tidings::channels::{InboundAttachment, InboundEvent};
 use tidings::config::{Config, InitialAdmin, Secret};
 use tidings_tests::browser::{Browser, UI_WAIT};
 use tidings_tests::fake_telegram::FakeTelegram;
-use tidings_tests::{body, Backend, TestApp, TestDatabase, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
+use tidings_tests::{
+    body, text_message, Backend, TestApp, TestDatabase, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD,
+};
 
 fn base(app: &TestApp) -> String {
     format!("http://{}", app.addr)
@@ -374,6 +377,93 @@ async fn search_archive_and_hostile_text() {
         "the Telegram chat is filtered out"
     );
     browser.screenshot("archive").await;
+}
+
+/// Markup from a customer — their name, their text, a file's name — is shown
+/// as text in the inbox row, the chat header, the timeline and the sidebar,
+/// and nothing of it runs (an `alert` would also fail the WebDriver calls).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_markup_is_shown_as_text_everywhere() {
+    const MARKUP: &str = "<img src=x onerror=alert(1)><script>window.__xss=1</script>";
+    const FILE_NAME: &str = "\"><svg onload=alert(1)>.html";
+    let fake = FakeTelegram::start().await;
+    let app = app_with_telegram(&fake).await;
+    let integration = app.integration(Channel::Telegram, &[], None, None).await;
+    let chat_id = app
+        .customer_writes(&integration, MARKUP, MARKUP)
+        .await
+        .chat_id
+        .expect("chat");
+
+    let browser = Browser::start().await;
+    browser
+        .sign_in(&base(&app), ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
+    browser
+        .test_id("group-unassigned")
+        .await
+        .click()
+        .await
+        .expect("clicked");
+    let row_css = row(chat_id);
+    browser
+        .wait_text(&format!("{row_css} [data-test=\"chat-row-name\"]"), |t| {
+            t == MARKUP
+        })
+        .await;
+    browser
+        .wait_text(
+            &format!("{row_css} [data-test=\"chat-row-preview\"]"),
+            |t| t.contains(MARKUP),
+        )
+        .await;
+
+    // A file whose name is markup, arriving while the chat is open.
+    browser.find(&row_css).await.click().await.expect("clicked");
+    fake.add_file("BQAChtml", b"<script>window.__xss=2</script>".to_vec());
+    let InboundEvent::Message(mut message) = text_message(MARKUP, "") else {
+        unreachable!("text_message makes a message")
+    };
+    message.text = None;
+    message.content_kind = "document".into();
+    message.attachments = vec![InboundAttachment {
+        kind: "document".into(),
+        name: FILE_NAME.into(),
+        mime: Some("text/html".into()),
+        size: Some(32),
+        external_ref: "BQAChtml".into(),
+    }];
+    app.receive(&integration, InboundEvent::Message(message))
+        .await;
+
+    browser
+        .wait_text("[data-test=\"chat-title\"]", |t| t == MARKUP)
+        .await;
+    browser
+        .wait_any_text("[data-test=\"message-text\"]", |t| t == MARKUP)
+        .await;
+    browser
+        .wait_any_text("[data-test=\"attachment\"]", |t| t.contains(FILE_NAME))
+        .await;
+    browser
+        .wait_text("[data-test=\"contact-name\"]", |t| t == MARKUP)
+        .await;
+    browser.screenshot("hostile-markup").await;
+
+    let injected = browser
+        .client
+        .execute(
+            "return [typeof window.__xss, \
+              document.querySelectorAll('img[src=\"x\"], svg[onload], body script').length];",
+            vec![],
+        )
+        .await
+        .expect("the page answers");
+    assert_eq!(
+        injected,
+        json!(["undefined", 0]),
+        "customer markup became DOM"
+    );
 }
 
 /// An admin connects a Telegram bot with a two-manager queue.

@@ -3,6 +3,7 @@
 //! SQLite and PostgreSQL.
 
 mod access;
+mod access_live;
 mod actions;
 mod concurrency;
 mod lists;

@@ -57,6 +57,9 @@ pub enum Failure {
     Delay(Duration),
     /// Sends the status line and headers, then drops the connection.
     Drop,
+    /// Holds the request this long, then answers 504 without acting: a call
+    /// that times out before Telegram took the message.
+    Stall(Duration),
 }
 
 /// Something a bot sent to a chat (`sendMessage`, `sendPhoto`, `sendDocument`).
@@ -85,6 +88,8 @@ pub struct Call {
     /// The documented name (`sendMessage`), or the name as sent if unknown.
     pub method: String,
     pub params: Value,
+    /// When the request arrived.
+    pub at: Instant,
 }
 
 /// A bot's webhook as set by `setWebhook`.
@@ -344,6 +349,12 @@ impl FakeTelegram {
             times,
             failure,
         });
+    }
+
+    /// Ends every injected failure (an outage is over).
+    pub fn clear_failures(&self) {
+        self.shared.lock().failures.clear();
+        self.shared.bump();
     }
 
     /// Registers a file for `getFile` and download, stored under a path like
@@ -661,12 +672,17 @@ async fn dispatch(request: HttpRequest, body: Bytes, shared: web::Data<Shared>) 
             token: token.clone(),
             method: method.clone(),
             params: Value::Object(params.fields.clone()),
+            at: Instant::now(),
         });
         take_failure(&mut state, &method)
     };
     shared.bump();
     match failure {
         Some(Failure::Delay(delay)) => tokio::time::sleep(delay).await,
+        Some(Failure::Stall(delay)) => {
+            tokio::time::sleep(delay).await;
+            return error(504, "Gateway Timeout", None);
+        }
         Some(failure) => return fail(failure),
         None => {}
     }
@@ -742,7 +758,7 @@ fn fail(failure: Failure) -> HttpResponse {
         Failure::Drop => HttpResponse::Ok()
             .content_type("application/json")
             .body(DroppedBody),
-        Failure::Delay(_) => error(500, "Internal Server Error", None),
+        Failure::Delay(_) | Failure::Stall(_) => error(500, "Internal Server Error", None),
     }
 }
 
@@ -963,6 +979,7 @@ fn download(shared: &Shared, rest: &str) -> HttpResponse {
         token: token.clone(),
         method: "downloadFile".to_owned(),
         params: json!({ "file_path": file_path }),
+        at: Instant::now(),
     });
     if !state.bots.contains_key(&token) {
         return error(401, "Unauthorized", None);

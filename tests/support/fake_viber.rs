@@ -42,6 +42,9 @@ pub enum Failure {
     Slow(Duration),
     /// Reads the request, then closes the connection without answering.
     Drop,
+    /// Holds the request this long, then closes the connection without
+    /// acting: a call that times out before Viber took the message.
+    Stall(Duration),
 }
 
 /// One message `send_message` accepted.
@@ -64,6 +67,8 @@ pub struct Call {
     pub method: String,
     pub auth_token: Option<String>,
     pub body: Value,
+    /// When the request arrived.
+    pub at: tokio::time::Instant,
 }
 
 /// One verification callback `set_webhook` made: the URL and the HTTP status
@@ -218,6 +223,11 @@ impl FakeViber {
             failure,
             remaining: times,
         });
+    }
+
+    /// Ends every injected failure (an outage is over).
+    pub fn clear_failures(&self) {
+        self.shared.lock().failures.clear();
     }
 
     /// Serves `bytes` at a public link, like Viber's media CDN; other links
@@ -539,12 +549,17 @@ async fn serve_api(mut stream: TcpStream, shared: Arc<Shared>) {
             method: method.clone(),
             auth_token: auth_token.clone(),
             body: body.clone(),
+            at: tokio::time::Instant::now(),
         });
         take_failure(&mut state, &method)
     };
     shared.changed();
     match failure {
         Some(Failure::Drop) => return,
+        Some(Failure::Stall(delay)) => {
+            tokio::time::sleep(delay).await;
+            return;
+        }
         Some(Failure::Http(code)) => {
             let page = format!("<html><body><h1>{code}</h1></body></html>");
             respond(&mut stream, code, "text/html", page.as_bytes()).await;

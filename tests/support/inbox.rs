@@ -169,3 +169,176 @@ pub async fn stored_updates(app: &crate::TestApp) -> Vec<StoredUpdate> {
         })
         .collect()
 }
+
+/// Waits (up to `within`) until the chat has `count` outgoing messages and
+/// none is pending any more; returns them, oldest first. For fault suites,
+/// whose retries outlast [`crate::EVENTUALLY`].
+pub async fn wait_until_settled(
+    client: &ApiClient,
+    chat_id: Id,
+    count: usize,
+    within: std::time::Duration,
+) -> Vec<Item> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let out = messages(client, chat_id, Direction::Out).await;
+        let settled = out.len() == count
+            && out
+                .iter()
+                .all(|item| item.delivery != Some(DeliveryState::Pending));
+        if settled {
+            return out;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "chat {chat_id} not settled within {within:?}: {out:#?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The most attempts the outbound queue may make for one message within
+/// `window` when every attempt fails at once: the first goes right away,
+/// then waits of `first`, doubled per failure up to `max` (the documented
+/// retry settings the fault suites hold the server to).
+pub fn attempts_within(
+    window: std::time::Duration,
+    first: std::time::Duration,
+    max: std::time::Duration,
+) -> usize {
+    let mut attempts = 1; // the first goes at once
+    let mut at = std::time::Duration::ZERO;
+    let mut wait = first;
+    loop {
+        at += wait;
+        if at > window {
+            return attempts;
+        }
+        attempts += 1;
+        wait = (wait * 2).min(max);
+    }
+}
+
+/// Replies with a file (and a caption, if any) over the multipart form of
+/// `POST /api/v1/chats/{id}/messages`; returns the raw response.
+pub async fn send_file(
+    client: &ApiClient,
+    chat_id: Id,
+    caption: Option<&str>,
+    file_name: &str,
+    bytes: &[u8],
+) -> reqwest::Response {
+    const BOUNDARY: &str = "tidings-test-7MA4YWxkTrZu0gW";
+    let mut form = Vec::with_capacity(bytes.len() + 512);
+    if let Some(caption) = caption {
+        form.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n{caption}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    form.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    form.extend_from_slice(bytes);
+    form.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    client
+        .post_raw(
+            &format!("/api/v1/chats/{chat_id}/messages"),
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+            form,
+        )
+        .await
+}
+
+/// Same, for a reply that must be accepted; returns its item.
+pub async fn reply_with_file(
+    client: &ApiClient,
+    chat_id: Id,
+    caption: Option<&str>,
+    file_name: &str,
+    bytes: &[u8],
+) -> Item {
+    let response = send_file(client, chat_id, caption, file_name, bytes).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "file reply in {chat_id}"
+    );
+    body(response).await
+}
+
+/// A small PNG-looking file (the right signature, then filler bytes).
+pub fn png_bytes(len: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend((0..len.saturating_sub(8)).map(|i| (i % 251) as u8));
+    bytes
+}
+
+/// A small PDF-looking file.
+pub fn pdf_bytes() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+}
+
+/// During an outage begun at `started`: waits until each of `chats` chats has
+/// had four attempts (`attempts` lists every call the fake saw, as chat key and
+/// arrival time), then asserts no more calls came than the backoff allows and
+/// each chat's attempts kept it.
+pub async fn assert_outage_backed_off<K, F>(
+    chats: usize,
+    started: tokio::time::Instant,
+    first: std::time::Duration,
+    max: std::time::Duration,
+    attempts: F,
+) where
+    K: std::hash::Hash + Eq + std::fmt::Debug,
+    F: Fn() -> Vec<(K, tokio::time::Instant)>,
+{
+    // Four attempts per chat: three waits to check.
+    let per_chat = eventually("four attempts per chat", || {
+        let mut per_chat: std::collections::HashMap<K, Vec<tokio::time::Instant>> =
+            std::collections::HashMap::new();
+        for (chat, at) in attempts() {
+            per_chat.entry(chat).or_default().push(at);
+        }
+        let enough = per_chat.len() == chats && per_chat.values().all(|times| times.len() >= 4);
+        std::future::ready(enough.then_some(per_chat))
+    })
+    .await;
+    let calls: usize = per_chat.values().map(Vec::len).sum();
+    let window = started.elapsed();
+    let bound = chats * attempts_within(window, first, max);
+    assert!(
+        calls <= bound,
+        "{calls} calls in {window:?}; backoff allows at most {bound}"
+    );
+    for (chat, times) in &per_chat {
+        assert_backed_off(times, first, max, &format!("chat {chat:?}"));
+    }
+}
+
+/// Asserts that the attempts to send one message (their arrival times at a
+/// fake) kept the backoff: the k-th wait is at least `first * 2^(k-1)`,
+/// capped at `max` (pacing may only make waits longer).
+pub fn assert_backed_off(
+    attempts: &[tokio::time::Instant],
+    first: std::time::Duration,
+    max: std::time::Duration,
+    what: &str,
+) {
+    // Timer and clock granularity, never a whole backoff step.
+    let slack = std::time::Duration::from_millis(15);
+    let mut wait = first;
+    for pair in attempts.windows(2) {
+        let gap = pair[1].duration_since(pair[0]);
+        assert!(
+            gap + slack >= wait,
+            "{what}: an attempt came {gap:?} after the one before, not after {wait:?}"
+        );
+        wait = (wait * 2).min(max);
+    }
+}

@@ -85,6 +85,18 @@ impl TestApp {
         viber_url: Option<Url>,
         public_url: Option<&str>,
     ) -> TestApp {
+        Self::start_with_fakes_and(backend, telegram_url, viber_url, public_url, |_| {}).await
+    }
+
+    /// [`TestApp::start_with_fakes`], with the configuration adjusted first
+    /// (e.g. compressed delivery timings).
+    pub async fn start_with_fakes_and(
+        backend: Backend,
+        telegram_url: Option<Url>,
+        viber_url: Option<Url>,
+        public_url: Option<&str>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let db = TestDatabase::create(backend);
         let mut config = Config::for_database(db.url(), db.dir().join("data"));
         config.workers = 2;
@@ -100,6 +112,7 @@ impl TestApp {
             email: ADMIN_EMAIL.into(),
             password: Secret(ADMIN_PASSWORD.into()),
         });
+        adjust(&mut config);
         logs::install();
         Self::start_with(backend, config, db).await
     }
@@ -222,16 +235,31 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// Waits until the inbound writer has applied every update it kept for
+    /// later (it does so when a burst arrives faster than it applies).
+    pub async fn wait_until_applied(&self) {
+        use diesel::prelude::*;
+        use tidings::store::schema::inbound_events;
+        eventually("kept updates to be applied", || async {
+            let pending: i64 = self
+                .context()
+                .store
+                .run(|conn| {
+                    Ok(inbound_events::table
+                        .filter(inbound_events::status.eq("pending"))
+                        .count()
+                        .get_result(conn)?)
+                })
+                .await
+                .expect("the inbound events read");
+            (pending == 0).then_some(())
+        })
+        .await
+    }
+
     /// A client with its own cookie jar, not signed in.
     pub fn client(&self) -> ApiClient {
-        ApiClient {
-            http: Client::builder()
-                .cookie_store(true)
-                .build()
-                .expect("a reqwest client builds"),
-            base: format!("http://{}", self.addr),
-            session_cookie: None,
-        }
+        ApiClient::new(&format!("http://{}", self.addr))
     }
 
     pub async fn admin(&self) -> ApiClient {
@@ -239,21 +267,7 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> ApiClient {
-        let mut client = self.client();
-        let response = client
-            .post(
-                "/api/v1/auth/login",
-                &json!({"email": email, "password": password}),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::OK, "login as {email}");
-        client.session_cookie = response
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(str::to_owned);
-        client
+        ApiClient::login_at(&format!("http://{}", self.addr), email, password).await
     }
 
     /// Creates a user with [`PASSWORD`] through the admin API.
@@ -342,9 +356,20 @@ pub fn text_message(customer_name: &str, text: &str) -> InboundEvent {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Workers stop touching the database before it is dropped.
-        if let Some(server) = &self.server {
-            server.signal_stop();
+        // Everything stops touching the database before it is dropped: a thread
+        // still inside libpq when the test process exits can crash it.
+        let Some(server) = self.server.take() else {
+            return;
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime)
+                if runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread =>
+            {
+                tokio::task::block_in_place(|| runtime.block_on(server.stop()));
+            }
+            // A current-thread runtime cannot wait here: signal and join what
+            // runs on threads of its own.
+            _ => server.signal_stop(),
         }
     }
 }
@@ -359,6 +384,42 @@ pub struct ApiClient {
 }
 
 impl ApiClient {
+    /// A client of the server at `base` (`http://host:port`) with its own
+    /// cookie jar, not signed in.
+    pub fn new(base: &str) -> ApiClient {
+        ApiClient {
+            http: Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("a reqwest client builds"),
+            base: base.to_owned(),
+            session_cookie: None,
+        }
+    }
+
+    /// Signs in to the server at `base` (also one running in another process).
+    pub async fn login_at(base: &str, email: &str, password: &str) -> ApiClient {
+        let mut client = ApiClient::new(base);
+        let response = client
+            .post(
+                "/api/v1/auth/login",
+                &json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "login as {email}");
+        client.session_cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned);
+        client
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
     pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Response {
         let mut request = self.http.request(method, format!("{}{}", self.base, path));
         if let Some(body) = body {

@@ -10,10 +10,7 @@ use tidings_tests::fake_telegram::{Failure, FakeTelegram};
 use crate::{api_url, bot, provider, setup, CUSTOMER, SECRET, TOKEN};
 
 fn outbound(text: &str) -> Outbound {
-    Outbound {
-        recipient: CUSTOMER.to_string(),
-        text: text.to_owned(),
-    }
+    Outbound::text(CUSTOMER.to_string(), text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -238,10 +235,7 @@ async fn a_slow_api_times_out_as_retryable() {
 async fn an_empty_text_or_a_non_numeric_recipient_is_refused_without_calling() {
     let (fake, channel, bot) = setup().await;
     assert!(!provider(channel.send(&bot, &outbound("  \n ")).await).retryable);
-    let to_username = Outbound {
-        recipient: "@anna".into(),
-        text: "hi".into(),
-    };
+    let to_username = Outbound::text("@anna", "hi");
     assert!(!provider(channel.send(&bot, &to_username).await).retryable);
     assert!(fake.calls_of("sendMessage").is_empty());
 }

@@ -4,9 +4,11 @@
 //! API, replies reaching the fake, and their delivery state.
 
 mod connect;
+mod faults;
 mod files;
 mod receive;
 mod send;
+mod uploads;
 
 use std::time::Duration;
 

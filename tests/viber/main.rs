@@ -50,10 +50,7 @@ async fn connected() -> (FakeViber, ViberChannel, RecordingWebhook) {
 }
 
 fn text(text: &str) -> Outbound {
-    Outbound {
-        recipient: CUSTOMER.into(),
-        text: text.into(),
-    }
+    Outbound::text(CUSTOMER, text)
 }
 
 fn headers(received: &HashMap<String, String>) -> Headers {

@@ -5,9 +5,11 @@
 //! the fake's `send_message`, and receipts moving their delivery state.
 
 mod connect;
+mod faults;
 mod media;
 mod receive;
 mod send;
+mod uploads;
 
 use reqwest::StatusCode;
 use serde_json::json;

@@ -184,6 +184,26 @@ pub async fn send_reply(id: Id, text: String) -> Result<Item, ApiError> {
     post_json(&format!("/chats/{id}/messages"), &SendReply { text }).await
 }
 
+/// The same endpoint as a `multipart/form-data` form: a file with an optional caption. The
+/// browser sets the form's content type (with its boundary) itself.
+pub async fn send_file(id: Id, text: String, file: web_sys::File) -> Result<Item, ApiError> {
+    let local = |what: &str| ApiError {
+        status: None,
+        code: None,
+        message: format!("could not {what}"),
+    };
+    let form = web_sys::FormData::new().map_err(|_| local("create a form"))?;
+    form.append_with_str("text", &text)
+        .map_err(|_| local("add the text to the form"))?;
+    form.append_with_blob_and_filename("file", &file, &file.name())
+        .map_err(|_| local("add the file to the form"))?;
+    let request = Request::post(&url(&format!("/chats/{id}/messages")))
+        .header("Accept", "application/json")
+        .body(form)
+        .map_err(ApiError::network)?;
+    decode(request.send().await.map_err(ApiError::network)?).await
+}
+
 pub async fn retry(id: Id, item_id: Id) -> Result<Item, ApiError> {
     post_empty(&format!("/chats/{id}/messages/{item_id}/retry")).await
 }

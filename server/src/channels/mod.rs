@@ -6,6 +6,9 @@
 pub mod telegram;
 pub mod viber;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -152,17 +155,89 @@ pub struct InboundAttachment {
 }
 
 /// A message to deliver to a customer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Outbound {
     /// The customer's external id on this messenger.
     pub recipient: String,
+    /// The text, or the caption of `file` (may then be empty).
     pub text: String,
+    pub file: Option<OutboundFile>,
+    /// Parts an earlier attempt delivered already: sending resumes after
+    /// them, so a retry never repeats what the customer has.
+    pub parts_delivered: usize,
+    /// Where each part delivered by this attempt is noted as it goes out,
+    /// so a failure halfway still tells what arrived.
+    pub delivered: PartLog,
+}
+
+impl Outbound {
+    /// A plain text message, sent from its first part.
+    pub fn text(recipient: impl Into<String>, text: impl Into<String>) -> Outbound {
+        Outbound {
+            recipient: recipient.into(),
+            text: text.into(),
+            file: None,
+            parts_delivered: 0,
+            delivered: PartLog::default(),
+        }
+    }
+}
+
+/// A manager's file to send with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundFile {
+    /// The name shown to the customer (sanitised; never a path).
+    pub name: String,
+    /// The type the bytes were recognised as (`image/png` …), if any.
+    pub mime: Option<String>,
+    pub size: u64,
+    pub content: FileContent,
+}
+
+/// How the messenger gets a file: uploaded (Telegram), or fetched from one of
+/// our public links (Viber, which has no upload endpoint).
+#[derive(Clone, PartialEq, Eq)]
+pub enum FileContent {
+    Bytes(Vec<u8>),
+    Url(String),
+}
+
+impl std::fmt::Debug for FileContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileContent::Bytes(bytes) => write!(f, "Bytes({} bytes)", bytes.len()),
+            // The link is a bearer credential for the file.
+            FileContent::Url(_) => f.write_str("Url(..)"),
+        }
+    }
+}
+
+/// The messenger's ids of the parts delivered so far, in order.
+#[derive(Debug, Clone, Default)]
+pub struct PartLog(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl PartLog {
+    pub fn record(&self, external_id: &str) {
+        self.lock().push(external_id.to_owned());
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        // A panic while pushing a string cannot leave the list half-written.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// What the messenger answered to a successful send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sent {
-    /// The messenger's ids of what it stored (a long text may become several).
+    /// The messenger's ids of the parts this call delivered (a long text
+    /// may become several; parts an earlier attempt delivered are not here).
     pub external_ids: Vec<String>,
 }
 
@@ -242,7 +317,14 @@ pub trait Channel: Send + Sync {
     /// Turns a webhook body into a normalized event.
     fn parse(&self, body: &[u8]) -> Result<Inbound, ChannelError>;
 
-    /// Delivers one message.
+    /// Whether files must reach this messenger as links it fetches
+    /// ([`FileContent::Url`]) rather than as uploaded bytes.
+    fn fetches_files_by_url(&self) -> bool {
+        false
+    }
+
+    /// Delivers one message, skipping the parts an earlier attempt delivered
+    /// and noting each part it delivers in [`Outbound::delivered`].
     fn send<'a>(
         &'a self,
         bot: &'a Bot,

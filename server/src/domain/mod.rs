@@ -7,3 +7,4 @@ pub mod integration;
 pub mod pacing;
 pub mod policy;
 pub mod text;
+pub mod upload;

@@ -34,13 +34,16 @@ pub fn serve(req: &HttpRequest) -> HttpResponse {
             .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
             .body(file.data.into_owned());
     }
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(index_html())
+}
+
+/// The app's page (or, without a built app, a page saying how to build it).
+pub fn index_html() -> String {
     match WebApp::get("index.html") {
-        Some(index) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-            .insert_header((header::CACHE_CONTROL, "no-cache"))
-            .body(index.data.into_owned()),
-        None => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-            .body(NOT_BUILT),
+        Some(index) => String::from_utf8_lossy(&index.data).into_owned(),
+        None => NOT_BUILT.to_owned(),
     }
 }

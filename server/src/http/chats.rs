@@ -1,21 +1,25 @@
 //! `/api/v1/chats…`: the inbox groups, the archive, one chat with its timeline,
 //! search and every manager action.
 
-use actix_web::{web, HttpResponse};
+use actix_multipart::Multipart;
+use actix_web::{guard, web, HttpResponse};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use shared::api::chats::{
     AssignChat, Chat, ChatDetail, ChatGroup, ChatStatus, Comment, CreateComment, GroupCount, Item,
-    MarkRead, SendReply, SetFollowers, SetNotifications, SetTags,
+    MarkRead, SendFile, SendReply, SetFollowers, SetNotifications, SetTags,
 };
 use shared::api::crm::{CreateDeal, CreateLink, Deal, LinkKind};
 use shared::api::{Channel, Items, Page};
-use shared::error::ErrorBody;
+use shared::error::{ErrorBody, ErrorCode};
 use shared::Id;
 use utoipa::IntoParams;
 
 use super::error::AppError;
 use super::extract::CurrentUser;
 use super::AppState;
+use crate::domain::upload::MAX_UPLOAD_BYTES;
+use crate::service::attachments::Upload;
 use crate::service::chats::{self, ListRequest};
 use crate::store::chats::ArchiveFilter;
 
@@ -26,6 +30,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/chats/{id}", web::get().to(detail))
         .route("/api/v1/chats/{id}/timeline", web::get().to(timeline))
         .route("/api/v1/chats/{id}/search", web::get().to(search))
+        // Registered first: the guard sends multipart bodies here and
+        // everything else to the JSON handler.
+        .route(
+            "/api/v1/chats/{id}/messages",
+            web::post()
+                .guard(guard::fn_guard(is_multipart))
+                .to(reply_with_file),
+        )
         .route("/api/v1/chats/{id}/messages", web::post().to(reply))
         .route(
             "/api/v1/chats/{id}/messages/{item_id}/retry",
@@ -55,6 +67,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct GroupQuery {
     /// `mine` (default), `unassigned`, `others` or `closed`.
     group: Option<ChatGroup>,
+    /// Page size, 1 or more; above 100 gives 100.
+    #[param(minimum = 1)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -90,6 +104,8 @@ struct ArchiveQuery {
     to: Option<String>,
     /// Words in the chat's messages or the contact's name.
     q: Option<String>,
+    /// Page size, 1 or more; above 100 gives 100.
+    #[param(minimum = 1)]
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -161,6 +177,8 @@ async fn detail(
 struct TimelineQuery {
     /// Items older than this item id (the newest page when absent).
     before: Option<Id>,
+    /// Page size, 1 or more; above 100 gives 100.
+    #[param(minimum = 1)]
     limit: Option<i64>,
 }
 
@@ -199,11 +217,16 @@ async fn search(
 }
 
 /// Replies to the customer; the message is queued and sent reliably. Replying
-/// to a closed chat reopens it; replying to an unassigned chat takes it.
+/// to a closed chat reopens it; replying to an unassigned chat takes it. A
+/// `multipart/form-data` body sends a file (`file`, up to 20 MB) with an
+/// optional caption (`text`).
 #[utoipa::path(post, path = "/api/v1/chats/{id}/messages", tag = "chats", params(("id" = i64, Path)),
-    request_body = SendReply,
-    responses((status = 201, body = Item), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    request_body(content(
+        (SendReply = "application/json"),
+        (SendFile = "multipart/form-data"),
+    )),
+    responses((status = 201, body = Item), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn reply(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -211,6 +234,82 @@ async fn reply(
     body: web::Json<SendReply>,
 ) -> Result<HttpResponse, AppError> {
     let item = chats::reply(&state, &user.0, id.into_inner(), &body.text).await?;
+    Ok(HttpResponse::Created().json(item))
+}
+
+fn is_multipart(context: &guard::GuardContext<'_>) -> bool {
+    context
+        .head()
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
+}
+
+/// The multipart form of `POST /api/v1/chats/{id}/messages` (documented on
+/// [`reply`]): fields `text` (optional caption) and `file` (one file).
+async fn reply_with_file(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    mut form: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let malformed = |err: actix_multipart::MultipartError| {
+        AppError::new(ErrorCode::Malformed, format!("unreadable form: {err}"))
+    };
+    let too_large = |_| {
+        AppError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the file is larger than {MAX_UPLOAD_BYTES} bytes"),
+        )
+    };
+    let mut text = String::new();
+    let mut file = None;
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(malformed)?;
+        match field.name() {
+            Some("text") => {
+                let bytes = field
+                    .bytes(MAX_UPLOAD_BYTES)
+                    .await
+                    .map_err(too_large)?
+                    .map_err(malformed)?;
+                text = String::from_utf8(bytes.to_vec())
+                    .map_err(|_| AppError::new(ErrorCode::Invalid, "the text is not UTF-8"))?;
+            }
+            Some("file") if file.is_some() => {
+                return Err(AppError::new(
+                    ErrorCode::Invalid,
+                    "send one file per message",
+                ));
+            }
+            Some("file") => {
+                let name = field
+                    .content_disposition()
+                    .and_then(|disposition| disposition.get_filename())
+                    .unwrap_or_default()
+                    .to_owned();
+                let bytes = field
+                    .bytes(MAX_UPLOAD_BYTES)
+                    .await
+                    .map_err(too_large)?
+                    .map_err(malformed)?;
+                file = Some(Upload {
+                    name,
+                    bytes: bytes.to_vec(),
+                });
+            }
+            // Other fields are skipped (the next field drains this one).
+            _ => {}
+        }
+    }
+    let file =
+        file.ok_or_else(|| AppError::new(ErrorCode::Invalid, "the form has no `file` field"))?;
+    let item = chats::reply_with_file(&state, &user.0, id.into_inner(), &text, file).await?;
     Ok(HttpResponse::Created().json(item))
 }
 

@@ -115,7 +115,10 @@ async fn contact(
 
 /// A customer's file, to users who may see its chat.
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "chats", params(("id" = i64, Path)),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "Pictures, audio and video inline; anything else as a download",
+        content(("application/octet-stream"), ("image/png"), ("image/jpeg"), ("image/gif"),
+                ("image/webp"), ("audio/*"), ("video/*"))),
+        (status = 404, body = ErrorBody)))]
 async fn attachment(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -135,18 +138,7 @@ async fn attachment(
     } else {
         ("application/octet-stream".to_owned(), "attachment")
     };
-    // The name is the customer's: keep only safe characters in the header.
-    let name: String = file
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let name = attachments::header_safe_name(&file.name);
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", mime))
         .insert_header((

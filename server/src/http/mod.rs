@@ -10,11 +10,13 @@ pub mod extract;
 pub mod health;
 pub mod info;
 pub mod integrations;
+pub mod media;
 pub mod openapi;
+pub mod security;
 pub mod users;
 pub mod webhooks;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
@@ -40,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(chats::configure)
         .configure(crm::configure)
         .configure(webhooks::configure)
+        .configure(media::configure)
         .configure(crate::realtime::session::configure);
 }
 
@@ -59,13 +62,17 @@ pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, AppError> {
 pub async fn reject_cross_site(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe && is_cross_site(req.request()) {
         tracing::warn!(path = req.path(), "cross-site request refused");
-        return Err(AppError::new(ErrorCode::Forbidden, "cross-site request refused").into());
+        // A response, not an error: outer middleware (security headers) see it.
+        return Ok(req.error_response(AppError::new(
+            ErrorCode::Forbidden,
+            "cross-site request refused",
+        )));
     }
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Whether the request's `Origin` names this site (required for the socket).

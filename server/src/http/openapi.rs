@@ -57,6 +57,7 @@ use utoipa::OpenApi;
         super::crm::create_project,
         super::crm::contact,
         super::crm::attachment,
+        super::media::media,
         super::webhooks::telegram,
         super::webhooks::viber_callback,
     ),

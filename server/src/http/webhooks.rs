@@ -43,6 +43,21 @@ fn headers(req: &HttpRequest) -> Headers {
     )
 }
 
+/// The raw body, or the CONTRACT error shape when it could not be read (too
+/// large, or the connection broke).
+fn read_body(body: Result<web::Bytes, actix_web::Error>) -> Result<web::Bytes, AppError> {
+    body.map_err(|err| {
+        if err.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("the body is larger than {WEBHOOK_LIMIT} bytes"),
+            )
+        } else {
+            AppError::new(ErrorCode::Malformed, format!("unreadable body: {err}"))
+        }
+    })
+}
+
 fn webhook_error(err: WebhookError) -> AppError {
     match err {
         WebhookError::UnknownIntegration => AppError::not_found("integration"),
@@ -69,8 +84,9 @@ async fn telegram(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Id>,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
+    let body = read_body(body)?;
     inbound::receive_webhook(
         &state,
         Channel::Telegram,
@@ -93,8 +109,9 @@ async fn viber_callback(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<Id>,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, AppError> {
+    let body = read_body(body)?;
     let id = id.into_inner();
     let WebhookOutcome::Accepted { welcome } =
         inbound::receive_webhook(&state, Channel::Viber, id, &headers(&req), &body)

@@ -177,64 +177,77 @@ impl Hub {
 }
 
 /// PostgreSQL: a thread listening for NOTIFY from every node's commits, waking
-/// this node's dispatcher. Reconnects on errors.
+/// this node's dispatcher. Reconnects on errors; ends soon after `shutdown`
+/// (the server joins it, so no thread is inside libpq when the process exits).
 pub fn spawn_postgres_listener(
     url: crate::config::Secret,
     hub: Hub,
     mut shutdown: watch::Receiver<bool>,
-) {
-    std::thread::spawn(move || {
-        use diesel::{Connection, PgConnection, RunQueryDsl};
-        let mut backoff = Duration::from_millis(200);
-        while !*shutdown.borrow_and_update() {
-            let mut conn = match PgConnection::establish(url.expose()) {
-                Ok(conn) => conn,
-                Err(err) => {
-                    tracing::warn!(%err, "event listener cannot connect; retrying");
-                    std::thread::sleep(backoff);
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("event-listener".into())
+        .spawn(move || {
+            use diesel::{Connection, PgConnection, RunQueryDsl};
+            let mut backoff = Duration::from_millis(200);
+            while !*shutdown.borrow_and_update() {
+                let mut conn = match PgConnection::establish(url.expose()) {
+                    Ok(conn) => conn,
+                    Err(err) => {
+                        tracing::warn!(%err, "event listener cannot connect; retrying");
+                        sleep_unless_stopped(&shutdown, backoff);
+                        backoff = (backoff * 2).min(Duration::from_secs(10));
+                        continue;
+                    }
+                };
+                if let Err(err) = diesel::sql_query(format!("LISTEN {}", events::NOTIFY_CHANNEL))
+                    .execute(&mut conn)
+                {
+                    tracing::warn!(%err, "event listener cannot LISTEN; retrying");
+                    sleep_unless_stopped(&shutdown, backoff);
                     continue;
                 }
-            };
-            if let Err(err) =
-                diesel::sql_query(format!("LISTEN {}", events::NOTIFY_CHANNEL)).execute(&mut conn)
-            {
-                tracing::warn!(%err, "event listener cannot LISTEN; retrying");
-                std::thread::sleep(backoff);
-                continue;
-            }
-            backoff = Duration::from_millis(200);
-            // Catch up on anything committed while we were not listening.
-            hub.wake();
-            let mut polls: u32 = 0;
-            'listening: loop {
-                if *shutdown.borrow() {
-                    return;
-                }
-                polls = polls.wrapping_add(1);
-                // A quiet connection that died would never report it: probe it.
-                if polls.is_multiple_of(500) {
-                    if let Err(err) = diesel::sql_query("SELECT 1").execute(&mut conn) {
-                        tracing::warn!(%err, "event listener lost its connection");
-                        break 'listening;
+                backoff = Duration::from_millis(200);
+                // Catch up on anything committed while we were not listening.
+                hub.wake();
+                let mut polls: u32 = 0;
+                'listening: loop {
+                    if *shutdown.borrow() {
+                        return;
                     }
-                }
-                // notifications_iter() never blocks, so poll it briefly.
-                let mut woke = false;
-                for notification in conn.notifications_iter() {
-                    match notification {
-                        Ok(_) => woke = true,
-                        Err(err) => {
+                    polls = polls.wrapping_add(1);
+                    // A quiet connection that died would never report it: probe it.
+                    if polls.is_multiple_of(500) {
+                        if let Err(err) = diesel::sql_query("SELECT 1").execute(&mut conn) {
                             tracing::warn!(%err, "event listener lost its connection");
                             break 'listening;
                         }
                     }
+                    // notifications_iter() never blocks, so poll it briefly.
+                    let mut woke = false;
+                    for notification in conn.notifications_iter() {
+                        match notification {
+                            Ok(_) => woke = true,
+                            Err(err) => {
+                                tracing::warn!(%err, "event listener lost its connection");
+                                break 'listening;
+                            }
+                        }
+                    }
+                    if woke {
+                        hub.wake();
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
                 }
-                if woke {
-                    hub.wake();
-                }
-                std::thread::sleep(Duration::from_millis(10));
             }
-        }
-    });
+        })
+}
+
+/// Sleeps for `total`, waking early when the server stops.
+fn sleep_unless_stopped(shutdown: &watch::Receiver<bool>, total: Duration) {
+    let step = Duration::from_millis(50);
+    let mut slept = Duration::ZERO;
+    while slept < total && !*shutdown.borrow() {
+        std::thread::sleep(step);
+        slept += step;
+    }
 }

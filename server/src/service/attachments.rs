@@ -3,18 +3,22 @@
 //! file ids stay, but a token change would lose them), and only users who may
 //! see the chat can read them back.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::TimeDelta;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
 use shared::Id;
 use tokio::sync::watch;
 
 use super::integrations::bot;
 use super::{Context, ServiceError};
-use crate::channels::ChannelError;
+use crate::channels::{ChannelError, FileContent, OutboundFile};
 use crate::domain::account::User;
 use crate::domain::policy::ChatAction;
-use crate::store::{integrations, timeline, StoreError};
+use crate::store::timeline::AttachmentRecord;
+use crate::store::{integrations, media_links, now, timeline, StoreError};
 
 /// The Bot API cannot hand out larger files; Viber media is held to the same.
 pub const MAX_ATTACHMENT_BYTES: u64 = 20 * 1024 * 1024;
@@ -22,8 +26,122 @@ const POLL_EVERY: Duration = Duration::from_secs(2);
 /// Attempts per attachment within one round before it waits for the next.
 const ATTEMPTS: u32 = 3;
 
+/// How long a messenger may fetch an outbound file from its public link.
+pub const MEDIA_LINK_LIFETIME: TimeDelta = TimeDelta::days(7);
+
 fn file_path(ctx: &Context, id: Id) -> PathBuf {
     ctx.config.data_dir.join("attachments").join(id.to_string())
+}
+
+/// A file name fit for a `Content-Disposition` header: the name is the
+/// customer's or the uploader's, so only safe characters are kept.
+pub fn header_safe_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A file a manager uploads to send.
+pub struct Upload {
+    /// The name as the uploader's browser gave it (unsanitised).
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upload")
+            .field("size", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Writes a file's bytes at `relative` under the data directory (blocking:
+/// call it inside `Store::run`, so a failed write rolls the message back).
+pub(super) fn write_blocking(
+    data_dir: &Path,
+    relative: &str,
+    bytes: &[u8],
+) -> Result<(), ServiceError> {
+    let path = data_dir.join(relative);
+    let cannot = |err: std::io::Error| {
+        ServiceError::Internal(format!("cannot store {}: {err}", path.display()))
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(cannot)?;
+    }
+    std::fs::write(&path, bytes).map_err(cannot)
+}
+
+/// An outbound message's file as its messenger takes it: its bytes, or a new
+/// public link for messengers that fetch files themselves. `Ok(Err(reason))`
+/// when the file cannot be sent at all.
+pub async fn for_messenger(
+    ctx: &Context,
+    attachment: &AttachmentRecord,
+    by_url: bool,
+) -> Result<Result<OutboundFile, String>, StoreError> {
+    let id = attachment.id;
+    let (content, size) = if by_url {
+        let mut token = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut token);
+        let token = hex::encode(token);
+        let token_hash = hex::encode(Sha256::digest(token.as_bytes()));
+        let expires_at = now() + MEDIA_LINK_LIFETIME;
+        ctx.store
+            .run(move |conn| media_links::insert_media_link(conn, id, &token_hash, expires_at))
+            .await?;
+        let url = format!(
+            "{}/media/{token}",
+            ctx.config.public_url.as_str().trim_end_matches('/')
+        );
+        let size = attachment.size.and_then(|s| u64::try_from(s).ok());
+        (FileContent::Url(url), size.unwrap_or(0))
+    } else {
+        match tokio::fs::read(file_path(ctx, id)).await {
+            Ok(bytes) => {
+                let size = bytes.len() as u64;
+                (FileContent::Bytes(bytes), size)
+            }
+            Err(err) => {
+                tracing::error!(attachment_id = id, %err, "an outbound file is missing");
+                return Ok(Err(
+                    "the file to send is missing from the data directory".into()
+                ));
+            }
+        }
+    };
+    Ok(Ok(OutboundFile {
+        name: attachment.name.clone(),
+        mime: attachment.mime.clone(),
+        size,
+        content,
+    }))
+}
+
+/// The file behind a public media link, while the link is valid (no sign-in:
+/// the messenger fetches it; the token is the credential).
+pub async fn read_linked(ctx: &Context, token: &str) -> Result<AttachmentFile, ServiceError> {
+    let token_hash = hex::encode(Sha256::digest(token.as_bytes()));
+    let attachment = ctx
+        .store
+        .run(move |conn| media_links::find_linked_file(conn, &token_hash))
+        .await?
+        .ok_or(ServiceError::NotFound("media"))?;
+    let bytes = tokio::fs::read(file_path(ctx, attachment.id))
+        .await
+        .map_err(|_| ServiceError::NotFound("media"))?;
+    Ok(AttachmentFile {
+        bytes,
+        name: attachment.name,
+        mime: attachment.mime,
+    })
 }
 
 /// Downloads pending attachments until `shutdown`.

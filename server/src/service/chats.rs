@@ -10,14 +10,17 @@ use shared::Id;
 
 use shared::ws::ServerMsg;
 
+use super::attachments::{self, Upload};
 use super::{live, views, Context, ServiceError};
 use crate::domain::account::User;
 use crate::domain::assignment::AssignmentReason;
 use crate::domain::chat::{self as lifecycle, ChatEvent};
 use crate::domain::policy::{chat_scope, decide, decide_on_chat, Action, ChatAction, ChatFacts};
 use crate::domain::text::{self, MAX_COMMENT_CHARS, MAX_REPLY_CHARS};
+use crate::domain::upload;
 use crate::realtime;
 use crate::store::chats::{self as chat_store, ArchiveFilter, ChatRecord, ListCursor, Listing};
+use crate::store::timeline::NewOutboundFile;
 use crate::store::{crm, integrations, now, outbound, search, timeline, DbConn, StoreError};
 
 pub const MAX_PAGE: i64 = 100;
@@ -39,8 +42,12 @@ pub(crate) fn authorize(
     Ok(chat)
 }
 
-fn page_size(limit: Option<i64>) -> i64 {
-    limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
+/// The page size asked for, capped at [`MAX_PAGE`]; below one is refused.
+fn page_size(limit: Option<i64>) -> Result<i64, ServiceError> {
+    match limit.unwrap_or(DEFAULT_PAGE) {
+        limit if limit < 1 => Err(ServiceError::Invalid("limit must be at least 1".into())),
+        limit => Ok(limit.min(MAX_PAGE)),
+    }
 }
 
 fn decode_cursor(cursor: Option<&str>) -> Result<Option<ListCursor>, ServiceError> {
@@ -64,7 +71,7 @@ pub async fn list(
 ) -> Result<(Vec<Chat>, Option<String>), ServiceError> {
     ServiceError::check(decide(caller.role, Action::ListChats), "chat")?;
     let after = decode_cursor(cursor.as_deref())?;
-    let limit = page_size(limit);
+    let limit = page_size(limit)?;
     let scope = chat_scope(caller.role, caller.id);
     let user_id = caller.id;
     let (page, next) = ctx
@@ -185,7 +192,7 @@ pub async fn timeline(
     before: Option<Id>,
     limit: Option<i64>,
 ) -> Result<Vec<Item>, ServiceError> {
-    let limit = page_size(limit);
+    let limit = page_size(limit)?;
     let items = on_chat(ctx, caller, chat_id, ChatAction::View, move |conn, _, _| {
         Ok(timeline::list_items(conn, chat_id, before, limit)?)
     })
@@ -217,6 +224,38 @@ pub async fn reply(
     text: &str,
 ) -> Result<Item, ServiceError> {
     let text = text::check_text(text, MAX_REPLY_CHARS)?;
+    send_reply(ctx, caller, chat_id, text, None).await
+}
+
+/// A manager's file, with `caption` (may be empty) as its text; otherwise
+/// like [`reply`]. The bytes are kept in the data directory under the
+/// attachment's id; the uploader's name is only shown.
+pub async fn reply_with_file(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    caption: &str,
+    file: Upload,
+) -> Result<Item, ServiceError> {
+    let caption = if caption.trim().is_empty() {
+        String::new()
+    } else {
+        text::check_text(caption, MAX_REPLY_CHARS)?
+    };
+    if file.bytes.is_empty() {
+        return Err(ServiceError::Invalid("the file is empty".into()));
+    }
+    send_reply(ctx, caller, chat_id, caption, Some(file)).await
+}
+
+async fn send_reply(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    text: String,
+    file: Option<Upload>,
+) -> Result<Item, ServiceError> {
+    let data_dir = ctx.config.data_dir.clone();
     let item = on_chat(ctx, caller, chat_id, ChatAction::Reply, move |conn, caller, chat| {
         let at = now();
         if lifecycle::reply_reopens(chat.status) {
@@ -234,8 +273,24 @@ pub async fn reply(
             )?;
         }
         let item_id = timeline::insert_outbound(conn, chat_id, Some(caller.id), &text, None)?;
+        let mut preview = text::preview(&text);
+        if let Some(file) = &file {
+            let name = upload::safe_file_name(&file.name);
+            let mime = upload::sniff_mime(&file.bytes);
+            let new_file = NewOutboundFile {
+                kind: upload::attachment_kind(mime),
+                name: &name,
+                mime,
+                size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+            };
+            let (_, path) = timeline::attach_outbound_file(conn, item_id, new_file)?;
+            attachments::write_blocking(&data_dir, &path, &file.bytes)?;
+            if preview.is_empty() {
+                preview = text::preview(&format!("📎 {name}"));
+            }
+        }
         outbound::enqueue(conn, chat.integration_id, chat_id, item_id)?;
-        chat_store::touch(conn, chat_id, at, &text::preview(&text))?;
+        chat_store::touch(conn, chat_id, at, &preview)?;
         chat_store::mark_read(conn, chat_id, caller.id, Some(item_id))?;
         Ok(timeline::find_item(conn, item_id)?)
     })

@@ -6,15 +6,17 @@ use shared::api::Channel as ChannelKind;
 use shared::Id;
 
 use shared::ws::ServerMsg;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 use super::integrations::{bot, find_live};
 use super::{live, views, Context, ServiceError};
-use crate::channels::{ChannelError, Headers, Inbound};
+use crate::channels::{ChannelError, Channels, Headers, Inbound};
 use crate::domain::integration::Integration;
 use crate::realtime;
 use crate::store::inbound::{self as store, Received};
-use crate::store::StoreError;
-use crate::store::{timeline, DbConn};
+use crate::store::writer::{Hooks, InboundWriter};
+use crate::store::{timeline, DbConn, Store, StoreError};
 
 /// How a webhook call ended, for the HTTP answer.
 #[derive(Debug)]
@@ -78,8 +80,8 @@ pub async fn receive_webhook(
     })
 }
 
-/// Stores and applies one parsed event (webhook or polling), then wakes the
-/// workers that act on it.
+/// Stores one parsed event (webhook or polling) through the group-committing
+/// writer, then wakes the workers that act on it.
 pub async fn store_inbound(
     ctx: &Context,
     integration: Integration,
@@ -87,49 +89,74 @@ pub async fn store_inbound(
     raw: String,
 ) -> Result<Received, WebhookError> {
     let integration_id = integration.id;
-    let dedup_key = inbound.dedup_key.clone();
-    let outcome = {
-        let raw = raw.clone();
-        ctx.store
-            .run(move |conn| store::record_inbound(conn, &integration, &inbound, &raw, publish))
-            .await
-    };
-    let received = match outcome {
-        Ok(received) => received,
-        Err(StoreError::Unavailable(cause)) => return Err(WebhookError::Unavailable(cause)),
-        Err(err) => {
-            // Applying failed; keep the body so it is visible and can be replayed.
-            let error = err.to_string();
-            tracing::error!(integration_id, dedup_key = %dedup_key, %error, "inbound update could not be applied; kept as failed");
-            let kept = ctx
-                .store
-                .run(move |conn| {
-                    store::record_failed(conn, integration_id, &dedup_key, &raw, &error)
-                })
-                .await;
-            return match kept {
-                Ok(()) => Ok(Received::default()),
-                Err(StoreError::Conflict(_)) => Ok(Received {
-                    duplicate: true,
-                    ..Received::default()
-                }),
-                Err(err) => Err(WebhookError::Unavailable(err.to_string())),
-            };
-        }
-    };
+    let received = ctx
+        .inbound
+        .record(integration, inbound, raw)
+        .await
+        .map_err(|err| WebhookError::Unavailable(err.to_string()))?;
     if received.duplicate {
         tracing::debug!(integration_id, "repeated update ignored");
     } else if let Some(reason) = &received.ignored {
         tracing::info!(integration_id, %reason, "update ignored");
     }
-    if received.queued > 0 {
-        ctx.outbound_ready.notify_one();
+    Wake {
+        outbound_ready: &ctx.outbound_ready,
+        attachments_ready: &ctx.attachments_ready,
+        hub: &ctx.hub,
     }
-    if !received.attachments_to_fetch.is_empty() {
-        ctx.attachments_ready.notify_one();
-    }
-    ctx.hub.wake();
+    .after(&received);
     Ok(received)
+}
+
+/// Who must hear about an applied update.
+struct Wake<'a> {
+    outbound_ready: &'a Notify,
+    attachments_ready: &'a Notify,
+    hub: &'a realtime::Hub,
+}
+
+impl Wake<'_> {
+    fn after(&self, received: &Received) {
+        if received.queued > 0 {
+            self.outbound_ready.notify_one();
+        }
+        if !received.attachments_to_fetch.is_empty() {
+            self.attachments_ready.notify_one();
+        }
+        self.hub.wake();
+    }
+}
+
+/// Starts the inbound writer: it logs each update's live events, parses kept
+/// bodies with their channel, and wakes the workers after applying them.
+pub fn start_writer(
+    store: &Store,
+    channels: &Channels,
+    outbound_ready: Arc<Notify>,
+    attachments_ready: Arc<Notify>,
+    hub: realtime::Hub,
+) -> std::io::Result<InboundWriter> {
+    let channels = channels.clone();
+    let hooks = Hooks {
+        publish,
+        parse: Box::new(move |integration, body| {
+            let channel = channels
+                .get(integration.kind)
+                .ok_or_else(|| format!("{} is not available", integration.kind.as_str()))?;
+            channel
+                .parse(body.as_bytes())
+                .map_err(|err| err.to_string())
+        }),
+        applied: Box::new(move |received| {
+            Wake {
+                outbound_ready: &outbound_ready,
+                attachments_ready: &attachments_ready,
+                hub: &hub,
+            }
+            .after(received)
+        }),
+    };
+    InboundWriter::start(store.connector(), hooks)
 }
 
 /// The live events of one received update, logged in its transaction.

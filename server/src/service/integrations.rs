@@ -435,10 +435,7 @@ pub async fn send_test_message(
     let sent = channel
         .send(
             &bot(&integration),
-            &crate::channels::Outbound {
-                recipient: recipient.clone(),
-                text,
-            },
+            &crate::channels::Outbound::text(recipient.clone(), text),
         )
         .await
         .map_err(|err| {

@@ -19,6 +19,7 @@ use tokio::sync::Notify;
 
 use crate::channels::Channels;
 use crate::config::Config;
+use crate::store::writer::InboundWriter;
 use crate::store::Store;
 
 /// What the use cases need, shared by HTTP handlers, sockets and workers.
@@ -26,6 +27,8 @@ use crate::store::Store;
 pub struct Context {
     pub config: Arc<Config>,
     pub store: Store,
+    /// Commits inbound events in groups (see [`crate::store::writer`]).
+    pub inbound: InboundWriter,
     pub channels: Channels,
     /// Wakes the outbound worker when a message is queued.
     pub outbound_ready: Arc<Notify>,

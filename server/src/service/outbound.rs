@@ -14,8 +14,9 @@ use shared::api::chats::DeliveryState;
 use shared::ws::ServerMsg;
 
 use super::integrations::bot;
-use super::{live, Context};
+use super::{attachments, live, Context};
 use crate::channels::{ChannelError, Outbound};
+use crate::config::DeliveryTiming;
 use crate::domain::integration::Integration;
 use crate::domain::pacing::{self, Recent};
 use crate::realtime;
@@ -29,10 +30,13 @@ const LEASE: TimeDelta = TimeDelta::seconds(60);
 /// Look for due jobs at least this often (retries come due without a wake-up).
 const POLL_EVERY: Duration = Duration::from_millis(500);
 
-/// Backoff before attempt `attempts + 1`: 1 s, 2 s, 4 s … capped at 5 minutes.
-pub fn backoff(attempts: i32) -> TimeDelta {
-    let seconds = 1i64 << attempts.clamp(0, 9);
-    TimeDelta::seconds(seconds.min(300))
+/// Backoff before attempt `attempts + 1`: the first wait, doubled per failed
+/// attempt, capped (by default 1 s, 2 s, 4 s … 5 minutes).
+pub fn backoff(timing: &DeliveryTiming, attempts: i32) -> TimeDelta {
+    let doubled = timing
+        .retry_first
+        .saturating_mul(1u32 << attempts.clamp(0, 20));
+    TimeDelta::from_std(doubled.min(timing.retry_max)).unwrap_or(TimeDelta::MAX)
 }
 
 /// Deliveries running at once (each to a different chat).
@@ -228,20 +232,60 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
         );
         return fail(ctx, job, reason, false).await;
     };
+    let file = match &job.file {
+        Some(attachment) => {
+            match attachments::for_messenger(ctx, attachment, channel.fetches_files_by_url())
+                .await?
+            {
+                Ok(file) => Some(file),
+                Err(reason) => return fail(ctx, job, reason, false).await,
+            }
+        }
+        None => None,
+    };
     let message = Outbound {
-        recipient: job.recipient.clone(),
-        text: job.text.clone(),
+        file,
+        parts_delivered: job.parts_delivered.len(),
+        ..Outbound::text(job.recipient.clone(), job.text.clone())
     };
     let result = channel.send(&bot(integration), &message).await;
+    // Whatever arrived is noted first, so no later attempt sends it again.
+    let delivered_now = message.delivered.ids();
+    if !delivered_now.is_empty() {
+        let job = job.clone();
+        let ids = delivered_now.clone();
+        ctx.store
+            .run(move |conn| store::record_parts(conn, &job, &ids))
+            .await?;
+    }
     let integration_id = integration.id;
     match result {
-        Ok(sent) => {
+        Ok(_) => {
             tracing::debug!(chat_id, item_id = job.item_id, "message sent");
+            let all_ids: Vec<String> = job
+                .parts_delivered
+                .iter()
+                .cloned()
+                .chain(delivered_now)
+                .collect();
             ctx.store
                 .run(move |conn| {
                     write_transaction(conn, |conn| {
-                        store::mark_sent(conn, &job, &sent.external_ids)?;
-                        delivery_changed(conn, &job, DeliveryState::Sent, None)
+                        let receipts = store::mark_sent(conn, &job, &all_ids)?;
+                        delivery_changed(conn, &job, DeliveryState::Sent, None)?;
+                        for change in receipts {
+                            realtime::record_for_chat(
+                                conn,
+                                change.chat_id,
+                                ServerMsg::DeliveryChanged {
+                                    chat_id: change.chat_id,
+                                    item_id: change.item_id,
+                                    delivery: change.state,
+                                    error: change.error,
+                                },
+                            )?;
+                        }
+                        Ok(())
                     })
                 })
                 .await?;
@@ -256,7 +300,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
         }) if job.attempts + 1 < MAX_ATTEMPTS => {
             let wait = retry_after
                 .and_then(|d| TimeDelta::from_std(d).ok())
-                .unwrap_or_else(|| backoff(job.attempts));
+                .unwrap_or_else(|| backoff(&ctx.config.delivery, job.attempts));
             tracing::warn!(chat_id, item_id = job.item_id, attempt = job.attempts + 1, %reason, "send failed; will retry");
             ctx.store
                 .run(move |conn| {
@@ -343,8 +387,21 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff(0), TimeDelta::seconds(1));
-        assert_eq!(backoff(3), TimeDelta::seconds(8));
-        assert_eq!(backoff(50), TimeDelta::seconds(300));
+        let timing = DeliveryTiming::default();
+        assert_eq!(backoff(&timing, 0), TimeDelta::seconds(1));
+        assert_eq!(backoff(&timing, 3), TimeDelta::seconds(8));
+        assert_eq!(backoff(&timing, 50), TimeDelta::seconds(300));
+    }
+
+    #[test]
+    fn backoff_follows_the_configured_timing() {
+        let timing = DeliveryTiming {
+            retry_first: std::time::Duration::from_millis(50),
+            retry_max: std::time::Duration::from_millis(300),
+            ..DeliveryTiming::default()
+        };
+        assert_eq!(backoff(&timing, 0), TimeDelta::milliseconds(50));
+        assert_eq!(backoff(&timing, 2), TimeDelta::milliseconds(200));
+        assert_eq!(backoff(&timing, 3), TimeDelta::milliseconds(300));
     }
 }

@@ -1,5 +1,5 @@
-//! Receiving: one transaction per inbound event, idempotent on the messenger's
-//! own id. It stores the raw body, finds or creates the customer, contact and
+//! Receiving: each inbound event in its own savepoint of the writer's batch
+//! (see `writer`), idempotent on the messenger's own id. It stores the raw body, finds or creates the customer, contact and
 //! chat, appends the message and applies the conversation rules (round robin,
 //! deal, greeting, auto-reply, reopen).
 
@@ -40,6 +40,8 @@ pub struct Received {
     pub edited_item: Option<Id>,
     /// `(item, new state, error)` of each message whose delivery a receipt changed.
     pub delivery_changed: Vec<(Id, DeliveryState, Option<String>)>,
+    /// Stored, to be applied shortly (the writer was behind).
+    pub deferred: bool,
 }
 
 /// Stores and applies one inbound event; `publish` runs inside the same
@@ -64,8 +66,9 @@ pub fn record_inbound(
             .optional()?;
         match seen.as_deref() {
             None => {}
-            // Kept after an earlier failure to apply it: this is its retry.
-            Some("failed") => {
+            // Kept to apply later, or after an earlier failure to apply it:
+            // this is its turn (or its retry).
+            Some("pending" | "failed") => {
                 diesel::delete(
                     inbound_events::table
                         .filter(inbound_events::integration_id.eq(integration.id))
@@ -120,6 +123,112 @@ pub fn record_failed(
             inbound_events::received_at.eq(now()),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// A raw body to keep and apply later.
+pub struct NewPending<'a> {
+    pub integration_id: Id,
+    pub dedup_key: &'a str,
+    pub body: &'a str,
+}
+
+/// Keeps raw bodies to apply later (the writer is behind), in two statements
+/// whatever their number; for each, whether it is new (`false`: the same event
+/// was received before, or earlier in this batch).
+pub fn record_pending(conn: &mut DbConn, events: &[NewPending]) -> Result<Vec<bool>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let integration_ids: Vec<Id> = events.iter().map(|e| e.integration_id).collect();
+    let keys: Vec<&str> = events.iter().map(|e| e.dedup_key).collect();
+    let mut seen: std::collections::HashSet<(Id, String)> = inbound_events::table
+        .filter(inbound_events::integration_id.eq_any(&integration_ids))
+        .filter(inbound_events::dedup_key.eq_any(&keys))
+        .select((inbound_events::integration_id, inbound_events::dedup_key))
+        .load::<(Id, String)>(conn)?
+        .into_iter()
+        .collect();
+    let at = now();
+    let mut rows = Vec::new();
+    let new: Vec<bool> = events
+        .iter()
+        .map(|event| {
+            let new = seen.insert((event.integration_id, event.dedup_key.to_owned()));
+            if new {
+                rows.push((
+                    inbound_events::integration_id.eq(event.integration_id),
+                    inbound_events::dedup_key.eq(event.dedup_key),
+                    inbound_events::body.eq(event.body),
+                    inbound_events::status.eq("pending"),
+                    inbound_events::received_at.eq(at),
+                ));
+            }
+            new
+        })
+        .collect();
+    if !rows.is_empty() {
+        // Another node keeping the same event at this instant makes this a
+        // unique violation: the batch answers 503 and the messenger retries.
+        // The derived multi-backend has no multi-row INSERT; each backend has.
+        let insert = diesel::insert_into(inbound_events::table).values(rows);
+        match conn {
+            DbConn::Sqlite(conn) => insert.execute(conn)?,
+            DbConn::Postgres(conn) => insert.execute(conn)?,
+        };
+    }
+    Ok(new)
+}
+
+/// A kept event waiting to be applied.
+#[derive(Debug, Clone)]
+pub struct PendingEvent {
+    pub integration_id: Id,
+    pub dedup_key: String,
+    pub body: String,
+}
+
+/// Kept events waiting to be applied, in arrival order.
+pub fn pending_events(conn: &mut DbConn, limit: i64) -> Result<Vec<PendingEvent>, StoreError> {
+    let rows: Vec<(Id, String, String)> = inbound_events::table
+        .filter(inbound_events::status.eq("pending"))
+        .order(inbound_events::id)
+        .limit(limit)
+        .select((
+            inbound_events::integration_id,
+            inbound_events::dedup_key,
+            inbound_events::body,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(integration_id, dedup_key, body)| PendingEvent {
+            integration_id,
+            dedup_key,
+            body,
+        })
+        .collect())
+}
+
+/// A kept event that could not be applied becomes failed: visible, and
+/// replayed later instead of retried in a loop.
+pub fn mark_kept_failed(
+    conn: &mut DbConn,
+    integration_id: Id,
+    dedup_key: &str,
+    error: &str,
+) -> Result<(), StoreError> {
+    diesel::update(
+        inbound_events::table
+            .filter(inbound_events::integration_id.eq(integration_id))
+            .filter(inbound_events::dedup_key.eq(dedup_key))
+            .filter(inbound_events::status.eq("pending")),
+    )
+    .set((
+        inbound_events::status.eq("failed"),
+        inbound_events::error.eq(error),
+    ))
+    .execute(conn)?;
     Ok(())
 }
 

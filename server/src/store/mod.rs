@@ -12,6 +12,7 @@ pub mod events;
 pub mod inbound;
 pub mod integrations;
 pub mod leases;
+pub mod media_links;
 pub mod outbound;
 pub mod referrals;
 pub mod schema;
@@ -19,6 +20,7 @@ pub mod search;
 pub mod setup;
 pub mod timeline;
 pub mod users;
+pub mod writer;
 
 use std::time::Duration;
 
@@ -105,9 +107,11 @@ impl ManageConnection for ConnManager {
         match &self.url {
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                // The busy timeout first: switching to WAL waits for a lock too
+                // (a closing connection may be checkpointing).
                 conn.batch_execute(&format!(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
                 ))?;
                 Ok(DbConn::Sqlite(conn))
             }
@@ -131,6 +135,7 @@ impl ManageConnection for ConnManager {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<ConnManager>,
+    manager: ConnManager,
     is_sqlite: bool,
 }
 
@@ -156,13 +161,22 @@ impl Store {
             .max_size(max_size)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(5))
-            .build(manager)
+            .build(manager.clone())
             .map_err(|err| StoreError::Unavailable(err.to_string()))?;
-        Ok(Store { pool, is_sqlite })
+        Ok(Store {
+            pool,
+            manager,
+            is_sqlite,
+        })
     }
 
     pub fn is_sqlite(&self) -> bool {
         self.is_sqlite
+    }
+
+    /// Opens connections like the pool does, for a thread that keeps its own.
+    pub fn connector(&self) -> ConnManager {
+        self.manager.clone()
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool, inside the

@@ -7,8 +7,12 @@ use diesel::prelude::*;
 use shared::api::chats::DeliveryState;
 use shared::Id;
 
-use super::schema::{chats, customer_identities, integrations, outbound_queue, timeline_items};
-use super::{now, timeline, DbConn, StoreError};
+use super::schema::{
+    attachments, chats, customer_identities, integrations, outbound_parts, outbound_queue,
+    timeline_items,
+};
+use super::timeline::{AttachmentRecord, ReceiptChange, ATTACHMENT_COLUMNS};
+use super::{now, timeline, write_transaction, DbConn, StoreError};
 
 /// A message ready to be sent.
 #[derive(Debug, Clone)]
@@ -22,6 +26,10 @@ pub struct Job {
     pub text: String,
     /// The customer's id on the chat's messenger.
     pub recipient: String,
+    /// The manager's file sent with the text, if any.
+    pub file: Option<AttachmentRecord>,
+    /// The messenger's ids of the parts earlier attempts delivered, in order.
+    pub parts_delivered: Vec<String>,
 }
 
 pub fn enqueue(
@@ -91,6 +99,17 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             )?;
             continue;
         };
+        let file = attachments::table
+            .filter(attachments::item_id.eq(item_id))
+            .order(attachments::id)
+            .select(ATTACHMENT_COLUMNS)
+            .first(conn)
+            .optional()?;
+        let parts_delivered = outbound_parts::table
+            .filter(outbound_parts::item_id.eq(item_id))
+            .order(outbound_parts::position)
+            .select(outbound_parts::external_id)
+            .load(conn)?;
         jobs.push(Job {
             id,
             integration_id,
@@ -100,6 +119,8 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             next_attempt_at,
             text: text.unwrap_or_default(),
             recipient,
+            file,
+            parts_delivered,
         });
         if jobs.len() as i64 >= limit {
             break;
@@ -109,24 +130,99 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
 }
 
 /// Takes a job for `lease_until`, unless another worker (on any node) took it
-/// first: the update only matches the `next_attempt_at` we saw.
+/// first: the updates only match the `next_attempt_at` we saw. The attempt's
+/// start is recorded until its outcome is; finding it still set means an
+/// earlier attempt was cut off (the server died) after it may have reached the
+/// messenger, so this one is counted as a possible repeat.
 pub fn claim(conn: &mut DbConn, job: &Job, lease_until: NaiveDateTime) -> Result<bool, StoreError> {
-    let changed = diesel::update(
+    let this_job = || {
         outbound_queue::table
             .filter(outbound_queue::id.eq(job.id))
             .filter(outbound_queue::status.eq("pending"))
-            .filter(outbound_queue::next_attempt_at.eq(job.next_attempt_at)),
-    )
-    .set(outbound_queue::next_attempt_at.eq(lease_until))
-    .execute(conn)?;
-    Ok(changed == 1)
+            .filter(outbound_queue::next_attempt_at.eq(job.next_attempt_at))
+    };
+    write_transaction(conn, |conn| {
+        let interrupted =
+            diesel::update(this_job().filter(outbound_queue::attempt_started_at.is_not_null()))
+                .set(outbound_queue::interrupted_sends.eq(outbound_queue::interrupted_sends + 1))
+                .execute(conn)?;
+        if interrupted > 0 {
+            tracing::warn!(
+                job_id = job.id,
+                item_id = job.item_id,
+                "an earlier attempt was cut off before its outcome was recorded; \
+                 sending again (the customer may receive this message twice)"
+            );
+        }
+        let changed = diesel::update(this_job())
+            .set((
+                outbound_queue::next_attempt_at.eq(lease_until),
+                outbound_queue::attempt_started_at.eq(now()),
+            ))
+            .execute(conn)?;
+        Ok(changed == 1)
+    })
 }
 
-pub fn mark_sent(conn: &mut DbConn, job: &Job, external_ids: &[String]) -> Result<(), StoreError> {
+/// Makes the jobs whose attempt was cut off by a crash due now. Only for a
+/// database one server owns (SQLite): elsewhere another node may be sending
+/// them, and their claims run out by themselves.
+pub fn release_interrupted(conn: &mut DbConn) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        outbound_queue::table
+            .filter(outbound_queue::status.eq("pending"))
+            .filter(outbound_queue::attempt_started_at.is_not_null()),
+    )
+    .set(outbound_queue::next_attempt_at.eq(now()))
+    .execute(conn)?)
+}
+
+/// Notes the parts this attempt delivered, after those of earlier attempts,
+/// so that a retry resumes after them. The first part's id is the message's
+/// own (replies and receipts point at it).
+pub fn record_parts(
+    conn: &mut DbConn,
+    job: &Job,
+    external_ids: &[String],
+) -> Result<(), StoreError> {
+    if external_ids.is_empty() {
+        return Ok(());
+    }
+    conn.transaction(|conn| {
+        let at = now();
+        let first = job.parts_delivered.len();
+        for (offset, external_id) in external_ids.iter().enumerate() {
+            let position = i32::try_from(first + offset).unwrap_or(i32::MAX);
+            diesel::insert_into(outbound_parts::table)
+                .values((
+                    outbound_parts::item_id.eq(job.item_id),
+                    outbound_parts::position.eq(position),
+                    outbound_parts::external_id.eq(external_id),
+                    outbound_parts::sent_at.eq(at),
+                ))
+                .execute(conn)?;
+        }
+        if first == 0 {
+            diesel::update(timeline_items::table.find(job.item_id))
+                .set(timeline_items::external_id.eq(&external_ids[0]))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// Marks the job sent, then applies receipts that arrived for its parts
+/// before this was recorded; returns the changes those receipts made.
+pub fn mark_sent(
+    conn: &mut DbConn,
+    job: &Job,
+    external_ids: &[String],
+) -> Result<Vec<ReceiptChange>, StoreError> {
     conn.transaction(|conn| {
         diesel::update(outbound_queue::table.find(job.id))
             .set((
                 outbound_queue::status.eq("sent"),
+                outbound_queue::attempt_started_at.eq(None::<NaiveDateTime>),
                 outbound_queue::attempts.eq(job.attempts + 1),
                 outbound_queue::sent_at.eq(now()),
                 outbound_queue::last_error.eq(None::<String>),
@@ -138,7 +234,8 @@ pub fn mark_sent(conn: &mut DbConn, job: &Job, external_ids: &[String]) -> Resul
             DeliveryState::Sent,
             None,
             external_ids.first().map(String::as_str),
-        )
+        )?;
+        timeline::apply_pending_receipts(conn, job.integration_id, external_ids)
     })
 }
 
@@ -151,6 +248,7 @@ pub fn mark_retry(
     diesel::update(outbound_queue::table.find(job.id))
         .set((
             outbound_queue::attempts.eq(job.attempts + 1),
+            outbound_queue::attempt_started_at.eq(None::<NaiveDateTime>),
             outbound_queue::next_attempt_at.eq(next_attempt_at),
             outbound_queue::last_error.eq(error),
         ))
@@ -168,6 +266,7 @@ pub fn mark_failed(
         diesel::update(outbound_queue::table.find(job_id))
             .set((
                 outbound_queue::status.eq("failed"),
+                outbound_queue::attempt_started_at.eq(None::<NaiveDateTime>),
                 outbound_queue::last_error.eq(error),
             ))
             .execute(conn)?;

@@ -292,6 +292,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        attempt_started_at -> Nullable<Timestamp>,
+        interrupted_sends -> Integer,
     }
 }
 
@@ -309,6 +311,35 @@ diesel::table! {
         name -> Text,
         holder -> Text,
         expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbound_parts (item_id, position) {
+        item_id -> BigInt,
+        position -> Integer,
+        external_id -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    media_links (token) {
+        token -> Text,
+        attachment_id -> BigInt,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pending_receipts (id) {
+        id -> BigInt,
+        integration_id -> BigInt,
+        external_id -> Text,
+        state -> Text,
+        error -> Nullable<Text>,
+        received_at -> Timestamp,
     }
 }
 
@@ -331,6 +362,9 @@ diesel::joinable!(comments -> chats (chat_id));
 diesel::joinable!(deals -> stages (stage_id));
 diesel::joinable!(chat_user_state -> chats (chat_id));
 diesel::joinable!(outbound_queue -> timeline_items (item_id));
+diesel::joinable!(outbound_parts -> timeline_items (item_id));
+diesel::joinable!(media_links -> attachments (attachment_id));
+diesel::joinable!(pending_receipts -> integrations (integration_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -361,4 +395,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbound_queue,
     event_log,
     leases,
+    outbound_parts,
+    media_links,
+    pending_receipts,
 );

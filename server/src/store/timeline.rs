@@ -1,12 +1,14 @@
 //! The timeline: customer messages, replies and events of a chat, one id
 //! sequence, paged by id.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use shared::api::chats::{DeliveryState, Direction};
 use shared::Id;
 
-use super::schema::{attachments, chats, message_versions, timeline_items};
+use super::schema::{
+    attachments, chats, message_versions, outbound_parts, pending_receipts, timeline_items,
+};
 use super::{now, DbConn, StoreError};
 use crate::channels::InboundAttachment;
 use crate::domain::chat::ChatEvent;
@@ -165,6 +167,44 @@ pub fn insert_outbound(
         .get_result(conn)?)
 }
 
+/// A manager's file sent with an outbound message.
+pub struct NewOutboundFile<'a> {
+    /// `photo` or `document`.
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub mime: Option<&'a str>,
+    pub size: i64,
+}
+
+/// Records the file of an outbound message; returns the attachment id and the
+/// path under the data directory its bytes must be written to.
+pub fn attach_outbound_file(
+    conn: &mut DbConn,
+    item_id: Id,
+    file: NewOutboundFile<'_>,
+) -> Result<(Id, String), StoreError> {
+    let id: Id = diesel::insert_into(attachments::table)
+        .values((
+            attachments::item_id.eq(item_id),
+            attachments::kind.eq(file.kind),
+            attachments::name.eq(file.name),
+            attachments::mime.eq(file.mime),
+            attachments::size.eq(file.size),
+            attachments::created_at.eq(now()),
+        ))
+        .returning(attachments::id)
+        .get_result(conn)?;
+    // Named by id, never by the uploader's file name.
+    let path = format!("attachments/{id}");
+    diesel::update(attachments::table.find(id))
+        .set(attachments::path.eq(&path))
+        .execute(conn)?;
+    diesel::update(timeline_items::table.find(item_id))
+        .set(timeline_items::content_kind.eq(file.kind))
+        .execute(conn)?;
+    Ok((id, path))
+}
+
 /// The item of this chat with this messenger id, if any.
 pub fn find_by_external(
     conn: &mut DbConn,
@@ -235,11 +275,27 @@ pub fn set_delivery(
     Ok(())
 }
 
+/// How long a receipt for a send we have not recorded is kept: sends are
+/// recorded within seconds, so an older one is about a message we never knew.
+const PENDING_RECEIPT_TTL: TimeDelta = TimeDelta::hours(24);
+
+/// A delivery state a receipt set on one of our messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptChange {
+    pub chat_id: Id,
+    pub item_id: Id,
+    pub state: DeliveryState,
+    pub error: Option<String>,
+}
+
 /// Moves a sent message forward (sent → delivered → seen) from a messenger
 /// receipt, or marks it failed; receipts arriving out of order never move it
 /// back. `seen` is sent once per read, not per message (Viber, see
 /// shared/protocols/viber.md §3), so it also covers the chat's earlier sent or
-/// delivered messages. Returns the chat and the items that changed, in order.
+/// delivered messages. A receipt for a send not recorded yet (Viber may call
+/// back before its `send_message` answer is stored) is kept and applied when
+/// the send is recorded ([`apply_pending_receipts`]). Returns the chat and the
+/// items that changed, in order.
 pub fn apply_receipt(
     conn: &mut DbConn,
     integration_id: Id,
@@ -247,14 +303,11 @@ pub fn apply_receipt(
     state: DeliveryState,
     error: Option<&str>,
 ) -> Result<Option<(Id, Vec<Id>)>, StoreError> {
-    let found: Option<(Id, Id, Option<String>)> = timeline_items::table
-        .filter(
-            timeline_items::chat_id.eq_any(
-                chats::table
-                    .filter(chats::integration_id.eq(integration_id))
-                    .select(chats::id),
-            ),
-        )
+    let of_integration = chats::table
+        .filter(chats::integration_id.eq(integration_id))
+        .select(chats::id);
+    let mut found: Option<(Id, Id, Option<String>)> = timeline_items::table
+        .filter(timeline_items::chat_id.eq_any(of_integration))
         .filter(timeline_items::external_id.eq(external_id))
         .filter(timeline_items::direction.eq("out"))
         .select((
@@ -264,7 +317,26 @@ pub fn apply_receipt(
         ))
         .first(conn)
         .optional()?;
-    let Some((item_id, chat_id, current)) = found else {
+    if found.is_none() {
+        // A later part of a message split in several.
+        found = outbound_parts::table
+            .inner_join(timeline_items::table)
+            .filter(timeline_items::chat_id.eq_any(of_integration))
+            .filter(outbound_parts::external_id.eq(external_id))
+            .select((
+                timeline_items::id,
+                timeline_items::chat_id,
+                timeline_items::delivery,
+            ))
+            .first(conn)
+            .optional()?;
+    }
+    let current = found
+        .as_ref()
+        .and_then(|(_, _, current)| current.as_deref().and_then(parse_delivery));
+    let Some((item_id, chat_id, _)) = found.filter(|_| current != Some(DeliveryState::Pending))
+    else {
+        keep_pending_receipt(conn, integration_id, external_id, state, error)?;
         return Ok(None);
     };
     let rank = |s: Option<DeliveryState>| match s {
@@ -291,12 +363,78 @@ pub fn apply_receipt(
             set_delivery(conn, earlier, state, None, None)?;
         }
     }
-    let current = current.as_deref().and_then(parse_delivery);
     if state == DeliveryState::Failed || rank(Some(state)) > rank(current) {
         set_delivery(conn, item_id, state, error, None)?;
         changed.push(item_id);
     }
     Ok((!changed.is_empty()).then_some((chat_id, changed)))
+}
+
+fn keep_pending_receipt(
+    conn: &mut DbConn,
+    integration_id: Id,
+    external_id: &str,
+    state: DeliveryState,
+    error: Option<&str>,
+) -> Result<(), StoreError> {
+    let at = now();
+    diesel::delete(
+        pending_receipts::table.filter(pending_receipts::received_at.lt(at - PENDING_RECEIPT_TTL)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(pending_receipts::table)
+        .values((
+            pending_receipts::integration_id.eq(integration_id),
+            pending_receipts::external_id.eq(external_id),
+            pending_receipts::state.eq(delivery_str(state)),
+            pending_receipts::error.eq(error),
+            pending_receipts::received_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Applies, in arrival order, the receipts kept for these messenger ids of a
+/// send just recorded, and forgets them.
+pub fn apply_pending_receipts(
+    conn: &mut DbConn,
+    integration_id: Id,
+    external_ids: &[String],
+) -> Result<Vec<ReceiptChange>, StoreError> {
+    let mine = || {
+        pending_receipts::table
+            .filter(pending_receipts::integration_id.eq(integration_id))
+            .filter(pending_receipts::external_id.eq_any(external_ids))
+    };
+    let kept: Vec<(String, String, Option<String>)> = mine()
+        .order(pending_receipts::id)
+        .select((
+            pending_receipts::external_id,
+            pending_receipts::state,
+            pending_receipts::error,
+        ))
+        .load(conn)?;
+    if kept.is_empty() {
+        return Ok(Vec::new());
+    }
+    diesel::delete(mine()).execute(conn)?;
+    let mut changes = Vec::new();
+    for (external_id, state, error) in kept {
+        let Some(state) = parse_delivery(&state) else {
+            continue;
+        };
+        if let Some((chat_id, items)) =
+            apply_receipt(conn, integration_id, &external_id, state, error.as_deref())?
+        {
+            changes.extend(items.into_iter().map(|item_id| ReceiptChange {
+                chat_id,
+                item_id,
+                state,
+                error: error.clone(),
+            }));
+        }
+    }
+    Ok(changes)
 }
 
 type ItemRow = (
@@ -442,7 +580,7 @@ pub fn find_attachment(conn: &mut DbConn, id: Id) -> Result<(AttachmentRecord, I
         .first(conn)?)
 }
 
-const ATTACHMENT_COLUMNS: (
+pub(super) const ATTACHMENT_COLUMNS: (
     attachments::id,
     attachments::item_id,
     attachments::kind,

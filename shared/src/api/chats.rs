@@ -157,6 +157,16 @@ pub struct SendReply {
     pub text: String,
 }
 
+/// A reply with a file, sent as `multipart/form-data` (one file, up to 20 MB).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SendFile {
+    /// The caption, if any.
+    pub text: Option<String>,
+    /// The file; its name is shown to the customer.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignChat {

@@ -1,5 +1,6 @@
-//! The reply box: Enter sends, Shift+Enter starts a new line. The half-written text is kept
-//! per chat in local storage, so neither a reload nor an expired session loses it.
+//! The reply box: Enter sends, Shift+Enter starts a new line; the paper clip attaches one file,
+//! sent with the text as its caption. The half-written text is kept per chat in local storage,
+//! so neither a reload nor an expired session loses it (a chosen file is not kept).
 
 use std::time::Duration;
 
@@ -29,11 +30,23 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
     let socket = use_context::<Socket>();
 
     let text = RwSignal::new(stored::draft(chat_id));
+    // A browser `File` is not `Send`: it lives in local (this-thread) storage.
+    let file = RwSignal::new_local(None::<web_sys::File>);
     let last_typing = StoredValue::new(0.0_f64);
     let sent_body = StoredValue::new(String::new());
+    let sent_file = StoredValue::new_local(None::<web_sys::File>);
     let input_ref = NodeRef::<leptos::html::Textarea>::new();
+    let file_ref = NodeRef::<leptos::html::Input>::new();
 
-    let send = Action::new_local(move |body: &String| http::send_reply(chat_id, body.clone()));
+    let send = Action::new_local(move |(body, file): &(String, Option<web_sys::File>)| {
+        let (body, file) = (body.clone(), file.clone());
+        async move {
+            match file {
+                Some(file) => http::send_file(chat_id, body, file).await,
+                None => http::send_reply(chat_id, body).await,
+            }
+        }
+    });
     let error = RwSignal::new(None);
     Effect::new(move || match send.value().get() {
         Some(Ok(item)) => {
@@ -49,23 +62,41 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
                 stored::save_draft(chat_id, &body);
                 text.set(body);
             }
+            if file.with_untracked(Option::is_none) {
+                file.set(sent_file.get_value());
+            }
             session.note(&failure);
             error.set(Some(failure));
         }
         None => {}
     });
 
+    let clear_file = move || {
+        file.set(None);
+        if let Some(input) = file_ref.get_untracked() {
+            input.set_value("");
+        }
+    };
+
     let submit = move || {
         let body = text.get_untracked();
-        if body.trim().is_empty() || send.pending().get_untracked() {
+        let chosen = file.get_untracked();
+        if (body.trim().is_empty() && chosen.is_none()) || send.pending().get_untracked() {
             return;
         }
         sent_body.set_value(body.clone());
+        sent_file.set_value(chosen.clone());
+        clear_file();
         // Cleared at once (and in the stored draft): the chat view may be
         // rebuilt by the live update of this very reply before its answer comes.
         text.set(String::new());
         stored::save_draft(chat_id, "");
-        send.dispatch(body);
+        send.dispatch((body, chosen));
+    };
+
+    let on_file_chosen = move |event| {
+        let input: web_sys::HtmlInputElement = event_target(&event);
+        file.set(input.files().and_then(|files| files.get(0)));
     };
 
     let on_input = move |event| {
@@ -112,7 +143,44 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
             }
         >
             <ErrorLine error/>
+            {move || {
+                file.with(|chosen| {
+                    chosen.as_ref().map(|chosen| {
+                        view! {
+                            <p class="composer-file" data-test="composer-file-name">
+                                "📎 "
+                                {chosen.name()}
+                                <button
+                                    type="button"
+                                    class="button button-quiet"
+                                    data-test="composer-file-remove"
+                                    aria-label=move || i18n.tr(Key::RemoveFile)
+                                    title=move || i18n.tr(Key::RemoveFile)
+                                    on:click=move |_| clear_file()
+                                >
+                                    "×"
+                                </button>
+                            </p>
+                        }
+                    })
+                })
+            }}
             <div class="composer-row">
+                <label
+                    class="button composer-attach"
+                    data-test="composer-attach"
+                    title=move || i18n.tr(Key::AttachFile)
+                >
+                    "📎"
+                    <span class="sr-only">{move || i18n.tr(Key::AttachFile)}</span>
+                    <input
+                        type="file"
+                        class="sr-only"
+                        node_ref=file_ref
+                        data-test="composer-file"
+                        on:change=on_file_chosen
+                    />
+                </label>
                 <textarea
                     node_ref=input_ref
                     rows="2"
@@ -127,7 +195,10 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
                     type="submit"
                     class="button button-primary"
                     data-test="composer-send"
-                    disabled=move || send.pending().get() || text.with(|t| t.trim().is_empty())
+                    disabled=move || {
+                        send.pending().get()
+                            || (text.with(|t| t.trim().is_empty()) && file.with(Option::is_none))
+                    }
                 >
                     {move || if send.pending().get() { i18n.tr(Key::Sending) } else { i18n.tr(Key::Send) }}
                 </button>

@@ -7,7 +7,7 @@ use teloxide::types::{FileId, InputFile};
 
 use super::split::{split_text, utf16_len, MAX_CAPTION_UNITS, MAX_TEXT_UNITS};
 use super::{client, send, TelegramChannel};
-use crate::channels::{Bot, ChannelError, Sent};
+use crate::channels::{Bot, ChannelError, FileContent, Outbound, OutboundFile, PartLog, Sent};
 
 /// Telegram's cloud Bot API refuses downloads above 20 MB.
 pub const MAX_DOWNLOAD_BYTES: u64 = 20 * 1024 * 1024;
@@ -94,8 +94,17 @@ impl TelegramChannel {
         filename: &str,
         caption: Option<&str>,
     ) -> Result<Sent, ChannelError> {
-        self.send_file(bot, recipient, Upload::Document, bytes, filename, caption)
-            .await
+        let log = PartLog::default();
+        let upload = FileUpload {
+            kind: Upload::Document,
+            bytes,
+            filename,
+            caption,
+        };
+        self.send_file(bot, recipient, upload, 0, &log).await?;
+        Ok(Sent {
+            external_ids: log.ids(),
+        })
     }
 
     /// Uploads a picture as a photo (`sendPhoto`, at most 10 MB).
@@ -108,67 +117,135 @@ impl TelegramChannel {
         filename: &str,
         caption: Option<&str>,
     ) -> Result<Sent, ChannelError> {
-        self.send_file(bot, recipient, Upload::Photo, bytes, filename, caption)
-            .await
+        let log = PartLog::default();
+        let upload = FileUpload {
+            kind: Upload::Photo,
+            bytes,
+            filename,
+            caption,
+        };
+        self.send_file(bot, recipient, upload, 0, &log).await?;
+        Ok(Sent {
+            external_ids: log.ids(),
+        })
     }
 
+    /// Sends a manager's file with the message text as its caption: a photo
+    /// when Telegram can show it as one, else a document.
+    pub(super) async fn send_outbound_file(
+        &self,
+        bot: &Bot,
+        message: &Outbound,
+        file: &OutboundFile,
+    ) -> Result<(), ChannelError> {
+        let FileContent::Bytes(bytes) = &file.content else {
+            return Err(ChannelError::permanent(
+                "Telegram needs the file's bytes to upload it",
+            ));
+        };
+        let kind = if is_photo(file.mime.as_deref(), bytes.len()) {
+            Upload::Photo
+        } else {
+            Upload::Document
+        };
+        let upload = FileUpload {
+            kind,
+            // Skipped uploads (a resumed caption) need no copy of the bytes.
+            bytes: if message.parts_delivered == 0 {
+                bytes.clone()
+            } else {
+                Vec::new()
+            },
+            filename: &file.name,
+            caption: Some(&message.text),
+        };
+        self.send_file(
+            bot,
+            &message.recipient,
+            upload,
+            message.parts_delivered,
+            &message.delivered,
+        )
+        .await
+    }
+
+    /// Sends the file, then a caption too long to attach as text messages;
+    /// the first `skip` of these parts were delivered before.
     async fn send_file(
         &self,
         bot: &Bot,
         recipient: &str,
-        upload: Upload,
-        bytes: Vec<u8>,
-        filename: &str,
-        caption: Option<&str>,
-    ) -> Result<Sent, ChannelError> {
+        upload: FileUpload<'_>,
+        skip: usize,
+        log: &PartLog,
+    ) -> Result<(), ChannelError> {
         let chat_id = send::chat_id(recipient)?;
-        let limit = match upload {
-            Upload::Photo => MAX_PHOTO_UPLOAD_BYTES,
-            Upload::Document => MAX_DOCUMENT_UPLOAD_BYTES,
-        };
-        if bytes.len() > limit {
-            return Err(ChannelError::permanent(format!(
-                "the file is {} bytes; Telegram accepts at most {} MB for a {}",
-                bytes.len(),
-                limit / (1024 * 1024),
-                upload.noun(),
-            )));
-        }
-        let caption = caption.map(str::trim).filter(|caption| !caption.is_empty());
+        let caption = upload
+            .caption
+            .map(str::trim)
+            .filter(|caption| !caption.is_empty());
         // A caption over Telegram's limit goes as text messages after the file
         // rather than failing the whole upload.
         let (inline_caption, follow_up) = match caption {
             Some(caption) if utf16_len(caption) <= MAX_CAPTION_UNITS => (Some(caption), None),
             other => (None, other),
         };
-        let file = InputFile::memory(bytes).file_name(filename.to_owned());
-        let bot_api = self.client.long_bot(bot.token.expose());
-        let sent = match upload {
-            Upload::Photo => {
-                let mut request = bot_api.send_photo(chat_id, file);
-                if let Some(caption) = inline_caption {
-                    request = request.caption(caption);
-                }
-                request.await
+        if skip == 0 {
+            let limit = match upload.kind {
+                Upload::Photo => MAX_PHOTO_UPLOAD_BYTES,
+                Upload::Document => MAX_DOCUMENT_UPLOAD_BYTES,
+            };
+            if upload.bytes.len() > limit {
+                return Err(ChannelError::permanent(format!(
+                    "the file is {} bytes; Telegram accepts at most {} MB for a {}",
+                    upload.bytes.len(),
+                    limit / (1024 * 1024),
+                    upload.kind.noun(),
+                )));
             }
-            Upload::Document => {
-                let mut request = bot_api.send_document(chat_id, file);
-                if let Some(caption) = inline_caption {
-                    request = request.caption(caption);
+            let file = InputFile::memory(upload.bytes).file_name(upload.filename.to_owned());
+            let bot_api = self.client.long_bot(bot.token.expose());
+            let sent = match upload.kind {
+                Upload::Photo => {
+                    let mut request = bot_api.send_photo(chat_id, file);
+                    if let Some(caption) = inline_caption {
+                        request = request.caption(caption);
+                    }
+                    request.await
                 }
-                request.await
+                Upload::Document => {
+                    let mut request = bot_api.send_document(chat_id, file);
+                    if let Some(caption) = inline_caption {
+                        request = request.caption(caption);
+                    }
+                    request.await
+                }
             }
+            .map_err(send::classify)?;
+            log.record(&sent.id.0.to_string());
         }
-        .map_err(send::classify)?;
-        let mut external_ids = vec![sent.id.0.to_string()];
         if let Some(text) = follow_up {
             let bot_api = self.client.bot(bot.token.expose());
-            let more = send::send_parts(&bot_api, chat_id, &split_text(text, MAX_TEXT_UNITS), true)
-                .await?;
-            external_ids.extend(more);
+            let parts = split_text(text, MAX_TEXT_UNITS);
+            send::send_parts(&bot_api, chat_id, &parts, skip.saturating_sub(1), true, log).await?;
         }
-        Ok(Sent { external_ids })
+        Ok(())
     }
+}
+
+/// Whether Telegram can show these bytes as a photo (`sendPhoto` takes JPEG,
+/// PNG and WebP up to 10 MB; anything else goes as a document).
+fn is_photo(mime: Option<&str>, size: usize) -> bool {
+    matches!(mime, Some("image/jpeg" | "image/png" | "image/webp"))
+        && size <= MAX_PHOTO_UPLOAD_BYTES
+}
+
+/// One upload and the caption that goes with it.
+struct FileUpload<'a> {
+    kind: Upload,
+    bytes: Vec<u8>,
+    filename: &'a str,
+    caption: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -195,5 +272,20 @@ fn too_big(size: u64, max_bytes: u64) -> ChannelError {
         ChannelError::permanent(format!(
             "the file is {size} bytes, over the {max_bytes} bytes allowed here"
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_small_jpeg_png_and_webp_go_as_photos() {
+        assert!(is_photo(Some("image/jpeg"), 1000));
+        assert!(is_photo(Some("image/webp"), MAX_PHOTO_UPLOAD_BYTES));
+        assert!(!is_photo(Some("image/png"), MAX_PHOTO_UPLOAD_BYTES + 1));
+        assert!(!is_photo(Some("image/gif"), 1000));
+        assert!(!is_photo(Some("application/pdf"), 1000));
+        assert!(!is_photo(None, 1000));
     }
 }

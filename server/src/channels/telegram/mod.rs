@@ -197,14 +197,28 @@ impl Channel for TelegramChannel {
     ) -> BoxFuture<'a, Result<Sent, ChannelError>> {
         Box::pin(
             async move {
-                let chat_id = send::chat_id(&message.recipient)?;
-                let parts = split_text(&message.text, MAX_TEXT_UNITS);
-                if parts.is_empty() {
-                    return Err(ChannelError::permanent("the message text is empty"));
+                if let Some(file) = &message.file {
+                    self.send_outbound_file(bot, message, file).await?;
+                } else {
+                    let chat_id = send::chat_id(&message.recipient)?;
+                    let parts = split_text(&message.text, MAX_TEXT_UNITS);
+                    if parts.is_empty() {
+                        return Err(ChannelError::permanent("the message text is empty"));
+                    }
+                    let bot_api = self.client.bot(bot.token.expose());
+                    send::send_parts(
+                        &bot_api,
+                        chat_id,
+                        &parts,
+                        message.parts_delivered,
+                        false,
+                        &message.delivered,
+                    )
+                    .await?;
                 }
-                let bot_api = self.client.bot(bot.token.expose());
-                let external_ids = send::send_parts(&bot_api, chat_id, &parts, false).await?;
-                Ok(Sent { external_ids })
+                Ok(Sent {
+                    external_ids: message.delivered.ids(),
+                })
             }
             .instrument(span("telegram.send", bot)),
         )

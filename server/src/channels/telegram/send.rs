@@ -9,7 +9,7 @@ use teloxide::prelude::Requester;
 use teloxide::types::ChatId;
 use teloxide::{ApiError, RequestError};
 
-use crate::channels::ChannelError;
+use crate::channels::{ChannelError, PartLog};
 
 /// How often a continuation part is retried in place before giving up.
 const CONTINUATION_ATTEMPTS: u32 = 3;
@@ -25,42 +25,45 @@ pub(super) fn chat_id(recipient: &str) -> Result<ChatId, ChannelError> {
     })
 }
 
-/// Sends `parts` in order. A failure before anything arrived is returned as
-/// is (the queue retries the whole message). Once something has arrived
-/// (an earlier part, or the file a caption follows: `delivered_before`),
-/// later parts are retried in place a few times on retryable errors, because
-/// retrying the whole message would deliver the first parts twice.
+/// Sends `parts` in order from `skip` on (the ones before were delivered by
+/// an earlier attempt), noting each delivered part in `log`. A failure before
+/// anything arrived is returned as is. Once something has arrived (an earlier
+/// part, or the file a caption follows: `after_file`), later parts are
+/// retried in place a few times on retryable errors: the queue would resume
+/// at the failed part too, but only after its backoff.
 pub(super) async fn send_parts(
     bot: &teloxide::Bot,
     chat_id: ChatId,
     parts: &[String],
-    delivered_before: bool,
-) -> Result<Vec<String>, ChannelError> {
-    let mut sent = Vec::with_capacity(parts.len());
-    for (index, part) in parts.iter().enumerate() {
+    skip: usize,
+    after_file: bool,
+    log: &PartLog,
+) -> Result<(), ChannelError> {
+    let earlier = usize::from(after_file);
+    for (index, part) in parts.iter().enumerate().skip(skip) {
         let mut attempt = 1;
         loop {
             match bot.send_message(chat_id, part.as_str()).await {
                 Ok(message) => {
-                    sent.push(message.id.0.to_string());
+                    log.record(&message.id.0.to_string());
                     break;
                 }
                 Err(err) => {
                     let error = classify(err);
+                    let position = index + earlier;
+                    let total = parts.len() + earlier;
                     let wait = match &error {
                         ChannelError::Provider {
                             retryable: true,
                             retry_after,
                             ..
-                        } if (delivered_before || !sent.is_empty())
-                            && attempt < CONTINUATION_ATTEMPTS =>
-                        {
+                        } if position > 0 && attempt < CONTINUATION_ATTEMPTS => {
                             retry_after.unwrap_or(Duration::from_secs(1))
                         }
-                        _ => return Err(partial(error, index, parts.len())),
+                        _ => return Err(partial(error, position, total)),
                     };
                     if wait > MAX_IN_PLACE_WAIT {
-                        return Err(partial(error, index, parts.len()));
+                        return Err(partial(error, position, total));
                     }
                     tracing::debug!(part = index + 1, attempt, "retrying a continuation part");
                     tokio::time::sleep(wait).await;
@@ -69,7 +72,7 @@ pub(super) async fn send_parts(
             }
         }
     }
-    Ok(sent)
+    Ok(())
 }
 
 /// Says in the reason that earlier parts were delivered.

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::client::{http_error, transport_error};
 use super::{split, ViberChannel, CAPTION_LIMIT, TEXT_LIMIT};
-use crate::channels::{Bot, ChannelError, Sent};
+use crate::channels::{Bot, ChannelError, PartLog, Sent};
 
 /// A file or picture for Viber to fetch from a public URL (Viber has no upload).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,21 @@ pub enum MediaKind {
     File,
 }
 
+impl MediaKind {
+    /// Viber shows JPEG and PNG up to 1 MB as pictures; anything else goes as
+    /// a file (protocol notes §4).
+    pub fn of(mime: Option<&str>, size: u64) -> MediaKind {
+        if matches!(mime, Some("image/jpeg" | "image/png")) && size <= MAX_PICTURE_BYTES {
+            MediaKind::Picture
+        } else {
+            MediaKind::File
+        }
+    }
+}
+
+/// Viber's limit for a `picture` message.
+const MAX_PICTURE_BYTES: u64 = 1024 * 1024;
+
 impl ViberChannel {
     /// Sends a picture or file Viber fetches from `media.url`; a caption Viber
     /// cannot attach follows as text. Returns the ids of every message sent.
@@ -38,6 +53,23 @@ impl ViberChannel {
         receiver: &str,
         media: &OutboundMedia,
     ) -> Result<Sent, ChannelError> {
+        let log = PartLog::default();
+        self.send_media_from(bot, receiver, media, 0, &log).await?;
+        Ok(Sent {
+            external_ids: log.ids(),
+        })
+    }
+
+    /// Same, skipping the first `resume_at` parts (the media, then caption
+    /// texts) and noting each part sent in `log`.
+    pub(super) async fn send_media_from(
+        &self,
+        bot: &Bot,
+        receiver: &str,
+        media: &OutboundMedia,
+        resume_at: usize,
+        log: &PartLog,
+    ) -> Result<(), ChannelError> {
         let caption = media
             .caption
             .as_deref()
@@ -64,15 +96,16 @@ impl ViberChannel {
                 (body, caption)
             }
         };
-        self.address(bot, receiver, &mut body);
-        let mut ids = vec![self.send_message(bot, &body).await?];
+        if resume_at == 0 {
+            self.address(bot, receiver, &mut body);
+            log.record(&self.send_message(bot, &body).await?);
+        }
         if let Some(caption) = caption_after {
             let parts = split::split_text(caption, TEXT_LIMIT);
-            let total = parts.len() + 1;
-            self.send_parts(bot, receiver, parts, &mut ids, total)
+            self.send_parts(bot, receiver, parts, 1, resume_at, log)
                 .await?;
         }
-        Ok(Sent { external_ids: ids })
+        Ok(())
     }
 
     /// Downloads an inbound media URL (they expire: call it while handling the
@@ -155,5 +188,20 @@ mod tests {
         assert!(shortened.ends_with(".pdf"));
         assert_eq!(file_name("report.pdf"), "report.pdf");
         assert_eq!(file_name(""), "file");
+    }
+
+    #[test]
+    fn only_small_jpeg_and_png_are_pictures() {
+        assert_eq!(MediaKind::of(Some("image/jpeg"), 1000), MediaKind::Picture);
+        assert_eq!(
+            MediaKind::of(Some("image/png"), MAX_PICTURE_BYTES),
+            MediaKind::Picture
+        );
+        assert_eq!(
+            MediaKind::of(Some("image/png"), MAX_PICTURE_BYTES + 1),
+            MediaKind::File
+        );
+        assert_eq!(MediaKind::of(Some("image/webp"), 1000), MediaKind::File);
+        assert_eq!(MediaKind::of(None, 10), MediaKind::File);
     }
 }

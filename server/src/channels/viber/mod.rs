@@ -21,8 +21,8 @@ use self::client::ApiClient;
 pub use self::media::{MediaKind, OutboundMedia};
 pub use self::signature::{sign, SIGNATURE_HEADER};
 use super::{
-    Bot, BotProfile, BoxFuture, Channel, ChannelError, Headers, Inbound, Outbound, Sent,
-    WebhookHealth,
+    Bot, BotProfile, BoxFuture, Channel, ChannelError, FileContent, Headers, Inbound, Outbound,
+    PartLog, Sent, WebhookHealth,
 };
 
 /// Viber's limit on a text message.
@@ -97,30 +97,38 @@ impl ViberChannel {
             })
     }
 
-    /// Sends text parts in order, appending their ids. A failure after some
-    /// parts went out says so in its reason.
+    /// Sends text parts in order, noting each one's id in `log`: `parts[0]`
+    /// is part `first` of the message (which ends with these parts), and
+    /// parts before `resume_at` went out in an earlier attempt. A failure after some parts
+    /// went out says so in its reason.
     async fn send_parts(
         &self,
         bot: &Bot,
         receiver: &str,
         parts: Vec<String>,
-        ids: &mut Vec<String>,
-        total: usize,
+        first: usize,
+        resume_at: usize,
+        log: &PartLog,
     ) -> Result<(), ChannelError> {
-        for part in parts {
+        let total = first + parts.len();
+        for (index, part) in parts.into_iter().enumerate() {
+            let position = first + index;
+            if position < resume_at {
+                continue;
+            }
             let mut body = json!({"type": "text", "text": part});
             self.address(bot, receiver, &mut body);
             match self.send_message(bot, &body).await {
-                Ok(id) => ids.push(id),
-                Err(err) if ids.is_empty() => return Err(err),
+                Ok(id) => log.record(&id),
+                Err(err) if position == 0 => return Err(err),
                 Err(err) => {
                     tracing::warn!(
                         integration_id = bot.integration_id,
-                        sent = ids.len(),
+                        sent = position,
                         total,
                         "Viber refused a later part of a message"
                     );
-                    return Err(after_partial_send(err, ids.len(), total));
+                    return Err(after_partial_send(err, position, total));
                 }
             }
         }
@@ -243,16 +251,50 @@ impl Channel for ViberChannel {
         message: &'a Outbound,
     ) -> BoxFuture<'a, Result<Sent, ChannelError>> {
         Box::pin(async move {
-            let parts = split::split_text(&message.text, TEXT_LIMIT);
-            if parts.is_empty() {
-                return Err(ChannelError::permanent("the message has no text to send"));
-            }
-            let mut ids = Vec::with_capacity(parts.len());
-            let total = parts.len();
-            self.send_parts(bot, &message.recipient, parts, &mut ids, total)
+            if let Some(file) = &message.file {
+                let FileContent::Url(url) = &file.content else {
+                    return Err(ChannelError::permanent(
+                        "Viber fetches files from a link; none was given",
+                    ));
+                };
+                let media = OutboundMedia {
+                    kind: MediaKind::of(file.mime.as_deref(), file.size),
+                    url: url.clone(),
+                    name: file.name.clone(),
+                    size: file.size,
+                    caption: Some(message.text.clone()),
+                };
+                self.send_media_from(
+                    bot,
+                    &message.recipient,
+                    &media,
+                    message.parts_delivered,
+                    &message.delivered,
+                )
                 .await?;
-            Ok(Sent { external_ids: ids })
+            } else {
+                let parts = split::split_text(&message.text, TEXT_LIMIT);
+                if parts.is_empty() {
+                    return Err(ChannelError::permanent("the message has no text to send"));
+                }
+                self.send_parts(
+                    bot,
+                    &message.recipient,
+                    parts,
+                    0,
+                    message.parts_delivered,
+                    &message.delivered,
+                )
+                .await?;
+            }
+            Ok(Sent {
+                external_ids: message.delivered.ids(),
+            })
         })
+    }
+
+    fn fetches_files_by_url(&self) -> bool {
+        true
     }
 
     fn download<'a>(

@@ -1,0 +1,3 @@
+DROP TABLE pending_receipts;
+DROP TABLE media_links;
+DROP TABLE outbound_parts;

@@ -1,0 +1,456 @@
+//! The inbound writer: one thread owning one connection commits every queued
+//! inbound event in a single transaction (group commit), then answers each
+//! waiting webhook. One transaction per webhook caps SQLite (one writer at a
+//! time, connections sleeping on the busy handler) and PostgreSQL (one WAL flush
+//! per update) far below what HTTP alone allows; a batch pays those costs once.
+//!
+//! While it keeps up, each event is applied (chat, contact, deal, round robin,
+//! live events) before its 200, so what a webhook reported is visible at once.
+//! When it falls behind (a burst, or events already waiting), it only stores
+//! the raw bodies as `pending` — still durable before the 200 — and applies
+//! them in arrival order in short slices between batches, so accepting never
+//! waits for applying. Each event runs in its own savepoint, so one that
+//! cannot be applied is kept as failed without undoing the others.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use diesel::r2d2::ManageConnection;
+use diesel::Connection;
+use shared::Id;
+use tokio::sync::oneshot;
+
+use super::inbound::{
+    mark_kept_failed, pending_events, record_failed, record_inbound, record_pending, NewPending,
+    PendingEvent, Received,
+};
+use super::{integrations, write_transaction, ConnManager, DbConn, StoreError};
+use crate::channels::{Inbound, InboundEvent};
+use crate::domain::integration::Integration;
+
+/// Most events committed together: bounds the wait of the first one.
+const MAX_BATCH: usize = 256;
+/// Events waiting beyond this are refused at once (the messenger retries)
+/// instead of piling up in memory.
+const QUEUE_CAPACITY: usize = 4_096;
+/// A batch this large means the writer is behind: store it, apply it later.
+const DEFER_FROM: usize = 8;
+/// How long one slice of applying kept events may hold the writer.
+const APPLY_SLICE: Duration = Duration::from_millis(4);
+/// Kept events read per slice.
+const APPLY_PAGE: i64 = 64;
+/// How often an idle writer looks for kept events (another node's, or ones a
+/// crash left).
+const IDLE_CHECK: Duration = Duration::from_secs(5);
+/// Pause after the database failed, before trying again.
+const AFTER_FAILURE: Duration = Duration::from_secs(1);
+/// How often a waiting writer checks whether it should stop.
+const STOP_CHECK: Duration = Duration::from_millis(100);
+
+/// Turns a kept body back into its event (the channel's parser).
+pub type ParseKept = dyn Fn(&Integration, &str) -> Result<Inbound, String> + Send;
+
+/// What the writer needs from the layers above.
+pub struct Hooks {
+    /// Logs the live events of one applied event, inside its transaction.
+    pub publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
+    pub parse: Box<ParseKept>,
+    /// Runs after a kept event was applied and committed (wakes the workers).
+    pub applied: Box<dyn Fn(&Received) + Send>,
+}
+
+/// A handle to the writer thread (cheap to clone). The thread ends when the
+/// last handle is dropped.
+#[derive(Clone)]
+pub struct InboundWriter {
+    queue: SyncSender<Job>,
+    control: Arc<Control>,
+}
+
+/// Stopping the thread: it must not be inside the database driver when the
+/// process exits (libpq and OpenSSL tear down at exit).
+struct Control {
+    stop: AtomicBool,
+    /// Disconnects when the thread has ended.
+    ended: Mutex<Option<Receiver<()>>>,
+}
+
+struct Job {
+    integration: Integration,
+    inbound: Inbound,
+    raw: String,
+    span: tracing::Span,
+    reply: oneshot::Sender<Result<Received, StoreError>>,
+}
+
+impl Job {
+    /// Viber's `conversation_started` is answered with the welcome message,
+    /// which only applying it decides.
+    fn needs_applied_answer(&self) -> bool {
+        matches!(self.inbound.event, InboundEvent::ConversationStarted { .. })
+    }
+}
+
+impl InboundWriter {
+    /// Starts the writer thread with its own connection from `connector`.
+    pub fn start(connector: ConnManager, hooks: Hooks) -> std::io::Result<InboundWriter> {
+        let (queue, jobs) = mpsc::sync_channel(QUEUE_CAPACITY);
+        let (ended_tx, ended) = mpsc::channel::<()>();
+        let control = Arc::new(Control {
+            stop: AtomicBool::new(false),
+            ended: Mutex::new(Some(ended)),
+        });
+        let writer = Writer {
+            connector,
+            conn: None,
+            hooks,
+            // Events a crash left kept are applied first.
+            backlog: true,
+            control: control.clone(),
+        };
+        thread::Builder::new()
+            .name("inbound-writer".into())
+            .spawn(move || {
+                writer.run(jobs);
+                drop(ended_tx);
+            })?;
+        Ok(InboundWriter { queue, control })
+    }
+
+    /// Stops the thread after its current batch and waits up to `wait` for it
+    /// (and its connection) to end. Events still queued get no answer: their
+    /// webhooks fail and the messengers retry.
+    pub fn stop(&self, wait: Duration) {
+        self.control.stop.store(true, Ordering::SeqCst);
+        let ended = self
+            .control
+            .ended
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        if let Some(ended) = ended {
+            let _ = ended.recv_timeout(wait);
+        }
+    }
+
+    /// Stores one inbound event durably (applied, or kept to apply shortly);
+    /// returns once it is committed.
+    pub async fn record(
+        &self,
+        integration: Integration,
+        inbound: Inbound,
+        raw: String,
+    ) -> Result<Received, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            integration,
+            inbound,
+            raw,
+            span: tracing::Span::current(),
+            reply,
+        };
+        self.queue.try_send(job).map_err(|err| match err {
+            TrySendError::Full(_) => StoreError::Unavailable("the inbound queue is full".into()),
+            TrySendError::Disconnected(_) => {
+                StoreError::Unavailable("the inbound writer has stopped".into())
+            }
+        })?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the inbound writer has stopped".into()))?
+    }
+}
+
+struct Writer {
+    connector: ConnManager,
+    conn: Option<DbConn>,
+    hooks: Hooks,
+    /// Kept events may be waiting to be applied.
+    backlog: bool,
+    control: Arc<Control>,
+}
+
+impl Writer {
+    fn run(mut self, jobs: Receiver<Job>) {
+        // Events a crash left kept come first; this also learns whether any
+        // wait, so a quiet start applies webhooks at once.
+        self.apply_backlog_slice();
+        let mut idle = Duration::ZERO;
+        loop {
+            if self.stopping() {
+                return;
+            }
+            let first = if self.backlog {
+                match jobs.try_recv() {
+                    Ok(job) => Some(job),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            } else {
+                match jobs.recv_timeout(STOP_CHECK) {
+                    Ok(job) => {
+                        idle = Duration::ZERO;
+                        Some(job)
+                    }
+                    Err(RecvTimeoutError::Timeout) => {
+                        idle += STOP_CHECK;
+                        if idle < IDLE_CHECK {
+                            continue;
+                        }
+                        idle = Duration::ZERO;
+                        self.backlog = true;
+                        None
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            };
+            match first {
+                Some(first) => {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match jobs.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    self.commit_batch(batch);
+                }
+                None => self.apply_backlog_slice(),
+            }
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.control.stop.load(Ordering::SeqCst)
+    }
+
+    /// Waits after a failure, unless asked to stop meanwhile.
+    fn pause_after_failure(&self) {
+        let mut waited = Duration::ZERO;
+        while waited < AFTER_FAILURE && !self.stopping() {
+            thread::sleep(STOP_CHECK);
+            waited += STOP_CHECK;
+        }
+    }
+
+    /// The connection, opened afresh after a failure (the database restarted).
+    fn conn(&mut self) -> Result<&mut DbConn, StoreError> {
+        if self.conn.is_none() {
+            let conn = self
+                .connector
+                .connect()
+                .map_err(|err| StoreError::Unavailable(err.to_string()))?;
+            self.conn = Some(conn);
+        }
+        Ok(self.conn.as_mut().expect("the connection was just opened"))
+    }
+
+    fn commit_batch(&mut self, batch: Vec<Job>) {
+        let defer = self.backlog || batch.len() >= DEFER_FROM;
+        let publish = self.hooks.publish;
+        let outcome = self
+            .conn()
+            .and_then(|conn| store_batch(conn, &batch, defer, publish));
+        match outcome {
+            Ok(results) => {
+                if results.iter().any(|r| r.deferred) {
+                    self.backlog = true;
+                }
+                for (job, result) in batch.into_iter().zip(results) {
+                    let _ = job.reply.send(Ok(result));
+                }
+            }
+            Err(err) => {
+                // Every waiting webhook answers 503 and the messenger retries.
+                tracing::error!(%err, events = batch.len(), "inbound batch not stored");
+                self.conn = None;
+                let cause = err.to_string();
+                for job in batch {
+                    let _ = job.reply.send(Err(StoreError::Unavailable(cause.clone())));
+                }
+            }
+        }
+    }
+
+    /// Applies kept events, oldest first, for at most [`APPLY_SLICE`].
+    fn apply_backlog_slice(&mut self) {
+        let Hooks { publish, parse, .. } = &self.hooks;
+        let publish = *publish;
+        let conn = match self.conn.as_mut() {
+            Some(conn) => conn,
+            None => match self.connector.connect() {
+                Ok(conn) => self.conn.insert(conn),
+                Err(err) => {
+                    tracing::warn!(%err, "cannot reach the database to apply kept updates");
+                    self.pause_after_failure();
+                    return;
+                }
+            },
+        };
+        let outcome = pending_events(conn, APPLY_PAGE).and_then(|pending| {
+            let exhausted = (pending.len() as i64) < APPLY_PAGE;
+            apply_kept(conn, &pending, publish, parse)
+                .map(|(applied, all)| (applied, all && exhausted))
+        });
+        match outcome {
+            Ok((applied, drained)) => {
+                for received in &applied {
+                    (self.hooks.applied)(received);
+                }
+                if drained {
+                    self.backlog = false;
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cannot apply kept updates now; trying again shortly");
+                self.conn = None;
+                self.pause_after_failure();
+            }
+        }
+    }
+}
+
+/// Stores every event of the batch in one transaction; an `Err` means nothing
+/// of the batch was stored.
+fn store_batch(
+    conn: &mut DbConn,
+    batch: &[Job],
+    defer: bool,
+    publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
+) -> Result<Vec<Received>, StoreError> {
+    let kept_later = |job: &Job| defer && !job.needs_applied_answer();
+    write_transaction(conn, |conn| {
+        // Kept bodies go in with one statement (no round robin, no lock):
+        // on PostgreSQL each statement is a round trip.
+        let to_keep: Vec<NewPending> = batch
+            .iter()
+            .filter(|job| kept_later(job))
+            .map(|job| NewPending {
+                integration_id: job.integration.id,
+                dedup_key: &job.inbound.dedup_key,
+                body: &job.raw,
+            })
+            .collect();
+        let mut kept = record_pending(conn, &to_keep)?.into_iter();
+        lock_integrations(
+            conn,
+            batch
+                .iter()
+                .filter(|job| !kept_later(job))
+                .map(|job| job.integration.id),
+        )?;
+        batch
+            .iter()
+            .map(|job| {
+                if kept_later(job) {
+                    let new = kept.next().expect("one answer per kept body");
+                    Ok(Received {
+                        duplicate: !new,
+                        deferred: new,
+                        ..Received::default()
+                    })
+                } else {
+                    let _entered = job.span.enter();
+                    apply_one(conn, &job.integration, &job.inbound, &job.raw, publish)
+                }
+            })
+            .collect()
+    })
+}
+
+/// Applies kept events in order within one transaction, stopping when the
+/// slice's time is up; returns what each applied one changed and whether all
+/// given were handled.
+fn apply_kept(
+    conn: &mut DbConn,
+    pending: &[PendingEvent],
+    publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
+    parse: &ParseKept,
+) -> Result<(Vec<Received>, bool), StoreError> {
+    if pending.is_empty() {
+        return Ok((Vec::new(), true));
+    }
+    let started = Instant::now();
+    write_transaction(conn, |conn| {
+        lock_integrations(conn, pending.iter().map(|event| event.integration_id))?;
+        let mut integrations_by_id: HashMap<Id, Integration> = HashMap::new();
+        let mut applied = Vec::new();
+        for event in pending {
+            if started.elapsed() > APPLY_SLICE {
+                return Ok((applied, false));
+            }
+            let integration = match integrations_by_id.get(&event.integration_id) {
+                Some(integration) => integration.clone(),
+                None => {
+                    let found = integrations::find_integration(conn, event.integration_id)?;
+                    integrations_by_id.insert(found.id, found.clone());
+                    found
+                }
+            };
+            match parse(&integration, &event.body) {
+                Ok(inbound) => applied.push(apply_one(
+                    conn,
+                    &integration,
+                    &inbound,
+                    &event.body,
+                    publish,
+                )?),
+                Err(reason) => {
+                    tracing::error!(integration_id = integration.id, %reason, "a kept update no longer parses; kept as failed");
+                    mark_kept_failed(conn, integration.id, &event.dedup_key, &reason)?;
+                }
+            }
+        }
+        Ok((applied, true))
+    })
+}
+
+/// Locks the integrations in one global order (PostgreSQL row locks serialise
+/// each round-robin cursor), so two nodes' batches wait for each other instead
+/// of deadlocking.
+fn lock_integrations(conn: &mut DbConn, ids: impl Iterator<Item = Id>) -> Result<(), StoreError> {
+    let mut ids: Vec<Id> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        integrations::set_last_inbound(conn, id)?;
+    }
+    Ok(())
+}
+
+fn apply_one(
+    conn: &mut DbConn,
+    integration: &Integration,
+    inbound: &Inbound,
+    raw: &str,
+    publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
+) -> Result<Received, StoreError> {
+    let integration_id = integration.id;
+    let dedup_key = &inbound.dedup_key;
+    let error = match record_inbound(conn, integration, inbound, raw, publish) {
+        Ok(received) => return Ok(received),
+        Err(err @ StoreError::Unavailable(_)) => return Err(err),
+        Err(err) => err.to_string(),
+    };
+    // Applying failed and its savepoint was rolled back; keep the body so it is
+    // visible and replayed, and still answer 200.
+    tracing::error!(integration_id, %dedup_key, %error, "inbound update could not be applied; kept as failed");
+    let kept = conn.transaction(|conn| record_failed(conn, integration_id, dedup_key, raw, &error));
+    match kept {
+        Ok(()) => Ok(Received::default()),
+        // Kept before: a pending one becomes failed (so it is not applied in a
+        // loop); a failed one stays failed until its next replay.
+        Err(StoreError::Conflict(_)) => {
+            mark_kept_failed(conn, integration_id, dedup_key, &error)?;
+            Ok(Received {
+                duplicate: true,
+                ..Received::default()
+            })
+        }
+        Err(err) => Err(err),
+    }
+}
