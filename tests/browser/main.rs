@@ -345,18 +345,24 @@ async fn search_archive_and_hostile_text() {
         "markup was rendered"
     );
 
+    browser.wait_live().await;
     browser
         .test_id("action-search")
         .await
         .click()
         .await
         .expect("clicked");
-    browser
-        .test_id("search-input")
-        .await
-        .send_keys("manana")
-        .await
-        .expect("typed");
+    let input = browser.test_id("search-input").await;
+    input.send_keys("manana").await.expect("typed");
+    assert_eq!(
+        input
+            .prop("value")
+            .await
+            .expect("the box's value")
+            .as_deref(),
+        Some("manana"),
+        "the search box keeps what was typed"
+    );
     browser
         .test_id("search-submit")
         .await

@@ -149,7 +149,10 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.screenshot("wait-text").await;
-        panic!("{css} never matched; last text: {last:?}");
+        panic!(
+            "{css} never matched; last text: {last:?}; {}",
+            self.page_state().await
+        );
     }
 
     /// Waits until some element matching `css` has text satisfying `want`.
@@ -166,7 +169,50 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         self.screenshot("wait-any-text").await;
-        panic!("no {css} with the wanted text");
+        panic!("no {css} with the wanted text; {}", self.page_state().await);
+    }
+
+    /// What a failed wait reports: the URL, the socket state and every error
+    /// line the page shows.
+    pub async fn page_state(&self) -> String {
+        let url = self.client.current_url().await.map(|u| u.to_string());
+        let mut errors = Vec::new();
+        if let Ok(lines) = self.client.find_all(Locator::Css("[role=\"alert\"]")).await {
+            for line in lines {
+                if let Ok(text) = line.text().await {
+                    errors.push(text);
+                }
+            }
+        }
+        let connection = match self
+            .client
+            .find(Locator::Css("[data-test=\"connection-state\"]"))
+            .await
+        {
+            Ok(element) => element.attr("data-state").await.ok().flatten(),
+            Err(_) => None,
+        };
+        format!("page {url:?}, connection {connection:?}, errors shown {errors:?}")
+    }
+
+    /// Waits until the live socket is connected: the app has loaded what it
+    /// shows and will see events from now on.
+    pub async fn wait_live(&self) {
+        let deadline = tokio::time::Instant::now() + UI_WAIT;
+        while tokio::time::Instant::now() < deadline {
+            if let Ok(element) = self
+                .client
+                .find(Locator::Css("[data-test=\"connection-state\"]"))
+                .await
+            {
+                if element.attr("data-state").await.ok().flatten().as_deref() == Some("live") {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.screenshot("wait-live").await;
+        panic!("the socket never became live; {}", self.page_state().await);
     }
 
     /// Whether any element matches right now.
