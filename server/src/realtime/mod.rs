@@ -69,6 +69,17 @@ fn append(conn: &mut DbConn, chat_id: Option<Id>, entry: &LogEntry) -> Result<()
 /// Records an event about a chat for everyone who may see the chat now.
 pub fn record_for_chat(conn: &mut DbConn, chat_id: Id, msg: ServerMsg) -> Result<(), StoreError> {
     let follower_ids = chats::followers(conn, chat_id)?;
+    record_for_chat_followers(conn, chat_id, follower_ids, msg)
+}
+
+/// [`record_for_chat`] when the caller already read the chat's followers in
+/// this transaction (several events of one change).
+pub fn record_for_chat_followers(
+    conn: &mut DbConn,
+    chat_id: Id,
+    follower_ids: Vec<Id>,
+    msg: ServerMsg,
+) -> Result<(), StoreError> {
     append(
         conn,
         Some(chat_id),

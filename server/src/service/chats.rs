@@ -123,7 +123,7 @@ fn detail_parts(
 ) -> Result<views::DetailParts, ServiceError> {
     let chat = authorize(conn, caller, chat_id, ChatAction::View)?;
     Ok(views::DetailParts {
-        summary: chat_store::find_summary(conn, chat_id, caller.id)?,
+        summary: chat_store::find_summary(conn, chat_id, Some(caller.id))?,
         contact: crm::find_contact(conn, chat.contact_id)?,
         deals: crm::chat_deals(conn, chat_id)?,
         tasks: crm::chat_tasks(conn, chat_id)?,
@@ -140,7 +140,7 @@ pub async fn summary(ctx: &Context, caller: &User, chat_id: Id) -> Result<Chat, 
         .run(move |conn| -> Result<_, StoreError> {
             Ok((|| {
                 authorize(conn, &caller, chat_id, ChatAction::View)?;
-                Ok::<_, ServiceError>(chat_store::find_summary(conn, chat_id, caller.id)?)
+                Ok::<_, ServiceError>(chat_store::find_summary(conn, chat_id, Some(caller.id))?)
             })())
         })
         .await??;

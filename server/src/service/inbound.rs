@@ -183,8 +183,12 @@ fn publish(conn: &mut DbConn, received: &Received) -> Result<(), StoreError> {
         let item = views::item(timeline::find_item(conn, item_id)?);
         return realtime::record_for_chat(conn, chat_id, ServerMsg::MessageEdited { item });
     }
-    live::chat_changed(conn, chat_id, received.chat_created)?;
-    live::items_added(conn, chat_id, received.item_ids.clone())
+    live::chat_and_items_changed(
+        conn,
+        chat_id,
+        received.chat_created,
+        received.item_ids.clone(),
+    )
 }
 
 /// How often updates kept as failed are applied again.

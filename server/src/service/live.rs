@@ -11,9 +11,7 @@ use crate::store::{chats, timeline, DbConn, StoreError};
 
 /// The chat as everyone sees it (unread counts are per user: clients keep them).
 pub fn chat_dto(conn: &mut DbConn, chat_id: Id) -> Result<shared::api::chats::Chat, StoreError> {
-    let mut summary = chats::find_summary(conn, chat_id, 0)?;
-    summary.unread_count = 0;
-    Ok(views::chat(summary))
+    Ok(views::chat(chats::find_summary(conn, chat_id, None)?))
 }
 
 /// `ChatCreated` or `ChatUpdated` for everyone who may see the chat.
@@ -27,8 +25,41 @@ pub fn chat_changed(conn: &mut DbConn, chat_id: Id, created: bool) -> Result<(),
     realtime::record_for_chat(conn, chat_id, msg)
 }
 
+/// `ChatCreated` or `ChatUpdated`, then one event per new item: what a
+/// customer's message changed. The chat and its followers are read once.
+pub fn chat_and_items_changed(
+    conn: &mut DbConn,
+    chat_id: Id,
+    created: bool,
+    item_ids: Vec<Id>,
+) -> Result<(), StoreError> {
+    let summary = chats::find_summary(conn, chat_id, None)?;
+    let follower_ids = summary.follower_ids.clone();
+    let chat = views::chat(summary);
+    let msg = if created {
+        ServerMsg::ChatCreated { chat }
+    } else {
+        ServerMsg::ChatUpdated { chat }
+    };
+    realtime::record_for_chat_followers(conn, chat_id, follower_ids.clone(), msg)?;
+    record_items(conn, chat_id, &follower_ids, item_ids)
+}
+
 /// One event per new timeline item: messages received or sent, and events.
 pub fn items_added(conn: &mut DbConn, chat_id: Id, item_ids: Vec<Id>) -> Result<(), StoreError> {
+    if item_ids.is_empty() {
+        return Ok(());
+    }
+    let follower_ids = chats::followers(conn, chat_id)?;
+    record_items(conn, chat_id, &follower_ids, item_ids)
+}
+
+fn record_items(
+    conn: &mut DbConn,
+    chat_id: Id,
+    follower_ids: &[Id],
+    item_ids: Vec<Id>,
+) -> Result<(), StoreError> {
     if item_ids.is_empty() {
         return Ok(());
     }
@@ -44,7 +75,7 @@ pub fn items_added(conn: &mut DbConn, chat_id: Id, item_ids: Vec<Id>) -> Result<
                 item: views::item(item),
             },
         };
-        realtime::record_for_chat(conn, chat_id, msg)?;
+        realtime::record_for_chat_followers(conn, chat_id, follower_ids.to_vec(), msg)?;
     }
     Ok(())
 }

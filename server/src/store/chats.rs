@@ -99,6 +99,22 @@ pub fn find_chat(conn: &mut DbConn, id: Id) -> Result<ChatRecord, StoreError> {
     to_record(chats::table.find(id).select(CHAT_COLUMNS).first(conn)?)
 }
 
+/// The chat of a customer with an integration (there is at most one).
+pub fn find_chat_of_customer(
+    conn: &mut DbConn,
+    integration_id: Id,
+    customer_id: Id,
+) -> Result<Option<ChatRecord>, StoreError> {
+    chats::table
+        .filter(chats::integration_id.eq(integration_id))
+        .filter(chats::customer_id.eq(customer_id))
+        .select(CHAT_COLUMNS)
+        .first(conn)
+        .optional()?
+        .map(to_record)
+        .transpose()
+}
+
 pub fn is_follower(conn: &mut DbConn, chat_id: Id, user_id: Id) -> Result<bool, StoreError> {
     let n: i64 = chat_followers::table
         .filter(chat_followers::chat_id.eq(chat_id))
@@ -300,7 +316,7 @@ pub fn list_chats(
             unread_count: 0,
         });
     }
-    fill_details(conn, &mut page, user_id)?;
+    fill_details(conn, &mut page, Some(user_id))?;
     let next = if has_more {
         page.last().map(|s| ListCursor {
             last_message_at: s.chat.last_message_at,
@@ -312,11 +328,12 @@ pub fn list_chats(
     Ok((page, next))
 }
 
-/// One chat with everything a list row shows.
+/// One chat with everything a list row shows; its unread count is the
+/// `reader`'s (none: 0, for views shared by everyone, such as live events).
 pub fn find_summary(
     conn: &mut DbConn,
     chat_id: Id,
-    user_id: Id,
+    reader: Option<Id>,
 ) -> Result<ChatSummary, StoreError> {
     let (row, integration_name, kind, contact_name): (ChatRow, String, String, String) =
         chats::table
@@ -342,7 +359,7 @@ pub fn find_summary(
         deal_ids: Vec::new(),
         unread_count: 0,
     }];
-    fill_details(conn, &mut page, user_id)?;
+    fill_details(conn, &mut page, reader)?;
     page.pop().ok_or(StoreError::NotFound)
 }
 
@@ -351,10 +368,12 @@ diesel::define_sql_function! {
     fn coalesce(value: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, fallback: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
 }
 
+/// Followers, tags, deals and, for a `reader`, unread counts (counting a
+/// chat's whole history for no one would grow with every message).
 fn fill_details(
     conn: &mut DbConn,
     page: &mut [ChatSummary],
-    user_id: Id,
+    reader: Option<Id>,
 ) -> Result<(), StoreError> {
     if page.is_empty() {
         return Ok(());
@@ -375,7 +394,10 @@ fn fill_details(
         .order(deals::id)
         .select((deals::chat_id, deals::id))
         .load(conn)?;
-    let unread = unread_counts(conn, &ids, user_id)?;
+    let unread = match reader {
+        Some(user_id) => unread_counts(conn, &ids, user_id)?,
+        None => Vec::new(),
+    };
     for summary in page.iter_mut() {
         let id = summary.chat.id;
         summary.follower_ids = followers

@@ -28,15 +28,24 @@ pub fn find_or_create_customer(
     channel: Channel,
     profile: &CustomerProfile,
 ) -> Result<CustomerRef, StoreError> {
-    let existing: Option<(Id, Id)> = customer_identities::table
-        .inner_join(customers::table)
+    let existing: Option<(Id, Id, KnownProfile)> = customer_identities::table
+        .inner_join(customers::table.inner_join(contacts::table))
         .filter(customer_identities::channel.eq(channel.as_str()))
         .filter(customer_identities::external_id.eq(&profile.external_id))
-        .select((customers::id, customers::contact_id))
+        .select((
+            customers::id,
+            customers::contact_id,
+            (
+                contacts::username,
+                contacts::language,
+                contacts::country,
+                contacts::avatar_url,
+            ),
+        ))
         .first(conn)
         .optional()?;
-    if let Some((customer_id, contact_id)) = existing {
-        refresh_contact(conn, contact_id, profile)?;
+    if let Some((customer_id, contact_id, known)) = existing {
+        refresh_contact(conn, contact_id, &known, profile)?;
         return Ok(CustomerRef {
             customer_id,
             contact_id,
@@ -93,30 +102,63 @@ pub fn find_or_create_customer(
 fn refresh_contact(
     conn: &mut DbConn,
     contact_id: Id,
+    known: &KnownProfile,
     profile: &CustomerProfile,
 ) -> Result<(), StoreError> {
-    let target = contacts::table.find(contact_id);
-    if let Some(username) = &profile.username {
-        diesel::update(target.filter(contacts::username.is_null()))
-            .set(contacts::username.eq(username))
-            .execute(conn)?;
-    }
-    if let Some(language) = &profile.language {
-        diesel::update(target.filter(contacts::language.is_null()))
-            .set(contacts::language.eq(language))
-            .execute(conn)?;
-    }
-    if let Some(country) = &profile.country {
-        diesel::update(target.filter(contacts::country.is_null()))
-            .set(contacts::country.eq(country))
-            .execute(conn)?;
-    }
-    if let Some(avatar) = &profile.avatar_url {
-        diesel::update(target)
-            .set(contacts::avatar_url.eq(avatar))
+    let fill = ContactFill::between(known, profile);
+    if !fill.is_empty() {
+        diesel::update(contacts::table.find(contact_id))
+            .set(&fill)
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// What a contact already has of the profile fields a messenger sends:
+/// username, language, country, avatar.
+type KnownProfile = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The profile fields a message brings that the contact lacks (username,
+/// language, country: filled once, a manager's edits win) or that changed
+/// (the avatar: messengers hand out new links). Usually nothing, and then no
+/// statement runs.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = contacts)]
+struct ContactFill<'a> {
+    username: Option<&'a str>,
+    language: Option<&'a str>,
+    country: Option<&'a str>,
+    avatar_url: Option<&'a str>,
+}
+
+impl<'a> ContactFill<'a> {
+    fn between(known: &KnownProfile, profile: &'a CustomerProfile) -> ContactFill<'a> {
+        let (username, language, country, avatar_url) = known;
+        let missing = |current: &Option<String>, offered: &'a Option<String>| {
+            current.is_none().then_some(offered.as_deref()).flatten()
+        };
+        ContactFill {
+            username: missing(username, &profile.username),
+            language: missing(language, &profile.language),
+            country: missing(country, &profile.country),
+            avatar_url: profile
+                .avatar_url
+                .as_deref()
+                .filter(|offered| avatar_url.as_deref() != Some(*offered)),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.username.is_none()
+            && self.language.is_none()
+            && self.country.is_none()
+            && self.avatar_url.is_none()
+    }
 }
 
 /// The customer's id on a messenger.
@@ -607,4 +649,48 @@ pub fn list_comments(conn: &mut DbConn, chat_id: Id) -> Result<Vec<CommentRecord
         .filter(comments::chat_id.eq(chat_id))
         .order(comments::id)
         .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(username: Option<&str>, avatar: Option<&str>) -> CustomerProfile {
+        CustomerProfile {
+            external_id: "42".into(),
+            name: "Ana".into(),
+            username: username.map(str::to_owned),
+            language: Some("es".into()),
+            country: None,
+            avatar_url: avatar.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_contact_that_knows_everything_needs_no_update() {
+        let known = (
+            Some("ana".to_owned()),
+            Some("pt".to_owned()),
+            None,
+            Some("https://a/1.jpg".to_owned()),
+        );
+        let offered = profile(Some("ana_new"), Some("https://a/1.jpg"));
+        assert!(ContactFill::between(&known, &offered).is_empty());
+    }
+
+    #[test]
+    fn missing_fields_are_filled_and_a_new_avatar_replaces_the_old() {
+        let known = (
+            None,
+            Some("pt".to_owned()),
+            None,
+            Some("https://a/1.jpg".to_owned()),
+        );
+        let offered = profile(Some("ana"), Some("https://a/2.jpg"));
+        let fill = ContactFill::between(&known, &offered);
+        assert_eq!(fill.username, Some("ana"));
+        assert_eq!(fill.language, None, "a known language is kept");
+        assert_eq!(fill.country, None, "nothing offered");
+        assert_eq!(fill.avatar_url, Some("https://a/2.jpg"));
+    }
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 use shared::api::chats::{ChatStatus, DeliveryState};
 use shared::Id;
 
-use super::chats::{find_chat, set_assignee, set_status, set_unreachable, touch, ChatRecord};
+use super::chats::{find_chat_of_customer, set_assignee, set_status, set_unreachable, touch};
 use super::schema::{chats, greetings_sent, inbound_events, users};
 use super::{crm, integrations, now, outbound, referrals, timeline, DbConn, StoreError};
 use crate::channels::{
@@ -64,41 +64,48 @@ pub fn record_inbound(
             .select(inbound_events::status)
             .first(conn)
             .optional()?;
-        match seen.as_deref() {
-            None => {}
-            // Kept to apply later, or after an earlier failure to apply it:
-            // this is its turn (or its retry).
-            Some("pending" | "failed") => {
-                diesel::delete(
-                    inbound_events::table
-                        .filter(inbound_events::integration_id.eq(integration.id))
-                        .filter(inbound_events::dedup_key.eq(&inbound.dedup_key)),
-                )
-                .execute(conn)?;
-            }
+        // Kept to apply later, or after an earlier failure to apply it: this
+        // is its turn (or its retry), and its stored row is updated in place.
+        let kept = match seen.as_deref() {
+            None => false,
+            Some("pending" | "failed") => true,
             Some(_) => {
                 return Ok(Received {
                     duplicate: true,
                     ..Received::default()
                 })
             }
-        }
+        };
         let received = apply(conn, integration, &inbound.event)?;
         let (status, error) = match &received.ignored {
             Some(reason) => ("ignored", Some(reason.as_str())),
             None => ("processed", None),
         };
-        diesel::insert_into(inbound_events::table)
-            .values((
-                inbound_events::integration_id.eq(integration.id),
-                inbound_events::dedup_key.eq(&inbound.dedup_key),
-                inbound_events::body.eq(raw_body),
+        if kept {
+            diesel::update(
+                inbound_events::table
+                    .filter(inbound_events::integration_id.eq(integration.id))
+                    .filter(inbound_events::dedup_key.eq(&inbound.dedup_key)),
+            )
+            .set((
                 inbound_events::status.eq(status),
                 inbound_events::error.eq(error),
-                inbound_events::received_at.eq(now()),
                 inbound_events::processed_at.eq(now()),
             ))
             .execute(conn)?;
+        } else {
+            diesel::insert_into(inbound_events::table)
+                .values((
+                    inbound_events::integration_id.eq(integration.id),
+                    inbound_events::dedup_key.eq(&inbound.dedup_key),
+                    inbound_events::body.eq(raw_body),
+                    inbound_events::status.eq(status),
+                    inbound_events::error.eq(error),
+                    inbound_events::received_at.eq(now()),
+                    inbound_events::processed_at.eq(now()),
+                ))
+                .execute(conn)?;
+        }
         publish(conn, &received)?;
         Ok(received)
     })
@@ -284,20 +291,6 @@ fn apply(
     }
 }
 
-fn find_chat_of(
-    conn: &mut DbConn,
-    integration_id: Id,
-    customer_id: Id,
-) -> Result<Option<ChatRecord>, StoreError> {
-    let id: Option<Id> = chats::table
-        .filter(chats::integration_id.eq(integration_id))
-        .filter(chats::customer_id.eq(customer_id))
-        .select(chats::id)
-        .first(conn)
-        .optional()?;
-    id.map(|id| find_chat(conn, id)).transpose()
-}
-
 fn is_active(conn: &mut DbConn, user_id: Id) -> Result<bool, StoreError> {
     Ok(users::table
         .find(user_id)
@@ -339,7 +332,7 @@ fn receive_message(
     message: &InboundMessage,
 ) -> Result<Received, StoreError> {
     let customer = crm::find_or_create_customer(conn, integration.kind, &message.customer)?;
-    let existing = find_chat_of(conn, integration.id, customer.customer_id)?;
+    let existing = find_chat_of_customer(conn, integration.id, customer.customer_id)?;
     let wrote = CustomerWrote::on(existing.as_ref().map(|c| c.status));
     let was_unreachable = existing
         .as_ref()
@@ -523,7 +516,7 @@ fn remember_referral(
     customer_id: Id,
     referral: &str,
 ) -> Result<(), StoreError> {
-    match find_chat_of(conn, integration.id, customer_id)? {
+    match find_chat_of_customer(conn, integration.id, customer_id)? {
         Some(chat) => {
             if chat.referral.is_none() {
                 diesel::update(chats::table.find(chat.id))
@@ -590,7 +583,7 @@ fn receive_edit(
     else {
         return Ok(ignored("an edit from an unknown customer"));
     };
-    let Some(chat) = find_chat_of(conn, integration.id, customer_id)? else {
+    let Some(chat) = find_chat_of_customer(conn, integration.id, customer_id)? else {
         return Ok(ignored("an edit in an unknown chat"));
     };
     let Some(item_id) = timeline::find_by_external(conn, chat.id, &edit.external_id)? else {
@@ -616,7 +609,7 @@ fn receive_reachability(
     change: ReachabilityChange,
 ) -> Result<Received, StoreError> {
     let customer = crm::find_or_create_customer(conn, integration.kind, profile)?;
-    let Some(chat) = find_chat_of(conn, integration.id, customer.customer_id)? else {
+    let Some(chat) = find_chat_of_customer(conn, integration.id, customer.customer_id)? else {
         return Ok(Received::default());
     };
     let (event, unreachable) = match change {
