@@ -13,7 +13,7 @@
 //! cannot be applied is kept as failed without undoing the others.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -41,6 +41,9 @@ const QUEUE_CAPACITY: usize = 4_096;
 const DEFER_FROM: usize = 8;
 /// How long one slice of applying kept events may hold the writer.
 const APPLY_SLICE: Duration = Duration::from_millis(4);
+/// After this much of a slice, it ends early when webhooks are waiting: their
+/// answers wait for the slice, and each slice has a fixed cost.
+const APPLY_SLICE_MIN: Duration = Duration::from_millis(1);
 /// Kept events read per slice.
 const APPLY_PAGE: i64 = 64;
 /// How often an idle writer looks for kept events (another node's, or ones a
@@ -75,6 +78,8 @@ pub struct InboundWriter {
 /// process exits (libpq and OpenSSL tear down at exit).
 struct Control {
     stop: AtomicBool,
+    /// Jobs sent and not yet taken by the writer.
+    waiting: AtomicUsize,
     /// Disconnects when the thread has ended.
     ended: Mutex<Option<Receiver<()>>>,
 }
@@ -102,6 +107,7 @@ impl InboundWriter {
         let (ended_tx, ended) = mpsc::channel::<()>();
         let control = Arc::new(Control {
             stop: AtomicBool::new(false),
+            waiting: AtomicUsize::new(0),
             ended: Mutex::new(Some(ended)),
         });
         let writer = Writer {
@@ -110,6 +116,8 @@ impl InboundWriter {
             hooks,
             // Events a crash left kept are applied first.
             backlog: true,
+            kept: Vec::new(),
+            kept_page_full: false,
             control: control.clone(),
         };
         thread::Builder::new()
@@ -153,10 +161,17 @@ impl InboundWriter {
             span: tracing::Span::current(),
             reply,
         };
-        self.queue.try_send(job).map_err(|err| match err {
-            TrySendError::Full(_) => StoreError::Unavailable("the inbound queue is full".into()),
-            TrySendError::Disconnected(_) => {
-                StoreError::Unavailable("the inbound writer has stopped".into())
+        // Counted before sending, so the writer's decrement never comes first.
+        self.control.waiting.fetch_add(1, Ordering::SeqCst);
+        self.queue.try_send(job).map_err(|err| {
+            self.control.waiting.fetch_sub(1, Ordering::SeqCst);
+            match err {
+                TrySendError::Full(_) => {
+                    StoreError::Unavailable("the inbound queue is full".into())
+                }
+                TrySendError::Disconnected(_) => {
+                    StoreError::Unavailable("the inbound writer has stopped".into())
+                }
             }
         })?;
         answer
@@ -171,6 +186,10 @@ struct Writer {
     hooks: Hooks,
     /// Kept events may be waiting to be applied.
     backlog: bool,
+    /// Kept events read and not applied yet, oldest first.
+    kept: Vec<PendingEvent>,
+    /// The last read of kept events filled a whole page: more may wait.
+    kept_page_full: bool,
     control: Arc<Control>,
 }
 
@@ -217,6 +236,9 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
+                    self.control
+                        .waiting
+                        .fetch_sub(batch.len(), Ordering::SeqCst);
                     self.commit_batch(batch);
                 }
                 None => self.apply_backlog_slice(),
@@ -291,22 +313,35 @@ impl Writer {
                 }
             },
         };
-        let outcome = pending_events(conn, APPLY_PAGE).and_then(|pending| {
-            let exhausted = (pending.len() as i64) < APPLY_PAGE;
-            apply_kept(conn, &pending, publish, parse)
-                .map(|(applied, all)| (applied, all && exhausted))
-        });
+        // A page of kept events is read once and applied over several slices.
+        if self.kept.is_empty() {
+            match pending_events(conn, APPLY_PAGE) {
+                Ok(page) => {
+                    self.kept_page_full = page.len() as i64 == APPLY_PAGE;
+                    self.kept = page;
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "cannot read kept updates now; trying again shortly");
+                    self.conn = None;
+                    self.pause_after_failure();
+                    return;
+                }
+            }
+        }
+        let outcome = apply_kept(conn, &self.kept, publish, parse, &self.control.waiting);
         match outcome {
-            Ok((applied, drained)) => {
+            Ok((applied, handled)) => {
+                self.kept.drain(..handled);
                 for received in &applied {
                     (self.hooks.applied)(received);
                 }
-                if drained {
+                if self.kept.is_empty() && !self.kept_page_full {
                     self.backlog = false;
                 }
             }
             Err(err) => {
                 tracing::warn!(%err, "cannot apply kept updates now; trying again shortly");
+                self.kept.clear();
                 self.conn = None;
                 self.pause_after_failure();
             }
@@ -363,25 +398,29 @@ fn store_batch(
 }
 
 /// Applies kept events in order within one transaction, stopping when the
-/// slice's time is up; returns what each applied one changed and whether all
-/// given were handled.
+/// slice's time is up (or, after a minimum, when webhooks wait); returns what
+/// each applied one changed and how many of `pending` were handled.
 fn apply_kept(
     conn: &mut DbConn,
     pending: &[PendingEvent],
     publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
     parse: &ParseKept,
-) -> Result<(Vec<Received>, bool), StoreError> {
+    waiting: &AtomicUsize,
+) -> Result<(Vec<Received>, usize), StoreError> {
     if pending.is_empty() {
-        return Ok((Vec::new(), true));
+        return Ok((Vec::new(), 0));
     }
     let started = Instant::now();
     write_transaction(conn, |conn| {
         lock_integrations(conn, pending.iter().map(|event| event.integration_id))?;
         let mut integrations_by_id: HashMap<Id, Integration> = HashMap::new();
         let mut applied = Vec::new();
-        for event in pending {
-            if started.elapsed() > APPLY_SLICE {
-                return Ok((applied, false));
+        for (handled, event) in pending.iter().enumerate() {
+            let spent = started.elapsed();
+            if spent > APPLY_SLICE
+                || (spent > APPLY_SLICE_MIN && waiting.load(Ordering::SeqCst) > 0)
+            {
+                return Ok((applied, handled));
             }
             let integration = match integrations_by_id.get(&event.integration_id) {
                 Some(integration) => integration.clone(),
@@ -405,7 +444,7 @@ fn apply_kept(
                 }
             }
         }
-        Ok((applied, true))
+        Ok((applied, pending.len()))
     })
 }
 
