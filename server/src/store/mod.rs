@@ -91,6 +91,12 @@ pub struct ConnManager {
     url: DatabaseUrl,
 }
 
+impl ConnManager {
+    pub fn is_sqlite(&self) -> bool {
+        self.url.is_sqlite()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error(transparent)]
@@ -253,4 +259,30 @@ where
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;
     chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without the query planner stability guarantee, SQLite re-plans every
+    /// cached statement with a `LIMIT ?` (each Diesel `.first()`) on each run.
+    #[test]
+    fn sqlite_is_built_to_keep_cached_plans() {
+        let manager = ConnManager {
+            url: DatabaseUrl::Sqlite(":memory:".into()),
+        };
+        let DbConn::Sqlite(mut conn) = manager.connect().expect("an in-memory database") else {
+            panic!("a SQLite URL opens SQLite");
+        };
+        let stable: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "sqlite_compileoption_used('ENABLE_QPSG')",
+        ))
+        .get_result(&mut conn)
+        .expect("compile options readable");
+        assert!(
+            stable,
+            "libsqlite3-sys must be built with LIBSQLITE3_FLAGS from .cargo/config.toml"
+        );
+    }
 }
