@@ -275,6 +275,7 @@ impl Story<'_> {
             .parse(&body)
             .map_err(|err| SeedError::Parse(self.customer.channel.as_str(), err.to_string()))?;
         let raw = String::from_utf8_lossy(&body).into_owned();
+        integrations::lock_inbound(conn, [self.integration.id])?;
         let received =
             inbound::record_inbound(conn, self.integration, &parsed, &raw, |_, _| Ok(()))?;
         if self.chat.is_none() {

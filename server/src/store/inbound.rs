@@ -45,7 +45,10 @@ pub struct Received {
 }
 
 /// Stores and applies one inbound event; `publish` runs inside the same
-/// transaction with what changed (to log the live events).
+/// transaction with what changed (to log the live events). The caller's
+/// transaction must already hold the integration's lock
+/// ([`integrations::lock_inbound`]): it serialises finding or creating the
+/// customer's chat across nodes.
 pub fn record_inbound(
     conn: &mut DbConn,
     integration: &Integration,
@@ -54,10 +57,6 @@ pub fn record_inbound(
     publish: impl FnOnce(&mut DbConn, &Received) -> Result<(), StoreError>,
 ) -> Result<Received, StoreError> {
     conn.transaction(|conn| {
-        // The first statement writes: it takes SQLite's write lock (so the
-        // transaction never has to upgrade a read lock) and PostgreSQL's row lock
-        // on the integration, which serialises its round-robin cursor.
-        integrations::set_last_inbound(conn, integration.id)?;
         let seen: Option<String> = inbound_events::table
             .filter(inbound_events::integration_id.eq(integration.id))
             .filter(inbound_events::dedup_key.eq(&inbound.dedup_key))

@@ -301,10 +301,24 @@ pub fn unknown_users(conn: &mut DbConn, ids: &[Id]) -> Result<Vec<Id>, StoreErro
         .collect())
 }
 
-pub fn set_last_inbound(conn: &mut DbConn, id: Id) -> Result<(), StoreError> {
-    diesel::update(integrations::table.find(id))
-        .set(integrations::last_inbound_at.eq(now()))
-        .execute(conn)?;
+/// Marks inbound activity on these integrations, in one global order. Being the
+/// first write of the transaction, it takes SQLite's write lock (so the
+/// transaction never has to upgrade a read lock) and PostgreSQL's row locks,
+/// which serialise applying inbound events per integration across nodes (one
+/// chat per customer, the round-robin cursor); the global order makes two
+/// nodes' batches wait for each other instead of deadlocking.
+pub fn lock_inbound(
+    conn: &mut DbConn,
+    ids: impl IntoIterator<Item = Id>,
+) -> Result<(), StoreError> {
+    let mut ids: Vec<Id> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        diesel::update(integrations::table.find(id))
+            .set(integrations::last_inbound_at.eq(now()))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

@@ -11,6 +11,9 @@
 //! them in arrival order in short slices between batches, so accepting never
 //! waits for applying. Each event runs in its own savepoint, so one that
 //! cannot be applied is kept as failed without undoing the others.
+//!
+//! On SQLite a second thread checkpoints the write-ahead log, so the copy into
+//! the database file and its sync never hold up a batch.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -19,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use diesel::connection::SimpleConnection;
 use diesel::r2d2::ManageConnection;
 use diesel::Connection;
 use shared::Id;
@@ -53,6 +57,9 @@ const IDLE_CHECK: Duration = Duration::from_secs(5);
 const AFTER_FAILURE: Duration = Duration::from_secs(1);
 /// How often a waiting writer checks whether it should stop.
 const STOP_CHECK: Duration = Duration::from_millis(100);
+/// How often the checkpointer copies what the writer committed from SQLite's
+/// write-ahead log into the database (the log stays short).
+const CHECKPOINT_EVERY: Duration = STOP_CHECK;
 
 /// Turns a kept body back into its event (the channel's parser).
 pub type ParseKept = dyn Fn(&Integration, &str) -> Result<Inbound, String> + Send;
@@ -80,7 +87,9 @@ struct Control {
     stop: AtomicBool,
     /// Jobs sent and not yet taken by the writer.
     waiting: AtomicUsize,
-    /// Disconnects when the thread has ended.
+    /// The writer committed since the last checkpoint.
+    wrote: AtomicBool,
+    /// Disconnects when the threads have ended.
     ended: Mutex<Option<Receiver<()>>>,
 }
 
@@ -108,8 +117,19 @@ impl InboundWriter {
         let control = Arc::new(Control {
             stop: AtomicBool::new(false),
             waiting: AtomicUsize::new(0),
+            wrote: AtomicBool::new(false),
             ended: Mutex::new(Some(ended)),
         });
+        if connector.is_sqlite() {
+            let (connector, control, ended_tx) =
+                (connector.clone(), control.clone(), ended_tx.clone());
+            thread::Builder::new()
+                .name("wal-checkpointer".into())
+                .spawn(move || {
+                    run_checkpointer(connector, &control);
+                    drop(ended_tx);
+                })?;
+        }
         let writer = Writer {
             connector,
             conn: None,
@@ -117,7 +137,7 @@ impl InboundWriter {
             // Events a crash left kept are applied first.
             backlog: true,
             kept: Vec::new(),
-            kept_page_full: false,
+            more_kept: false,
             control: control.clone(),
         };
         thread::Builder::new()
@@ -188,8 +208,9 @@ struct Writer {
     backlog: bool,
     /// Kept events read and not applied yet, oldest first.
     kept: Vec<PendingEvent>,
-    /// The last read of kept events filled a whole page: more may wait.
-    kept_page_full: bool,
+    /// More kept events may wait than the cached page holds (it was full, or
+    /// a batch was kept after it was read).
+    more_kept: bool,
     control: Arc<Control>,
 }
 
@@ -262,11 +283,7 @@ impl Writer {
     /// The connection, opened afresh after a failure (the database restarted).
     fn conn(&mut self) -> Result<&mut DbConn, StoreError> {
         if self.conn.is_none() {
-            let conn = self
-                .connector
-                .connect()
-                .map_err(|err| StoreError::Unavailable(err.to_string()))?;
-            self.conn = Some(conn);
+            self.conn = Some(open_writer_connection(&self.connector)?);
         }
         Ok(self.conn.as_mut().expect("the connection was just opened"))
     }
@@ -279,8 +296,11 @@ impl Writer {
             .and_then(|conn| store_batch(conn, &batch, defer, publish));
         match outcome {
             Ok(results) => {
+                self.control.wrote.store(true, Ordering::Relaxed);
                 if results.iter().any(|r| r.deferred) {
                     self.backlog = true;
+                    // Kept after the cached page was read: not in it.
+                    self.more_kept = true;
                 }
                 for (job, result) in batch.into_iter().zip(results) {
                     let _ = job.reply.send(Ok(result));
@@ -304,7 +324,7 @@ impl Writer {
         let publish = *publish;
         let conn = match self.conn.as_mut() {
             Some(conn) => conn,
-            None => match self.connector.connect() {
+            None => match open_writer_connection(&self.connector) {
                 Ok(conn) => self.conn.insert(conn),
                 Err(err) => {
                     tracing::warn!(%err, "cannot reach the database to apply kept updates");
@@ -317,7 +337,7 @@ impl Writer {
         if self.kept.is_empty() {
             match pending_events(conn, APPLY_PAGE) {
                 Ok(page) => {
-                    self.kept_page_full = page.len() as i64 == APPLY_PAGE;
+                    self.more_kept = page.len() as i64 == APPLY_PAGE;
                     self.kept = page;
                 }
                 Err(err) => {
@@ -331,11 +351,12 @@ impl Writer {
         let outcome = apply_kept(conn, &self.kept, publish, parse, &self.control.waiting);
         match outcome {
             Ok((applied, handled)) => {
+                self.control.wrote.store(true, Ordering::Relaxed);
                 self.kept.drain(..handled);
                 for received in &applied {
                     (self.hooks.applied)(received);
                 }
-                if self.kept.is_empty() && !self.kept_page_full {
+                if self.kept.is_empty() && !self.more_kept {
                     self.backlog = false;
                 }
             }
@@ -345,6 +366,47 @@ impl Writer {
                 self.conn = None;
                 self.pause_after_failure();
             }
+        }
+    }
+}
+
+/// The writer's connection. On SQLite it never checkpoints when it commits:
+/// a checkpoint copies the log into the database and syncs both files,
+/// milliseconds that every webhook of that batch would wait for.
+fn open_writer_connection(connector: &ConnManager) -> Result<DbConn, StoreError> {
+    let mut conn = connector
+        .connect()
+        .map_err(|err| StoreError::Unavailable(err.to_string()))?;
+    if let DbConn::Sqlite(sqlite) = &mut conn {
+        sqlite.batch_execute("PRAGMA wal_autocheckpoint = 0")?;
+    }
+    Ok(conn)
+}
+
+/// Checkpoints SQLite's write-ahead log on its own connection after the writer
+/// committed. PASSIVE never blocks the writer or readers; the log restarts from
+/// its beginning once everything in it was copied.
+fn run_checkpointer(connector: ConnManager, control: &Control) {
+    let mut conn: Option<DbConn> = None;
+    while !control.stop.load(Ordering::SeqCst) {
+        thread::sleep(CHECKPOINT_EVERY);
+        if !control.wrote.swap(false, Ordering::Relaxed) {
+            continue;
+        }
+        let checkpoint = match conn.as_mut() {
+            Some(conn) => conn,
+            None => match connector.connect() {
+                Ok(opened) => conn.insert(opened),
+                Err(err) => {
+                    tracing::warn!(%err, "cannot open a connection to checkpoint the database log");
+                    continue;
+                }
+            },
+        }
+        .batch_execute("PRAGMA wal_checkpoint(PASSIVE)");
+        if let Err(err) = checkpoint {
+            tracing::warn!(%err, "checkpointing the database log failed; trying again shortly");
+            conn = None;
         }
     }
 }
@@ -371,7 +433,7 @@ fn store_batch(
             })
             .collect();
         let mut kept = record_pending(conn, &to_keep)?.into_iter();
-        lock_integrations(
+        integrations::lock_inbound(
             conn,
             batch
                 .iter()
@@ -412,7 +474,7 @@ fn apply_kept(
     }
     let started = Instant::now();
     write_transaction(conn, |conn| {
-        lock_integrations(conn, pending.iter().map(|event| event.integration_id))?;
+        integrations::lock_inbound(conn, pending.iter().map(|event| event.integration_id))?;
         let mut integrations_by_id: HashMap<Id, Integration> = HashMap::new();
         let mut applied = Vec::new();
         for (handled, event) in pending.iter().enumerate() {
@@ -446,19 +508,6 @@ fn apply_kept(
         }
         Ok((applied, pending.len()))
     })
-}
-
-/// Locks the integrations in one global order (PostgreSQL row locks serialise
-/// each round-robin cursor), so two nodes' batches wait for each other instead
-/// of deadlocking.
-fn lock_integrations(conn: &mut DbConn, ids: impl Iterator<Item = Id>) -> Result<(), StoreError> {
-    let mut ids: Vec<Id> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    for id in ids {
-        integrations::set_last_inbound(conn, id)?;
-    }
-    Ok(())
 }
 
 fn apply_one(
