@@ -485,11 +485,14 @@ fn to_record(row: ItemRow) -> ItemRecord {
     }
 }
 
-fn load_items(conn: &mut DbConn, ids_query: Vec<Id>) -> Result<Vec<ItemRecord>, StoreError> {
-    let rows: Vec<ItemRow> = timeline_items::table
-        .filter(timeline_items::id.eq_any(&ids_query))
-        .order(timeline_items::id)
-        .load(conn)?;
+fn load_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreError> {
+    // One item (the usual live event) is filtered with `=`: Diesel caches that
+    // statement, while an `IN` list is parsed anew on every call.
+    let rows = timeline_items::table.order(timeline_items::id);
+    let rows: Vec<ItemRow> = match ids[..] {
+        [one] => rows.filter(timeline_items::id.eq(one)).load(conn)?,
+        _ => rows.filter(timeline_items::id.eq_any(&ids)).load(conn)?,
+    };
     let mut items: Vec<ItemRecord> = rows.into_iter().map(to_record).collect();
     let message_ids: Vec<Id> = items
         .iter()
@@ -499,20 +502,28 @@ fn load_items(conn: &mut DbConn, ids_query: Vec<Id>) -> Result<Vec<ItemRecord>, 
     if message_ids.is_empty() {
         return Ok(items);
     }
-    let files: Vec<AttachmentRecord> = attachments::table
-        .filter(attachments::item_id.eq_any(&message_ids))
+    let files = attachments::table
         .order(attachments::id)
-        .select(ATTACHMENT_COLUMNS)
-        .load(conn)?;
-    let versions: Vec<(Id, String, NaiveDateTime)> = message_versions::table
-        .filter(message_versions::item_id.eq_any(&message_ids))
-        .order(message_versions::id)
-        .select((
-            message_versions::item_id,
-            message_versions::text,
-            message_versions::at,
-        ))
-        .load(conn)?;
+        .select(ATTACHMENT_COLUMNS);
+    let files: Vec<AttachmentRecord> = match message_ids[..] {
+        [one] => files.filter(attachments::item_id.eq(one)).load(conn)?,
+        _ => files
+            .filter(attachments::item_id.eq_any(&message_ids))
+            .load(conn)?,
+    };
+    let versions = message_versions::table.order(message_versions::id).select((
+        message_versions::item_id,
+        message_versions::text,
+        message_versions::at,
+    ));
+    let versions: Vec<(Id, String, NaiveDateTime)> = match message_ids[..] {
+        [one] => versions
+            .filter(message_versions::item_id.eq(one))
+            .load(conn)?,
+        _ => versions
+            .filter(message_versions::item_id.eq_any(&message_ids))
+            .load(conn)?,
+    };
     for item in items.iter_mut().filter(|i| i.is_message) {
         item.attachments = files
             .iter()
