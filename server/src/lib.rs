@@ -289,6 +289,7 @@ async fn start_serving(
         outbound_ready,
         attachments_ready,
         hub,
+        webhook_view: Arc::default(),
     };
     let event_listener = match &config.database {
         config::DatabaseUrl::Postgres(url) => Some(realtime::hub::spawn_postgres_listener(

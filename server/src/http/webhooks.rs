@@ -11,7 +11,7 @@ use super::error::AppError;
 use super::AppState;
 use crate::channels::{viber, Headers};
 use crate::service::inbound::{self, WebhookError, WebhookOutcome};
-use crate::service::integrations::find_live;
+use crate::service::integrations::find_for_webhook;
 
 /// Larger webhook bodies are refused (Telegram and Viber send a few KB).
 const WEBHOOK_LIMIT: usize = 1024 * 1024;
@@ -119,7 +119,7 @@ async fn viber_callback(
             .map_err(webhook_error)?;
     match welcome {
         Some(text) => {
-            let sender = find_live(&state, id)
+            let sender = find_for_webhook(&state, id)
                 .await
                 .map(|i| i.name)
                 .unwrap_or_default();

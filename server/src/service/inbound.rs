@@ -9,7 +9,7 @@ use shared::ws::ServerMsg;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
-use super::integrations::{bot, find_live};
+use super::integrations::{bot, find_for_webhook, find_live};
 use super::{live, views, Context, ServiceError};
 use crate::channels::{ChannelError, Channels, Headers, Inbound};
 use crate::domain::integration::Integration;
@@ -46,7 +46,7 @@ pub async fn receive_webhook(
     headers: &Headers,
     body: &[u8],
 ) -> Result<WebhookOutcome, WebhookError> {
-    let integration = match find_live(ctx, integration_id).await {
+    let integration = match find_for_webhook(ctx, integration_id).await {
         Ok(integration) if integration.kind == kind => integration,
         Ok(_) | Err(ServiceError::NotFound(_)) => return Err(WebhookError::UnknownIntegration),
         Err(other) => return Err(WebhookError::Unavailable(other.to_string())),

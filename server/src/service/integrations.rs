@@ -2,6 +2,10 @@
 //! messenger and points the messenger at our webhook (or starts polling);
 //! nothing is stored when the token is bad.
 
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
 use rand::RngCore;
 use shared::api::integrations::{
     CreateIntegration, Delivery, Integration as IntegrationDto, IntegrationHealth, QueueView,
@@ -122,6 +126,49 @@ pub async fn get(ctx: &Context, caller: &User, id: Id) -> Result<IntegrationDto,
     ServiceError::check(decide(caller.role, Action::ListIntegrations), "integration")?;
     let integration = find_live(ctx, id).await?;
     Ok(dto(ctx, caller, integration))
+}
+
+/// How long a webhook may use an integration read earlier. Changes made on
+/// this node are seen at once; another node's after at most this long.
+const WEBHOOK_VIEW_FOR: Duration = Duration::from_secs(1);
+
+/// Integrations as webhooks see them, kept for [`WEBHOOK_VIEW_FOR`]: reading
+/// one per webhook took a pooled connection, which under load meant waiting
+/// behind the connections busy writing.
+#[derive(Default)]
+pub struct WebhookView {
+    read: RwLock<HashMap<Id, (Integration, Instant)>>,
+}
+
+impl WebhookView {
+    fn get(&self, id: Id) -> Option<Integration> {
+        let read = self.read.read().unwrap_or_else(|p| p.into_inner());
+        read.get(&id)
+            .filter(|(_, at)| at.elapsed() < WEBHOOK_VIEW_FOR)
+            .map(|(integration, _)| integration.clone())
+    }
+
+    fn put(&self, integration: &Integration) {
+        let mut read = self.read.write().unwrap_or_else(|p| p.into_inner());
+        read.retain(|_, (_, at)| at.elapsed() < WEBHOOK_VIEW_FOR);
+        read.insert(integration.id, (integration.clone(), Instant::now()));
+    }
+
+    /// Forgets an integration that changed on this node.
+    fn forget(&self, id: Id) {
+        let mut read = self.read.write().unwrap_or_else(|p| p.into_inner());
+        read.remove(&id);
+    }
+}
+
+/// A live integration for a webhook, at most [`WEBHOOK_VIEW_FOR`] old.
+pub async fn find_for_webhook(ctx: &Context, id: Id) -> Result<Integration, ServiceError> {
+    if let Some(integration) = ctx.webhook_view.get(id) {
+        return Ok(integration);
+    }
+    let integration = find_live(ctx, id).await?;
+    ctx.webhook_view.put(&integration);
+    Ok(integration)
 }
 
 /// An integration that exists and is not deleted.
@@ -296,7 +343,9 @@ pub async fn update(
     let after = ctx
         .store
         .run(move |conn| store::update_integration(conn, id, changes))
-        .await?;
+        .await;
+    ctx.webhook_view.forget(id);
+    let after = after?;
     if reconnect {
         start_receiving(ctx, &*channel, &after).await?;
     }
@@ -309,9 +358,12 @@ pub async fn delete(ctx: &Context, caller: &User, id: Id) -> Result<(), ServiceE
         "integration",
     )?;
     let integration = find_live(ctx, id).await?;
-    ctx.store
+    let deleted = ctx
+        .store
         .run(move |conn| store::delete_integration(conn, id))
-        .await?;
+        .await;
+    ctx.webhook_view.forget(id);
+    deleted?;
     if let Ok(channel) = channel(ctx, integration.kind) {
         if let Err(err) = channel.remove_webhook(&bot(&integration)).await {
             tracing::warn!(integration_id = id, %err, "could not remove the webhook of a deleted integration");

@@ -36,6 +36,8 @@ pub struct Context {
     pub attachments_ready: Arc<Notify>,
     /// Fans committed events out to live sockets.
     pub hub: crate::realtime::Hub,
+    /// Integrations as webhooks see them (briefly kept in memory).
+    pub webhook_view: Arc<integrations::WebhookView>,
 }
 
 use crate::domain::account::AccountError;

@@ -53,6 +53,31 @@ async fn greeting_and_auto_reply_reach_the_customer_in_that_order(backend: Backe
     assert_eq!(texts[2].as_deref(), Some("Here!"));
 }
 
+async fn a_changed_greeting_greets_the_very_next_new_customer(backend: Backend) {
+    let tg = start(backend).await;
+    let bot = tg
+        .connect(json!({"greeting_text": "Welcome to Acme!"}))
+        .await;
+    tg.customer_writes(1, "hello").await;
+    tg.fake.wait_for_sent(1, WAIT).await;
+    let response = tg
+        .admin
+        .patch(
+            &format!("/api/v1/integrations/{}", bot.id),
+            &json!({"greeting_text": "Welcome to Acme Home!"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+
+    // Webhooks keep the integration in memory briefly; a change made here
+    // must still reach the next update at once.
+    tg.accept(&FakeTelegram::text_update(2, CUSTOMER + 1, "Boris", "hi"))
+        .await;
+    let sent = tg.fake.wait_for_sent(2, WAIT).await;
+    assert_eq!(sent[1].chat_id, CUSTOMER + 1);
+    assert_eq!(sent[1].text.as_deref(), Some("Welcome to Acme Home!"));
+}
+
 async fn a_manager_reply_reaches_telegram_and_is_marked_sent(backend: Backend) {
     let tg = start(backend).await;
     tg.connect(json!({})).await;
@@ -257,6 +282,7 @@ async fn a_customer_reply_to_our_message_points_at_it(backend: Backend) {
 
 on_both_backends!(
     greeting_and_auto_reply_reach_the_customer_in_that_order,
+    a_changed_greeting_greets_the_very_next_new_customer,
     a_manager_reply_reaches_telegram_and_is_marked_sent,
     a_reply_over_4096_characters_arrives_as_two_messages,
     a_rate_limited_reply_waits_retry_after_and_is_sent_once,
