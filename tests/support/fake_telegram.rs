@@ -2,10 +2,11 @@
 //! `TIDINGS_TELEGRAM_API_URL` (or a `TelegramChannel`) at. It knows the
 //! methods the inbox uses (method names case-insensitive, as Telegram's are;
 //! teloxide sends them PascalCase), records what was sent, queues updates for
-//! `getUpdates`, serves registered files, and fails calls on request.
+//! `getUpdates`, serves registered files, fails calls on request, and can
+//! enforce Telegram's flood limits on sends.
 //! Tests wait on conditions (`wait_for_sent`), never on fixed sleeps.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::TcpListener;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -78,6 +79,31 @@ pub struct SentMessage {
     pub file: Option<Vec<u8>>,
     /// Every parameter as received (uploads without their bytes).
     pub params: Value,
+    /// When the fake took it.
+    pub at: Instant,
+}
+
+/// Telegram's flood control on sends: over these, a send is refused with 429
+/// and `retry_after`. Telegram documents about 30 messages a second per bot,
+/// and one a second per chat with short bursts allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloodLimits {
+    /// At most this many sends per bot within `bot_window`.
+    pub bot_sends: usize,
+    pub bot_window: Duration,
+    /// At most this many sends per chat within `chat_window`.
+    pub chat_sends: usize,
+    pub chat_window: Duration,
+}
+
+impl FloodLimits {
+    /// 30 a second per bot; per chat one a second, in bursts of up to 3.
+    pub const TELEGRAM: FloodLimits = FloodLimits {
+        bot_sends: 30,
+        bot_window: Duration::from_secs(1),
+        chat_sends: 3,
+        chat_window: Duration::from_secs(3),
+    };
 }
 
 /// One request the fake answered (failed ones included). File downloads
@@ -132,6 +158,43 @@ struct State {
     calls: Vec<Call>,
     failures: Vec<FailureRule>,
     last_message_id: i64,
+    flood: Option<FloodLimits>,
+    /// Recent sends taken, per bot and per (bot, chat).
+    bot_sends: HashMap<String, VecDeque<Instant>>,
+    chat_sends: HashMap<(String, i64), VecDeque<Instant>>,
+    flood_refusals: usize,
+}
+
+impl State {
+    /// Whether a send now stays within the flood limits; counts it if so.
+    fn admit_send(&mut self, token: &str, chat_id: i64, now: Instant) -> bool {
+        let Some(limits) = self.flood else {
+            return true;
+        };
+        let recent = |sends: &mut VecDeque<Instant>, window: Duration| {
+            while sends
+                .front()
+                .is_some_and(|at| now.saturating_duration_since(*at) >= window)
+            {
+                sends.pop_front();
+            }
+            sends.len()
+        };
+        let bot = self.bot_sends.entry(token.to_owned()).or_default();
+        let chat = self
+            .chat_sends
+            .entry((token.to_owned(), chat_id))
+            .or_default();
+        if recent(bot, limits.bot_window) >= limits.bot_sends
+            || recent(chat, limits.chat_window) >= limits.chat_sends
+        {
+            self.flood_refusals += 1;
+            return false;
+        }
+        bot.push_back(now);
+        chat.push_back(now);
+        true
+    }
 }
 
 struct Shared {
@@ -352,6 +415,16 @@ impl FakeTelegram {
     }
 
     /// Ends every injected failure (an outage is over).
+    /// Refuses sends over these limits with 429 from now on.
+    pub fn set_flood_limits(&self, limits: FloodLimits) {
+        self.shared.lock().flood = Some(limits);
+    }
+
+    /// How many sends the flood limits refused.
+    pub fn flood_refusals(&self) -> usize {
+        self.shared.lock().flood_refusals
+    }
+
     pub fn clear_failures(&self) {
         self.shared.lock().failures.clear();
         self.shared.bump();
@@ -905,6 +978,11 @@ fn send(shared: &Shared, token: &str, bot: &FakeBot, method: &str, params: Param
     }
 
     let mut state = shared.lock();
+    let at = Instant::now();
+    if !state.admit_send(token, chat_id, at) {
+        drop(state);
+        return fail(Failure::RetryAfter(1));
+    }
     state.last_message_id += 1;
     let message_id = state.last_message_id;
     let mut message = json!({
@@ -944,6 +1022,7 @@ fn send(shared: &Shared, token: &str, bot: &FakeBot, method: &str, params: Param
         file_name: upload.and_then(|upload| upload.file_name.clone()),
         file: upload.map(|upload| upload.bytes.clone()),
         params: Value::Object(params.fields.clone()),
+        at,
     });
     drop(state);
     shared.bump();

@@ -24,6 +24,12 @@ pub const PER_CHAT: Window = Window {
     window: Duration::from_secs(3),
 };
 
+/// Sends are spaced as if every window were this much longer: requests can
+/// reach the messenger closer together than they left us (one waited for a
+/// connection, the next did not), and the messenger counts arrivals; a 429
+/// costs far more than this.
+pub const JITTER_MARGIN: Duration = Duration::from_millis(50);
+
 /// Recent send times of one bot or chat, oldest first.
 #[derive(Debug, Clone, Default)]
 pub struct Recent(VecDeque<Instant>);
@@ -34,14 +40,14 @@ impl Recent {
         let in_window: Vec<&Instant> = self
             .0
             .iter()
-            .filter(|at| now.saturating_duration_since(**at) < rule.window)
+            .filter(|at| now.saturating_duration_since(**at) < rule.window + JITTER_MARGIN)
             .collect();
         if in_window.len() < rule.limit {
             return Duration::ZERO;
         }
         // The oldest send that still counts must leave the window first.
         let oldest = in_window[in_window.len() - rule.limit];
-        (*oldest + rule.window).saturating_duration_since(now)
+        (*oldest + rule.window + JITTER_MARGIN).saturating_duration_since(now)
     }
 
     pub fn record(&mut self, at: Instant, rule: Window) {
@@ -66,9 +72,9 @@ mod tests {
             recent.record(at, PER_CHAT);
         }
         let fourth = start + Duration::from_millis(30);
-        assert_eq!(recent.wait(PER_CHAT, fourth), Duration::from_millis(2_970));
+        assert_eq!(recent.wait(PER_CHAT, fourth), Duration::from_millis(3_020));
         assert_eq!(
-            recent.wait(PER_CHAT, start + Duration::from_secs(3)),
+            recent.wait(PER_CHAT, start + Duration::from_millis(3_050)),
             Duration::ZERO
         );
     }
@@ -85,6 +91,10 @@ mod tests {
         assert!(recent.wait(PER_BOT, start + Duration::from_millis(30)) > Duration::ZERO);
         assert_eq!(
             recent.wait(PER_BOT, start + Duration::from_millis(1_000)),
+            JITTER_MARGIN
+        );
+        assert_eq!(
+            recent.wait(PER_BOT, start + Duration::from_millis(1_050)),
             Duration::ZERO
         );
     }

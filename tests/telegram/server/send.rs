@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use shared::api::chats::{DeliveryState, Direction};
 use shared::api::users::Role;
-use tidings_tests::fake_telegram::{Failure, FakeTelegram};
+use tidings_tests::fake_telegram::{Failure, FakeTelegram, FloodLimits};
 use tidings_tests::inbox::{
     chat_detail, item, messages, reply, wait_for_chats, wait_for_delivery, wait_for_event,
 };
@@ -76,6 +76,47 @@ async fn a_changed_greeting_greets_the_very_next_new_customer(backend: Backend) 
     let sent = tg.fake.wait_for_sent(2, WAIT).await;
     assert_eq!(sent[1].chat_id, CUSTOMER + 1);
     assert_eq!(sent[1].text.as_deref(), Some("Welcome to Acme Home!"));
+}
+
+async fn a_burst_of_replies_stays_within_telegrams_flood_limits(backend: Backend) {
+    let tg = start(backend).await;
+    tg.connect(json!({})).await;
+    // More chats than the bot may send to in one second.
+    let customers = 34;
+    for n in 0..customers {
+        tg.accept(&FakeTelegram::text_update(
+            n + 1,
+            CUSTOMER + n,
+            "Anna",
+            "hi",
+        ))
+        .await;
+    }
+    let chats = wait_for_chats(&tg.admin, customers as usize).await;
+    tg.fake.set_flood_limits(FloodLimits::TELEGRAM);
+    let mut expected = Vec::new();
+    for chat in &chats {
+        let text = format!("Hello, chat {}", chat.id);
+        reply(&tg.admin, chat.id, &text).await;
+        expected.push(text);
+    }
+    // And more replies to one chat than it may get in a second.
+    for n in 0..5 {
+        let text = format!("Also this, part {n}");
+        reply(&tg.admin, chats[0].id, &text).await;
+        expected.push(text);
+    }
+
+    let sent = tg.fake.wait_for_sent(expected.len(), WAIT).await;
+    let mut texts: Vec<String> = sent.into_iter().filter_map(|m| m.text).collect();
+    texts.sort();
+    expected.sort();
+    assert_eq!(texts, expected, "every reply sent exactly once");
+    // Unpaced, 9 of the first 39 sends would go over the bot's 30 a second
+    // and 3 over the chat's burst of 3. Paced, none should; arrival jitter at
+    // a window's edge may still cost one.
+    let refused = tg.fake.flood_refusals();
+    assert!(refused <= 1, "{refused} sends went over Telegram's limits");
 }
 
 async fn a_manager_reply_reaches_telegram_and_is_marked_sent(backend: Backend) {
@@ -283,6 +324,7 @@ async fn a_customer_reply_to_our_message_points_at_it(backend: Backend) {
 on_both_backends!(
     greeting_and_auto_reply_reach_the_customer_in_that_order,
     a_changed_greeting_greets_the_very_next_new_customer,
+    a_burst_of_replies_stays_within_telegrams_flood_limits,
     a_manager_reply_reaches_telegram_and_is_marked_sent,
     a_reply_over_4096_characters_arrives_as_two_messages,
     a_rate_limited_reply_waits_retry_after_and_is_sent_once,
