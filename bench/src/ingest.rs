@@ -15,6 +15,7 @@ use tidings::store::Store;
 use tidings_tests::fake_telegram::{FakeTelegram, SECRET_HEADER};
 
 use crate::corpus::{self, Rng};
+use crate::harness::{Harness, Webhook};
 use crate::loadgen::{self, Phase};
 use crate::progress;
 
@@ -59,6 +60,58 @@ impl Updates {
             .to_string()
             .into_bytes()
     }
+}
+
+/// `[#<mark><n>]`: carried in a measured message's text to find it again.
+pub fn marker(mark: &str, n: usize) -> String {
+    format!("[#{mark}{n}]")
+}
+
+/// The `n` of the first `[#<mark><n>]` in `text`.
+pub fn parse_marker(mark: &str, text: &str) -> Option<usize> {
+    let tag = format!("[#{mark}");
+    let start = text.find(&tag)? + tag.len();
+    let digits: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Opens `count` chats, one first message per customer, and returns their ids
+/// (oldest first) once every one is applied.
+pub async fn open_chats(
+    harness: &Harness,
+    client: &Client,
+    hook: &Webhook,
+    count: u64,
+) -> anyhow::Result<Vec<Id>> {
+    let updates = Updates::new(1, count);
+    for _ in 0..count {
+        let (_, body) = updates.next();
+        anyhow::ensure!(
+            post_update(client, &hook.url, &hook.secret, body).await,
+            "a warm-up webhook was refused"
+        );
+    }
+    wait_until_applied(&harness.store).await?;
+    let integration_id = hook.integration_id;
+    let chat_ids: Vec<Id> = harness
+        .store
+        .run(move |conn| {
+            Ok(chats::table
+                .filter(chats::integration_id.eq(integration_id))
+                .order(chats::id)
+                .select(chats::id)
+                .load(conn)?)
+        })
+        .await?;
+    anyhow::ensure!(
+        chat_ids.len() as u64 == count,
+        "expected {count} chats, found {}",
+        chat_ids.len()
+    );
+    Ok(chat_ids)
 }
 
 /// A connection-pooled client for load (no proxy, no Nagle).

@@ -10,6 +10,7 @@ pub mod harness;
 pub mod ingest;
 pub mod live;
 pub mod loadgen;
+pub mod outbound;
 pub mod progress;
 pub mod queries;
 pub mod report;
@@ -35,6 +36,8 @@ pub enum Scenario {
     Ingest,
     /// WebSocket sessions; webhook-200 to socket-event latency; memory per session.
     Live,
+    /// Managers' replies through the outbound queue against Telegram's flood limits.
+    Outbound,
     /// Bulk-loaded chats and messages; list, filter, search and timeline latency.
     Queries,
     /// Memory idle and after ingest; binary and WASM sizes.
@@ -43,7 +46,7 @@ pub enum Scenario {
     Baseline,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
-    /// Footprint, baseline (with ingest), live and queries.
+    /// Footprint, baseline (with ingest), live, outbound and queries.
     All,
 }
 
@@ -126,6 +129,16 @@ pub struct Options {
     #[arg(long, default_value_t = 20)]
     pub live_chats: u64,
 
+    /// outbound: chats the replies go to.
+    #[arg(long, default_value_t = 60)]
+    pub outbound_chats: u64,
+    /// outbound: replies per chat.
+    #[arg(long, default_value_t = 5)]
+    pub replies_per_chat: u64,
+    /// outbound: replies offered per second (open loop).
+    #[arg(long, default_value_t = 60.0)]
+    pub reply_rate: f64,
+
     /// queries: chats to load.
     #[arg(long, default_value_t = 20_000)]
     pub chats: u64,
@@ -180,6 +193,9 @@ impl Options {
         self.live_rate = 10.0;
         self.live_duration = 1.0;
         self.live_chats = 3;
+        self.outbound_chats = 3;
+        self.replies_per_chat = 2;
+        self.reply_rate = 20.0;
         self.chats = 200;
         self.messages = 2_000;
         self.repeat = 10;
@@ -247,6 +263,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         if wants(Scenario::Live) {
             live(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::Outbound) {
+            outbound(&options, database, &mut report).await?;
         }
         if wants(Scenario::Queries) {
             queries(&options, database, &mut report).await?;
@@ -625,6 +644,86 @@ async fn live(options: &Options, database: Database, report: &mut Report) -> any
         format!(
             "{} of {} events, {} sessions dropped",
             outcome.received_events, outcome.expected_events, outcome.dropped_sessions
+        ),
+    );
+    report.sections.push(section);
+    Ok(())
+}
+
+async fn outbound(
+    options: &Options,
+    database: Database,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let harness = Harness::start(database, options.workers).await?;
+    let params = outbound::Params {
+        chats: options.outbound_chats,
+        replies_per_chat: options.replies_per_chat,
+        rate: options.reply_rate,
+    };
+    let outcome = outbound::run(&harness, &params, options.quiet).await;
+    harness.stop().await;
+    let outcome = outcome?;
+    let mut section = Section::new(
+        format!("{}-outbound", database.key()),
+        format!(
+            "Outbound on {}: {} replies to {} chats offered at {:.0}/s; the fake Telegram allows {} sends per {:?} per bot and {} per {:?} per chat",
+            database.name(),
+            outcome.replies.sent,
+            options.outbound_chats,
+            options.reply_rate,
+            outbound::LIMITS.bot_sends,
+            outbound::LIMITS.bot_window,
+            outbound::LIMITS.chat_sends,
+            outbound::LIMITS.chat_window,
+        ),
+    );
+    section.row(
+        "replies accepted (201)",
+        format!("{} of {}", outcome.replies.ok, outcome.replies.sent),
+        format!(
+            "reply request p50 / p99 / p99.9 {}",
+            triple(&outcome.replies)
+        ),
+    );
+    section.row(
+        "sent to Telegram",
+        format!("{:.1}/s", outcome.sent_per_s),
+        format!(
+            "{} of the {:.0}/s the limits allow this run",
+            ratio(outcome.sent_per_s, outcome.allowed_per_s),
+            outcome.allowed_per_s
+        ),
+    );
+    section.row(
+        "reply 201 -> Telegram took it p50 / p99",
+        format!(
+            "{} / {} ms",
+            ms(outcome.delay.ms(0.5)),
+            ms(outcome.delay.ms(0.99))
+        ),
+        format!(
+            "max {} ms; the backlog drains at the bot's rate",
+            ms(outcome.delay.max_ms())
+        ),
+    );
+    section.row(
+        "429s",
+        format!(
+            "{} over the limits, {} injected",
+            outcome.flood_refusals, outcome.injected_429s
+        ),
+        "each retried after retry_after",
+    );
+    report.check(
+        format!(
+            "{} outbound: every accepted reply reached Telegram exactly once",
+            database.name()
+        ),
+        outcome.missing == 0 && outcome.repeated == 0 && outcome.replies.ok > 0,
+        format!(
+            "{} taken, {} missing, {} repeated",
+            outcome.sent, outcome.missing, outcome.repeated
         ),
     );
     report.sections.push(section);

@@ -11,10 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
-use diesel::prelude::*;
 use futures_util::StreamExt;
 use shared::Id;
-use tidings::store::schema::chats;
 use tokio::net::TcpStream;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
@@ -26,7 +24,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::corpus::{self, Rng};
 use crate::harness::{Api, Harness, USER_PASSWORD};
-use crate::ingest::{self, Updates};
+use crate::ingest::{self, marker, parse_marker, Updates};
 use crate::loadgen::{self, Phase};
 use crate::progress;
 use crate::stats::{rss_kib, Latencies};
@@ -71,18 +69,7 @@ impl Outcome {
 }
 
 /// Marker carried in each measured message's text.
-fn marker(n: usize) -> String {
-    format!("[#L{n}]")
-}
-
-fn parse_marker(frame: &str) -> Option<usize> {
-    let start = frame.find("[#L")? + 3;
-    let digits: String = frame[start..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
-}
+const MARK: &str = "L";
 
 pub async fn run(harness: &Harness, params: &Params, quiet: bool) -> anyhow::Result<Outcome> {
     // People: the admin, three employees in the queue, two followers.
@@ -106,25 +93,10 @@ pub async fn run(harness: &Harness, params: &Params, quiet: bool) -> anyhow::Res
     let hook = harness.telegram_integration(&queue, None, None).await?;
     let client = ingest::load_client()?;
 
-    // The chats exist before measuring: one first message per customer.
+    // The chats exist before measuring.
+    let chat_ids = ingest::open_chats(harness, &client, &hook, params.chats).await?;
+    // The measured messages come from the same customers.
     let updates = Updates::new(1, params.chats);
-    for _ in 0..params.chats {
-        let (_, body) = updates.next();
-        anyhow::ensure!(
-            ingest::post_update(&client, &hook.url, &hook.secret, body).await,
-            "a warm-up webhook was refused"
-        );
-    }
-    let integration_id = hook.integration_id;
-    let chat_ids: Vec<Id> = harness
-        .store
-        .run(move |conn| {
-            Ok(chats::table
-                .filter(chats::integration_id.eq(integration_id))
-                .select(chats::id)
-                .load(conn)?)
-        })
-        .await?;
     let follower_ids: Vec<Id> = followers.iter().map(|(id, _)| *id).collect();
     for chat_id in &chat_ids {
         let response = harness
@@ -208,7 +180,7 @@ pub async fn run(harness: &Harness, params: &Params, quiet: bool) -> anyhow::Res
             let text = format!(
                 "{} {}",
                 corpus::customer_text(&mut Rng::new(update_id as u64)),
-                marker(n)
+                marker(MARK, n)
             );
             let body = updates.body(update_id, customer, &name, &text);
             async move {
@@ -322,7 +294,7 @@ async fn read(
                     let at = Instant::now();
                     log.frames += 1;
                     if text.contains("\"message_received\"") {
-                        if let Some(n) = parse_marker(&text) {
+                        if let Some(n) = parse_marker(MARK, &text) {
                             log.events.push((n, at));
                             received.fetch_add(1, Ordering::Relaxed);
                         }
@@ -349,9 +321,9 @@ mod tests {
     fn markers_are_found_in_frames() {
         let frame = format!(
             "{{\"type\":\"message_received\",\"item\":{{\"text\":\"Hola {}\"}}}}",
-            marker(42)
+            marker(MARK, 42)
         );
-        assert_eq!(parse_marker(&frame), Some(42));
-        assert_eq!(parse_marker("{\"type\":\"chat_updated\"}"), None);
+        assert_eq!(parse_marker(MARK, &frame), Some(42));
+        assert_eq!(parse_marker(MARK, "{\"type\":\"chat_updated\"}"), None);
     }
 }

@@ -29,6 +29,7 @@ async fn every_scenario_runs_at_tiny_sizes() {
         "sqlite-ingest",
         "baselines",
         "sqlite-live",
+        "sqlite-outbound",
         "sqlite-queries",
         "sqlite-footprint",
     ] {
