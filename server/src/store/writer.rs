@@ -45,9 +45,11 @@ const QUEUE_CAPACITY: usize = 4_096;
 const DEFER_FROM: usize = 8;
 /// How long one slice of applying kept events may hold the writer.
 const APPLY_SLICE: Duration = Duration::from_millis(4);
-/// After this much of a slice, it ends early when webhooks are waiting: their
-/// answers wait for the slice, and each slice has a fixed cost.
-const APPLY_SLICE_MIN: Duration = Duration::from_millis(1);
+/// After this much of a slice (about one event), it ends early when webhooks
+/// are waiting: their answers wait for the slice. Accepting comes first in a
+/// burst (a webhook refused or slow makes the messenger back off), and applying
+/// still moves on between batches; each slice has a fixed cost, so not less.
+const APPLY_SLICE_MIN: Duration = Duration::from_micros(300);
 /// Kept events read per slice.
 const APPLY_PAGE: i64 = 64;
 /// How often an idle writer looks for kept events (another node's, or ones a
