@@ -235,10 +235,18 @@ impl Store {
     }
 }
 
-/// A transaction that writes. On SQLite its first statement takes the write
-/// lock, so a transaction that reads before it writes never fails to upgrade its
-/// read lock when another connection wrote meanwhile (WAL's busy-snapshot error,
-/// which the busy timeout does not cover).
+/// SQLite lets one connection write at a time, and one that finds the lock
+/// taken sleeps in growing steps (1, 2, 5, 10 ms…) before it tries again: long
+/// after the lock was freed, while the inbound writer, taking it back at once,
+/// keeps winning. This process's write transactions queue here instead and
+/// hand over in turn. Re-entrant: a write transaction may open another.
+static SQLITE_WRITES: parking_lot::ReentrantMutex<()> = parking_lot::const_reentrant_mutex(());
+
+/// A transaction that writes. On SQLite it waits its turn among this process's
+/// writers, and its first statement takes the write lock, so a transaction
+/// that reads before it writes never fails to upgrade its read lock when
+/// another connection wrote meanwhile (WAL's busy-snapshot error, which the
+/// busy timeout does not cover).
 pub fn write_transaction<T, E>(
     conn: &mut DbConn,
     work: impl FnOnce(&mut DbConn) -> Result<T, E>,
@@ -246,12 +254,18 @@ pub fn write_transaction<T, E>(
 where
     E: From<DieselError>,
 {
-    conn.transaction(|conn| {
+    let turn = matches!(conn, DbConn::Sqlite(_)).then(|| SQLITE_WRITES.lock());
+    let result = conn.transaction(|conn| {
         if matches!(conn, DbConn::Sqlite(_)) {
             diesel::sql_query("UPDATE leases SET holder = holder WHERE 1 = 0").execute(conn)?;
         }
         work(conn)
-    })
+    });
+    if let Some(turn) = turn {
+        // To the longest waiting writer, if any, rather than whoever asks next.
+        parking_lot::ReentrantMutexGuard::unlock_fair(turn);
+    }
+    result
 }
 
 /// The current time, truncated to microseconds: both backends store exactly that,
