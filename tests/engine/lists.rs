@@ -148,6 +148,13 @@ async fn search_ignores_case_and_accents(backend: Backend) {
         .await
         .chat_id
         .expect("chat");
+    // Another chat matches too, between this chat's messages: one chat's
+    // search must not show it.
+    let other_chat = app
+        .customer_writes(&bot, "Dora", "Hasta mañana")
+        .await
+        .chat_id
+        .expect("chat");
     app.customer_writes(&bot, "Carl", "Привет, как дела?").await;
     app.customer_writes(&bot, "Carl", "nothing relevant").await;
     let admin = app.admin().await;
@@ -180,7 +187,9 @@ async fn search_ignores_case_and_accents(backend: Backend) {
     .await;
     assert_eq!(none["items"], json!([]));
     let archive = ids(&page(&admin, "/api/v1/chats/archive?q=Manana").await.items);
-    assert_eq!(archive, vec![chat_id]);
+    assert_eq!(archive, vec![chat_id, other_chat], "newest activity first");
+    let archive = ids(&page(&admin, "/api/v1/chats/archive?q=Hasta").await.items);
+    assert_eq!(archive, vec![other_chat]);
 }
 
 on_both_backends!(
