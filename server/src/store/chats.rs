@@ -379,33 +379,18 @@ fn fill_details(
         return Ok(());
     }
     let ids: Vec<Id> = page.iter().map(|s| s.chat.id).collect();
-    // One chat (live events, a chat's page) is filtered with `=`: Diesel caches
-    // that statement, while an `IN` list is parsed anew on every call.
     let followers = chat_followers::table
         .order((chat_followers::chat_id, chat_followers::user_id))
         .select((chat_followers::chat_id, chat_followers::user_id));
-    let followers: Vec<(Id, Id)> = match ids[..] {
-        [one] => followers
-            .filter(chat_followers::chat_id.eq(one))
-            .load(conn)?,
-        _ => followers
-            .filter(chat_followers::chat_id.eq_any(&ids))
-            .load(conn)?,
-    };
+    let followers: Vec<(Id, Id)> = load_for_ids!(conn, followers, chat_followers::chat_id, ids)?;
     let tags = chat_tags::table
         .order((chat_tags::chat_id, chat_tags::tag))
         .select((chat_tags::chat_id, chat_tags::tag));
-    let tags: Vec<(Id, String)> = match ids[..] {
-        [one] => tags.filter(chat_tags::chat_id.eq(one)).load(conn)?,
-        _ => tags.filter(chat_tags::chat_id.eq_any(&ids)).load(conn)?,
-    };
+    let tags: Vec<(Id, String)> = load_for_ids!(conn, tags, chat_tags::chat_id, ids)?;
     let deal_rows = deals::table
         .order(deals::id)
         .select((deals::chat_id, deals::id));
-    let deal_rows: Vec<(Option<Id>, Id)> = match ids[..] {
-        [one] => deal_rows.filter(deals::chat_id.eq(one)).load(conn)?,
-        _ => deal_rows.filter(deals::chat_id.eq_any(&ids)).load(conn)?,
-    };
+    let deal_rows: Vec<(Option<Id>, Id)> = load_for_ids!(conn, deal_rows, deals::chat_id, ids)?;
     let unread = match reader {
         Some(user_id) => unread_counts(conn, &ids, user_id)?,
         None => Vec::new(),

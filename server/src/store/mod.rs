@@ -4,6 +4,18 @@
 //! async callers reach them only through [`Store::run`], which moves the work to
 //! the blocking pool so Diesel never runs on the async executor.
 
+/// Loads `$query` for the rows whose `$column` is one of `$ids`. One id (a
+/// live event, one chat's page) is filtered with `=`: Diesel caches that
+/// statement, while an `IN` list is parsed anew on every call.
+macro_rules! load_for_ids {
+    ($conn:expr, $query:expr, $column:expr, $ids:expr) => {
+        match $ids[..] {
+            [one] => $query.filter($column.eq(one)).load($conn),
+            _ => $query.filter($column.eq_any(&$ids)).load($conn),
+        }
+    };
+}
+
 pub mod auth;
 pub mod chats;
 pub mod crm;

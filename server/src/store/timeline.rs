@@ -486,13 +486,8 @@ fn to_record(row: ItemRow) -> ItemRecord {
 }
 
 fn load_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreError> {
-    // One item (the usual live event) is filtered with `=`: Diesel caches that
-    // statement, while an `IN` list is parsed anew on every call.
     let rows = timeline_items::table.order(timeline_items::id);
-    let rows: Vec<ItemRow> = match ids[..] {
-        [one] => rows.filter(timeline_items::id.eq(one)).load(conn)?,
-        _ => rows.filter(timeline_items::id.eq_any(&ids)).load(conn)?,
-    };
+    let rows: Vec<ItemRow> = load_for_ids!(conn, rows, timeline_items::id, ids)?;
     let mut items: Vec<ItemRecord> = rows.into_iter().map(to_record).collect();
     let message_ids: Vec<Id> = items
         .iter()
@@ -505,25 +500,15 @@ fn load_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreE
     let files = attachments::table
         .order(attachments::id)
         .select(ATTACHMENT_COLUMNS);
-    let files: Vec<AttachmentRecord> = match message_ids[..] {
-        [one] => files.filter(attachments::item_id.eq(one)).load(conn)?,
-        _ => files
-            .filter(attachments::item_id.eq_any(&message_ids))
-            .load(conn)?,
-    };
+    let files: Vec<AttachmentRecord> =
+        load_for_ids!(conn, files, attachments::item_id, message_ids)?;
     let versions = message_versions::table.order(message_versions::id).select((
         message_versions::item_id,
         message_versions::text,
         message_versions::at,
     ));
-    let versions: Vec<(Id, String, NaiveDateTime)> = match message_ids[..] {
-        [one] => versions
-            .filter(message_versions::item_id.eq(one))
-            .load(conn)?,
-        _ => versions
-            .filter(message_versions::item_id.eq_any(&message_ids))
-            .load(conn)?,
-    };
+    let versions: Vec<(Id, String, NaiveDateTime)> =
+        load_for_ids!(conn, versions, message_versions::item_id, message_ids)?;
     for item in items.iter_mut().filter(|i| i.is_message) {
         item.attachments = files
             .iter()
