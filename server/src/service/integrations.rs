@@ -3,6 +3,7 @@
 //! nothing is stored when the token is bad.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
@@ -138,6 +139,9 @@ const WEBHOOK_VIEW_FOR: Duration = Duration::from_secs(1);
 #[derive(Default)]
 pub struct WebhookView {
     read: RwLock<HashMap<Id, (Integration, Instant)>>,
+    /// Bumped by every change on this node: a read that started before one
+    /// is not kept, since it may hold what the change replaced.
+    changes: AtomicU64,
 }
 
 impl WebhookView {
@@ -148,8 +152,11 @@ impl WebhookView {
             .map(|(integration, _)| integration.clone())
     }
 
-    fn put(&self, integration: &Integration) {
+    fn put(&self, integration: &Integration, read_after: u64) {
         let mut read = self.read.write().unwrap_or_else(|p| p.into_inner());
+        if self.changes.load(Ordering::SeqCst) != read_after {
+            return;
+        }
         read.retain(|_, (_, at)| at.elapsed() < WEBHOOK_VIEW_FOR);
         read.insert(integration.id, (integration.clone(), Instant::now()));
     }
@@ -157,6 +164,7 @@ impl WebhookView {
     /// Forgets an integration that changed on this node.
     fn forget(&self, id: Id) {
         let mut read = self.read.write().unwrap_or_else(|p| p.into_inner());
+        self.changes.fetch_add(1, Ordering::SeqCst);
         read.remove(&id);
     }
 }
@@ -166,8 +174,9 @@ pub async fn find_for_webhook(ctx: &Context, id: Id) -> Result<Integration, Serv
     if let Some(integration) = ctx.webhook_view.get(id) {
         return Ok(integration);
     }
+    let read_after = ctx.webhook_view.changes.load(Ordering::SeqCst);
     let integration = find_live(ctx, id).await?;
-    ctx.webhook_view.put(&integration);
+    ctx.webhook_view.put(&integration, read_after);
     Ok(integration)
 }
 
