@@ -283,7 +283,8 @@ impl Item {
             content_kind: Some("text"),
             text: Some(text),
             external_id: Some(n.to_string()),
-            delivery: (!incoming).then_some("seen"),
+            // What the server stores: a received message is delivered.
+            delivery: Some(if incoming { "delivered" } else { "seen" }),
             event: None,
             data: None,
         }

@@ -9,6 +9,7 @@ use shared::api::Channel;
 use tidings::channels::{InboundAttachment, InboundEvent};
 use tidings_tests::fake_telegram::FakeTelegram;
 use tidings_tests::inbox::{messages, wait_for_attachments};
+use tidings_tests::ItemFields;
 use tidings_tests::{
     logs, on_both_backends, text_message, Backend, TestApp, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD,
 };
@@ -183,7 +184,7 @@ async fn attachments_cannot_run_as_our_origin(backend: Backend) {
     .await;
     for (item, (name, mime, bytes)) in inbound[1..].iter().zip(&files) {
         let item = wait_for_attachments(&admin, chat_id, item.id).await;
-        let attachment = &item.attachments.expect("attachments")[0];
+        let attachment = &item.attachments().expect("attachments")[0];
         assert_eq!(
             attachment.name, *name,
             "the name is kept as the customer sent it"

@@ -15,6 +15,7 @@ use tidings_tests::fake_telegram::FakeTelegram;
 use tidings_tests::inbox::{
     chat_detail, create_integration, messages, wait_for_attachments, wait_for_chats,
 };
+use tidings_tests::ItemFields;
 use tidings_tests::{body, on_both_backends, ApiClient, Backend, TestApp};
 
 pub const TOKEN: &str = "7100000001:AAaccess-matrix-main";
@@ -142,7 +143,7 @@ impl World {
         })
         .await;
         let document = wait_for_attachments(&self.admin, chat_id, inbound[1].id).await;
-        let url = document.attachments.expect("attachments")[0]
+        let url = document.attachments().expect("attachments")[0]
             .url
             .clone()
             .expect("a downloaded attachment");

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use shared::api::chats::{Chat, DeliveryState, Direction, Item};
 use shared::api::users::Role;
 use shared::api::Channel;
+use tidings_tests::ItemFields;
 use tidings_tests::{body, expect_error, on_both_backends, Backend, TestApp};
 
 use crate::support::{chat, events, group, ids, timeline};
@@ -29,10 +30,10 @@ async fn a_reply_is_stored_pending_and_queued(backend: Backend) {
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let item: Item = body(response).await;
-    assert_eq!(item.direction, Some(Direction::Out));
-    assert_eq!(item.author_id, Some(anna.id));
-    assert_eq!(item.text.as_deref(), Some("100 EUR"));
-    assert_eq!(item.delivery, Some(DeliveryState::Pending));
+    assert_eq!(item.direction(), Some(Direction::Out));
+    assert_eq!(item.author_id(), Some(anna.id));
+    assert_eq!(item.text(), Some("100 EUR"));
+    assert_eq!(item.delivery(), Some(DeliveryState::Pending));
     let last = timeline(&client, chat_id).await.pop().expect("items");
     assert_eq!(last.id, item.id);
     let detail = chat(&client, chat_id).await;
@@ -72,7 +73,7 @@ async fn empty_and_huge_replies_are_refused(backend: Backend) {
     let outgoing = timeline(&admin, chat_id)
         .await
         .into_iter()
-        .filter(|i| i.direction == Some(Direction::Out))
+        .filter(|i| i.direction() == Some(Direction::Out))
         .count();
     assert_eq!(outgoing, 0);
 }
@@ -260,9 +261,9 @@ async fn close_and_reopen_are_logged_and_conflict_when_repeated(backend: Backend
     let closed = items
         .iter()
         .rev()
-        .find(|i| i.event.as_deref() == Some("closed"))
+        .find(|i| i.event_name() == Some("closed"))
         .expect("closed");
-    assert_eq!(json!(closed.actor_id), me["user"]["id"]);
+    assert_eq!(json!(closed.actor_id()), me["user"]["id"]);
 }
 
 async fn comments_deals_links_tasks_and_projects(backend: Backend) {

@@ -1,9 +1,10 @@
 //! CONTRACT.md "Rules": queue, new chat, greeting, auto-reply, reopen.
 
 use serde_json::json;
-use shared::api::chats::{ChatStatus, DeliveryState, Direction, ItemKind};
+use shared::api::chats::{ChatStatus, DeliveryState, Direction};
 use shared::api::users::Role;
 use shared::api::Channel;
+use tidings_tests::ItemFields;
 use tidings_tests::{on_both_backends, Backend, TestApp};
 
 use crate::support::{chat, events, group, timeline};
@@ -136,18 +137,18 @@ async fn first_contact_gets_greeting_then_auto_reply(backend: Backend) {
     let outgoing: Vec<(String, serde_json::Value)> = timeline(&admin, chat_id)
         .await
         .into_iter()
-        .filter(|i| i.direction == Some(Direction::Out))
+        .filter(|i| i.direction() == Some(Direction::Out))
         .map(|i| {
-            assert_eq!(i.author_id, None, "automatic messages have no author");
+            assert_eq!(i.author_id(), None, "automatic messages have no author");
             assert!(matches!(
-                i.delivery,
+                i.delivery(),
                 Some(DeliveryState::Pending)
                     | Some(DeliveryState::Failed)
                     | Some(DeliveryState::Sent)
             ));
             (
-                i.text.unwrap_or_default(),
-                i.data.unwrap_or_default()["auto"].clone(),
+                i.text_owned().unwrap_or_default(),
+                i.data().unwrap_or_default()["auto"].clone(),
             )
         })
         .collect();
@@ -174,12 +175,9 @@ async fn first_contact_gets_greeting_then_auto_reply(backend: Backend) {
         .await
         .into_iter()
         .rev()
-        .find(|i| i.direction == Some(Direction::Out))
+        .find(|i| i.direction() == Some(Direction::Out))
         .expect("an outgoing message");
-    assert_eq!(
-        last_out.text.as_deref(),
-        Some("A manager will answer soon.")
-    );
+    assert_eq!(last_out.text(), Some("A manager will answer soon."));
 }
 
 async fn empty_texts_send_nothing(backend: Backend) {
@@ -193,7 +191,7 @@ async fn empty_texts_send_nothing(backend: Backend) {
     let outgoing = timeline(&admin, received.chat_id.expect("a chat"))
         .await
         .into_iter()
-        .filter(|i| i.direction == Some(Direction::Out))
+        .filter(|i| i.direction() == Some(Direction::Out))
         .count();
     assert_eq!(outgoing, 0);
 }
@@ -287,7 +285,7 @@ async fn a_repeated_update_changes_nothing(backend: Backend) {
     let items = timeline(&admin, first.chat_id.expect("chat")).await;
     let messages = items
         .iter()
-        .filter(|i| i.kind == ItemKind::Message && i.direction == Some(Direction::In))
+        .filter(|i| i.is_message() && i.direction() == Some(Direction::In))
         .count();
     assert_eq!(messages, 1);
 }
@@ -385,7 +383,7 @@ async fn a_failed_update_is_replayed_once(backend: Backend) {
     let texts: Vec<String> = timeline(&admin, chats[0].id)
         .await
         .into_iter()
-        .filter_map(|i| i.text)
+        .filter_map(|i| i.text_owned())
         .collect();
     assert_eq!(texts, vec!["lost?"]);
     // Telegram delivering the same update again changes nothing.

@@ -26,7 +26,10 @@ pub async fn events(client: &ApiClient, id: Id) -> Vec<(String, Value)> {
     timeline(client, id)
         .await
         .into_iter()
-        .filter_map(|item| item.event.map(|e| (e, item.data.unwrap_or(Value::Null))))
+        .filter_map(|item| {
+            item.event()
+                .map(|e| (e.event.name().to_owned(), e.event.data()))
+        })
         .collect()
 }
 

@@ -11,6 +11,7 @@ use shared::api::Channel;
 use shared::error::ErrorCode;
 use shared::ws::{ClientMsg, ServerMsg};
 use tidings_tests::live::{request, LiveClient};
+use tidings_tests::ItemFields;
 use tidings_tests::{on_both_backends, Backend, TestApp};
 
 async fn changes_reach_every_eligible_socket(backend: Backend) {
@@ -32,7 +33,7 @@ async fn changes_reach_every_eligible_socket(backend: Backend) {
     for live in [&mut anna_live, &mut boris_live] {
         live.wait_for(|m| matches!(m, ServerMsg::ChatCreated { chat } if chat.id == chat_id))
             .await;
-        live.wait_for(|m| matches!(m, ServerMsg::MessageReceived { item } if item.text.as_deref() == Some("hello live"))).await;
+        live.wait_for(|m| matches!(m, ServerMsg::MessageReceived { item } if item.text() == Some("hello live"))).await;
     }
 
     // A reply through REST: every socket sees it, then its delivery state.
@@ -44,7 +45,7 @@ async fn changes_reach_every_eligible_socket(backend: Backend) {
         .await;
     assert_eq!(reply.status(), StatusCode::CREATED);
     boris_live
-        .wait_for(|m| matches!(m, ServerMsg::MessageSent { item } if item.direction == Some(Direction::Out) && item.author_id == Some(anna.id)))
+        .wait_for(|m| matches!(m, ServerMsg::MessageSent { item } if item.direction() == Some(Direction::Out) && item.author_id() == Some(anna.id)))
         .await;
 
     // An assignment through the socket, by Boris: both see the change.
@@ -105,10 +106,16 @@ async fn followers_see_only_their_chats_and_cannot_act(backend: Backend) {
         .chat_id
         .expect("chat");
     app.customer_writes(&bot, "Carl", "for Fred").await;
-    live.wait_for(|m| matches!(m, ServerMsg::MessageReceived { item } if item.text.as_deref() == Some("for Fred"))).await;
+    live.wait_for(
+        |m| matches!(m, ServerMsg::MessageReceived { item } if item.text() == Some("for Fred")),
+    )
+    .await;
     app.customer_writes(&bot, "Dora", "still secret").await;
     app.customer_writes(&bot, "Carl", "marker").await;
-    live.wait_for(|m| matches!(m, ServerMsg::MessageReceived { item } if item.text.as_deref() == Some("marker"))).await;
+    live.wait_for(
+        |m| matches!(m, ServerMsg::MessageReceived { item } if item.text() == Some("marker")),
+    )
+    .await;
     let leaked = serde_json::to_string(&live.seen).expect("serializes");
     assert!(
         !leaked.contains("secret"),
@@ -186,7 +193,9 @@ async fn a_reconnecting_client_resumes_without_loss_or_duplicates(backend: Backe
     let mut live = LiveClient::connect(&app, &admin).await;
     app.customer_writes(&bot, "Carl", "before").await;
     let seen = live
-        .wait_for(|m| matches!(m, ServerMsg::MessageReceived { item } if item.text.as_deref() == Some("before")))
+        .wait_for(
+            |m| matches!(m, ServerMsg::MessageReceived { item } if item.text() == Some("before")),
+        )
         .await;
     let last = seen.event_id.expect("an event id");
     drop(live);
@@ -203,13 +212,15 @@ async fn a_reconnecting_client_resumes_without_loss_or_duplicates(backend: Backe
         .await;
     app.customer_writes(&bot, "Carl", "after").await;
     again
-        .wait_for(|m| matches!(m, ServerMsg::MessageReceived { item } if item.text.as_deref() == Some("after")))
+        .wait_for(
+            |m| matches!(m, ServerMsg::MessageReceived { item } if item.text() == Some("after")),
+        )
         .await;
     let texts: Vec<String> = again
         .seen
         .iter()
         .filter_map(|f| match &f.msg {
-            ServerMsg::MessageReceived { item } => item.text.clone(),
+            ServerMsg::MessageReceived { item } => item.text().map(str::to_owned),
             _ => None,
         })
         .collect();
@@ -288,7 +299,7 @@ async fn two_hundred_sockets_at_once(backend: Backend) {
     app.customer_writes(&bot, "Carl", "to everyone").await;
     let mut sockets = sockets;
     let received = tidings_tests::join_all(sockets.iter_mut().map(|live| async move {
-        live.wait_for(|m| matches!(m, ServerMsg::MessageReceived { item } if item.text.as_deref() == Some("to everyone")))
+        live.wait_for(|m| matches!(m, ServerMsg::MessageReceived { item } if item.text() == Some("to everyone")))
             .await
     }))
     .await;
@@ -338,7 +349,10 @@ async fn an_event_on_one_node_reaches_sockets_on_another() {
     let mut live = LiveClient::connect(&node_b, &admin_on_b).await;
     let bot = node_a.integration(Channel::Viber, &[], None, None).await;
     node_a.customer_writes(&bot, "Carl", "via node A").await;
-    live.wait_for(|m| matches!(m, ServerMsg::MessageReceived { item } if item.text.as_deref() == Some("via node A"))).await;
+    live.wait_for(
+        |m| matches!(m, ServerMsg::MessageReceived { item } if item.text() == Some("via node A")),
+    )
+    .await;
 }
 
 /// SQLite runs one node: a second server on the same file refuses to start.

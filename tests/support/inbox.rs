@@ -9,7 +9,7 @@ use shared::api::integrations::Integration;
 use shared::api::{Items, Page};
 use shared::Id;
 
-use crate::{body, eventually, ApiClient};
+use crate::{body, eventually, ApiClient, ItemFields};
 
 /// Every chat the client may see (the archive without filters).
 pub async fn all_chats(client: &ApiClient) -> Vec<Chat> {
@@ -47,7 +47,7 @@ pub async fn messages(client: &ApiClient, chat_id: Id, direction: Direction) -> 
     timeline(client, chat_id)
         .await
         .into_iter()
-        .filter(|item| item.direction == Some(direction))
+        .filter(|item| item.direction() == Some(direction))
         .collect()
 }
 
@@ -56,7 +56,7 @@ pub async fn event_names(client: &ApiClient, chat_id: Id) -> Vec<String> {
     timeline(client, chat_id)
         .await
         .into_iter()
-        .filter_map(|item| item.event)
+        .filter_map(|item| item.event_name().map(str::to_owned))
         .collect()
 }
 
@@ -66,7 +66,7 @@ pub async fn wait_for_event(client: &ApiClient, chat_id: Id, event: &str) -> Ite
         timeline(client, chat_id)
             .await
             .into_iter()
-            .find(|item| item.event.as_deref() == Some(event))
+            .find(|item| item.event_name() == Some(event))
     })
     .await
 }
@@ -101,7 +101,7 @@ pub async fn wait_for_delivery(
 ) -> Item {
     eventually(&format!("item {item_id} to be {state:?}"), || async {
         let item = item(client, chat_id, item_id).await;
-        (item.delivery == Some(state)).then_some(item)
+        (item.delivery() == Some(state)).then_some(item)
     })
     .await
 }
@@ -110,7 +110,7 @@ pub async fn wait_for_delivery(
 pub async fn wait_for_attachments(client: &ApiClient, chat_id: Id, item_id: Id) -> Item {
     eventually(&format!("the attachments of item {item_id}"), || async {
         let item = item(client, chat_id, item_id).await;
-        let attachments = item.attachments.clone().unwrap_or_default();
+        let attachments = item.attachments().unwrap_or_default();
         let settled = !attachments.is_empty()
             && attachments
                 .iter()
@@ -185,7 +185,7 @@ pub async fn wait_until_settled(
         let settled = out.len() == count
             && out
                 .iter()
-                .all(|item| item.delivery != Some(DeliveryState::Pending));
+                .all(|item| item.delivery() != Some(DeliveryState::Pending));
         if settled {
             return out;
         }

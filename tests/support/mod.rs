@@ -6,6 +6,7 @@ pub mod db;
 pub mod fake_telegram;
 pub mod fake_viber;
 pub mod inbox;
+pub mod items;
 pub mod live;
 pub mod logs;
 
@@ -30,6 +31,7 @@ use tidings::RunningServer;
 
 pub use db::{Backend, TestDatabase};
 pub use futures_util::future::join_all;
+pub use items::ItemFields;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "admin-password";

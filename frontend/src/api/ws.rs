@@ -11,7 +11,8 @@ use std::time::Duration;
 use leptos::logging::warn;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::chats::{Direction, ItemKind};
+use shared::api::chats::Direction;
+use shared::api::timeline::TimelineEvent;
 use shared::error::ErrorCode;
 use shared::ws::{ClientMsg, ServerFrame, ServerMsg, PROTOCOL_VERSION};
 use wasm_bindgen::prelude::*;
@@ -411,7 +412,7 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
         }
         ServerMsg::MessageReceived { item } => {
             let chat_id = item.chat_id;
-            let incoming = item.direction == Some(Direction::In);
+            let incoming = item.direction() == Some(Direction::In);
             let reading = open_chat.is_reading(chat_id);
             open_chat.put_item(item.clone());
             inbox.message_added(&item, incoming && !reading);
@@ -423,7 +424,7 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
                     .chat(chat_id)
                     .map(|chat| chat.with_untracked(|chat| chat.contact_name.clone()))
                     .unwrap_or_default();
-                let body = item.text.clone().unwrap_or_default();
+                let body = item.text().unwrap_or_default().to_owned();
                 alerts::notify(&title, &body, &format!("chat-{chat_id}"), move || {
                     open_chat.open_request.set(Some(chat_id));
                 });
@@ -441,11 +442,15 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
             error,
         } => open_chat.set_delivery(chat_id, item_id, delivery, error),
         ServerMsg::ItemAdded { item } => {
-            let refetch = item.kind == ItemKind::Event
-                && matches!(
-                    item.event.as_deref(),
-                    Some("deal_created" | "linked" | "unlinked")
-                );
+            // The sidebar lists the chat's deals and links: read it again.
+            let refetch = item.event().is_some_and(|event| {
+                matches!(
+                    event.event,
+                    TimelineEvent::DealCreated(_)
+                        | TimelineEvent::Linked(_)
+                        | TimelineEvent::Unlinked(_)
+                )
+            });
             let chat_id = item.chat_id;
             open_chat.put_item(item);
             if refetch && open_chat.chat_id.get_untracked() == Some(chat_id) {

@@ -357,17 +357,19 @@ impl Inbox {
 
     /// A message was added to a chat: its time and preview change, and it moves up.
     pub fn message_added(&self, item: &Item, unread: bool) {
-        let preview = item
-            .text
-            .clone()
-            .filter(|text| !text.is_empty())
-            .or_else(|| {
-                item.attachments
-                    .as_ref()
-                    .and_then(|list| list.first())
-                    .map(|attachment| format!("[{}]", attachment.kind))
-                    .or_else(|| item.content_kind.clone().map(|kind| format!("[{kind}]")))
-            });
+        let preview = item.message().and_then(|message| {
+            message
+                .text
+                .clone()
+                .filter(|text| !text.is_empty())
+                .or_else(|| {
+                    let kind = message
+                        .attachments
+                        .first()
+                        .map_or(&message.content_kind, |attachment| &attachment.kind);
+                    Some(format!("[{kind}]"))
+                })
+        });
         self.modify(item.chat_id, |chat| {
             if item.at > chat.last_message_at {
                 chat.last_message_at = item.at.clone();

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::chats::{Chat, ChatDetail, Comment, DeliveryState, Item};
+use shared::api::chats::{Chat, ChatDetail, Comment, DeliveryState, Item, ItemBody};
 use shared::api::crm::{Contact, Deal, Project, Task};
 use shared::Id;
 
@@ -313,9 +313,10 @@ impl OpenChat {
             return;
         }
         self.items.update(|items| {
-            if let Some(item) = items.iter_mut().find(|item| item.id == item_id) {
-                item.delivery = Some(state);
-                item.delivery_error = error;
+            let found = items.iter_mut().find(|item| item.id == item_id);
+            if let Some(ItemBody::Message(message)) = found.map(|item| &mut item.body) {
+                message.delivery = state;
+                message.delivery_error = error;
             }
         });
     }

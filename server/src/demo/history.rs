@@ -27,12 +27,15 @@ use super::simulator::customers::{new_external_id, Content};
 use super::simulator::state::{message, Customer, MessageKind, SimMessage, Status};
 use super::simulator::{telegram, viber, Sim};
 use crate::channels::Channel;
+use crate::domain::chat as rules;
 use crate::domain::integration::Integration;
 use crate::domain::text;
 use crate::service::Context;
 use crate::store::demo::{self as demo_store, Settled};
 use crate::store::timeline;
-use crate::store::{chats, crm, inbound, integrations, outbound, write_transaction, DbConn};
+use crate::store::{
+    chats, conversation, crm, inbound, integrations, outbound, write_transaction, DbConn,
+};
 
 /// The same stories on every fresh demo.
 const STORY_SEED: u64 = 0x71D1_4650;
@@ -384,6 +387,17 @@ impl Story<'_> {
             return Ok(());
         };
         let user = self.who(who);
+        // The same rule as a reply from the app: it reopens or takes the chat.
+        let before = chats::find_chat(conn, chat_id)?.state();
+        let transition = rules::manager_replies(before, user);
+        conversation::apply(
+            conn,
+            chat_id,
+            Some(user),
+            before,
+            &transition,
+            at.naive_utc(),
+        )?;
         let item = timeline::insert_outbound(conn, chat_id, Some(user), body, None)?;
         outbound::enqueue(conn, self.integration.id, chat_id, item)?;
         self.settle(conn, at, now)?;

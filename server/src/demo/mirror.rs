@@ -8,7 +8,9 @@ use shared::api::Channel as ChannelKind;
 use super::simulator::customers::reachability_note;
 use super::simulator::state::{message, Customer, MessageKind, SimMessage, Status};
 use super::simulator::{png, Sim};
-use crate::store::timeline::ItemRecord;
+use shared::api::timeline::TimelineEvent;
+
+use crate::store::timeline::{ItemRecord, RecordBody};
 
 /// Adds the customer to the simulator with the conversation their messenger
 /// shows (from the timeline the engine wrote, plus what only they saw).
@@ -42,35 +44,38 @@ pub fn join_simulator(
 
 fn sim_message(channel: ChannelKind, item: &ItemRecord) -> Option<SimMessage> {
     let at = item.at.and_utc();
-    if !item.is_message {
-        let reachable = match item.event.as_deref()? {
-            "blocked" | "unsubscribed" => false,
-            "unblocked" | "subscribed" => true,
-            _ => return None,
-        };
-        let mut note = message(Direction::In, MessageKind::Event, Status::Delivered);
-        note.text = Some(reachability_note(channel, reachable).to_owned());
-        note.at = at;
-        return Some(note);
-    }
-    let direction = item.direction?;
+    let item = match &item.body {
+        RecordBody::Message(message) => message,
+        RecordBody::Event { event, .. } => {
+            let reachable = match event {
+                TimelineEvent::Blocked(_) | TimelineEvent::Unsubscribed(_) => false,
+                TimelineEvent::Unblocked(_) | TimelineEvent::Subscribed(_) => true,
+                _ => return None,
+            };
+            let mut note = message(Direction::In, MessageKind::Event, Status::Delivered);
+            note.text = Some(reachability_note(channel, reachable).to_owned());
+            note.at = at;
+            return Some(note);
+        }
+    };
+    let direction = item.direction;
     let mut entry = match direction {
         Direction::In => {
-            let kind = match item.content_kind.as_deref() {
-                Some("start") => MessageKind::Start,
-                Some("photo") => MessageKind::Photo,
-                Some("location") => MessageKind::Location,
+            let kind = match item.content_kind.as_str() {
+                "start" => MessageKind::Start,
+                "photo" => MessageKind::Photo,
+                "location" => MessageKind::Location,
                 _ => MessageKind::Text,
             };
             message(Direction::In, kind, Status::Delivered)
         }
         Direction::Out => {
             let status = match item.delivery {
-                Some(DeliveryState::Seen) => Status::Seen,
-                Some(DeliveryState::Delivered) => Status::Delivered,
-                Some(DeliveryState::Failed) => Status::Failed,
-                Some(DeliveryState::Pending) => Status::Sending,
-                _ => Status::Sent,
+                DeliveryState::Seen => Status::Seen,
+                DeliveryState::Delivered => Status::Delivered,
+                DeliveryState::Failed => Status::Failed,
+                DeliveryState::Pending => Status::Sending,
+                DeliveryState::Sent => Status::Sent,
             };
             message(Direction::Out, MessageKind::Text, status)
         }

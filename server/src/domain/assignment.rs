@@ -57,35 +57,9 @@ pub fn upcoming_order(queue: &[QueueSlot], cursor: i64) -> Vec<Id> {
         .collect()
 }
 
-/// Why a chat went to whom; recorded in the timeline event's data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AssignmentReason {
-    /// A new chat took the next manager of the queue.
-    NextInQueue,
-    /// The queue had no active manager.
-    QueueEmpty,
-    /// A returning customer reopened the chat and got their previous manager.
-    ReturningCustomer,
-    /// The previous manager was deactivated, so the queue picked another.
-    PreviousManagerInactive,
-    /// A person assigned it.
-    Manual,
-    /// A manager answered an unassigned chat and took it.
-    TookByReplying,
-}
-
-impl AssignmentReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AssignmentReason::NextInQueue => "next_in_queue",
-            AssignmentReason::QueueEmpty => "queue_empty",
-            AssignmentReason::ReturningCustomer => "returning_customer",
-            AssignmentReason::PreviousManagerInactive => "previous_manager_inactive",
-            AssignmentReason::Manual => "manual",
-            AssignmentReason::TookByReplying => "took_by_replying",
-        }
-    }
-}
+/// Why a chat got (or lost) its manager: CONTRACT's reasons, shared with the
+/// web app.
+pub use shared::api::timeline::AssignmentReason;
 
 #[cfg(test)]
 mod tests {

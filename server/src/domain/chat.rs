@@ -1,44 +1,88 @@
-//! The chat lifecycle: open ⇄ closed, and the timeline events each change implies.
+//! The conversation rules, in one place. Each transition takes the facts it
+//! needs and returns the chat's new state plus the timeline events (in order)
+//! and the effects it implies; `store::conversation::apply` writes them, for
+//! inbound processing, manager actions (REST and socket) and demo seeding
+//! alike. Nothing here reads or writes storage.
 
 use shared::api::chats::ChatStatus;
+use shared::api::timeline::{
+    Assigned, AssignmentReason, NoData, Opened, ReopenReason, Reopened, TimelineEvent, Unassigned,
+};
+use shared::Id;
 
-/// Timeline event names (CONTRACT.md), stored as text.
+/// What the rules need to know of a chat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChatEvent {
-    Opened,
-    Assigned,
-    Unassigned,
-    Closed,
-    Reopened,
-    FollowersChanged,
-    TagsChanged,
-    DealCreated,
-    Linked,
-    Unlinked,
-    Blocked,
-    Unblocked,
-    Subscribed,
-    Unsubscribed,
+pub struct ChatState {
+    pub status: ChatStatus,
+    pub assignee_id: Option<Id>,
 }
 
-impl ChatEvent {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ChatEvent::Opened => "opened",
-            ChatEvent::Assigned => "assigned",
-            ChatEvent::Unassigned => "unassigned",
-            ChatEvent::Closed => "closed",
-            ChatEvent::Reopened => "reopened",
-            ChatEvent::FollowersChanged => "followers_changed",
-            ChatEvent::TagsChanged => "tags_changed",
-            ChatEvent::DealCreated => "deal_created",
-            ChatEvent::Linked => "linked",
-            ChatEvent::Unlinked => "unlinked",
-            ChatEvent::Blocked => "blocked",
-            ChatEvent::Unblocked => "unblocked",
-            ChatEvent::Subscribed => "subscribed",
-            ChatEvent::Unsubscribed => "unsubscribed",
+/// What happens beyond the chat row and its timeline events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// A deal in the integration's funnel, first stage, linked to the chat;
+    /// its `deal_created` event follows the transition's events.
+    CreateDeal,
+    /// The greeting, if this customer was never greeted by this integration
+    /// (the store keeps who was).
+    Greet,
+    /// The auto-reply: a conversation started.
+    AutoReply,
+}
+
+/// A transition's outcome: the state to store, then the events to append
+/// and the effects to carry out, in this order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub state: ChatState,
+    pub events: Vec<TimelineEvent>,
+    pub effects: Vec<Effect>,
+}
+
+impl Transition {
+    fn from(state: ChatState) -> Transition {
+        Transition {
+            state,
+            events: Vec::new(),
+            effects: Vec::new(),
         }
+    }
+
+    fn status(mut self, status: ChatStatus, event: TimelineEvent) -> Transition {
+        self.state.status = status;
+        self.events.push(event);
+        self
+    }
+
+    fn assignee(mut self, to: Option<Id>, reason: AssignmentReason) -> Transition {
+        let previous_user_id = self.state.assignee_id;
+        self.state.assignee_id = to;
+        self.events
+            .push(assignment_event(to, reason, previous_user_id));
+        self
+    }
+
+    pub fn has(&self, effect: Effect) -> bool {
+        self.effects.contains(&effect)
+    }
+}
+
+/// The `assigned` or `unassigned` event of an assignment.
+pub fn assignment_event(
+    to: Option<Id>,
+    reason: AssignmentReason,
+    previous_user_id: Option<Id>,
+) -> TimelineEvent {
+    match to {
+        Some(user_id) => TimelineEvent::Assigned(Assigned {
+            user_id,
+            reason,
+            previous_user_id,
+        }),
+        None => TimelineEvent::Unassigned(Unassigned {
+            reason,
+            previous_user_id,
+        }),
     }
 }
 
@@ -66,19 +110,50 @@ pub fn parse_status(value: &str) -> Option<ChatStatus> {
 }
 
 /// A manager closes the chat.
-pub fn close(status: ChatStatus) -> Result<(ChatStatus, ChatEvent), LifecycleError> {
-    match status {
-        ChatStatus::Open => Ok((ChatStatus::Closed, ChatEvent::Closed)),
+pub fn close(chat: ChatState) -> Result<Transition, LifecycleError> {
+    match chat.status {
+        ChatStatus::Open => {
+            Ok(Transition::from(chat).status(ChatStatus::Closed, TimelineEvent::Closed(NoData {})))
+        }
         ChatStatus::Closed => Err(LifecycleError::AlreadyClosed),
     }
 }
 
 /// A manager reopens the chat.
-pub fn reopen(status: ChatStatus) -> Result<(ChatStatus, ChatEvent), LifecycleError> {
-    match status {
-        ChatStatus::Closed => Ok((ChatStatus::Open, ChatEvent::Reopened)),
+pub fn reopen(chat: ChatState) -> Result<Transition, LifecycleError> {
+    match chat.status {
+        ChatStatus::Closed => Ok(Transition::from(chat).status(
+            ChatStatus::Open,
+            TimelineEvent::Reopened(Reopened {
+                reason: ReopenReason::Manual,
+            }),
+        )),
         ChatStatus::Open => Err(LifecycleError::AlreadyOpen),
     }
+}
+
+/// A manager assigns the chat to `to` (nobody when `None`); `None` when it
+/// already is.
+pub fn assign(chat: ChatState, to: Option<Id>) -> Option<Transition> {
+    (chat.assignee_id != to).then(|| Transition::from(chat).assignee(to, AssignmentReason::Manual))
+}
+
+/// A manager replies: a closed chat reopens (the customer sees an answer; the
+/// team should too), and an unassigned one becomes the replier's.
+pub fn manager_replies(chat: ChatState, replier: Id) -> Transition {
+    let mut transition = Transition::from(chat);
+    if chat.status == ChatStatus::Closed {
+        transition = transition.status(
+            ChatStatus::Open,
+            TimelineEvent::Reopened(Reopened {
+                reason: ReopenReason::ManagerReplied,
+            }),
+        );
+    }
+    if chat.assignee_id.is_none() {
+        transition = transition.assignee(Some(replier), AssignmentReason::TookByReplying);
+    }
+    transition
 }
 
 /// What a customer's message does to the chat's lifecycle.
@@ -107,10 +182,76 @@ impl CustomerWrote {
     }
 }
 
-/// What a manager's reply does to a closed chat: the conversation is active
-/// again, so it reopens (the customer sees an answer; the team should too).
-pub fn reply_reopens(status: ChatStatus) -> bool {
-    status == ChatStatus::Closed
+/// The customer's chat as the rules see it when they write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExistingChat {
+    pub state: ChatState,
+    /// Whether its assignee (if any) is still an active user.
+    pub assignee_active: bool,
+}
+
+/// A customer's message. `next_in_queue` hands out the queue's next turn; it
+/// is asked only when the chat needs a manager from the queue (a new chat,
+/// or a reopen whose manager is gone), because asking moves the rotation.
+pub fn customer_writes<E>(
+    existing: Option<ExistingChat>,
+    referral: Option<String>,
+    next_in_queue: impl FnOnce() -> Result<Option<Id>, E>,
+) -> Result<(CustomerWrote, Transition), E> {
+    let wrote = CustomerWrote::on(existing.map(|c| c.state.status));
+    let transition = match existing {
+        None => {
+            let new_chat = ChatState {
+                status: ChatStatus::Open,
+                assignee_id: None,
+            };
+            let mut transition = Transition::from(new_chat);
+            transition
+                .events
+                .push(TimelineEvent::Opened(Opened { referral }));
+            let pick = next_in_queue()?;
+            let reason = match pick {
+                Some(_) => AssignmentReason::NextInQueue,
+                None => AssignmentReason::QueueEmpty,
+            };
+            let mut transition = transition.assignee(pick, reason);
+            transition.effects = vec![Effect::CreateDeal, Effect::Greet, Effect::AutoReply];
+            transition
+        }
+        Some(chat) if chat.state.status == ChatStatus::Closed => {
+            let mut transition = Transition::from(chat.state).status(
+                ChatStatus::Open,
+                TimelineEvent::Reopened(Reopened {
+                    reason: ReopenReason::CustomerWrote,
+                }),
+            );
+            let previous = chat.state.assignee_id;
+            if previous.is_some() && chat.assignee_active {
+                // The same manager again: recorded, though nothing moves.
+                transition.events.push(assignment_event(
+                    previous,
+                    AssignmentReason::ReturningCustomer,
+                    previous,
+                ));
+            } else {
+                let pick = next_in_queue()?;
+                let reason = match (previous, pick) {
+                    (_, None) => AssignmentReason::QueueEmpty,
+                    (Some(_), Some(_)) => AssignmentReason::PreviousManagerInactive,
+                    (None, Some(_)) => AssignmentReason::NextInQueue,
+                };
+                transition = transition.assignee(pick, reason);
+            }
+            transition.effects = vec![Effect::Greet, Effect::AutoReply];
+            transition
+        }
+        Some(chat) => {
+            let mut transition = Transition::from(chat.state);
+            transition.effects = vec![Effect::Greet];
+            transition
+        }
+    };
+    Ok((wrote, transition))
 }
 
 /// An auto-message text counts only if it has something besides whitespace.
@@ -121,33 +262,195 @@ pub fn effective_text(text: Option<&str>) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::convert::Infallible;
+
+    const OPEN_TO_ANNA: ChatState = ChatState {
+        status: ChatStatus::Open,
+        assignee_id: Some(1),
+    };
+    const CLOSED_UNASSIGNED: ChatState = ChatState {
+        status: ChatStatus::Closed,
+        assignee_id: None,
+    };
+
+    fn assigned(user_id: Id, reason: AssignmentReason, previous: Option<Id>) -> TimelineEvent {
+        assignment_event(Some(user_id), reason, previous)
+    }
+
+    fn queue(pick: Option<Id>) -> impl FnOnce() -> Result<Option<Id>, Infallible> {
+        move || Ok(pick)
+    }
+
+    fn never_asked() -> impl FnOnce() -> Result<Option<Id>, Infallible> {
+        || panic!("the queue must not be asked: asking moves the rotation")
+    }
 
     #[test]
     fn closing_an_open_chat_records_closed() {
-        assert_eq!(
-            close(ChatStatus::Open),
-            Ok((ChatStatus::Closed, ChatEvent::Closed))
-        );
-        assert_eq!(
-            close(ChatStatus::Closed),
-            Err(LifecycleError::AlreadyClosed)
-        );
+        let t = close(OPEN_TO_ANNA).expect("an open chat closes");
+        assert_eq!(t.state.status, ChatStatus::Closed);
+        assert_eq!(t.state.assignee_id, Some(1), "closing keeps the manager");
+        assert_eq!(t.events, vec![TimelineEvent::Closed(NoData {})]);
+        assert_eq!(close(t.state), Err(LifecycleError::AlreadyClosed));
     }
 
     #[test]
     fn reopening_needs_a_closed_chat() {
+        let t = reopen(CLOSED_UNASSIGNED).expect("a closed chat reopens");
+        assert_eq!(t.state.status, ChatStatus::Open);
         assert_eq!(
-            reopen(ChatStatus::Closed),
-            Ok((ChatStatus::Open, ChatEvent::Reopened))
+            t.events,
+            vec![TimelineEvent::Reopened(Reopened {
+                reason: ReopenReason::Manual
+            })]
         );
-        assert_eq!(reopen(ChatStatus::Open), Err(LifecycleError::AlreadyOpen));
+        assert_eq!(reopen(OPEN_TO_ANNA), Err(LifecycleError::AlreadyOpen));
     }
 
     #[test]
-    fn a_customer_message_starts_a_conversation_on_new_or_closed_chats() {
-        assert!(CustomerWrote::on(None).starts_conversation());
-        assert!(CustomerWrote::on(Some(ChatStatus::Closed)).starts_conversation());
-        assert!(!CustomerWrote::on(Some(ChatStatus::Open)).starts_conversation());
+    fn a_manual_assignment_names_the_previous_manager_and_no_change_is_no_event() {
+        let t = assign(OPEN_TO_ANNA, Some(2)).expect("a change");
+        assert_eq!(t.state.assignee_id, Some(2));
+        assert_eq!(
+            t.events,
+            vec![assigned(2, AssignmentReason::Manual, Some(1))]
+        );
+        let t = assign(OPEN_TO_ANNA, None).expect("a change");
+        assert_eq!(
+            t.events,
+            vec![assignment_event(None, AssignmentReason::Manual, Some(1))]
+        );
+        assert_eq!(assign(OPEN_TO_ANNA, Some(1)), None);
+    }
+
+    #[test]
+    fn replying_reopens_a_closed_chat_and_takes_an_unassigned_one() {
+        // (chat, replier) -> (status, assignee, events)
+        let table = [
+            (OPEN_TO_ANNA, 2, ChatStatus::Open, Some(1), vec![]),
+            (
+                CLOSED_UNASSIGNED,
+                2,
+                ChatStatus::Open,
+                Some(2),
+                vec![
+                    TimelineEvent::Reopened(Reopened {
+                        reason: ReopenReason::ManagerReplied,
+                    }),
+                    assigned(2, AssignmentReason::TookByReplying, None),
+                ],
+            ),
+            (
+                ChatState {
+                    status: ChatStatus::Closed,
+                    assignee_id: Some(1),
+                },
+                2,
+                ChatStatus::Open,
+                Some(1),
+                vec![TimelineEvent::Reopened(Reopened {
+                    reason: ReopenReason::ManagerReplied,
+                })],
+            ),
+        ];
+        for (chat, replier, status, assignee, events) in table {
+            let t = manager_replies(chat, replier);
+            assert_eq!((t.state.status, t.state.assignee_id), (status, assignee));
+            assert_eq!(t.events, events, "{chat:?}");
+            assert!(t.effects.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_first_message_opens_assigns_and_asks_for_deal_greeting_and_auto_reply() {
+        let (wrote, t) =
+            customer_writes(None, Some("ad".into()), queue(Some(3))).expect("no error");
+        assert_eq!(wrote, CustomerWrote::NewChat);
+        assert_eq!(t.state.assignee_id, Some(3));
+        assert_eq!(
+            t.events,
+            vec![
+                TimelineEvent::Opened(Opened {
+                    referral: Some("ad".into())
+                }),
+                assigned(3, AssignmentReason::NextInQueue, None),
+            ]
+        );
+        assert_eq!(
+            t.effects,
+            vec![Effect::CreateDeal, Effect::Greet, Effect::AutoReply]
+        );
+    }
+
+    #[test]
+    fn a_new_chat_with_an_empty_queue_says_why_it_is_unassigned() {
+        let (_, t) = customer_writes(None, None, queue(None)).expect("no error");
+        assert_eq!(t.state.assignee_id, None);
+        assert_eq!(
+            t.events[1],
+            assignment_event(None, AssignmentReason::QueueEmpty, None)
+        );
+    }
+
+    #[test]
+    fn a_returning_customer_gets_their_manager_back_without_moving_the_queue() {
+        let closed_to_anna = ExistingChat {
+            state: ChatState {
+                status: ChatStatus::Closed,
+                assignee_id: Some(1),
+            },
+            assignee_active: true,
+        };
+        let (wrote, t) = customer_writes(Some(closed_to_anna), None, never_asked()).expect("ok");
+        assert_eq!(wrote, CustomerWrote::Reopens);
+        assert_eq!(t.state, OPEN_TO_ANNA);
+        assert_eq!(
+            t.events,
+            vec![
+                TimelineEvent::Reopened(Reopened {
+                    reason: ReopenReason::CustomerWrote
+                }),
+                assigned(1, AssignmentReason::ReturningCustomer, Some(1)),
+            ]
+        );
+        assert_eq!(t.effects, vec![Effect::Greet, Effect::AutoReply]);
+    }
+
+    #[test]
+    fn a_reopen_whose_manager_is_gone_asks_the_queue() {
+        // (previous assignee, queue's pick) -> reason
+        let table = [
+            (Some(1), Some(2), AssignmentReason::PreviousManagerInactive),
+            (Some(1), None, AssignmentReason::QueueEmpty),
+            (None, Some(2), AssignmentReason::NextInQueue),
+            (None, None, AssignmentReason::QueueEmpty),
+        ];
+        for (previous, pick, reason) in table {
+            let chat = ExistingChat {
+                state: ChatState {
+                    status: ChatStatus::Closed,
+                    assignee_id: previous,
+                },
+                assignee_active: false,
+            };
+            let (_, t) = customer_writes(Some(chat), None, queue(pick)).expect("ok");
+            assert_eq!(t.state.assignee_id, pick);
+            assert_eq!(t.events[1], assignment_event(pick, reason, previous));
+        }
+    }
+
+    #[test]
+    fn a_message_in_an_open_chat_changes_nothing_but_may_greet() {
+        let chat = ExistingChat {
+            state: OPEN_TO_ANNA,
+            assignee_active: true,
+        };
+        let (wrote, t) = customer_writes(Some(chat), None, never_asked()).expect("ok");
+        assert_eq!(wrote, CustomerWrote::Continues);
+        assert!(!wrote.starts_conversation());
+        assert_eq!(t.state, OPEN_TO_ANNA);
+        assert!(t.events.is_empty());
+        assert_eq!(t.effects, vec![Effect::Greet]);
     }
 
     #[test]

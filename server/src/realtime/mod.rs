@@ -61,7 +61,7 @@ impl Audience {
 
 fn append(conn: &mut DbConn, chat_id: Option<Id>, entry: &LogEntry) -> Result<(), StoreError> {
     let payload = serde_json::to_string(entry)
-        .map_err(|err| StoreError::Migration(format!("event does not serialize: {err}")))?;
+        .map_err(|err| StoreError::Corrupt(format!("event does not serialize: {err}")))?;
     events::append(conn, chat_id, &payload)?;
     Ok(())
 }

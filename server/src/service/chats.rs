@@ -3,9 +3,10 @@
 //! may not see is "not found".
 
 use chrono::NaiveDateTime;
-use serde_json::json;
-use shared::api::chats::{Chat, ChatDetail, ChatGroup, ChatStatus, Comment, GroupCount, Item};
+use diesel::Connection;
+use shared::api::chats::{Chat, ChatDetail, ChatGroup, Comment, GroupCount, Item};
 use shared::api::crm::{Deal, LinkKind};
+use shared::api::timeline::{DealCreated, FollowersChanged, Link, TagsChanged, TimelineEvent};
 use shared::Id;
 
 use shared::ws::ServerMsg;
@@ -13,15 +14,16 @@ use shared::ws::ServerMsg;
 use super::attachments::{self, Upload};
 use super::{live, views, Context, ServiceError};
 use crate::domain::account::User;
-use crate::domain::assignment::AssignmentReason;
-use crate::domain::chat::{self as lifecycle, ChatEvent};
+use crate::domain::chat::{self as rules, ChatState, Transition};
 use crate::domain::policy::{chat_scope, decide, decide_on_chat, Action, ChatAction, ChatFacts};
 use crate::domain::text::{self, MAX_COMMENT_CHARS, MAX_REPLY_CHARS};
 use crate::domain::upload;
 use crate::realtime;
 use crate::store::chats::{self as chat_store, ArchiveFilter, ChatRecord, ListCursor, Listing};
 use crate::store::timeline::NewOutboundFile;
-use crate::store::{crm, integrations, now, outbound, search, timeline, DbConn, StoreError};
+use crate::store::{
+    conversation, crm, integrations, now, outbound, search, timeline, DbConn, StoreError,
+};
 
 pub const MAX_PAGE: i64 = 100;
 pub const DEFAULT_PAGE: i64 = 50;
@@ -147,8 +149,34 @@ pub async fn summary(ctx: &Context, caller: &User, chat_id: Id) -> Result<Chat, 
     Ok(views::chat(summary))
 }
 
-/// Runs `work` in a store transaction after the access check on the chat.
-async fn on_chat<T, F>(
+/// Runs `work` in a plain read transaction after the access check: on
+/// SQLite a deferred one that never takes the write turn, so viewing a chat
+/// never waits for writers (WAL readers see the last commit).
+async fn read_chat<T, F>(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    work: F,
+) -> Result<T, ServiceError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn, ChatRecord) -> Result<T, ServiceError> + Send + 'static,
+{
+    let caller = caller.clone();
+    ctx.store
+        .run(move |conn| {
+            Ok(conn.transaction(|conn| {
+                let chat = authorize(conn, &caller, chat_id, ChatAction::View)?;
+                work(conn, chat)
+            }))
+        })
+        .await?
+}
+
+/// Runs `work` in a write transaction after the access check on the chat.
+/// `work` pushes the ids of the timeline items it appends; those items, then
+/// the chat, become the change's live events, in the same transaction.
+async fn change_chat<T, F>(
     ctx: &Context,
     caller: &User,
     chat_id: Id,
@@ -157,24 +185,19 @@ async fn on_chat<T, F>(
 ) -> Result<T, ServiceError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut DbConn, &User, ChatRecord) -> Result<T, ServiceError> + Send + 'static,
+    F: FnOnce(&mut DbConn, &User, ChatRecord, &mut Vec<Id>) -> Result<T, ServiceError>
+        + Send
+        + 'static,
 {
     let caller = caller.clone();
-    let changes_chat = !action.is_read_only();
     let result = ctx
         .store
         .run(move |conn| {
             Ok(crate::store::write_transaction(conn, |conn| {
                 let chat = authorize(conn, &caller, chat_id, action)?;
-                let newest_before = if changes_chat {
-                    live::newest_item(conn, chat_id)?
-                } else {
-                    0
-                };
-                let value = work(conn, &caller, chat)?;
-                if changes_chat {
-                    live::chat_changed_since(conn, chat_id, newest_before)?;
-                }
+                let mut appended = Vec::new();
+                let value = work(conn, &caller, chat, &mut appended)?;
+                live::items_then_chat_changed(conn, chat_id, appended)?;
                 Ok(value)
             }))
         })
@@ -185,6 +208,25 @@ where
     result
 }
 
+/// Applies a transition of the conversation rules made by the caller.
+fn apply_transition(
+    conn: &mut DbConn,
+    caller: &User,
+    chat: &ChatRecord,
+    transition: &Transition,
+    appended: &mut Vec<Id>,
+) -> Result<(), ServiceError> {
+    appended.extend(conversation::apply(
+        conn,
+        chat.id,
+        Some(caller.id),
+        chat.state(),
+        transition,
+        now(),
+    )?);
+    Ok(())
+}
+
 pub async fn timeline(
     ctx: &Context,
     caller: &User,
@@ -193,7 +235,7 @@ pub async fn timeline(
     limit: Option<i64>,
 ) -> Result<Vec<Item>, ServiceError> {
     let limit = page_size(limit)?;
-    let items = on_chat(ctx, caller, chat_id, ChatAction::View, move |conn, _, _| {
+    let items = read_chat(ctx, caller, chat_id, move |conn, _| {
         Ok(timeline::list_items(conn, chat_id, before, limit)?)
     })
     .await?;
@@ -206,7 +248,7 @@ pub async fn search(
     chat_id: Id,
     query: String,
 ) -> Result<Vec<Item>, ServiceError> {
-    let items = on_chat(ctx, caller, chat_id, ChatAction::View, move |conn, _, _| {
+    let items = read_chat(ctx, caller, chat_id, move |conn, _| {
         let ids = search::search_chat(conn, chat_id, &query, MAX_PAGE)?;
         Ok(timeline::find_items(conn, ids)?)
     })
@@ -256,44 +298,39 @@ async fn send_reply(
     file: Option<Upload>,
 ) -> Result<Item, ServiceError> {
     let data_dir = ctx.config.data_dir.clone();
-    let item = on_chat(ctx, caller, chat_id, ChatAction::Reply, move |conn, caller, chat| {
-        let at = now();
-        if lifecycle::reply_reopens(chat.status) {
-            chat_store::set_status(conn, chat_id, ChatStatus::Open, at)?;
-            timeline::insert_event(conn, chat_id, ChatEvent::Reopened, Some(caller.id), json!({"reason": "manager_replied"}))?;
-        }
-        if chat.assignee_id.is_none() {
-            chat_store::set_assignee(conn, chat_id, Some(caller.id))?;
-            timeline::insert_event(
-                conn,
-                chat_id,
-                ChatEvent::Assigned,
-                Some(caller.id),
-                json!({"user_id": caller.id, "reason": AssignmentReason::TookByReplying.as_str()}),
-            )?;
-        }
-        let item_id = timeline::insert_outbound(conn, chat_id, Some(caller.id), &text, None)?;
-        let mut preview = text::preview(&text);
-        if let Some(file) = &file {
-            let name = upload::safe_file_name(&file.name);
-            let mime = upload::sniff_mime(&file.bytes);
-            let new_file = NewOutboundFile {
-                kind: upload::attachment_kind(mime),
-                name: &name,
-                mime,
-                size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
-            };
-            let (_, path) = timeline::attach_outbound_file(conn, item_id, new_file)?;
-            attachments::write_blocking(&data_dir, &path, &file.bytes)?;
-            if preview.is_empty() {
-                preview = text::preview(&format!("📎 {name}"));
+    let item = change_chat(
+        ctx,
+        caller,
+        chat_id,
+        ChatAction::Reply,
+        move |conn, caller, chat, appended| {
+            let at = now();
+            let transition = rules::manager_replies(chat.state(), caller.id);
+            apply_transition(conn, caller, &chat, &transition, appended)?;
+            let item_id = timeline::insert_outbound(conn, chat_id, Some(caller.id), &text, None)?;
+            appended.push(item_id);
+            let mut preview = text::preview(&text);
+            if let Some(file) = &file {
+                let name = upload::safe_file_name(&file.name);
+                let mime = upload::sniff_mime(&file.bytes);
+                let new_file = NewOutboundFile {
+                    kind: upload::attachment_kind(mime),
+                    name: &name,
+                    mime,
+                    size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+                };
+                let (_, path) = timeline::attach_outbound_file(conn, item_id, new_file)?;
+                attachments::write_blocking(&data_dir, &path, &file.bytes)?;
+                if preview.is_empty() {
+                    preview = text::preview(&format!("📎 {name}"));
+                }
             }
-        }
-        outbound::enqueue(conn, chat.integration_id, chat_id, item_id)?;
-        chat_store::touch(conn, chat_id, at, &preview)?;
-        chat_store::mark_read(conn, chat_id, caller.id, Some(item_id))?;
-        Ok(timeline::find_item(conn, item_id)?)
-    })
+            outbound::enqueue(conn, chat.integration_id, chat_id, item_id)?;
+            chat_store::touch(conn, chat_id, at, &preview)?;
+            chat_store::mark_read(conn, chat_id, caller.id, Some(item_id))?;
+            Ok(timeline::find_item(conn, item_id)?)
+        },
+    )
     .await?;
     ctx.outbound_ready.notify_one();
     Ok(views::item(item))
@@ -306,12 +343,12 @@ pub async fn retry(
     chat_id: Id,
     item_id: Id,
 ) -> Result<Item, ServiceError> {
-    let item = on_chat(
+    let item = change_chat(
         ctx,
         caller,
         chat_id,
         ChatAction::Reply,
-        move |conn, _, _| {
+        move |conn, _, _, _| {
             let item = timeline::find_item(conn, item_id)
                 .map_err(ServiceError::not_found_as("message"))?;
             if item.chat_id != chat_id {
@@ -336,37 +373,37 @@ pub async fn assign(
     chat_id: Id,
     user_id: Option<Id>,
 ) -> Result<Chat, ServiceError> {
-    on_chat(ctx, caller, chat_id, ChatAction::Assign, move |conn, caller, chat| {
-        if let Some(user_id) = user_id {
-            let user = crate::store::users::find_user(conn, user_id)
-                .map_err(|_| ServiceError::Invalid(format!("user {user_id} does not exist")))?;
-            if !user.active {
-                return Err(ServiceError::Invalid(format!("user {user_id} is deactivated")));
+    change_chat(
+        ctx,
+        caller,
+        chat_id,
+        ChatAction::Assign,
+        move |conn, caller, chat, appended| {
+            if let Some(user_id) = user_id {
+                let user = crate::store::users::find_user(conn, user_id)
+                    .map_err(|_| ServiceError::Invalid(format!("user {user_id} does not exist")))?;
+                if !user.active {
+                    return Err(ServiceError::Invalid(format!(
+                        "user {user_id} is deactivated"
+                    )));
+                }
             }
-        }
-        if chat.assignee_id == user_id {
-            return Ok(());
-        }
-        chat_store::set_assignee(conn, chat_id, user_id)?;
-        let (event, data) = match user_id {
-            Some(id) => (
-                ChatEvent::Assigned,
-                json!({"user_id": id, "previous_user_id": chat.assignee_id, "reason": AssignmentReason::Manual.as_str()}),
-            ),
-            None => (ChatEvent::Unassigned, json!({"previous_user_id": chat.assignee_id, "reason": AssignmentReason::Manual.as_str()})),
-        };
-        timeline::insert_event(conn, chat_id, event, Some(caller.id), data)?;
-        realtime::record_for_chat(
-            conn,
-            chat_id,
-            ServerMsg::ChatAssigned {
+            let Some(transition) = rules::assign(chat.state(), user_id) else {
+                return Ok(());
+            };
+            apply_transition(conn, caller, &chat, &transition, appended)?;
+            realtime::record_for_chat(
+                conn,
                 chat_id,
-                assignee_id: user_id,
-                previous_assignee_id: chat.assignee_id,
-            },
-        )?;
-        Ok(())
-    })
+                ServerMsg::ChatAssigned {
+                    chat_id,
+                    assignee_id: user_id,
+                    previous_assignee_id: chat.assignee_id,
+                },
+            )?;
+            Ok(())
+        },
+    )
     .await?;
     summary(ctx, caller, chat_id).await
 }
@@ -380,12 +417,12 @@ pub async fn set_followers(
     let mut wanted = user_ids;
     wanted.sort_unstable();
     wanted.dedup();
-    on_chat(
+    change_chat(
         ctx,
         caller,
         chat_id,
         ChatAction::SetFollowers,
-        move |conn, caller, _| {
+        move |conn, caller, _, appended| {
             let unknown = integrations::unknown_users(conn, &wanted)?;
             if !unknown.is_empty() {
                 return Err(ServiceError::Invalid(format!("unknown users: {unknown:?}")));
@@ -405,13 +442,16 @@ pub async fn set_followers(
                 .copied()
                 .filter(|u| !wanted.contains(u))
                 .collect();
-            timeline::insert_event(
+            appended.push(timeline::insert_event(
                 conn,
                 chat_id,
-                ChatEvent::FollowersChanged,
                 Some(caller.id),
-                json!({"follower_ids": wanted, "added": added, "removed": removed}),
-            )?;
+                &TimelineEvent::FollowersChanged(FollowersChanged {
+                    follower_ids: wanted.clone(),
+                    added: added.clone(),
+                    removed: removed.clone(),
+                }),
+            )?);
             realtime::record_for_chat(
                 conn,
                 chat_id,
@@ -448,24 +488,26 @@ pub async fn set_tags(
     tags: Vec<String>,
 ) -> Result<Chat, ServiceError> {
     let tags = text::normalize_tags(&tags)?;
-    on_chat(
+    change_chat(
         ctx,
         caller,
         chat_id,
         ChatAction::SetTags,
-        move |conn, caller, _| {
+        move |conn, caller, _, appended| {
             let before = chat_store::tags(conn, chat_id)?;
             if before == tags {
                 return Ok(());
             }
             chat_store::set_tags(conn, chat_id, &tags)?;
-            timeline::insert_event(
+            appended.push(timeline::insert_event(
                 conn,
                 chat_id,
-                ChatEvent::TagsChanged,
                 Some(caller.id),
-                json!({"tags": tags, "previous": before}),
-            )?;
+                &TimelineEvent::TagsChanged(TagsChanged {
+                    tags: tags.clone(),
+                    previous: before,
+                }),
+            )?);
             realtime::record_for_chat(
                 conn,
                 chat_id,
@@ -486,25 +528,29 @@ async fn change_status(
     caller: &User,
     chat_id: Id,
     action: ChatAction,
-    transition: fn(ChatStatus) -> Result<(ChatStatus, ChatEvent), lifecycle::LifecycleError>,
+    rule: fn(ChatState) -> Result<Transition, rules::LifecycleError>,
 ) -> Result<Chat, ServiceError> {
-    on_chat(ctx, caller, chat_id, action, move |conn, caller, chat| {
-        let (status, event) =
-            transition(chat.status).map_err(|err| ServiceError::Conflict(err.to_string()))?;
-        chat_store::set_status(conn, chat_id, status, now())?;
-        timeline::insert_event(conn, chat_id, event, Some(caller.id), json!({}))?;
-        Ok(())
-    })
+    change_chat(
+        ctx,
+        caller,
+        chat_id,
+        action,
+        move |conn, caller, chat, appended| {
+            let transition =
+                rule(chat.state()).map_err(|err| ServiceError::Conflict(err.to_string()))?;
+            apply_transition(conn, caller, &chat, &transition, appended)
+        },
+    )
     .await?;
     summary(ctx, caller, chat_id).await
 }
 
 pub async fn close(ctx: &Context, caller: &User, chat_id: Id) -> Result<Chat, ServiceError> {
-    change_status(ctx, caller, chat_id, ChatAction::Close, lifecycle::close).await
+    change_status(ctx, caller, chat_id, ChatAction::Close, rules::close).await
 }
 
 pub async fn reopen(ctx: &Context, caller: &User, chat_id: Id) -> Result<Chat, ServiceError> {
-    change_status(ctx, caller, chat_id, ChatAction::Reopen, lifecycle::reopen).await
+    change_status(ctx, caller, chat_id, ChatAction::Reopen, rules::reopen).await
 }
 
 pub async fn set_notifications(
@@ -513,12 +559,12 @@ pub async fn set_notifications(
     chat_id: Id,
     enabled: bool,
 ) -> Result<(), ServiceError> {
-    on_chat(
+    change_chat(
         ctx,
         caller,
         chat_id,
         ChatAction::SetOwnState,
-        move |conn, caller, _| {
+        move |conn, caller, _, _| {
             Ok(chat_store::set_notifications(
                 conn, chat_id, caller.id, enabled,
             )?)
@@ -533,12 +579,12 @@ pub async fn mark_read(
     chat_id: Id,
     item_id: Option<Id>,
 ) -> Result<Chat, ServiceError> {
-    on_chat(
+    change_chat(
         ctx,
         caller,
         chat_id,
         ChatAction::SetOwnState,
-        move |conn, caller, _| {
+        move |conn, caller, _, _| {
             chat_store::mark_read(conn, chat_id, caller.id, item_id)?;
             let read_up_to = item_id.unwrap_or(live::newest_item(conn, chat_id)?);
             realtime::record_for_users(
@@ -563,7 +609,7 @@ pub async fn comments(
     caller: &User,
     chat_id: Id,
 ) -> Result<Vec<Comment>, ServiceError> {
-    let list = on_chat(ctx, caller, chat_id, ChatAction::View, move |conn, _, _| {
+    let list = read_chat(ctx, caller, chat_id, move |conn, _| {
         Ok(crm::list_comments(conn, chat_id)?)
     })
     .await?;
@@ -577,12 +623,12 @@ pub async fn add_comment(
     text: &str,
 ) -> Result<Comment, ServiceError> {
     let text = text::check_text(text, MAX_COMMENT_CHARS)?;
-    let comment = on_chat(
+    let comment = change_chat(
         ctx,
         caller,
         chat_id,
         ChatAction::Comment,
-        move |conn, caller, _| {
+        move |conn, caller, _, _| {
             let comment = crm::insert_comment(conn, chat_id, caller.id, &text)?;
             realtime::record_for_chat(
                 conn,
@@ -605,12 +651,12 @@ pub async fn create_deal(
     title: Option<String>,
     pipeline_id: Option<Id>,
 ) -> Result<Deal, ServiceError> {
-    let deal = on_chat(
+    let deal = change_chat(
         ctx,
         caller,
         chat_id,
         ChatAction::CreateDeal,
-        move |conn, caller, chat| {
+        move |conn, caller, chat, appended| {
             let pipeline_id = match pipeline_id {
                 Some(id) => {
                     crm::find_pipeline(conn, id).map_err(|_| {
@@ -626,13 +672,15 @@ pub async fn create_deal(
                 None => format!("{} — new deal", contact.name),
             };
             let deal = crm::insert_deal(conn, pipeline_id, chat.contact_id, Some(chat_id), &title)?;
-            timeline::insert_event(
+            appended.push(timeline::insert_event(
                 conn,
                 chat_id,
-                ChatEvent::DealCreated,
                 Some(caller.id),
-                json!({"deal_id": deal.id, "title": deal.title}),
-            )?;
+                &TimelineEvent::DealCreated(DealCreated {
+                    deal_id: deal.id,
+                    title: deal.title.clone(),
+                }),
+            )?);
             Ok(deal)
         },
     )
@@ -647,12 +695,12 @@ pub async fn link(
     kind: LinkKind,
     target: Id,
 ) -> Result<(), ServiceError> {
-    on_chat(
+    change_chat(
         ctx,
         caller,
         chat_id,
         ChatAction::Link,
-        move |conn, caller, _| {
+        move |conn, caller, _, appended| {
             if !crm::link_target_exists(conn, kind, target)? {
                 return Err(ServiceError::Invalid(format!(
                     "{} {target} does not exist",
@@ -660,13 +708,12 @@ pub async fn link(
                 )));
             }
             if crm::insert_link(conn, chat_id, kind, target)? {
-                timeline::insert_event(
+                appended.push(timeline::insert_event(
                     conn,
                     chat_id,
-                    ChatEvent::Linked,
                     Some(caller.id),
-                    json!({"kind": kind.as_str(), "id": target}),
-                )?;
+                    &TimelineEvent::Linked(Link { kind, id: target }),
+                )?);
             }
             Ok(())
         },
@@ -681,22 +728,21 @@ pub async fn unlink(
     kind: LinkKind,
     target: Id,
 ) -> Result<(), ServiceError> {
-    on_chat(
+    change_chat(
         ctx,
         caller,
         chat_id,
         ChatAction::Link,
-        move |conn, caller, _| {
+        move |conn, caller, _, appended| {
             if !crm::delete_link(conn, chat_id, kind, target)? {
                 return Err(ServiceError::NotFound("link"));
             }
-            timeline::insert_event(
+            appended.push(timeline::insert_event(
                 conn,
                 chat_id,
-                ChatEvent::Unlinked,
                 Some(caller.id),
-                json!({"kind": kind.as_str(), "id": target}),
-            )?;
+                &TimelineEvent::Unlinked(Link { kind, id: target }),
+            )?);
             Ok(())
         },
     )

@@ -45,15 +45,6 @@ pub fn chat_and_items_changed(
     record_items(conn, chat_id, &follower_ids, item_ids)
 }
 
-/// One event per new timeline item: messages received or sent, and events.
-pub fn items_added(conn: &mut DbConn, chat_id: Id, item_ids: Vec<Id>) -> Result<(), StoreError> {
-    if item_ids.is_empty() {
-        return Ok(());
-    }
-    let follower_ids = chats::followers(conn, chat_id)?;
-    record_items(conn, chat_id, &follower_ids, item_ids)
-}
-
 fn record_items(
     conn: &mut DbConn,
     chat_id: Id,
@@ -64,16 +55,11 @@ fn record_items(
         return Ok(());
     }
     for item in timeline::find_items(conn, item_ids)? {
-        let msg = match (item.is_message, item.direction) {
-            (true, Some(Direction::In)) => ServerMsg::MessageReceived {
-                item: views::item(item),
-            },
-            (true, _) => ServerMsg::MessageSent {
-                item: views::item(item),
-            },
-            (false, _) => ServerMsg::ItemAdded {
-                item: views::item(item),
-            },
+        let item = views::item(item);
+        let msg = match item.direction() {
+            Some(Direction::In) => ServerMsg::MessageReceived { item },
+            Some(Direction::Out) => ServerMsg::MessageSent { item },
+            None => ServerMsg::ItemAdded { item },
         };
         realtime::record_for_chat_followers(conn, chat_id, follower_ids.to_vec(), msg)?;
     }
@@ -87,13 +73,20 @@ pub fn newest_item(conn: &mut DbConn, chat_id: Id) -> Result<Id, StoreError> {
         .map_or(0, |item| item.id))
 }
 
-/// Items added after `after`, then the chat itself.
-pub fn chat_changed_since(conn: &mut DbConn, chat_id: Id, after: Id) -> Result<(), StoreError> {
-    let newer: Vec<Id> = timeline::list_items(conn, chat_id, None, 50)?
-        .into_iter()
-        .map(|item| item.id)
-        .filter(|id| *id > after)
-        .collect();
-    items_added(conn, chat_id, newer)?;
-    chat_changed(conn, chat_id, false)
+/// What a manager's action changed: the items it appended, then the chat.
+pub fn items_then_chat_changed(
+    conn: &mut DbConn,
+    chat_id: Id,
+    item_ids: Vec<Id>,
+) -> Result<(), StoreError> {
+    let summary = chats::find_summary(conn, chat_id, None)?;
+    let follower_ids = summary.follower_ids.clone();
+    record_items(conn, chat_id, &follower_ids, item_ids)?;
+    let chat = views::chat(summary);
+    realtime::record_for_chat_followers(
+        conn,
+        chat_id,
+        follower_ids,
+        ServerMsg::ChatUpdated { chat },
+    )
 }

@@ -1,7 +1,9 @@
 //! Domain and store values as the `shared` DTOs the API and the socket send.
 
 use chrono::{NaiveDateTime, SecondsFormat};
-use shared::api::chats::{Attachment, Chat, ChatDetail, Comment, Item, ItemKind, MessageVersion};
+use shared::api::chats::{
+    Attachment, Chat, ChatDetail, Comment, EventItem, Item, ItemBody, Message, MessageVersion,
+};
 use shared::api::crm::{Contact, Deal, Pipeline, Project, Stage, Task};
 use shared::api::integrations::Integration as IntegrationDto;
 use shared::api::users::User as UserDto;
@@ -12,7 +14,7 @@ use crate::store::chats::ChatSummary;
 use crate::store::crm::{
     CommentRecord, ContactRecord, DealRecord, PipelineRecord, ProjectRecord, TaskRecord,
 };
-use crate::store::timeline::ItemRecord;
+use crate::store::timeline::{ItemRecord, RecordBody};
 
 /// RFC 3339, UTC, microseconds (what both databases store).
 pub fn time(at: NaiveDateTime) -> String {
@@ -73,68 +75,45 @@ pub fn chat_detail(parts: DetailParts) -> ChatDetail {
 }
 
 pub fn item(record: ItemRecord) -> Item {
-    if record.is_message {
-        Item {
-            id: record.id,
-            chat_id: record.chat_id,
-            kind: ItemKind::Message,
-            at: time(record.at),
-            direction: record.direction,
-            author_id: record.author_id,
-            content_kind: record.content_kind,
-            text: record.text,
-            attachments: Some(
-                record
-                    .attachments
-                    .into_iter()
-                    .map(|a| Attachment {
-                        url: a
-                            .path
-                            .as_ref()
-                            .map(|_| format!("/api/v1/attachments/{}", a.id)),
-                        kind: a.kind,
-                        name: a.name,
-                        size: a.size,
-                        mime: a.mime,
-                        error: a.fetch_error,
-                    })
-                    .collect(),
-            ),
-            delivery: record.delivery,
-            delivery_error: record.delivery_error,
-            reply_to_id: record.reply_to_id,
-            edited_at: record.edited_at.map(time),
-            versions: Some(
-                record
-                    .versions
-                    .into_iter()
-                    .map(|(text, at)| MessageVersion { text, at: time(at) })
-                    .collect(),
-            ),
-            event: None,
-            actor_id: None,
-            data: record.data,
-        }
-    } else {
-        Item {
-            id: record.id,
-            chat_id: record.chat_id,
-            kind: ItemKind::Event,
-            at: time(record.at),
-            direction: None,
-            author_id: None,
-            content_kind: None,
-            text: None,
-            attachments: None,
-            delivery: None,
-            delivery_error: None,
-            reply_to_id: None,
-            edited_at: None,
-            versions: None,
-            event: record.event,
-            actor_id: record.actor_id,
-            data: Some(record.data.unwrap_or_else(|| serde_json::json!({}))),
-        }
+    let body = match record.body {
+        RecordBody::Message(message) => ItemBody::Message(Message {
+            direction: message.direction,
+            author_id: message.author_id,
+            content_kind: message.content_kind,
+            text: message.text,
+            attachments: message
+                .attachments
+                .into_iter()
+                .map(|a| Attachment {
+                    url: a
+                        .path
+                        .as_ref()
+                        .map(|_| format!("/api/v1/attachments/{}", a.id)),
+                    kind: a.kind,
+                    name: a.name,
+                    size: a.size,
+                    mime: a.mime,
+                    error: a.fetch_error,
+                })
+                .collect(),
+            delivery: message.delivery,
+            delivery_error: message.delivery_error,
+            reply_to_id: message.reply_to_id,
+            edited_at: message.edited_at.map(time),
+            versions: message
+                .versions
+                .into_iter()
+                .map(|(text, at)| MessageVersion { text, at: time(at) })
+                .collect(),
+            data: message.data,
+        }),
+        RecordBody::Event { actor_id, event } => ItemBody::Event(EventItem { actor_id, event }),
+    };
+    Item {
+        id: record.id,
+        chat_id: record.chat_id,
+        at: time(record.at),
+        body,
     }
 }
 

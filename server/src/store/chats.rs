@@ -17,7 +17,7 @@ use super::schema::{
     timeline_items,
 };
 use super::{search, DbConn, StoreError};
-use crate::domain::chat::{parse_status, status_str};
+use crate::domain::chat::{parse_status, status_str, ChatState};
 use crate::domain::policy::ChatScope;
 
 /// A chat as stored.
@@ -63,36 +63,49 @@ pub(super) const CHAT_COLUMNS: ChatColumns = (
     chats::last_message_at,
 );
 
-pub(super) type ChatRow = (
-    Id,
-    Id,
-    Id,
-    Id,
-    String,
-    Option<Id>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    NaiveDateTime,
-    NaiveDateTime,
-);
+/// A `chats` row as [`CHAT_COLUMNS`] selects it.
+#[derive(Debug, Queryable)]
+pub(super) struct ChatRow {
+    id: Id,
+    integration_id: Id,
+    customer_id: Id,
+    contact_id: Id,
+    status: String,
+    assignee_id: Option<Id>,
+    referral: Option<String>,
+    unreachable_reason: Option<String>,
+    last_message_preview: Option<String>,
+    started_at: NaiveDateTime,
+    last_message_at: NaiveDateTime,
+}
 
 pub(super) fn to_record(row: ChatRow) -> Result<ChatRecord, StoreError> {
-    let status = parse_status(&row.4)
-        .ok_or_else(|| StoreError::Migration(format!("unknown chat status {:?}", row.4)))?;
+    let status = parse_status(&row.status).ok_or_else(|| {
+        StoreError::Corrupt(format!("chat {}: unknown status {:?}", row.id, row.status))
+    })?;
     Ok(ChatRecord {
-        id: row.0,
-        integration_id: row.1,
-        customer_id: row.2,
-        contact_id: row.3,
+        id: row.id,
+        integration_id: row.integration_id,
+        customer_id: row.customer_id,
+        contact_id: row.contact_id,
         status,
-        assignee_id: row.5,
-        referral: row.6,
-        unreachable_reason: row.7,
-        last_message_preview: row.8,
-        started_at: row.9,
-        last_message_at: row.10,
+        assignee_id: row.assignee_id,
+        referral: row.referral,
+        unreachable_reason: row.unreachable_reason,
+        last_message_preview: row.last_message_preview,
+        started_at: row.started_at,
+        last_message_at: row.last_message_at,
     })
+}
+
+impl ChatRecord {
+    /// What the conversation rules need of it.
+    pub fn state(&self) -> ChatState {
+        ChatState {
+            status: self.status,
+            assignee_id: self.assignee_id,
+        }
+    }
 }
 
 pub fn find_chat(conn: &mut DbConn, id: Id) -> Result<ChatRecord, StoreError> {
@@ -304,7 +317,7 @@ pub fn list_chats(
     let mut page = Vec::with_capacity(rows.len());
     for (row, integration_name, kind, contact_name) in rows {
         let channel = Channel::parse(&kind)
-            .ok_or_else(|| StoreError::Migration(format!("unknown channel {kind:?}")))?;
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown channel {kind:?}")))?;
         page.push(ChatSummary {
             chat: to_record(row)?,
             integration_name,
@@ -348,7 +361,7 @@ pub fn find_summary(
             ))
             .first(conn)?;
     let channel = Channel::parse(&kind)
-        .ok_or_else(|| StoreError::Migration(format!("unknown channel {kind:?}")))?;
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown channel {kind:?}")))?;
     let mut page = vec![ChatSummary {
         chat: to_record(row)?,
         integration_name,

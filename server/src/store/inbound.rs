@@ -5,17 +5,21 @@
 
 use diesel::prelude::*;
 use serde_json::json;
-use shared::api::chats::{ChatStatus, DeliveryState};
+use shared::api::chats::DeliveryState;
+use shared::api::timeline::{DealCreated, NoData, TimelineEvent};
 use shared::Id;
 
-use super::chats::{find_chat_of_customer, set_assignee, set_status, set_unreachable, touch};
+use super::chats::{find_chat_of_customer, set_unreachable, touch};
 use super::schema::{chats, greetings_sent, inbound_events, users};
-use super::{crm, integrations, now, outbound, referrals, timeline, DbConn, StoreError};
+use super::{
+    conversation, crm, integrations, now, outbound, referrals, timeline, DbConn, StoreError,
+};
 use crate::channels::{
     DeliveryReport, EditedMessage, Inbound, InboundEvent, InboundMessage, ReachabilityChange,
 };
-use crate::domain::assignment::AssignmentReason;
-use crate::domain::chat::{effective_text, status_str, ChatEvent, CustomerWrote};
+use crate::domain::chat::{
+    customer_writes, effective_text, status_str, CustomerWrote, Effect, ExistingChat,
+};
 use crate::domain::integration::Integration;
 use crate::domain::text::preview;
 
@@ -299,32 +303,6 @@ fn is_active(conn: &mut DbConn, user_id: Id) -> Result<bool, StoreError> {
         .unwrap_or(false))
 }
 
-/// Writes the assignment event for an automatic pick.
-fn record_pick(
-    conn: &mut DbConn,
-    chat_id: Id,
-    assignee: Option<Id>,
-    reason: AssignmentReason,
-    previous: Option<Id>,
-) -> Result<Id, StoreError> {
-    match assignee {
-        Some(user_id) => timeline::insert_event(
-            conn,
-            chat_id,
-            ChatEvent::Assigned,
-            None,
-            json!({"user_id": user_id, "reason": reason.as_str(), "previous_user_id": previous}),
-        ),
-        None => timeline::insert_event(
-            conn,
-            chat_id,
-            ChatEvent::Unassigned,
-            None,
-            json!({"reason": AssignmentReason::QueueEmpty.as_str(), "previous_user_id": previous}),
-        ),
-    }
-}
-
 fn receive_message(
     conn: &mut DbConn,
     integration: &Integration,
@@ -332,25 +310,41 @@ fn receive_message(
 ) -> Result<Received, StoreError> {
     let customer = crm::find_or_create_customer(conn, integration.kind, &message.customer)?;
     let existing = find_chat_of_customer(conn, integration.id, customer.customer_id)?;
-    let wrote = CustomerWrote::on(existing.as_ref().map(|c| c.status));
     let was_unreachable = existing
         .as_ref()
         .is_some_and(|chat| chat.unreachable_reason.is_some());
     let at = now();
     let mut received = Received::default();
-    let chat_id = match (wrote, existing) {
-        (CustomerWrote::NewChat, _) | (_, None) => {
+    let facts = match &existing {
+        Some(chat) => Some(ExistingChat {
+            state: chat.state(),
+            assignee_active: match chat.assignee_id {
+                Some(user_id) => is_active(conn, user_id)?,
+                None => false,
+            },
+        }),
+        None => None,
+    };
+    let referral = match &existing {
+        Some(_) => None,
+        None => {
             let pending =
                 referrals::take_pending_referral(conn, integration.id, customer.customer_id)?;
-            let referral = message.referral.clone().or(pending);
-            let pick = integrations::take_next_assignee(conn, integration.id)?;
+            message.referral.clone().or(pending)
+        }
+    };
+    let (wrote, transition) = customer_writes(facts, referral.clone(), || {
+        Ok::<_, StoreError>(integrations::take_next_assignee(conn, integration.id)?.assignee)
+    })?;
+    let chat_id = match existing {
+        None => {
             let chat_id: Id = diesel::insert_into(chats::table)
                 .values((
                     chats::integration_id.eq(integration.id),
                     chats::customer_id.eq(customer.customer_id),
                     chats::contact_id.eq(customer.contact_id),
-                    chats::status.eq(status_str(ChatStatus::Open)),
-                    chats::assignee_id.eq(pick.assignee),
+                    chats::status.eq(status_str(transition.state.status)),
+                    chats::assignee_id.eq(transition.state.assignee_id),
                     chats::referral.eq(&referral),
                     chats::started_at.eq(at),
                     chats::last_message_at.eq(at),
@@ -358,80 +352,19 @@ fn receive_message(
                 .returning(chats::id)
                 .get_result(conn)?;
             received.chat_created = true;
-            received.item_ids.push(timeline::insert_event(
-                conn,
-                chat_id,
-                ChatEvent::Opened,
-                None,
-                json!({"referral": referral}),
-            )?);
-            let reason = if pick.assignee.is_some() {
-                AssignmentReason::NextInQueue
-            } else {
-                AssignmentReason::QueueEmpty
-            };
-            received
-                .item_ids
-                .push(record_pick(conn, chat_id, pick.assignee, reason, None)?);
-            let contact = crm::find_contact(conn, customer.contact_id)?;
-            let deal = crm::insert_deal(
-                conn,
-                integration.pipeline_id,
-                customer.contact_id,
-                Some(chat_id),
-                &format!("{} — {}", contact.name, integration.name),
-            )?;
-            received.item_ids.push(timeline::insert_event(
-                conn,
-                chat_id,
-                ChatEvent::DealCreated,
-                None,
-                json!({"deal_id": deal.id, "title": deal.title}),
-            )?);
+            // The row was written in its new state: only the events remain.
+            let items =
+                conversation::apply(conn, chat_id, None, transition.state, &transition, at)?;
+            received.item_ids.extend(items);
             chat_id
         }
-        (CustomerWrote::Reopens, Some(chat)) => {
-            set_status(conn, chat.id, ChatStatus::Open, at)?;
-            let previous = chat.assignee_id;
-            let keeps_manager = match previous {
-                Some(user_id) => is_active(conn, user_id)?,
-                None => false,
-            };
-            received.item_ids.push(timeline::insert_event(
-                conn,
-                chat.id,
-                ChatEvent::Reopened,
-                None,
-                json!({"reason": "customer_wrote"}),
-            )?);
-            if keeps_manager {
-                received.item_ids.push(record_pick(
-                    conn,
-                    chat.id,
-                    previous,
-                    AssignmentReason::ReturningCustomer,
-                    previous,
-                )?);
-            } else {
-                let pick = integrations::take_next_assignee(conn, integration.id)?;
-                set_assignee(conn, chat.id, pick.assignee)?;
-                let reason = match (previous, pick.assignee) {
-                    (_, None) => AssignmentReason::QueueEmpty,
-                    (Some(_), Some(_)) => AssignmentReason::PreviousManagerInactive,
-                    (None, Some(_)) => AssignmentReason::NextInQueue,
-                };
-                received.item_ids.push(record_pick(
-                    conn,
-                    chat.id,
-                    pick.assignee,
-                    reason,
-                    previous,
-                )?);
-            }
-            chat.id
-        }
-        (CustomerWrote::Continues, Some(chat)) => {
-            if chat.referral.is_none() && message.referral.is_some() {
+        Some(chat) => {
+            let items = conversation::apply(conn, chat.id, None, chat.state(), &transition, at)?;
+            received.item_ids.extend(items);
+            if wrote == CustomerWrote::Continues
+                && chat.referral.is_none()
+                && message.referral.is_some()
+            {
                 diesel::update(chats::table.find(chat.id))
                     .set(chats::referral.eq(&message.referral))
                     .execute(conn)?;
@@ -439,6 +372,25 @@ fn receive_message(
             chat.id
         }
     };
+    if transition.has(Effect::CreateDeal) {
+        let contact = crm::find_contact(conn, customer.contact_id)?;
+        let deal = crm::insert_deal(
+            conn,
+            integration.pipeline_id,
+            customer.contact_id,
+            Some(chat_id),
+            &format!("{} — {}", contact.name, integration.name),
+        )?;
+        received.item_ids.push(timeline::insert_event(
+            conn,
+            chat_id,
+            None,
+            &TimelineEvent::DealCreated(DealCreated {
+                deal_id: deal.id,
+                title: deal.title,
+            }),
+        )?);
+    }
     received.chat_id = Some(chat_id);
     if was_unreachable {
         // A customer who writes can be written to: a Viber message subscribes
@@ -467,10 +419,9 @@ fn receive_message(
     received.item_ids.push(item_id);
     if !message.attachments.is_empty() {
         received.attachments_to_fetch = timeline::find_item(conn, item_id)?
-            .attachments
-            .iter()
-            .map(|a| a.id)
-            .collect();
+            .message()
+            .map(|m| m.attachments.iter().map(|a| a.id).collect())
+            .unwrap_or_default();
     }
     let preview_text = message
         .text
@@ -480,7 +431,11 @@ fn receive_message(
     touch(conn, chat_id, at, &preview_text)?;
 
     // Greeting first (first contact only), then the auto-reply (every start).
-    if let Some(greeting) = take_greeting(conn, integration, customer.customer_id)? {
+    let greeting = match transition.has(Effect::Greet) {
+        true => take_greeting(conn, integration, customer.customer_id)?,
+        false => None,
+    };
+    if let Some(greeting) = greeting {
         queue_auto_message(
             conn,
             integration,
@@ -490,7 +445,7 @@ fn receive_message(
             &mut received,
         )?;
     }
-    if wrote.starts_conversation() {
+    if transition.has(Effect::AutoReply) {
         if let Some(text) = effective_text(integration.auto_reply_text.as_deref()) {
             let text = text.to_owned();
             queue_auto_message(
@@ -612,15 +567,19 @@ fn receive_reachability(
         return Ok(Received::default());
     };
     let (event, unreachable) = match change {
-        ReachabilityChange::Blocked => (ChatEvent::Blocked, Some("the customer blocked the bot")),
-        ReachabilityChange::Unblocked => (ChatEvent::Unblocked, None),
-        ReachabilityChange::Subscribed => (ChatEvent::Subscribed, None),
-        ReachabilityChange::Unsubscribed => {
-            (ChatEvent::Unsubscribed, Some("the customer unsubscribed"))
-        }
+        ReachabilityChange::Blocked => (
+            TimelineEvent::Blocked(NoData {}),
+            Some("the customer blocked the bot"),
+        ),
+        ReachabilityChange::Unblocked => (TimelineEvent::Unblocked(NoData {}), None),
+        ReachabilityChange::Subscribed => (TimelineEvent::Subscribed(NoData {}), None),
+        ReachabilityChange::Unsubscribed => (
+            TimelineEvent::Unsubscribed(NoData {}),
+            Some("the customer unsubscribed"),
+        ),
     };
     set_unreachable(conn, chat.id, unreachable)?;
-    let item = timeline::insert_event(conn, chat.id, event, None, json!({}))?;
+    let item = timeline::insert_event(conn, chat.id, None, &event)?;
     Ok(Received {
         chat_id: Some(chat.id),
         item_ids: vec![item],

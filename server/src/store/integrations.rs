@@ -36,9 +36,9 @@ struct IntegrationRow {
 
 fn to_domain(row: IntegrationRow, queue: Vec<Id>) -> Result<Integration, StoreError> {
     let kind = Channel::parse(&row.kind)
-        .ok_or_else(|| StoreError::Migration(format!("unknown channel {:?}", row.kind)))?;
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown channel {:?}", row.kind)))?;
     let delivery = parse_delivery(&row.delivery)
-        .ok_or_else(|| StoreError::Migration(format!("unknown delivery {:?}", row.delivery)))?;
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown delivery {:?}", row.delivery)))?;
     Ok(Integration {
         id: row.id,
         kind,

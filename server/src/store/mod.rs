@@ -18,6 +18,7 @@ macro_rules! load_for_ids {
 
 pub mod auth;
 pub mod chats;
+pub mod conversation;
 pub mod crm;
 pub mod demo;
 pub mod events;
@@ -73,6 +74,10 @@ pub enum StoreError {
     Database(DieselError),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// A stored row holds a value no code writes: logged, and a 500 for that
+    /// request only.
+    #[error("unreadable stored data: {0}")]
+    Corrupt(String),
 }
 
 impl From<DieselError> for StoreError {

@@ -11,29 +11,50 @@ use super::schema::{
 };
 use super::{now, DbConn, StoreError};
 use crate::channels::InboundAttachment;
-use crate::domain::chat::ChatEvent;
+use shared::api::timeline::TimelineEvent;
 
 /// A timeline entry as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemRecord {
     pub id: Id,
     pub chat_id: Id,
-    pub is_message: bool,
     pub at: NaiveDateTime,
-    pub direction: Option<Direction>,
+    pub body: RecordBody,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordBody {
+    Message(MessageRecord),
+    Event {
+        actor_id: Option<Id>,
+        event: TimelineEvent,
+    },
+}
+
+/// A message as stored, with its files and earlier versions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageRecord {
+    pub direction: Direction,
     pub author_id: Option<Id>,
-    pub content_kind: Option<String>,
+    pub content_kind: String,
     pub text: Option<String>,
     pub external_id: Option<String>,
     pub reply_to_id: Option<Id>,
-    pub delivery: Option<DeliveryState>,
+    pub delivery: DeliveryState,
     pub delivery_error: Option<String>,
     pub edited_at: Option<NaiveDateTime>,
-    pub event: Option<String>,
-    pub actor_id: Option<Id>,
     pub data: Option<serde_json::Value>,
     pub attachments: Vec<AttachmentRecord>,
     pub versions: Vec<(String, NaiveDateTime)>,
+}
+
+impl ItemRecord {
+    pub fn message(&self) -> Option<&MessageRecord> {
+        match &self.body {
+            RecordBody::Message(message) => Some(message),
+            RecordBody::Event { .. } => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable)]
@@ -53,6 +74,14 @@ pub fn direction_str(direction: Direction) -> &'static str {
     match direction {
         Direction::In => "in",
         Direction::Out => "out",
+    }
+}
+
+fn parse_direction(value: &str) -> Option<Direction> {
+    match value {
+        "in" => Some(Direction::In),
+        "out" => Some(Direction::Out),
+        _ => None,
     }
 }
 
@@ -77,21 +106,21 @@ fn parse_delivery(value: &str) -> Option<DeliveryState> {
     })
 }
 
+/// Appends an event to the chat's timeline; returns its item id.
 pub fn insert_event(
     conn: &mut DbConn,
     chat_id: Id,
-    event: ChatEvent,
     actor_id: Option<Id>,
-    data: serde_json::Value,
+    event: &TimelineEvent,
 ) -> Result<Id, StoreError> {
     Ok(diesel::insert_into(timeline_items::table)
         .values((
             timeline_items::chat_id.eq(chat_id),
             timeline_items::kind.eq("event"),
             timeline_items::at.eq(now()),
-            timeline_items::event.eq(event.as_str()),
+            timeline_items::event.eq(event.name()),
             timeline_items::actor_id.eq(actor_id),
-            timeline_items::data.eq(data.to_string()),
+            timeline_items::data.eq(event.data().to_string()),
         ))
         .returning(timeline_items::id)
         .get_result(conn)?)
@@ -437,61 +466,94 @@ pub fn apply_pending_receipts(
     Ok(changes)
 }
 
-type ItemRow = (
-    Id,
-    Id,
-    String,
-    NaiveDateTime,
-    Option<String>,
-    Option<Id>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<Id>,
-    Option<String>,
-    Option<String>,
-    Option<NaiveDateTime>,
-    Option<String>,
-    Option<Id>,
-    Option<String>,
-);
+/// A `timeline_items` row, in the table's column order.
+#[derive(Debug, Queryable)]
+struct ItemRow {
+    id: Id,
+    chat_id: Id,
+    kind: String,
+    at: NaiveDateTime,
+    direction: Option<String>,
+    author_id: Option<Id>,
+    content_kind: Option<String>,
+    text: Option<String>,
+    external_id: Option<String>,
+    reply_to_id: Option<Id>,
+    delivery: Option<String>,
+    delivery_error: Option<String>,
+    edited_at: Option<NaiveDateTime>,
+    event: Option<String>,
+    actor_id: Option<Id>,
+    data: Option<String>,
+}
 
-fn to_record(row: ItemRow) -> ItemRecord {
-    ItemRecord {
-        id: row.0,
-        chat_id: row.1,
-        is_message: row.2 == "message",
-        at: row.3,
-        direction: row.4.as_deref().map(|d| {
-            if d == "out" {
-                Direction::Out
-            } else {
-                Direction::In
+impl ItemRow {
+    /// The row as a typed item; a value no code writes is [`StoreError::Corrupt`].
+    fn into_record(self) -> Result<ItemRecord, StoreError> {
+        let corrupt =
+            |what: String| StoreError::Corrupt(format!("timeline item {}: {what}", self.id));
+        let data = match self.data.as_deref() {
+            Some(text) => Some(
+                serde_json::from_str::<serde_json::Value>(text)
+                    .map_err(|err| corrupt(format!("data is not JSON: {err}")))?,
+            ),
+            None => None,
+        };
+        let body = match self.kind.as_str() {
+            "message" => {
+                let direction = self.direction.as_deref().and_then(parse_direction);
+                let delivery = self.delivery.as_deref().and_then(parse_delivery);
+                let (Some(direction), Some(delivery)) = (direction, delivery) else {
+                    return Err(corrupt(format!(
+                        "message with direction {:?} and delivery {:?}",
+                        self.direction, self.delivery
+                    )));
+                };
+                RecordBody::Message(MessageRecord {
+                    direction,
+                    author_id: self.author_id,
+                    content_kind: self.content_kind.unwrap_or_else(|| "text".to_owned()),
+                    text: self.text,
+                    external_id: self.external_id,
+                    reply_to_id: self.reply_to_id,
+                    delivery,
+                    delivery_error: self.delivery_error,
+                    edited_at: self.edited_at,
+                    data,
+                    attachments: Vec::new(),
+                    versions: Vec::new(),
+                })
             }
-        }),
-        author_id: row.5,
-        content_kind: row.6,
-        text: row.7,
-        external_id: row.8,
-        reply_to_id: row.9,
-        delivery: row.10.as_deref().and_then(parse_delivery),
-        delivery_error: row.11,
-        edited_at: row.12,
-        event: row.13,
-        actor_id: row.14,
-        data: row.15.and_then(|d| serde_json::from_str(&d).ok()),
-        attachments: Vec::new(),
-        versions: Vec::new(),
+            "event" => {
+                let name = self.event.as_deref().unwrap_or_default();
+                let event = TimelineEvent::from_parts(name, data)
+                    .map_err(|err| corrupt(err.to_string()))?;
+                RecordBody::Event {
+                    actor_id: self.actor_id,
+                    event,
+                }
+            }
+            other => return Err(corrupt(format!("unknown kind {other:?}"))),
+        };
+        Ok(ItemRecord {
+            id: self.id,
+            chat_id: self.chat_id,
+            at: self.at,
+            body,
+        })
     }
 }
 
 fn load_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreError> {
     let rows = timeline_items::table.order(timeline_items::id);
     let rows: Vec<ItemRow> = load_for_ids!(conn, rows, timeline_items::id, ids)?;
-    let mut items: Vec<ItemRecord> = rows.into_iter().map(to_record).collect();
+    let mut items: Vec<ItemRecord> = rows
+        .into_iter()
+        .map(ItemRow::into_record)
+        .collect::<Result<_, _>>()?;
     let message_ids: Vec<Id> = items
         .iter()
-        .filter(|i| i.is_message)
+        .filter(|i| i.message().is_some())
         .map(|i| i.id)
         .collect();
     if message_ids.is_empty() {
@@ -509,17 +571,16 @@ fn load_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreE
     ));
     let versions: Vec<(Id, String, NaiveDateTime)> =
         load_for_ids!(conn, versions, message_versions::item_id, message_ids)?;
-    for item in items.iter_mut().filter(|i| i.is_message) {
-        item.attachments = files
-            .iter()
-            .filter(|f| f.item_id == item.id)
-            .cloned()
-            .collect();
-        item.versions = versions
-            .iter()
-            .filter(|v| v.0 == item.id)
-            .map(|v| (v.1.clone(), v.2))
-            .collect();
+    for item in &mut items {
+        let id = item.id;
+        if let RecordBody::Message(message) = &mut item.body {
+            message.attachments = files.iter().filter(|f| f.item_id == id).cloned().collect();
+            message.versions = versions
+                .iter()
+                .filter(|v| v.0 == id)
+                .map(|v| (v.1.clone(), v.2))
+                .collect();
+        }
     }
     Ok(items)
 }

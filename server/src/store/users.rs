@@ -36,7 +36,7 @@ impl TryFrom<UserRow> for User {
     type Error = StoreError;
     fn try_from(row: UserRow) -> Result<User, StoreError> {
         let role = Role::parse(&row.role)
-            .ok_or_else(|| StoreError::Migration(format!("unknown role {:?}", row.role)))?;
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown role {:?}", row.role)))?;
         Ok(User {
             id: row.id,
             email: row.email,

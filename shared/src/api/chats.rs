@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::crm::{Contact, Deal, Project, Task};
+use super::timeline::TimelineEvent;
 use super::Channel;
 use crate::Id;
 
@@ -72,13 +73,6 @@ pub struct GroupCount {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum ItemKind {
-    Message,
-    Event,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
 pub enum Direction {
     In,
     Out,
@@ -113,42 +107,98 @@ pub struct MessageVersion {
     pub at: String,
 }
 
-/// One timeline entry: a message or an event. Fields of the other kind are null.
+/// One timeline entry: a message or an event (`kind`), with the fields of its
+/// kind beside the common ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Item {
     pub id: Id,
     pub chat_id: Id,
-    pub kind: ItemKind,
     pub at: String,
-    // message fields
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direction: Option<Direction>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(flatten)]
+    pub body: ItemBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ItemBody {
+    Message(Message),
+    Event(EventItem),
+}
+
+/// A message from the customer (`in`) or to them (`out`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Message {
+    pub direction: Direction,
+    /// The manager who wrote it; null for customers' and automatic messages.
+    #[serde(default)]
     pub author_id: Option<Id>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_kind: Option<String>,
+    /// `text`, `photo`, `document`, `location` … as the messenger sent it.
+    pub content_kind: String,
     #[serde(default)]
     pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attachments: Option<Vec<Attachment>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub delivery: Option<DeliveryState>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+    pub delivery: DeliveryState,
+    /// Why the delivery failed, as the web app shows it.
+    #[serde(default)]
     pub delivery_error: Option<String>,
+    /// The item this message answers, when the messenger said so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_id: Option<Id>,
     #[serde(default)]
     pub edited_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub versions: Option<Vec<MessageVersion>>,
-    // event fields
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event: Option<String>,
+    /// Earlier texts of an edited message, oldest first.
     #[serde(default)]
-    pub actor_id: Option<Id>,
-    /// Event data, or message details (entities, location, contact …).
+    pub versions: Vec<MessageVersion>,
+    /// Message details: entities, location, contact card, `auto` for
+    /// automatic messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
+}
+
+/// A timeline event: who did it (null for the system or the customer) and the
+/// event with its data (`event` + `data`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EventItem {
+    #[serde(default)]
+    pub actor_id: Option<Id>,
+    #[serde(flatten)]
+    pub event: TimelineEvent,
+}
+
+impl Item {
+    pub fn message(&self) -> Option<&Message> {
+        match &self.body {
+            ItemBody::Message(message) => Some(message),
+            ItemBody::Event(_) => None,
+        }
+    }
+
+    pub fn event(&self) -> Option<&EventItem> {
+        match &self.body {
+            ItemBody::Event(event) => Some(event),
+            ItemBody::Message(_) => None,
+        }
+    }
+
+    pub fn is_message(&self) -> bool {
+        matches!(self.body, ItemBody::Message(_))
+    }
+
+    /// The message's direction (`None` for events).
+    pub fn direction(&self) -> Option<Direction> {
+        self.message().map(|m| m.direction)
+    }
+
+    /// The message's text (`None` for events and messages without text).
+    pub fn text(&self) -> Option<&str> {
+        self.message().and_then(|m| m.text.as_deref())
+    }
+
+    /// The event's name (`None` for messages).
+    pub fn event_name(&self) -> Option<&'static str> {
+        self.event().map(|e| e.event.name())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -213,4 +263,51 @@ pub struct CreateComment {
 pub struct MarkRead {
     #[serde(default)]
     pub item_id: Option<Id>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::timeline::{Assigned, AssignmentReason};
+    use serde_json::json;
+
+    #[test]
+    fn an_event_item_is_kind_event_with_event_actor_and_data() {
+        let item = Item {
+            id: 5,
+            chat_id: 2,
+            at: "2026-01-01T00:00:00.000000Z".into(),
+            body: ItemBody::Event(EventItem {
+                actor_id: Some(1),
+                event: TimelineEvent::Assigned(Assigned {
+                    user_id: 3,
+                    reason: AssignmentReason::Manual,
+                    previous_user_id: None,
+                }),
+            }),
+        };
+        let wire = json!({
+            "id": 5, "chat_id": 2, "at": "2026-01-01T00:00:00.000000Z", "kind": "event",
+            "actor_id": 1, "event": "assigned", "data": {"user_id": 3, "reason": "manual"}
+        });
+        assert_eq!(serde_json::to_value(&item).expect("serialises"), wire);
+        assert_eq!(serde_json::from_value::<Item>(wire).expect("parses"), item);
+        assert_eq!(item.event_name(), Some("assigned"));
+        assert_eq!(item.message(), None);
+    }
+
+    #[test]
+    fn a_message_item_is_kind_message_with_its_fields() {
+        let wire = json!({
+            "id": 6, "chat_id": 2, "at": "2026-01-01T00:00:00.000000Z", "kind": "message",
+            "direction": "out", "author_id": 1, "content_kind": "text", "text": "Hi",
+            "attachments": [], "delivery": "pending", "delivery_error": null,
+            "edited_at": null, "versions": []
+        });
+        let item: Item = serde_json::from_value(wire.clone()).expect("parses");
+        assert_eq!(item.direction(), Some(Direction::Out));
+        assert_eq!(item.text(), Some("Hi"));
+        assert_eq!(item.event(), None);
+        assert_eq!(serde_json::to_value(&item).expect("serialises"), wire);
+    }
 }

@@ -11,6 +11,7 @@ use tidings_tests::fake_telegram::{Failure, FakeTelegram};
 use tidings_tests::inbox::{
     all_chats, create_integration, integrations, messages, reply, timeline, wait_for_chats,
 };
+use tidings_tests::ItemFields;
 use tidings_tests::{body, eventually, expect_error, logs, on_both_backends, Backend};
 
 use super::{hook_path, start, start_public, Telegram, BOT_NAME, BOT_USERNAME};
@@ -106,7 +107,7 @@ async fn a_polled_bot_receives_updates_and_confirms_them_once_stored(backend: Ba
     let chat = wait_for_chats(&admin, 1).await.remove(0);
     let inbound = messages(&admin, chat.id, Direction::In).await;
     assert_eq!(inbound.len(), 1);
-    assert_eq!(inbound[0].text.as_deref(), Some("hello by polling"));
+    assert_eq!(inbound[0].text(), Some("hello by polling"));
 
     // The next poll confirms it: offset = update_id + 1.
     fake.wait_for_calls("getUpdates", 2, super::LONG_WAIT).await;
@@ -139,7 +140,7 @@ async fn a_polled_bot_receives_updates_and_confirms_them_once_stored(backend: Ba
         let texts: Vec<String> = messages(&admin, chat.id, Direction::In)
             .await
             .into_iter()
-            .filter_map(|item| item.text)
+            .filter_map(|item| item.text().map(str::to_owned))
             .collect();
         (texts.len() >= 2).then_some(texts)
     })
@@ -398,7 +399,7 @@ async fn the_bot_token_is_shown_only_to_admins_and_never_logged(backend: Backend
         let items = timeline(&tg.admin, chat.id).await;
         items
             .iter()
-            .filter_map(|item| item.attachments.as_ref())
+            .filter_map(|item| item.attachments())
             .flatten()
             .any(|a| a.error.is_some() || a.url.is_some())
             .then_some(())

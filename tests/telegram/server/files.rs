@@ -8,6 +8,7 @@ use shared::api::chats::Direction;
 use shared::api::users::Role;
 use tidings_tests::fake_telegram::{Failure, FakeTelegram};
 use tidings_tests::inbox::{messages, wait_for_attachments, wait_for_chats};
+use tidings_tests::ItemFields;
 use tidings_tests::{expect_error, on_both_backends, Backend};
 
 use super::start;
@@ -42,7 +43,7 @@ async fn photos_and_documents_are_downloaded_and_served_to_those_who_see_the_cha
     let chat = wait_for_chats(&tg.admin, 1).await.remove(0);
     let inbound = messages(&tg.admin, chat.id, Direction::In).await;
     assert_eq!(inbound.len(), 2);
-    assert_eq!(inbound[0].text.as_deref(), Some("this one"));
+    assert_eq!(inbound[0].text(), Some("this one"));
 
     let (_, employee) = tg.app.login_as("Eve", Role::Employee).await;
     let (follower_user, follower) = tg.app.login_as("Finn", Role::Follower).await;
@@ -52,7 +53,7 @@ async fn photos_and_documents_are_downloaded_and_served_to_those_who_see_the_cha
         (&inbound[1], &document, "document"),
     ] {
         let item = wait_for_attachments(&employee, chat.id, item.id).await;
-        let attachments = item.attachments.expect("attachments");
+        let attachments = item.attachments().expect("attachments");
         assert_eq!(attachments.len(), 1);
         let attachment = &attachments[0];
         assert_eq!(attachment.kind, kind);
@@ -66,7 +67,10 @@ async fn photos_and_documents_are_downloaded_and_served_to_those_who_see_the_cha
         urls.push(url);
     }
     assert_eq!(
-        inbound[1].attachments.as_ref().map(|a| a[0].name.as_str()),
+        inbound[1]
+            .attachments()
+            .as_ref()
+            .map(|a| a[0].name.as_str()),
         Some("prices.pdf")
     );
 
@@ -118,7 +122,7 @@ async fn a_file_over_20_mb_gets_an_attachment_error_saying_so(backend: Backend) 
     let chat = wait_for_chats(&tg.admin, 1).await.remove(0);
     let inbound = messages(&tg.admin, chat.id, Direction::In).await;
     let item = wait_for_attachments(&tg.admin, chat.id, inbound[0].id).await;
-    let attachment = &item.attachments.expect("attachments")[0];
+    let attachment = &item.attachments().expect("attachments")[0];
     assert_eq!(attachment.url, None);
     let error = attachment.error.clone().expect("an attachment error");
     assert!(error.contains("20 MB"), "{error}");

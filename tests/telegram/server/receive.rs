@@ -9,6 +9,7 @@ use tidings_tests::fake_telegram::{FakeTelegram, SECRET_HEADER};
 use tidings_tests::inbox::{
     all_chats, chat_detail, event_names, messages, stored_updates, wait_for_chats, wait_for_event,
 };
+use tidings_tests::ItemFields;
 use tidings_tests::{expect_error, on_both_backends, Backend};
 
 use super::{hook_path, start};
@@ -143,7 +144,7 @@ async fn a_text_update_creates_a_chat_contact_and_deal_assigned_round_robin(back
     );
     let inbound = messages(&tg.admin, chat.id, Direction::In).await;
     assert_eq!(inbound.len(), 1);
-    assert_eq!(inbound[0].text.as_deref(), Some("I want a sofa"));
+    assert_eq!(inbound[0].text(), Some("I want a sofa"));
 
     // The next customers go to Boris, then Anna again; Olga writing again
     // stays in her chat.
@@ -212,9 +213,9 @@ async fn an_edited_message_keeps_its_earlier_text_as_a_version(backend: Backend)
     let inbound = messages(&tg.admin, chat.id, Direction::In).await;
     assert_eq!(inbound.len(), 1, "an edit is not a new message");
     let edited = &inbound[0];
-    assert_eq!(edited.text.as_deref(), Some("I want three chairs"));
-    assert!(edited.edited_at.is_some());
-    let versions = edited.versions.clone().unwrap_or_default();
+    assert_eq!(edited.text(), Some("I want three chairs"));
+    assert!(edited.edited_at().is_some());
+    let versions = edited.versions().unwrap_or_default();
     assert_eq!(versions.len(), 1);
     assert_eq!(versions[0].text, "I want two chairs");
 }

@@ -11,6 +11,7 @@ use tidings_tests::fake_telegram::{Failure, FakeTelegram, FloodLimits};
 use tidings_tests::inbox::{
     chat_detail, item, messages, reply, wait_for_chats, wait_for_delivery, wait_for_event,
 };
+use tidings_tests::ItemFields;
 use tidings_tests::{on_both_backends, Backend};
 
 use super::start;
@@ -125,9 +126,9 @@ async fn a_manager_reply_reaches_telegram_and_is_marked_sent(backend: Backend) {
     let chat = tg.customer_writes(1, "how much is the sofa?").await;
     let (manager, client) = tg.app.login_as("Mila", Role::Employee).await;
     let item = reply(&client, chat.id, "It is 500 €.").await;
-    assert_eq!(item.direction, Some(Direction::Out));
-    assert_eq!(item.author_id, Some(manager.id));
-    assert_eq!(item.text.as_deref(), Some("It is 500 €."));
+    assert_eq!(item.direction(), Some(Direction::Out));
+    assert_eq!(item.author_id(), Some(manager.id));
+    assert_eq!(item.text(), Some("It is 500 €."));
 
     let sent = tg.fake.wait_for_sent(1, WAIT).await;
     assert_eq!(sent[0].token, TOKEN);
@@ -135,7 +136,7 @@ async fn a_manager_reply_reaches_telegram_and_is_marked_sent(backend: Backend) {
     assert_eq!(sent[0].chat_id, CUSTOMER);
     assert_eq!(sent[0].text.as_deref(), Some("It is 500 €."));
     let item = wait_for_delivery(&client, chat.id, item.id, DeliveryState::Sent).await;
-    assert_eq!(item.delivery_error, None);
+    assert_eq!(item.delivery_error(), None);
 }
 
 async fn a_reply_over_4096_characters_arrives_as_two_messages(backend: Backend) {
@@ -181,7 +182,7 @@ async fn a_rate_limited_reply_waits_retry_after_and_is_sent_once(backend: Backen
     assert_eq!(tg.fake.sent().len(), 1);
     let out = messages(&tg.admin, chat.id, Direction::Out).await;
     assert_eq!(out.len(), 1);
-    assert_eq!(out[0].delivery, Some(DeliveryState::Sent));
+    assert_eq!(out[0].delivery(), Some(DeliveryState::Sent));
 }
 
 async fn a_server_error_is_retried_until_the_reply_is_sent(backend: Backend) {
@@ -218,7 +219,7 @@ async fn a_failing_call_in_one_chat_does_not_hold_up_another_chat(backend: Backe
     let quick = reply(&tg.admin, bohdan, "second").await;
     wait_for_delivery(&tg.admin, bohdan, quick.id, DeliveryState::Sent).await;
     assert_eq!(
-        item(&tg.admin, anna, slow.id).await.delivery,
+        item(&tg.admin, anna, slow.id).await.delivery(),
         Some(DeliveryState::Pending),
         "the other chat's failing call is still under way"
     );
@@ -237,7 +238,7 @@ async fn a_bad_request_fails_the_reply_with_telegrams_reason_and_no_retry(backen
     let item = reply(&tg.admin, chat.id, "hello?").await;
     let failed = wait_for_delivery(&tg.admin, chat.id, item.id, DeliveryState::Failed).await;
     assert_eq!(
-        failed.delivery_error.as_deref(),
+        failed.delivery_error().as_deref(),
         Some("Bad Request: chat not found")
     );
     // The queue moved on: a later reply is sent, the failed one never again.
@@ -266,7 +267,7 @@ async fn a_customer_who_blocked_the_bot_becomes_unreachable_and_is_not_called_ag
     let item = reply(&tg.admin, chat.id, "are you there?").await;
     let failed = wait_for_delivery(&tg.admin, chat.id, item.id, DeliveryState::Failed).await;
     assert_eq!(
-        failed.delivery_error.as_deref(),
+        failed.delivery_error().as_deref(),
         Some("customer blocked the bot")
     );
     let detail = chat_detail(&tg.admin, chat.id).await;
@@ -274,7 +275,7 @@ async fn a_customer_who_blocked_the_bot_becomes_unreachable_and_is_not_called_ag
 
     let later = reply(&tg.admin, chat.id, "hello again").await;
     let later = wait_for_delivery(&tg.admin, chat.id, later.id, DeliveryState::Failed).await;
-    assert!(later.delivery_error.is_some());
+    assert!(later.delivery_error().is_some());
     assert_eq!(tg.fake.calls_of("sendMessage").len(), 1, "no second call");
 
     // Unblocking makes the customer reachable again.
@@ -305,8 +306,8 @@ async fn a_customer_reply_to_our_message_points_at_it(backend: Backend) {
     .await;
     let inbound = messages(&tg.admin, chat.id, Direction::In).await;
     assert_eq!(inbound.len(), 2);
-    assert_eq!(inbound[1].text.as_deref(), Some("Green"));
-    assert_eq!(inbound[1].reply_to_id, Some(ours.id));
+    assert_eq!(inbound[1].text(), Some("Green"));
+    assert_eq!(inbound[1].reply_to_id(), Some(ours.id));
 
     // A reply to the customer's own earlier message points at that one.
     tg.accept(&FakeTelegram::reply_update(
@@ -318,7 +319,7 @@ async fn a_customer_reply_to_our_message_points_at_it(backend: Backend) {
     ))
     .await;
     let inbound = messages(&tg.admin, chat.id, Direction::In).await;
-    assert_eq!(inbound[2].reply_to_id, Some(inbound[0].id));
+    assert_eq!(inbound[2].reply_to_id(), Some(inbound[0].id));
 }
 
 on_both_backends!(

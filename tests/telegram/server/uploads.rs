@@ -13,6 +13,7 @@ use tidings_tests::fake_telegram::Failure;
 use tidings_tests::inbox::{
     messages, pdf_bytes, png_bytes, reply, reply_with_file, send_file, wait_for_delivery,
 };
+use tidings_tests::ItemFields;
 use tidings_tests::{body, expect_error, on_both_backends, Backend};
 
 use super::start;
@@ -34,9 +35,9 @@ async fn a_picture_reply_goes_as_send_photo_with_its_caption(backend: Backend) {
         &picture,
     )
     .await;
-    assert_eq!(item.direction, Some(Direction::Out));
-    assert_eq!(item.text.as_deref(), Some("The green sofa"));
-    let attachments = item.attachments.clone().expect("a message has attachments");
+    assert_eq!(item.direction(), Some(Direction::Out));
+    assert_eq!(item.text(), Some("The green sofa"));
+    let attachments = item.attachments().expect("a message has attachments");
     assert_eq!(attachments.len(), 1);
     assert_eq!(attachments[0].kind, "photo");
     assert_eq!(attachments[0].name, "sofa.png");
@@ -67,10 +68,10 @@ async fn a_pdf_reply_goes_as_send_document_named_as_uploaded(backend: Backend) {
     let chat = tg.customer_writes(1, "the price list, please").await;
     let pdf = pdf_bytes();
     let item = reply_with_file(&tg.admin, chat.id, None, "../price-list.pdf", &pdf).await;
-    let attachment = &item.attachments.clone().expect("attachments")[0];
+    let attachment = &item.attachments().expect("attachments")[0];
     assert_eq!(attachment.kind, "document");
     assert_eq!(attachment.name, "price-list.pdf", "no directory part kept");
-    assert_eq!(item.text.as_deref(), Some(""));
+    assert_eq!(item.text(), Some(""));
 
     let sent = tg.fake.wait_for_sent(1, WAIT).await;
     assert_eq!(sent[0].method, "sendDocument");
@@ -166,11 +167,11 @@ async fn a_long_reply_whose_second_part_failed_resumes_there_on_retry(backend: B
     let failed = wait_for_delivery(&tg.admin, chat.id, item.id, DeliveryState::Failed).await;
     assert!(
         failed
-            .delivery_error
+            .delivery_error()
             .as_deref()
             .is_some_and(|e| e.contains("after 1 of 2 parts")),
         "{:?}",
-        failed.delivery_error
+        failed.delivery_error()
     );
     assert_eq!(tg.fake.sent().len(), 1, "the first part arrived");
 

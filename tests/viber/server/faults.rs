@@ -16,6 +16,7 @@ use shared::Id;
 use tidings::config::DeliveryTiming;
 use tidings_tests::fake_viber::{Failure, FakeViber};
 use tidings_tests::inbox::{assert_outage_backed_off, reply, wait_for_chats, wait_until_settled};
+use tidings_tests::ItemFields;
 use tidings_tests::{on_both_backends, Backend, TestApp};
 
 use super::{Viber, BOT_NAME};
@@ -129,12 +130,12 @@ async fn replies_survive_mixed_viber_faults_in_order_and_exactly_once(backend: B
     let mut delivered_total = 0;
     for (customer, chat) in &chats {
         let out = wait_until_settled(&viber.admin, chat.id, REPLIES, SETTLE).await;
-        let texts: Vec<String> = out.iter().filter_map(|i| i.text.clone()).collect();
+        let texts: Vec<String> = out.iter().filter_map(|i| i.text_owned()).collect();
         assert_eq!(texts, expected[&chat.id], "the timeline keeps the order");
         let sent: Vec<String> = out
             .iter()
-            .filter(|i| i.delivery == Some(DeliveryState::Sent))
-            .filter_map(|i| i.text.clone())
+            .filter(|i| i.delivery() == Some(DeliveryState::Sent))
+            .filter_map(|i| i.text_owned())
             .collect();
         assert_eq!(
             received_by(&viber, customer),
@@ -145,8 +146,8 @@ async fn replies_survive_mixed_viber_faults_in_order_and_exactly_once(backend: B
         delivered_total += sent.len();
         failures.extend(
             out.iter()
-                .filter(|i| i.delivery == Some(DeliveryState::Failed))
-                .map(|i| i.delivery_error.clone()),
+                .filter(|i| i.delivery() == Some(DeliveryState::Failed))
+                .map(|i| i.delivery_error()),
         );
     }
     assert_eq!(
@@ -192,7 +193,7 @@ async fn an_outage_is_retried_with_backoff_not_in_a_busy_loop(backend: Backend) 
     viber.fake.clear_failures();
     for (n, (customer, chat)) in chats.iter().enumerate() {
         let out = wait_until_settled(&viber.admin, chat.id, 1, SETTLE).await;
-        assert_eq!(out[0].delivery, Some(DeliveryState::Sent));
+        assert_eq!(out[0].delivery(), Some(DeliveryState::Sent));
         assert_eq!(
             received_by(&viber, customer),
             [format!("during the outage {n}")]

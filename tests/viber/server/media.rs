@@ -8,6 +8,7 @@ use shared::api::chats::Direction;
 use shared::api::users::Role;
 use tidings_tests::fake_viber::FakeViber;
 use tidings_tests::inbox::{messages, wait_for_attachments, wait_for_chats};
+use tidings_tests::ItemFields;
 use tidings_tests::{expect_error, on_both_backends, Backend};
 
 use crate::CUSTOMER;
@@ -30,11 +31,11 @@ async fn a_picture_is_downloaded_and_served_to_those_who_see_the_chat(backend: B
         .await;
     let chat = wait_for_chats(&viber.admin, 1).await.remove(0);
     let inbound = messages(&viber.admin, chat.id, Direction::In).await;
-    assert_eq!(inbound[0].text.as_deref(), Some("this sofa"));
+    assert_eq!(inbound[0].text(), Some("this sofa"));
 
     let (_, employee) = viber.app.login_as("Eve", Role::Employee).await;
     let item = wait_for_attachments(&employee, chat.id, inbound[0].id).await;
-    let attachment = &item.attachments.expect("attachments")[0];
+    let attachment = &item.attachments().expect("attachments")[0];
     assert_eq!(attachment.kind, "photo", "normalized like Telegram's");
     assert_eq!(attachment.error, None);
     let served = attachment.url.clone().expect("a download URL");
@@ -67,7 +68,7 @@ async fn an_expired_media_link_leaves_an_attachment_error(backend: Backend) {
     let chat = wait_for_chats(&viber.admin, 1).await.remove(0);
     let inbound = messages(&viber.admin, chat.id, Direction::In).await;
     let item = wait_for_attachments(&viber.admin, chat.id, inbound[0].id).await;
-    let attachment = &item.attachments.expect("attachments")[0];
+    let attachment = &item.attachments().expect("attachments")[0];
     assert_eq!(attachment.name, "contract.pdf");
     assert_eq!(attachment.url, None);
     let error = attachment.error.clone().expect("an attachment error");

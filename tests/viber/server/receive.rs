@@ -48,7 +48,7 @@ async fn a_signed_message_creates_a_chat_with_the_senders_profile(backend: Backe
     assert_eq!(detail["deals"].as_array().map(Vec::len), Some(1));
     let inbound = messages(&viber.admin, chat.id, Direction::In).await;
     assert_eq!(inbound.len(), 1);
-    assert_eq!(inbound[0].text.as_deref(), Some("Привіт!"));
+    assert_eq!(inbound[0].text(), Some("Привіт!"));
     // The token above 2^53 is kept exactly (it dedupes the message).
     assert_eq!(
         stored_updates(&viber.app).await[1].dedup_key,
@@ -111,7 +111,7 @@ async fn a_body_re_serialized_after_signing_is_refused(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "the signed bytes themselves");
     let chat = wait_for_chats(&viber.admin, 1).await.remove(0);
     let inbound = messages(&viber.admin, chat.id, Direction::In).await;
-    assert_eq!(inbound[0].text.as_deref(), Some("Добрий день, ціна?"));
+    assert_eq!(inbound[0].text(), Some("Добрий день, ціна?"));
 }
 
 async fn a_repeated_message_token_changes_nothing(backend: Backend) {
@@ -197,7 +197,7 @@ async fn conversation_started_carries_the_greeting_as_welcome_only_on_first_cont
         .await;
     assert_eq!(sent[0].text.as_deref(), Some("A manager will answer soon."));
     let out = messages(&viber.admin, chat.id, Direction::Out).await;
-    let texts: Vec<Option<&str>> = out.iter().map(|i| i.text.as_deref()).collect();
+    let texts: Vec<Option<&str>> = out.iter().map(|i| i.text()).collect();
     assert_eq!(texts, [Some("A manager will answer soon.")]);
 
     // Another customer is welcomed too.

@@ -8,6 +8,7 @@ use serde_json::json;
 use shared::api::chats::{DeliveryState, Direction};
 use tidings_tests::fake_viber::{Failure, FakeViber, FIRST_MESSAGE_TOKEN};
 use tidings_tests::inbox::{chat_detail, item, messages, reply, wait_for_delivery};
+use tidings_tests::ItemFields;
 use tidings_tests::{on_both_backends, Backend};
 
 use super::{start, BOT_NAME};
@@ -60,14 +61,14 @@ async fn receipts_move_the_delivery_state_forward(backend: Backend) {
         .accept(bot.id, FakeViber::delivered(tokens[0], CUSTOMER))
         .await;
     assert_eq!(
-        item(&viber.admin, chat.id, first.id).await.delivery,
+        item(&viber.admin, chat.id, first.id).await.delivery(),
         Some(DeliveryState::Delivered)
     );
     viber
         .accept(bot.id, FakeViber::seen(tokens[0], CUSTOMER))
         .await;
     assert_eq!(
-        item(&viber.admin, chat.id, first.id).await.delivery,
+        item(&viber.admin, chat.id, first.id).await.delivery(),
         Some(DeliveryState::Seen)
     );
     // A late `delivered` does not move it back.
@@ -75,7 +76,7 @@ async fn receipts_move_the_delivery_state_forward(backend: Backend) {
         .accept(bot.id, FakeViber::delivered(tokens[0], CUSTOMER))
         .await;
     assert_eq!(
-        item(&viber.admin, chat.id, first.id).await.delivery,
+        item(&viber.admin, chat.id, first.id).await.delivery(),
         Some(DeliveryState::Seen)
     );
 
@@ -87,7 +88,7 @@ async fn receipts_move_the_delivery_state_forward(backend: Backend) {
         .await;
     for id in [first.id, second.id, third.id] {
         assert_eq!(
-            item(&viber.admin, chat.id, id).await.delivery,
+            item(&viber.admin, chat.id, id).await.delivery(),
             Some(DeliveryState::Seen),
             "item {id}"
         );
@@ -107,9 +108,9 @@ async fn receipts_move_the_delivery_state_forward(backend: Backend) {
         )
         .await;
     let failed = item(&viber.admin, chat.id, fourth.id).await;
-    assert_eq!(failed.delivery, Some(DeliveryState::Failed));
+    assert_eq!(failed.delivery(), Some(DeliveryState::Failed));
     assert_eq!(
-        failed.delivery_error.as_deref(),
+        failed.delivery_error().as_deref(),
         Some("keyboard validation failed")
     );
     // A receipt for a token we never sent is acknowledged and ignored.
@@ -125,7 +126,7 @@ async fn a_customer_who_unsubscribed_fails_the_reply_without_retry(backend: Back
     viber.fake.fail_next("send_message", Failure::Status(6), 1);
     let first = reply(&viber.admin, chat.id, "are you there?").await;
     let failed = wait_for_delivery(&viber.admin, chat.id, first.id, DeliveryState::Failed).await;
-    let reason = failed.delivery_error.expect("a reason");
+    let reason = failed.delivery_error().expect("a reason");
     assert!(reason.contains("receiverNotSubscribed"), "{reason}");
     let detail = chat_detail(&viber.admin, chat.id).await;
     assert!(detail["unreachable_reason"].is_string(), "{detail}");

@@ -12,6 +12,7 @@ use shared::api::chats::DeliveryState;
 use tidings::store::schema::media_links;
 use tidings_tests::fake_viber::{Failure, FakeViber, FIRST_MESSAGE_TOKEN};
 use tidings_tests::inbox::{item, pdf_bytes, png_bytes, reply, reply_with_file, wait_for_delivery};
+use tidings_tests::ItemFields;
 use tidings_tests::{on_both_backends, Backend};
 
 use super::{start, BOT_NAME};
@@ -133,7 +134,7 @@ async fn a_delivered_receipt_before_the_send_is_recorded_is_applied(backend: Bac
         .accept(bot.id, FakeViber::delivered(FIRST_MESSAGE_TOKEN, CUSTOMER))
         .await;
     assert_eq!(
-        item(&viber.admin, chat.id, ours.id).await.delivery,
+        item(&viber.admin, chat.id, ours.id).await.delivery(),
         Some(DeliveryState::Pending),
         "the send is not recorded yet"
     );

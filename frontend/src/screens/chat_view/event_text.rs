@@ -1,11 +1,16 @@
-//! Timeline events in plain words ("Assigned to Ana: next in the queue"), from the event
-//! name and its `data`. Pure text: the caller renders it as a text node.
+//! Timeline events in plain words ("Assigned to Ana: next in the queue"), from the typed
+//! event and its data. Pure text: the caller renders it as a text node.
 
 use leptos::prelude::*;
 use serde_json::Value;
-use shared::api::chats::Item;
+use shared::api::chats::EventItem;
+use shared::api::crm::LinkKind;
+use shared::api::timeline::{
+    AssignmentReason, FieldChanges, ReopenReason, TimelineEvent, UnsnoozeReason,
+};
 use shared::Id;
 
+use crate::format;
 use crate::i18n::{I18n, Key};
 use crate::state::directory::Directory;
 use crate::state::open_chat::OpenChat;
@@ -36,21 +41,64 @@ pub fn str_field<'a>(data: &'a Value, key: &str) -> Option<&'a str> {
     data.get(key).and_then(Value::as_str)
 }
 
-fn id_field(data: &Value, key: &str) -> Option<Id> {
-    data.get(key).and_then(Value::as_i64)
+fn names(directory: Directory, ids: &[Id]) -> String {
+    ids.iter()
+        .map(|id| directory.user_name(*id))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn names(directory: Directory, data: &Value, key: &str) -> String {
-    data.get(key)
-        .and_then(Value::as_array)
-        .map(|ids| {
-            ids.iter()
-                .filter_map(Value::as_i64)
-                .map(|id| directory.user_name(id))
-                .collect::<Vec<_>>()
-                .join(", ")
+/// `{field: [old, new]}` as "field: old → new; …".
+fn changes_text(changes: &FieldChanges) -> String {
+    let shown = |value: &Value| match value {
+        Value::Null => "—".to_owned(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    changes
+        .iter()
+        .map(|(field, (old, new))| {
+            format!(
+                "{}: {} → {}",
+                field.replace('_', " "),
+                shown(old),
+                shown(new)
+            )
         })
-        .unwrap_or_default()
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Why a chat got (or lost) its manager, in words; `actor` did it by hand.
+fn reason_text(
+    i18n: I18n,
+    directory: Directory,
+    reason: AssignmentReason,
+    actor: &str,
+    previous: Option<Id>,
+) -> String {
+    match reason {
+        AssignmentReason::NextInQueue => i18n.tr(Key::ReasonNextInQueue).to_owned(),
+        AssignmentReason::ReturningCustomer => i18n.tr(Key::ReasonReturningCustomer).to_owned(),
+        AssignmentReason::PreviousManagerInactive => {
+            i18n.tr(Key::ReasonPreviousInactive).to_owned()
+        }
+        AssignmentReason::QueueEmpty => i18n.tr(Key::ReasonQueueEmpty).to_owned(),
+        AssignmentReason::NoEligibleManager => i18n.tr(Key::ReasonNoEligible).to_owned(),
+        AssignmentReason::WaitingQueue => i18n.tr(Key::ReasonWaitingQueue).to_owned(),
+        AssignmentReason::NoAnswer => i18n.fill(
+            Key::ReasonNoAnswer,
+            &[(
+                "previous",
+                previous
+                    .map(|id| directory.user_name(id))
+                    .unwrap_or_default(),
+            )],
+        ),
+        AssignmentReason::Manual => i18n.fill(Key::ReasonManual, &[("actor", actor.to_owned())]),
+        AssignmentReason::TookByReplying => i18n.tr(Key::ReasonTookByReplying).to_owned(),
+        AssignmentReason::BusinessOwner => i18n.tr(Key::ReasonBusinessOwner).to_owned(),
+    }
 }
 
 /// The event in plain words, e.g. "Assigned to Ana: next in the queue".
@@ -58,58 +106,39 @@ pub fn describe_event(
     i18n: I18n,
     directory: Directory,
     linked: Vec<(&'static str, Id, String)>,
-    item: &Item,
+    item: &EventItem,
 ) -> String {
-    let empty = Value::Null;
-    let data = item.data.as_ref().unwrap_or(&empty);
     let actor = item
         .actor_id
         .map(|id| directory.user_name(id))
         .unwrap_or_else(|| i18n.tr(Key::System).to_owned());
-    let user = |key: &str| {
-        id_field(data, key)
-            .map(|id| directory.user_name(id))
-            .unwrap_or_default()
-    };
-    let reason = str_field(data, "reason").unwrap_or_default();
-    let event = item.event.as_deref().unwrap_or_default();
-    match event {
-        "opened" => match str_field(data, "referral").filter(|r| !r.is_empty()) {
+    match &item.event {
+        TimelineEvent::Opened(data) => match data.referral.as_deref().filter(|r| !r.is_empty()) {
             Some(referral) => i18n.fill(Key::EvOpenedReferral, &[("referral", referral.into())]),
             None => i18n.tr(Key::EvOpened).to_owned(),
         },
-        "assigned" => {
-            let base = i18n.fill(Key::EvAssigned, &[("user", user("user_id"))]);
-            let why = match reason {
-                "next_in_queue" => i18n.tr(Key::ReasonNextInQueue).to_owned(),
-                "returning_customer" => i18n.tr(Key::ReasonReturningCustomer).to_owned(),
-                "previous_manager_inactive" => i18n.tr(Key::ReasonPreviousInactive).to_owned(),
-                "took_by_replying" => i18n.tr(Key::ReasonTookByReplying).to_owned(),
-                "manual" => i18n.fill(Key::ReasonManual, &[("actor", actor.clone())]),
-                "" => String::new(),
-                other => other.replace('_', " "),
-            };
-            join_reason(base, why)
+        TimelineEvent::Assigned(data) => {
+            let base = i18n.fill(
+                Key::EvAssigned,
+                &[("user", directory.user_name(data.user_id))],
+            );
+            let why = reason_text(i18n, directory, data.reason, &actor, data.previous_user_id);
+            format!("{base}: {why}")
         }
-        "unassigned" => {
+        TimelineEvent::Unassigned(data) => {
             let base = i18n.tr(Key::EvUnassigned).to_owned();
-            let why = match reason {
-                "queue_empty" => i18n.tr(Key::ReasonQueueEmpty).to_owned(),
-                "manual" => i18n.fill(Key::ReasonManual, &[("actor", actor.clone())]),
-                "" => String::new(),
-                other => other.replace('_', " "),
-            };
-            join_reason(base, why)
+            let why = reason_text(i18n, directory, data.reason, &actor, data.previous_user_id);
+            format!("{base}: {why}")
         }
-        "closed" => i18n.fill(Key::EvClosed, &[("actor", actor)]),
-        "reopened" => match reason {
-            "customer_wrote" => i18n.tr(Key::EvReopenedCustomer).to_owned(),
-            "manager_replied" => i18n.fill(Key::EvReopenedReply, &[("actor", actor)]),
-            _ => i18n.fill(Key::EvReopened, &[("actor", actor)]),
+        TimelineEvent::Closed(_) => i18n.fill(Key::EvClosed, &[("actor", actor)]),
+        TimelineEvent::Reopened(data) => match data.reason {
+            ReopenReason::CustomerWrote => i18n.tr(Key::EvReopenedCustomer).to_owned(),
+            ReopenReason::ManagerReplied => i18n.fill(Key::EvReopenedReply, &[("actor", actor)]),
+            ReopenReason::Manual => i18n.fill(Key::EvReopened, &[("actor", actor)]),
         },
-        "followers_changed" => {
-            let added = names(directory, data, "added");
-            let removed = names(directory, data, "removed");
+        TimelineEvent::FollowersChanged(data) => {
+            let added = names(directory, &data.added);
+            let removed = names(directory, &data.removed);
             let mut parts = Vec::new();
             if !added.is_empty() {
                 parts.push(i18n.fill(Key::EvFollowersAdded, &[("names", added)]));
@@ -118,66 +147,68 @@ pub fn describe_event(
                 parts.push(i18n.fill(Key::EvFollowersRemoved, &[("names", removed)]));
             }
             if parts.is_empty() {
-                parts.push(names(directory, data, "follower_ids"));
+                parts.push(names(directory, &data.follower_ids));
             }
             i18n.fill(
                 Key::EvFollowersChanged,
                 &[("actor", actor), ("changes", parts.join("; "))],
             )
         }
-        "tags_changed" => {
-            let tags = data
-                .get("tags")
-                .and_then(Value::as_array)
-                .map(|tags| {
-                    tags.iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default();
-            if tags.is_empty() {
+        TimelineEvent::TagsChanged(data) => {
+            if data.tags.is_empty() {
                 i18n.fill(Key::EvTagsCleared, &[("actor", actor)])
             } else {
-                i18n.fill(Key::EvTagsChanged, &[("actor", actor), ("tags", tags)])
+                i18n.fill(
+                    Key::EvTagsChanged,
+                    &[("actor", actor), ("tags", data.tags.join(", "))],
+                )
             }
         }
-        "deal_created" => i18n.fill(
-            Key::EvDealCreated,
-            &[("title", str_field(data, "title").unwrap_or_default().into())],
-        ),
-        "linked" | "unlinked" => {
-            let kind = str_field(data, "kind").unwrap_or_default();
-            let id = id_field(data, "id").unwrap_or_default();
+        TimelineEvent::DealCreated(data) => {
+            i18n.fill(Key::EvDealCreated, &[("title", data.title.clone())])
+        }
+        TimelineEvent::Linked(link) | TimelineEvent::Unlinked(link) => {
+            let kind = link.kind.as_str();
             let name = linked
                 .iter()
-                .find(|(k, i, _)| *k == kind && *i == id)
+                .find(|(k, i, _)| *k == kind && *i == link.id)
                 .map(|(_, _, name)| format!("“{name}”"))
-                .unwrap_or_else(|| format!("#{id}"));
-            let what = if kind == "project" {
-                i18n.fill(Key::LinkedProject, &[("name", name)])
-            } else {
-                i18n.fill(Key::LinkedTask, &[("name", name)])
+                .unwrap_or_else(|| format!("#{}", link.id));
+            let what = match link.kind {
+                LinkKind::Project => i18n.fill(Key::LinkedProject, &[("name", name)]),
+                LinkKind::Task => i18n.fill(Key::LinkedTask, &[("name", name)]),
             };
-            let key = if event == "linked" {
-                Key::EvLinked
-            } else {
-                Key::EvUnlinked
+            let key = match item.event {
+                TimelineEvent::Linked(_) => Key::EvLinked,
+                _ => Key::EvUnlinked,
             };
             i18n.fill(key, &[("actor", actor), ("what", what)])
         }
-        "blocked" => i18n.tr(Key::EvBlocked).to_owned(),
-        "unblocked" => i18n.tr(Key::EvUnblocked).to_owned(),
-        "subscribed" => i18n.tr(Key::EvSubscribed).to_owned(),
-        "unsubscribed" => i18n.tr(Key::EvUnsubscribed).to_owned(),
-        other => i18n.fill(Key::EvOther, &[("event", other.replace('_', " "))]),
-    }
-}
-
-fn join_reason(base: String, why: String) -> String {
-    if why.is_empty() {
-        base
-    } else {
-        format!("{base}: {why}")
+        TimelineEvent::Blocked(_) => i18n.tr(Key::EvBlocked).to_owned(),
+        TimelineEvent::Unblocked(_) => i18n.tr(Key::EvUnblocked).to_owned(),
+        TimelineEvent::Subscribed(_) => i18n.tr(Key::EvSubscribed).to_owned(),
+        TimelineEvent::Unsubscribed(_) => i18n.tr(Key::EvUnsubscribed).to_owned(),
+        TimelineEvent::Snoozed(data) => i18n.fill(
+            Key::EvSnoozed,
+            &[
+                ("actor", actor),
+                ("until", format::day_time(i18n.lang(), &data.until)),
+            ],
+        ),
+        TimelineEvent::Unsnoozed(data) => match data.reason {
+            UnsnoozeReason::Time => i18n.tr(Key::EvUnsnoozedTime).to_owned(),
+            UnsnoozeReason::CustomerWrote => i18n.tr(Key::EvUnsnoozedCustomer).to_owned(),
+            UnsnoozeReason::Manual => i18n.fill(Key::EvUnsnoozedManual, &[("actor", actor)]),
+        },
+        TimelineEvent::DealChanged(data) => i18n.fill(
+            Key::EvDealChanged,
+            &[("actor", actor), ("changes", changes_text(&data.changes))],
+        ),
+        TimelineEvent::TaskChanged(data) => i18n.fill(
+            Key::EvTaskChanged,
+            &[("actor", actor), ("changes", changes_text(&data.changes))],
+        ),
+        TimelineEvent::ContactsMerged(_) => i18n.fill(Key::EvContactsMerged, &[("actor", actor)]),
+        TimelineEvent::WindowClosed(_) => i18n.tr(Key::EvWindowClosed).to_owned(),
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use serde_json::Value;
-use shared::api::chats::{DeliveryState, Direction, Item, ItemKind};
+use shared::api::chats::{DeliveryState, Direction, EventItem, Item, ItemBody, Message};
 use shared::Id;
 
 use super::attachments::{formatted, AttachmentView, Details};
@@ -25,45 +25,55 @@ pub fn TimelineItem(
     let day = day.map(|day| {
         view! { <div class="tl-day" role="separator"><span>{day}</span></div> }
     });
-    let body = match item.kind {
-        ItemKind::Message => view! { <Message item highlighted/> }.into_any(),
-        ItemKind::Event => view! { <Event item highlighted/> }.into_any(),
+    let body = match item.body {
+        ItemBody::Message(message) => {
+            view! { <MessageView id=item.id chat_id=item.chat_id at=item.at message highlighted/> }
+                .into_any()
+        }
+        ItemBody::Event(event) => {
+            view! { <EventView id=item.id at=item.at event highlighted/> }.into_any()
+        }
     };
     view! { {day} {body} }
 }
 
 #[component]
-fn Event(item: Item, highlighted: Signal<bool>) -> impl IntoView {
+fn EventView(id: Id, at: String, event: EventItem, highlighted: Signal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let directory = use_directory();
     let open_chat = use_open_chat();
-    let at = item.at.clone();
-    let event = item.event.clone().unwrap_or_default();
-    let described = item.clone();
-    let text = move || describe_event(i18n, directory, open_chat_names(open_chat), &described);
+    let name = event.event.name();
+    let clock_at = at.clone();
+    let text = move || describe_event(i18n, directory, open_chat_names(open_chat), &event);
     view! {
         <div
             class="tl-item tl-event"
             class:highlight=move || highlighted.get()
             data-test="timeline-item"
-            data-item-id=item.id
+            data-item-id=id
             data-kind="event"
-            data-event=event
+            data-event=name
         >
             <span class="tl-event-text">{text}</span>
             <time class="tl-time" title=move || format::day_time(i18n.lang(), &at)>
-                {let at = item.at.clone(); move || format::clock(i18n.lang(), &at)}
+                {move || format::clock(i18n.lang(), &clock_at)}
             </time>
         </div>
     }
 }
 
 #[component]
-fn Message(item: Item, highlighted: Signal<bool>) -> impl IntoView {
+fn MessageView(
+    id: Id,
+    chat_id: Id,
+    at: String,
+    message: Message,
+    highlighted: Signal<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let directory = use_directory();
-    let direction = item.direction.unwrap_or(Direction::In);
-    let outgoing = direction == Direction::Out;
+    let item = message;
+    let outgoing = item.direction == Direction::Out;
     let show_versions = RwSignal::new(false);
 
     let author = outgoing.then(|| {
@@ -88,7 +98,6 @@ fn Message(item: Item, highlighted: Signal<bool>) -> impl IntoView {
     let attachments = item
         .attachments
         .clone()
-        .unwrap_or_default()
         .into_iter()
         .map(|attachment| view! { <AttachmentView attachment/> })
         .collect_view();
@@ -103,7 +112,7 @@ fn Message(item: Item, highlighted: Signal<bool>) -> impl IntoView {
             .unwrap_or_default();
         view! { <div class="msg-text" data-test="message-text">{formatted(&text, &entities)}</div> }
     });
-    let versions = item.versions.clone().unwrap_or_default();
+    let versions = item.versions.clone();
     let edited = item.edited_at.is_some() || !versions.is_empty();
     let versions_view = move || {
         show_versions.get().then(|| {
@@ -127,14 +136,13 @@ fn Message(item: Item, highlighted: Signal<bool>) -> impl IntoView {
             }
         })
     };
-    let at = item.at.clone();
-    let at_title = item.at.clone();
+    let at_title = at.clone();
     let delivery = outgoing.then(|| {
         view! {
             <DeliveryView
-                chat_id=item.chat_id
-                item_id=item.id
-                state=item.delivery.unwrap_or(DeliveryState::Pending)
+                chat_id
+                item_id=id
+                state=item.delivery
                 error=item.delivery_error.clone()
             />
         }
@@ -147,7 +155,7 @@ fn Message(item: Item, highlighted: Signal<bool>) -> impl IntoView {
             class:out=outgoing
             class:highlight=move || highlighted.get()
             data-test="timeline-item"
-            data-item-id=item.id
+            data-item-id=id
             data-kind="message"
             data-direction=data_direction
         >

@@ -60,7 +60,7 @@ pub fn SearchPanel(chat_id: Id) -> impl IntoView {
                 .into_iter()
                 .map(|item| {
                     let id = item.id;
-                    let text = item.text.clone().unwrap_or_default();
+                    let text = item.text().unwrap_or_default().to_owned();
                     let at = item.at.clone();
                     view! {
                         <li>

@@ -245,13 +245,14 @@ pub fn Timeline() -> impl IntoView {
     };
 
     let key = |(item, new_day): &(Item, bool)| {
+        let message = item.message();
         format!(
             "{}:{:?}:{:?}:{}:{}:{}",
             item.id,
-            item.delivery,
-            item.edited_at,
-            item.versions.as_ref().map_or(0, Vec::len),
-            item.attachments.as_ref().map_or(0, Vec::len),
+            message.map(|m| m.delivery),
+            message.map(|m| &m.edited_at),
+            message.map_or(0, |m| m.versions.len()),
+            message.map_or(0, |m| m.attachments.len()),
             new_day
         )
     };

@@ -3,17 +3,15 @@
 //! and timeline events the chat use cases write.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
-use shared::api::chats::ChatStatus;
 use shared::api::crm::LinkKind;
+use shared::api::timeline::{DealCreated, FollowersChanged, Link, TagsChanged, TimelineEvent};
 use shared::Id;
 
 use super::{SeedError, Step, Story, Who};
-use crate::domain::assignment::AssignmentReason;
-use crate::domain::chat::ChatEvent;
+use crate::domain::chat as rules;
 use crate::domain::text;
 use crate::store::demo as demo_store;
-use crate::store::{chats, crm, timeline, DbConn};
+use crate::store::{chats, conversation, crm, timeline, DbConn};
 
 impl Story<'_> {
     /// What managers do besides writing, as the chat use cases record it.
@@ -34,9 +32,11 @@ impl Story<'_> {
                     timeline::insert_event(
                         conn,
                         chat_id,
-                        ChatEvent::TagsChanged,
                         Some(actor),
-                        json!({"tags": tags, "previous": before}),
+                        &TimelineEvent::TagsChanged(TagsChanged {
+                            tags,
+                            previous: before,
+                        }),
                     )?;
                 }
             }
@@ -71,9 +71,11 @@ impl Story<'_> {
                 timeline::insert_event(
                     conn,
                     chat_id,
-                    ChatEvent::DealCreated,
                     Some(actor),
-                    json!({"deal_id": deal.id, "title": deal.title}),
+                    &TimelineEvent::DealCreated(DealCreated {
+                        deal_id: deal.id,
+                        title: deal.title,
+                    }),
                 )?;
             }
             Step::Link(kind, index) => {
@@ -86,9 +88,11 @@ impl Story<'_> {
                         timeline::insert_event(
                             conn,
                             chat_id,
-                            ChatEvent::Linked,
                             Some(actor),
-                            json!({"kind": kind.as_str(), "id": target}),
+                            &TimelineEvent::Linked(Link {
+                                kind: *kind,
+                                id: target,
+                            }),
                         )?;
                         demo_store::set_links_created_at(conn, chat_id, at.naive_utc())?;
                     }
@@ -110,21 +114,25 @@ impl Story<'_> {
                     timeline::insert_event(
                         conn,
                         chat_id,
-                        ChatEvent::FollowersChanged,
                         Some(actor),
-                        json!({"follower_ids": wanted, "added": added, "removed": []}),
+                        &TimelineEvent::FollowersChanged(FollowersChanged {
+                            follower_ids: wanted,
+                            added,
+                            removed: Vec::new(),
+                        }),
                     )?;
                 }
             }
             Step::Close => {
-                if chats::find_chat(conn, chat_id)?.status == ChatStatus::Open {
-                    chats::set_status(conn, chat_id, ChatStatus::Closed, at.naive_utc())?;
-                    timeline::insert_event(
+                let before = chats::find_chat(conn, chat_id)?.state();
+                if let Ok(transition) = rules::close(before) {
+                    conversation::apply(
                         conn,
                         chat_id,
-                        ChatEvent::Closed,
                         Some(actor),
-                        json!({}),
+                        before,
+                        &transition,
+                        at.naive_utc(),
                     )?;
                     self.closed_at = Some(at.naive_utc());
                     chats::mark_read(conn, chat_id, actor, None)?;
@@ -132,15 +140,15 @@ impl Story<'_> {
                 }
             }
             Step::Unassign => {
-                let previous = chats::find_chat(conn, chat_id)?.assignee_id;
-                if previous.is_some() {
-                    chats::set_assignee(conn, chat_id, None)?;
-                    timeline::insert_event(
+                let before = chats::find_chat(conn, chat_id)?.state();
+                if let Some(transition) = rules::assign(before, None) {
+                    conversation::apply(
                         conn,
                         chat_id,
-                        ChatEvent::Unassigned,
                         Some(self.cast.admin),
-                        json!({"previous_user_id": previous, "reason": AssignmentReason::Manual.as_str()}),
+                        before,
+                        &transition,
+                        at.naive_utc(),
                     )?;
                 }
             }
