@@ -6,6 +6,7 @@ mod access;
 mod access_live;
 mod actions;
 mod concurrency;
+mod events;
 mod lists;
 mod rules;
 mod support;

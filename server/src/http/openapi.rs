@@ -72,3 +72,75 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// Every event of CONTRACT.md, with its data schema, reachable from the
+    /// timeline's items.
+    #[test]
+    fn the_document_describes_every_timeline_event_and_its_data() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("the document is JSON");
+        let schemas = &doc["components"]["schemas"];
+        let variants = schemas["TimelineEvent"]["oneOf"]
+            .as_array()
+            .expect("TimelineEvent is a oneOf");
+        let events: Vec<(&str, &str)> = variants
+            .iter()
+            .map(|variant| {
+                let name = variant["properties"]["event"]["enum"][0].as_str();
+                let data = variant["properties"]["data"]["$ref"].as_str();
+                (name.unwrap_or_default(), data.unwrap_or_default())
+            })
+            .collect();
+        let names: Vec<&str> = events.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            [
+                "opened",
+                "assigned",
+                "unassigned",
+                "closed",
+                "reopened",
+                "followers_changed",
+                "tags_changed",
+                "deal_created",
+                "linked",
+                "unlinked",
+                "blocked",
+                "unblocked",
+                "subscribed",
+                "unsubscribed",
+                "snoozed",
+                "unsnoozed",
+                "deal_changed",
+                "contacts_merged",
+                "task_changed",
+                "window_closed"
+            ]
+        );
+        for (name, data) in events {
+            let schema = data.trim_start_matches("#/components/schemas/");
+            assert!(
+                schemas[schema].is_object(),
+                "the data of {name:?} ({data:?}) is described"
+            );
+        }
+        let reasons = &schemas["AssignmentReason"]["enum"];
+        assert_eq!(reasons.as_array().map(Vec::len), Some(10), "{reasons}");
+        assert_eq!(
+            schemas["Assigned"]["required"],
+            serde_json::json!(["user_id", "reason"])
+        );
+        let item = serde_json::to_string(&schemas["Item"]).expect("JSON");
+        assert!(item.contains("ItemBody"), "{item}");
+        let event_item = serde_json::to_string(&schemas["EventItem"]).expect("JSON");
+        assert!(event_item.contains("TimelineEvent"), "{event_item}");
+        assert!(matches!(
+            schemas["Message"]["properties"]["delivery"],
+            Value::Object(_)
+        ));
+    }
+}
