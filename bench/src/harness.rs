@@ -45,10 +45,22 @@ pub struct Harness {
     db: TestDatabase,
 }
 
+/// The server's own default (`TIDINGS_INBOUND_APPLIERS`).
+pub const DEFAULT_APPLIERS: usize = 4;
+
 impl Harness {
     /// Fakes first, then the server with `workers` HTTP workers, then an admin
     /// session.
     pub async fn start(database: Database, workers: usize) -> anyhow::Result<Harness> {
+        Self::start_with_appliers(database, workers, DEFAULT_APPLIERS).await
+    }
+
+    /// [`Harness::start`] with `appliers` inbound appliers (PostgreSQL).
+    pub async fn start_with_appliers(
+        database: Database,
+        workers: usize,
+        appliers: usize,
+    ) -> anyhow::Result<Harness> {
         let telegram = FakeTelegram::start().await;
         let viber = FakeViber::start().await;
         telegram.add_bot(BOT_TOKEN, "bench_support_bot");
@@ -61,6 +73,7 @@ impl Harness {
             .context("cannot create the database")?;
         let mut config = Config::for_database(db.url(), db.dir().join("data"));
         config.workers = workers;
+        config.inbound_appliers = appliers;
         config.telegram_api_url = telegram.url().parse().context("fake Telegram URL")?;
         config.viber_api_url = viber.url();
         config.bind = tidings_tests::reserve_local_port();

@@ -13,21 +13,20 @@ pub mod loadgen;
 pub mod outbound;
 pub mod progress;
 pub mod queries;
+pub mod reads;
 pub mod report;
+pub mod sections;
 pub mod stats;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
 
-use baseline::{Baseline, Kind};
-use harness::Harness;
-use ingest::{Load, Updates};
+use ingest::Load;
 use loadgen::Phase;
-use report::{Curve, Report, Section};
+use report::{Report, Section};
 use stats::mib;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -40,13 +39,15 @@ pub enum Scenario {
     Outbound,
     /// Bulk-loaded chats and messages; list, filter, search and timeline latency.
     Queries,
+    /// Webhooks at a steady rate alone, then with managers reading beside them.
+    Reads,
     /// Memory idle and after ingest; binary and WASM sizes.
     Footprint,
     /// Ingest plus the bare-parse and SQLite-per-request baselines, with ratios.
     Baseline,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
-    /// Footprint, baseline (with ingest), live, outbound and queries.
+    /// Footprint, baseline (with ingest), live, outbound, queries and reads.
     All,
 }
 
@@ -149,6 +150,24 @@ pub struct Options {
     #[arg(long, default_value_t = 200)]
     pub repeat: usize,
 
+    /// ingest on PostgreSQL: the server's inbound appliers (comma-separated:
+    /// one ingest run per value, e.g. `1,4` for before and after).
+    #[arg(long, value_delimiter = ',', default_value = "4")]
+    pub appliers: Vec<usize>,
+
+    /// reads: webhooks per second, alone and beside the readers.
+    #[arg(long, default_value_t = 150.0)]
+    pub read_rate: f64,
+    /// reads: seconds of each phase.
+    #[arg(long, default_value_t = 10.0)]
+    pub read_duration: f64,
+    /// reads: concurrent reading loops (timelines, one-chat and archive searches).
+    #[arg(long, default_value_t = 12)]
+    pub readers: usize,
+    /// reads: chats (one per customer) written to and read.
+    #[arg(long, default_value_t = 50)]
+    pub read_chats: u64,
+
     /// footprint: updates ingested before measuring memory again.
     #[arg(long, default_value_t = 2_000)]
     pub footprint_updates: u64,
@@ -200,6 +219,10 @@ impl Options {
         self.messages = 2_000;
         self.repeat = 10;
         self.footprint_updates = 50;
+        self.read_rate = 20.0;
+        self.read_duration = 1.0;
+        self.readers = 3;
+        self.read_chats = 5;
         self
     }
 
@@ -244,31 +267,34 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     let mut report = Report::default();
     report.sections.push(machine_section(&options));
     if let Some(target) = &options.target {
-        run_target(&options, target, &mut report).await?;
+        sections::ingest::run_target(&options, target, &mut report).await?;
         return Ok(report);
     }
     if wants(Scenario::Footprint) {
         for database in options.databases() {
-            footprint(&options, database, &mut report).await?;
+            sections::footprint::footprint(&options, database, &mut report).await?;
         }
     }
     let baselines = if wants(Scenario::Baseline) {
-        Some(baselines(&options, &mut report).await?)
+        Some(sections::ingest::baselines(&options, &mut report).await?)
     } else {
         None
     };
     for database in options.databases() {
         if wants(Scenario::Ingest) || wants(Scenario::Baseline) {
-            ingest(&options, database, baselines.as_deref(), &mut report).await?;
+            sections::ingest::ingest(&options, database, baselines.as_deref(), &mut report).await?;
         }
         if wants(Scenario::Live) {
-            live(&options, database, &mut report).await?;
+            sections::live::live(&options, database, &mut report).await?;
         }
         if wants(Scenario::Outbound) {
-            outbound(&options, database, &mut report).await?;
+            sections::outbound::outbound(&options, database, &mut report).await?;
         }
         if wants(Scenario::Queries) {
-            queries(&options, database, &mut report).await?;
+            sections::queries::queries(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::Reads) {
+            sections::reads::reads(&options, database, &mut report).await?;
         }
     }
     if !options.no_chart && !report.curves.is_empty() {
@@ -334,7 +360,7 @@ fn machine_section(options: &Options) -> Section {
     section
 }
 
-fn ms(value: f64) -> String {
+pub(crate) fn ms(value: f64) -> String {
     if value >= 100.0 {
         format!("{value:.0}")
     } else if value >= 10.0 {
@@ -344,7 +370,7 @@ fn ms(value: f64) -> String {
     }
 }
 
-fn triple(phase: &Phase) -> String {
+pub(crate) fn triple(phase: &Phase) -> String {
     format!(
         "{} / {} / {} ms",
         ms(phase.latencies.ms(0.5)),
@@ -353,580 +379,10 @@ fn triple(phase: &Phase) -> String {
     )
 }
 
-fn ratio(ours: f64, theirs: f64) -> String {
+pub(crate) fn ratio(ours: f64, theirs: f64) -> String {
     if theirs > 0.0 {
         format!("{:.2}x", ours / theirs)
     } else {
         "-".to_owned()
     }
-}
-
-/// One baseline's figures: fixed-rate phases and saturation.
-pub struct BaselineRun {
-    pub kind: Kind,
-    pub phases: Vec<Phase>,
-    pub saturation: Phase,
-}
-
-async fn baselines(options: &Options, report: &mut Report) -> anyhow::Result<Vec<BaselineRun>> {
-    let load = options.load();
-    let client = ingest::load_client()?;
-    let mut runs = Vec::new();
-    let mut section = Section::new(
-        "baselines",
-        format!(
-            "Baselines: same update JSON, same load ({} s per rate, {} senders at saturation)",
-            options.duration, options.saturation_concurrency
-        ),
-    );
-    for kind in [Kind::ParseOnly, Kind::SqlitePerRequest] {
-        let server = Baseline::start(kind, options.workers).await?;
-        let updates = Arc::new(Updates::new(1, options.customers));
-        let (phases, saturation) = ingest::drive(
-            kind.name(),
-            &client,
-            &server.url,
-            baseline::SECRET,
-            &updates,
-            &load,
-            options.quiet,
-        )
-        .await;
-        server.stop().await;
-        for phase in phases.iter().chain(std::iter::once(&saturation)) {
-            section.row(
-                format!("{}: {} accepted", kind.name(), phase.label()),
-                format!("{:.0}/s", phase.accepted_per_s()),
-                failed_note(phase),
-            );
-            section.row(
-                format!("{}: {} p50 / p99 / p99.9", kind.name(), phase.label()),
-                triple(phase),
-                "",
-            );
-        }
-        report.curves.push(Curve {
-            name: format!("baseline: {}", kind.name()),
-            points: phases
-                .iter()
-                .filter_map(|p| Some((p.offered?, p.latencies.ms(0.5), p.latencies.ms(0.99))))
-                .collect(),
-        });
-        runs.push(BaselineRun {
-            kind,
-            phases,
-            saturation,
-        });
-    }
-    report.sections.push(section);
-    Ok(runs)
-}
-
-fn failed_note(phase: &Phase) -> String {
-    if phase.failed > 0 {
-        format!("{} of {} not answered 200", phase.failed, phase.sent)
-    } else {
-        String::new()
-    }
-}
-
-async fn ingest(
-    options: &Options,
-    database: Database,
-    baselines: Option<&[BaselineRun]>,
-    report: &mut Report,
-) -> anyhow::Result<()> {
-    let harness = Harness::start(database, options.workers).await?;
-    let mut queue = Vec::new();
-    for i in 1..=3 {
-        queue.push(
-            harness
-                .create_user(&format!("Agent {i}"), "employee")
-                .await?
-                .0,
-        );
-    }
-    let hook = harness
-        .telegram_integration(
-            &queue,
-            Some("Hi! Thanks for writing to Bench shop."),
-            Some("We got your message and will answer within the hour."),
-        )
-        .await?;
-    let updates = Arc::new(Updates::new(1, options.customers));
-    let client = ingest::load_client()?;
-    let what = format!("ingest {}", database.key());
-    let (phases, saturation) = ingest::drive(
-        &what,
-        &client,
-        &hook.url,
-        &hook.secret,
-        &updates,
-        &options.load(),
-        options.quiet,
-    )
-    .await;
-    // Under overload the writer keeps raw updates and applies them after.
-    let backlog = ingest::wait_until_applied(&harness.store).await?;
-    let stored = ingest::stored(&harness.store, hook.integration_id).await?;
-    let sent: u64 = phases.iter().map(|p| p.sent).sum::<u64>() + saturation.sent;
-    let accepted: u64 = phases.iter().map(|p| p.ok).sum::<u64>() + saturation.ok;
-    let outbound = harness.telegram.calls_of("sendMessage").len();
-    harness.stop().await;
-
-    let mut section = Section::new(
-        format!("{}-ingest", database.key()),
-        format!(
-            "Ingest on {}: {} customers, {} s per rate, {} senders at saturation",
-            database.name(),
-            options.customers,
-            options.duration,
-            options.saturation_concurrency
-        ),
-    );
-    let all: Vec<&Phase> = phases.iter().chain(std::iter::once(&saturation)).collect();
-    for (i, phase) in all.iter().enumerate() {
-        let twin = |run: &BaselineRun| -> Phase {
-            if phase.offered.is_some() {
-                run.phases[i].clone()
-            } else {
-                run.saturation.clone()
-            }
-        };
-        let mut accepted_note = failed_note(phase);
-        let mut latency_note = String::new();
-        for run in baselines.unwrap_or_default() {
-            let theirs = twin(run);
-            accepted_note.push_str(&format!(
-                "{}{} of {} ({:.0}/s)",
-                if accepted_note.is_empty() { "" } else { "; " },
-                ratio(phase.accepted_per_s(), theirs.accepted_per_s()),
-                run.kind.name(),
-                theirs.accepted_per_s()
-            ));
-            latency_note.push_str(&format!(
-                "{}p50 {} / p99 {} / p99.9 {} of {}",
-                if latency_note.is_empty() { "" } else { "; " },
-                ratio(phase.latencies.ms(0.5), theirs.latencies.ms(0.5)),
-                ratio(phase.latencies.ms(0.99), theirs.latencies.ms(0.99)),
-                ratio(phase.latencies.ms(0.999), theirs.latencies.ms(0.999)),
-                run.kind.name()
-            ));
-        }
-        section.row(
-            format!("{} accepted", phase.label()),
-            format!("{:.0}/s", phase.accepted_per_s()),
-            accepted_note,
-        );
-        section.row(
-            format!("{} webhook p50 / p99 / p99.9", phase.label()),
-            triple(phase),
-            latency_note,
-        );
-    }
-    section.row(
-        "kept for later at the end of the load",
-        format!("{}", backlog.kept),
-        format!(
-            "applied {:.1} s after the last request ({:.0} updates/s while catching up)",
-            backlog.took.as_secs_f64(),
-            backlog.kept as f64 / backlog.took.as_secs_f64().max(0.001)
-        ),
-    );
-    let exactly_once = stored.is_exactly_once(accepted, sent);
-    section.row(
-        "stored exactly once",
-        if exactly_once { "yes" } else { "NO" },
-        format!(
-            "{accepted} accepted of {sent} sent; {} bodies kept, {} customer messages, {} duplicates, {} chats; {outbound} auto-messages sent to the fake Telegram",
-            stored.events, stored.messages, stored.duplicates, stored.chats
-        ),
-    );
-    report.check(
-        format!(
-            "{} ingest: every accepted update stored exactly once",
-            database.name()
-        ),
-        exactly_once && accepted > 0,
-        format!("{stored:?}, accepted {accepted}, sent {sent}"),
-    );
-    report.curves.push(Curve {
-        name: format!("Tidings ({})", database.name()),
-        points: phases
-            .iter()
-            .filter_map(|p| Some((p.offered?, p.latencies.ms(0.5), p.latencies.ms(0.99))))
-            .collect(),
-    });
-    report.sections.push(section);
-    Ok(())
-}
-
-async fn live(options: &Options, database: Database, report: &mut Report) -> anyhow::Result<()> {
-    let harness = Harness::start(database, options.workers).await?;
-    let params = live::Params {
-        sessions: options.sessions,
-        chats: options.live_chats,
-        rate: options.live_rate,
-        duration: Duration::from_secs_f64(options.live_duration),
-    };
-    let outcome = live::run(&harness, &params, options.quiet).await;
-    harness.stop().await;
-    let outcome = outcome?;
-    let mut section = Section::new(
-        format!("{}-live", database.key()),
-        format!(
-            "Live on {}: {} sessions (1/5 admin, 3/5 employees, 1/5 followers of every chat), {:.0} webhooks/s for {} s over {} chats",
-            database.name(),
-            outcome.sessions,
-            options.live_rate,
-            options.live_duration,
-            options.live_chats
-        ),
-    );
-    section.row(
-        "webhooks accepted",
-        format!("{} of {}", outcome.webhooks.ok, outcome.webhooks.sent),
-        format!("webhook p50 / p99 / p99.9 {}", triple(&outcome.webhooks)),
-    );
-    section.row(
-        "webhook 200 -> socket event p50 / p99",
-        format!(
-            "{} / {} ms",
-            ms(outcome.after_200.ms(0.5)),
-            ms(outcome.after_200.ms(0.99))
-        ),
-        format!(
-            "max {} ms; {} of {} events arrived before the sender read the 200 (counted as 0)",
-            ms(outcome.after_200.max_ms()),
-            outcome.before_200,
-            outcome.received_events
-        ),
-    );
-    section.row(
-        "webhook sent -> socket event p50 / p99",
-        format!(
-            "{} / {} ms",
-            ms(outcome.end_to_end.ms(0.5)),
-            ms(outcome.end_to_end.ms(0.99))
-        ),
-        "end to end",
-    );
-    section.row(
-        "events delivered",
-        format!("{} of {}", outcome.received_events, outcome.expected_events),
-        format!(
-            "{} frames in all; {} sessions closed early",
-            outcome.frames, outcome.dropped_sessions
-        ),
-    );
-    if let (Some(before), Some(after)) = (outcome.rss_before_kib, outcome.rss_after_kib) {
-        section.row(
-            "RSS before / after connecting",
-            format!("{:.1} / {:.1} MiB", mib(before), mib(after)),
-            "whole process",
-        );
-    }
-    if let Some(per) = outcome.kib_per_session() {
-        section.row(
-            "RSS per session",
-            format!("{per:.1} KiB"),
-            "server and client side together (both in this process): an upper bound for the server",
-        );
-    }
-    report.check(
-        format!(
-            "{} live: every event reached every session",
-            database.name()
-        ),
-        outcome.received_events == outcome.expected_events
-            && outcome.dropped_sessions == 0
-            && outcome.webhooks.ok > 0,
-        format!(
-            "{} of {} events, {} sessions dropped",
-            outcome.received_events, outcome.expected_events, outcome.dropped_sessions
-        ),
-    );
-    report.sections.push(section);
-    Ok(())
-}
-
-async fn outbound(
-    options: &Options,
-    database: Database,
-    report: &mut Report,
-) -> anyhow::Result<()> {
-    let harness = Harness::start(database, options.workers).await?;
-    let params = outbound::Params {
-        chats: options.outbound_chats,
-        replies_per_chat: options.replies_per_chat,
-        rate: options.reply_rate,
-    };
-    let outcome = outbound::run(&harness, &params, options.quiet).await;
-    harness.stop().await;
-    let outcome = outcome?;
-    let mut section = Section::new(
-        format!("{}-outbound", database.key()),
-        format!(
-            "Outbound on {}: {} replies to {} chats offered at {:.0}/s; the fake Telegram allows {} sends per {:?} per bot and {} per {:?} per chat",
-            database.name(),
-            outcome.replies.sent,
-            options.outbound_chats,
-            options.reply_rate,
-            outbound::LIMITS.bot_sends,
-            outbound::LIMITS.bot_window,
-            outbound::LIMITS.chat_sends,
-            outbound::LIMITS.chat_window,
-        ),
-    );
-    section.row(
-        "replies accepted (201)",
-        format!("{} of {}", outcome.replies.ok, outcome.replies.sent),
-        format!(
-            "reply request p50 / p99 / p99.9 {}",
-            triple(&outcome.replies)
-        ),
-    );
-    section.row(
-        "sent to Telegram",
-        format!("{:.1}/s", outcome.sent_per_s),
-        format!(
-            "{} of the {:.0}/s the limits allow this run",
-            ratio(outcome.sent_per_s, outcome.allowed_per_s),
-            outcome.allowed_per_s
-        ),
-    );
-    section.row(
-        "reply 201 -> Telegram took it p50 / p99",
-        format!(
-            "{} / {} ms",
-            ms(outcome.delay.ms(0.5)),
-            ms(outcome.delay.ms(0.99))
-        ),
-        format!(
-            "max {} ms; the backlog drains at the bot's rate",
-            ms(outcome.delay.max_ms())
-        ),
-    );
-    section.row(
-        "429s",
-        format!(
-            "{} over the limits, {} injected",
-            outcome.flood_refusals, outcome.injected_429s
-        ),
-        "each retried after retry_after",
-    );
-    report.check(
-        format!(
-            "{} outbound: every accepted reply reached Telegram exactly once",
-            database.name()
-        ),
-        outcome.missing == 0 && outcome.repeated == 0 && outcome.replies.ok > 0,
-        format!(
-            "{} taken, {} missing, {} repeated",
-            outcome.sent, outcome.missing, outcome.repeated
-        ),
-    );
-    report.sections.push(section);
-    Ok(())
-}
-
-async fn queries(options: &Options, database: Database, report: &mut Report) -> anyhow::Result<()> {
-    let harness = Harness::start(database, options.workers).await?;
-    let params = queries::Params {
-        chats: options.chats,
-        messages: options.messages,
-        repeat: options.repeat,
-    };
-    let outcome = queries::run(&harness, &params, options.quiet).await;
-    harness.stop().await;
-    let outcome = outcome?;
-    let mut section = Section::new(
-        format!("{}-queries", database.key()),
-        format!(
-            "Queries on {}: {} chats, {} messages, {} timed requests each, as the admin",
-            database.name(),
-            outcome.loaded.chats,
-            outcome.loaded.messages,
-            options.repeat
-        ),
-    );
-    let load_secs = outcome.load_time.as_secs_f64();
-    section.row(
-        "bulk load",
-        format!("{load_secs:.1} s"),
-        format!(
-            "{:.0} messages/s (batched inserts, 500 chats per transaction)",
-            outcome.loaded.messages as f64 / load_secs.max(0.001)
-        ),
-    );
-    let mut failures = 0;
-    for timed in &outcome.timed {
-        failures += timed.failures;
-        section.row(
-            format!("{} p50 / p99", timed.name),
-            format!(
-                "{} / {} ms",
-                ms(timed.latencies.ms(0.5)),
-                ms(timed.latencies.ms(0.99))
-            ),
-            format!(
-                "{} items in the first answer{}",
-                timed.first_items,
-                if timed.failures > 0 {
-                    format!("; {} failed", timed.failures)
-                } else {
-                    String::new()
-                }
-            ),
-        );
-    }
-    report.check(
-        format!("{} queries: every request answered 200", database.name()),
-        failures == 0,
-        format!("{failures} failed"),
-    );
-    let lists_found = outcome
-        .timed
-        .iter()
-        .filter(|t| t.name.starts_with("list") || t.name == "timeline page")
-        .all(|t| t.first_items > 0);
-    report.check(
-        format!(
-            "{} queries: lists and timelines are not empty",
-            database.name()
-        ),
-        lists_found,
-        "the loaded data is visible through the API",
-    );
-    report.sections.push(section);
-    Ok(())
-}
-
-async fn footprint(
-    options: &Options,
-    database: Database,
-    report: &mut Report,
-) -> anyhow::Result<()> {
-    let memory = footprint::memory(
-        database,
-        options.workers,
-        options.footprint_updates,
-        options.quiet,
-    )
-    .await?;
-    let mut section = Section::new(
-        format!("{}-footprint", database.key()),
-        format!("Footprint on {}", database.name()),
-    );
-    if let (Some(before), Some(idle), Some(after)) =
-        (memory.before_kib, memory.idle_kib, memory.after_ingest_kib)
-    {
-        section.row(
-            "RSS idle (server share)",
-            format!("{:.1} MiB", mib(idle.saturating_sub(before))),
-            format!(
-                "process {:.1} MiB, of which {:.1} MiB before the server started (bench, fakes)",
-                mib(idle),
-                mib(before)
-            ),
-        );
-        section.row(
-            "RSS after ingest (server share)",
-            format!("{:.1} MiB", mib(after.saturating_sub(before))),
-            format!(
-                "process {:.1} MiB after {} updates at saturation",
-                mib(after),
-                memory.ingested
-            ),
-        );
-        report.check(
-            format!("{} footprint: memory measured", database.name()),
-            idle > 0 && memory.ingested > 0,
-            format!("idle {idle} KiB"),
-        );
-    }
-    if database == Database::Sqlite {
-        match footprint::binary_memory(&options.root()).await? {
-            Some(binary) => {
-                section.row(
-                    "release binary RSS idle (own process)",
-                    format!("{:.1} MiB", mib(binary.idle_kib)),
-                    "target/release/tidings serve on SQLite: migrated, admin created, no request yet",
-                );
-                section.row(
-                    "release binary RSS after one sign-in",
-                    format!("{:.1} MiB", mib(binary.after_login_kib)),
-                    "one Argon2 password check",
-                );
-            }
-            None => section.row("release binary RSS", "not built", "cargo build --release"),
-        }
-    }
-    let artifacts = footprint::artifacts(&options.root());
-    section.row(
-        "binary target/release/tidings",
-        artifacts.binary.map_or("not built".to_owned(), |b| {
-            format!("{:.1} MiB", b as f64 / 1048576.0)
-        }),
-        "",
-    );
-    if artifacts.wasm.is_empty() {
-        section.row("WASM bundle", "not built", "run trunk build --release");
-    }
-    for (name, raw, gz) in &artifacts.wasm {
-        section.row(
-            "WASM bundle raw / gzip -9",
-            format!(
-                "{:.0} / {:.0} KiB",
-                *raw as f64 / 1024.0,
-                *gz as f64 / 1024.0
-            ),
-            name.clone(),
-        );
-    }
-    report.sections.push(section);
-    Ok(())
-}
-
-async fn run_target(options: &Options, target: &str, report: &mut Report) -> anyhow::Result<()> {
-    let (Some(id), Some(secret)) = (options.integration_id, &options.secret) else {
-        anyhow::bail!("--target needs --integration-id and --secret");
-    };
-    let url = format!("{}/hooks/telegram/{id}", target.trim_end_matches('/'));
-    let client = ingest::load_client()?;
-    // Update ids from the clock, so a second run is not taken for repeats.
-    let first = chrono::Utc::now().timestamp_millis() * 1000;
-    let updates = Arc::new(Updates::new(first, options.customers));
-    let (phases, saturation) = ingest::drive(
-        "ingest target",
-        &client,
-        &url,
-        secret,
-        &updates,
-        &options.load(),
-        options.quiet,
-    )
-    .await;
-    let mut section = Section::new("target-ingest", format!("Ingest against {target}"));
-    for phase in phases.iter().chain(std::iter::once(&saturation)) {
-        section.row(
-            format!("{} accepted", phase.label()),
-            format!("{:.0}/s", phase.accepted_per_s()),
-            failed_note(phase),
-        );
-        section.row(
-            format!("{} webhook p50 / p99 / p99.9", phase.label()),
-            triple(phase),
-            "",
-        );
-    }
-    report.curves.push(Curve {
-        name: format!("target {target}"),
-        points: phases
-            .iter()
-            .filter_map(|p| Some((p.offered?, p.latencies.ms(0.5), p.latencies.ms(0.99))))
-            .collect(),
-    });
-    report.sections.push(section);
-    Ok(())
 }

@@ -30,6 +30,9 @@ pub struct Config {
     /// file): the customer simulator's page, announced by `GET /api/v1/info`.
     pub demo_simulator_url: Option<Url>,
     pub delivery: DeliveryTiming,
+    /// PostgreSQL: connections applying kept inbound updates at once, each
+    /// on its own customers (SQLite always has one writer).
+    pub inbound_appliers: usize,
 }
 
 /// How long a messenger call may take and how the outbound queue spaces its
@@ -125,6 +128,7 @@ struct RawConfig {
     messenger_timeout_ms: u64,
     retry_first_ms: u64,
     retry_max_ms: u64,
+    inbound_appliers: usize,
 }
 
 impl Default for RawConfig {
@@ -142,6 +146,7 @@ impl Default for RawConfig {
             messenger_timeout_ms: 30_000,
             retry_first_ms: 1_000,
             retry_max_ms: 300_000,
+            inbound_appliers: 4,
         }
     }
 }
@@ -150,6 +155,9 @@ impl Default for RawConfig {
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
 pub struct ConfigError(String);
+
+/// Each applier holds a database connection while the writer is behind.
+const MAX_INBOUND_APPLIERS: usize = 32;
 
 impl Config {
     /// Loads defaults, then the TOML file (if it exists), then `TIDINGS_*`.
@@ -229,6 +237,12 @@ impl Config {
                 ))
             }
         };
+        if !(1..=MAX_INBOUND_APPLIERS).contains(&raw.inbound_appliers) {
+            return Err(key_error(
+                "TIDINGS_INBOUND_APPLIERS (inbound_appliers)",
+                format!("must be from 1 to {MAX_INBOUND_APPLIERS}"),
+            ));
+        }
         Ok(Config {
             database,
             bind,
@@ -240,6 +254,7 @@ impl Config {
             workers: raw.workers,
             demo_simulator_url: None,
             delivery,
+            inbound_appliers: raw.inbound_appliers,
         })
     }
 
@@ -387,6 +402,25 @@ mod tests {
             err.to_string().contains("TIDINGS_MESSENGER_TIMEOUT_MS"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn inbound_appliers_default_to_four_and_stay_in_range() {
+        assert_eq!(load(&[]).expect("defaults load").inbound_appliers, 4);
+        let with = |n: u64| {
+            Config::from_figment(
+                Figment::from(Serialized::defaults(RawConfig::default()))
+                    .merge(("inbound_appliers", n)),
+            )
+        };
+        assert_eq!(with(1).expect("one loads").inbound_appliers, 1);
+        for wrong in [0, 33] {
+            let err = with(wrong).expect_err("out of range");
+            assert!(
+                err.to_string().contains("TIDINGS_INBOUND_APPLIERS"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -284,6 +284,7 @@ async fn start_serving(
             outbound_ready.clone(),
             attachments_ready.clone(),
             hub.clone(),
+            config.inbound_appliers,
         )?,
         channels,
         outbound_ready,

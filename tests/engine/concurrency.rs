@@ -91,3 +91,100 @@ async fn two_nodes_share_the_queue_cursor() {
     second.wait_until_applied().await;
     assert_even_split(&first, &queue, 200).await;
 }
+
+/// Customer `customer`'s message `n` ("m<n>"), through the webhook.
+async fn customer_sends(hook: &str, bot: &Integration, customer: i64, n: i64) {
+    let update_id = customer * 1_000 + n;
+    let update = FakeTelegram::text_update(
+        update_id,
+        7_000 + customer,
+        &format!("Customer {customer}"),
+        &format!("m{n}"),
+    );
+    let status = FakeTelegram::post_to_webhook(hook, &bot.webhook_secret, &update).await;
+    assert_eq!(
+        status, 200,
+        "customer {customer}'s message {n} was accepted"
+    );
+}
+
+/// Every customer's messages, oldest first, as the API shows them.
+async fn texts_per_chat(app: &TestApp) -> Vec<Vec<String>> {
+    let admin = app.admin().await;
+    let mut chats = tidings_tests::inbox::all_chats(&admin).await;
+    chats.sort_by_key(|chat| chat.id);
+    let mut texts = Vec::new();
+    for chat in chats {
+        let inbound =
+            tidings_tests::inbox::messages(&admin, chat.id, shared::api::chats::Direction::In)
+                .await;
+        texts.push(
+            inbound
+                .iter()
+                .filter_map(|item| item.text().map(str::to_owned))
+                .collect(),
+        );
+    }
+    texts
+}
+
+/// 30 customers write 8 messages each, every customer one after another and
+/// all customers at once: a burst the writer keeps and applies in slices (on
+/// PostgreSQL, several appliers at once). Each message lands once, in its
+/// customer's order.
+async fn a_burst_is_applied_once_and_in_order_per_customer(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let bot = app.integration(Channel::Telegram, &[], None, None).await;
+    let hook = app.url(&format!("/hooks/telegram/{}", bot.id));
+    let customers: Vec<_> = (0..30)
+        .map(|customer| {
+            let (hook, bot) = (hook.clone(), bot.clone());
+            async move {
+                for n in 1..=8 {
+                    customer_sends(&hook, &bot, customer, n).await;
+                }
+            }
+        })
+        .collect();
+    tidings_tests::join_all(customers).await;
+    app.wait_until_applied().await;
+    let expected: Vec<String> = (1..=8).map(|n| format!("m{n}")).collect();
+    let texts = texts_per_chat(&app).await;
+    assert_eq!(texts.len(), 30, "one chat per customer");
+    for chat in texts {
+        assert_eq!(chat, expected);
+    }
+}
+
+on_both_backends!(a_burst_is_applied_once_and_in_order_per_customer);
+
+/// The same burst through two nodes on one PostgreSQL database (each
+/// customer's messages alternating between them): both nodes apply at once,
+/// and still every message lands once, one chat per customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_apply_a_burst_once() {
+    let first = TestApp::start(Backend::Postgres).await;
+    let second = first.second_node().await;
+    let bot = first.integration(Channel::Telegram, &[], None, None).await;
+    let hooks = [&first, &second].map(|node| node.url(&format!("/hooks/telegram/{}", bot.id)));
+    let customers: Vec<_> = (0..30)
+        .map(|customer| {
+            let (hooks, bot) = (hooks.clone(), bot.clone());
+            async move {
+                for n in 1..=8 {
+                    customer_sends(&hooks[(n % 2) as usize], &bot, customer, n).await;
+                }
+            }
+        })
+        .collect();
+    tidings_tests::join_all(customers).await;
+    first.wait_until_applied().await;
+    second.wait_until_applied().await;
+    let texts = texts_per_chat(&first).await;
+    assert_eq!(texts.len(), 30, "one chat per customer");
+    for mut chat in texts {
+        chat.sort();
+        let expected: Vec<String> = (1..=8).map(|n| format!("m{n}")).collect();
+        assert_eq!(chat, expected, "each message once");
+    }
+}

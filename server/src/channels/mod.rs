@@ -59,6 +59,21 @@ pub struct Inbound {
     pub event: InboundEvent,
 }
 
+impl Inbound {
+    /// The customer the event is about, by their messenger id; `None` for
+    /// events about our own messages (receipts) or ignored ones. Applying
+    /// events of one customer in order is what keeps their chat in order.
+    pub fn customer_key(&self) -> Option<&str> {
+        match &self.event {
+            InboundEvent::Message(message) => Some(&message.customer.external_id),
+            InboundEvent::Edited(edit) => Some(&edit.customer.external_id),
+            InboundEvent::ConversationStarted { customer, .. }
+            | InboundEvent::Reachability { customer, .. } => Some(&customer.external_id),
+            InboundEvent::DeliveryReport { .. } | InboundEvent::Ignored { .. } => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum InboundEvent {
     /// A customer wrote something.

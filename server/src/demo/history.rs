@@ -278,7 +278,11 @@ impl Story<'_> {
             .parse(&body)
             .map_err(|err| SeedError::Parse(self.customer.channel.as_str(), err.to_string()))?;
         let raw = String::from_utf8_lossy(&body).into_owned();
-        integrations::lock_inbound(conn, [self.integration.id])?;
+        integrations::lock_inbound(
+            conn,
+            [self.integration.id],
+            [(self.integration.id, parsed.customer_key())],
+        )?;
         let received =
             inbound::record_inbound(conn, self.integration, &parsed, &raw, |_, _| Ok(()))?;
         if self.chat.is_none() {

@@ -135,6 +135,7 @@ pub fn start_writer(
     outbound_ready: Arc<Notify>,
     attachments_ready: Arc<Notify>,
     hub: realtime::Hub,
+    appliers: usize,
 ) -> std::io::Result<InboundWriter> {
     let channels = channels.clone();
     let hooks = Hooks {
@@ -156,7 +157,7 @@ pub fn start_writer(
             .after(received)
         }),
     };
-    InboundWriter::start(store.connector(), hooks)
+    InboundWriter::start(store.connector(), hooks, appliers)
 }
 
 /// The live events of one received update, logged in its transaction.

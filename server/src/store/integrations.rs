@@ -301,17 +301,42 @@ pub fn unknown_users(conn: &mut DbConn, ids: &[Id]) -> Result<Vec<Id>, StoreErro
         .collect())
 }
 
-/// Marks inbound activity on these integrations, in one global order. Being the
-/// first write of the transaction, it takes SQLite's write lock (so the
-/// transaction never has to upgrade a read lock) and PostgreSQL's row locks,
-/// which serialise applying inbound events per integration across nodes (one
-/// chat per customer, the round-robin cursor); the global order makes two
-/// nodes' batches wait for each other instead of deadlocking.
-pub fn lock_inbound(
+/// Takes what applying inbound events needs before it reads anything, then
+/// marks inbound activity on `integration_ids`.
+///
+/// On SQLite this update is the transaction's first write, so it takes the
+/// database's write lock at once (a transaction that read first could fail to
+/// upgrade): one writer at a time, nothing more to lock.
+///
+/// On PostgreSQL, events of different customers may be applied at the same
+/// time, by several appliers of one node or by several nodes; one customer's
+/// events must not (finding or creating their chat, keeping it in order). So
+/// each customer of `customers` gets a transaction-scoped advisory lock, all
+/// taken in one global order so two transactions wait instead of deadlocking,
+/// and before the integration rows (the activity mark, the round-robin
+/// cursor), which are always locked after them.
+pub fn lock_inbound<'a>(
     conn: &mut DbConn,
-    ids: impl IntoIterator<Item = Id>,
+    integration_ids: impl IntoIterator<Item = Id>,
+    customers: impl IntoIterator<Item = (Id, Option<&'a str>)>,
 ) -> Result<(), StoreError> {
-    let mut ids: Vec<Id> = ids.into_iter().collect();
+    if let DbConn::Postgres(pg) = conn {
+        let mut keys: Vec<i64> = customers
+            .into_iter()
+            .map(|(integration_id, customer)| customer_lock_key(integration_id, customer))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if !keys.is_empty() {
+            // Volatile functions of the select list run after the ORDER BY.
+            diesel::sql_query(
+                "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS t(k) ORDER BY k",
+            )
+            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&keys)
+            .execute(pg)?;
+        }
+    }
+    let mut ids: Vec<Id> = integration_ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
     for id in ids {
@@ -320,6 +345,23 @@ pub fn lock_inbound(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// The advisory lock of one customer of an integration (receipts and other
+/// events without a customer share one per integration). A fixed hash
+/// (FNV-1a), so every node of every version computes the same key; two
+/// customers sharing a key only wait for each other.
+pub fn customer_lock_key(integration_id: Id, customer: Option<&str>) -> i64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let bytes = integration_id
+        .to_le_bytes()
+        .into_iter()
+        .chain(customer.map_or(&[][..], str::as_bytes).iter().copied());
+    let hash = bytes.fold(OFFSET, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    });
+    i64::from_le_bytes(hash.to_le_bytes())
 }
 
 pub fn set_last_error(conn: &mut DbConn, id: Id, error: &str) -> Result<(), StoreError> {

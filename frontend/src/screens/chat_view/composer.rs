@@ -119,7 +119,9 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
         }
     };
 
-    // Focus the box when the chat opens (not on phones, where it would pop the keyboard).
+    // Focus the box when the chat opens (not on phones, where it would pop the keyboard),
+    // unless the user already went to another field meanwhile (the search box, say): the
+    // keys they type must land where they are typing.
     Effect::new(move |_| {
         if let Some(input) = input_ref.get() {
             let wide = window()
@@ -129,7 +131,18 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
                 .unwrap_or(0.0)
                 > 720.0;
             if wide {
-                set_timeout(move || _ = input.focus(), Duration::from_millis(50));
+                set_timeout(
+                    move || {
+                        let document = document();
+                        let elsewhere = document
+                            .active_element()
+                            .is_some_and(|active| Some(&active) != document.body().as_deref());
+                        if !elsewhere {
+                            _ = input.focus();
+                        }
+                    },
+                    Duration::from_millis(50),
+                );
             }
         }
     });

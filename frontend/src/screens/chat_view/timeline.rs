@@ -311,7 +311,8 @@ mod tests {
     fn items(ids: std::ops::RangeInclusive<Id>) -> Vec<Item> {
         ids.map(|id| {
             serde_json::from_value(serde_json::json!({
-                "id": id, "chat_id": 1, "kind": "message", "at": "2026-01-01T00:00:00Z"
+                "id": id, "chat_id": 1, "kind": "message", "at": "2026-01-01T00:00:00Z",
+                "direction": "in", "content_kind": "text", "delivery": "delivered"
             }))
             .expect("a minimal message item parses")
         })

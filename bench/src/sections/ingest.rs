@@ -1,0 +1,318 @@
+//! The `ingest` and `baseline` sections: webhooks at fixed rates and at
+//! saturation, the bare baselines beside them, and `--target` runs.
+
+use std::sync::Arc;
+
+use crate::baseline::{self, Baseline, Kind};
+use crate::harness::Harness;
+use crate::ingest::{self, Updates};
+use crate::loadgen::Phase;
+use crate::report::{Curve, Report, Section};
+use crate::{ratio, triple, Database, Options};
+
+/// One baseline's figures: fixed-rate phases and saturation.
+pub struct BaselineRun {
+    pub kind: Kind,
+    pub phases: Vec<Phase>,
+    pub saturation: Phase,
+}
+
+pub(crate) async fn baselines(
+    options: &Options,
+    report: &mut Report,
+) -> anyhow::Result<Vec<BaselineRun>> {
+    let load = options.load();
+    let client = ingest::load_client()?;
+    let mut runs = Vec::new();
+    let mut section = Section::new(
+        "baselines",
+        format!(
+            "Baselines: same update JSON, same load ({} s per rate, {} senders at saturation)",
+            options.duration, options.saturation_concurrency
+        ),
+    );
+    for kind in [Kind::ParseOnly, Kind::SqlitePerRequest] {
+        let server = Baseline::start(kind, options.workers).await?;
+        let updates = Arc::new(Updates::new(1, options.customers));
+        let (phases, saturation) = ingest::drive(
+            kind.name(),
+            &client,
+            &server.url,
+            baseline::SECRET,
+            &updates,
+            &load,
+            options.quiet,
+        )
+        .await;
+        server.stop().await;
+        for phase in phases.iter().chain(std::iter::once(&saturation)) {
+            section.row(
+                format!("{}: {} accepted", kind.name(), phase.label()),
+                format!("{:.0}/s", phase.accepted_per_s()),
+                failed_note(phase),
+            );
+            section.row(
+                format!("{}: {} p50 / p99 / p99.9", kind.name(), phase.label()),
+                triple(phase),
+                "",
+            );
+        }
+        report.curves.push(Curve {
+            name: format!("baseline: {}", kind.name()),
+            points: phases
+                .iter()
+                .filter_map(|p| Some((p.offered?, p.latencies.ms(0.5), p.latencies.ms(0.99))))
+                .collect(),
+        });
+        runs.push(BaselineRun {
+            kind,
+            phases,
+            saturation,
+        });
+    }
+    report.sections.push(section);
+    Ok(runs)
+}
+
+pub(crate) fn failed_note(phase: &Phase) -> String {
+    if phase.failed > 0 {
+        format!("{} of {} not answered 200", phase.failed, phase.sent)
+    } else {
+        String::new()
+    }
+}
+
+/// `ingest` once per value of `--appliers` on PostgreSQL (their inbound
+/// appliers), once on SQLite (always one).
+pub(crate) async fn ingest(
+    options: &Options,
+    database: Database,
+    baselines: Option<&[BaselineRun]>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    match database {
+        Database::Sqlite => ingest_with(options, database, None, baselines, report).await,
+        Database::Postgres => {
+            for &appliers in &options.appliers {
+                let named = (options.appliers.len() > 1).then_some(appliers);
+                ingest_with(options, database, named, baselines, report).await?;
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn ingest_with(
+    options: &Options,
+    database: Database,
+    appliers: Option<usize>,
+    baselines: Option<&[BaselineRun]>,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let harness = Harness::start_with_appliers(
+        database,
+        options.workers,
+        appliers.unwrap_or(crate::harness::DEFAULT_APPLIERS),
+    )
+    .await?;
+    let mut queue = Vec::new();
+    for i in 1..=3 {
+        queue.push(
+            harness
+                .create_user(&format!("Agent {i}"), "employee")
+                .await?
+                .0,
+        );
+    }
+    let hook = harness
+        .telegram_integration(
+            &queue,
+            Some("Hi! Thanks for writing to Bench shop."),
+            Some("We got your message and will answer within the hour."),
+        )
+        .await?;
+    let updates = Arc::new(Updates::new(1, options.customers));
+    let client = ingest::load_client()?;
+    let what = format!("ingest {}", database.key());
+    let (phases, saturation) = ingest::drive(
+        &what,
+        &client,
+        &hook.url,
+        &hook.secret,
+        &updates,
+        &options.load(),
+        options.quiet,
+    )
+    .await;
+    // Under overload the writer keeps raw updates and applies them after.
+    let backlog = ingest::wait_until_applied(&harness.store).await?;
+    let stored = ingest::stored(&harness.store, hook.integration_id).await?;
+    let sent: u64 = phases.iter().map(|p| p.sent).sum::<u64>() + saturation.sent;
+    let accepted: u64 = phases.iter().map(|p| p.ok).sum::<u64>() + saturation.ok;
+    let outbound = harness.telegram.calls_of("sendMessage").len();
+    harness.stop().await;
+
+    let (key, appliers_note) = match appliers {
+        Some(n) => (
+            format!("{}-ingest-appliers-{n}", database.key()),
+            format!(", {n} inbound applier(s)"),
+        ),
+        None => (format!("{}-ingest", database.key()), String::new()),
+    };
+    let mut section = Section::new(
+        key,
+        format!(
+            "Ingest on {}: {} customers, {} s per rate, {} senders at saturation{appliers_note}",
+            database.name(),
+            options.customers,
+            options.duration,
+            options.saturation_concurrency
+        ),
+    );
+    let all: Vec<&Phase> = phases.iter().chain(std::iter::once(&saturation)).collect();
+    for (i, phase) in all.iter().enumerate() {
+        let twin = |run: &BaselineRun| -> Phase {
+            if phase.offered.is_some() {
+                run.phases[i].clone()
+            } else {
+                run.saturation.clone()
+            }
+        };
+        let mut accepted_note = failed_note(phase);
+        let mut latency_note = String::new();
+        for run in baselines.unwrap_or_default() {
+            let theirs = twin(run);
+            accepted_note.push_str(&format!(
+                "{}{} of {} ({:.0}/s)",
+                if accepted_note.is_empty() { "" } else { "; " },
+                ratio(phase.accepted_per_s(), theirs.accepted_per_s()),
+                run.kind.name(),
+                theirs.accepted_per_s()
+            ));
+            latency_note.push_str(&format!(
+                "{}p50 {} / p99 {} / p99.9 {} of {}",
+                if latency_note.is_empty() { "" } else { "; " },
+                ratio(phase.latencies.ms(0.5), theirs.latencies.ms(0.5)),
+                ratio(phase.latencies.ms(0.99), theirs.latencies.ms(0.99)),
+                ratio(phase.latencies.ms(0.999), theirs.latencies.ms(0.999)),
+                run.kind.name()
+            ));
+        }
+        section.row(
+            format!("{} accepted", phase.label()),
+            format!("{:.0}/s", phase.accepted_per_s()),
+            accepted_note,
+        );
+        section.row(
+            format!("{} webhook p50 / p99 / p99.9", phase.label()),
+            triple(phase),
+            latency_note,
+        );
+    }
+    section.row(
+        "kept for later at the end of the load",
+        format!("{}", backlog.kept),
+        format!(
+            "applied {:.1} s after the last request ({:.0} updates/s while catching up)",
+            backlog.took.as_secs_f64(),
+            backlog.kept as f64 / backlog.took.as_secs_f64().max(0.001)
+        ),
+    );
+    // What a customer's message costs end to end: the saturating burst's
+    // accepted updates become visible over the API only once applied, so its
+    // applied rate counts from the burst's start to the end of catching up.
+    let burst_applied =
+        saturation.ok as f64 / (saturation.elapsed + backlog.took).as_secs_f64().max(0.001);
+    let mut applied_note = format!(
+        "{} accepted in {:.1} s at saturation, all applied {:.1} s later",
+        saturation.ok,
+        saturation.elapsed.as_secs_f64(),
+        backlog.took.as_secs_f64()
+    );
+    for run in baselines.unwrap_or_default() {
+        applied_note.push_str(&format!(
+            "; {} of {} ({:.0}/s)",
+            ratio(burst_applied, run.saturation.accepted_per_s()),
+            run.kind.name(),
+            run.saturation.accepted_per_s()
+        ));
+    }
+    section.row(
+        "saturation applied (burst and catch-up)",
+        format!("{burst_applied:.0}/s"),
+        applied_note,
+    );
+    let exactly_once = stored.is_exactly_once(accepted, sent);
+    section.row(
+        "stored exactly once",
+        if exactly_once { "yes" } else { "NO" },
+        format!(
+            "{accepted} accepted of {sent} sent; {} bodies kept, {} customer messages, {} duplicates, {} chats; {outbound} auto-messages sent to the fake Telegram",
+            stored.events, stored.messages, stored.duplicates, stored.chats
+        ),
+    );
+    report.check(
+        format!(
+            "{} ingest: every accepted update stored exactly once",
+            database.name()
+        ),
+        exactly_once && accepted > 0,
+        format!("{stored:?}, accepted {accepted}, sent {sent}"),
+    );
+    report.curves.push(Curve {
+        name: format!("Tidings ({})", database.name()),
+        points: phases
+            .iter()
+            .filter_map(|p| Some((p.offered?, p.latencies.ms(0.5), p.latencies.ms(0.99))))
+            .collect(),
+    });
+    report.sections.push(section);
+    Ok(())
+}
+
+pub(crate) async fn run_target(
+    options: &Options,
+    target: &str,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let (Some(id), Some(secret)) = (options.integration_id, &options.secret) else {
+        anyhow::bail!("--target needs --integration-id and --secret");
+    };
+    let url = format!("{}/hooks/telegram/{id}", target.trim_end_matches('/'));
+    let client = ingest::load_client()?;
+    // Update ids from the clock, so a second run is not taken for repeats.
+    let first = chrono::Utc::now().timestamp_millis() * 1000;
+    let updates = Arc::new(Updates::new(first, options.customers));
+    let (phases, saturation) = ingest::drive(
+        "ingest target",
+        &client,
+        &url,
+        secret,
+        &updates,
+        &options.load(),
+        options.quiet,
+    )
+    .await;
+    let mut section = Section::new("target-ingest", format!("Ingest against {target}"));
+    for phase in phases.iter().chain(std::iter::once(&saturation)) {
+        section.row(
+            format!("{} accepted", phase.label()),
+            format!("{:.0}/s", phase.accepted_per_s()),
+            failed_note(phase),
+        );
+        section.row(
+            format!("{} webhook p50 / p99 / p99.9", phase.label()),
+            triple(phase),
+            "",
+        );
+    }
+    report.curves.push(Curve {
+        name: format!("target {target}"),
+        points: phases
+            .iter()
+            .filter_map(|p| Some((p.offered?, p.latencies.ms(0.5), p.latencies.ms(0.99))))
+            .collect(),
+    });
+    report.sections.push(section);
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! The report sections of each scenario: run it, then turn its outcome into
+//! rows and checks.
+
+pub mod footprint;
+pub mod ingest;
+pub mod live;
+pub mod outbound;
+pub mod queries;
+pub mod reads;

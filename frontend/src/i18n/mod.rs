@@ -1,0 +1,428 @@
+//! Every user-facing string of the web app, per language. Screens ask for a [`Key`]; they never
+//! hold literal text. Adding a language: a [`Lang`] variant plus a module `xx.rs` with one
+//! `fn xx(key) -> &str`; the exhaustive matches make the compiler list every missing string.
+//! The language comes from the browser (or the user's choice, kept in local storage).
+
+use leptos::prelude::*;
+use shared::api::users::Role;
+
+use crate::state::stored;
+
+mod en;
+mod es;
+
+use en::en;
+use es::es;
+
+const LANG_KEY: &str = "tidings.lang";
+
+/// A language the interface is available in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Es,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];
+
+    /// The BCP 47 code (also used for dates and numbers).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Es => "es",
+        }
+    }
+
+    /// The language's own name, for the switch.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Es => "Español",
+        }
+    }
+
+    /// From a code such as `es` or `es-AR`.
+    pub fn parse(code: &str) -> Option<Lang> {
+        let primary = code.split(['-', '_']).next()?.to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|lang| lang.code() == primary)
+    }
+
+    /// The saved choice, else the browser's preferred languages, else English.
+    pub fn detect() -> Lang {
+        if let Some(lang) = stored::get(LANG_KEY).as_deref().and_then(Lang::parse) {
+            return lang;
+        }
+        let Some(navigator) = web_sys::window().map(|window| window.navigator()) else {
+            return Lang::default();
+        };
+        navigator
+            .languages()
+            .iter()
+            .filter_map(|value| value.as_string())
+            .chain(navigator.language())
+            .find_map(|code| Lang::parse(&code))
+            .unwrap_or_default()
+    }
+}
+
+/// One piece of interface text. Some contain `{placeholders}` for [`I18n::fill`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    // General.
+    AppName,
+    Loading,
+    Retry,
+    NetworkError,
+    ServerError,
+    UnexpectedError,
+    NotAllowed,
+    NotFoundOrHidden,
+    SessionCheckFailed,
+    Save,
+    Saving,
+    Saved,
+    Cancel,
+    Delete,
+    Add,
+    Remove,
+    Show,
+    Hide,
+    Name,
+    Email,
+    Password,
+    Status,
+    Actions,
+    Any,
+    LoadMore,
+    NothingFound,
+    Search,
+    // Sign-in.
+    SignInTitle,
+    SignInSubtitle,
+    SignIn,
+    SigningIn,
+    WrongCredentials,
+    TooManyAttempts,
+    // Shell.
+    MainNavigation,
+    SignOut,
+    CustomerSimulator,
+    SignOutFailed,
+    RoleAdmin,
+    RoleEmployee,
+    RoleFollower,
+    Clients,
+    Archive,
+    Settings,
+    UserMenu,
+    LanguageLabel,
+    NotificationsOn,
+    NotificationsAsk,
+    NotificationsBlocked,
+    EnableNotifications,
+    Connecting,
+    Live,
+    Reconnecting,
+    RetryNow,
+    ReloadNeeded,
+    Reload,
+    NotFoundTitle,
+    NotFoundText,
+    BackHome,
+    // Inbox.
+    GroupMine,
+    GroupUnassigned,
+    GroupOthers,
+    GroupClosed,
+    UnreadMessages,
+    NoChatsInGroup,
+    Unassigned,
+    StatusOpen,
+    StatusClosed,
+    ChooseChatTitle,
+    ChooseChatText,
+    // Chat view.
+    ChatUnavailable,
+    BackToList,
+    ChatActions,
+    CloseChat,
+    ReopenChat,
+    SearchInChat,
+    Details,
+    ToggleInfo,
+    OpenInNewTab,
+    CloseWindow,
+    NotificationsForChat,
+    Responsible,
+    Nobody,
+    Followers,
+    NoFollowers,
+    IsTyping,
+    ReadOnlyNotice,
+    CannotReceive,
+    ReplyLabel,
+    ReplyPlaceholder,
+    ComposerHint,
+    Send,
+    Sending,
+    Conversation,
+    StartOfConversation,
+    JumpToLatest,
+    System,
+    AutoGreeting,
+    AutoReply,
+    AutomaticMessage,
+    Edited,
+    EarlierVersions,
+    DeliveryPending,
+    DeliverySent,
+    DeliveryDelivered,
+    DeliverySeen,
+    DeliveryFailed,
+    RetrySend,
+    AttachmentUnavailable,
+    AttachFile,
+    RemoveFile,
+    Location,
+    ForwardedFrom,
+    // Timeline events.
+    EvOpened,
+    EvOpenedReferral,
+    EvAssigned,
+    EvUnassigned,
+    ReasonNextInQueue,
+    ReasonReturningCustomer,
+    ReasonPreviousInactive,
+    ReasonQueueEmpty,
+    ReasonManual,
+    ReasonTookByReplying,
+    ReasonNoEligible,
+    ReasonWaitingQueue,
+    ReasonNoAnswer,
+    ReasonBusinessOwner,
+    EvClosed,
+    EvReopened,
+    EvReopenedCustomer,
+    EvReopenedReply,
+    EvFollowersChanged,
+    EvFollowersAdded,
+    EvFollowersRemoved,
+    EvTagsChanged,
+    EvTagsCleared,
+    EvDealCreated,
+    EvLinked,
+    EvUnlinked,
+    LinkedTask,
+    LinkedProject,
+    EvBlocked,
+    EvUnblocked,
+    EvSubscribed,
+    EvUnsubscribed,
+    EvSnoozed,
+    EvUnsnoozedTime,
+    EvUnsnoozedCustomer,
+    EvUnsnoozedManual,
+    EvDealChanged,
+    EvTaskChanged,
+    EvContactsMerged,
+    EvWindowClosed,
+    // Info panel.
+    ChatInfo,
+    Deals,
+    NoDeals,
+    CreateAnotherDeal,
+    Stage,
+    Amount,
+    Contact,
+    Username,
+    Phone,
+    Language,
+    Country,
+    ChatDetails,
+    Started,
+    LastMessage,
+    SourceBot,
+    Channel,
+    Referral,
+    Tags,
+    NoTags,
+    AddTag,
+    RemoveTag,
+    Relations,
+    Tasks,
+    Projects,
+    NoTasks,
+    NoProjects,
+    LinkExisting,
+    Link,
+    Unlink,
+    NewTask,
+    NewProject,
+    CreateAndLink,
+    Comments,
+    NoComments,
+    AddComment,
+    CommentPlaceholder,
+    // Archive.
+    SearchText,
+    Manager,
+    Tag,
+    FromDate,
+    ToDate,
+    ResetFilters,
+    // Settings.
+    AdminsOnly,
+    Integrations,
+    Users,
+    Pipelines,
+    AddIntegration,
+    EditIntegration,
+    NoIntegrations,
+    Messenger,
+    Token,
+    Delivery,
+    DeliveryAuto,
+    DeliveryWebhook,
+    DeliveryPolling,
+    SalesFunnel,
+    DefaultPipeline,
+    Queue,
+    QueueHelp,
+    QueueEmpty,
+    AddToQueue,
+    ChooseManager,
+    MoveUp,
+    MoveDown,
+    NextInQueue,
+    QueueNobodyNext,
+    GreetingText,
+    GreetingHelp,
+    AutoReplyText,
+    AutoReplyHelp,
+    WebhookUrl,
+    ConfirmDeleteIntegration,
+    Role,
+    Active,
+    Inactive,
+    Activate,
+    Deactivate,
+    AddUser,
+    AddPipeline,
+    StagesOnePerLine,
+}
+
+/// The text for `key` in `lang`.
+pub fn t(lang: Lang, key: Key) -> &'static str {
+    match lang {
+        Lang::En => en(key),
+        Lang::Es => es(key),
+    }
+}
+
+/// The label of a role.
+pub fn role_key(role: Role) -> Key {
+    match role {
+        Role::Admin => Key::RoleAdmin,
+        Role::Employee => Key::RoleEmployee,
+        Role::Follower => Key::RoleFollower,
+    }
+}
+
+/// Replaces `{name}` placeholders; values are plain text (rendered as text nodes).
+pub fn fill(template: &str, values: &[(&str, String)]) -> String {
+    values
+        .iter()
+        .fold(template.to_owned(), |text, (name, value)| {
+            text.replace(&format!("{{{name}}}"), value)
+        })
+}
+
+/// The interface language, provided once by `app.rs`. Reading through it is reactive, so
+/// switching the language later re-renders the text in place.
+#[derive(Debug, Clone, Copy)]
+pub struct I18n {
+    lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    pub fn new(lang: Lang) -> Self {
+        set_document_lang(lang);
+        I18n {
+            lang: RwSignal::new(lang),
+        }
+    }
+
+    /// The current language (tracks it).
+    pub fn lang(&self) -> Lang {
+        self.lang.get()
+    }
+
+    /// Switches the language and remembers the choice in this browser.
+    pub fn set_lang(&self, lang: Lang) {
+        stored::set(LANG_KEY, lang.code());
+        set_document_lang(lang);
+        self.lang.set(lang);
+    }
+
+    /// The text for `key` in the current language (tracks the language signal).
+    pub fn tr(&self, key: Key) -> &'static str {
+        t(self.lang.get(), key)
+    }
+
+    /// [`Self::tr`] with its placeholders filled.
+    pub fn fill(&self, key: Key, values: &[(&str, String)]) -> String {
+        fill(self.tr(key), values)
+    }
+}
+
+/// `<html lang>`, for screen readers and hyphenation.
+fn set_document_lang(lang: Lang) {
+    if let Some(root) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+    {
+        let _ = root.set_attribute("lang", lang.code());
+    }
+}
+
+/// The [`I18n`] provided by `app.rs`.
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_errors_read_as_specified() {
+        assert_eq!(
+            t(Lang::En, Key::WrongCredentials),
+            "Wrong e-mail or password."
+        );
+        assert_eq!(
+            t(Lang::En, Key::TooManyAttempts),
+            "Too many attempts. Try again in a minute."
+        );
+    }
+
+    #[test]
+    fn placeholders_are_filled_with_plain_text() {
+        assert_eq!(
+            fill(
+                t(Lang::En, Key::EvAssigned),
+                &[("user", "<b>Ana</b>".into())]
+            ),
+            "Assigned to <b>Ana</b>"
+        );
+    }
+
+    #[test]
+    fn regional_codes_pick_their_language() {
+        assert_eq!(Lang::parse("es-AR"), Some(Lang::Es));
+        assert_eq!(Lang::parse("en_GB"), Some(Lang::En));
+        assert_eq!(Lang::parse("de"), None);
+    }
+}
