@@ -1,0 +1,202 @@
+//! Bot API updates as Telegram sends them, for tests to deliver or queue
+//! (shaped like python-telegram-bot's dumps).
+
+use serde_json::{json, Value};
+
+use super::{merge, now, FakeTelegram};
+
+impl FakeTelegram {
+    /// A private-chat customer.
+    pub fn user(user_id: i64, first_name: &str) -> Value {
+        json!({"id": user_id, "is_bot": false, "first_name": first_name, "language_code": "en"})
+    }
+
+    /// A private message from `user_id` with `content` fields merged in.
+    pub fn private_message(
+        message_id: i64,
+        user_id: i64,
+        first_name: &str,
+        content: Value,
+    ) -> Value {
+        let mut message = json!({
+            "message_id": message_id,
+            "from": Self::user(user_id, first_name),
+            "chat": {"id": user_id, "type": "private", "first_name": first_name},
+            "date": now(),
+        });
+        merge(&mut message, content);
+        message
+    }
+
+    /// A text message; its `message_id` is the `update_id`.
+    pub fn text_update(update_id: i64, user_id: i64, first_name: &str, text: &str) -> Value {
+        json!({
+            "update_id": update_id,
+            "message": Self::private_message(update_id, user_id, first_name, json!({"text": text})),
+        })
+    }
+
+    /// A reply to our message `reply_to` (its `message_id` is the `update_id`).
+    pub fn reply_update(
+        update_id: i64,
+        user_id: i64,
+        first_name: &str,
+        text: &str,
+        reply_to: i64,
+    ) -> Value {
+        let replied = json!({
+            "message_id": reply_to,
+            "from": {"id": 7_000_000_001_i64, "is_bot": true, "first_name": "Bot", "username": "fake_bot"},
+            "chat": {"id": user_id, "type": "private", "first_name": first_name},
+            "date": now() - 60,
+            "text": "(our earlier message)",
+        });
+        json!({
+            "update_id": update_id,
+            "message": Self::private_message(update_id, user_id, first_name, json!({
+                "text": text,
+                "reply_to_message": replied,
+            })),
+        })
+    }
+
+    /// `/start` or `/start PAYLOAD`, as sent when a deep link is opened.
+    pub fn start_update(
+        update_id: i64,
+        user_id: i64,
+        first_name: &str,
+        payload: Option<&str>,
+    ) -> Value {
+        let text = match payload {
+            Some(payload) => format!("/start {payload}"),
+            None => "/start".to_owned(),
+        };
+        json!({
+            "update_id": update_id,
+            "message": Self::private_message(update_id, user_id, first_name, json!({
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            })),
+        })
+    }
+
+    /// A photo in three sizes; `file_id` is the largest one's.
+    pub fn photo_update(
+        update_id: i64,
+        user_id: i64,
+        first_name: &str,
+        file_id: &str,
+        caption: Option<&str>,
+    ) -> Value {
+        let mut content = json!({"photo": [
+            {"file_id": format!("{file_id}-s"), "file_unique_id": "u-s", "width": 90, "height": 67, "file_size": 1402},
+            {"file_id": format!("{file_id}-m"), "file_unique_id": "u-m", "width": 320, "height": 240, "file_size": 18220},
+            {"file_id": file_id, "file_unique_id": "u-x", "width": 1280, "height": 960, "file_size": 161838},
+        ]});
+        if let Some(caption) = caption {
+            content["caption"] = json!(caption);
+        }
+        json!({
+            "update_id": update_id,
+            "message": Self::private_message(update_id, user_id, first_name, content),
+        })
+    }
+
+    /// A document with a file name.
+    pub fn document_update(
+        update_id: i64,
+        user_id: i64,
+        first_name: &str,
+        file_id: &str,
+        file_name: &str,
+        size: i64,
+    ) -> Value {
+        json!({
+            "update_id": update_id,
+            "message": Self::private_message(update_id, user_id, first_name, json!({"document": {
+                "file_id": file_id, "file_unique_id": format!("u-{file_id}"),
+                "file_name": file_name, "mime_type": "application/octet-stream", "file_size": size,
+            }})),
+        })
+    }
+
+    /// The customer edited their message `message_id`.
+    pub fn edited_text_update(
+        update_id: i64,
+        message_id: i64,
+        user_id: i64,
+        first_name: &str,
+        text: &str,
+    ) -> Value {
+        let mut message =
+            Self::private_message(message_id, user_id, first_name, json!({"text": text}));
+        message["date"] = json!(now() - 60);
+        message["edit_date"] = json!(now());
+        json!({"update_id": update_id, "edited_message": message})
+    }
+
+    /// The customer blocked the bot (`my_chat_member`, status `kicked`).
+    pub fn blocked_update(update_id: i64, user_id: i64, first_name: &str) -> Value {
+        Self::member_update(update_id, user_id, first_name, "member", "kicked")
+    }
+
+    /// The customer unblocked/restarted the bot (status `member`).
+    pub fn unblocked_update(update_id: i64, user_id: i64, first_name: &str) -> Value {
+        Self::member_update(update_id, user_id, first_name, "kicked", "member")
+    }
+
+    fn member_update(
+        update_id: i64,
+        user_id: i64,
+        first_name: &str,
+        old: &str,
+        new: &str,
+    ) -> Value {
+        let bot = json!({"id": 7_000_000_001_i64, "is_bot": true, "first_name": "Bot", "username": "fake_bot"});
+        let member = |status: &str| {
+            let mut member = json!({"status": status, "user": bot.clone()});
+            if status == "kicked" {
+                member["until_date"] = json!(0);
+            }
+            member
+        };
+        json!({
+            "update_id": update_id,
+            "my_chat_member": {
+                "chat": {"id": user_id, "type": "private", "first_name": first_name},
+                "from": Self::user(user_id, first_name),
+                "date": now(),
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
+            },
+        })
+    }
+
+    /// A message in a supergroup the bot is in (the inbox ignores these).
+    pub fn group_text_update(update_id: i64, user_id: i64, first_name: &str, text: &str) -> Value {
+        json!({
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "from": Self::user(user_id, first_name),
+                "chat": {"id": -1_001_234_567_890_i64, "type": "supergroup", "title": "Customers"},
+                "date": now(),
+                "text": text,
+            },
+        })
+    }
+
+    /// An update kind the inbox does not handle.
+    pub fn poll_update(update_id: i64) -> Value {
+        json!({
+            "update_id": update_id,
+            "poll": {
+                "id": "5420123456789012345", "question": "Best day?",
+                "options": [{"text": "Monday", "voter_count": 1, "persistent_id": "a"}],
+                "total_voter_count": 1, "is_closed": false, "is_anonymous": true,
+                "type": "regular", "allows_multiple_answers": false,
+                "allows_revoting": true, "members_only": false,
+            },
+        })
+    }
+}
