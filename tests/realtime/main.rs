@@ -366,3 +366,70 @@ async fn a_second_sqlite_node_refuses_to_start() {
     };
     assert!(err.contains("another Tidings server is running"), "{err}");
 }
+
+/// PostgreSQL wakes every node's dispatcher at commit: logging an event sends
+/// one notification on the channel the nodes listen on, and only once the
+/// change commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logged_event_notifies_the_listening_nodes_at_commit() {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    use tidings::config::DatabaseUrl;
+    use tidings::store::{events, write_transaction, StoreError};
+
+    let app = TestApp::start(Backend::Postgres).await;
+    let DatabaseUrl::Postgres(url) = app.db.url() else {
+        panic!("a PostgreSQL database");
+    };
+    let listened = tokio::task::spawn_blocking(move || {
+        let mut listener = PgConnection::establish(url.expose()).expect("connects");
+        diesel::sql_query(format!("LISTEN {}", events::NOTIFY_CHANNEL))
+            .execute(&mut listener)
+            .expect("listens");
+        listener
+    })
+    .await
+    .expect("the listener connected");
+    let rolled_back = {
+        let store = app.context().store.clone();
+        tokio::task::spawn_blocking(move || {
+            store.run_blocking(|conn| {
+                // Rolled back: never announced.
+                let rolled_back = write_transaction(conn, |conn| {
+                    events::append(conn, None, "{}")?;
+                    Err::<(), StoreError>(StoreError::Conflict("undo".into()))
+                });
+                // Two events in one transaction: announced once, at commit.
+                write_transaction(conn, |conn| {
+                    events::append(conn, None, "{}")?;
+                    events::append(conn, None, "{}")?;
+                    Ok::<_, StoreError>(())
+                })?;
+                Ok(rolled_back.is_err())
+            })
+        })
+        .await
+        .expect("ran")
+        .expect("logged")
+    };
+    assert!(rolled_back, "the first transaction was rolled back");
+    let mut listener = listened;
+    let notifications = tokio::task::spawn_blocking(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while seen.is_empty() && std::time::Instant::now() < deadline {
+            for notification in listener.notifications_iter() {
+                seen.push(notification.expect("a notification").channel);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Anything more would have arrived with the first.
+        std::thread::sleep(Duration::from_millis(200));
+        for notification in listener.notifications_iter() {
+            seen.push(notification.expect("a notification").channel);
+        }
+        seen
+    })
+    .await
+    .expect("listened");
+    assert_eq!(notifications, vec![events::NOTIFY_CHANNEL.to_owned()]);
+}

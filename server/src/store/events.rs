@@ -1,7 +1,8 @@
 //! The durable, bounded event log behind the live socket. Rows are appended
 //! inside the transaction that makes the change, so an event exists exactly
-//! when its change does; on PostgreSQL the same transaction sends a NOTIFY,
-//! which PostgreSQL delivers to every node only at commit.
+//! when its change does; on PostgreSQL a trigger on the log sends a NOTIFY on
+//! [`NOTIFY_CHANNEL`] (migration `event_log_notify`), which PostgreSQL
+//! delivers to every node only at commit.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -22,9 +23,6 @@ pub fn append(conn: &mut DbConn, chat_id: Option<Id>, payload: &str) -> Result<I
         ))
         .returning(event_log::id)
         .get_result(conn)?;
-    if matches!(conn, DbConn::Postgres(_)) {
-        diesel::sql_query(format!("SELECT pg_notify('{NOTIFY_CHANNEL}', '')")).execute(conn)?;
-    }
     Ok(id)
 }
 

@@ -1,0 +1,2 @@
+DROP TRIGGER event_log_notify ON event_log;
+DROP FUNCTION tidings_event_logged();
