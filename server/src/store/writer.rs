@@ -612,11 +612,15 @@ fn store_batch(
             })
             .collect();
         let mut kept = record_pending(conn, &to_keep)?.into_iter();
-        let applied_now = batch.iter().filter(|job| !kept_later(job));
+        // Every integration heard from is marked (kept updates too); only the
+        // customers applied now are locked.
         integrations::lock_inbound(
             conn,
-            applied_now.clone().map(|job| job.integration.id),
-            applied_now.map(|job| (job.integration.id, job.inbound.customer_key())),
+            batch.iter().map(|job| job.integration.id),
+            batch
+                .iter()
+                .filter(|job| !kept_later(job))
+                .map(|job| (job.integration.id, job.inbound.customer_key())),
         )?;
         batch
             .iter()
