@@ -23,26 +23,26 @@
 //! On SQLite a second thread checkpoints the write-ahead log, so the copy into
 //! the database file and its sync never hold up a batch.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::ManageConnection;
 use diesel::Connection;
-use shared::Id;
 use tokio::sync::oneshot;
 
+mod kept;
+
 use super::inbound::{
-    mark_kept_failed, pending_events, record_failed, record_inbound, record_pending, NewPending,
-    PendingEvent, Received,
+    mark_kept_failed, record_failed, record_inbound, record_pending, NewPending, Received,
 };
 use super::{integrations, write_transaction, ConnManager, DbConn, StoreError};
 use crate::channels::{Inbound, InboundEvent};
 use crate::domain::integration::Integration;
+use kept::ParsedKept;
 
 /// Most events committed together: bounds the wait of the first one.
 const MAX_BATCH: usize = 256;
@@ -51,20 +51,6 @@ const MAX_BATCH: usize = 256;
 const QUEUE_CAPACITY: usize = 4_096;
 /// A batch this large means the writer is behind: store it, apply it later.
 const DEFER_FROM: usize = 8;
-/// How long one slice of applying kept events may hold the writer.
-const APPLY_SLICE: Duration = Duration::from_millis(4);
-/// After this much of a slice (about one event), it ends early when webhooks
-/// are waiting: their answers wait for the slice. Accepting comes first in a
-/// burst (a webhook refused or slow makes the messenger back off), and applying
-/// still moves on between batches; each slice has a fixed cost, so not less.
-const APPLY_SLICE_MIN: Duration = Duration::from_micros(300);
-/// Kept events read per page and applier (applied over one or more slices).
-const APPLY_PAGE: i64 = 64;
-/// A slice on PostgreSQL while no webhook waits (catching up): every commit
-/// waits for a WAL flush, so a slice applies more events per transaction than
-/// on SQLite. With webhooks waiting it ends as early as on SQLite: accepting
-/// comes first.
-const PG_APPLY_SLICE: Duration = Duration::from_millis(25);
 /// How often an idle writer looks for kept events (another node's, or ones a
 /// crash left).
 const IDLE_CHECK: Duration = Duration::from_secs(5);
@@ -349,204 +335,6 @@ impl Writer {
             }
         }
     }
-
-    fn slice_budget(&self) -> SliceBudget {
-        if self.connector.is_sqlite() {
-            SliceBudget {
-                most: APPLY_SLICE,
-                least: APPLY_SLICE_MIN,
-            }
-        } else {
-            SliceBudget {
-                most: PG_APPLY_SLICE,
-                least: APPLY_SLICE_MIN,
-            }
-        }
-    }
-
-    /// Applies kept events, oldest first, for at most one slice. On
-    /// PostgreSQL the page's customers are shared among several appliers, each
-    /// on its own connection and transaction, one customer's events always on
-    /// the same one, in order.
-    fn apply_backlog_slice(&mut self) {
-        let appliers = self.appliers;
-        let budget = self.slice_budget();
-        if self.conn.is_none() {
-            match open_writer_connection(&self.connector) {
-                Ok(conn) => self.conn = Some(conn),
-                Err(err) => {
-                    tracing::warn!(%err, "cannot reach the database to apply kept updates");
-                    self.pause_after_failure();
-                    return;
-                }
-            }
-        }
-        let Writer {
-            connector,
-            conn,
-            helpers,
-            hooks,
-            kept,
-            more_kept,
-            control,
-            ..
-        } = self;
-        let Some(conn) = conn.as_mut() else {
-            return;
-        };
-        // A page of kept events is read and parsed once, applied over slices.
-        if kept.is_empty() {
-            let page_size = APPLY_PAGE * appliers as i64;
-            match pending_events(conn, page_size).and_then(|page| {
-                let full = page.len() as i64 == page_size;
-                Ok((parse_kept(conn, page, &hooks.parse)?, full))
-            }) {
-                Ok((page, full)) => {
-                    *more_kept = full;
-                    *kept = page;
-                }
-                Err(err) => {
-                    tracing::warn!(%err, "cannot read kept updates now; trying again shortly");
-                    self.kept.clear();
-                    self.conn = None;
-                    self.pause_after_failure();
-                    return;
-                }
-            }
-        }
-        // Indices into `kept` per applier, in order.
-        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); appliers];
-        for (index, event) in kept.iter().enumerate() {
-            let applier = applier_of(&event.inbound, event.integration.id, appliers);
-            groups[applier].push(index);
-        }
-        let mut handled: Vec<usize> = Vec::new();
-        helpers.resize_with(appliers.saturating_sub(1), || None);
-        let publish = hooks.publish;
-        let waiting = &control.waiting;
-        let events = &*kept;
-        let outcomes: Vec<(usize, SliceOutcome)> = thread::scope(|scope| {
-            let mut running = Vec::new();
-            let mut connections = std::iter::once(Some(conn))
-                .chain(helpers.iter_mut().map(|helper| {
-                    if helper.is_none() {
-                        match open_writer_connection(connector) {
-                            Ok(opened) => *helper = Some(opened),
-                            Err(err) => {
-                                tracing::warn!(%err, "cannot open an applier connection")
-                            }
-                        }
-                    }
-                    helper.as_mut()
-                }))
-                .collect::<Vec<_>>();
-            // The first applier runs on this thread (the only one on
-            // SQLite, where a write transaction must stay on the thread
-            // that holds the write turn); the others on their own.
-            let mut inline = None;
-            for (applier, group) in groups.iter().enumerate() {
-                let Some(connection) = connections[applier].take() else {
-                    continue;
-                };
-                if group.is_empty() {
-                    continue;
-                }
-                let mine: Vec<&ParsedKept> = group.iter().map(|&i| &events[i]).collect();
-                if applier == 0 {
-                    inline = Some((connection, mine));
-                } else {
-                    running.push((
-                        applier,
-                        scope
-                            .spawn(move || apply_kept(connection, &mine, publish, waiting, budget)),
-                    ));
-                }
-            }
-            let first = inline.map(|(connection, mine)| {
-                (0, apply_kept(connection, &mine, publish, waiting, budget))
-            });
-            first
-                .into_iter()
-                .chain(running.into_iter().map(|(applier, handle)| {
-                    let outcome = handle.join().unwrap_or_else(|_| {
-                        Err(StoreError::Unavailable("an applier panicked".into()))
-                    });
-                    (applier, outcome)
-                }))
-                .collect()
-        });
-        let mut failed = None;
-        let mut applied_all = Vec::new();
-        for (applier, outcome) in outcomes {
-            match outcome {
-                Ok((applied, count)) => {
-                    handled.extend(&groups[applier][..count]);
-                    applied_all.extend(applied);
-                }
-                Err(err) => {
-                    if applier == 0 {
-                        self.conn = None;
-                    } else {
-                        self.helpers[applier - 1] = None;
-                    }
-                    failed = Some(err);
-                }
-            }
-        }
-        self.control.wrote.store(true, Ordering::Relaxed);
-        for received in &applied_all {
-            (self.hooks.applied)(received);
-        }
-        if let Some(err) = failed {
-            tracing::warn!(%err, "cannot apply kept updates now; trying again shortly");
-            self.kept.clear();
-            self.pause_after_failure();
-            return;
-        }
-        handled.sort_unstable();
-        let mut position = 0;
-        self.kept.retain(|_| {
-            let keep = handled.binary_search(&position).is_err();
-            position += 1;
-            keep
-        });
-        if self.kept.is_empty() && !self.more_kept {
-            self.backlog = false;
-        }
-    }
-}
-
-/// Parses a page of kept events; those that no longer parse are kept as
-/// failed now (visible, replayed later) and left out.
-fn parse_kept(
-    conn: &mut DbConn,
-    page: Vec<PendingEvent>,
-    parse: &ParseKept,
-) -> Result<Vec<ParsedKept>, StoreError> {
-    let mut integrations_by_id: HashMap<Id, Integration> = HashMap::new();
-    let mut parsed = Vec::with_capacity(page.len());
-    for event in page {
-        let integration = match integrations_by_id.get(&event.integration_id) {
-            Some(integration) => integration.clone(),
-            None => {
-                let found = integrations::find_integration(conn, event.integration_id)?;
-                integrations_by_id.insert(found.id, found.clone());
-                found
-            }
-        };
-        match parse(&integration, &event.body) {
-            Ok(inbound) => parsed.push(ParsedKept {
-                event,
-                integration,
-                inbound,
-            }),
-            Err(reason) => {
-                tracing::error!(integration_id = integration.id, %reason, "a kept update no longer parses; kept as failed");
-                mark_kept_failed(conn, integration.id, &event.dedup_key, &reason)?;
-            }
-        }
-    }
-    Ok(parsed)
 }
 
 /// The writer's connection. On SQLite it never checkpoints when it commits:
@@ -639,73 +427,6 @@ fn store_batch(
             })
             .collect()
     })
-}
-
-/// A kept event, parsed, ready to apply.
-struct ParsedKept {
-    event: PendingEvent,
-    integration: Integration,
-    inbound: Inbound,
-}
-
-/// What one applier's slice changed (each applied event's changes) and how
-/// many of its events it handled.
-type SliceOutcome = Result<(Vec<Received>, usize), StoreError>;
-
-/// When a slice of applying ends.
-#[derive(Debug, Clone, Copy)]
-struct SliceBudget {
-    /// At most this long.
-    most: Duration,
-    /// Past this, as soon as webhooks wait.
-    least: Duration,
-}
-
-/// Applies parsed kept events in order within one transaction, stopping when
-/// the slice's time is up (or, after its least, when webhooks wait); returns
-/// what each applied one changed and how many of `events` were handled.
-fn apply_kept(
-    conn: &mut DbConn,
-    events: &[&ParsedKept],
-    publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
-    waiting: &AtomicUsize,
-    budget: SliceBudget,
-) -> SliceOutcome {
-    if events.is_empty() {
-        return Ok((Vec::new(), 0));
-    }
-    let started = Instant::now();
-    write_transaction(conn, |conn| {
-        integrations::lock_inbound(
-            conn,
-            [],
-            events
-                .iter()
-                .map(|kept| (kept.integration.id, kept.inbound.customer_key())),
-        )?;
-        let mut applied = Vec::new();
-        for (handled, kept) in events.iter().enumerate() {
-            let spent = started.elapsed();
-            if spent > budget.most || (spent > budget.least && waiting.load(Ordering::SeqCst) > 0) {
-                return Ok((applied, handled));
-            }
-            applied.push(apply_one(
-                conn,
-                &kept.integration,
-                &kept.inbound,
-                &kept.event.body,
-                publish,
-            )?);
-        }
-        Ok((applied, events.len()))
-    })
-}
-
-/// Which applier of a slice applies events of this customer: always the same
-/// one, so one customer's events stay in order.
-fn applier_of(inbound: &Inbound, integration_id: Id, appliers: usize) -> usize {
-    let key = integrations::customer_lock_key(integration_id, inbound.customer_key());
-    (u64::from_le_bytes(key.to_le_bytes()) % appliers as u64) as usize
 }
 
 fn apply_one(
