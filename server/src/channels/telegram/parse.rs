@@ -409,7 +409,7 @@ fn largest_photo(sizes: &Value) -> Option<&Value> {
     sizes
         .as_array()?
         .iter()
-        .max_by_key(|size| dimension(size, "width") * dimension(size, "height"))
+        .max_by_key(|size| dimension(size, "width").saturating_mul(dimension(size, "height")))
 }
 
 /// What a media item says about itself besides the file handle (duration,

@@ -110,6 +110,24 @@ fn a_photo_keeps_only_its_largest_size() {
 }
 
 #[test]
+fn absurd_photo_dimensions_pick_a_size_instead_of_overflowing() {
+    let body = json!({
+        "update_id": 7,
+        "message": {
+            "message_id": 9, "date": 1_741_944_413,
+            "chat": {"id": 42, "type": "private", "first_name": "Ana"},
+            "from": {"id": 42, "is_bot": false, "first_name": "Ana"},
+            "photo": [
+                {"file_id": "small", "file_unique_id": "s", "width": 90, "height": 90},
+                {"file_id": "huge", "file_unique_id": "h", "width": i64::MAX, "height": i64::MAX}
+            ]
+        }
+    });
+    let message = read_message(&body.to_string());
+    assert_eq!(message.attachments[0].external_ref, "huge");
+}
+
+#[test]
 fn a_document_keeps_its_name_type_and_size() {
     let message = read_message(fixture!("document"));
     assert_eq!(message.content_kind, "document");
