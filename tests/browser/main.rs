@@ -607,6 +607,18 @@ async fn the_demo_works_end_to_end() {
     manager
         .sign_in(&app_url, employee.email, employee.password)
         .await;
+    // The first thing a newcomer looks for: the way to write as a customer.
+    let simulator_link = manager
+        .wait_any_text("[data-test=\"demo-simulator\"]", |t| {
+            t == "Customer simulator"
+        })
+        .await;
+    let href = simulator_link.attr("href").await.expect("an href");
+    assert_eq!(
+        href.as_deref().map(|h| h.trim_end_matches('/')),
+        Some(demo.simulator_url.as_str().trim_end_matches('/')),
+        "the header links to the customer simulator"
+    );
     let deadline = tokio::time::Instant::now() + UI_WAIT;
     let chat_row = 'found: loop {
         for group in ["mine", "others", "unassigned"] {

@@ -100,12 +100,13 @@ pub async fn logout() -> Result<(), ApiError> {
     expect_ok(send(Request::post(&url("/auth/logout"))).await?).await
 }
 
-/// `GET /api/v1/me`: the signed-in user; a `401` means nobody is signed in.
-/// What the server is: version, and in demo mode the customer simulator's URL.
+/// `GET /api/v1/info`: what the server is: version, and in demo mode the
+/// customer simulator's URL.
 pub async fn info() -> Result<shared::api::ServerInfo, ApiError> {
-    get("/api/v1/info").await
+    get("/info").await
 }
 
+/// `GET /api/v1/me`: the signed-in user; a `401` means nobody is signed in.
 pub async fn me() -> Result<User, ApiError> {
     let envelope: UserEnvelope = get("/me").await?;
     Ok(envelope.user)
