@@ -12,6 +12,8 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use crate::domain::client_address::TrustedProxies;
+
 /// Everything the server needs to run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -33,6 +35,8 @@ pub struct Config {
     /// PostgreSQL: connections applying kept inbound updates at once, each
     /// on its own customers (SQLite always has one writer).
     pub inbound_appliers: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// How long a messenger call may take and how the outbound queue spaces its
@@ -129,6 +133,7 @@ struct RawConfig {
     retry_first_ms: u64,
     retry_max_ms: u64,
     inbound_appliers: usize,
+    trusted_proxies: String,
 }
 
 impl Default for RawConfig {
@@ -147,6 +152,7 @@ impl Default for RawConfig {
             retry_first_ms: 1_000,
             retry_max_ms: 300_000,
             inbound_appliers: 4,
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -243,6 +249,8 @@ impl Config {
                 format!("must be from 1 to {MAX_INBOUND_APPLIERS}"),
             ));
         }
+        let trusted_proxies = TrustedProxies::parse(&raw.trusted_proxies)
+            .map_err(|why| key_error("TIDINGS_TRUSTED_PROXIES (trusted_proxies)", why))?;
         Ok(Config {
             database,
             bind,
@@ -255,6 +263,7 @@ impl Config {
             demo_simulator_url: None,
             delivery,
             inbound_appliers: raw.inbound_appliers,
+            trusted_proxies,
         })
     }
 
@@ -421,6 +430,19 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn trusted_proxies_default_to_none_and_bad_entries_name_the_key() {
+        let loopback: std::net::IpAddr = [127, 0, 0, 1].into();
+        assert!(!load(&[])
+            .expect("defaults load")
+            .trusted_proxies
+            .contains(loopback));
+        let config = load(&[("trusted_proxies", "127.0.0.1, 10.0.0.0/8")]).expect("loads");
+        assert!(config.trusted_proxies.contains(loopback));
+        let err = load(&[("trusted_proxies", "10.0.0.0/33")]).expect_err("must fail");
+        assert!(err.to_string().contains("TIDINGS_TRUSTED_PROXIES"), "{err}");
     }
 
     #[test]

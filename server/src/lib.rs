@@ -287,6 +287,7 @@ async fn start_serving(
             config.inbound_appliers,
         )?,
         channels,
+        password_checks: Arc::new(service::accounts::PasswordChecks::for_this_machine()),
         outbound_ready,
         attachments_ready,
         hub,

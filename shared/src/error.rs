@@ -25,6 +25,8 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// 422: well-formed but invalid values.
     Invalid,
+    /// 422: a follower named in a queue or as an assignee (they cannot answer chats).
+    NotAssignable,
     /// 429: too many attempts; try again later.
     RateLimited,
     /// 502: a messenger failed or could not be reached.

@@ -185,6 +185,23 @@ pub enum ClientMsg {
     },
 }
 
+impl ClientMsg {
+    /// The reference the client will match the answer by, if the command has one.
+    pub fn request_ref(&self) -> Option<&str> {
+        match self {
+            ClientMsg::SendReply { request_ref, .. }
+            | ClientMsg::Assign { request_ref, .. }
+            | ClientMsg::Close { request_ref, .. }
+            | ClientMsg::Reopen { request_ref, .. }
+            | ClientMsg::SetFollowers { request_ref, .. }
+            | ClientMsg::SetTags { request_ref, .. }
+            | ClientMsg::AddComment { request_ref, .. }
+            | ClientMsg::MarkRead { request_ref, .. } => Some(request_ref),
+            ClientMsg::Resume { .. } | ClientMsg::GetCounts | ClientMsg::Typing { .. } => None,
+        }
+    }
+}
+
 /// The inbox group a chat belongs to from one user's point of view.
 pub fn group_of(chat: &Chat, user_id: Id) -> ChatGroup {
     use crate::api::chats::ChatStatus;

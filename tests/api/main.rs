@@ -4,4 +4,5 @@ mod accounts;
 mod basics;
 mod hostile;
 mod schemathesis;
+mod throttling;
 mod web_security;

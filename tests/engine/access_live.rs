@@ -93,19 +93,10 @@ fn commands(world: &World, chat_id: Id, n: usize) -> Vec<(ClientMsg, bool)> {
 }
 
 fn request_ref(command: &ClientMsg) -> String {
-    match command {
-        ClientMsg::SendReply { request_ref, .. }
-        | ClientMsg::Assign { request_ref, .. }
-        | ClientMsg::Close { request_ref, .. }
-        | ClientMsg::Reopen { request_ref, .. }
-        | ClientMsg::SetFollowers { request_ref, .. }
-        | ClientMsg::SetTags { request_ref, .. }
-        | ClientMsg::AddComment { request_ref, .. }
-        | ClientMsg::MarkRead { request_ref, .. } => request_ref.clone(),
-        ClientMsg::Resume { .. } | ClientMsg::GetCounts | ClientMsg::Typing { .. } => {
-            unreachable!("commands() lists only commands with a request_ref")
-        }
-    }
+    command
+        .request_ref()
+        .expect("commands() lists only commands with a request_ref")
+        .to_owned()
 }
 
 async fn socket_commands_answer_each_role_as_rest_does(backend: Backend) {

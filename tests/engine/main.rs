@@ -5,8 +5,10 @@
 mod access;
 mod access_live;
 mod actions;
+mod assignable;
 mod concurrency;
 mod events;
+mod fair_sending;
 mod lists;
 mod rules;
 mod support;

@@ -14,6 +14,8 @@ use tidings_tests::live::{request, LiveClient};
 use tidings_tests::ItemFields;
 use tidings_tests::{on_both_backends, Backend, TestApp};
 
+mod limits;
+
 async fn changes_reach_every_eligible_socket(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (anna, anna_client) = app.login_as("Anna", Role::Employee).await;
@@ -205,11 +207,14 @@ async fn a_reconnecting_client_resumes_without_loss_or_duplicates(backend: Backe
             .await;
     }
     let mut again = LiveClient::connect(&app, &admin).await;
-    again
-        .send(&ClientMsg::Resume {
-            last_event_id: last,
-        })
-        .await;
+    // A client that repeats its resume gets each missed event once.
+    for _ in 0..3 {
+        again
+            .send(&ClientMsg::Resume {
+                last_event_id: last,
+            })
+            .await;
+    }
     app.customer_writes(&bot, "Carl", "after").await;
     again
         .wait_for(
@@ -292,12 +297,19 @@ async fn sockets_need_our_origin_and_a_session(backend: Backend) {
 
 async fn two_hundred_sockets_at_once(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let admin = app.admin().await;
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
-    let sockets =
-        tidings_tests::join_all((0..200).map(|_| LiveClient::connect(&app, &admin))).await;
+    // Ten teammates with twenty tabs each (the most one user may keep).
+    let mut clients = Vec::new();
+    for n in 0..10 {
+        clients.push(app.login_as(&format!("Mate {n}"), Role::Employee).await.1);
+    }
+    let mut sockets = tidings_tests::join_all(
+        clients
+            .iter()
+            .flat_map(|client| (0..20).map(|_| LiveClient::connect(&app, client))),
+    )
+    .await;
     app.customer_writes(&bot, "Carl", "to everyone").await;
-    let mut sockets = sockets;
     let received = tidings_tests::join_all(sockets.iter_mut().map(|live| async move {
         live.wait_for(|m| matches!(m, ServerMsg::MessageReceived { item } if item.text() == Some("to everyone")))
             .await

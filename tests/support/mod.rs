@@ -120,14 +120,17 @@ impl TestApp {
     }
 
     /// Another server node on the same database (PostgreSQL runs several).
+    /// It listens on a port of its own (messengers keep posting to the first).
     pub async fn second_node(&self) -> TestApp {
-        let server = tidings::start(self.config.clone())
+        let mut config = self.config.clone();
+        config.bind = SocketAddr::from(([127, 0, 0, 1], 0));
+        let server = tidings::start(config.clone())
             .await
             .expect("the second node starts");
         TestApp {
             backend: self.backend,
             addr: server.addr,
-            config: self.config.clone(),
+            config,
             server: Some(server),
             db: self.db.clone(),
         }

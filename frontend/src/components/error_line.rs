@@ -1,6 +1,7 @@
 //! How a failed request reads on screen.
 
 use leptos::prelude::*;
+use shared::error::ErrorCode;
 
 use crate::api::http::ApiError;
 use crate::i18n::{use_i18n, I18n, Key};
@@ -21,6 +22,8 @@ pub fn describe(i18n: I18n, error: &ApiError) -> String {
         i18n.tr(Key::NotFoundOrHidden).to_owned()
     } else if error.is_rate_limited() {
         i18n.tr(Key::TooManyAttempts).to_owned()
+    } else if error.code == Some(ErrorCode::NotAssignable) {
+        i18n.tr(Key::NotAssignable).to_owned()
     } else if error.code.is_some() && !error.message.is_empty() {
         // 409/422 messages are written for people (e.g. "the messenger refused the token").
         error.message.clone()

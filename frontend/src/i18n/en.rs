@@ -39,6 +39,7 @@ pub(super) fn en(key: Key) -> &'static str {
         Key::SigningIn => "Signing in…",
         Key::WrongCredentials => "Wrong e-mail or password.",
         Key::TooManyAttempts => "Too many attempts. Try again in a minute.",
+        Key::NotAssignable => "Followers cannot be assigned chats or be in a queue: they only read the chats they follow.",
         // Shell.
         Key::MainNavigation => "Main navigation",
         Key::SignOut => "Sign out",

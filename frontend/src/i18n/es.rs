@@ -41,6 +41,7 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::SigningIn => "Entrando…",
         Key::WrongCredentials => "Correo o contraseña incorrectos.",
         Key::TooManyAttempts => "Demasiados intentos. Inténtelo de nuevo en un minuto.",
+        Key::NotAssignable => "Los seguidores no pueden recibir chats ni estar en una cola: solo leen los chats que siguen.",
         // Shell.
         Key::MainNavigation => "Navegación principal",
         Key::SignOut => "Cerrar sesión",

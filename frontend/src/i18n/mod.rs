@@ -105,6 +105,7 @@ pub enum Key {
     SigningIn,
     WrongCredentials,
     TooManyAttempts,
+    NotAssignable,
     // Shell.
     MainNavigation,
     SignOut,

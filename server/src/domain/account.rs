@@ -8,10 +8,17 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// Failed sign-ins counted over this window.
 pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
-/// Failures for one account within the window before further attempts get 429.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// Failures from one address within the window (it may try many accounts).
+/// Failures for one account from one client address within the window before
+/// that pair gets 429 (a correct password too). Counting per pair means a
+/// stranger guessing never locks the owner out from their own address.
+pub const MAX_FAILURES_PER_PAIR: i64 = 5;
+/// Failures from one address within the window, whatever the account (someone
+/// trying e-mails), before the address gets 429 for accounts it has not
+/// signed in to lately.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// An address that signed in to an account this recently is that account's own:
+/// the per-address limit never applies to it.
+pub const KNOWN_ADDRESS_FOR: Duration = Duration::days(30);
 
 /// E-mail addresses compare case-insensitively and without surrounding spaces.
 pub fn normalize_email(email: &str) -> String {
@@ -68,10 +75,36 @@ pub fn check_name(name: &str) -> Result<String, AccountError> {
     }
 }
 
-/// Whether another sign-in attempt is allowed given recent failures.
-pub fn is_login_throttled(failures_for_account: i64, failures_for_address: i64) -> bool {
-    failures_for_account >= MAX_FAILURES_PER_ACCOUNT
-        || failures_for_address >= MAX_FAILURES_PER_ADDRESS
+/// What counts for one sign-in attempt, all within [`THROTTLE_WINDOW`]
+/// (attempts still being checked count as failures until they succeed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentAttempts {
+    /// Failures for this account from this client address.
+    pub pair_failures: i64,
+    /// Failures from this client address, any account.
+    pub address_failures: i64,
+    /// This address signed in to this account within [`KNOWN_ADDRESS_FOR`].
+    pub known_address: bool,
+}
+
+/// Why an attempt is refused before its password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Throttle {
+    /// Too many failures for this account from this address.
+    Pair,
+    /// Too many failures from this address across accounts it does not know.
+    Address,
+}
+
+/// Whether a sign-in attempt may have its password checked.
+pub fn sign_in_throttle(recent: RecentAttempts) -> Option<Throttle> {
+    if recent.pair_failures >= MAX_FAILURES_PER_PAIR {
+        Some(Throttle::Pair)
+    } else if recent.address_failures >= MAX_FAILURES_PER_ADDRESS && !recent.known_address {
+        Some(Throttle::Address)
+    } else {
+        None
+    }
 }
 
 /// A person who signs in to Tidings.
@@ -114,9 +147,33 @@ mod tests {
     }
 
     #[test]
-    fn throttle_starts_at_the_limits() {
-        assert!(!is_login_throttled(MAX_FAILURES_PER_ACCOUNT - 1, 0));
-        assert!(is_login_throttled(MAX_FAILURES_PER_ACCOUNT, 0));
-        assert!(is_login_throttled(0, MAX_FAILURES_PER_ADDRESS));
+    fn sign_in_throttle_follows_the_table() {
+        let attempts = |pair_failures, address_failures, known_address| RecentAttempts {
+            pair_failures,
+            address_failures,
+            known_address,
+        };
+        let pair = MAX_FAILURES_PER_PAIR;
+        let address = MAX_FAILURES_PER_ADDRESS;
+        let cases = [
+            (attempts(0, 0, false), None),
+            (attempts(pair - 1, pair - 1, false), None),
+            (attempts(pair, pair, false), Some(Throttle::Pair)),
+            // The pair rule holds even for the account's own address.
+            (attempts(pair, pair, true), Some(Throttle::Pair)),
+            (attempts(0, address - 1, false), None),
+            (attempts(0, address, false), Some(Throttle::Address)),
+            (
+                attempts(pair - 1, address + 50, false),
+                Some(Throttle::Address),
+            ),
+            // An address that signed in to this account lately is not blocked
+            // by its failures on other accounts.
+            (attempts(0, address + 50, true), None),
+            (attempts(pair - 1, address, true), None),
+        ];
+        for (recent, expected) in cases {
+            assert_eq!(sign_in_throttle(recent), expected, "{recent:?}");
+        }
     }
 }

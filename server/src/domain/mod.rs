@@ -3,8 +3,10 @@
 pub mod account;
 pub mod assignment;
 pub mod chat;
+pub mod client_address;
 pub mod integration;
 pub mod pacing;
 pub mod policy;
+pub mod rate;
 pub mod text;
 pub mod upload;

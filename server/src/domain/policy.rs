@@ -137,6 +137,15 @@ pub fn chat_scope(role: Role, user_id: Id) -> ChatScope {
     }
 }
 
+/// Whether a user of this role may hold chats: be in an integration's queue or
+/// be a chat's assignee. A follower could not answer the chats they got.
+pub fn may_hold_chats(role: Role) -> bool {
+    match role {
+        Role::Admin | Role::Employee => true,
+        Role::Follower => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +223,12 @@ mod tests {
         assert_eq!(chat_scope(Role::Follower, 7), ChatScope::FollowedBy(7));
         assert_eq!(chat_scope(Role::Employee, 7), ChatScope::All);
         assert_eq!(chat_scope(Role::Admin, 7), ChatScope::All);
+    }
+
+    #[test]
+    fn only_admins_and_employees_may_hold_chats() {
+        assert!(may_hold_chats(Role::Admin));
+        assert!(may_hold_chats(Role::Employee));
+        assert!(!may_hold_chats(Role::Follower));
     }
 }

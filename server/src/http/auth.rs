@@ -6,9 +6,10 @@ use shared::api::auth::{Login, UserEnvelope};
 use shared::error::ErrorBody;
 
 use super::error::AppError;
-use super::extract::{CurrentUser, SESSION_COOKIE};
+use super::extract::{client_address, CurrentUser, SESSION_COOKIE};
 use super::users::user_dto;
 use super::AppState;
+use crate::domain::client_address::throttle_key;
 use crate::service::accounts::{self, SESSION_TTL};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -26,12 +27,18 @@ async fn login(
     req: HttpRequest,
     body: web::Json<Login>,
 ) -> Result<HttpResponse, AppError> {
-    let address = req
-        .peer_addr()
-        .map(|addr| addr.ip().to_string())
+    let address = client_address(&req, &state.config.trusted_proxies)
+        .map(throttle_key)
         .unwrap_or_default();
     let Login { email, password } = body.into_inner();
-    let (user, token) = accounts::login(&state.store, &email, &password, address).await?;
+    let (user, token) = accounts::login(
+        &state.store,
+        &state.password_checks,
+        &email,
+        &password,
+        address,
+    )
+    .await?;
     let cookie = Cookie::build(SESSION_COOKIE, token.0)
         .path("/")
         .http_only(true)

@@ -12,6 +12,8 @@ use crate::store::StoreError;
 pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
+    /// Seconds for `Retry-After` (429 and 503).
+    pub retry_after_s: Option<u64>,
 }
 
 impl AppError {
@@ -19,7 +21,13 @@ impl AppError {
         AppError {
             code,
             message: message.into(),
+            retry_after_s: None,
         }
+    }
+
+    pub fn retry_after(mut self, seconds: u64) -> AppError {
+        self.retry_after_s = Some(seconds);
+        self
     }
 
     pub fn not_found(what: &str) -> AppError {
@@ -42,7 +50,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::Conflict => StatusCode::CONFLICT,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Invalid | ErrorCode::NotAssignable => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Upstream => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -56,7 +64,11 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(ErrorBody {
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.retry_after_s {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(ErrorBody {
             error: ErrorDetail {
                 code: self.code,
                 message: self.message.clone(),
@@ -74,11 +86,16 @@ impl From<ServiceError> for AppError {
             ServiceError::BadCredentials => {
                 AppError::new(ErrorCode::Unauthenticated, "wrong e-mail or password")
             }
-            ServiceError::Throttled => AppError::new(ErrorCode::RateLimited, err.to_string()),
+            ServiceError::Throttled { retry_after_s } | ServiceError::Busy { retry_after_s } => {
+                AppError::new(ErrorCode::RateLimited, err.to_string()).retry_after(retry_after_s)
+            }
             ServiceError::Forbidden => AppError::new(ErrorCode::Forbidden, err.to_string()),
             ServiceError::NotFound(what) => AppError::not_found(what),
             ServiceError::Conflict(message) => AppError::new(ErrorCode::Conflict, message),
             ServiceError::Invalid(message) => AppError::new(ErrorCode::Invalid, message),
+            ServiceError::NotAssignable(message) => {
+                AppError::new(ErrorCode::NotAssignable, message)
+            }
             ServiceError::Store(store) => store.into(),
             ServiceError::Upstream(message) => AppError::new(ErrorCode::Upstream, message),
             ServiceError::Internal(cause) => internal(&cause),

@@ -11,6 +11,7 @@ use shared::error::ErrorCode;
 use super::error::AppError;
 use super::AppState;
 use crate::domain::account::User;
+use crate::domain::client_address::TrustedProxies;
 use crate::service::{accounts, ServiceError};
 
 pub const SESSION_COOKIE: &str = "tidings_session";
@@ -32,6 +33,20 @@ impl FromRequest for CurrentUser {
             Ok(CurrentUser(user))
         })
     }
+}
+
+/// The client's address: the TCP peer, or behind a trusted reverse proxy the
+/// address its `X-Forwarded-For` names (see [`TrustedProxies::client_address`]).
+pub fn client_address(req: &HttpRequest, trusted: &TrustedProxies) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    // Several header lines form one list, in order.
+    let lines: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .map(|value| value.to_str().unwrap_or("?"))
+        .collect();
+    let forwarded_for = (!lines.is_empty()).then(|| lines.join(","));
+    Some(trusted.client_address(peer, forwarded_for.as_deref()))
 }
 
 /// Largest JSON body we accept (bigger bodies get 413).

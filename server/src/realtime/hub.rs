@@ -2,11 +2,13 @@
 //! broadcasts each entry to this node's sessions through a bounded ring
 //! buffer; a session that falls behind it is told to resync.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::TimeDelta;
+use shared::Id;
 use tokio::sync::{broadcast, watch, Notify};
 
 use super::LogEntry;
@@ -29,6 +31,29 @@ pub struct Dispatched {
     pub entry: LogEntry,
 }
 
+/// Sockets one user may keep open on a node (tabs and devices); each holds a
+/// place in the shared buffer's fan-out and a task, so a script opening
+/// thousands must be refused.
+pub const MAX_SOCKETS_PER_USER: usize = 20;
+
+/// A socket's place among its user's; freed on drop.
+pub struct SocketTicket {
+    hub: Hub,
+    user_id: Id,
+}
+
+impl Drop for SocketTicket {
+    fn drop(&mut self) {
+        let mut sockets = self.hub.inner.sockets.lock();
+        if let Some(open) = sockets.get_mut(&self.user_id) {
+            *open = open.saturating_sub(1);
+            if *open == 0 {
+                sockets.remove(&self.user_id);
+            }
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Hub {
     inner: Arc<Inner>,
@@ -36,6 +61,8 @@ pub struct Hub {
 
 struct Inner {
     tx: broadcast::Sender<Arc<Dispatched>>,
+    /// Open sockets per user on this node.
+    sockets: parking_lot::Mutex<HashMap<Id, usize>>,
     wake: Notify,
     last_id: AtomicI64,
     /// Turns true when the server stops: every session closes.
@@ -55,11 +82,32 @@ impl Hub {
         Hub {
             inner: Arc::new(Inner {
                 tx,
+                sockets: parking_lot::Mutex::default(),
                 wake: Notify::new(),
                 last_id: AtomicI64::new(0),
                 closing,
             }),
         }
+    }
+
+    /// Admits one more socket for `user_id`, or none beyond
+    /// [`MAX_SOCKETS_PER_USER`]; the ticket frees its place when dropped.
+    pub fn admit(&self, user_id: Id) -> Option<SocketTicket> {
+        let mut sockets = self.inner.sockets.lock();
+        let open = sockets.entry(user_id).or_insert(0);
+        if *open >= MAX_SOCKETS_PER_USER {
+            return None;
+        }
+        *open += 1;
+        Some(SocketTicket {
+            hub: self.clone(),
+            user_id,
+        })
+    }
+
+    /// Sockets open on this node.
+    pub fn open_sockets(&self) -> usize {
+        self.inner.sockets.lock().values().sum()
     }
 
     /// Sessions watch this to close when the server stops.

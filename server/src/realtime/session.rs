@@ -2,6 +2,7 @@
 //! at upgrade (and an `Origin` of our own); every command goes through the same
 //! services as REST; every event passes the audience check for this user.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,12 +11,14 @@ use actix_ws::{CloseReason, Message, MessageStream, Session};
 use futures_util::StreamExt;
 use shared::error::ErrorCode;
 use shared::ws::{ClientMsg, ServerFrame, ServerMsg, PROTOCOL_VERSION};
+use shared::Id;
 use tokio::sync::broadcast;
 
 use super::hub::Dispatched;
 use super::{Audience, LogEntry};
 use crate::domain::account::User;
 use crate::domain::policy::ChatAction;
+use crate::domain::rate::TokenBucket;
 use crate::http::error::AppError;
 use crate::http::extract::SESSION_COOKIE;
 use crate::service::{accounts, chats, views, Context, ServiceError};
@@ -29,6 +32,17 @@ const RESUME_WAIT: Duration = Duration::from_secs(2);
 /// A client that missed more than this resyncs instead of replaying.
 const MAX_REPLAY: i64 = 5_000;
 const MAX_FRAME: usize = 256 * 1024;
+/// Commands a socket may send in a burst, and how fast its allowance refills:
+/// far above what a person clicking does, far below what a script can.
+const COMMAND_BURST: u32 = 40;
+const COMMANDS_PER_SECOND: u32 = 10;
+/// A resume re-reads the event log: it costs as much as many commands.
+const RESUME_COST: u32 = 20;
+/// One typing notice per chat per socket this often reaches the shared buffer
+/// (every session reads it; a flood would make all of them resync).
+const TYPING_EVERY: Duration = Duration::from_secs(2);
+/// A client refused this many times in a row is not listening: disconnect.
+const MAX_REFUSED_IN_A_ROW: u32 = 500;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/ws", web::get().to(upgrade));
@@ -51,6 +65,17 @@ async fn upgrade(
         .map(|c| c.value().to_owned())
         .ok_or_else(|| AppError::from(ServiceError::Unauthenticated))?;
     let user = accounts::authenticate(&ctx.store, &token).await?;
+    let Some(ticket) = ctx.hub.admit(user.id) else {
+        tracing::warn!(
+            user_id = user.id,
+            "socket refused: too many open for this user"
+        );
+        return Err(AppError::new(
+            ErrorCode::RateLimited,
+            "too many live connections for this user; close a tab or device",
+        )
+        .retry_after(5));
+    };
     let (response, session, stream) = actix_ws::handle(&req, body).map_err(|err| {
         AppError::new(
             ErrorCode::Malformed,
@@ -60,14 +85,10 @@ async fn upgrade(
     let events = ctx.hub.subscribe();
     let stream = stream.max_frame_size(MAX_FRAME);
     tracing::debug!(user_id = user.id, "socket opened");
-    actix_web::rt::spawn(run(
-        ctx.get_ref().clone(),
-        user,
-        token,
-        session,
-        stream,
-        events,
-    ));
+    actix_web::rt::spawn(async move {
+        run(ctx.get_ref().clone(), user, token, session, stream, events).await;
+        drop(ticket);
+    });
     Ok(response)
 }
 
@@ -78,6 +99,21 @@ struct Live {
     session: Session,
     /// The newest event id this client has (been sent).
     last_sent: i64,
+    /// The oldest event replayed to this socket: everything after it up to
+    /// `last_sent` went out already, so a repeated resume replays only older.
+    replayed_from: Option<i64>,
+    allowance: TokenBucket,
+    refused_in_a_row: u32,
+    /// When this socket last passed on a typing notice, per chat.
+    typing_sent: HashMap<Id, Instant>,
+}
+
+enum Refusal {
+    /// Dropped without an answer (a repeated typing notice).
+    Quietly,
+    RateLimited {
+        wait: Duration,
+    },
 }
 
 enum Flow {
@@ -100,6 +136,10 @@ async fn run(
         token,
         session,
         last_sent,
+        replayed_from: None,
+        allowance: TokenBucket::new(COMMAND_BURST, COMMANDS_PER_SECOND, Instant::now()),
+        refused_in_a_row: 0,
+        typing_sent: HashMap::new(),
     };
     if live.hello().await.is_err() {
         return;
@@ -264,7 +304,10 @@ impl Live {
     async fn on_message(&mut self, message: Message) -> Flow {
         match message {
             Message::Text(text) => match serde_json::from_str::<ClientMsg>(&text) {
-                Ok(command) => self.on_command(command).await,
+                Ok(command) => match self.admit(&command) {
+                    Ok(()) => self.on_command(command).await,
+                    Err(refusal) => self.refuse(command, refusal).await,
+                },
                 Err(err) => {
                     self.reply_error(
                         None,
@@ -287,6 +330,64 @@ impl Live {
             }
             Message::Pong(_) | Message::Continuation(_) | Message::Nop => Flow::Continue,
         }
+    }
+
+    /// Whether this command fits the socket's allowance now.
+    fn admit(&mut self, command: &ClientMsg) -> Result<(), Refusal> {
+        let now = Instant::now();
+        if let ClientMsg::Typing { chat_id } = command {
+            let recently = self
+                .typing_sent
+                .get(chat_id)
+                .is_some_and(|at| now.duration_since(*at) < TYPING_EVERY);
+            if recently {
+                return Err(Refusal::Quietly);
+            }
+        }
+        let cost = match command {
+            ClientMsg::Resume { .. } => RESUME_COST,
+            _ => 1,
+        };
+        match self.allowance.take(cost, now) {
+            Ok(()) => {
+                self.refused_in_a_row = 0;
+                if let ClientMsg::Typing { chat_id } = command {
+                    if self.typing_sent.len() > 64 {
+                        self.typing_sent
+                            .retain(|_, at| now.duration_since(*at) < TYPING_EVERY);
+                    }
+                    self.typing_sent.insert(*chat_id, now);
+                }
+                Ok(())
+            }
+            Err(wait) => Err(Refusal::RateLimited { wait }),
+        }
+    }
+
+    /// Answers a command that was not admitted (typing notices are dropped
+    /// without a word: nobody waits for them).
+    async fn refuse(&mut self, command: ClientMsg, refusal: Refusal) -> Flow {
+        let Refusal::RateLimited { wait } = refusal else {
+            return Flow::Continue;
+        };
+        self.refused_in_a_row += 1;
+        if self.refused_in_a_row >= MAX_REFUSED_IN_A_ROW {
+            tracing::warn!(
+                user_id = self.user.id,
+                "socket closed: it ignores its rate limit"
+            );
+            return Flow::Stop;
+        }
+        if matches!(command, ClientMsg::Typing { .. }) {
+            return Flow::Continue;
+        }
+        let seconds = wait.as_secs_f64().ceil().max(1.0);
+        let err = AppError::new(
+            ErrorCode::RateLimited,
+            format!("too many commands; try again in {seconds} s"),
+        );
+        self.reply_error(command.request_ref().map(str::to_owned), err)
+            .await
     }
 
     async fn reply_error(&mut self, request_ref: Option<String>, err: AppError) -> Flow {
@@ -410,12 +511,17 @@ impl Live {
         }
     }
 
-    /// Replays what the client missed, or tells it to resync.
+    /// Replays what the client missed, or tells it to resync. Each event goes
+    /// to a socket at most once: a repeated resume replays only what is older
+    /// than the previous one did.
     async fn resume(&mut self, last_event_id: i64) -> Flow {
-        let up_to = self.last_sent;
+        let up_to = self
+            .replayed_from
+            .map_or(self.last_sent, |from| from.min(self.last_sent));
         if last_event_id >= up_to {
             return Flow::Continue;
         }
+        self.replayed_from = Some(last_event_id);
         let bounds = self.ctx.store.run(events::bounds).await;
         let too_old = match bounds {
             Ok((oldest, _)) => last_event_id + 1 < oldest || up_to - last_event_id > MAX_REPLAY,

@@ -12,6 +12,7 @@ use shared::Id;
 use super::{cpu, ServiceError};
 use crate::domain::account::{self, User};
 use crate::domain::policy::{decide, Action};
+use crate::store::auth::SignInGate;
 use crate::store::{self, auth as session_store, users as user_store, Store, StoreError};
 
 /// How long a session lives without signing in again.
@@ -56,10 +57,29 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     hash_password("no such account, no such password").unwrap_or_default()
 });
 
-/// Signs in: refuses with 429 while the account or address is throttled, records
-/// failures, and on success opens a fresh session.
+/// Password checks running at once. Each Argon2 check holds 19 MiB and a core
+/// for tens of milliseconds: a burst of guesses must queue here, not exhaust
+/// memory or starve the blocking pool that database work shares.
+pub struct PasswordChecks(tokio::sync::Semaphore);
+
+/// How long an attempt may wait for a free check before it is told to retry.
+const PASSWORD_CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl PasswordChecks {
+    /// About one per core (at least two).
+    pub fn for_this_machine() -> PasswordChecks {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        PasswordChecks(tokio::sync::Semaphore::new(cores.max(2)))
+    }
+}
+
+/// Signs in. The attempt is counted for (account, client address) before the
+/// password is checked and refused with 429 while that pair (or the address,
+/// for accounts it does not know) is throttled; a right password forgives the
+/// pair's failures and opens a fresh session.
 pub async fn login(
     store: &Store,
+    checks: &PasswordChecks,
     email: &str,
     password: &str,
     address: String,
@@ -68,23 +88,30 @@ pub async fn login(
     if password.len() > account::MAX_PASSWORD_BYTES {
         return Err(ServiceError::BadCredentials);
     }
-    let lookup_email = email.clone();
-    let lookup_address = address.clone();
-    let (credentials, throttled) = store
-        .run(move |conn| {
-            let (for_account, for_address) =
-                session_store::count_recent_failures(conn, &lookup_email, &lookup_address)?;
-            let credentials = user_store::find_credentials(conn, &lookup_email)?;
-            Ok((
-                credentials,
-                account::is_login_throttled(for_account, for_address),
-            ))
-        })
+    let (lookup_email, lookup_address) = (email.clone(), address.clone());
+    let gate = store
+        .run(move |conn| session_store::begin_attempt(conn, &lookup_email, &lookup_address))
         .await?;
-    if throttled {
-        tracing::warn!(%address, "sign-in throttled");
-        return Err(ServiceError::Throttled);
-    }
+    let attempt_id = match gate {
+        SignInGate::Counted { attempt_id } => attempt_id,
+        SignInGate::Throttled { why, retry_after } => {
+            tracing::warn!(%address, ?why, "sign-in throttled");
+            return Err(ServiceError::Throttled {
+                retry_after_s: whole_seconds(retry_after),
+            });
+        }
+    };
+    let Ok(permit) = tokio::time::timeout(PASSWORD_CHECK_WAIT, checks.0.acquire()).await else {
+        store
+            .run(move |conn| session_store::withdraw_attempt(conn, attempt_id))
+            .await?;
+        tracing::warn!("sign-in refused: too many password checks at once");
+        return Err(ServiceError::Busy { retry_after_s: 1 });
+    };
+    let lookup_email = email.clone();
+    let credentials = store
+        .run(move |conn| user_store::find_credentials(conn, &lookup_email))
+        .await?;
     let password = password.to_owned();
     let (user, verified) = cpu(move || match credentials {
         Some((user, hash)) => {
@@ -97,6 +124,7 @@ pub async fn login(
         }
     })
     .await?;
+    drop(permit);
     match user {
         Some(user) if verified && user.active => {
             let token = SessionToken::generate();
@@ -104,7 +132,7 @@ pub async fn login(
             let user_id = user.id;
             store
                 .run(move |conn| {
-                    session_store::clear_failures(conn, &email)?;
+                    session_store::attempt_succeeded(conn, &email, &address)?;
                     session_store::insert_session(
                         conn,
                         user_id,
@@ -116,14 +144,18 @@ pub async fn login(
             tracing::info!(user_id = user.id, "signed in");
             Ok((user, token))
         }
+        // The attempt stays counted as a failure.
         _ => {
-            store
-                .run(move |conn| session_store::record_failure(conn, &email, &address))
-                .await?;
             tracing::info!("sign-in refused");
             Err(ServiceError::BadCredentials)
         }
     }
+}
+
+/// `Retry-After` is in whole seconds; never 0, which would invite a retry loop.
+fn whole_seconds(duration: Duration) -> u64 {
+    let millis = u64::try_from(duration.num_milliseconds()).unwrap_or(0);
+    millis.div_ceil(1000).max(1)
 }
 
 pub async fn logout(store: &Store, token: &str) -> Result<(), ServiceError> {

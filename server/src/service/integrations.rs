@@ -81,9 +81,9 @@ async fn check_references(
     let store_check = ctx
         .store
         .run(move |conn| {
-            let unknown = match &queue {
-                Some(queue) => store::unknown_users(conn, queue)?,
-                None => Vec::new(),
+            let problems = match &queue {
+                Some(queue) => store::queue_problems(conn, queue)?,
+                None => store::QueueProblems::default(),
             };
             let pipeline_ok = match pipeline_id {
                 Some(id) => match crm::find_pipeline(conn, id) {
@@ -93,13 +93,20 @@ async fn check_references(
                 },
                 None => true,
             };
-            Ok((unknown, pipeline_ok))
+            Ok((problems, pipeline_ok))
         })
         .await?;
     match store_check {
-        (unknown, _) if !unknown.is_empty() => Err(ServiceError::Invalid(format!(
-            "the queue names unknown users: {unknown:?}"
+        (problems, _) if !problems.unknown.is_empty() => Err(ServiceError::Invalid(format!(
+            "the queue names unknown users: {:?}",
+            problems.unknown
         ))),
+        (problems, _) if !problems.not_assignable.is_empty() => {
+            Err(ServiceError::NotAssignable(format!(
+                "followers cannot be in a queue (they cannot answer chats): users {:?}",
+                problems.not_assignable
+            )))
+        }
         (_, false) => Err(ServiceError::Invalid("the pipeline does not exist".into())),
         _ => Ok(()),
     }

@@ -30,6 +30,8 @@ pub struct Context {
     /// Commits inbound events in groups (see [`crate::store::writer`]).
     pub inbound: InboundWriter,
     pub channels: Channels,
+    /// Bounds the password checks running at once.
+    pub password_checks: Arc<accounts::PasswordChecks>,
     /// Wakes the outbound worker when a message is queued.
     pub outbound_ready: Arc<Notify>,
     /// Wakes the attachment downloader when a file arrives.
@@ -50,8 +52,11 @@ pub enum ServiceError {
     Unauthenticated,
     #[error("wrong e-mail or password")]
     BadCredentials,
-    #[error("too many failed sign-in attempts; try again later")]
-    Throttled,
+    #[error("too many failed sign-in attempts; try again in {retry_after_s} s")]
+    Throttled { retry_after_s: u64 },
+    /// Too much of this at once (password checks, socket commands).
+    #[error("too busy right now; try again in {retry_after_s} s")]
+    Busy { retry_after_s: u64 },
     #[error("not allowed for your role")]
     Forbidden,
     #[error("{0} not found")]
@@ -60,6 +65,9 @@ pub enum ServiceError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
+    /// A follower named where someone must hold chats (a queue, an assignee).
+    #[error("{0}")]
+    NotAssignable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A messenger (or another service we call) failed or could not be reached.

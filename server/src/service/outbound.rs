@@ -20,7 +20,8 @@ use crate::config::DeliveryTiming;
 use crate::domain::integration::Integration;
 use crate::domain::pacing::{self, Recent};
 use crate::realtime;
-use crate::store::outbound::{self as store, Job};
+use crate::store::outbound::{self as store, Claim, Job};
+use crate::store::pacing::Paced;
 use crate::store::{chats, integrations, now, write_transaction, DbConn, StoreError};
 
 /// Give up after this many failed attempts.
@@ -166,20 +167,30 @@ async fn start_due(
             tracing::error!(%err, "cannot read the outbound queue");
         })?;
     let mut cache: HashMap<shared::Id, Integration> = HashMap::new();
+    // Bots other nodes have brought to their pace in this round.
+    let mut paced_bots = HashSet::new();
     let mut started = 0;
     for job in jobs {
         // Still being delivered here (its claim may have run out meanwhile).
-        if in_flight.jobs.contains(&job.id) || in_flight.must_wait(&job, Instant::now()) {
+        if in_flight.jobs.contains(&job.id)
+            || paced_bots.contains(&job.integration_id)
+            || in_flight.must_wait(&job, Instant::now())
+        {
             continue;
         }
-        let claimed = {
+        let claim = {
             let job = job.clone();
             ctx.store
                 .run(move |conn| store::claim(conn, &job, now() + LEASE))
                 .await?
         };
-        if !claimed {
-            continue;
+        match claim {
+            Claim::Taken => {}
+            Claim::Gone | Claim::Paced(Paced::Chat) => continue,
+            Claim::Paced(Paced::Bot) => {
+                paced_bots.insert(job.integration_id);
+                continue;
+            }
         }
         let integration = match cache.get(&job.integration_id) {
             Some(integration) => integration.clone(),

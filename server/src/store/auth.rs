@@ -4,9 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use shared::Id;
 
-use super::schema::{login_failures, sessions, users};
-use super::{now, DbConn, StoreError};
-use crate::domain::account::{User, THROTTLE_WINDOW};
+use super::schema::{login_failures, sessions, sign_in_addresses, users};
+use super::{now, write_transaction, DbConn, StoreError};
+use crate::domain::account::{
+    sign_in_throttle, RecentAttempts, Throttle, User, KNOWN_ADDRESS_FOR, MAX_FAILURES_PER_ADDRESS,
+    MAX_FAILURES_PER_PAIR, THROTTLE_WINDOW,
+};
 
 pub fn insert_session(
     conn: &mut DbConn,
@@ -55,42 +58,111 @@ pub fn delete_expired_sessions(conn: &mut DbConn) -> Result<usize, StoreError> {
     Ok(diesel::delete(sessions::table.filter(sessions::expires_at.le(now()))).execute(conn)?)
 }
 
-/// Recent failures for this account and for this address, within the throttle window.
-pub fn count_recent_failures(
+/// The outcome of counting a sign-in attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInGate {
+    /// Counted as a failure until it proves otherwise; check the password.
+    Counted { attempt_id: Id },
+    /// Refused before any password check; the limit lifts after `retry_after`.
+    Throttled {
+        why: Throttle,
+        retry_after: chrono::Duration,
+    },
+}
+
+/// Counts an attempt for (account, client address) *before* its password is
+/// checked, so that parallel guesses cannot all get a verdict: the attempt is
+/// a failure until [`attempt_succeeded`] says otherwise. On PostgreSQL the
+/// pair's advisory lock makes counting and recording one step across nodes
+/// (SQLite's writers already take turns); the per-address count may run a
+/// little over its limit under a race, which costs nothing.
+pub fn begin_attempt(
     conn: &mut DbConn,
     email: &str,
     address: &str,
-) -> Result<(i64, i64), StoreError> {
-    let since = now() - THROTTLE_WINDOW;
-    let for_account = login_failures::table
-        .filter(login_failures::email.eq(email))
-        .filter(login_failures::at.gt(since))
-        .count()
-        .get_result(conn)?;
-    let for_address = login_failures::table
-        .filter(login_failures::address.eq(address))
-        .filter(login_failures::at.gt(since))
-        .count()
-        .get_result(conn)?;
-    Ok((for_account, for_address))
+) -> Result<SignInGate, StoreError> {
+    write_transaction(conn, |conn| {
+        super::lock_for_transaction(
+            conn,
+            super::lock_key(&[b"sign-in", email.as_bytes(), address.as_bytes()]),
+        )?;
+        let at = now();
+        let since = at - THROTTLE_WINDOW;
+        // Records outside the window count for nothing; drop them as we go.
+        diesel::delete(login_failures::table.filter(login_failures::at.le(since))).execute(conn)?;
+        let pair = login_failures::table
+            .filter(login_failures::email.eq(email))
+            .filter(login_failures::address.eq(address));
+        let from_address = login_failures::table.filter(login_failures::address.eq(address));
+        let recent = RecentAttempts {
+            pair_failures: pair.count().get_result(conn)?,
+            address_failures: from_address.count().get_result(conn)?,
+            known_address: sign_in_addresses::table
+                .find((email, address))
+                .filter(sign_in_addresses::last_success_at.gt(at - KNOWN_ADDRESS_FOR))
+                .count()
+                .get_result::<i64>(conn)?
+                > 0,
+        };
+        let Some(why) = sign_in_throttle(recent) else {
+            let attempt_id = diesel::insert_into(login_failures::table)
+                .values((
+                    login_failures::email.eq(email),
+                    login_failures::address.eq(address),
+                    login_failures::at.eq(at),
+                ))
+                .returning(login_failures::id)
+                .get_result(conn)?;
+            return Ok(SignInGate::Counted { attempt_id });
+        };
+        // The limit lifts when enough of the counted failures leave the window.
+        let (counted, limit) = match why {
+            Throttle::Pair => (recent.pair_failures, MAX_FAILURES_PER_PAIR),
+            Throttle::Address => (recent.address_failures, MAX_FAILURES_PER_ADDRESS),
+        };
+        let query = match why {
+            Throttle::Pair => pair.into_boxed(),
+            Throttle::Address => from_address.into_boxed(),
+        };
+        let freeing: Option<NaiveDateTime> = query
+            .select(login_failures::at)
+            .order(login_failures::at.asc())
+            .offset(counted - limit)
+            .first(conn)
+            .optional()?;
+        let retry_after = freeing.map_or(THROTTLE_WINDOW, |failed_at| {
+            failed_at + THROTTLE_WINDOW - at
+        });
+        Ok(SignInGate::Throttled { why, retry_after })
+    })
 }
 
-pub fn record_failure(conn: &mut DbConn, email: &str, address: &str) -> Result<(), StoreError> {
-    let at = now();
-    // Old records are useless once outside the window; drop them as we go.
-    diesel::delete(login_failures::table.filter(login_failures::at.le(at - THROTTLE_WINDOW)))
+/// The password was right: the pair's failures are forgiven and the address
+/// becomes one this account is known to sign in from.
+pub fn attempt_succeeded(conn: &mut DbConn, email: &str, address: &str) -> Result<(), StoreError> {
+    write_transaction(conn, |conn| {
+        diesel::delete(
+            login_failures::table
+                .filter(login_failures::email.eq(email))
+                .filter(login_failures::address.eq(address)),
+        )
         .execute(conn)?;
-    diesel::insert_into(login_failures::table)
-        .values((
-            login_failures::email.eq(email),
-            login_failures::address.eq(address),
-            login_failures::at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(())
+        // No ON CONFLICT through the derived connection: replace the row.
+        diesel::delete(sign_in_addresses::table.find((email, address))).execute(conn)?;
+        diesel::insert_into(sign_in_addresses::table)
+            .values((
+                sign_in_addresses::email.eq(email),
+                sign_in_addresses::address.eq(address),
+                sign_in_addresses::last_success_at.eq(now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
-pub fn clear_failures(conn: &mut DbConn, email: &str) -> Result<(), StoreError> {
-    diesel::delete(login_failures::table.filter(login_failures::email.eq(email))).execute(conn)?;
+/// An attempt that was counted but never checked (the server was too busy):
+/// it is not a failure.
+pub fn withdraw_attempt(conn: &mut DbConn, attempt_id: Id) -> Result<(), StoreError> {
+    diesel::delete(login_failures::table.find(attempt_id)).execute(conn)?;
     Ok(())
 }

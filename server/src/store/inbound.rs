@@ -10,7 +10,7 @@ use shared::api::timeline::{DealCreated, NoData, TimelineEvent};
 use shared::Id;
 
 use super::chats::{find_chat_of_customer, set_unreachable, touch};
-use super::schema::{chats, greetings_sent, inbound_events, users};
+use super::schema::{chats, greetings_sent, inbound_events};
 use super::{
     conversation, crm, integrations, now, outbound, referrals, timeline, DbConn, StoreError,
 };
@@ -21,6 +21,7 @@ use crate::domain::chat::{
     customer_writes, effective_text, status_str, CustomerWrote, Effect, ExistingChat,
 };
 use crate::domain::integration::Integration;
+use crate::domain::policy::may_hold_chats;
 use crate::domain::text::preview;
 
 /// What receiving one event changed.
@@ -294,13 +295,15 @@ fn apply(
     }
 }
 
+/// Whether the user can still hold the chat: active, and of a role that may
+/// (an assignee made a follower since is treated like one deactivated).
 fn is_active(conn: &mut DbConn, user_id: Id) -> Result<bool, StoreError> {
-    Ok(users::table
-        .find(user_id)
-        .select(users::active)
-        .first(conn)
-        .optional()?
-        .unwrap_or(false))
+    super::users::find_user(conn, user_id)
+        .map(|user| user.active && may_hold_chats(user.role))
+        .or_else(|err| match err {
+            StoreError::NotFound => Ok(false),
+            other => Err(other),
+        })
 }
 
 fn receive_message(

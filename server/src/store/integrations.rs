@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use shared::api::integrations::Delivery;
+use shared::api::users::Role;
 use shared::api::Channel;
 use shared::Id;
 
@@ -10,6 +11,7 @@ use super::{now, DbConn, StoreError};
 use crate::config::Secret;
 use crate::domain::assignment::{self, Pick, QueueSlot};
 use crate::domain::integration::{delivery_str, parse_delivery, Integration};
+use crate::domain::policy::may_hold_chats;
 
 #[derive(Queryable)]
 #[allow(dead_code)] // every column is read; some are not used yet
@@ -254,16 +256,23 @@ pub fn delete_integration(conn: &mut DbConn, id: Id) -> Result<(), StoreError> {
 
 /// The queue with each manager's active flag, in order.
 pub fn queue_slots(conn: &mut DbConn, integration_id: Id) -> Result<Vec<QueueSlot>, StoreError> {
-    let rows: Vec<(Id, bool)> = integration_queue::table
+    let rows: Vec<(Id, bool, String)> = integration_queue::table
         .inner_join(users::table)
         .filter(integration_queue::integration_id.eq(integration_id))
         .order(integration_queue::position)
-        .select((integration_queue::user_id, users::active))
+        .select((integration_queue::user_id, users::active, users::role))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(user_id, active)| QueueSlot { user_id, active })
-        .collect())
+    rows.into_iter()
+        .map(|(user_id, active, role)| {
+            let role = Role::parse(&role)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?;
+            // A queued user made a follower since is skipped like one deactivated.
+            Ok(QueueSlot {
+                user_id,
+                active: active && may_hold_chats(role),
+            })
+        })
+        .collect()
 }
 
 /// Picks the next manager and advances the cursor. Must run inside the caller's
@@ -289,16 +298,34 @@ pub fn take_next_assignee(conn: &mut DbConn, integration_id: Id) -> Result<Pick,
 }
 
 /// Which of these user ids do not exist.
+/// Which of these users do not exist.
 pub fn unknown_users(conn: &mut DbConn, ids: &[Id]) -> Result<Vec<Id>, StoreError> {
-    let known: Vec<Id> = users::table
+    Ok(queue_problems(conn, ids)?.unknown)
+}
+
+/// Who in a would-be queue does not exist, and who may not hold chats.
+pub fn queue_problems(conn: &mut DbConn, ids: &[Id]) -> Result<QueueProblems, StoreError> {
+    let known: Vec<(Id, String)> = users::table
         .filter(users::id.eq_any(ids))
-        .select(users::id)
+        .select((users::id, users::role))
         .load(conn)?;
-    Ok(ids
-        .iter()
-        .copied()
-        .filter(|id| !known.contains(id))
-        .collect())
+    let mut problems = QueueProblems::default();
+    for id in ids {
+        match known.iter().find(|(known_id, _)| known_id == id) {
+            None => problems.unknown.push(*id),
+            Some((_, role)) if !Role::parse(role).is_some_and(may_hold_chats) => {
+                problems.not_assignable.push(*id)
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(problems)
+}
+
+#[derive(Debug, Default)]
+pub struct QueueProblems {
+    pub unknown: Vec<Id>,
+    pub not_assignable: Vec<Id>,
 }
 
 /// Takes what applying inbound events needs before it reads anything, then
@@ -348,20 +375,12 @@ pub fn lock_inbound<'a>(
 }
 
 /// The advisory lock of one customer of an integration (receipts and other
-/// events without a customer share one per integration). A fixed hash
-/// (FNV-1a), so every node of every version computes the same key; two
-/// customers sharing a key only wait for each other.
+/// events without a customer share one per integration).
 pub fn customer_lock_key(integration_id: Id, customer: Option<&str>) -> i64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let bytes = integration_id
-        .to_le_bytes()
-        .into_iter()
-        .chain(customer.map_or(&[][..], str::as_bytes).iter().copied());
-    let hash = bytes.fold(OFFSET, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-    });
-    i64::from_le_bytes(hash.to_le_bytes())
+    super::lock_key(&[
+        &integration_id.to_le_bytes(),
+        customer.map_or(&[][..], str::as_bytes),
+    ])
 }
 
 pub fn set_last_error(conn: &mut DbConn, id: Id, error: &str) -> Result<(), StoreError> {

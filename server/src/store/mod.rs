@@ -27,6 +27,7 @@ pub mod integrations;
 pub mod leases;
 pub mod media_links;
 pub mod outbound;
+pub mod pacing;
 pub mod referrals;
 pub mod schema;
 pub mod search;
@@ -283,6 +284,32 @@ where
         parking_lot::ReentrantMutexGuard::unlock_fair(turn);
     }
     result
+}
+
+/// A PostgreSQL advisory lock key: FNV-1a over the parts, a fixed hash, so
+/// every node of every version computes the same key for the same thing (two
+/// things sharing a key only wait for each other).
+pub fn lock_key(parts: &[&[u8]]) -> i64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let hash = parts
+        .iter()
+        .flat_map(|part| part.iter())
+        .fold(OFFSET, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(PRIME)
+        });
+    i64::from_le_bytes(hash.to_le_bytes())
+}
+
+/// Holds `key`'s advisory lock until the transaction ends (PostgreSQL; SQLite's
+/// writers already take turns, see [`write_transaction`]).
+pub fn lock_for_transaction(conn: &mut DbConn, key: i64) -> Result<(), StoreError> {
+    if let DbConn::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(key)
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// The current time, truncated to microseconds: both backends store exactly that,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use shared::api::chats::DeliveryState;
 use shared::Id;
 
+use super::pacing::Paced;
 use super::schema::{
     attachments, chats, customer_identities, integrations, outbound_parts, outbound_queue,
     timeline_items,
@@ -53,28 +54,64 @@ pub fn enqueue(
         .get_result(conn)?)
 }
 
-/// The jobs due now: for each chat only its oldest pending job.
+/// A pending row of the queue, as the scheduler reads it.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = outbound_queue)]
+struct QueuedRow {
+    id: Id,
+    integration_id: Id,
+    chat_id: Id,
+    item_id: Id,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+}
+
+/// The jobs due now, at most `limit`: of each chat only its oldest pending job
+/// (a chat's messages leave in order), taken in turns across bots. Each bot's
+/// due chats are read by themselves, so neither a bot whose jobs wait in
+/// back-off nor one with a thousand due chats hides another bot's replies (a
+/// single window of the oldest rows did both).
 pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
     let at = now();
-    let pending: Vec<(Id, Id, Id, Id, i32, NaiveDateTime)> = outbound_queue::table
+    let bots: Vec<Id> = outbound_queue::table
         .filter(outbound_queue::status.eq("pending"))
-        .order(outbound_queue::id)
-        .limit(limit * 4)
-        .select((
-            outbound_queue::id,
-            outbound_queue::integration_id,
-            outbound_queue::chat_id,
-            outbound_queue::item_id,
-            outbound_queue::attempts,
-            outbound_queue::next_attempt_at,
-        ))
+        .filter(outbound_queue::next_attempt_at.le(at))
+        .select(outbound_queue::integration_id)
+        .distinct()
         .load(conn)?;
-    let mut seen_chats = std::collections::HashSet::new();
+    let older = diesel::alias!(outbound_queue as older);
+    let mut per_bot = Vec::with_capacity(bots.len());
+    for bot in bots {
+        let heads: Vec<QueuedRow> = outbound_queue::table
+            .filter(outbound_queue::integration_id.eq(bot))
+            .filter(outbound_queue::status.eq("pending"))
+            .filter(outbound_queue::next_attempt_at.le(at))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                older
+                    .filter(
+                        older
+                            .field(outbound_queue::chat_id)
+                            .eq(outbound_queue::chat_id),
+                    )
+                    .filter(older.field(outbound_queue::status).eq("pending"))
+                    .filter(older.field(outbound_queue::id).lt(outbound_queue::id)),
+            )))
+            .order((outbound_queue::next_attempt_at, outbound_queue::id))
+            .limit(limit)
+            .select(QueuedRow::as_select())
+            .load(conn)?;
+        per_bot.push(std::collections::VecDeque::from(heads));
+    }
     let mut jobs = Vec::new();
-    for (id, integration_id, chat_id, item_id, attempts, next_attempt_at) in pending {
-        if !seen_chats.insert(chat_id) || next_attempt_at > at {
-            continue;
-        }
+    for row in take_turns(per_bot, usize::try_from(limit).unwrap_or(0)) {
+        let QueuedRow {
+            id,
+            integration_id,
+            chat_id,
+            item_id,
+            attempts,
+            next_attempt_at,
+        } = row;
         let text: Option<String> = timeline_items::table
             .find(item_id)
             .select(timeline_items::text)
@@ -122,11 +159,24 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             file,
             parts_delivered,
         });
-        if jobs.len() as i64 >= limit {
-            break;
-        }
     }
     Ok(jobs)
+}
+
+/// One from each list in turn, until `limit` or all are empty.
+fn take_turns<T>(mut lists: Vec<std::collections::VecDeque<T>>, limit: usize) -> Vec<T> {
+    let mut taken = Vec::new();
+    while taken.len() < limit && lists.iter().any(|list| !list.is_empty()) {
+        for list in &mut lists {
+            if taken.len() == limit {
+                break;
+            }
+            if let Some(item) = list.pop_front() {
+                taken.push(item);
+            }
+        }
+    }
+    taken
 }
 
 /// Takes a job for `lease_until`, unless another worker (on any node) took it
@@ -134,7 +184,15 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
 /// start is recorded until its outcome is; finding it still set means an
 /// earlier attempt was cut off (the server died) after it may have reached the
 /// messenger, so this one is counted as a possible repeat.
-pub fn claim(conn: &mut DbConn, job: &Job, lease_until: NaiveDateTime) -> Result<bool, StoreError> {
+///
+/// A send that would take the bot or the chat over its pace, counting what
+/// every node sent, is not claimed ([`Claim::Paced`]); a claimed one is
+/// counted at once, in the same transaction.
+pub fn claim(
+    conn: &mut DbConn,
+    job: &Job,
+    lease_until: NaiveDateTime,
+) -> Result<Claim, StoreError> {
     let this_job = || {
         outbound_queue::table
             .filter(outbound_queue::id.eq(job.id))
@@ -142,6 +200,10 @@ pub fn claim(conn: &mut DbConn, job: &Job, lease_until: NaiveDateTime) -> Result
             .filter(outbound_queue::next_attempt_at.eq(job.next_attempt_at))
     };
     write_transaction(conn, |conn| {
+        let at = now();
+        if let Some(paced) = super::pacing::must_wait(conn, job.integration_id, job.chat_id, at)? {
+            return Ok(Claim::Paced(paced));
+        }
         let interrupted =
             diesel::update(this_job().filter(outbound_queue::attempt_started_at.is_not_null()))
                 .set(outbound_queue::interrupted_sends.eq(outbound_queue::interrupted_sends + 1))
@@ -157,11 +219,25 @@ pub fn claim(conn: &mut DbConn, job: &Job, lease_until: NaiveDateTime) -> Result
         let changed = diesel::update(this_job())
             .set((
                 outbound_queue::next_attempt_at.eq(lease_until),
-                outbound_queue::attempt_started_at.eq(now()),
+                outbound_queue::attempt_started_at.eq(at),
             ))
             .execute(conn)?;
-        Ok(changed == 1)
+        if changed != 1 {
+            return Ok(Claim::Gone);
+        }
+        super::pacing::record_send(conn, job.integration_id, job.chat_id, at)?;
+        Ok(Claim::Taken)
     })
+}
+
+/// What came of trying to take a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    Taken,
+    /// Another worker took it, or it changed meanwhile.
+    Gone,
+    /// Sending now would exceed the bot's or the chat's pace.
+    Paced(Paced),
 }
 
 /// Makes the jobs whose attempt was cut off by a crash due now. Only for a
@@ -318,4 +394,21 @@ pub fn last_error(
         ))
         .first(conn)
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+
+    use super::take_turns;
+
+    #[test]
+    fn bots_take_turns_so_a_long_backlog_never_hides_a_short_one() {
+        let busy: VecDeque<&str> = (0..100).map(|_| "busy").collect();
+        let quiet = VecDeque::from(["quiet-1", "quiet-2"]);
+        let taken = take_turns(vec![busy, quiet], 5);
+        assert_eq!(taken, vec!["busy", "quiet-1", "busy", "quiet-2", "busy"]);
+        assert_eq!(take_turns(vec![VecDeque::from([1, 2])], 10), vec![1, 2]);
+        assert!(take_turns::<u8>(Vec::new(), 10).is_empty());
+    }
 }

@@ -32,6 +32,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    sign_in_addresses (email, address) {
+        email -> Text,
+        address -> Text,
+        last_success_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     pipelines (id) {
         id -> BigInt,
         name -> Text,
@@ -298,6 +306,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    recent_sends (id) {
+        id -> BigInt,
+        integration_id -> BigInt,
+        chat_id -> BigInt,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     event_log (id) {
         id -> BigInt,
         chat_id -> Nullable<BigInt>,
@@ -370,6 +387,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     login_failures,
+    sign_in_addresses,
     pipelines,
     stages,
     integrations,
@@ -393,6 +411,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     chat_user_state,
     inbound_events,
     outbound_queue,
+    recent_sends,
     event_log,
     leases,
     outbound_parts,

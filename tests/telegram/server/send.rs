@@ -335,3 +335,40 @@ on_both_backends!(
     a_customer_who_blocked_the_bot_becomes_unreachable_and_is_not_called_again,
     a_customer_reply_to_our_message_points_at_it,
 );
+
+/// Two nodes sending for one bot keep to its pace together: each counts what
+/// the other sent (unpaced, together they would send 60 a second).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_together_stay_within_one_bots_flood_limits() {
+    let tg = start(Backend::Postgres).await;
+    tg.connect(json!({})).await;
+    let customers = 60;
+    for n in 0..customers {
+        tg.accept(&FakeTelegram::text_update(
+            n + 1,
+            CUSTOMER + n,
+            "Anna",
+            "hi",
+        ))
+        .await;
+    }
+    let chats = wait_for_chats(&tg.admin, customers as usize).await;
+    let second = tg.app.second_node().await;
+    let second_admin = second.admin().await;
+    tg.fake.set_flood_limits(FloodLimits::TELEGRAM);
+    let mut expected = Vec::new();
+    // Half the replies through each node, so both workers have work at once.
+    for (n, chat) in chats.iter().enumerate() {
+        let text = format!("Hello, chat {}", chat.id);
+        let node = if n % 2 == 0 { &tg.admin } else { &second_admin };
+        reply(node, chat.id, &text).await;
+        expected.push(text);
+    }
+    let sent = tg.fake.wait_for_sent(expected.len(), WAIT).await;
+    let mut texts: Vec<String> = sent.into_iter().filter_map(|m| m.text).collect();
+    texts.sort();
+    expected.sort();
+    assert_eq!(texts, expected, "every reply sent exactly once");
+    let refused = tg.fake.flood_refusals();
+    assert!(refused <= 1, "{refused} sends went over Telegram's limits");
+}

@@ -12,7 +12,7 @@ use shared::Id;
 use super::{apply_transition, change_chat, summary};
 use crate::domain::account::User;
 use crate::domain::chat::{self as rules, ChatState, Transition};
-use crate::domain::policy::ChatAction;
+use crate::domain::policy::{may_hold_chats, ChatAction};
 use crate::domain::text::{self, MAX_COMMENT_CHARS, MAX_REPLY_CHARS};
 use crate::domain::upload;
 use crate::realtime;
@@ -151,6 +151,12 @@ pub async fn assign(
                 if !user.active {
                     return Err(ServiceError::Invalid(format!(
                         "user {user_id} is deactivated"
+                    )));
+                }
+                if !may_hold_chats(user.role) {
+                    return Err(ServiceError::NotAssignable(format!(
+                        "{} is a follower and cannot be assigned chats",
+                        user.name
                     )));
                 }
             }
