@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use shared::api::chats::Direction;
 use shared::api::users::Role;
 use shared::Id;
-use tidings_tests::inbox::{messages, png_bytes, reply_with_file};
+use tidings_tests::inbox::{messages, png_bytes, reply_with_file, set_followers};
 use tidings_tests::{ApiClient, Backend, ItemFields, TestApp};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -117,14 +117,7 @@ async fn a_follower_is_refused_before_the_body_is_read(backend: Backend) {
     let mut stream = send_head(tg.app.addr, &follower, chat.id, Some(15 << 20), &start).await;
     assert_error(&read_answer(&mut stream).await, 404, "not_found");
 
-    let response = tg
-        .admin
-        .put(
-            &format!("/api/v1/chats/{}/followers", chat.id),
-            &json!({"user_ids": [fred.id]}),
-        )
-        .await;
-    assert!(response.status().is_success());
+    set_followers(&tg.admin, chat.id, &[fred.id]).await;
     let mut stream = send_head(tg.app.addr, &follower, chat.id, Some(15 << 20), &start).await;
     assert_error(&read_answer(&mut stream).await, 403, "forbidden");
     assert_nothing_stored(&tg.app, &tg.admin, chat.id).await;
