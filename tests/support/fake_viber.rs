@@ -100,6 +100,8 @@ struct State {
     verify_webhooks: bool,
     webhook_checks: Vec<WebhookCheck>,
     media: HashMap<String, (String, Vec<u8>)>,
+    /// Media links answered with `302 Found` to another location.
+    redirects: HashMap<String, String>,
 }
 
 struct Shared {
@@ -150,6 +152,7 @@ impl FakeViber {
                 verify_webhooks: true,
                 webhook_checks: Vec::new(),
                 media: HashMap::new(),
+                redirects: HashMap::new(),
             }),
             changes: watch::channel(0).0,
             http: reqwest::Client::new(),
@@ -237,6 +240,15 @@ impl FakeViber {
             .lock()
             .media
             .insert(name.to_owned(), (content_type.to_owned(), bytes.to_vec()));
+        format!("http://{}{MEDIA_PREFIX}{name}", self.shared.addr)
+    }
+
+    /// A media link on the fake that redirects to `location`.
+    pub fn host_redirect(&self, name: &str, location: &str) -> String {
+        self.shared
+            .lock()
+            .redirects
+            .insert(name.to_owned(), location.to_owned());
         format!("http://{}{MEDIA_PREFIX}{name}", self.shared.addr)
     }
 
@@ -522,6 +534,11 @@ async fn serve_api(mut stream: TcpStream, shared: Arc<Shared>) {
     };
     if request.method == "GET" {
         if let Some(name) = request.path.strip_prefix(MEDIA_PREFIX) {
+            let redirect = shared.lock().redirects.get(name).cloned();
+            if let Some(location) = redirect {
+                respond_redirect(&mut stream, &location).await;
+                return;
+            }
             let media = shared.lock().media.get(name).cloned();
             match media {
                 Some((content_type, bytes)) => {
@@ -926,6 +943,15 @@ async fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: 
     );
     // The client may have given up (a timeout test): nothing to do then.
     if stream.write_all(head.as_bytes()).await.is_ok() && stream.write_all(body).await.is_ok() {
+        let _ = stream.shutdown().await;
+    }
+}
+
+async fn respond_redirect(stream: &mut TcpStream, location: &str) {
+    let head = format!(
+        "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    );
+    if stream.write_all(head.as_bytes()).await.is_ok() {
         let _ = stream.shutdown().await;
     }
 }

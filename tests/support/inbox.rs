@@ -272,6 +272,21 @@ pub async fn reply_with_file(
     body(response).await
 }
 
+/// `PUT /api/v1/chats/{id}/followers` (admin), which must succeed.
+pub async fn set_followers(admin: &ApiClient, chat_id: Id, user_ids: &[Id]) {
+    let response = admin
+        .put(
+            &format!("/api/v1/chats/{chat_id}/followers"),
+            &json!({ "user_ids": user_ids }),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "set followers of {chat_id}"
+    );
+}
+
 /// A small PNG-looking file (the right signature, then filler bytes).
 pub fn png_bytes(len: usize) -> Vec<u8> {
     let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();

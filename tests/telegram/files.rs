@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use tidings::channels::telegram::MAX_DOWNLOAD_BYTES;
+use tidings_tests::fake_viber::RecordingWebhook;
 
 use crate::{provider, setup, CUSTOMER};
 
@@ -52,6 +53,20 @@ async fn an_unknown_file_id_is_a_permanent_error() {
     let error = provider(channel.download_file(&bot, "nope", 1_000).await);
     assert!(!error.retryable);
     assert!(error.reason.contains("file_id"), "{}", error.reason);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_redirected_off_the_bot_api_server_is_refused_permanently() {
+    let (fake, channel, bot) = setup().await;
+    let elsewhere = RecordingWebhook::start().await;
+    fake.add_redirected_file("moved", &elsewhere.url("/stolen"));
+    let error = provider(channel.download_file(&bot, "moved", 1_000).await);
+    assert!(!error.retryable);
+    assert!(error.reason.contains("refused"), "{}", error.reason);
+    assert!(
+        elsewhere.received().is_empty(),
+        "the token left for another host"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,7 @@ mod faults;
 mod files;
 mod receive;
 mod send;
+mod upload_limits;
 mod uploads;
 
 use std::time::Duration;

@@ -3,6 +3,8 @@
 //! provider types never leave `telegram/` or `viber/`. The engine (`service/`)
 //! only sees the types of this file, so it is tested without any messenger.
 
+pub mod media_fetch;
+pub mod media_hosts;
 pub mod telegram;
 pub mod viber;
 

@@ -7,6 +7,10 @@
 /// Viber's media fetches are held to the same).
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
+/// Largest reply form: the file plus room for its caption (32 000
+/// characters of up to four bytes) and the form's own framing.
+pub const MAX_FORM_BYTES: usize = MAX_UPLOAD_BYTES + 256 * 1024;
+
 /// Longest file name kept.
 const MAX_NAME_CHARS: usize = 255;
 

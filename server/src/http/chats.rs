@@ -1,9 +1,7 @@
 //! `/api/v1/chats…`: the inbox groups, the archive, one chat with its timeline,
 //! search and every manager action.
 
-use actix_multipart::Multipart;
-use actix_web::{guard, web, HttpResponse};
-use futures_util::StreamExt;
+use actix_web::{guard, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use shared::api::chats::{
     AssignChat, Chat, ChatDetail, ChatGroup, ChatStatus, Comment, CreateComment, GroupCount, Item,
@@ -11,15 +9,14 @@ use shared::api::chats::{
 };
 use shared::api::crm::{CreateDeal, CreateLink, Deal, LinkKind};
 use shared::api::{Channel, Items, Page};
-use shared::error::{ErrorBody, ErrorCode};
+use shared::error::ErrorBody;
 use shared::Id;
 use utoipa::IntoParams;
 
 use super::error::AppError;
 use super::extract::CurrentUser;
+use super::upload;
 use super::AppState;
-use crate::domain::upload::MAX_UPLOAD_BYTES;
-use crate::service::attachments::Upload;
 use crate::service::chats::{self, ListRequest};
 use crate::store::chats::ArchiveFilter;
 
@@ -256,60 +253,15 @@ async fn reply_with_file(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<Id>,
-    mut form: Multipart,
+    request: HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let malformed = |err: actix_multipart::MultipartError| {
-        AppError::new(ErrorCode::Malformed, format!("unreadable form: {err}"))
-    };
-    let too_large = |_| {
-        AppError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("the file is larger than {MAX_UPLOAD_BYTES} bytes"),
-        )
-    };
-    let mut text = String::new();
-    let mut file = None;
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(malformed)?;
-        match field.name() {
-            Some("text") => {
-                let bytes = field
-                    .bytes(MAX_UPLOAD_BYTES)
-                    .await
-                    .map_err(too_large)?
-                    .map_err(malformed)?;
-                text = String::from_utf8(bytes.to_vec())
-                    .map_err(|_| AppError::new(ErrorCode::Invalid, "the text is not UTF-8"))?;
-            }
-            Some("file") if file.is_some() => {
-                return Err(AppError::new(
-                    ErrorCode::Invalid,
-                    "send one file per message",
-                ));
-            }
-            Some("file") => {
-                let name = field
-                    .content_disposition()
-                    .and_then(|disposition| disposition.get_filename())
-                    .unwrap_or_default()
-                    .to_owned();
-                let bytes = field
-                    .bytes(MAX_UPLOAD_BYTES)
-                    .await
-                    .map_err(too_large)?
-                    .map_err(malformed)?;
-                file = Some(Upload {
-                    name,
-                    bytes: bytes.to_vec(),
-                });
-            }
-            // Other fields are skipped (the next field drains this one).
-            _ => {}
-        }
-    }
-    let file =
-        file.ok_or_else(|| AppError::new(ErrorCode::Invalid, "the form has no `file` field"))?;
-    let item = chats::reply_with_file(&state, &user.0, id.into_inner(), &text, file).await?;
+    let chat_id = id.into_inner();
+    // Before a byte of the body is read: a caller who may not reply here
+    // never gets to stream a file at the server.
+    chats::authorize_reply(&state, &user.0, chat_id).await?;
+    let form = upload::read_reply_form(&request, payload, &state.config.data_dir).await?;
+    let item = chats::reply_with_file(&state, &user.0, chat_id, &form.text, form.file).await?;
     Ok(HttpResponse::Created().json(item))
 }
 

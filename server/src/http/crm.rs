@@ -127,7 +127,7 @@ async fn attachment(
     let file = attachments::read(&state, &user.0, id.into_inner()).await?;
     // Customers choose these bytes: only media types a browser cannot run are
     // shown inline; anything else is a download, sandboxed either way.
-    let mime = file.mime.unwrap_or_default();
+    let mime = file.mime.clone().unwrap_or_default();
     let inline = matches!(
         mime.as_str(),
         "image/png" | "image/jpeg" | "image/gif" | "image/webp"
@@ -148,5 +148,5 @@ async fn attachment(
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Content-Security-Policy", "sandbox"))
         .insert_header(("Cache-Control", "private, max-age=3600"))
-        .body(file.bytes))
+        .body(super::media::streamed(file)))
 }

@@ -2,8 +2,10 @@
 //! links, for messengers that fetch media themselves (Viber). No sign-in: the
 //! token is the credential.
 
+use actix_web::body::SizedStream;
 use actix_web::{web, HttpResponse};
 use shared::error::ErrorBody;
+use tokio_util::io::ReaderStream;
 
 use super::error::AppError;
 use super::AppState;
@@ -39,5 +41,12 @@ async fn media(
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Content-Security-Policy", "sandbox"))
         .insert_header(("Cache-Control", "private, no-store"))
-        .body(file.bytes))
+        .body(streamed(file)))
+}
+
+/// The file's bytes as they are read from disk, never all in memory.
+pub(super) fn streamed(
+    file: attachments::AttachmentFile,
+) -> SizedStream<ReaderStream<tokio::fs::File>> {
+    SizedStream::new(file.size, ReaderStream::new(file.file))
 }

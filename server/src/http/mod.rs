@@ -13,6 +13,7 @@ pub mod integrations;
 pub mod media;
 pub mod openapi;
 pub mod security;
+pub mod upload;
 pub mod users;
 pub mod webhooks;
 

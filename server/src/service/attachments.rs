@@ -3,7 +3,7 @@
 //! file ids stay, but a token change would lose them), and only users who may
 //! see the chat can read them back.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -45,38 +45,6 @@ pub fn header_safe_name(name: &str) -> String {
             }
         })
         .collect()
-}
-
-/// A file a manager uploads to send.
-pub struct Upload {
-    /// The name as the uploader's browser gave it (unsanitised).
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
-
-impl std::fmt::Debug for Upload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Upload")
-            .field("size", &self.bytes.len())
-            .finish_non_exhaustive()
-    }
-}
-
-/// Writes a file's bytes at `relative` under the data directory (blocking:
-/// call it inside `Store::run`, so a failed write rolls the message back).
-pub(super) fn write_blocking(
-    data_dir: &Path,
-    relative: &str,
-    bytes: &[u8],
-) -> Result<(), ServiceError> {
-    let path = data_dir.join(relative);
-    let cannot = |err: std::io::Error| {
-        ServiceError::Internal(format!("cannot store {}: {err}", path.display()))
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(cannot)?;
-    }
-    std::fs::write(&path, bytes).map_err(cannot)
 }
 
 /// An outbound message's file as its messenger takes it: its bytes, or a new
@@ -134,14 +102,9 @@ pub async fn read_linked(ctx: &Context, token: &str) -> Result<AttachmentFile, S
         .run(move |conn| media_links::find_linked_file(conn, &token_hash))
         .await?
         .ok_or(ServiceError::NotFound("media"))?;
-    let bytes = tokio::fs::read(file_path(ctx, attachment.id))
+    AttachmentFile::open(ctx, attachment.id, attachment.name, attachment.mime)
         .await
-        .map_err(|_| ServiceError::NotFound("media"))?;
-    Ok(AttachmentFile {
-        bytes,
-        name: attachment.name,
-        mime: attachment.mime,
-    })
+        .ok_or(ServiceError::NotFound("media"))
 }
 
 /// Downloads pending attachments until `shutdown`.
@@ -232,13 +195,41 @@ pub async fn fetch_pending(ctx: &Context) -> Result<usize, StoreError> {
     Ok(stored)
 }
 
-/// A stored attachment: its bytes, name and type, if the caller may see its chat.
+/// A stored attachment, opened for streaming: its file, size, name and type.
 pub struct AttachmentFile {
-    pub bytes: Vec<u8>,
+    pub file: tokio::fs::File,
+    pub size: u64,
     pub name: String,
     pub mime: Option<String>,
 }
 
+impl AttachmentFile {
+    /// `None` when the file is missing from the data directory.
+    async fn open(
+        ctx: &Context,
+        id: Id,
+        name: String,
+        mime: Option<String>,
+    ) -> Option<AttachmentFile> {
+        let path = file_path(ctx, id);
+        let file = match tokio::fs::File::open(&path).await {
+            Ok(file) => file,
+            Err(err) => {
+                tracing::warn!(attachment_id = id, %err, "a stored attachment cannot be opened");
+                return None;
+            }
+        };
+        let size = file.metadata().await.ok()?.len();
+        Some(AttachmentFile {
+            file,
+            size,
+            name,
+            mime,
+        })
+    }
+}
+
+/// A stored attachment, if the caller may see its chat.
 pub async fn read(ctx: &Context, caller: &User, id: Id) -> Result<AttachmentFile, ServiceError> {
     let caller = caller.clone();
     let attachment = ctx
@@ -256,12 +247,7 @@ pub async fn read(ctx: &Context, caller: &User, id: Id) -> Result<AttachmentFile
     if attachment.path.is_none() {
         return Err(ServiceError::NotFound("attachment file"));
     }
-    let bytes = tokio::fs::read(file_path(ctx, id))
+    AttachmentFile::open(ctx, id, attachment.name, attachment.mime)
         .await
-        .map_err(|_| ServiceError::NotFound("attachment file"))?;
-    Ok(AttachmentFile {
-        bytes,
-        name: attachment.name,
-        mime: attachment.mime,
-    })
+        .ok_or(ServiceError::NotFound("attachment file"))
 }

@@ -11,6 +11,7 @@ pub mod integrations;
 pub mod live;
 pub mod outbound;
 pub mod polling;
+pub mod uploads;
 pub mod views;
 
 use std::sync::Arc;

@@ -140,6 +140,8 @@ struct FakeBot {
 struct StoredFile {
     path: String,
     bytes: Vec<u8>,
+    /// Downloads answer `302 Found` to this location instead.
+    redirect_to: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -438,9 +440,20 @@ impl FakeTelegram {
     pub fn add_file(&self, file_id: &str, bytes: Vec<u8>) {
         let mut state = self.shared.lock();
         let path = format!("documents/file_{}.bin", state.files.len() + 1);
-        state
-            .files
-            .insert(file_id.to_owned(), StoredFile { path, bytes });
+        let file = StoredFile {
+            path,
+            bytes,
+            redirect_to: None,
+        };
+        state.files.insert(file_id.to_owned(), file);
+    }
+
+    /// Registers a file whose download redirects to `location`.
+    pub fn add_redirected_file(&self, file_id: &str, location: &str) {
+        self.add_file(file_id, Vec::new());
+        if let Some(file) = self.shared.lock().files.get_mut(file_id) {
+            file.redirect_to = Some(location.to_owned());
+        }
     }
 
     /// POSTs `update` to the webhook registered for `token`, with its secret.

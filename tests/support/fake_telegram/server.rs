@@ -354,6 +354,12 @@ fn download(shared: &Shared, rest: &str) -> HttpResponse {
         return error(401, "Unauthorized", None);
     }
     match state.files.values().find(|file| file.path == file_path) {
+        Some(StoredFile {
+            redirect_to: Some(location),
+            ..
+        }) => HttpResponse::Found()
+            .insert_header(("Location", location.as_str()))
+            .finish(),
         Some(file) => HttpResponse::Ok()
             .content_type("application/octet-stream")
             .body(file.bytes.clone()),

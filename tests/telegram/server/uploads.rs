@@ -11,7 +11,8 @@ use shared::api::chats::{DeliveryState, Direction, Item};
 use shared::api::users::Role;
 use tidings_tests::fake_telegram::Failure;
 use tidings_tests::inbox::{
-    messages, pdf_bytes, png_bytes, reply, reply_with_file, send_file, wait_for_delivery,
+    messages, pdf_bytes, png_bytes, reply, reply_with_file, send_file, set_followers,
+    wait_for_delivery,
 };
 use tidings_tests::ItemFields;
 use tidings_tests::{body, expect_error, on_both_backends, Backend};
@@ -135,14 +136,7 @@ async fn a_follower_cannot_send_a_file(backend: Backend) {
     let (fred, follower) = tg.app.login_as("Fred", Role::Follower).await;
     let response = send_file(&follower, chat.id, None, "a.png", &png_bytes(100)).await;
     expect_error(response, StatusCode::NOT_FOUND).await;
-    let response = tg
-        .admin
-        .put(
-            &format!("/api/v1/chats/{}/followers", chat.id),
-            &json!({"user_ids": [fred.id]}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    set_followers(&tg.admin, chat.id, &[fred.id]).await;
     let response = send_file(&follower, chat.id, None, "a.png", &png_bytes(100)).await;
     expect_error(response, StatusCode::FORBIDDEN).await;
     assert!(messages(&tg.admin, chat.id, Direction::Out)

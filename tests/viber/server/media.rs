@@ -1,19 +1,21 @@
 //! Customers' media: downloaded from the link in the callback before it
-//! expires, served to those who may see the chat, and an attachment error
-//! when the link is already gone.
+//! expires, served to those who may see the chat, an attachment error when
+//! the link is already gone, and links to hosts other than Viber's own
+//! (directly or by a redirect) refused without a request ever reaching them.
 
 use reqwest::StatusCode;
 use serde_json::json;
+use shared::api::chats::Attachment;
 use shared::api::chats::Direction;
 use shared::api::users::Role;
-use tidings_tests::fake_viber::FakeViber;
+use tidings_tests::fake_viber::{FakeViber, RecordingWebhook};
 use tidings_tests::inbox::{messages, wait_for_attachments, wait_for_chats};
 use tidings_tests::ItemFields;
 use tidings_tests::{expect_error, on_both_backends, Backend};
 
 use crate::CUSTOMER;
 
-use super::start;
+use super::{start, Viber};
 
 async fn a_picture_is_downloaded_and_served_to_those_who_see_the_chat(backend: Backend) {
     let viber = start(backend).await;
@@ -75,7 +77,84 @@ async fn an_expired_media_link_leaves_an_attachment_error(backend: Backend) {
     assert!(error.contains("404"), "says why: {error}");
 }
 
+/// The customer sends a picture linked at `url`; returns its attachment
+/// once the server settled it (stored or refused).
+async fn picture_linked_at(viber: &Viber, url: &str) -> Attachment {
+    let bot = viber.connect(json!({})).await;
+    viber
+        .accept(
+            bot.id,
+            FakeViber::callback_picture(12, CUSTOMER, "Olena", url, "look"),
+        )
+        .await;
+    let chat = wait_for_chats(&viber.admin, 1).await.remove(0);
+    let inbound = messages(&viber.admin, chat.id, Direction::In).await;
+    let item = wait_for_attachments(&viber.admin, chat.id, inbound[0].id).await;
+    item.attachments().expect("attachments")[0].clone()
+}
+
+/// The attachment was refused and says why; nothing reached `elsewhere`.
+fn assert_refused(attachment: &Attachment, elsewhere: &RecordingWebhook, why: &str) {
+    assert_eq!(attachment.url, None, "nothing stored");
+    let error = attachment.error.clone().expect("an attachment error");
+    assert!(error.contains("refused") && error.contains(why), "{error}");
+    assert!(
+        elsewhere.received().is_empty(),
+        "the other host got a request: {:?}",
+        elsewhere.received()
+    );
+}
+
+async fn a_picture_on_another_host_is_refused_and_never_fetched(backend: Backend) {
+    let viber = start(backend).await;
+    let elsewhere = RecordingWebhook::start().await;
+    let url = elsewhere
+        .url("/media/sofa.jpg")
+        .replace("127.0.0.1", "localhost");
+    let attachment = picture_linked_at(&viber, &url).await;
+    assert_refused(&attachment, &elsewhere, "not one of Viber's hosts");
+}
+
+async fn a_loopback_address_that_is_not_the_api_base_is_refused(backend: Backend) {
+    let viber = start(backend).await;
+    let elsewhere = RecordingWebhook::start().await;
+    // Same address as the fake Viber API, another port.
+    let url = elsewhere.url("/media/sofa.jpg");
+    let attachment = picture_linked_at(&viber, &url).await;
+    assert_refused(&attachment, &elsewhere, "IP address");
+}
+
+async fn a_redirect_from_vibers_host_to_another_is_refused(backend: Backend) {
+    let viber = start(backend).await;
+    let elsewhere = RecordingWebhook::start().await;
+    let url = viber
+        .fake
+        .host_redirect("moved.jpg", &elsewhere.url("/media/sofa.jpg"));
+    let attachment = picture_linked_at(&viber, &url).await;
+    assert_refused(&attachment, &elsewhere, "redirected");
+}
+
+async fn a_redirect_within_vibers_host_is_followed(backend: Backend) {
+    let viber = start(backend).await;
+    let target = viber
+        .fake
+        .host_media("sofa.jpg", "image/jpeg", b"\xFF\xD8\xFFjpeg");
+    let url = viber.fake.host_redirect("moved.jpg", &target);
+    let attachment = picture_linked_at(&viber, &url).await;
+    assert_eq!(attachment.error, None);
+    let served = attachment.url.expect("a download URL");
+    let response = viber.admin.get(&served).await;
+    assert_eq!(
+        &response.bytes().await.expect("bytes")[..],
+        b"\xFF\xD8\xFFjpeg"
+    );
+}
+
 on_both_backends!(
     a_picture_is_downloaded_and_served_to_those_who_see_the_chat,
     an_expired_media_link_leaves_an_attachment_error,
+    a_picture_on_another_host_is_refused_and_never_fetched,
+    a_loopback_address_that_is_not_the_api_base_is_refused,
+    a_redirect_from_vibers_host_to_another_is_refused,
+    a_redirect_within_vibers_host_is_followed,
 );

@@ -3,6 +3,7 @@
 //! downloads. Everything still goes through teloxide's `Bot` (its URL
 //! building, request encoding and error decoding).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -13,6 +14,8 @@ use teloxide::types::AllowedUpdate;
 use url::Url;
 
 use super::send;
+use crate::channels::media_fetch;
+use crate::channels::media_hosts::MediaHosts;
 use crate::channels::ChannelError;
 
 /// Limit for ordinary calls (sendMessage, getMe, ...).
@@ -58,10 +61,11 @@ pub(super) struct Clients {
 
 impl Clients {
     pub(super) fn new(api_url: Url, request_timeout: Duration) -> Clients {
+        let hosts = Arc::new(MediaHosts::telegram(&api_url));
         Clients {
             api_url: normalize(api_url),
-            short: build_client(request_timeout),
-            long: build_client(LONG_TIMEOUT.max(request_timeout)),
+            short: build_client(request_timeout, Arc::clone(&hosts)),
+            long: build_client(LONG_TIMEOUT.max(request_timeout), hosts),
         }
     }
 
@@ -116,8 +120,12 @@ impl Clients {
         let mut stream = self.long_bot(token).download_file_stream(file_path);
         let mut bytes = Vec::new();
         while let Some(chunk) = stream.next().await {
-            let chunk =
-                chunk.map_err(|err| DownloadFailure::Provider(send::classify_http(&err)))?;
+            let chunk = chunk.map_err(|err| {
+                DownloadFailure::Provider(match media_fetch::refusal(&err) {
+                    Some(refused) => refused.into(),
+                    None => send::classify_http(&err),
+                })
+            })?;
             let total = bytes.len() as u64 + chunk.len() as u64;
             if total > limit {
                 return Err(DownloadFailure::TooBig(total));
@@ -155,10 +163,13 @@ impl Payload for RawGetUpdates {
     }
 }
 
-fn build_client(timeout: Duration) -> reqwest::Client {
+/// Redirects are followed only within the Bot API server: files come from
+/// `{api base}/file/bot{token}/…` and nowhere else.
+fn build_client(timeout: Duration, hosts: Arc<MediaHosts>) -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(timeout)
+        .redirect(media_fetch::redirect_policy(hosts))
         .tcp_nodelay(true)
         .build()
         .expect("a reqwest client with rustls and fixed settings always builds")

@@ -17,7 +17,7 @@ const AUTH_HEADER: &str = "X-Viber-Auth-Token";
 
 pub(super) struct ApiClient {
     base: String,
-    pub(super) http: reqwest::Client,
+    http: reqwest::Client,
     pub(super) timeout: Duration,
 }
 

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::client::{http_error, transport_error};
 use super::{split, ViberChannel, CAPTION_LIMIT, TEXT_LIMIT};
-use crate::channels::{Bot, ChannelError, PartLog, Sent};
+use crate::channels::{media_fetch, Bot, ChannelError, PartLog, Sent};
 
 /// A file or picture for Viber to fetch from a public URL (Viber has no upload).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,24 +109,22 @@ impl ViberChannel {
     }
 
     /// Downloads an inbound media URL (they expire: call it while handling the
-    /// callback), refusing more than `max_bytes`.
+    /// callback), refusing more than `max_bytes` and any host but Viber's own.
     pub async fn download_media(&self, url: &str, max_bytes: u64) -> Result<Vec<u8>, ChannelError> {
-        let parsed = url::Url::parse(url)
-            .map_err(|_| ChannelError::permanent("the media link is not a URL"))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ChannelError::permanent("the media link is not http(s)"));
-        }
         let what = "the Viber media download";
+        let failed = |err: reqwest::Error| match media_fetch::refusal(&err) {
+            Some(refused) => ChannelError::from(refused),
+            None => transport_error(what, err),
+        };
         // No auth header: media links are public, and the token must not
         // leave for another host.
         let mut response = self
-            .client
-            .http
-            .get(parsed)
+            .media
+            .get(url)?
             .timeout(self.download_timeout)
             .send()
             .await
-            .map_err(|err| transport_error(what, err))?;
+            .map_err(failed)?;
         let status = response.status();
         if !status.is_success() {
             return Err(http_error(what, status));
@@ -139,11 +137,7 @@ impl ViberChannel {
         }
         let capacity = announced.unwrap_or(0).min(max_bytes).min(16 << 20);
         let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|err| transport_error(what, err))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(failed)? {
             let total = u64::try_from(bytes.len() + chunk.len()).unwrap_or(u64::MAX);
             if total > max_bytes {
                 return Err(too_large());

@@ -20,6 +20,8 @@ use shared::api::Channel as ChannelKind;
 use self::client::ApiClient;
 pub use self::media::{MediaKind, OutboundMedia};
 pub use self::signature::{sign, SIGNATURE_HEADER};
+use super::media_fetch::MediaClient;
+use super::media_hosts::MediaHosts;
 use super::{
     Bot, BotProfile, BoxFuture, Channel, ChannelError, FileContent, Headers, Inbound, Outbound,
     PartLog, Sent, WebhookHealth,
@@ -48,6 +50,8 @@ const DEFAULT_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub struct ViberChannel {
     client: ApiClient,
+    /// Inbound media come only from Viber's own hosts.
+    media: MediaClient,
     download_timeout: Duration,
 }
 
@@ -56,6 +60,7 @@ impl ViberChannel {
     pub fn new(api_url: url::Url, http: reqwest::Client) -> ViberChannel {
         ViberChannel {
             client: ApiClient::new(&api_url, http, DEFAULT_API_TIMEOUT),
+            media: MediaClient::new(MediaHosts::viber(&api_url)),
             download_timeout: DEFAULT_DOWNLOAD_TIMEOUT,
         }
     }

@@ -16,7 +16,7 @@ use crate::domain::policy::{may_hold_chats, ChatAction};
 use crate::domain::text::{self, MAX_COMMENT_CHARS, MAX_REPLY_CHARS};
 use crate::domain::upload;
 use crate::realtime;
-use crate::service::attachments::{self, Upload};
+use crate::service::uploads::Upload;
 use crate::service::{live, views, Context, ServiceError};
 use crate::store::chats as chat_store;
 use crate::store::timeline::NewOutboundFile;
@@ -35,6 +35,19 @@ pub async fn reply(
     send_reply(ctx, caller, chat_id, text, None).await
 }
 
+/// Whether `caller` may reply in the chat: asked before an upload is read, so
+/// a caller who may not never gets to send its bytes.
+pub async fn authorize_reply(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+) -> Result<(), ServiceError> {
+    let caller = caller.clone();
+    ctx.store
+        .run(move |conn| Ok(super::authorize(conn, &caller, chat_id, ChatAction::Reply).map(drop)))
+        .await?
+}
+
 /// A manager's file, with `caption` (may be empty) as its text; otherwise
 /// like [`reply`]. The bytes are kept in the data directory under the
 /// attachment's id; the uploader's name is only shown.
@@ -50,7 +63,7 @@ pub async fn reply_with_file(
     } else {
         text::check_text(caption, MAX_REPLY_CHARS)?
     };
-    if file.bytes.is_empty() {
+    if file.size() == 0 {
         return Err(ServiceError::Invalid("the file is empty".into()));
     }
     send_reply(ctx, caller, chat_id, caption, Some(file)).await
@@ -76,17 +89,17 @@ async fn send_reply(
             let item_id = timeline::insert_outbound(conn, chat_id, Some(caller.id), &text, None)?;
             appended.push(item_id);
             let mut preview = text::preview(&text);
-            if let Some(file) = &file {
-                let name = upload::safe_file_name(&file.name);
-                let mime = upload::sniff_mime(&file.bytes);
+            if let Some(mut file) = file {
+                let name = upload::safe_file_name(file.name());
+                let mime = upload::sniff_mime(file.head());
                 let new_file = NewOutboundFile {
                     kind: upload::attachment_kind(mime),
                     name: &name,
                     mime,
-                    size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+                    size: i64::try_from(file.size()).unwrap_or(i64::MAX),
                 };
                 let (_, path) = timeline::attach_outbound_file(conn, item_id, new_file)?;
-                attachments::write_blocking(&data_dir, &path, &file.bytes)?;
+                file.keep_blocking(&data_dir, &path)?;
                 if preview.is_empty() {
                     preview = text::preview(&format!("📎 {name}"));
                 }

@@ -1,0 +1,172 @@
+//! Fetching a messenger's media under its [`MediaHosts`]: the link is checked
+//! before the request, every redirect hop is checked again, and host names go
+//! through our resolver, which drops private and local addresses (unless the
+//! name is the API base's), so the check applies to the address actually
+//! connected rather than to a second lookup that could answer differently.
+
+use std::error::Error;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::redirect::Policy;
+use url::Url;
+
+use super::media_hosts::{is_public_address, MediaHosts, MediaRefused};
+use super::ChannelError;
+
+/// Hops followed before a download is refused.
+pub const MAX_REDIRECTS: usize = 5;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An HTTP client that only reaches one messenger's media hosts.
+pub struct MediaClient {
+    hosts: Arc<MediaHosts>,
+    http: reqwest::Client,
+}
+
+impl MediaClient {
+    pub fn new(hosts: MediaHosts) -> MediaClient {
+        let hosts = Arc::new(hosts);
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(redirect_policy(Arc::clone(&hosts)))
+            .dns_resolver(Arc::new(PublicResolver {
+                hosts: Arc::clone(&hosts),
+            }))
+            // A proxy would resolve names itself, past our resolver.
+            .no_proxy()
+            .build()
+            .expect("a reqwest client with rustls and fixed settings always builds");
+        MediaClient { hosts, http }
+    }
+
+    /// A GET of `link`, if the link may be fetched at all.
+    pub fn get(&self, link: &str) -> Result<reqwest::RequestBuilder, MediaRefused> {
+        let url =
+            Url::parse(link).map_err(|_| MediaRefused("the media link is not a URL".into()))?;
+        self.hosts.check(&url)?;
+        Ok(self.http.get(url))
+    }
+}
+
+/// Follows at most [`MAX_REDIRECTS`] hops, each to a host `hosts` allows.
+pub fn redirect_policy(hosts: Arc<MediaHosts>) -> Policy {
+    Policy::custom(move |attempt| {
+        // `previous` holds the first URL too: its length is this hop's number.
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(MediaRefused(format!(
+                "refused to follow more than {MAX_REDIRECTS} redirects for the media"
+            )));
+        }
+        match hosts.check(attempt.url()) {
+            Ok(()) => attempt.follow(),
+            Err(MediaRefused(why)) => attempt.error(MediaRefused(format!("{why} (redirected)"))),
+        }
+    })
+}
+
+/// The refusal behind a failed request, when a check refused it.
+pub fn refusal(err: &reqwest::Error) -> Option<MediaRefused> {
+    let mut cause: Option<&(dyn Error + 'static)> = Some(err);
+    while let Some(current) = cause {
+        if let Some(refused) = current.downcast_ref::<MediaRefused>() {
+            return Some(refused.clone());
+        }
+        cause = current.source();
+    }
+    None
+}
+
+/// A refused download is final: asking again reaches the same host.
+impl From<MediaRefused> for ChannelError {
+    fn from(refused: MediaRefused) -> ChannelError {
+        ChannelError::permanent(refused.0)
+    }
+}
+
+/// The system resolver, keeping only public addresses for names other than
+/// the API base's.
+struct PublicResolver {
+    hosts: Arc<MediaHosts>,
+}
+
+impl Resolve for PublicResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let hosts = Arc::clone(&self.hosts);
+        let name = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            if hosts.is_api_host_name(&name) {
+                return Ok(Box::new(found.into_iter()) as Addrs);
+            }
+            let public: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|address| is_public_address(address.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(hosts.only_private_addresses(&name).into());
+            }
+            Ok(Box::new(public.into_iter()) as Addrs)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolver(api_base: &str) -> PublicResolver {
+        let api_base = Url::parse(api_base).expect("a URL");
+        PublicResolver {
+            hosts: Arc::new(MediaHosts::viber(&api_base)),
+        }
+    }
+
+    fn name(text: &str) -> Name {
+        text.parse().expect("a host name")
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_to_loopback_is_refused() {
+        let result = resolver("https://chatapi.viber.com/pa")
+            .resolve(name("localhost"))
+            .await;
+        let Err(error) = result else {
+            panic!("localhost resolved to an allowed address");
+        };
+        let refused = error
+            .downcast_ref::<MediaRefused>()
+            .expect("a refusal, not a lookup failure");
+        assert!(refused.0.contains("private or local"), "{refused}");
+    }
+
+    #[tokio::test]
+    async fn the_api_base_name_may_resolve_to_loopback() {
+        let addresses: Vec<SocketAddr> = resolver("http://localhost:8081/pa")
+            .resolve(name("localhost"))
+            .await
+            .expect("the API base resolves")
+            .collect();
+        assert!(addresses.iter().any(|address| address.ip().is_loopback()));
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_found_behind_the_request_error() {
+        let client = MediaClient::new(MediaHosts::viber(
+            &Url::parse("http://127.0.0.1:9/pa").expect("a URL"),
+        ));
+        // The URL check would refuse `localhost` first; the inner client
+        // shows that the resolver's refusal survives reqwest's wrapping.
+        let error = client
+            .http
+            .get("https://localhost:9/x")
+            .send()
+            .await
+            .expect_err("nothing may be fetched from localhost");
+        let refused = refusal(&error).expect("the resolver's refusal");
+        assert!(refused.0.contains("localhost"), "{refused}");
+    }
+}
