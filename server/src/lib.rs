@@ -268,6 +268,10 @@ async fn start_serving(
             );
         }
     }
+    let removed = service::uploads::remove_abandoned(&config.data_dir).await;
+    if removed > 0 {
+        tracing::info!(removed, "uploads a crash cut off were removed");
+    }
     let channels = channels(&config)?;
     let config = Arc::new(config);
     let (shutdown, shutdown_rx) = watch::channel(false);

@@ -40,6 +40,33 @@ fn cannot<'a>(
     move |err| ServiceError::Internal(format!("cannot {what} {}: {err}", path.display()))
 }
 
+/// A staged file older than this belongs to no upload still running (on any
+/// node sharing the data directory): a crash cut it off.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes staging files a crash left behind; returns how many.
+pub async fn remove_abandoned(data_dir: &Path) -> usize {
+    let dir = data_dir.join(STAGING_DIR);
+    let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
+        return 0;
+    };
+    let mut removed = 0;
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let age = entry
+            .metadata()
+            .await
+            .and_then(|meta| meta.modified())
+            .ok()
+            .and_then(|modified| modified.elapsed().ok());
+        if age.is_some_and(|age| age > ABANDONED_AFTER)
+            && tokio::fs::remove_file(entry.path()).await.is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 impl Upload {
     /// Starts staging a file called `name` under `data_dir`.
     pub async fn start(data_dir: &Path, name: String) -> Result<UploadWriter, ServiceError> {
@@ -178,6 +205,26 @@ mod tests {
             .expect("finished");
         drop(upload);
         assert_eq!(staged_files(&data_dir), 0);
+        std::fs::remove_dir_all(&data_dir).expect("cleaned up");
+    }
+
+    #[tokio::test]
+    async fn staging_files_a_crash_left_are_removed_and_running_ones_kept() {
+        let data_dir = scratch_dir("crashed");
+        let dir = data_dir.join(STAGING_DIR);
+        std::fs::create_dir_all(&dir).expect("created");
+        let old = std::fs::File::create(dir.join("cut-off")).expect("created");
+        old.set_modified(std::time::SystemTime::now() - 2 * ABANDONED_AFTER)
+            .expect("aged");
+        std::fs::write(dir.join("running"), b"half").expect("written");
+        assert_eq!(remove_abandoned(&data_dir).await, 1);
+        assert!(dir.join("running").exists());
+        assert!(!dir.join("cut-off").exists());
+        assert_eq!(
+            remove_abandoned(&scratch_dir("none")).await,
+            0,
+            "no directory yet"
+        );
         std::fs::remove_dir_all(&data_dir).expect("cleaned up");
     }
 
