@@ -37,6 +37,32 @@ pub struct Config {
     pub inbound_appliers: usize,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
+    /// When a user counts as offline or away (presence).
+    pub presence: PresenceTiming,
+    /// Hosts a Web Push endpoint may be on; empty: the browsers' push services.
+    pub push_hosts: Vec<String>,
+    pub whatsapp_api_url: Url,
+    pub backups: BackupSchedule,
+    /// Bearer token for `GET /metrics`; without one, loopback callers only.
+    pub metrics_token: Option<Secret>,
+}
+
+/// `TIDINGS_OFFLINE_AFTER_S` and `TIDINGS_IDLE_AWAY_S`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PresenceTiming {
+    /// A user with no live socket for this long is offline.
+    pub offline_after: Duration,
+    /// A user whose app reports no activity for this long is away.
+    pub idle_away: Duration,
+}
+
+/// Scheduled SQLite backups (`TIDINGS_BACKUP_*`); off without a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSchedule {
+    pub dir: Option<PathBuf>,
+    pub every: Duration,
+    /// Snapshots kept; older ones are removed.
+    pub keep: usize,
 }
 
 /// How long a messenger call may take and how the outbound queue spaces its
@@ -134,6 +160,14 @@ struct RawConfig {
     retry_max_ms: u64,
     inbound_appliers: usize,
     trusted_proxies: String,
+    offline_after_s: u64,
+    idle_away_s: u64,
+    push_hosts: String,
+    whatsapp_api_url: String,
+    backup_dir: Option<PathBuf>,
+    backup_every_h: u64,
+    backup_keep: usize,
+    metrics_token: Option<Secret>,
 }
 
 impl Default for RawConfig {
@@ -153,6 +187,14 @@ impl Default for RawConfig {
             retry_max_ms: 300_000,
             inbound_appliers: 4,
             trusted_proxies: String::new(),
+            offline_after_s: 60,
+            idle_away_s: 900,
+            push_hosts: String::new(),
+            whatsapp_api_url: "https://graph.facebook.com/v21.0".into(),
+            backup_dir: None,
+            backup_every_h: 24,
+            backup_keep: 7,
+            metrics_token: None,
         }
     }
 }
@@ -251,6 +293,46 @@ impl Config {
         }
         let trusted_proxies = TrustedProxies::parse(&raw.trusted_proxies)
             .map_err(|why| key_error("TIDINGS_TRUSTED_PROXIES (trusted_proxies)", why))?;
+        let positive = |key: &str, value: u64| {
+            if value == 0 {
+                Err(key_error(key, "must be more than 0".into()))
+            } else {
+                Ok(value)
+            }
+        };
+        let presence = PresenceTiming {
+            offline_after: Duration::from_secs(positive(
+                "TIDINGS_OFFLINE_AFTER_S (offline_after_s)",
+                raw.offline_after_s,
+            )?),
+            idle_away: Duration::from_secs(positive(
+                "TIDINGS_IDLE_AWAY_S (idle_away_s)",
+                raw.idle_away_s,
+            )?),
+        };
+        let whatsapp_api_url = parse_http_url(&raw.whatsapp_api_url)
+            .map_err(|why| key_error("TIDINGS_WHATSAPP_API_URL (whatsapp_api_url)", why))?;
+        let backups = BackupSchedule {
+            dir: raw.backup_dir.filter(|dir| !dir.as_os_str().is_empty()),
+            every: Duration::from_secs(
+                positive(
+                    "TIDINGS_BACKUP_EVERY_H (backup_every_h)",
+                    raw.backup_every_h,
+                )?
+                .saturating_mul(3600),
+            ),
+            keep: usize::try_from(positive(
+                "TIDINGS_BACKUP_KEEP (backup_keep)",
+                u64::try_from(raw.backup_keep).unwrap_or(u64::MAX),
+            )?)
+            .unwrap_or(usize::MAX),
+        };
+        let push_hosts = raw
+            .push_hosts
+            .split(',')
+            .map(|host| host.trim().to_ascii_lowercase())
+            .filter(|host| !host.is_empty())
+            .collect();
         Ok(Config {
             database,
             bind,
@@ -264,6 +346,11 @@ impl Config {
             delivery,
             inbound_appliers: raw.inbound_appliers,
             trusted_proxies,
+            presence,
+            push_hosts,
+            whatsapp_api_url,
+            backups,
+            metrics_token: raw.metrics_token.filter(|token| !token.expose().is_empty()),
         })
     }
 
@@ -443,6 +530,59 @@ mod tests {
         assert!(config.trusted_proxies.contains(loopback));
         let err = load(&[("trusted_proxies", "10.0.0.0/33")]).expect_err("must fail");
         assert!(err.to_string().contains("TIDINGS_TRUSTED_PROXIES"), "{err}");
+    }
+
+    #[test]
+    fn every_key_of_the_second_wave_is_read_with_its_default() {
+        let defaults = load(&[]).expect("defaults load");
+        assert_eq!(defaults.presence.offline_after, Duration::from_secs(60));
+        assert_eq!(defaults.presence.idle_away, Duration::from_secs(900));
+        assert!(defaults.push_hosts.is_empty());
+        assert_eq!(
+            defaults.whatsapp_api_url.as_str(),
+            "https://graph.facebook.com/v21.0"
+        );
+        assert_eq!(
+            defaults.backups,
+            BackupSchedule {
+                dir: None,
+                every: Duration::from_secs(24 * 3600),
+                keep: 7
+            }
+        );
+        assert!(defaults.metrics_token.is_none());
+        let number = |key: &str, value: u64| {
+            Config::from_figment(
+                Figment::from(Serialized::defaults(RawConfig::default())).merge((key, value)),
+            )
+        };
+        let five = number("offline_after_s", 5).expect("loads");
+        assert_eq!(five.presence.offline_after, Duration::from_secs(5));
+        for (key, named) in [
+            ("idle_away_s", "TIDINGS_IDLE_AWAY_S"),
+            ("backup_keep", "TIDINGS_BACKUP_KEEP"),
+            ("backup_every_h", "TIDINGS_BACKUP_EVERY_H"),
+        ] {
+            let err = number(key, 0).expect_err("must fail");
+            assert!(err.to_string().contains(named), "{err}");
+        }
+        let set = load(&[
+            ("push_hosts", "push.example.com, FCM.googleapis.com"),
+            ("backup_dir", "/var/backups/tidings"),
+            ("metrics_token", "s3cret"),
+        ])
+        .expect("loads");
+        assert_eq!(set.push_hosts, ["push.example.com", "fcm.googleapis.com"]);
+        assert_eq!(set.backups.dir, Some(PathBuf::from("/var/backups/tidings")));
+        assert!(
+            !format!("{set:?}").contains("s3cret"),
+            "the token never prints"
+        );
+        let err = load(&[("whatsapp_api_url", "not a url")]).expect_err("must fail");
+        assert!(
+            err.to_string().contains("TIDINGS_WHATSAPP_API_URL"),
+            "{err}"
+        );
     }
 
     #[test]
