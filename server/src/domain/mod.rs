@@ -3,6 +3,7 @@
 pub mod account;
 pub mod assignment;
 pub mod chat;
+pub mod health;
 pub mod integration;
 pub mod pacing;
 pub mod policy;
