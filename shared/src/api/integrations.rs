@@ -139,7 +139,7 @@ pub struct FailedUpdatesRetried {
     pub applied: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct WebhookState {
     pub url: Option<String>,
     pub pending_update_count: Option<i64>,
