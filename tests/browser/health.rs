@@ -1,0 +1,179 @@
+//! Channel health in the web app (admins): the health section of an
+//! integration's page, failed updates applied again, the badge in the list,
+//! live changes; and signed-in pages logging no console errors.
+
+use serde_json::json;
+use shared::Id;
+use tidings::store::inbound::{record_failed, record_pending, NewPending};
+use tidings_tests::browser::Browser;
+use tidings_tests::fake_telegram::FakeTelegram;
+use tidings_tests::inbox::create_integration;
+use tidings_tests::{TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
+
+use super::{app_with_telegram, base, row};
+
+/// A bot connected over REST (its webhook registered at the fake).
+async fn connected_bot(app: &TestApp) -> Id {
+    let admin = app.admin().await;
+    create_integration(
+        &admin,
+        json!({"kind": "telegram", "name": "Acme", "token": "123:test-token", "delivery": "webhook"}),
+    )
+    .await
+    .id
+}
+
+/// Customer messages kept as failed, as the writer keeps one it cannot apply.
+async fn keep_failed(app: &TestApp, id: Id, update_ids: &[i64]) {
+    let update_ids = update_ids.to_vec();
+    app.context()
+        .store
+        .run(move |conn| {
+            for update_id in update_ids {
+                let update = FakeTelegram::text_update(update_id, 555, "Rita", "lost?");
+                record_failed(
+                    conn,
+                    id,
+                    &update_id.to_string(),
+                    &update.to_string(),
+                    "simulated failure",
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("kept as failed");
+}
+
+/// The badge in the list of integrations, and the one of the health section.
+const LIST_BADGE: &str = "[data-test=\"integration-row-health\"] [data-test=\"health-badge\"]";
+const SECTION_BADGE: &str = "[data-test=\"integration-health\"] [data-test=\"health-badge\"]";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sees_channel_health_and_applies_failed_updates_again() {
+    let fake = FakeTelegram::start().await;
+    let app = app_with_telegram(&fake).await;
+    let id = connected_bot(&app).await;
+    keep_failed(&app, id, &[1, 2]).await;
+
+    let browser = Browser::start().await;
+    browser
+        .sign_in(&base(&app), ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
+    browser.goto(&format!("{}/settings", base(&app))).await;
+    browser
+        .wait_text(LIST_BADGE, |t| t.contains("Degraded"))
+        .await;
+
+    browser
+        .goto(&format!("{}/settings/integrations/{id}", base(&app)))
+        .await;
+    browser.wait_live().await;
+    let section = browser
+        .wait_text("[data-test=\"integration-health\"]", |t| {
+            t.contains("Health") && t.contains("Degraded")
+        })
+        .await;
+    for fact in [
+        "Webhook",
+        "Expected webhook address",
+        "Messages waiting to be sent",
+        "Last send error",
+        "Register webhook again",
+        "Send test message",
+    ] {
+        assert!(section.contains(fact), "{fact:?} missing from {section}");
+    }
+    browser
+        .wait_text("[data-test=\"health-failed-count\"]", |t| t == "2")
+        .await;
+    browser
+        .wait_any_text("[data-test=\"failed-update\"]", |t| {
+            t.contains("simulated failure")
+        })
+        .await;
+
+    browser
+        .wait_any_text("button", |t| t == "Apply again")
+        .await
+        .click()
+        .await
+        .expect("clicked");
+    browser
+        .wait_text("[data-test=\"health-notice\"]", |t| {
+            t.contains("Applied 2 of 2")
+        })
+        .await;
+    browser.wait_text(SECTION_BADGE, |t| t == "OK").await;
+    assert!(!browser.exists("[data-test=\"failed-update\"]").await);
+
+    // An update kept as failed later shows without reloading the page.
+    app.context()
+        .store
+        .run(move |conn| {
+            record_pending(
+                conn,
+                &[NewPending {
+                    integration_id: id,
+                    dedup_key: "unreadable",
+                    body: "{not an update",
+                }],
+            )
+            .map(drop)
+        })
+        .await
+        .expect("kept");
+    browser
+        .wait_text("[data-test=\"health-failed-count\"]", |t| t == "1")
+        .await;
+    browser.wait_text(SECTION_BADGE, |t| t == "Degraded").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_in_pages_log_no_console_errors() {
+    let fake = FakeTelegram::start().await;
+    let app = app_with_telegram(&fake).await;
+    let id = connected_bot(&app).await;
+    let integration = app
+        .context()
+        .store
+        .run(move |conn| tidings::store::integrations::find_integration(conn, id))
+        .await
+        .expect("the integration exists");
+    let chat_id = app
+        .customer_writes(&integration, "Carl Customer", "hello")
+        .await
+        .chat_id
+        .expect("a chat");
+
+    let browser = Browser::start().await;
+    browser
+        .sign_in(&base(&app), ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
+    // Signing in itself may log the signed-out answer that sent us there.
+    browser.console_errors().await;
+
+    browser.goto(&base(&app)).await;
+    browser.wait_live().await;
+    browser.find(&row(chat_id)).await;
+    browser
+        .goto(&format!("{}/chats/{chat_id}", base(&app)))
+        .await;
+    browser
+        .wait_any_text("[data-test=\"message-text\"]", |t| t.contains("hello"))
+        .await;
+    browser.goto(&format!("{}/settings", base(&app))).await;
+    browser.wait_text(LIST_BADGE, |t| !t.is_empty()).await;
+    browser
+        .goto(&format!("{}/settings/integrations/{id}", base(&app)))
+        .await;
+    browser
+        .wait_text("[data-test=\"integration-health\"]", |t| {
+            t.contains("Health")
+        })
+        .await;
+    browser.wait_live().await;
+
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
