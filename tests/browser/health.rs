@@ -4,10 +4,10 @@
 
 use serde_json::json;
 use shared::Id;
-use tidings::store::inbound::{record_failed, record_pending, NewPending};
+use tidings::store::inbound::{record_pending, NewPending};
 use tidings_tests::browser::Browser;
 use tidings_tests::fake_telegram::FakeTelegram;
-use tidings_tests::inbox::create_integration;
+use tidings_tests::inbox::{create_integration, keep_failed_updates};
 use tidings_tests::{TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 use super::{app_with_telegram, base, row};
@@ -23,28 +23,6 @@ async fn connected_bot(app: &TestApp) -> Id {
     .id
 }
 
-/// Customer messages kept as failed, as the writer keeps one it cannot apply.
-async fn keep_failed(app: &TestApp, id: Id, update_ids: &[i64]) {
-    let update_ids = update_ids.to_vec();
-    app.context()
-        .store
-        .run(move |conn| {
-            for update_id in update_ids {
-                let update = FakeTelegram::text_update(update_id, 555, "Rita", "lost?");
-                record_failed(
-                    conn,
-                    id,
-                    &update_id.to_string(),
-                    &update.to_string(),
-                    "simulated failure",
-                )?;
-            }
-            Ok(())
-        })
-        .await
-        .expect("kept as failed");
-}
-
 /// The badge in the list of integrations, and the one of the health section.
 const LIST_BADGE: &str = "[data-test=\"integration-row-health\"] [data-test=\"health-badge\"]";
 const SECTION_BADGE: &str = "[data-test=\"integration-health\"] [data-test=\"health-badge\"]";
@@ -54,7 +32,7 @@ async fn an_admin_sees_channel_health_and_applies_failed_updates_again() {
     let fake = FakeTelegram::start().await;
     let app = app_with_telegram(&fake).await;
     let id = connected_bot(&app).await;
-    keep_failed(&app, id, &[1, 2]).await;
+    keep_failed_updates(&app, id, 555, &[1, 2]).await;
 
     let browser = Browser::start().await;
     browser

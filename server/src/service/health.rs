@@ -3,6 +3,8 @@
 //! registering the webhook again, and telling admins' sockets when health
 //! may have changed (they read it again over REST).
 
+use std::sync::Arc;
+
 use shared::api::integrations::{
     FailedUpdate, FailedUpdatesRetried, IntegrationHealth, WebhookState,
 };
@@ -12,8 +14,10 @@ use shared::Id;
 
 use super::integrations::{bot, channel, find_live, start_receiving, webhook_url};
 use super::{inbound, views, Context, ServiceError};
+use crate::channels::Channel;
 use crate::domain::account::User;
 use crate::domain::health::{assess, HealthFacts, MessengerReport};
+use crate::domain::integration::Integration;
 use crate::domain::policy::{decide, Action};
 use crate::realtime;
 use crate::store::outbound::{queue_length, Job};
@@ -31,15 +35,25 @@ fn check_admin(caller: &User) -> Result<(), ServiceError> {
     )
 }
 
+/// A live integration an admin asks about, with its messenger.
+async fn managed(
+    ctx: &Context,
+    caller: &User,
+    id: Id,
+) -> Result<(Integration, Arc<dyn Channel>), ServiceError> {
+    check_admin(caller)?;
+    let integration = find_live(ctx, id).await?;
+    let channel = channel(ctx, integration.kind)?.clone();
+    Ok((integration, channel))
+}
+
 /// Is the bot receiving and sending? (admins)
 pub async fn health(
     ctx: &Context,
     caller: &User,
     id: Id,
 ) -> Result<IntegrationHealth, ServiceError> {
-    check_admin(caller)?;
-    let integration = find_live(ctx, id).await?;
-    let channel = channel(ctx, integration.kind)?.clone();
+    let (integration, channel) = managed(ctx, caller, id).await?;
     let (report, webhook_check_error) = match channel.webhook_health(&bot(&integration)).await {
         Ok(state) => (Some(state), None),
         Err(err) => (None, Some(err.to_string())),
@@ -95,9 +109,7 @@ pub async fn reconnect(
     caller: &User,
     id: Id,
 ) -> Result<IntegrationHealth, ServiceError> {
-    check_admin(caller)?;
-    let integration = find_live(ctx, id).await?;
-    let channel = channel(ctx, integration.kind)?.clone();
+    let (integration, channel) = managed(ctx, caller, id).await?;
     start_receiving(ctx, &*channel, &integration).await?;
     tracing::info!(integration_id = id, "webhook registered again");
     announce(ctx, id).await?;

@@ -13,13 +13,13 @@ use shared::api::users::Role;
 use shared::api::Page;
 use shared::ws::ServerMsg;
 use shared::Id;
-use tidings::store::inbound::{record_failed, record_pending, NewPending};
-use tidings_tests::fake_telegram::{Failure, FakeTelegram};
-use tidings_tests::inbox::{all_chats, reply};
+use tidings::store::inbound::{record_pending, NewPending};
+use tidings_tests::fake_telegram::Failure;
+use tidings_tests::inbox::{all_chats, keep_failed_updates, reply};
 use tidings_tests::live::LiveClient;
 use tidings_tests::{body, eventually, expect_error, on_both_backends, ApiClient, Backend};
 
-use super::{start, Telegram};
+use super::start;
 use crate::{CUSTOMER, TOKEN};
 
 async fn health_of(client: &ApiClient, id: Id) -> IntegrationHealth {
@@ -51,32 +51,13 @@ async fn retry(client: &ApiClient, id: Id) -> FailedUpdatesRetried {
     body(response).await
 }
 
-/// Keeps `count` customer messages as failed, the way the writer does when
-/// applying one breaks (update ids from `first`).
-async fn keep_failed(tg: &Telegram, id: Id, first: i64, count: i64) {
-    tg.app
-        .context()
-        .store
-        .run(move |conn| {
-            for update_id in first..first + count {
-                let update = FakeTelegram::text_update(
-                    update_id,
-                    CUSTOMER,
-                    "Anna",
-                    &format!("lost {update_id}"),
-                );
-                record_failed(
-                    conn,
-                    id,
-                    &update_id.to_string(),
-                    &update.to_string(),
-                    "simulated failure",
-                )?;
-            }
-            Ok(())
-        })
-        .await
-        .expect("kept as failed");
+/// Registers the bot's webhook again over REST.
+async fn register_again(client: &ApiClient, id: Id) -> IntegrationHealth {
+    let response = client
+        .post(&format!("/api/v1/integrations/{id}/webhook"), &json!({}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    body(response).await
 }
 
 async fn a_connected_bot_is_ok_failing_without_its_webhook_and_ok_once_registered_again(
@@ -93,15 +74,7 @@ async fn a_connected_bot_is_ok_failing_without_its_webhook_and_ok_once_registere
     let report = health_of(&tg.admin, bot.id).await;
     assert_eq!(report.state, HealthState::Failing, "{report:?}");
 
-    let response = tg
-        .admin
-        .post(
-            &format!("/api/v1/integrations/{}/webhook", bot.id),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let report: IntegrationHealth = body(response).await;
+    let report = register_again(&tg.admin, bot.id).await;
     assert_eq!(report.state, HealthState::Ok, "{report:?}");
 }
 
@@ -125,7 +98,8 @@ async fn a_send_error_with_replies_waiting_makes_the_channel_failing(backend: Ba
 async fn failed_updates_are_listed_page_by_page_and_applied_again(backend: Backend) {
     let tg = start(backend).await;
     let bot = tg.connect(json!({})).await;
-    keep_failed(&tg, bot.id, 100, 55).await;
+    let update_ids: Vec<i64> = (100..155).collect();
+    keep_failed_updates(&tg.app, bot.id, CUSTOMER, &update_ids).await;
 
     let report = health_of(&tg.admin, bot.id).await;
     assert_eq!(report.failed_updates, 55);
@@ -262,14 +236,7 @@ async fn admins_hear_when_channel_health_changes_and_employees_do_not(backend: B
     // Applying failed updates again, and registering the webhook again.
     retry(&tg.admin, bot.id).await;
     admin_live.wait_for(is_health_change_of(bot.id)).await;
-    let response = tg
-        .admin
-        .post(
-            &format!("/api/v1/integrations/{}/webhook", bot.id),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    register_again(&tg.admin, bot.id).await;
     admin_live.wait_for(is_health_change_of(bot.id)).await;
 
     let seen = employee_live.drain(Duration::from_millis(500)).await;
