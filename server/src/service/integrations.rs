@@ -444,8 +444,15 @@ pub async fn send_test_message(
             &crate::channels::Outbound::text(recipient.clone(), text),
         )
         .await
-        .map_err(|err| {
-            ServiceError::Upstream(format!("the messenger refused the test message: {err}"))
+        .map_err(|err| match err {
+            // A refusal trying again cannot fix is about what was asked
+            // (an unknown or malformed recipient), not the messenger being down.
+            ChannelError::Provider {
+                retryable: false, ..
+            } => ServiceError::Invalid(format!("the messenger refused the test message: {err}")),
+            other => {
+                ServiceError::Upstream(format!("the messenger refused the test message: {other}"))
+            }
         })?;
     Ok(TestMessageSent {
         recipient,
