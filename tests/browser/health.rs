@@ -4,10 +4,9 @@
 
 use serde_json::json;
 use shared::Id;
-use tidings::store::inbound::{record_pending, NewPending};
 use tidings_tests::browser::Browser;
 use tidings_tests::fake_telegram::FakeTelegram;
-use tidings_tests::inbox::{create_integration, keep_failed_updates};
+use tidings_tests::inbox::{create_integration, keep_failed_updates, keep_unreadable_update};
 use tidings_tests::{TestApp, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 use super::{app_with_telegram, base, row};
@@ -86,21 +85,7 @@ async fn an_admin_sees_channel_health_and_applies_failed_updates_again() {
     assert!(!browser.exists("[data-test=\"failed-update\"]").await);
 
     // An update kept as failed later shows without reloading the page.
-    app.context()
-        .store
-        .run(move |conn| {
-            record_pending(
-                conn,
-                &[NewPending {
-                    integration_id: id,
-                    dedup_key: "unreadable",
-                    body: "{not an update",
-                }],
-            )
-            .map(drop)
-        })
-        .await
-        .expect("kept");
+    keep_unreadable_update(&app, id, "unreadable").await;
     browser
         .wait_text("[data-test=\"health-failed-count\"]", |t| t == "1")
         .await;

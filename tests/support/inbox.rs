@@ -375,3 +375,24 @@ pub async fn keep_failed_updates(
         .await
         .expect("kept as failed");
 }
+
+/// Keeps a body that does not read as an update, to apply later: the inbound
+/// writer finds it and keeps it as failed (what a parser change can do to
+/// updates kept before it).
+pub async fn keep_unreadable_update(app: &crate::TestApp, integration_id: Id, key: &'static str) {
+    app.context()
+        .store
+        .run(move |conn| {
+            tidings::store::inbound::record_pending(
+                conn,
+                &[tidings::store::inbound::NewPending {
+                    integration_id,
+                    dedup_key: key,
+                    body: "{not an update",
+                }],
+            )
+            .map(drop)
+        })
+        .await
+        .expect("kept");
+}

@@ -247,7 +247,6 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::ConfirmDeleteIntegration => {
             "¿Eliminar esta integración? Sus chats y su historial se conservan."
         }
-        Key::Role => "Rol",
         Key::Health => "Estado",
         Key::HealthOk => "Correcto",
         Key::HealthDegraded => "Con problemas",
@@ -273,6 +272,7 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::SendTestMessage => "Enviar mensaje de prueba",
         Key::TestMessageSent => "Mensaje de prueba enviado a {recipient}.",
         Key::NoneYet => "ninguno",
+        Key::Role => "Rol",
         Key::Active => "Activo",
         Key::Inactive => "Inactivo",
         Key::Activate => "Activar",

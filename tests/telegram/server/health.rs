@@ -13,9 +13,8 @@ use shared::api::users::Role;
 use shared::api::Page;
 use shared::ws::ServerMsg;
 use shared::Id;
-use tidings::store::inbound::{record_pending, NewPending};
 use tidings_tests::fake_telegram::Failure;
-use tidings_tests::inbox::{all_chats, keep_failed_updates, reply};
+use tidings_tests::inbox::{all_chats, keep_failed_updates, keep_unreadable_update, reply};
 use tidings_tests::live::LiveClient;
 use tidings_tests::{body, eventually, expect_error, on_both_backends, ApiClient, Backend};
 
@@ -213,23 +212,7 @@ async fn admins_hear_when_channel_health_changes_and_employees_do_not(backend: B
     admin_live.wait_for(is_health_change_of(bot.id)).await;
 
     // A kept update that no longer reads is kept as failed.
-    let id = bot.id;
-    tg.app
-        .context()
-        .store
-        .run(move |conn| {
-            record_pending(
-                conn,
-                &[NewPending {
-                    integration_id: id,
-                    dedup_key: "broken",
-                    body: "{not an update",
-                }],
-            )
-            .map(drop)
-        })
-        .await
-        .expect("kept");
+    keep_unreadable_update(&tg.app, bot.id, "broken").await;
     admin_live.wait_for(is_health_change_of(bot.id)).await;
     assert_eq!(health_of(&tg.admin, bot.id).await.failed_updates, 1);
 
