@@ -101,7 +101,11 @@ pub enum ServerMsg {
     UnreadCounts {
         counts: Vec<GroupCount>,
     },
-    /// An integration's channel health changed (admins only).
+    /// An integration's channel health may have changed (admins only): a send
+    /// error noted or resolved, an update kept as failed, failed updates
+    /// applied again, the webhook registered again. Clients read
+    /// `GET /api/v1/integrations/{id}/health` again; `last_error` is the new
+    /// send error when that is what changed.
     IntegrationHealthChanged {
         integration_id: Id,
         #[serde(default, skip_serializing_if = "Option::is_none")]

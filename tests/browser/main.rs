@@ -1,6 +1,8 @@
 //! Browser tests: the real server and web app in headless Chromium, with the
 //! fake Telegram Bot API where messages must leave the server.
 
+mod health;
+
 use std::time::Duration;
 
 use serde_json::{json, Value};

@@ -8,10 +8,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::elements::Element;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
+use reqwest::{Method, Url};
 use serde_json::json;
 use tempfile::TempDir;
+use url::ParseError;
 
 /// How long a test waits for something to appear.
 pub const UI_WAIT: Duration = Duration::from_secs(15);
@@ -73,6 +76,8 @@ impl Browser {
             "goog:chromeOptions".into(),
             json!({"binary": "/usr/bin/chromium", "args": args}),
         );
+        // Chromium keeps the console for `console_errors`.
+        capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         let url = format!("http://127.0.0.1:{port}");
         let mut last_error = String::new();
         for _ in 0..100 {
@@ -235,6 +240,22 @@ impl Browser {
         Some(path)
     }
 
+    /// Errors the page logged to the console (or failed loads) since the last
+    /// call: reading Chromium's log empties it.
+    pub async fn console_errors(&self) -> Vec<String> {
+        let log = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .expect("chromedriver reads the browser log");
+        log.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|entry| entry["level"] == "SEVERE")
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     /// Signs in through the login screen and waits for the app shell.
     pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
         self.goto(&format!("{base}/login")).await;
@@ -254,6 +275,23 @@ impl Browser {
             .await
             .expect("clicked");
         self.test_id("current-user-name").await;
+    }
+}
+
+/// ChromeDriver's "get log" (not in the W3C standard, so fantoccini has no call for it).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base_url: &Url, session_id: Option<&str>) -> Result<Url, ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &Url) -> (Method, Option<String>) {
+        (Method::POST, Some(json!({"type": "browser"}).to_string()))
     }
 }
 

@@ -357,3 +357,57 @@ pub fn assert_backed_off(
         wait = (wait * 2).min(max);
     }
 }
+
+/// Keeps customer `customer`'s messages (Telegram update ids `update_ids`) as
+/// failed, the way the inbound writer keeps one it cannot apply.
+pub async fn keep_failed_updates(
+    app: &crate::TestApp,
+    integration_id: Id,
+    customer: i64,
+    update_ids: &[i64],
+) {
+    let update_ids = update_ids.to_vec();
+    app.context()
+        .store
+        .run(move |conn| {
+            for update_id in update_ids {
+                let update = crate::fake_telegram::FakeTelegram::text_update(
+                    update_id,
+                    customer,
+                    "Anna",
+                    &format!("lost {update_id}"),
+                );
+                tidings::store::inbound::record_failed(
+                    conn,
+                    integration_id,
+                    &update_id.to_string(),
+                    &update.to_string(),
+                    "simulated failure",
+                )?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("kept as failed");
+}
+
+/// Keeps a body that does not read as an update, to apply later: the inbound
+/// writer finds it and keeps it as failed (what a parser change can do to
+/// updates kept before it).
+pub async fn keep_unreadable_update(app: &crate::TestApp, integration_id: Id, key: &'static str) {
+    app.context()
+        .store
+        .run(move |conn| {
+            tidings::store::inbound::record_pending(
+                conn,
+                &[tidings::store::inbound::NewPending {
+                    integration_id,
+                    dedup_key: key,
+                    body: "{not an update",
+                }],
+            )
+            .map(drop)
+        })
+        .await
+        .expect("kept");
+}

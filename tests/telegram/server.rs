@@ -6,6 +6,7 @@
 mod connect;
 mod faults;
 mod files;
+mod health;
 mod receive;
 mod send;
 mod upload_limits;

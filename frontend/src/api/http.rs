@@ -17,7 +17,10 @@ use shared::api::crm::{
     CreateDeal, CreateLink, CreatePipeline, CreateProject, CreateTask, Deal, LinkKind, Pipeline,
     Project, Task, UpdateDeal,
 };
-use shared::api::integrations::{CreateIntegration, Integration, QueueView, UpdateIntegration};
+use shared::api::integrations::{
+    CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
+    QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
+};
 use shared::api::users::{CreateUser, UpdateUser, User};
 use shared::api::{Items, Page};
 use shared::error::{ErrorBody, ErrorCode};
@@ -321,6 +324,34 @@ pub async fn delete_integration(id: Id) -> Result<(), ApiError> {
 
 pub async fn queue(id: Id) -> Result<QueueView, ApiError> {
     get(&format!("/integrations/{id}/queue")).await
+}
+
+pub async fn integration_health(id: Id) -> Result<IntegrationHealth, ApiError> {
+    get(&format!("/integrations/{id}/health")).await
+}
+
+pub async fn failed_updates(id: Id, cursor: Option<&str>) -> Result<Page<FailedUpdate>, ApiError> {
+    let query = cursor
+        .map(|cursor| format!("?{}", encode_query(&[("cursor", cursor.to_owned())])))
+        .unwrap_or_default();
+    get(&format!("/integrations/{id}/failed-updates{query}")).await
+}
+
+pub async fn retry_failed_updates(id: Id) -> Result<FailedUpdatesRetried, ApiError> {
+    post_empty(&format!("/integrations/{id}/failed-updates/retry")).await
+}
+
+pub async fn register_webhook_again(id: Id) -> Result<IntegrationHealth, ApiError> {
+    post_empty(&format!("/integrations/{id}/webhook")).await
+}
+
+/// To the customer of the bot's latest chat.
+pub async fn send_test_message(id: Id) -> Result<TestMessageSent, ApiError> {
+    post_json(
+        &format!("/integrations/{id}/test-message"),
+        &SendTestMessage::default(),
+    )
+    .await
 }
 
 /// The query-string word for a group.

@@ -389,6 +389,7 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
         inbox,
         open_chat,
         alerts: sound,
+        directory,
         ..
     } = targets;
     match msg {
@@ -481,7 +482,10 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
                     .set(Some((user_id, js_sys::Date::now() + 5000.0)));
             }
         }
-        ServerMsg::IntegrationHealthChanged { .. } | ServerMsg::Ack { .. } => {}
+        ServerMsg::IntegrationHealthChanged { .. } => {
+            directory.health_changed.update(|count| *count += 1)
+        }
+        ServerMsg::Ack { .. } => {}
         ServerMsg::Error { code, message, .. } => warn!("socket error {code:?}: {message}"),
         ServerMsg::Hello { .. } | ServerMsg::Resync { .. } => {}
     }

@@ -248,6 +248,31 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::ConfirmDeleteIntegration => {
             "¿Eliminar esta integración? Sus chats y su historial se conservan."
         }
+        Key::Health => "Estado",
+        Key::HealthOk => "Correcto",
+        Key::HealthDegraded => "Con problemas",
+        Key::HealthFailing => "Fallando",
+        Key::HealthState => "Estado del canal",
+        Key::ExpectedWebhookUrl => "Dirección de webhook esperada",
+        Key::ReportedWebhookUrl => "Dirección de webhook según el mensajero",
+        Key::MessengerUnreachable => "No se pudo consultar al mensajero: {error}",
+        Key::PendingUpdates => "Actualizaciones en espera en el mensajero",
+        Key::MessengerLastError => "Último error según el mensajero",
+        Key::LastInbound => "Último mensaje recibido",
+        Key::OutboundQueue => "Mensajes en espera de envío",
+        Key::LastSendError => "Último error de envío",
+        Key::FailedUpdates => "Actualizaciones fallidas",
+        Key::FailedUpdatesHelp => {
+            "Actualizaciones recibidas pero no aplicadas. Se reintentan cada minuto."
+        }
+        Key::ApplyAgain => "Aplicar de nuevo",
+        Key::AppliedAgain => "Aplicadas {applied} de {retried}.",
+        Key::ShowMore => "Mostrar más",
+        Key::RegisterWebhookAgain => "Registrar el webhook de nuevo",
+        Key::WebhookRegistered => "Webhook registrado de nuevo.",
+        Key::SendTestMessage => "Enviar mensaje de prueba",
+        Key::TestMessageSent => "Mensaje de prueba enviado a {recipient}.",
+        Key::NoneYet => "ninguno",
         Key::Role => "Rol",
         Key::Active => "Activo",
         Key::Inactive => "Inactivo",

@@ -17,6 +17,9 @@ pub struct Directory {
     pub users: RwSignal<Vec<User>>,
     pub integrations: RwSignal<Vec<Integration>>,
     pub pipelines: RwSignal<Vec<Pipeline>>,
+    /// Bumped when the server says an integration's health changed: health
+    /// views read theirs again.
+    pub health_changed: RwSignal<u64>,
 }
 
 impl Directory {
@@ -25,6 +28,7 @@ impl Directory {
             users: RwSignal::new(Vec::new()),
             integrations: RwSignal::new(Vec::new()),
             pipelines: RwSignal::new(Vec::new()),
+            health_changed: RwSignal::new(0),
         }
     }
 
@@ -39,6 +43,8 @@ impl Directory {
         self.load_users(session);
         self.load_integrations(session);
         self.load_pipelines(session);
+        // Health may have changed while the socket was away.
+        self.health_changed.update(|count| *count += 1);
     }
 
     pub fn load_users(&self, session: SessionContext) {

@@ -16,7 +16,7 @@ use super::simulator::state::{TELEGRAM_TOKEN, VIBER_TOKEN};
 use super::simulator::Sim;
 use crate::domain::account::User;
 use crate::service::accounts::{self, NewAccount};
-use crate::service::{crm, integrations, Context, ServiceError};
+use crate::service::{crm, health, integrations, Context, ServiceError};
 use crate::store::StoreError;
 
 /// A demo account, printed at start.
@@ -184,7 +184,7 @@ pub async fn reconnect(ctx: &Context) -> Result<(), SeedError> {
         .find(|user| user.role == Role::Admin && user.active)
         .ok_or(SeedError::Missing("active admin"))?;
     for integration in integrations::list(ctx, &admin).await? {
-        if let Err(err) = integrations::reconnect(ctx, &admin, integration.id).await {
+        if let Err(err) = health::reconnect(ctx, &admin, integration.id).await {
             tracing::warn!(integration_id = integration.id, %err, "a demo integration could not register its webhook again");
         }
     }

@@ -3,17 +3,17 @@
 use actix_web::{web, HttpResponse};
 use shared::api::crm::{CreatePipeline, Pipeline};
 use shared::api::integrations::{
-    CreateIntegration, Integration, IntegrationHealth, QueueView, SendTestMessage, TestMessageSent,
-    UpdateIntegration,
+    CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
+    QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
 };
-use shared::api::Items;
+use shared::api::{Items, Page};
 use shared::error::ErrorBody;
 use shared::Id;
 
 use super::error::AppError;
 use super::extract::CurrentUser;
 use super::AppState;
-use crate::service::{crm, integrations};
+use crate::service::{crm, health as channel_health, integrations};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/integrations", web::get().to(list))
@@ -26,6 +26,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/integrations/{id}/webhook",
             web::post().to(reconnect),
+        )
+        .route(
+            "/api/v1/integrations/{id}/failed-updates",
+            web::get().to(failed_updates),
+        )
+        .route(
+            "/api/v1/integrations/{id}/failed-updates/retry",
+            web::post().to(retry_failed_updates),
         )
         .route(
             "/api/v1/integrations/{id}/test-message",
@@ -148,7 +156,7 @@ async fn health(
     id: web::Path<Id>,
 ) -> Result<web::Json<IntegrationHealth>, AppError> {
     Ok(web::Json(
-        integrations::health(&state, &user.0, id.into_inner()).await?,
+        channel_health::health(&state, &user.0, id.into_inner()).await?,
     ))
 }
 
@@ -161,7 +169,44 @@ async fn reconnect(
     id: web::Path<Id>,
 ) -> Result<web::Json<IntegrationHealth>, AppError> {
     Ok(web::Json(
-        integrations::reconnect(&state, &user.0, id.into_inner()).await?,
+        channel_health::reconnect(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+struct FailedUpdatesQuery {
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// Inbound updates kept but not applied, oldest first (admin only).
+#[utoipa::path(get, path = "/api/v1/integrations/{id}/failed-updates", tag = "integrations",
+    params(("id" = i64, Path), FailedUpdatesQuery),
+    responses((status = 200, body = Page<FailedUpdate>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn failed_updates(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    query: web::Query<FailedUpdatesQuery>,
+) -> Result<web::Json<Page<FailedUpdate>>, AppError> {
+    Ok(web::Json(
+        channel_health::failed_updates(&state, &user.0, id.into_inner(), query.into_inner().cursor)
+            .await?,
+    ))
+}
+
+/// Applies the failed updates again now; they are also tried every minute (admin only).
+#[utoipa::path(post, path = "/api/v1/integrations/{id}/failed-updates/retry", tag = "integrations",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = FailedUpdatesRetried), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn retry_failed_updates(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<FailedUpdatesRetried>, AppError> {
+    Ok(web::Json(
+        channel_health::retry_failed_updates(&state, &user.0, id.into_inner()).await?,
     ))
 }
 

@@ -26,6 +26,8 @@ use utoipa::OpenApi;
         super::integrations::queue,
         super::integrations::health,
         super::integrations::reconnect,
+        super::integrations::failed_updates,
+        super::integrations::retry_failed_updates,
         super::integrations::test_message,
         super::integrations::pipelines,
         super::integrations::create_pipeline,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use super::integrations::{bot, find_for_webhook, find_live};
-use super::{live, views, Context, ServiceError};
+use super::{health, live, views, Context, ServiceError};
 use crate::channels::{ChannelError, Channels, Headers, Inbound};
 use crate::domain::integration::Integration;
 use crate::realtime;
@@ -162,6 +162,9 @@ pub fn start_writer(
 
 /// The live events of one received update, logged in its transaction.
 fn publish(conn: &mut DbConn, received: &Received) -> Result<(), StoreError> {
+    if let Some(integration_id) = received.kept_as_failed {
+        return health::record_changed(conn, integration_id, None);
+    }
     let Some(chat_id) = received.chat_id else {
         return Ok(());
     };
@@ -219,7 +222,15 @@ pub async fn replay_failed(ctx: &Context) -> Result<usize, StoreError> {
         .store
         .run(|conn| store::failed_events(conn, crate::store::now(), 50))
         .await?;
+    apply_again(ctx, failed).await
+}
+
+/// Applies updates kept as failed (`(integration id, raw body)`) again;
+/// returns how many applied. Admins hear of each integration whose failed
+/// updates were applied.
+pub async fn apply_again(ctx: &Context, failed: Vec<(Id, String)>) -> Result<usize, StoreError> {
     let mut applied = 0;
+    let mut recovered: Vec<Id> = Vec::new();
     for (integration_id, body) in failed {
         let Ok(integration) = find_live(ctx, integration_id).await else {
             continue;
@@ -231,7 +242,10 @@ pub async fn replay_failed(ctx: &Context) -> Result<usize, StoreError> {
             continue;
         };
         match store_inbound(ctx, integration, inbound, body.clone()).await {
-            Ok(received) if !received.duplicate => applied += 1,
+            Ok(received) if !received.duplicate => {
+                applied += 1;
+                recovered.push(integration_id);
+            }
             Ok(_) => {}
             Err(err) => {
                 tracing::warn!(integration_id, %err, "replay of a failed update did not store it")
@@ -241,6 +255,11 @@ pub async fn replay_failed(ctx: &Context) -> Result<usize, StoreError> {
         ctx.store
             .run(move |conn| store::postpone_failed(conn, integration_id, &body))
             .await?;
+    }
+    recovered.sort_unstable();
+    recovered.dedup();
+    for integration_id in recovered {
+        health::announce(ctx, integration_id).await?;
     }
     Ok(applied)
 }

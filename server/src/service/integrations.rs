@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use rand::RngCore;
 use shared::api::integrations::{
-    CreateIntegration, Delivery, Integration as IntegrationDto, IntegrationHealth, QueueView,
-    SendTestMessage, TestMessageSent, UpdateIntegration, WebhookState,
+    CreateIntegration, Delivery, Integration as IntegrationDto, QueueView, SendTestMessage,
+    TestMessageSent, UpdateIntegration,
 };
 use shared::api::Channel as ChannelKind;
 use shared::Id;
@@ -48,7 +48,10 @@ fn dto(ctx: &Context, caller: &User, integration: Integration) -> IntegrationDto
     views::integration(integration, url, with_token)
 }
 
-fn channel(ctx: &Context, kind: ChannelKind) -> Result<&std::sync::Arc<dyn Channel>, ServiceError> {
+pub(super) fn channel(
+    ctx: &Context,
+    kind: ChannelKind,
+) -> Result<&std::sync::Arc<dyn Channel>, ServiceError> {
     ctx.channels.get(kind).ok_or_else(|| {
         ServiceError::Invalid(format!("{} is not available on this server", kind.as_str()))
     })
@@ -278,7 +281,7 @@ pub async fn create(
 
 /// Points the messenger at our webhook, or makes sure no webhook is set when
 /// we poll (Telegram refuses `getUpdates` while a webhook is set).
-async fn start_receiving(
+pub(super) async fn start_receiving(
     ctx: &Context,
     channel: &dyn Channel,
     integration: &Integration,
@@ -407,64 +410,6 @@ pub async fn queue(ctx: &Context, caller: &User, id: Id) -> Result<QueueView, Se
     })
 }
 
-/// Is the bot receiving and sending? (admins)
-pub async fn health(
-    ctx: &Context,
-    caller: &User,
-    id: Id,
-) -> Result<IntegrationHealth, ServiceError> {
-    ServiceError::check(
-        decide(caller.role, Action::ManageIntegrations),
-        "integration",
-    )?;
-    let integration = find_live(ctx, id).await?;
-    let channel = channel(ctx, integration.kind)?.clone();
-    let (webhook, webhook_check_error) = match channel.webhook_health(&bot(&integration)).await {
-        Ok(state) => (
-            Some(WebhookState {
-                url: state.url,
-                pending_update_count: state.pending_update_count,
-                last_error_message: state.last_error_message,
-                last_error_at: state.last_error_date.map(|at| views::time(at.naive_utc())),
-            }),
-            None,
-        ),
-        Err(err) => (None, Some(err.to_string())),
-    };
-    let queue_length = ctx
-        .store
-        .run(move |conn| crate::store::outbound::queue_length(conn, id))
-        .await?;
-    Ok(IntegrationHealth {
-        integration_id: id,
-        delivery: integration.delivery,
-        expected_webhook_url: webhook_url(ctx, integration.kind, id),
-        webhook,
-        webhook_check_error,
-        last_inbound_at: integration.last_inbound_at.map(views::time),
-        outbound_queue_length: queue_length,
-        last_error: integration.last_error,
-        last_error_at: integration.last_error_at.map(views::time),
-    })
-}
-
-/// Points the messenger at our webhook again (or re-confirms polling).
-pub async fn reconnect(
-    ctx: &Context,
-    caller: &User,
-    id: Id,
-) -> Result<IntegrationHealth, ServiceError> {
-    ServiceError::check(
-        decide(caller.role, Action::ManageIntegrations),
-        "integration",
-    )?;
-    let integration = find_live(ctx, id).await?;
-    let channel = channel(ctx, integration.kind)?.clone();
-    start_receiving(ctx, &*channel, &integration).await?;
-    tracing::info!(integration_id = id, "webhook registered again");
-    health(ctx, caller, id).await
-}
-
 /// Sends a message straight through the messenger (not the queue), to check
 /// that the bot can send.
 pub async fn send_test_message(
@@ -506,8 +451,15 @@ pub async fn send_test_message(
             &crate::channels::Outbound::text(recipient.clone(), text),
         )
         .await
-        .map_err(|err| {
-            ServiceError::Upstream(format!("the messenger refused the test message: {err}"))
+        .map_err(|err| match err {
+            // A refusal trying again cannot fix is about what was asked
+            // (an unknown or malformed recipient), not the messenger being down.
+            ChannelError::Provider {
+                retryable: false, ..
+            } => ServiceError::Invalid(format!("the messenger refused the test message: {err}")),
+            other => {
+                ServiceError::Upstream(format!("the messenger refused the test message: {other}"))
+            }
         })?;
     Ok(TestMessageSent {
         recipient,

@@ -14,7 +14,7 @@ use shared::api::chats::DeliveryState;
 use shared::ws::ServerMsg;
 
 use super::integrations::bot;
-use super::{attachments, live, Context};
+use super::{attachments, health, live, Context};
 use crate::channels::{ChannelError, Outbound};
 use crate::config::DeliveryTiming;
 use crate::domain::integration::Integration;
@@ -283,6 +283,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
                 .run(move |conn| {
                     write_transaction(conn, |conn| {
                         let receipts = store::mark_sent(conn, &job, &all_ids)?;
+                        health::record_send_recovered(conn, &job)?;
                         delivery_changed(conn, &job, DeliveryState::Sent, None)?;
                         for change in receipts {
                             realtime::record_for_chat(
@@ -315,7 +316,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
             tracing::warn!(chat_id, item_id = job.item_id, attempt = job.attempts + 1, %reason, "send failed; will retry");
             ctx.store
                 .run(move |conn| {
-                    integrations::set_last_error(conn, integration_id, &reason)?;
+                    health::record_error(conn, integration_id, &reason)?;
                     store::mark_retry(conn, &job, now() + wait, &reason)
                 })
                 .await
@@ -340,7 +341,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
             tracing::warn!(chat_id, item_id = job.item_id, %reason, "message failed");
             let error = reason.clone();
             ctx.store
-                .run(move |conn| integrations::set_last_error(conn, integration_id, &error))
+                .run(move |conn| health::record_error(conn, integration_id, &error))
                 .await?;
             fail(ctx, job, reason, unreachable).await
         }

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use super::inbound::store_inbound;
 use super::integrations::bot;
-use super::Context;
+use super::{health, Context};
 use crate::channels::Channel;
 use crate::domain::integration::Integration;
 use crate::store::{integrations, leases};
@@ -131,7 +131,7 @@ async fn poll(ctx: Context, node: String, integration_id: Id, mut shutdown: watc
                 tracing::warn!(integration_id, %reason, "getUpdates failed");
                 let _ = ctx
                     .store
-                    .run(move |conn| integrations::set_last_error(conn, integration_id, &reason))
+                    .run(move |conn| health::record_error(conn, integration_id, &reason))
                     .await;
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(60));
@@ -173,7 +173,8 @@ async fn store_polled(
             let kept = ctx
                 .store
                 .run(move |conn| {
-                    crate::store::inbound::record_failed(conn, integration_id, &key, &raw, &error)
+                    crate::store::inbound::record_failed(conn, integration_id, &key, &raw, &error)?;
+                    health::record_changed(conn, integration_id, None)
                 })
                 .await;
             if let Err(err) = kept {

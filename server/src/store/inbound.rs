@@ -47,6 +47,8 @@ pub struct Received {
     pub delivery_changed: Vec<(Id, DeliveryState, Option<String>)>,
     /// Stored, to be applied shortly (the writer was behind).
     pub deferred: bool,
+    /// The integration whose update was just kept as failed (not applied).
+    pub kept_as_failed: Option<Id>,
 }
 
 /// Stores and applies one inbound event; `publish` runs inside the same
@@ -222,14 +224,15 @@ pub fn pending_events(conn: &mut DbConn, limit: i64) -> Result<Vec<PendingEvent>
 }
 
 /// A kept event that could not be applied becomes failed: visible, and
-/// replayed later instead of retried in a loop.
+/// replayed later instead of retried in a loop. `false` when it was not
+/// pending (already failed, or applied).
 pub fn mark_kept_failed(
     conn: &mut DbConn,
     integration_id: Id,
     dedup_key: &str,
     error: &str,
-) -> Result<(), StoreError> {
-    diesel::update(
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
         inbound_events::table
             .filter(inbound_events::integration_id.eq(integration_id))
             .filter(inbound_events::dedup_key.eq(dedup_key))
@@ -240,7 +243,7 @@ pub fn mark_kept_failed(
         inbound_events::error.eq(error),
     ))
     .execute(conn)?;
-    Ok(())
+    Ok(changed > 0)
 }
 
 fn apply(

@@ -22,6 +22,7 @@ pub mod conversation;
 pub mod crm;
 pub mod demo;
 pub mod events;
+pub mod health;
 pub mod inbound;
 pub mod integrations;
 pub mod leases;

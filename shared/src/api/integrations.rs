@@ -87,10 +87,23 @@ pub struct QueueView {
     pub order: Vec<Id>,
 }
 
+/// An integration's channel health in one word (rules: `domain::health` on the server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthState {
+    /// Receiving and sending as expected.
+    Ok,
+    /// Working, with something to look at (failed updates, a backlog, a recent error).
+    Degraded,
+    /// Not receiving or not sending.
+    Failing,
+}
+
 /// `GET /api/v1/integrations/{id}/health` (admins): is the bot receiving and sending?
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct IntegrationHealth {
     pub integration_id: Id,
+    pub state: HealthState,
     pub delivery: Delivery,
     /// Where the messenger should post updates (webhook delivery).
     pub expected_webhook_url: String,
@@ -101,11 +114,32 @@ pub struct IntegrationHealth {
     pub last_inbound_at: Option<String>,
     /// Messages waiting to be sent.
     pub outbound_queue_length: i64,
+    /// The last send error, and when.
     pub last_error: Option<String>,
     pub last_error_at: Option<String>,
+    /// Inbound updates kept but not applied (they are applied again every minute).
+    pub failed_updates: i64,
 }
 
+/// One inbound update kept as failed: stored in full, not applied yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FailedUpdate {
+    pub id: Id,
+    pub received_at: String,
+    /// Why applying it failed.
+    pub error: Option<String>,
+}
+
+/// `POST /api/v1/integrations/{id}/failed-updates/retry`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FailedUpdatesRetried {
+    /// Failed updates applied again now.
+    pub retried: i64,
+    /// How many of them were applied (the others stay failed).
+    pub applied: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct WebhookState {
     pub url: Option<String>,
     pub pending_update_count: Option<i64>,

@@ -13,6 +13,7 @@ use shared::api::users::Role;
 use shared::api::Channel;
 use shared::Id;
 
+use super::integration_health::HealthSection;
 use crate::api::http::{self, ApiError};
 use crate::components::error_line::ErrorLine;
 use crate::i18n::{use_i18n, Key};
@@ -41,7 +42,13 @@ pub fn IntegrationForm() -> impl IntoView {
         <Suspense fallback=move || view! { <p class="muted">{move || i18n.tr(Key::Loading)}</p> }>
             {move || Suspend::new(async move {
                 match loaded.await {
-                    Ok(existing) => view! { <Form existing/> }.into_any(),
+                    Ok(existing) => {
+                        let health = existing.as_ref().map(|integration| {
+                            let id = integration.id;
+                            view! { <HealthSection id/> }
+                        });
+                        view! { <Form existing/> {health} }.into_any()
+                    }
                     Err(error) => {
                         session.note(&error);
                         view! { <ErrorLine error=Signal::derive(move || Some(error.clone()))/> }.into_any()

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use shared::api::integrations::Delivery;
 use shared::api::Channel;
 
+use super::integration_health::IntegrationHealthBadge;
 use crate::components::icons::ChannelIcon;
 use crate::i18n::{use_i18n, Key};
 use crate::state::directory::use_directory;
@@ -42,6 +43,7 @@ pub fn IntegrationsSettings() -> impl IntoView {
                             {integration.bot_username.map(|name| view! { <div class="muted">"@"{name}</div> })}
                         </td>
                         <td>{move || i18n.tr(delivery)}</td>
+                        <td data-test="integration-row-health"><IntegrationHealthBadge id/></td>
                         <td class="queue-cell">{queue}</td>
                     </tr>
                 }
@@ -67,6 +69,7 @@ pub fn IntegrationsSettings() -> impl IntoView {
                             <th><span class="sr-only">{move || i18n.tr(Key::Channel)}</span></th>
                             <th>{move || i18n.tr(Key::Name)}</th>
                             <th>{move || i18n.tr(Key::Delivery)}</th>
+                            <th>{move || i18n.tr(Key::Health)}</th>
                             <th>{move || i18n.tr(Key::Queue)}</th>
                         </tr>
                     </thead>

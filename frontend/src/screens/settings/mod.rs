@@ -2,6 +2,7 @@
 //! and pipelines. Each tab is its own route; the tabs and the admin check live here.
 
 mod integration_form;
+mod integration_health;
 mod integrations;
 mod pipelines;
 mod users;

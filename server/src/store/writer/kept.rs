@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use diesel::Connection;
 use shared::Id;
 
 use super::{apply_one, open_writer_connection, ParseKept, Writer};
@@ -80,7 +81,7 @@ impl Writer {
             let page_size = APPLY_PAGE * appliers as i64;
             match pending_events(conn, page_size).and_then(|page| {
                 let full = page.len() as i64 == page_size;
-                Ok((parse_kept(conn, page, &hooks.parse)?, full))
+                Ok((parse_kept(conn, page, &hooks.parse, hooks.publish)?, full))
             }) {
                 Ok((page, full)) => {
                     *more_kept = full;
@@ -203,6 +204,7 @@ fn parse_kept(
     conn: &mut DbConn,
     page: Vec<PendingEvent>,
     parse: &ParseKept,
+    publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
 ) -> Result<Vec<ParsedKept>, StoreError> {
     let mut integrations_by_id: HashMap<Id, Integration> = HashMap::new();
     let mut parsed = Vec::with_capacity(page.len());
@@ -223,7 +225,16 @@ fn parse_kept(
             }),
             Err(reason) => {
                 tracing::error!(integration_id = integration.id, %reason, "a kept update no longer parses; kept as failed");
-                mark_kept_failed(conn, integration.id, &event.dedup_key, &reason)?;
+                let kept_as_failed = Received {
+                    kept_as_failed: Some(integration.id),
+                    ..Received::default()
+                };
+                conn.transaction(|conn| {
+                    if mark_kept_failed(conn, integration.id, &event.dedup_key, &reason)? {
+                        publish(conn, &kept_as_failed)?;
+                    }
+                    Ok::<_, StoreError>(())
+                })?;
             }
         }
     }

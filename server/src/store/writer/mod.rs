@@ -446,13 +446,22 @@ fn apply_one(
     // Applying failed and its savepoint was rolled back; keep the body so it is
     // visible and replayed, and still answer 200.
     tracing::error!(integration_id, %dedup_key, %error, "inbound update could not be applied; kept as failed");
-    let kept = conn.transaction(|conn| record_failed(conn, integration_id, dedup_key, raw, &error));
+    let kept_as_failed = Received {
+        kept_as_failed: Some(integration_id),
+        ..Received::default()
+    };
+    let kept = conn.transaction(|conn| {
+        record_failed(conn, integration_id, dedup_key, raw, &error)?;
+        publish(conn, &kept_as_failed)
+    });
     match kept {
         Ok(()) => Ok(Received::default()),
         // Kept before: a pending one becomes failed (so it is not applied in a
         // loop); a failed one stays failed until its next replay.
         Err(StoreError::Conflict(_)) => {
-            mark_kept_failed(conn, integration_id, dedup_key, &error)?;
+            if mark_kept_failed(conn, integration_id, dedup_key, &error)? {
+                publish(conn, &kept_as_failed)?;
+            }
             Ok(Received {
                 duplicate: true,
                 ..Received::default()
