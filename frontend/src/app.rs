@@ -12,7 +12,7 @@ use shared::Id;
 
 use crate::alerts::Alerts;
 use crate::api::ws::{Socket, Targets};
-use crate::i18n::{use_i18n, I18n, Key, Lang};
+use crate::i18n::{detect_lang, use_i18n, I18n, Key};
 use crate::screens::archive::ArchiveScreen;
 use crate::screens::chat_view::ChatView;
 use crate::screens::inbox_list::InboxList;
@@ -30,7 +30,7 @@ use crate::state::session::SessionContext;
 
 #[component]
 pub fn App() -> impl IntoView {
-    let i18n = I18n::new(Lang::detect());
+    let i18n = I18n::new(detect_lang());
     provide_context(i18n);
     let session = SessionContext::start();
     provide_context(session);

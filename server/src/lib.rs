@@ -10,6 +10,7 @@ pub mod realtime;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod texts;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -332,6 +333,7 @@ async fn start_serving(
         App::new()
             .app_data(state.clone())
             .wrap(from_fn(http::reject_cross_site))
+            .wrap(from_fn(http::speak_the_callers_language))
             .wrap(Compress::default())
             .wrap(TracingLogger::default())
             .wrap(from_fn(http::security::add_security_headers))

@@ -51,6 +51,11 @@ impl LiveClient {
         let (stream, _) = tokio_tungstenite::connect_async(request(app, client, None))
             .await
             .expect("the socket opens");
+        LiveClient::from_stream(stream).await
+    }
+
+    /// Takes over a socket opened by the caller and waits for the hello.
+    pub async fn from_stream(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> LiveClient {
         let mut live = LiveClient {
             stream,
             seen: Vec::new(),

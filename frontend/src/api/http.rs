@@ -203,6 +203,7 @@ pub async fn send_file(id: Id, text: String, file: web_sys::File) -> Result<Item
         .map_err(|_| local("add the file to the form"))?;
     let request = Request::post(&url(&format!("/chats/{id}/messages")))
         .header("Accept", "application/json")
+        .header("Accept-Language", &page_language())
         .body(form)
         .map_err(ApiError::network)?;
     decode(request.send().await.map_err(ApiError::network)?).await
@@ -260,6 +261,7 @@ pub async fn create_deal(id: Id, body: &CreateDeal) -> Result<Deal, ApiError> {
 pub async fn link(id: Id, kind: LinkKind, target: Id) -> Result<(), ApiError> {
     let request = Request::post(&url(&format!("/chats/{id}/links")))
         .header("Accept", "application/json")
+        .header("Accept-Language", &page_language())
         .json(&CreateLink { kind, id: target })
         .map_err(ApiError::network)?;
     expect_ok(request.send().await.map_err(ApiError::network)?).await
@@ -400,15 +402,27 @@ async fn with_body<T: DeserializeOwned>(
 ) -> Result<T, ApiError> {
     let request = request
         .header("Accept", "application/json")
+        .header("Accept-Language", &page_language())
         .json(body)
         .map_err(ApiError::network)?;
     let response = request.send().await.map_err(ApiError::network)?;
     decode(response).await
 }
 
+/// The language the user chose (the page's `lang`): the server writes its
+/// messages in it.
+pub(crate) fn page_language() -> String {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+        .and_then(|root| root.get_attribute("lang"))
+        .unwrap_or_else(|| "en".to_owned())
+}
+
 async fn send(request: RequestBuilder) -> Result<Response, ApiError> {
     request
         .header("Accept", "application/json")
+        .header("Accept-Language", &page_language())
         .send()
         .await
         .map_err(ApiError::network)

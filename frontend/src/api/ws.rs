@@ -371,7 +371,8 @@ fn detach(ws: &WebSocket) {
     let _ = ws.close();
 }
 
-/// `ws://host/ws` or `wss://host/ws`, beside the page.
+/// `ws://host/ws` or `wss://host/ws`, beside the page, in the user's language
+/// (a browser cannot set headers on a socket).
 fn socket_url() -> Option<String> {
     let location = web_sys::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" {
@@ -379,7 +380,11 @@ fn socket_url() -> Option<String> {
     } else {
         "ws"
     };
-    Some(format!("{scheme}://{}/ws", location.host().ok()?))
+    Some(format!(
+        "{scheme}://{}/ws?lang={}",
+        location.host().ok()?,
+        super::http::page_language()
+    ))
 }
 
 /// Applies one server event to the state.

@@ -16,55 +16,23 @@ use es::es;
 
 const LANG_KEY: &str = "tidings.lang";
 
-/// A language the interface is available in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    En,
-    Es,
-}
+pub use shared::lang::Lang;
 
-impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::En, Lang::Es];
-
-    /// The BCP 47 code (also used for dates and numbers).
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Es => "es",
-        }
+/// The saved choice, else the browser's preferred languages, else English.
+pub fn detect_lang() -> Lang {
+    if let Some(lang) = stored::get(LANG_KEY).as_deref().and_then(Lang::parse) {
+        return lang;
     }
-
-    /// The language's own name, for the switch.
-    pub fn name(self) -> &'static str {
-        match self {
-            Lang::En => "English",
-            Lang::Es => "Español",
-        }
-    }
-
-    /// From a code such as `es` or `es-AR`.
-    pub fn parse(code: &str) -> Option<Lang> {
-        let primary = code.split(['-', '_']).next()?.to_ascii_lowercase();
-        Lang::ALL.into_iter().find(|lang| lang.code() == primary)
-    }
-
-    /// The saved choice, else the browser's preferred languages, else English.
-    pub fn detect() -> Lang {
-        if let Some(lang) = stored::get(LANG_KEY).as_deref().and_then(Lang::parse) {
-            return lang;
-        }
-        let Some(navigator) = web_sys::window().map(|window| window.navigator()) else {
-            return Lang::default();
-        };
-        navigator
-            .languages()
-            .iter()
-            .filter_map(|value| value.as_string())
-            .chain(navigator.language())
-            .find_map(|code| Lang::parse(&code))
-            .unwrap_or_default()
-    }
+    let Some(navigator) = web_sys::window().map(|window| window.navigator()) else {
+        return Lang::default();
+    };
+    navigator
+        .languages()
+        .iter()
+        .filter_map(|value| value.as_string())
+        .chain(navigator.language())
+        .find_map(|code| Lang::parse(&code))
+        .unwrap_or_default()
 }
 
 /// One piece of interface text. Some contain `{placeholders}` for [`I18n::fill`].
@@ -441,12 +409,5 @@ mod tests {
             ),
             "Assigned to <b>Ana</b>"
         );
-    }
-
-    #[test]
-    fn regional_codes_pick_their_language() {
-        assert_eq!(Lang::parse("es-AR"), Some(Lang::Es));
-        assert_eq!(Lang::parse("en_GB"), Some(Lang::En));
-        assert_eq!(Lang::parse("de"), None);
     }
 }

@@ -7,6 +7,7 @@ use shared::error::{ErrorBody, ErrorCode, ErrorDetail};
 
 use crate::service::ServiceError;
 use crate::store::StoreError;
+use crate::texts::Says;
 
 #[derive(Debug)]
 pub struct AppError {
@@ -30,8 +31,8 @@ impl AppError {
         self
     }
 
-    pub fn not_found(what: &str) -> AppError {
-        AppError::new(ErrorCode::NotFound, format!("{what} not found"))
+    pub fn not_found(what: &'static str) -> AppError {
+        AppError::new(ErrorCode::NotFound, Says::NotFound { what }.here())
     }
 }
 
@@ -78,26 +79,43 @@ impl ResponseError for AppError {
 }
 
 impl From<ServiceError> for AppError {
+    /// Says it in the language of the request being answered.
     fn from(err: ServiceError) -> AppError {
         match err {
-            ServiceError::Unauthenticated => {
-                AppError::new(ErrorCode::Unauthenticated, "sign in first")
+            ServiceError::Unauthenticated | ServiceError::BadCredentials => {
+                let says = match err {
+                    ServiceError::Unauthenticated => Says::SignInFirst,
+                    _ => Says::WrongCredentials,
+                };
+                AppError::new(ErrorCode::Unauthenticated, says.here())
             }
-            ServiceError::BadCredentials => {
-                AppError::new(ErrorCode::Unauthenticated, "wrong e-mail or password")
+            ServiceError::Throttled { retry_after_s } => AppError::new(
+                ErrorCode::RateLimited,
+                Says::TooManySignIns {
+                    seconds: retry_after_s,
+                }
+                .here(),
+            )
+            .retry_after(retry_after_s),
+            ServiceError::Busy { retry_after_s } => AppError::new(
+                ErrorCode::RateLimited,
+                Says::TooBusy {
+                    seconds: retry_after_s,
+                }
+                .here(),
+            )
+            .retry_after(retry_after_s),
+            ServiceError::Forbidden => {
+                AppError::new(ErrorCode::Forbidden, Says::NotAllowedForRole.here())
             }
-            ServiceError::Throttled { retry_after_s } | ServiceError::Busy { retry_after_s } => {
-                AppError::new(ErrorCode::RateLimited, err.to_string()).retry_after(retry_after_s)
-            }
-            ServiceError::Forbidden => AppError::new(ErrorCode::Forbidden, err.to_string()),
             ServiceError::NotFound(what) => AppError::not_found(what),
-            ServiceError::Conflict(message) => AppError::new(ErrorCode::Conflict, message),
-            ServiceError::Invalid(message) => AppError::new(ErrorCode::Invalid, message),
-            ServiceError::NotAssignable(message) => {
-                AppError::new(ErrorCode::NotAssignable, message)
+            ServiceError::Conflict(says) => AppError::new(ErrorCode::Conflict, says.here()),
+            ServiceError::Invalid(says) => AppError::new(ErrorCode::Invalid, says.here()),
+            ServiceError::NotAssignable(says) => {
+                AppError::new(ErrorCode::NotAssignable, says.here())
             }
             ServiceError::Store(store) => store.into(),
-            ServiceError::Upstream(message) => AppError::new(ErrorCode::Upstream, message),
+            ServiceError::Upstream(says) => AppError::new(ErrorCode::Upstream, says.here()),
             ServiceError::Internal(cause) => internal(&cause),
         }
     }
@@ -110,10 +128,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(_) => AppError::new(ErrorCode::Conflict, "already exists"),
             StoreError::Unavailable(cause) => {
                 tracing::error!(%cause, "database unavailable");
-                AppError::new(
-                    ErrorCode::Unavailable,
-                    "the database is unavailable; try again shortly",
-                )
+                AppError::new(ErrorCode::Unavailable, Says::DatabaseUnavailable.here())
             }
             other => internal(&other.to_string()),
         }
@@ -123,5 +138,5 @@ impl From<StoreError> for AppError {
 /// Logs the cause once and answers a generic message: internals stay private.
 fn internal(cause: &str) -> AppError {
     tracing::error!(%cause, "internal error");
-    AppError::new(ErrorCode::Internal, "something went wrong on our side")
+    AppError::new(ErrorCode::Internal, Says::SomethingWentWrong.here())
 }

@@ -26,6 +26,8 @@ use shared::error::ErrorCode;
 
 use error::AppError;
 
+use crate::texts::{self, Lang};
+
 /// Everything handlers share, in `web::Data`: the services' context.
 pub type AppState = crate::service::Context;
 
@@ -74,6 +76,34 @@ pub async fn reject_cross_site(
         )));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Serves the request in the language its `Accept-Language` asks for (see
+/// [`crate::texts`]): error messages and server-made texts follow it.
+pub async fn speak_the_callers_language(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let lang = request_lang(req.request());
+    texts::speaking(lang, next.call(req)).await
+}
+
+/// The language a request asks for: a `lang` query parameter (the web app's
+/// socket, which cannot set headers), else `Accept-Language`.
+pub fn request_lang(req: &HttpRequest) -> Lang {
+    let asked = web::Query::<LangQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|query| query.into_inner().lang);
+    Lang::from_accept_language(asked.as_deref().or_else(|| {
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+    }))
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
 }
 
 /// Whether the request's `Origin` names this site (required for the socket).

@@ -23,6 +23,7 @@ use crate::http::error::AppError;
 use crate::http::extract::SESSION_COOKIE;
 use crate::service::{accounts, chats, views, Context, ServiceError};
 use crate::store::{self, events};
+use crate::texts::{self, Says};
 
 const HEARTBEAT: Duration = Duration::from_secs(20);
 /// No frame from the client for this long: it is gone.
@@ -70,12 +71,12 @@ async fn upgrade(
             user_id = user.id,
             "socket refused: too many open for this user"
         );
-        return Err(AppError::new(
-            ErrorCode::RateLimited,
-            "too many live connections for this user; close a tab or device",
-        )
-        .retry_after(5));
+        return Err(
+            AppError::new(ErrorCode::RateLimited, Says::TooManySockets.here()).retry_after(5),
+        );
     };
+    // The session outlives this request: it keeps the upgrade's language.
+    let lang = crate::http::request_lang(&req);
     let (response, session, stream) = actix_ws::handle(&req, body).map_err(|err| {
         AppError::new(
             ErrorCode::Malformed,
@@ -85,10 +86,10 @@ async fn upgrade(
     let events = ctx.hub.subscribe();
     let stream = stream.max_frame_size(MAX_FRAME);
     tracing::debug!(user_id = user.id, "socket opened");
-    actix_web::rt::spawn(async move {
+    actix_web::rt::spawn(texts::speaking(lang, async move {
         run(ctx.get_ref().clone(), user, token, session, stream, events).await;
         drop(ticket);
-    });
+    }));
     Ok(response)
 }
 
@@ -381,10 +382,10 @@ impl Live {
         if matches!(command, ClientMsg::Typing { .. }) {
             return Flow::Continue;
         }
-        let seconds = wait.as_secs_f64().ceil().max(1.0);
+        let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
         let err = AppError::new(
             ErrorCode::RateLimited,
-            format!("too many commands; try again in {seconds} s"),
+            Says::TooManyCommands { seconds }.here(),
         );
         self.reply_error(command.request_ref().map(str::to_owned), err)
             .await

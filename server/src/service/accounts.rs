@@ -14,6 +14,7 @@ use crate::domain::account::{self, User};
 use crate::domain::policy::{decide, Action};
 use crate::store::auth::SignInGate;
 use crate::store::{self, auth as session_store, users as user_store, Store, StoreError};
+use crate::texts::Says;
 
 /// How long a session lives without signing in again.
 pub const SESSION_TTL: Duration = Duration::days(30);
@@ -210,9 +211,7 @@ pub async fn create_user(store: &Store, new: NewAccount) -> Result<User, Service
         })
         .await
         .map_err(|err| match err {
-            StoreError::Conflict(_) => {
-                ServiceError::Conflict("a user with this e-mail already exists".into())
-            }
+            StoreError::Conflict(_) => ServiceError::Conflict(Says::EmailTaken),
             other => other.into(),
         })
 }
@@ -270,9 +269,7 @@ pub async fn change_user(
     if id == caller.id
         && (changes.active == Some(false) || changes.role.is_some_and(|r| r != Role::Admin))
     {
-        return Err(ServiceError::Invalid(
-            "you cannot deactivate yourself or give up your own admin role".into(),
-        ));
+        return Err(ServiceError::Invalid(Says::CannotLockYourselfOut));
     }
     let email = changes
         .email
@@ -308,9 +305,7 @@ pub async fn change_user(
         .await
         .map_err(|err| match err {
             StoreError::NotFound => ServiceError::NotFound("user"),
-            StoreError::Conflict(_) => {
-                ServiceError::Conflict("a user with this e-mail already exists".into())
-            }
+            StoreError::Conflict(_) => ServiceError::Conflict(Says::EmailTaken),
             other => other.into(),
         })?;
     tracing::info!(user_id = id, by = caller.id, "user changed");

@@ -7,6 +7,7 @@ use super::{views, Context, ServiceError};
 use crate::domain::account::User;
 use crate::domain::policy::{chat_scope, decide, Action, ChatScope};
 use crate::store::{crm, StoreError};
+use crate::texts::Says;
 
 pub async fn pipelines(ctx: &Context, caller: &User) -> Result<Vec<Pipeline>, ServiceError> {
     ServiceError::check(decide(caller.role, Action::ListPipelines), "pipeline")?;
@@ -24,12 +25,10 @@ pub async fn create_pipeline(
     let name = name.trim().to_owned();
     let stages: Vec<String> = stages.iter().map(|s| s.trim().to_owned()).collect();
     if name.is_empty() {
-        return Err(ServiceError::Invalid("the name must not be empty".into()));
+        return Err(ServiceError::Invalid(Says::NameEmpty));
     }
     if stages.is_empty() || stages.iter().any(String::is_empty) {
-        return Err(ServiceError::Invalid(
-            "a pipeline needs at least one named stage".into(),
-        ));
+        return Err(ServiceError::Invalid(Says::PipelineNeedsStage));
     }
     let pipeline = ctx
         .store
@@ -59,15 +58,11 @@ pub async fn update_deal(
 ) -> Result<Deal, ServiceError> {
     ServiceError::check(decide(caller.role, Action::EditDeal), "deal")?;
     let title = match changes.title.map(|t| t.trim().to_owned()) {
-        Some(t) if t.is_empty() => {
-            return Err(ServiceError::Invalid("the title must not be empty".into()))
-        }
+        Some(t) if t.is_empty() => return Err(ServiceError::Invalid(Says::TitleEmpty)),
         other => other,
     };
     if changes.amount.is_some_and(|a| !a.is_finite() || a < 0.0) {
-        return Err(ServiceError::Invalid(
-            "the amount must be a non-negative number".into(),
-        ));
+        return Err(ServiceError::Invalid(Says::AmountNegative));
     }
     let deal = ctx
         .store
@@ -85,7 +80,7 @@ pub async fn update_deal(
         .await
         .map_err(|err| match err {
             StoreError::NotFound => ServiceError::NotFound("deal"),
-            StoreError::Conflict(message) => ServiceError::Invalid(message),
+            StoreError::Conflict(_) => ServiceError::Invalid(Says::StageNotInPipeline),
             other => other.into(),
         })?;
     Ok(views::deal(deal))

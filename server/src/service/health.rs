@@ -22,6 +22,7 @@ use crate::domain::policy::{decide, Action};
 use crate::realtime;
 use crate::store::outbound::{queue_length, Job};
 use crate::store::{health as store, integrations, now, DbConn, StoreError};
+use crate::texts::Says;
 
 /// Failed updates per page of the list.
 const FAILED_PAGE: i64 = 50;
@@ -130,7 +131,7 @@ pub async fn failed_updates(
         Some(cursor) => Some(
             cursor
                 .parse::<Id>()
-                .map_err(|_| ServiceError::Invalid("bad cursor".into()))?,
+                .map_err(|_| ServiceError::Invalid(Says::BadCursor))?,
         ),
         None => None,
     };

@@ -23,6 +23,7 @@ use crate::domain::integration::{default_delivery, Integration};
 use crate::domain::policy::{decide, Action};
 use crate::store::integrations::{self as store, IntegrationChanges, NewIntegration};
 use crate::store::{crm, StoreError};
+use crate::texts::Says;
 
 /// Where the messenger posts this integration's updates.
 pub fn webhook_url(ctx: &Context, kind: ChannelKind, id: Id) -> String {
@@ -53,16 +54,20 @@ pub(super) fn channel(
     kind: ChannelKind,
 ) -> Result<&std::sync::Arc<dyn Channel>, ServiceError> {
     ctx.channels.get(kind).ok_or_else(|| {
-        ServiceError::Invalid(format!("{} is not available on this server", kind.as_str()))
+        ServiceError::Invalid(Says::ChannelUnavailable {
+            channel: kind.as_str(),
+        })
     })
 }
 
 fn channel_error(err: ChannelError) -> ServiceError {
     match err {
         ChannelError::BadToken(reason) => {
-            ServiceError::Invalid(format!("the messenger refused the token: {reason}"))
+            ServiceError::Invalid(Says::MessengerRefusedToken { reason })
         }
-        other => ServiceError::Upstream(format!("the messenger could not be reached: {other}")),
+        other => ServiceError::Upstream(Says::MessengerUnreachable {
+            reason: other.to_string(),
+        }),
     }
 }
 
@@ -100,17 +105,17 @@ async fn check_references(
         })
         .await?;
     match store_check {
-        (problems, _) if !problems.unknown.is_empty() => Err(ServiceError::Invalid(format!(
-            "the queue names unknown users: {:?}",
-            problems.unknown
-        ))),
-        (problems, _) if !problems.not_assignable.is_empty() => {
-            Err(ServiceError::NotAssignable(format!(
-                "followers cannot be in a queue (they cannot answer chats): users {:?}",
-                problems.not_assignable
-            )))
+        (problems, _) if !problems.unknown.is_empty() => {
+            Err(ServiceError::Invalid(Says::UnknownUsers {
+                ids: problems.unknown,
+            }))
         }
-        (_, false) => Err(ServiceError::Invalid("the pipeline does not exist".into())),
+        (problems, _) if !problems.not_assignable.is_empty() => {
+            Err(ServiceError::NotAssignable(Says::FollowersNotInQueue {
+                ids: problems.not_assignable,
+            }))
+        }
+        (_, false) => Err(ServiceError::Invalid(Says::PipelineMissing { id: None })),
         _ => Ok(()),
     }
 }
@@ -120,9 +125,7 @@ fn check_queue_shape(queue: &[Id]) -> Result<(), ServiceError> {
     sorted.sort_unstable();
     sorted.dedup();
     if sorted.len() != queue.len() {
-        return Err(ServiceError::Invalid(
-            "a manager appears twice in the queue".into(),
-        ));
+        return Err(ServiceError::Invalid(Says::ManagerTwiceInQueue));
     }
     Ok(())
 }
@@ -214,16 +217,14 @@ pub async fn create(
     )?;
     let name = request.name.trim().to_owned();
     if name.is_empty() {
-        return Err(ServiceError::Invalid("the name must not be empty".into()));
+        return Err(ServiceError::Invalid(Says::NameEmpty));
     }
     let token = request.token.trim().to_owned();
     if token.is_empty() {
-        return Err(ServiceError::Invalid("the token must not be empty".into()));
+        return Err(ServiceError::Invalid(Says::TokenEmpty));
     }
     if request.kind == ChannelKind::Viber && request.delivery == Some(Delivery::Polling) {
-        return Err(ServiceError::Invalid(
-            "Viber only delivers through a webhook".into(),
-        ));
+        return Err(ServiceError::Invalid(Says::ViberWebhookOnly));
     }
     check_queue_shape(&request.queue)?;
     check_references(ctx, Some(request.queue.clone()), request.pipeline_id).await?;
@@ -291,13 +292,17 @@ pub(super) async fn start_receiving(
         Delivery::Webhook => {
             let url = webhook_url(ctx, integration.kind, integration.id);
             channel.register_webhook(&bot, &url).await.map_err(|err| {
-                ServiceError::Upstream(format!("the messenger refused the webhook {url}: {err}"))
+                ServiceError::Upstream(Says::MessengerRefusedWebhook {
+                    url: url.clone(),
+                    reason: err.to_string(),
+                })
             })
         }
-        Delivery::Polling => channel
-            .remove_webhook(&bot)
-            .await
-            .map_err(|err| ServiceError::Upstream(format!("cannot switch to polling: {err}"))),
+        Delivery::Polling => channel.remove_webhook(&bot).await.map_err(|err| {
+            ServiceError::Upstream(Says::CannotSwitchToPolling {
+                reason: err.to_string(),
+            })
+        }),
     }
 }
 
@@ -313,24 +318,18 @@ pub async fn update(
     )?;
     let before = find_live(ctx, id).await?;
     if request.kind.is_some_and(|kind| kind != before.kind) {
-        return Err(ServiceError::Invalid(
-            "an integration's kind cannot change: create another one".into(),
-        ));
+        return Err(ServiceError::Invalid(Says::KindCannotChange));
     }
     if let Some(queue) = &request.queue {
         check_queue_shape(queue)?;
     }
     check_references(ctx, request.queue.clone(), request.pipeline_id).await?;
     let name = match request.name.map(|n| n.trim().to_owned()) {
-        Some(name) if name.is_empty() => {
-            return Err(ServiceError::Invalid("the name must not be empty".into()))
-        }
+        Some(name) if name.is_empty() => return Err(ServiceError::Invalid(Says::NameEmpty)),
         other => other,
     };
     if before.kind == ChannelKind::Viber && request.delivery == Some(Delivery::Polling) {
-        return Err(ServiceError::Invalid(
-            "Viber only delivers through a webhook".into(),
-        ));
+        return Err(ServiceError::Invalid(Says::ViberWebhookOnly));
     }
     let channel = channel(ctx, before.kind)?.clone();
     let token = request
@@ -433,17 +432,13 @@ pub async fn send_test_message(
             .store
             .run(move |conn| store::latest_recipient(conn, id))
             .await?
-            .ok_or_else(|| {
-                ServiceError::Invalid(
-                    "no customer has written to this bot yet: give a recipient".into(),
-                )
-            })?,
+            .ok_or_else(|| ServiceError::Invalid(Says::NoRecipientYet))?,
     };
     let text = request
         .text
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| "Test message from Tidings: this bot can send.".to_owned());
+        .unwrap_or_else(|| Says::TestMessage.here());
     let channel = channel(ctx, integration.kind)?.clone();
     let sent = channel
         .send(
@@ -456,10 +451,12 @@ pub async fn send_test_message(
             // (an unknown or malformed recipient), not the messenger being down.
             ChannelError::Provider {
                 retryable: false, ..
-            } => ServiceError::Invalid(format!("the messenger refused the test message: {err}")),
-            other => {
-                ServiceError::Upstream(format!("the messenger refused the test message: {other}"))
-            }
+            } => ServiceError::Invalid(Says::MessengerRefusedTestMessage {
+                reason: err.to_string(),
+            }),
+            other => ServiceError::Upstream(Says::MessengerRefusedTestMessage {
+                reason: other.to_string(),
+            }),
         })?;
     Ok(TestMessageSent {
         recipient,

@@ -47,6 +47,7 @@ pub struct Context {
 use crate::domain::account::AccountError;
 use crate::domain::policy::Decision;
 use crate::store::StoreError;
+use crate::texts::Says;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -64,17 +65,17 @@ pub enum ServiceError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Says),
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Says),
     /// A follower named where someone must hold chats (a queue, an assignee).
     #[error("{0}")]
-    NotAssignable(String),
+    NotAssignable(Says),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A messenger (or another service we call) failed or could not be reached.
     #[error("{0}")]
-    Upstream(String),
+    Upstream(Says),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -87,13 +88,13 @@ impl From<diesel::result::Error> for ServiceError {
 
 impl From<crate::domain::text::TextError> for ServiceError {
     fn from(err: crate::domain::text::TextError) -> Self {
-        ServiceError::Invalid(err.to_string())
+        ServiceError::Invalid(Says::Text(err))
     }
 }
 
 impl From<AccountError> for ServiceError {
     fn from(err: AccountError) -> Self {
-        ServiceError::Invalid(err.to_string())
+        ServiceError::Invalid(Says::Account(err))
     }
 }
 

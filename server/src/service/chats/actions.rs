@@ -21,6 +21,7 @@ use crate::service::{live, views, Context, ServiceError};
 use crate::store::chats as chat_store;
 use crate::store::timeline::NewOutboundFile;
 use crate::store::{crm, integrations, now, outbound, timeline};
+use crate::texts::{self as texts, Says};
 
 /// A manager's reply: stored, queued for the messenger. A reply to a closed
 /// chat reopens it (the conversation is active again); a reply to an
@@ -64,7 +65,7 @@ pub async fn reply_with_file(
         text::check_text(caption, MAX_REPLY_CHARS)?
     };
     if file.size() == 0 {
-        return Err(ServiceError::Invalid("the file is empty".into()));
+        return Err(ServiceError::Invalid(Says::FileEmpty));
     }
     send_reply(ctx, caller, chat_id, caption, Some(file)).await
 }
@@ -134,9 +135,7 @@ pub async fn retry(
                 return Err(ServiceError::NotFound("message"));
             }
             if !outbound::retry_failed(conn, item_id)? {
-                return Err(ServiceError::Conflict(
-                    "only a failed message can be sent again".into(),
-                ));
+                return Err(ServiceError::Conflict(Says::OnlyFailedCanBeResent));
             }
             Ok(timeline::find_item(conn, item_id)?)
         },
@@ -160,17 +159,14 @@ pub async fn assign(
         move |conn, caller, chat, appended| {
             if let Some(user_id) = user_id {
                 let user = crate::store::users::find_user(conn, user_id)
-                    .map_err(|_| ServiceError::Invalid(format!("user {user_id} does not exist")))?;
+                    .map_err(|_| ServiceError::Invalid(Says::UserMissing { id: user_id }))?;
                 if !user.active {
-                    return Err(ServiceError::Invalid(format!(
-                        "user {user_id} is deactivated"
-                    )));
+                    return Err(ServiceError::Invalid(Says::UserDeactivated { id: user_id }));
                 }
                 if !may_hold_chats(user.role) {
-                    return Err(ServiceError::NotAssignable(format!(
-                        "{} is a follower and cannot be assigned chats",
-                        user.name
-                    )));
+                    return Err(ServiceError::NotAssignable(Says::FollowerNotAssignable {
+                        name: user.name,
+                    }));
                 }
             }
             let Some(transition) = rules::assign(chat.state(), user_id) else {
@@ -210,7 +206,7 @@ pub async fn set_followers(
         move |conn, caller, _, appended| {
             let unknown = integrations::unknown_users(conn, &wanted)?;
             if !unknown.is_empty() {
-                return Err(ServiceError::Invalid(format!("unknown users: {unknown:?}")));
+                return Err(ServiceError::Invalid(Says::UnknownUsers { ids: unknown }));
             }
             let before = chat_store::followers(conn, chat_id)?;
             if before == wanted {
@@ -322,7 +318,7 @@ async fn change_status(
         action,
         move |conn, caller, chat, appended| {
             let transition =
-                rule(chat.state()).map_err(|err| ServiceError::Conflict(err.to_string()))?;
+                rule(chat.state()).map_err(|err| ServiceError::Conflict(Says::Lifecycle(err)))?;
             apply_transition(conn, caller, &chat, &transition, appended)
         },
     )
@@ -424,6 +420,8 @@ pub async fn create_deal(
     title: Option<String>,
     pipeline_id: Option<Id>,
 ) -> Result<Deal, ServiceError> {
+    // The closure runs on a blocking thread, outside the request's language.
+    let lang = texts::current();
     let deal = change_chat(
         ctx,
         caller,
@@ -433,7 +431,7 @@ pub async fn create_deal(
             let pipeline_id = match pipeline_id {
                 Some(id) => {
                     crm::find_pipeline(conn, id).map_err(|_| {
-                        ServiceError::Invalid(format!("pipeline {id} does not exist"))
+                        ServiceError::Invalid(Says::PipelineMissing { id: Some(id) })
                     })?;
                     id
                 }
@@ -442,7 +440,10 @@ pub async fn create_deal(
             let contact = crm::find_contact(conn, chat.contact_id)?;
             let title = match title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                 Some(title) => title.to_owned(),
-                None => format!("{} — new deal", contact.name),
+                None => Says::NewDealTitle {
+                    contact: contact.name,
+                }
+                .to(lang),
             };
             let deal = crm::insert_deal(conn, pipeline_id, chat.contact_id, Some(chat_id), &title)?;
             appended.push(timeline::insert_event(
@@ -475,10 +476,10 @@ pub async fn link(
         ChatAction::Link,
         move |conn, caller, _, appended| {
             if !crm::link_target_exists(conn, kind, target)? {
-                return Err(ServiceError::Invalid(format!(
-                    "{} {target} does not exist",
-                    kind.as_str()
-                )));
+                return Err(ServiceError::Invalid(Says::LinkTargetMissing {
+                    kind: kind.as_str(),
+                    id: target,
+                }));
             }
             if crm::insert_link(conn, chat_id, kind, target)? {
                 appended.push(timeline::insert_event(

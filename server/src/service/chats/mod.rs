@@ -15,6 +15,7 @@ use crate::domain::chat::Transition;
 use crate::domain::policy::{chat_scope, decide, decide_on_chat, Action, ChatAction, ChatFacts};
 use crate::store::chats::{self as chat_store, ArchiveFilter, ChatRecord, ListCursor, Listing};
 use crate::store::{conversation, crm, now, search, timeline, DbConn, StoreError};
+use crate::texts::Says;
 
 mod actions;
 
@@ -42,7 +43,7 @@ pub(crate) fn authorize(
 /// The page size asked for, capped at [`MAX_PAGE`]; below one is refused.
 fn page_size(limit: Option<i64>) -> Result<i64, ServiceError> {
     match limit.unwrap_or(DEFAULT_PAGE) {
-        limit if limit < 1 => Err(ServiceError::Invalid("limit must be at least 1".into())),
+        limit if limit < 1 => Err(ServiceError::Invalid(Says::LimitTooSmall)),
         limit => Ok(limit.min(MAX_PAGE)),
     }
 }
@@ -50,7 +51,7 @@ fn page_size(limit: Option<i64>) -> Result<i64, ServiceError> {
 fn decode_cursor(cursor: Option<&str>) -> Result<Option<ListCursor>, ServiceError> {
     cursor
         .filter(|c| !c.is_empty())
-        .map(|c| ListCursor::decode(c).ok_or_else(|| ServiceError::Invalid("bad cursor".into())))
+        .map(|c| ListCursor::decode(c).ok_or(ServiceError::Invalid(Says::BadCursor)))
         .transpose()
 }
 
@@ -269,7 +270,9 @@ pub fn parse_date(value: &str, end_of_day: bool) -> Result<NaiveDateTime, Servic
         return Ok(at.naive_utc());
     }
     let date = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
-        ServiceError::Invalid(format!("{value:?} is not a date (YYYY-MM-DD or RFC 3339)"))
+        ServiceError::Invalid(Says::NotADate {
+            value: value.to_owned(),
+        })
     })?;
     let time = if end_of_day {
         chrono::NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)

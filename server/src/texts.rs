@@ -1,0 +1,399 @@
+//! What the server says to people, in their language: error messages the web
+//! app shows, the test message, default deal titles. Each request speaks the
+//! language its `Accept-Language` asks for (the web app sends the one the
+//! user chose); logs always read English.
+//!
+//! One enum of everything said, and one exhaustive match per language, so a
+//! text cannot be added in one language only. The messenger's own words (a
+//! refusal reason) are passed through as they came.
+
+use std::fmt;
+
+use shared::Id;
+
+use crate::domain::account::{AccountError, MIN_PASSWORD_CHARS};
+use crate::domain::chat::LifecycleError;
+use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
+
+pub use shared::lang::Lang;
+
+tokio::task_local! {
+    static REQUEST_LANG: Lang;
+}
+
+/// The language of the request (or socket) being served; English elsewhere
+/// (background workers, blocking threads).
+pub fn current() -> Lang {
+    REQUEST_LANG.try_with(|lang| *lang).unwrap_or_default()
+}
+
+/// Runs `work` speaking `lang`.
+pub async fn speaking<F: std::future::Future>(lang: Lang, work: F) -> F::Output {
+    REQUEST_LANG.scope(lang, work).await
+}
+
+/// Everything the server says to people.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Says {
+    SignInFirst,
+    WrongCredentials,
+    TooManySignIns {
+        seconds: u64,
+    },
+    TooBusy {
+        seconds: u64,
+    },
+    TooManyCommands {
+        seconds: u64,
+    },
+    TooManySockets,
+    NotAllowedForRole,
+    NotFound {
+        what: &'static str,
+    },
+    SomethingWentWrong,
+    DatabaseUnavailable,
+    BadCursor,
+    LimitTooSmall,
+    NotADate {
+        value: String,
+    },
+    NameEmpty,
+    TitleEmpty,
+    AmountNegative,
+    PipelineNeedsStage,
+    PipelineMissing {
+        id: Option<Id>,
+    },
+    StageNotInPipeline,
+    LinkTargetMissing {
+        kind: &'static str,
+        id: Id,
+    },
+    EmailTaken,
+    CannotLockYourselfOut,
+    UserMissing {
+        id: Id,
+    },
+    UserDeactivated {
+        id: Id,
+    },
+    UnknownUsers {
+        ids: Vec<Id>,
+    },
+    FollowerNotAssignable {
+        name: String,
+    },
+    FollowersNotInQueue {
+        ids: Vec<Id>,
+    },
+    ManagerTwiceInQueue,
+    FileEmpty,
+    OnlyFailedCanBeResent,
+    Text(TextError),
+    Account(AccountError),
+    Lifecycle(LifecycleError),
+    ChannelUnavailable {
+        channel: &'static str,
+    },
+    TokenEmpty,
+    ViberWebhookOnly,
+    KindCannotChange,
+    MessengerRefusedToken {
+        reason: String,
+    },
+    MessengerUnreachable {
+        reason: String,
+    },
+    MessengerRefusedWebhook {
+        url: String,
+        reason: String,
+    },
+    CannotSwitchToPolling {
+        reason: String,
+    },
+    NoRecipientYet,
+    MessengerRefusedTestMessage {
+        reason: String,
+    },
+    /// The text of the test message itself.
+    TestMessage,
+    /// The title of a deal a manager creates without one.
+    NewDealTitle {
+        contact: String,
+    },
+}
+
+impl Says {
+    pub fn to(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.english(),
+            Lang::Es => self.spanish(),
+        }
+    }
+
+    /// In the language of the request being served.
+    pub fn here(&self) -> String {
+        self.to(current())
+    }
+
+    fn english(&self) -> String {
+        match self {
+            Says::SignInFirst => "sign in first".into(),
+            Says::WrongCredentials => "wrong e-mail or password".into(),
+            Says::TooManySignIns { seconds } => {
+                format!("too many failed sign-in attempts; try again in {seconds} s")
+            }
+            Says::TooBusy { seconds } => format!("too busy right now; try again in {seconds} s"),
+            Says::TooManyCommands { seconds } => {
+                format!("too many commands; try again in {seconds} s")
+            }
+            Says::TooManySockets => {
+                "too many live connections for this user; close a tab or device".into()
+            }
+            Says::NotAllowedForRole => "not allowed for your role".into(),
+            Says::NotFound { what } => format!("{what} not found"),
+            Says::SomethingWentWrong => "something went wrong on our side".into(),
+            Says::DatabaseUnavailable => "the database is unavailable; try again shortly".into(),
+            Says::BadCursor => "bad cursor".into(),
+            Says::LimitTooSmall => "limit must be at least 1".into(),
+            Says::NotADate { value } => format!("{value:?} is not a date (YYYY-MM-DD or RFC 3339)"),
+            Says::NameEmpty => "the name must not be empty".into(),
+            Says::TitleEmpty => "the title must not be empty".into(),
+            Says::AmountNegative => "the amount must be a non-negative number".into(),
+            Says::PipelineNeedsStage => "a pipeline needs at least one named stage".into(),
+            Says::PipelineMissing { id: Some(id) } => format!("pipeline {id} does not exist"),
+            Says::PipelineMissing { id: None } => "the pipeline does not exist".into(),
+            Says::StageNotInPipeline => "the stage is not in the deal's pipeline".into(),
+            Says::LinkTargetMissing { kind, id } => format!("{kind} {id} does not exist"),
+            Says::EmailTaken => "a user with this e-mail already exists".into(),
+            Says::CannotLockYourselfOut => {
+                "you cannot deactivate yourself or give up your own admin role".into()
+            }
+            Says::UserMissing { id } => format!("user {id} does not exist"),
+            Says::UserDeactivated { id } => format!("user {id} is deactivated"),
+            Says::UnknownUsers { ids } => format!("unknown users: {ids:?}"),
+            Says::FollowerNotAssignable { name } => {
+                format!("{name} is a follower and cannot be assigned chats")
+            }
+            Says::FollowersNotInQueue { ids } => {
+                format!("followers cannot be in a queue (they cannot answer chats): users {ids:?}")
+            }
+            Says::ManagerTwiceInQueue => "a manager appears twice in the queue".into(),
+            Says::FileEmpty => "the file is empty".into(),
+            Says::OnlyFailedCanBeResent => "only a failed message can be sent again".into(),
+            Says::Text(TextError::Empty) => "the text is empty".into(),
+            Says::Text(TextError::TooLong(max)) => {
+                format!("the text is longer than {max} characters")
+            }
+            Says::Text(TextError::BadTags) => {
+                format!("tags must be 1 to {MAX_TAG_CHARS} characters, at most {MAX_TAGS} of them")
+            }
+            Says::Account(AccountError::BadEmail(email)) => {
+                format!("{email:?} is not an e-mail address")
+            }
+            Says::Account(AccountError::PasswordTooShort) => {
+                format!("the password must have at least {MIN_PASSWORD_CHARS} characters")
+            }
+            Says::Account(AccountError::PasswordTooLong) => "the password is too long".into(),
+            Says::Account(AccountError::EmptyName) => "the name must not be empty".into(),
+            Says::Lifecycle(LifecycleError::AlreadyClosed) => "the chat is already closed".into(),
+            Says::Lifecycle(LifecycleError::AlreadyOpen) => "the chat is already open".into(),
+            Says::ChannelUnavailable { channel } => {
+                format!("{channel} is not available on this server")
+            }
+            Says::TokenEmpty => "the token must not be empty".into(),
+            Says::ViberWebhookOnly => "Viber only delivers through a webhook".into(),
+            Says::KindCannotChange => {
+                "an integration's kind cannot change: create another one".into()
+            }
+            Says::MessengerRefusedToken { reason } => {
+                format!("the messenger refused the token: {reason}")
+            }
+            Says::MessengerUnreachable { reason } => {
+                format!("the messenger could not be reached: {reason}")
+            }
+            Says::MessengerRefusedWebhook { url, reason } => {
+                format!("the messenger refused the webhook {url}: {reason}")
+            }
+            Says::CannotSwitchToPolling { reason } => format!("cannot switch to polling: {reason}"),
+            Says::NoRecipientYet => {
+                "no customer has written to this bot yet: give a recipient".into()
+            }
+            Says::MessengerRefusedTestMessage { reason } => {
+                format!("the messenger refused the test message: {reason}")
+            }
+            Says::TestMessage => "Test message from Tidings: this bot can send.".into(),
+            Says::NewDealTitle { contact } => format!("{contact} — new deal"),
+        }
+    }
+
+    fn spanish(&self) -> String {
+        match self {
+            Says::SignInFirst => "inicie sesión primero".into(),
+            Says::WrongCredentials => "correo o contraseña incorrectos".into(),
+            Says::TooManySignIns { seconds } => {
+                format!("demasiados intentos fallidos; inténtelo de nuevo en {seconds} s")
+            }
+            Says::TooBusy { seconds } => {
+                format!("demasiada carga ahora mismo; inténtelo de nuevo en {seconds} s")
+            }
+            Says::TooManyCommands { seconds } => {
+                format!("demasiadas órdenes; inténtelo de nuevo en {seconds} s")
+            }
+            Says::TooManySockets => {
+                "demasiadas conexiones en vivo para este usuario; cierre una pestaña o un dispositivo"
+                    .into()
+            }
+            Says::NotAllowedForRole => "su rol no lo permite".into(),
+            Says::NotFound { what } => format!("no encontrado: {}", noun_es(what)),
+            Says::SomethingWentWrong => "algo falló de nuestro lado".into(),
+            Says::DatabaseUnavailable => {
+                "la base de datos no está disponible; inténtelo de nuevo en breve".into()
+            }
+            Says::BadCursor => "cursor no válido".into(),
+            Says::LimitTooSmall => "el límite debe ser al menos 1".into(),
+            Says::NotADate { value } => {
+                format!("{value:?} no es una fecha (AAAA-MM-DD o RFC 3339)")
+            }
+            Says::NameEmpty | Says::Account(AccountError::EmptyName) => {
+                "el nombre no puede estar vacío".into()
+            }
+            Says::TitleEmpty => "el título no puede estar vacío".into(),
+            Says::AmountNegative => "el importe debe ser un número no negativo".into(),
+            Says::PipelineNeedsStage => "un embudo necesita al menos una etapa con nombre".into(),
+            Says::PipelineMissing { id: Some(id) } => format!("el embudo {id} no existe"),
+            Says::PipelineMissing { id: None } => "el embudo no existe".into(),
+            Says::StageNotInPipeline => "la etapa no pertenece al embudo del trato".into(),
+            Says::LinkTargetMissing { kind, id } => format!("{} {id} no existe", noun_es(kind)),
+            Says::EmailTaken => "ya existe un usuario con este correo".into(),
+            Says::CannotLockYourselfOut => {
+                "no puede desactivarse ni quitarse su propio rol de administrador".into()
+            }
+            Says::UserMissing { id } => format!("el usuario {id} no existe"),
+            Says::UserDeactivated { id } => format!("el usuario {id} está desactivado"),
+            Says::UnknownUsers { ids } => format!("usuarios desconocidos: {ids:?}"),
+            Says::FollowerNotAssignable { name } => {
+                format!("{name} es seguidor y no puede recibir chats")
+            }
+            Says::FollowersNotInQueue { ids } => format!(
+                "los seguidores no pueden estar en una cola (no pueden responder chats): usuarios {ids:?}"
+            ),
+            Says::ManagerTwiceInQueue => "un gestor aparece dos veces en la cola".into(),
+            Says::FileEmpty => "el archivo está vacío".into(),
+            Says::OnlyFailedCanBeResent => "solo un mensaje fallido puede reenviarse".into(),
+            Says::Text(TextError::Empty) => "el texto está vacío".into(),
+            Says::Text(TextError::TooLong(max)) => {
+                format!("el texto tiene más de {max} caracteres")
+            }
+            Says::Text(TextError::BadTags) => format!(
+                "las etiquetas deben tener de 1 a {MAX_TAG_CHARS} caracteres, como mucho {MAX_TAGS}"
+            ),
+            Says::Account(AccountError::BadEmail(email)) => {
+                format!("{email:?} no es una dirección de correo")
+            }
+            Says::Account(AccountError::PasswordTooShort) => {
+                format!("la contraseña debe tener al menos {MIN_PASSWORD_CHARS} caracteres")
+            }
+            Says::Account(AccountError::PasswordTooLong) => "la contraseña es demasiado larga".into(),
+            Says::Lifecycle(LifecycleError::AlreadyClosed) => "el chat ya está cerrado".into(),
+            Says::Lifecycle(LifecycleError::AlreadyOpen) => "el chat ya está abierto".into(),
+            Says::ChannelUnavailable { channel } => {
+                format!("{channel} no está disponible en este servidor")
+            }
+            Says::TokenEmpty => "el token no puede estar vacío".into(),
+            Says::ViberWebhookOnly => "Viber solo entrega mediante un webhook".into(),
+            Says::KindCannotChange => {
+                "el tipo de una integración no puede cambiar: cree otra".into()
+            }
+            Says::MessengerRefusedToken { reason } => {
+                format!("el mensajero rechazó el token: {reason}")
+            }
+            Says::MessengerUnreachable { reason } => {
+                format!("no se pudo contactar con el mensajero: {reason}")
+            }
+            Says::MessengerRefusedWebhook { url, reason } => {
+                format!("el mensajero rechazó el webhook {url}: {reason}")
+            }
+            Says::CannotSwitchToPolling { reason } => {
+                format!("no se puede pasar a sondeo: {reason}")
+            }
+            Says::NoRecipientYet => {
+                "ningún cliente ha escrito aún a este bot: indique un destinatario".into()
+            }
+            Says::MessengerRefusedTestMessage { reason } => {
+                format!("el mensajero rechazó el mensaje de prueba: {reason}")
+            }
+            Says::TestMessage => "Mensaje de prueba de Tidings: este bot puede enviar.".into(),
+            Says::NewDealTitle { contact } => format!("{contact} — nuevo trato"),
+        }
+    }
+}
+
+/// The things a "not found" names, in Spanish.
+fn noun_es(what: &str) -> &str {
+    match what {
+        "chat" => "chat",
+        "integration" => "integración",
+        "contact" => "contacto",
+        "user" => "usuario",
+        "pipeline" => "embudo",
+        "deal" => "trato",
+        "task" => "tarea",
+        "project" => "proyecto",
+        "attachment" => "archivo adjunto",
+        "message" => "mensaje",
+        "comment" => "comentario",
+        "record" => "registro",
+        other => other,
+    }
+}
+
+/// Logs read English.
+impl fmt::Display for Says {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.english())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_follow_the_language_and_logs_stay_english() {
+        let said = Says::FollowerNotAssignable {
+            name: "Fiona".into(),
+        };
+        assert_eq!(
+            said.to(Lang::En),
+            "Fiona is a follower and cannot be assigned chats"
+        );
+        assert_eq!(
+            said.to(Lang::Es),
+            "Fiona es seguidor y no puede recibir chats"
+        );
+        assert_eq!(said.to_string(), said.to(Lang::En));
+        assert_eq!(
+            Says::NotFound {
+                what: "integration"
+            }
+            .to(Lang::Es),
+            "no encontrado: integración"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_language_holds_within_a_request_and_nowhere_else() {
+        assert_eq!(current(), Lang::En);
+        let inside = speaking(Lang::Es, async { Says::TestMessage.here() }).await;
+        assert_eq!(
+            inside,
+            "Mensaje de prueba de Tidings: este bot puede enviar."
+        );
+        assert_eq!(
+            Says::TestMessage.here(),
+            "Test message from Tidings: this bot can send."
+        );
+    }
+}
