@@ -164,6 +164,10 @@ async fn a_backup_taken_during_a_webhook_burst_restores_every_acknowledged_updat
         "backup failed: {}",
         stderr(&backup)
     );
+    eprintln!(
+        "{} updates acknowledged before the backup began",
+        acknowledged.len()
+    );
     assert!(
         acknowledged.len() > 20,
         "enough updates were acknowledged before the backup: {}",
