@@ -116,7 +116,7 @@ pub async fn run(config: Arc<Config>, report: BackupReport, mut shutdown: watch:
 
 /// Writes one snapshot folder named after `now` in `dir` and removes the
 /// oldest beyond `keep`; returns the folder.
-pub fn take_scheduled(
+fn take_scheduled(
     database: &Path,
     data_dir: &Path,
     dir: &Path,
