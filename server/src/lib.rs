@@ -297,6 +297,7 @@ async fn start_serving(
         attachments_ready,
         hub,
         webhook_view: Arc::default(),
+        backups: service::backup::BackupReport::default(),
     };
     let event_listener = match &config.database {
         config::DatabaseUrl::Postgres(url) => Some(realtime::hub::spawn_postgres_listener(
@@ -323,6 +324,11 @@ async fn start_serving(
                 .clone()
                 .run_dispatcher(store.clone(), shutdown_rx.clone()),
         ),
+        tokio::spawn(service::backup::schedule::run(
+            config.clone(),
+            context.backups.clone(),
+            shutdown_rx.clone(),
+        )),
     ];
     let state = web::Data::new(context.clone());
     let http_workers = match config.workers {

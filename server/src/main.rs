@@ -1,4 +1,5 @@
-//! The `tidings` command line: `serve` (default), `migrate`, `user add`, `demo`.
+//! The `tidings` command line: `serve` (default), `migrate`, `user add`, `demo`,
+//! `backup`, `restore`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -7,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use shared::api::users::Role;
 use tidings::service::accounts::{self, NewAccount};
+use tidings::service::backup;
 use tidings::{telemetry, Config};
 
 #[derive(Parser)]
@@ -40,6 +42,18 @@ enum Command {
         /// Delete the demo database and files and start over.
         #[arg(long)]
         reset: bool,
+    },
+    /// Write a consistent snapshot of the SQLite database and the attachments
+    /// into DIR (new or empty); works while the server runs.
+    Backup {
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Fill a new database and an empty data directory from a snapshot made
+    /// by `tidings backup`.
+    Restore {
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
     },
 }
 
@@ -109,6 +123,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => tidings::start(config).await?.wait().await,
         Command::Demo { reset } => Ok(tidings::demo::run(config, reset).await?),
+        Command::Backup { to } => {
+            let written = to.clone();
+            let manifest =
+                tokio::task::spawn_blocking(move || backup::back_up(&config, &to)).await??;
+            println!(
+                "backup written to {}: the database as of {} and {} files",
+                written.display(),
+                manifest.taken_at,
+                manifest.files
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let source = from.clone();
+            let manifest =
+                tokio::task::spawn_blocking(move || backup::restore(&config, &from)).await??;
+            println!(
+                "restored from {}: the database as of {} and {} files",
+                source.display(),
+                manifest.taken_at,
+                manifest.files
+            );
+            Ok(())
+        }
         Command::Migrate => {
             tidings::prepare_store(&config).await?;
             println!("migrations applied");

@@ -8,7 +8,7 @@
 //! can be cut off by more than one kill).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,6 +20,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tidings::store::schema::{outbound_queue, timeline_items};
 use tidings::store::Store;
+use tidings_tests::binary::server_binary;
 use tidings_tests::fake_telegram::{FakeTelegram, SECRET_HEADER};
 use tidings_tests::fake_viber::FakeViber;
 use tidings_tests::{
@@ -440,22 +441,6 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-/// `target/<profile>/tidings`, next to this test's own `deps/` directory.
-fn server_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir: &Path = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test binary lives in target/<profile>/deps");
-    let binary = profile_dir.join("tidings");
-    assert!(
-        binary.exists(),
-        "{} is missing: build it with `cargo build -p tidings` (scripts/test does)",
-        binary.display()
-    );
-    binary
 }
 
 /// PostgreSQL going away under webhook traffic (every connection of the

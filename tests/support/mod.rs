@@ -1,6 +1,7 @@
 //! Test support: the real server on a random port with a fresh database (SQLite
 //! file or PostgreSQL database), typed helpers, and both-backend test macros.
 
+pub mod binary;
 pub mod browser;
 pub mod db;
 pub mod fake_telegram;

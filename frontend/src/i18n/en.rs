@@ -273,5 +273,8 @@ pub(super) fn en(key: Key) -> &'static str {
         Key::AddUser => "Add user",
         Key::AddPipeline => "Add sales funnel",
         Key::StagesOnePerLine => "Stages, one per line, in order",
+        Key::Backups => "Backups",
+        Key::LastBackup => "Last backup",
+        Key::BackupsOff => "Scheduled backups are off.",
     }
 }

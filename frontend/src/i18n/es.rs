@@ -281,5 +281,8 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::AddUser => "Añadir usuario",
         Key::AddPipeline => "Añadir embudo",
         Key::StagesOnePerLine => "Etapas, una por línea, en orden",
+        Key::Backups => "Copias de seguridad",
+        Key::LastBackup => "Última copia",
+        Key::BackupsOff => "Las copias de seguridad programadas están desactivadas.",
     }
 }

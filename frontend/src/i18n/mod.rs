@@ -303,6 +303,9 @@ pub enum Key {
     AddUser,
     AddPipeline,
     StagesOnePerLine,
+    Backups,
+    LastBackup,
+    BackupsOff,
 }
 
 /// The text for `key` in `lang`.

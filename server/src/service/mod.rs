@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod attachments;
+pub mod backup;
 pub mod chats;
 pub mod crm;
 pub mod health;
@@ -42,6 +43,8 @@ pub struct Context {
     pub hub: crate::realtime::Hub,
     /// Integrations as webhooks see them (briefly kept in memory).
     pub webhook_view: Arc<integrations::WebhookView>,
+    /// The scheduled backups' last outcome, for admins.
+    pub backups: backup::BackupReport,
 }
 
 use crate::domain::account::AccountError;

@@ -33,6 +33,7 @@ pub mod referrals;
 pub mod schema;
 pub mod search;
 pub mod setup;
+pub mod snapshot;
 pub mod timeline;
 pub mod users;
 pub mod writer;

@@ -62,4 +62,15 @@ pub struct ServerInfo {
     pub demo: bool,
     /// In demo mode, the page where one writes as a simulated customer.
     pub simulator_url: Option<String>,
+    /// Whether scheduled backups are configured (`TIDINGS_BACKUP_DIR`).
+    /// Admins only: `null` for everyone else, as are the two below.
+    #[serde(default)]
+    pub backups_scheduled: Option<bool>,
+    /// When the last successful scheduled backup began (RFC 3339, UTC);
+    /// `null` before the first one.
+    #[serde(default)]
+    pub last_backup_at: Option<String>,
+    /// Why the most recent scheduled backup failed; `null` once one succeeds.
+    #[serde(default)]
+    pub last_backup_error: Option<String>,
 }

@@ -1,6 +1,8 @@
 //! Settings (admins only): integrations (bots with their queues and auto-messages), users,
-//! and pipelines. Each tab is its own route; the tabs and the admin check live here.
+//! and pipelines. Each tab is its own route; the tabs and the admin check live here, and
+//! the backups panel below every tab.
 
+mod backups;
 mod integration_form;
 mod integration_health;
 mod integrations;
@@ -13,6 +15,7 @@ use leptos_router::hooks::use_location;
 
 use crate::i18n::{use_i18n, Key};
 use crate::state::session::use_session;
+use backups::BackupsPanel;
 
 pub use integration_form::IntegrationForm;
 pub use integrations::IntegrationsSettings;
@@ -52,6 +55,7 @@ pub fn SettingsScreen() -> impl IntoView {
                     </A>
                 </nav>
                 <Outlet/>
+                <BackupsPanel/>
             </Show>
         </section>
     }
