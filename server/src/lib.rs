@@ -272,6 +272,11 @@ async fn start_serving(
     if removed > 0 {
         tracing::info!(removed, "uploads a crash cut off were removed");
     }
+    match service::erasure::remove_orphan_files(&store, &config.data_dir).await {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "files of erased attachments were removed"),
+        Err(err) => tracing::warn!(%err, "cannot look for files of erased attachments"),
+    }
     let channels = channels(&config)?;
     let config = Arc::new(config);
     let (shutdown, shutdown_rx) = watch::channel(false);

@@ -38,10 +38,12 @@ pub enum Action {
     EditDeal,
     ListTasksAndProjects,
     CreateTasksAndProjects,
+    /// Erase a contact with all its chats and files (a customer's request).
+    EraseContacts,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ListUsers,
         Action::ManageUsers,
         Action::ListIntegrations,
@@ -53,6 +55,7 @@ impl Action {
         Action::EditDeal,
         Action::ListTasksAndProjects,
         Action::CreateTasksAndProjects,
+        Action::EraseContacts,
     ];
 }
 
@@ -109,7 +112,9 @@ pub fn decide(role: Role, action: Action) -> Decision {
         (Role::Employee, ListDeals | EditDeal | ListTasksAndProjects | CreateTasksAndProjects) => {
             Decision::Allowed
         }
-        (Role::Employee, ManageUsers | ManageIntegrations | ManagePipelines) => Decision::Forbidden,
+        (Role::Employee, ManageUsers | ManageIntegrations | ManagePipelines | EraseContacts) => {
+            Decision::Forbidden
+        }
         (Role::Follower, _) => Decision::Forbidden,
     }
 }
@@ -155,7 +160,7 @@ mod tests {
     #[test]
     fn global_action_table() {
         use Action::*;
-        let expected: [(Action, [Decision; 3]); 11] = [
+        let expected: [(Action, [Decision; 3]); 12] = [
             //                        admin employee follower
             (ListUsers, [A, A, A]),
             (ManageUsers, [A, F, F]),
@@ -168,6 +173,7 @@ mod tests {
             (EditDeal, [A, A, F]),
             (ListTasksAndProjects, [A, A, F]),
             (CreateTasksAndProjects, [A, A, F]),
+            (EraseContacts, [A, F, F]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, decisions) in expected {

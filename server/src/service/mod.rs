@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod attachments;
 pub mod chats;
 pub mod crm;
+pub mod erasure;
 pub mod health;
 pub mod inbound;
 pub mod integrations;

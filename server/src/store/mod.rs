@@ -21,6 +21,7 @@ pub mod chats;
 pub mod conversation;
 pub mod crm;
 pub mod demo;
+pub mod erasure;
 pub mod events;
 pub mod health;
 pub mod inbound;
