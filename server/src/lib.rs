@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 pub mod realtime;
 pub mod service;
 pub mod store;
@@ -284,6 +285,7 @@ async fn start_serving(
     let outbound_ready = Arc::new(Notify::new());
     let attachments_ready = Arc::new(Notify::new());
     let hub = realtime::Hub::new();
+    let metrics = Arc::new(metrics::Metrics::new()?);
     let context = Context {
         config: config.clone(),
         store: store.clone(),
@@ -293,6 +295,7 @@ async fn start_serving(
             outbound_ready.clone(),
             attachments_ready.clone(),
             hub.clone(),
+            metrics.clone(),
             config.inbound_appliers,
         )?,
         channels,
@@ -301,6 +304,7 @@ async fn start_serving(
         attachments_ready,
         hub,
         webhook_view: Arc::default(),
+        metrics,
     };
     let event_listener = match &config.database {
         config::DatabaseUrl::Postgres(url) => Some(realtime::hub::spawn_postgres_listener(
@@ -340,6 +344,7 @@ async fn start_serving(
             .wrap(Compress::default())
             .wrap(TracingLogger::default())
             .wrap(from_fn(http::security::add_security_headers))
+            .wrap(from_fn(http::metrics::count_responses))
             .configure(http::configure)
             .default_service(web::to(http::fallback))
     })

@@ -3,6 +3,7 @@
 mod accounts;
 mod basics;
 mod hostile;
+mod metrics;
 mod schemathesis;
 mod throttling;
 mod web_security;

@@ -43,6 +43,8 @@ pub struct Context {
     pub hub: crate::realtime::Hub,
     /// Integrations as webhooks see them (briefly kept in memory).
     pub webhook_view: Arc<integrations::WebhookView>,
+    /// What `/metrics` reports; bumped where the work happens.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 use crate::domain::account::AccountError;

@@ -200,6 +200,15 @@ impl Store {
         self.is_sqlite
     }
 
+    /// Pooled connections as `(idle, in use)`.
+    pub fn pool_connections(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (
+            state.idle_connections,
+            state.connections.saturating_sub(state.idle_connections),
+        )
+    }
+
     /// Opens connections like the pool does, for a thread that keeps its own.
     pub fn connector(&self) -> ConnManager {
         self.manager.clone()

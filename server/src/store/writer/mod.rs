@@ -70,8 +70,9 @@ pub struct Hooks {
     /// Logs the live events of one applied event, inside its transaction.
     pub publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
     pub parse: Box<ParseKept>,
-    /// Runs after a kept event was applied and committed (wakes the workers).
-    pub applied: Box<dyn Fn(&Received) + Send>,
+    /// Runs after a kept event of that messenger was applied and committed
+    /// (wakes the workers, counts it).
+    pub applied: Box<dyn Fn(shared::api::Channel, &Received) + Send>,
 }
 
 /// A handle to the writer thread (cheap to clone). The thread ends when the
