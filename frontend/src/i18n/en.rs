@@ -273,5 +273,13 @@ pub(super) fn en(key: Key) -> &'static str {
         Key::AddUser => "Add user",
         Key::AddPipeline => "Add sales funnel",
         Key::StagesOnePerLine => "Stages, one per line, in order",
+        Key::EraseCustomer => "Erase all data of this customer",
+        Key::EraseCustomerQuestion => "Erase all data of {name}?",
+        Key::EraseCustomerWhat => {
+            "The contact, all their chats and messages, comments, files and search entries are deleted."
+        }
+        Key::EraseCustomerKept => "Deals stay, without the contact.",
+        Key::EraseCustomerFinal => "This cannot be undone.",
+        Key::Erase => "Erase",
     }
 }

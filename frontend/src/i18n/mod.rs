@@ -335,6 +335,12 @@ pub enum Key {
     AddUser,
     AddPipeline,
     StagesOnePerLine,
+    EraseCustomer,
+    EraseCustomerQuestion,
+    EraseCustomerWhat,
+    EraseCustomerKept,
+    EraseCustomerFinal,
+    Erase,
 }
 
 /// The text for `key` in `lang`.

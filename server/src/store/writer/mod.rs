@@ -62,6 +62,9 @@ const STOP_CHECK: Duration = Duration::from_millis(100);
 /// write-ahead log into the database (the log stays short).
 const CHECKPOINT_EVERY: Duration = STOP_CHECK;
 
+/// Runs after a kept event of that messenger was applied and committed.
+pub type AppliedHook = dyn Fn(shared::api::Channel, &Received) + Send;
+
 /// Turns a kept body back into its event (the channel's parser).
 pub type ParseKept = dyn Fn(&Integration, &str) -> Result<Inbound, String> + Send;
 
@@ -72,7 +75,7 @@ pub struct Hooks {
     pub parse: Box<ParseKept>,
     /// Runs after a kept event of that messenger was applied and committed
     /// (wakes the workers, counts it).
-    pub applied: Box<dyn Fn(shared::api::Channel, &Received) + Send>,
+    pub applied: Box<AppliedHook>,
 }
 
 /// A handle to the writer thread (cheap to clone). The thread ends when the
