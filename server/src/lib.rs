@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 pub mod realtime;
 pub mod service;
 pub mod store;
@@ -273,6 +274,11 @@ async fn start_serving(
     if removed > 0 {
         tracing::info!(removed, "uploads a crash cut off were removed");
     }
+    match service::erasure::remove_orphan_files(&store, &config.data_dir).await {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, "files of erased attachments were removed"),
+        Err(err) => tracing::warn!(%err, "cannot look for files of erased attachments"),
+    }
     let channels = channels(&config)?;
     let config = Arc::new(config);
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -280,6 +286,7 @@ async fn start_serving(
     let outbound_ready = Arc::new(Notify::new());
     let attachments_ready = Arc::new(Notify::new());
     let hub = realtime::Hub::new();
+    let metrics = Arc::new(metrics::Metrics::new()?);
     let context = Context {
         config: config.clone(),
         store: store.clone(),
@@ -289,6 +296,7 @@ async fn start_serving(
             outbound_ready.clone(),
             attachments_ready.clone(),
             hub.clone(),
+            metrics.clone(),
             config.inbound_appliers,
         )?,
         channels,
@@ -298,6 +306,7 @@ async fn start_serving(
         hub,
         webhook_view: Arc::default(),
         backups: service::backup::BackupReport::default(),
+        metrics,
     };
     let event_listener = match &config.database {
         config::DatabaseUrl::Postgres(url) => Some(realtime::hub::spawn_postgres_listener(
@@ -343,6 +352,7 @@ async fn start_serving(
             .wrap(Compress::default())
             .wrap(TracingLogger::default())
             .wrap(from_fn(http::security::add_security_headers))
+            .wrap(from_fn(http::metrics::count_responses))
             .configure(http::configure)
             .default_service(web::to(http::fallback))
     })

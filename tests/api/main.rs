@@ -4,6 +4,7 @@ mod accounts;
 mod basics;
 mod hostile;
 mod languages;
+mod metrics;
 mod schemathesis;
 mod throttling;
 mod web_security;

@@ -7,6 +7,7 @@ mod access_live;
 mod actions;
 mod assignable;
 mod concurrency;
+mod erasure;
 mod events;
 mod fair_sending;
 mod lists;

@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod items;
 pub mod live;
 pub mod logs;
+pub mod metrics;
 
 use std::future::Future;
 use std::net::SocketAddr;

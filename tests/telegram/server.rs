@@ -7,6 +7,7 @@ mod connect;
 mod faults;
 mod files;
 mod health;
+mod metrics;
 mod receive;
 mod send;
 mod upload_limits;

@@ -324,6 +324,11 @@ pub async fn delete_integration(id: Id) -> Result<(), ApiError> {
     expect_ok(send(Request::delete(&url(&format!("/integrations/{id}")))).await?).await
 }
 
+/// Erases a contact with all its chats, messages and files (admins).
+pub async fn erase_contact(id: Id) -> Result<(), ApiError> {
+    expect_ok(send(Request::delete(&url(&format!("/contacts/{id}?erase=true")))).await?).await
+}
+
 pub async fn queue(id: Id) -> Result<QueueView, ApiError> {
     get(&format!("/integrations/{id}/queue")).await
 }

@@ -276,5 +276,13 @@ pub(super) fn en(key: Key) -> &'static str {
         Key::Backups => "Backups",
         Key::LastBackup => "Last backup",
         Key::BackupsOff => "Scheduled backups are off.",
+        Key::EraseCustomer => "Erase all data of this customer",
+        Key::EraseCustomerQuestion => "Erase all data of {name}?",
+        Key::EraseCustomerWhat => {
+            "The contact, all their chats and messages, comments, files and search entries are deleted."
+        }
+        Key::EraseCustomerKept => "Deals stay, without the contact.",
+        Key::EraseCustomerFinal => "This cannot be undone.",
+        Key::Erase => "Erase",
     }
 }

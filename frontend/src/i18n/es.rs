@@ -284,5 +284,13 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::Backups => "Copias de seguridad",
         Key::LastBackup => "Última copia",
         Key::BackupsOff => "Las copias de seguridad programadas están desactivadas.",
+        Key::EraseCustomer => "Borrar todos los datos de este cliente",
+        Key::EraseCustomerQuestion => "¿Borrar todos los datos de {name}?",
+        Key::EraseCustomerWhat => {
+            "Se borran el contacto, todos sus chats y mensajes, comentarios, archivos y entradas de búsqueda."
+        }
+        Key::EraseCustomerKept => "Los negocios se conservan, sin el contacto.",
+        Key::EraseCustomerFinal => "No se puede deshacer.",
+        Key::Erase => "Borrar",
     }
 }

@@ -306,6 +306,12 @@ pub enum Key {
     Backups,
     LastBackup,
     BackupsOff,
+    EraseCustomer,
+    EraseCustomerQuestion,
+    EraseCustomerWhat,
+    EraseCustomerKept,
+    EraseCustomerFinal,
+    Erase,
 }
 
 /// The text for `key` in `lang`.

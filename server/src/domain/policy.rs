@@ -40,10 +40,12 @@ pub enum Action {
     CreateTasksAndProjects,
     /// See when the scheduled backups last ran and why one failed.
     ViewBackups,
+    /// Erase a contact with all its chats and files (a customer's request).
+    EraseContacts,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ListUsers,
         Action::ManageUsers,
         Action::ListIntegrations,
@@ -56,6 +58,7 @@ impl Action {
         Action::ListTasksAndProjects,
         Action::CreateTasksAndProjects,
         Action::ViewBackups,
+        Action::EraseContacts,
     ];
 }
 
@@ -112,7 +115,10 @@ pub fn decide(role: Role, action: Action) -> Decision {
         (Role::Employee, ListDeals | EditDeal | ListTasksAndProjects | CreateTasksAndProjects) => {
             Decision::Allowed
         }
-        (Role::Employee, ManageUsers | ManageIntegrations | ManagePipelines | ViewBackups) => {
+        (
+            Role::Employee,
+            ManageUsers | ManageIntegrations | ManagePipelines | ViewBackups | EraseContacts,
+        ) => {
             Decision::Forbidden
         }
         (Role::Follower, _) => Decision::Forbidden,
@@ -174,6 +180,7 @@ mod tests {
             (ListTasksAndProjects, [A, A, F]),
             (CreateTasksAndProjects, [A, A, F]),
             (ViewBackups, [A, F, F]),
+            (EraseContacts, [A, F, F]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, decisions) in expected {

@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use super::error::AppError;
 use super::extract::CurrentUser;
 use super::AppState;
-use crate::service::{attachments, crm};
+use crate::service::{attachments, crm, erasure};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/deals", web::get().to(deals))
@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/projects", web::get().to(projects))
         .route("/api/v1/projects", web::post().to(create_project))
         .route("/api/v1/contacts/{id}", web::get().to(contact))
+        .route("/api/v1/contacts/{id}", web::delete().to(erase_contact))
         .route("/api/v1/attachments/{id}", web::get().to(attachment));
 }
 
@@ -111,6 +112,34 @@ async fn contact(
     Ok(web::Json(
         crm::contact(&state, &user.0, id.into_inner()).await?,
     ))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct EraseQuery {
+    /// Must be `true`: erasing cannot be undone, so it is never implied.
+    erase: Option<bool>,
+}
+
+/// Erases a contact on the customer's request: its identities, chats, messages,
+/// comments, attachments (files too), search entries and outbound jobs; its
+/// deals stay with `contact_id: null`. Admins only; without `erase=true` → 422.
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "crm", params(("id" = i64, Path), EraseQuery),
+    responses((status = 204, description = "Erased"), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn erase_contact(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    query: web::Query<EraseQuery>,
+) -> Result<HttpResponse, AppError> {
+    if query.erase != Some(true) {
+        return Err(AppError::new(
+            shared::error::ErrorCode::Invalid,
+            "add erase=true to erase the contact and all its data",
+        ));
+    }
+    erasure::erase_contact(&state, &user.0, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A customer's file, to users who may see its chat.

@@ -11,6 +11,7 @@ pub mod health;
 pub mod info;
 pub mod integrations;
 pub mod media;
+pub mod metrics;
 pub mod openapi;
 pub mod security;
 pub mod upload;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(crm::configure)
         .configure(webhooks::configure)
         .configure(media::configure)
+        .configure(metrics::configure)
         .configure(crate::realtime::session::configure);
 }
 

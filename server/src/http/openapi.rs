@@ -58,6 +58,7 @@ use utoipa::OpenApi;
         super::crm::projects,
         super::crm::create_project,
         super::crm::contact,
+        super::crm::erase_contact,
         super::crm::attachment,
         super::media::media,
         super::webhooks::telegram,

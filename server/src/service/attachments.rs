@@ -3,7 +3,7 @@
 //! file ids stay, but a token change would lose them), and only users who may
 //! see the chat can read them back.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::TimeDelta;
@@ -29,8 +29,16 @@ const ATTEMPTS: u32 = 3;
 /// How long a messenger may fetch an outbound file from its public link.
 pub const MEDIA_LINK_LIFETIME: TimeDelta = TimeDelta::days(7);
 
+/// Where attachment files live, under the data directory.
+pub const ATTACHMENTS_DIR: &str = "attachments";
+
+/// An attachment's file, named by its id.
+pub fn attachment_file(data_dir: &Path, id: Id) -> PathBuf {
+    data_dir.join(ATTACHMENTS_DIR).join(id.to_string())
+}
+
 fn file_path(ctx: &Context, id: Id) -> PathBuf {
-    ctx.config.data_dir.join("attachments").join(id.to_string())
+    attachment_file(&ctx.config.data_dir, id)
 }
 
 /// A file name fit for a `Content-Disposition` header: the name is the

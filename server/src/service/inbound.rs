@@ -13,6 +13,7 @@ use super::integrations::{bot, find_for_webhook, find_live};
 use super::{health, live, views, Context, ServiceError};
 use crate::channels::{ChannelError, Channels, Headers, Inbound};
 use crate::domain::integration::Integration;
+use crate::metrics::Metrics;
 use crate::realtime;
 use crate::store::inbound::{self as store, Received};
 use crate::store::writer::{Hooks, InboundWriter};
@@ -89,11 +90,13 @@ pub async fn store_inbound(
     raw: String,
 ) -> Result<Received, WebhookError> {
     let integration_id = integration.id;
+    let channel = integration.kind;
     let received = ctx
         .inbound
         .record(integration, inbound, raw)
         .await
         .map_err(|err| WebhookError::Unavailable(err.to_string()))?;
+    count(&ctx.metrics, channel, &received);
     if received.duplicate {
         tracing::debug!(integration_id, "repeated update ignored");
     } else if let Some(reason) = &received.ignored {
@@ -106,6 +109,24 @@ pub async fn store_inbound(
     }
     .after(&received);
     Ok(received)
+}
+
+/// Counts a new update as accepted and, unless it waits (kept for later or
+/// as failed), as applied.
+fn count(metrics: &Metrics, channel: ChannelKind, received: &Received) {
+    if received.duplicate {
+        return;
+    }
+    metrics.count_accepted(channel);
+    if !received.deferred {
+        count_applied(metrics, channel, received);
+    }
+}
+
+fn count_applied(metrics: &Metrics, channel: ChannelKind, received: &Received) {
+    if received.kept_as_failed.is_none() {
+        metrics.count_applied(channel);
+    }
 }
 
 /// Who must hear about an applied update.
@@ -135,6 +156,7 @@ pub fn start_writer(
     outbound_ready: Arc<Notify>,
     attachments_ready: Arc<Notify>,
     hub: realtime::Hub,
+    metrics: Arc<Metrics>,
     appliers: usize,
 ) -> std::io::Result<InboundWriter> {
     let channels = channels.clone();
@@ -148,7 +170,8 @@ pub fn start_writer(
                 .parse(body.as_bytes())
                 .map_err(|err| err.to_string())
         }),
-        applied: Box::new(move |received| {
+        applied: Box::new(move |channel, received| {
+            count_applied(&metrics, channel, received);
             Wake {
                 outbound_ready: &outbound_ready,
                 attachments_ready: &attachments_ready,

@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod backup;
 pub mod chats;
 pub mod crm;
+pub mod erasure;
 pub mod health;
 pub mod inbound;
 pub mod integrations;
@@ -45,6 +46,8 @@ pub struct Context {
     pub webhook_view: Arc<integrations::WebhookView>,
     /// The scheduled backups' last outcome, for admins.
     pub backups: backup::BackupReport,
+    /// What `/metrics` reports; bumped where the work happens.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 use crate::domain::account::AccountError;

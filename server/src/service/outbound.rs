@@ -234,14 +234,14 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
     };
     if let Some(reason) = permanent {
         tracing::info!(chat_id, item_id = job.item_id, %reason, "message not sent");
-        return fail(ctx, job, reason, false).await;
+        return fail(ctx, integration, job, reason, false).await;
     }
     let Some(channel) = ctx.channels.get(integration.kind).cloned() else {
         let reason = format!(
             "{} is not available on this server",
             integration.kind.as_str()
         );
-        return fail(ctx, job, reason, false).await;
+        return fail(ctx, integration, job, reason, false).await;
     };
     let file = match &job.file {
         Some(attachment) => {
@@ -249,7 +249,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
                 .await?
             {
                 Ok(file) => Some(file),
-                Err(reason) => return fail(ctx, job, reason, false).await,
+                Err(reason) => return fail(ctx, integration, job, reason, false).await,
             }
         }
         None => None,
@@ -301,6 +301,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
                     })
                 })
                 .await?;
+            ctx.metrics.count_sent(integration.kind);
             ctx.hub.wake();
             Ok(())
         }
@@ -343,7 +344,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
             ctx.store
                 .run(move |conn| health::record_error(conn, integration_id, &error))
                 .await?;
-            fail(ctx, job, reason, unreachable).await
+            fail(ctx, integration, job, reason, unreachable).await
         }
     }
 }
@@ -352,6 +353,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
 /// its live event.
 async fn fail(
     ctx: &Context,
+    integration: &Integration,
     job: Job,
     reason: String,
     unreachable: bool,
@@ -371,6 +373,7 @@ async fn fail(
             })
         })
         .await?;
+    ctx.metrics.count_failed(integration.kind);
     ctx.hub.wake();
     Ok(())
 }

@@ -600,6 +600,14 @@ fn ignored(reason: &str) -> Received {
     }
 }
 
+/// Updates stored and not applied yet: pending, or kept as failed.
+pub fn count_unapplied(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(inbound_events::table
+        .filter(inbound_events::status.eq_any(["pending", "failed"]))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Updates kept as failed before `before`: `(integration id, raw body)`, oldest first.
 pub fn failed_events(
     conn: &mut DbConn,

@@ -21,6 +21,7 @@ pub mod chats;
 pub mod conversation;
 pub mod crm;
 pub mod demo;
+pub mod erasure;
 pub mod events;
 pub mod health;
 pub mod inbound;
@@ -198,6 +199,15 @@ impl Store {
 
     pub fn is_sqlite(&self) -> bool {
         self.is_sqlite
+    }
+
+    /// Pooled connections as `(idle, in use)`.
+    pub fn pool_connections(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (
+            state.idle_connections,
+            state.connections.saturating_sub(state.idle_connections),
+        )
     }
 
     /// Opens connections like the pool does, for a thread that keeps its own.

@@ -379,6 +379,14 @@ pub fn queue_length(conn: &mut DbConn, integration_id: Id) -> Result<i64, StoreE
         .get_result(conn)?)
 }
 
+/// Unsent messages of every integration.
+pub fn count_pending(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(outbound_queue::table
+        .filter(outbound_queue::status.eq("pending"))
+        .count()
+        .get_result(conn)?)
+}
+
 /// The most recent send error of an integration, with its time.
 pub fn last_error(
     conn: &mut DbConn,

@@ -230,7 +230,7 @@ diesel::table! {
         id -> BigInt,
         pipeline_id -> BigInt,
         stage_id -> BigInt,
-        contact_id -> BigInt,
+        contact_id -> Nullable<BigInt>,
         chat_id -> Nullable<BigInt>,
         title -> Text,
         amount -> Nullable<Double>,

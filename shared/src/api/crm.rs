@@ -33,7 +33,8 @@ pub struct Deal {
     pub pipeline_id: Id,
     pub stage_id: Id,
     pub stage_name: String,
-    pub contact_id: Id,
+    /// `null` once the contact was erased (the deal keeps its figures).
+    pub contact_id: Option<Id>,
     pub chat_id: Option<Id>,
     pub amount: Option<f64>,
     pub created_at: String,

@@ -5,6 +5,7 @@
 mod comments;
 mod deals;
 mod details;
+mod erase;
 mod relations;
 
 use leptos::prelude::*;
@@ -18,6 +19,7 @@ use crate::state::session::SessionContext;
 use comments::Comments;
 use deals::Deals;
 use details::ChatDetails;
+use erase::EraseCustomer;
 use relations::Relations;
 
 #[component]
@@ -49,7 +51,7 @@ fn Panel(chat: RwSignal<Chat>) -> impl IntoView {
                 "×"
             </button>
             <Deals chat/>
-            <ContactCard/>
+            <ContactCard chat_id=chat.with_untracked(|chat| chat.id)/>
             <ChatDetails chat/>
             <Relations chat/>
             <Comments chat/>
@@ -68,13 +70,14 @@ pub(super) fn failed(
 }
 
 #[component]
-fn ContactCard() -> impl IntoView {
+fn ContactCard(chat_id: shared::Id) -> impl IntoView {
     let i18n = use_i18n();
     let open_chat = use_open_chat();
     move || {
         open_chat.extras.with(|extras| {
             extras.as_ref().map(|extras| {
                 let contact = extras.contact.clone();
+                let (contact_id, contact_name) = (contact.id, contact.name.clone());
                 let rows = [
                     (
                         Key::Username,
@@ -93,6 +96,7 @@ fn ContactCard() -> impl IntoView {
                         <h2>{move || i18n.tr(Key::Contact)}</h2>
                         <div class="contact-name" data-test="contact-name">{contact.name}</div>
                         <dl class="facts">{rows}</dl>
+                        <EraseCustomer contact_id contact_name chat_id/>
                     </section>
                 }
             })

@@ -88,7 +88,8 @@ pub struct DealRecord {
     pub pipeline_id: Id,
     pub stage_id: Id,
     pub stage_name: String,
-    pub contact_id: Id,
+    /// `None` once the contact was erased.
+    pub contact_id: Option<Id>,
     pub chat_id: Option<Id>,
     pub amount: Option<f64>,
     pub created_at: NaiveDateTime,
@@ -100,7 +101,7 @@ type DealRow = (
     Id,
     Id,
     String,
-    Id,
+    Option<Id>,
     Option<Id>,
     Option<f64>,
     NaiveDateTime,

@@ -8,6 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use diesel::Connection;
+use shared::api::Channel;
 use shared::Id;
 
 use super::{apply_one, open_writer_connection, ParseKept, Writer};
@@ -176,8 +177,8 @@ impl Writer {
             }
         }
         self.control.wrote.store(true, Ordering::Relaxed);
-        for received in &applied_all {
-            (self.hooks.applied)(received);
+        for (channel, received) in &applied_all {
+            (self.hooks.applied)(*channel, received);
         }
         if let Some(err) = failed {
             tracing::warn!(%err, "cannot apply kept updates now; trying again shortly");
@@ -248,9 +249,9 @@ pub(super) struct ParsedKept {
     inbound: Inbound,
 }
 
-/// What one applier's slice changed (each applied event's changes) and how
-/// many of its events it handled.
-type SliceOutcome = Result<(Vec<Received>, usize), StoreError>;
+/// What one applier's slice changed (each applied event's messenger and
+/// changes) and how many of its events it handled.
+type SliceOutcome = Result<(Vec<(Channel, Received)>, usize), StoreError>;
 
 /// When a slice of applying ends.
 #[derive(Debug, Clone, Copy)]
@@ -289,13 +290,16 @@ fn apply_kept(
             if spent > budget.most || (spent > budget.least && waiting.load(Ordering::SeqCst) > 0) {
                 return Ok((applied, handled));
             }
-            applied.push(apply_one(
-                conn,
-                &kept.integration,
-                &kept.inbound,
-                &kept.event.body,
-                publish,
-            )?);
+            applied.push((
+                kept.integration.kind,
+                apply_one(
+                    conn,
+                    &kept.integration,
+                    &kept.inbound,
+                    &kept.event.body,
+                    publish,
+                )?,
+            ));
         }
         Ok((applied, events.len()))
     })

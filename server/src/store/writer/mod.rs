@@ -62,6 +62,9 @@ const STOP_CHECK: Duration = Duration::from_millis(100);
 /// write-ahead log into the database (the log stays short).
 const CHECKPOINT_EVERY: Duration = STOP_CHECK;
 
+/// Runs after a kept event of that messenger was applied and committed.
+pub type AppliedHook = dyn Fn(shared::api::Channel, &Received) + Send;
+
 /// Turns a kept body back into its event (the channel's parser).
 pub type ParseKept = dyn Fn(&Integration, &str) -> Result<Inbound, String> + Send;
 
@@ -70,8 +73,9 @@ pub struct Hooks {
     /// Logs the live events of one applied event, inside its transaction.
     pub publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
     pub parse: Box<ParseKept>,
-    /// Runs after a kept event was applied and committed (wakes the workers).
-    pub applied: Box<dyn Fn(&Received) + Send>,
+    /// Runs after a kept event of that messenger was applied and committed
+    /// (wakes the workers, counts it).
+    pub applied: Box<AppliedHook>,
 }
 
 /// A handle to the writer thread (cheap to clone). The thread ends when the
