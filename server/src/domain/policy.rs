@@ -118,9 +118,7 @@ pub fn decide(role: Role, action: Action) -> Decision {
         (
             Role::Employee,
             ManageUsers | ManageIntegrations | ManagePipelines | ViewBackups | EraseContacts,
-        ) => {
-            Decision::Forbidden
-        }
+        ) => Decision::Forbidden,
         (Role::Follower, _) => Decision::Forbidden,
     }
 }
@@ -166,7 +164,7 @@ mod tests {
     #[test]
     fn global_action_table() {
         use Action::*;
-        let expected: [(Action, [Decision; 3]); 12] = [
+        let expected: [(Action, [Decision; 3]); 13] = [
             //                        admin employee follower
             (ListUsers, [A, A, A]),
             (ManageUsers, [A, F, F]),
