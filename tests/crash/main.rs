@@ -86,6 +86,9 @@ async fn every_acknowledged_update_and_reply_survives_sigkill(backend: Backend) 
         }
     }
 
+    // Acknowledged updates a burst left kept are applied after the last start:
+    // wait until none is left, then until the timeline stops changing.
+    wait_until_all_applied(&db).await;
     let stored_in = eventually_stable(|| count_inbound_texts(&db)).await;
     let acknowledged = traffic.acknowledged_updates.lock().unwrap().clone();
     let accepted = traffic.accepted_replies.lock().unwrap().clone();
@@ -327,6 +330,26 @@ fn delivered_texts(telegram: &FakeTelegram, viber: &FakeViber) -> HashMap<String
 }
 
 /// Reads until two reads a second apart agree (the writer has settled).
+/// Waits until no stored update is left unapplied (pending after a burst, or
+/// kept as failed and retried), within the time the retries take.
+async fn wait_until_all_applied(db: &TestDatabase) {
+    let store = Store::open(&db.url()).expect("the database opens");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(150);
+    loop {
+        let left = store
+            .run_blocking(tidings::store::inbound::count_unapplied)
+            .expect("the backlog reads");
+        if left == 0 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{left} stored updates are still not applied"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 async fn eventually_stable(read: impl Fn() -> HashMap<String, usize>) -> HashMap<String, usize> {
     let mut last = read();
     loop {

@@ -7,7 +7,7 @@ use shared::api::Channel;
 use shared::Id;
 
 use super::schema::{integration_queue, integrations, users};
-use super::{now, DbConn, StoreError};
+use super::{now, write_transaction, DbConn, StoreError};
 use crate::config::Secret;
 use crate::domain::assignment::{self, Pick, QueueSlot};
 use crate::domain::integration::{delivery_str, parse_delivery, Integration};
@@ -124,7 +124,7 @@ pub fn insert_integration(
     conn: &mut DbConn,
     new: NewIntegration<'_>,
 ) -> Result<Integration, StoreError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let id: Id = diesel::insert_into(integrations::table)
             .values((
                 integrations::kind.eq(new.kind.as_str()),
@@ -184,7 +184,7 @@ pub fn update_integration(
     id: Id,
     changes: IntegrationChanges,
 ) -> Result<Integration, StoreError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         find_integration(conn, id)?;
         let target = integrations::table.find(id);
         if let Some(name) = changes.name {
@@ -237,7 +237,7 @@ pub fn update_integration(
 /// Marks the integration deleted: it stops receiving and sending, its chats and
 /// their history stay. Pending messages of its chats will not be sent.
 pub fn delete_integration(conn: &mut DbConn, id: Id) -> Result<(), StoreError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let deleted = diesel::update(
             integrations::table
                 .find(id)

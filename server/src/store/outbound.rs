@@ -264,7 +264,7 @@ pub fn record_parts(
     if external_ids.is_empty() {
         return Ok(());
     }
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let at = now();
         let first = job.parts_delivered.len();
         for (offset, external_id) in external_ids.iter().enumerate() {
@@ -294,7 +294,7 @@ pub fn mark_sent(
     job: &Job,
     external_ids: &[String],
 ) -> Result<Vec<ReceiptChange>, StoreError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         diesel::update(outbound_queue::table.find(job.id))
             .set((
                 outbound_queue::status.eq("sent"),
@@ -338,7 +338,7 @@ pub fn mark_failed(
     item_id: Id,
     error: &str,
 ) -> Result<(), StoreError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         diesel::update(outbound_queue::table.find(job_id))
             .set((
                 outbound_queue::status.eq("failed"),
@@ -352,7 +352,7 @@ pub fn mark_failed(
 
 /// Puts a failed message back in the queue (a manager pressed "retry").
 pub fn retry_failed(conn: &mut DbConn, item_id: Id) -> Result<bool, StoreError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let changed = diesel::update(
             outbound_queue::table
                 .filter(outbound_queue::item_id.eq(item_id))

@@ -5,7 +5,7 @@ use shared::api::users::Role;
 use shared::Id;
 
 use super::schema::{sessions, users};
-use super::{now, DbConn, StoreError};
+use super::{now, write_transaction, DbConn, StoreError};
 use crate::domain::account::User;
 
 #[derive(Queryable)]
@@ -119,7 +119,7 @@ pub struct UserChanges {
 /// Applies the changes; deactivating a user (or changing their password) ends
 /// every session they have.
 pub fn update_user(conn: &mut DbConn, id: Id, changes: UserChanges) -> Result<User, StoreError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let before = find_user(conn, id)?;
         if let Some(email) = &changes.email {
             diesel::update(users::table.find(id))

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use shared::Id;
 
 use crate::store::schema::{deals, pipelines, stages};
-use crate::store::{now, DbConn, StoreError};
+use crate::store::{now, write_transaction, DbConn, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineRecord {
@@ -59,7 +59,7 @@ pub fn insert_pipeline(
     name: &str,
     stage_names: &[String],
 ) -> Result<PipelineRecord, StoreError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let id: Id = diesel::insert_into(pipelines::table)
             .values((
                 pipelines::name.eq(name),
@@ -218,7 +218,7 @@ pub fn update_deal(
     id: Id,
     changes: DealChanges,
 ) -> Result<DealRecord, StoreError> {
-    conn.transaction(|conn| {
+    write_transaction(conn, |conn| {
         let deal = find_deal(conn, id)?;
         if let Some(stage_id) = changes.stage_id {
             let in_pipeline: i64 = stages::table
