@@ -68,11 +68,7 @@ async fn error_messages_follow_the_callers_language(backend: Backend) {
 
     let (follower, _) = app.login_as("Fiona", Role::Follower).await;
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
-    let chat_id = app
-        .customer_writes(&bot, "Carl", "hola")
-        .await
-        .chat_id
-        .expect("a chat");
+    let chat_id = app.new_chat(&bot, "Carl", "hola").await;
     let assign = ask(
         &admin,
         Some("es"),
@@ -115,11 +111,7 @@ async fn a_deal_made_without_a_title_is_named_in_the_callers_language(backend: B
     let app = TestApp::start(backend).await;
     let admin = app.admin().await;
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
-    let chat_id = app
-        .customer_writes(&bot, "Carl", "hola")
-        .await
-        .chat_id
-        .expect("a chat");
+    let chat_id = app.new_chat(&bot, "Carl", "hola").await;
     let path = format!("/api/v1/chats/{chat_id}/deals");
     let spanish: Value = body(ask(&admin, Some("es"), Method::POST, &path, json!({})).await).await;
     assert_eq!(spanish["title"], "Carl — nuevo trato");
@@ -131,11 +123,7 @@ async fn socket_errors_follow_the_language_the_socket_asked_for(backend: Backend
     let app = TestApp::start(backend).await;
     let admin = app.admin().await;
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
-    let chat_id = app
-        .customer_writes(&bot, "Carl", "hola")
-        .await
-        .chat_id
-        .expect("a chat");
+    let chat_id = app.new_chat(&bot, "Carl", "hola").await;
     let mut upgrade = format!("ws://{}/ws?lang=es", app.addr)
         .into_client_request()
         .expect("a socket URL");

@@ -13,16 +13,8 @@ use super::{base, row};
 async fn an_admin_erases_a_customer_through_the_dialog_and_the_chat_disappears() {
     let app = TestApp::start(Backend::Sqlite).await;
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
-    let erased = app
-        .customer_writes(&bot, "Erin Quill", "please forget me")
-        .await
-        .chat_id
-        .expect("a chat");
-    let kept = app
-        .customer_writes(&bot, "Kim Stay", "hello")
-        .await
-        .chat_id
-        .expect("a chat");
+    let erased = app.new_chat(&bot, "Erin Quill", "please forget me").await;
+    let kept = app.new_chat(&bot, "Kim Stay", "hello").await;
 
     let browser = Browser::start().await;
     browser

@@ -103,11 +103,7 @@ async fn signed_in_pages_log_no_console_errors() {
         .run(move |conn| tidings::store::integrations::find_integration(conn, id))
         .await
         .expect("the integration exists");
-    let chat_id = app
-        .customer_writes(&integration, "Carl Customer", "hello")
-        .await
-        .chat_id
-        .expect("a chat");
+    let chat_id = app.new_chat(&integration, "Carl Customer", "hello").await;
 
     let browser = Browser::start().await;
     browser

@@ -15,11 +15,7 @@ async fn a_follower_cannot_be_assigned_a_chat(backend: Backend) {
     let admin = app.admin().await;
     let (follower, _) = app.login_as("Fiona", Role::Follower).await;
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
-    let chat_id = app
-        .customer_writes(&bot, "Carl", "hello")
-        .await
-        .chat_id
-        .expect("a chat");
+    let chat_id = app.new_chat(&bot, "Carl", "hello").await;
     let response = admin
         .post(
             &format!("/api/v1/chats/{chat_id}/assign"),
@@ -73,11 +69,7 @@ async fn a_queued_manager_made_a_follower_is_skipped_by_the_rotation(backend: Ba
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     for customer in ["Carl", "Dora", "Emil"] {
-        let chat_id = app
-            .customer_writes(&bot, customer, "hi")
-            .await
-            .chat_id
-            .expect("a chat");
+        let chat_id = app.new_chat(&bot, customer, "hi").await;
         let chat: Chat = body(admin.get(&format!("/api/v1/chats/{chat_id}")).await).await;
         assert_eq!(chat.assignee_id, Some(ben.id), "{customer}'s chat");
     }

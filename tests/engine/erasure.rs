@@ -54,10 +54,8 @@ async fn erasing_a_contact_leaves_no_trace_and_keeps_its_deals(backend: Backend)
         .integration(Channel::Telegram, &[], Some("Welcome!"), None)
         .await;
     let chat_id = app
-        .customer_writes(&bot, "Erin Quill", &format!("my word is {SECRET_WORD}"))
-        .await
-        .chat_id
-        .expect("a chat");
+        .new_chat(&bot, "Erin Quill", &format!("my word is {SECRET_WORD}"))
+        .await;
     let admin = app.admin().await;
     let detail = chat_detail(&admin, chat_id).await;
     let contact_id = detail["contact"]["id"].as_i64().expect("a contact id");
@@ -174,11 +172,7 @@ async fn erasing_a_contact_leaves_no_trace_and_keeps_its_deals(backend: Backend)
 async fn only_an_admin_erases_and_only_when_asked_to(backend: Backend) {
     let app = TestApp::start(backend).await;
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
-    let chat_id = app
-        .customer_writes(&bot, "Kept Customer", "hi")
-        .await
-        .chat_id
-        .expect("a chat");
+    let chat_id = app.new_chat(&bot, "Kept Customer", "hi").await;
     let admin = app.admin().await;
     let contact_id = chat_detail(&admin, chat_id).await["contact"]["id"]
         .as_i64()
@@ -215,11 +209,7 @@ async fn only_an_admin_erases_and_only_when_asked_to(backend: Backend) {
 async fn files_of_erased_attachments_are_swept_at_start(backend: Backend) {
     let app = TestApp::start(backend).await;
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
-    let chat_id = app
-        .customer_writes(&bot, "Sweep Customer", "hi")
-        .await
-        .chat_id
-        .expect("a chat");
+    let chat_id = app.new_chat(&bot, "Sweep Customer", "hi").await;
     let admin = app.admin().await;
     let item = reply_with_file(&admin, chat_id, None, "kept.pdf", &pdf_bytes()).await;
     let url = item.attachments().expect("a message")[0]

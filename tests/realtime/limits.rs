@@ -18,11 +18,7 @@ async fn a_flood_of_commands_is_refused_and_the_socket_stays_usable(backend: Bac
     let app = TestApp::start(backend).await;
     let admin = app.admin().await;
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
-    let chat_id = app
-        .customer_writes(&bot, "Carl", "hello")
-        .await
-        .chat_id
-        .expect("a chat");
+    let chat_id = app.new_chat(&bot, "Carl", "hello").await;
     let mut live = LiveClient::connect(&app, &admin).await;
     for n in 0..200 {
         live.send(&ClientMsg::MarkRead {
@@ -80,11 +76,7 @@ async fn typing_notices_reach_teammates_at_most_once_per_two_seconds(backend: Ba
     let (_, typist) = app.login_as("Tina", Role::Employee).await;
     let (_, teammate) = app.login_as("Theo", Role::Employee).await;
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
-    let chat_id = app
-        .customer_writes(&bot, "Carl", "hello")
-        .await
-        .chat_id
-        .expect("a chat");
+    let chat_id = app.new_chat(&bot, "Carl", "hello").await;
     let mut typing = LiveClient::connect(&app, &typist).await;
     let mut watching = LiveClient::connect(&app, &teammate).await;
     // Past the wait for a resume: the watcher's session streams live events.

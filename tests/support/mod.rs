@@ -229,6 +229,14 @@ impl TestApp {
             .await
     }
 
+    /// A customer writes `text` and the chat it landed in.
+    pub async fn new_chat(&self, integration: &Integration, customer: &str, text: &str) -> Id {
+        self.customer_writes(integration, customer, text)
+            .await
+            .chat_id
+            .expect("the message opens or finds a chat")
+    }
+
     async fn fresh(&self, integration: &Integration) -> Integration {
         let id = integration.id;
         self.context()
