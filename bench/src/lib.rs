@@ -15,6 +15,7 @@ pub mod progress;
 pub mod queries;
 pub mod reads;
 pub mod report;
+pub mod routing;
 pub mod sections;
 pub mod stats;
 
@@ -41,13 +42,15 @@ pub enum Scenario {
     Queries,
     /// Webhooks at a steady rate alone, then with managers reading beside them.
     Reads,
+    /// Routing one new chat: many managers, integrations and open chats.
+    Routing,
     /// Memory idle and after ingest; binary and WASM sizes.
     Footprint,
     /// Ingest plus the bare-parse and SQLite-per-request baselines, with ratios.
     Baseline,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
-    /// Footprint, baseline (with ingest), live, outbound, queries and reads.
+    /// Footprint, baseline (with ingest), live, outbound, queries, reads and routing.
     All,
 }
 
@@ -155,6 +158,16 @@ pub struct Options {
     #[arg(long, value_delimiter = ',', default_value = "4")]
     pub appliers: Vec<usize>,
 
+    /// routing: managers in every queue.
+    #[arg(long, default_value_t = 50)]
+    pub routing_managers: usize,
+    /// routing: integrations (queues).
+    #[arg(long, default_value_t = 20)]
+    pub routing_integrations: usize,
+    /// routing: chats to load (about three in four open).
+    #[arg(long, default_value_t = 13_400)]
+    pub routing_chats: u64,
+
     /// reads: webhooks per second, alone and beside the readers.
     #[arg(long, default_value_t = 150.0)]
     pub read_rate: f64,
@@ -223,6 +236,9 @@ impl Options {
         self.read_duration = 1.0;
         self.readers = 3;
         self.read_chats = 5;
+        self.routing_managers = 5;
+        self.routing_integrations = 3;
+        self.routing_chats = 200;
         self
     }
 
@@ -295,6 +311,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         if wants(Scenario::Reads) {
             sections::reads::reads(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::Routing) {
+            sections::routing::routing(&options, database, &mut report).await?;
         }
     }
     if !options.no_chart && !report.curves.is_empty() {

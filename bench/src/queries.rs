@@ -197,6 +197,7 @@ async fn integration(harness: &Harness, kind: Channel) -> anyhow::Result<Id> {
                     queue: &[],
                     bot_username: None,
                     bot_avatar_url: None,
+                    routing: Default::default(),
                 },
             )
         })

@@ -31,6 +31,7 @@ async fn every_scenario_runs_at_tiny_sizes() {
         "sqlite-live",
         "sqlite-outbound",
         "sqlite-queries",
+        "sqlite-routing",
         "sqlite-footprint",
     ] {
         assert!(

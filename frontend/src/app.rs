@@ -97,6 +97,25 @@ pub fn App() -> impl IntoView {
         }
     });
     on_cleanup(move || gesture.remove());
+    // Activity keeps the user from turning away by idleness: reported at most once a minute.
+    let last_reported = StoredValue::new(0.0_f64);
+    let report_activity = move || {
+        let now = js_sys::Date::now();
+        if signed_in.get_untracked().is_some()
+            && now - last_reported.get_value() > 60_000.0
+            && socket.send(&shared::ws::ClientMsg::Active)
+        {
+            last_reported.set_value(now);
+        }
+    };
+    let keys = window_event_listener(leptos::ev::keydown, move |_| report_activity());
+    let pointer = window_event_listener(leptos::ev::pointerdown, move |_| report_activity());
+    let focus = window_event_listener(leptos::ev::focus, move |_| report_activity());
+    on_cleanup(move || {
+        keys.remove();
+        pointer.remove();
+        focus.remove();
+    });
 
     view! {
         <Router>

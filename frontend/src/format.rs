@@ -25,6 +25,21 @@ pub fn day_key(at: &str) -> (u32, u32, u32) {
     (d.get_full_year(), d.get_month(), d.get_date())
 }
 
+/// Seconds as minutes for a sentence: `5`, `0.5`.
+pub fn minutes_text(seconds: i64) -> String {
+    if seconds % 60 == 0 {
+        (seconds / 60).to_string()
+    } else {
+        format!("{:.1}", seconds as f64 / 60.0)
+    }
+}
+
+/// Whole minutes from a timestamp until now (0 for the future).
+pub fn minutes_since(at: &str) -> i64 {
+    let elapsed = Date::now() - date(at).get_time();
+    (elapsed / 60_000.0).max(0.0).floor() as i64
+}
+
 /// Hours and minutes, e.g. `14:05`.
 pub fn clock(lang: Lang, at: &str) -> String {
     date(at)

@@ -307,6 +307,8 @@ async fn start_serving(
         webhook_view: Arc::default(),
         backups: service::backup::BackupReport::default(),
         metrics,
+        node: node.as_str().into(),
+        routing_ready: Arc::new(Notify::new()),
     };
     let event_listener = match &config.database {
         config::DatabaseUrl::Postgres(url) => Some(realtime::hub::spawn_postgres_listener(
@@ -333,6 +335,7 @@ async fn start_serving(
                 .clone()
                 .run_dispatcher(store.clone(), shutdown_rx.clone()),
         ),
+        tokio::spawn(service::routing::run(context.clone(), shutdown_rx.clone())),
         tokio::spawn(service::backup::schedule::run(
             config.clone(),
             context.backups.clone(),

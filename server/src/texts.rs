@@ -12,6 +12,7 @@ use std::fmt;
 use shared::Id;
 
 use crate::domain::account::{AccountError, MIN_PASSWORD_CHARS};
+use crate::domain::business_hours::HoursError;
 use crate::domain::chat::LifecycleError;
 use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
 
@@ -122,6 +123,27 @@ pub enum Says {
     NewDealTitle {
         contact: String,
     },
+    ReassignTooSoon {
+        min: i64,
+    },
+    BusinessHours(HoursError),
+    CapNegative,
+}
+
+fn spanish_hours(err: &HoursError) -> String {
+    match err {
+        HoursError::UnknownZone(zone) => {
+            format!("business_hours.timezone: zona horaria desconocida {zone:?}")
+        }
+        HoursError::UnknownDay(day) => format!(
+            "business_hours.days: día desconocido {day:?} (use mon, tue, wed, thu, fri, sat, sun)"
+        ),
+        HoursError::NotATime { field, value } => {
+            format!("{field}: {value:?} no es una hora (HH:MM, de 00:00 a 24:00)")
+        }
+        HoursError::ClosesBeforeOpening { field } => format!("{field}: cierra antes de abrir"),
+        HoursError::Overlapping { field } => format!("{field}: las franjas se solapan"),
+    }
 }
 
 impl Says {
@@ -225,6 +247,11 @@ impl Says {
             }
             Says::TestMessage => "Test message from Tidings: this bot can send.".into(),
             Says::NewDealTitle { contact } => format!("{contact} — new deal"),
+            Says::ReassignTooSoon { min } => {
+                format!("reassign_after_s must be at least {min} seconds (or null: never)")
+            }
+            Says::BusinessHours(err) => err.to_string(),
+            Says::CapNegative => "max_open_chats must be 0 or more (or null: no cap)".into(),
         }
     }
 
@@ -326,6 +353,13 @@ impl Says {
             }
             Says::TestMessage => "Mensaje de prueba de Tidings: este bot puede enviar.".into(),
             Says::NewDealTitle { contact } => format!("{contact} — nuevo trato"),
+            Says::ReassignTooSoon { min } => {
+                format!("reassign_after_s debe ser de al menos {min} segundos (o null: nunca)")
+            }
+            Says::BusinessHours(err) => spanish_hours(err),
+            Says::CapNegative => {
+                "max_open_chats debe ser 0 o más (o null: sin límite)".into()
+            }
         }
     }
 }

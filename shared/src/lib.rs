@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod lang;
+pub mod nullable;
 pub mod ws;
 
 /// Identifier of any stored record. CONTRACT.md: ids are JSON integers.

@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::chats::{Chat, ChatGroup, Comment, DeliveryState, GroupCount, Item};
-use crate::api::users::User;
+use crate::api::users::{Presence, User};
 use crate::error::ErrorCode;
 use crate::Id;
 
@@ -116,6 +116,11 @@ pub enum ServerMsg {
         chat_id: Id,
         user_id: Id,
     },
+    /// A user's presence changed (everyone receives it).
+    PresenceChanged {
+        user_id: Id,
+        presence: Presence,
+    },
     /// A command succeeded.
     Ack {
         request_ref: String,
@@ -187,6 +192,9 @@ pub enum ClientMsg {
     Typing {
         chat_id: Id,
     },
+    /// The user is using the app (keys, pointer, focus): they are not idle.
+    /// The web app sends it at most once a minute.
+    Active,
 }
 
 impl ClientMsg {
@@ -201,7 +209,10 @@ impl ClientMsg {
             | ClientMsg::SetTags { request_ref, .. }
             | ClientMsg::AddComment { request_ref, .. }
             | ClientMsg::MarkRead { request_ref, .. } => Some(request_ref),
-            ClientMsg::Resume { .. } | ClientMsg::GetCounts | ClientMsg::Typing { .. } => None,
+            ClientMsg::Resume { .. }
+            | ClientMsg::GetCounts
+            | ClientMsg::Typing { .. }
+            | ClientMsg::Active => None,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod erasure;
 mod health;
+mod routing;
 
 use std::time::Duration;
 

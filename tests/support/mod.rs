@@ -66,6 +66,9 @@ impl TestApp {
     }
 
     pub async fn start_with(backend: Backend, config: Config, db: TestDatabase) -> TestApp {
+        // The capturing subscriber goes first in every test process, whichever
+        // test starts a server first (suites assert that logs hold no secrets).
+        logs::install();
         tidings::telemetry::init();
         let server = tidings::start(config.clone())
             .await
@@ -185,6 +188,7 @@ impl TestApp {
                         queue: &queue,
                         bot_username: None,
                         bot_avatar_url: None,
+                        routing: Default::default(),
                     },
                 )
             })

@@ -7,3 +7,4 @@ pub mod live;
 pub mod outbound;
 pub mod queries;
 pub mod reads;
+pub mod routing;

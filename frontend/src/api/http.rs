@@ -21,7 +21,7 @@ use shared::api::integrations::{
     CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
     QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
 };
-use shared::api::users::{CreateUser, UpdateUser, User};
+use shared::api::users::{ChosenPresence, CreateUser, PresenceSet, SetPresence, UpdateUser, User};
 use shared::api::{Items, Page};
 use shared::error::{ErrorBody, ErrorCode};
 use shared::Id;
@@ -113,6 +113,13 @@ pub async fn info() -> Result<shared::api::ServerInfo, ApiError> {
 pub async fn me() -> Result<User, ApiError> {
     let envelope: UserEnvelope = get("/me").await?;
     Ok(envelope.user)
+}
+
+/// `PUT /api/v1/me/presence`: the caller chooses away or online.
+pub async fn set_presence(status: ChosenPresence) -> Result<User, ApiError> {
+    let request = Request::put(&url("/me/presence"));
+    let answer: PresenceSet = with_body(request, &SetPresence { status }).await?;
+    Ok(answer.user)
 }
 
 // Users

@@ -487,6 +487,9 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
                     .set(Some((user_id, js_sys::Date::now() + 5000.0)));
             }
         }
+        ServerMsg::PresenceChanged { user_id, presence } => {
+            directory.set_presence(user_id, presence)
+        }
         ServerMsg::IntegrationHealthChanged { .. } => {
             directory.health_changed.update(|count| *count += 1)
         }

@@ -35,6 +35,12 @@ pub fn ChatRow(chat: ArcRwSignal<Chat>, #[prop(into)] active: Signal<bool>) -> i
     };
     let unread = move || chat.with(|chat| chat.unread_count);
     let closed = move || chat.with(|chat| chat.status == ChatStatus::Closed);
+    let waiting = move || {
+        chat.with(|chat| chat.waiting_since.clone()).map(|since| {
+            let minutes = format::minutes_since(&since);
+            i18n.fill(Key::WaitingFor, &[("minutes", minutes.to_string())])
+        })
+    };
 
     view! {
         <a
@@ -69,6 +75,9 @@ pub fn ChatRow(chat: ArcRwSignal<Chat>, #[prop(into)] active: Signal<bool>) -> i
                     <Show when=closed>
                         <span class="pill">{move || i18n.tr(Key::StatusClosed)}</span>
                     </Show>
+                    {move || waiting().map(|text| view! {
+                        <span class="pill pill-warn" data-test="chat-row-waiting">{text}</span>
+                    })}
                     <span class="chat-row-assignee" data-test="chat-row-assignee">{assignee}</span>
                 </span>
             </span>

@@ -8,6 +8,7 @@ use shared::Id;
 
 use crate::api::http::{self, ApiError};
 use crate::components::error_line::ErrorLine;
+use crate::components::presence::presence_key;
 use crate::i18n::{use_i18n, Key};
 use crate::state::directory::use_directory;
 use crate::state::inbox::use_inbox;
@@ -50,9 +51,10 @@ pub fn AssignSelect(
             .filter(|user| user.active && user.role != Role::Follower)
             .map(|user| {
                 let id = user.id;
+                let label = format!("{} · {}", user.name, i18n.tr(presence_key(user.presence)));
                 view! {
                     <option value=id.to_string() selected=move || assignee.get() == Some(id)>
-                        {user.name}
+                        {label}
                     </option>
                 }
             })

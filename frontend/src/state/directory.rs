@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::crm::Pipeline;
 use shared::api::integrations::Integration;
-use shared::api::users::User;
+use shared::api::users::{Presence, User};
 use shared::Id;
 
 use crate::api::http;
@@ -73,6 +73,25 @@ impl Directory {
             match http::pipelines().await {
                 Ok(list) => pipelines.set(list),
                 Err(error) => session.note(&error),
+            }
+        });
+    }
+
+    /// The user's presence (tracks the list); offline while unknown.
+    pub fn presence(&self, id: Id) -> Presence {
+        self.users.with(|users| {
+            users
+                .iter()
+                .find(|user| user.id == id)
+                .map_or(Presence::Offline, |user| user.presence)
+        })
+    }
+
+    /// A presence change the socket announced.
+    pub fn set_presence(&self, id: Id, presence: Presence) {
+        self.users.update(|users| {
+            if let Some(user) = users.iter_mut().find(|user| user.id == id) {
+                user.presence = presence;
             }
         });
     }

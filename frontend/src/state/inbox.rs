@@ -45,6 +45,8 @@ pub struct GroupList {
     /// Chats and unread messages in the whole group (from the server).
     pub chats: RwSignal<i64>,
     pub unread: RwSignal<i64>,
+    /// Chats waiting for an eligible manager (Unassigned only).
+    pub waiting: RwSignal<i64>,
 }
 
 impl GroupList {
@@ -58,6 +60,7 @@ impl GroupList {
             error: RwSignal::new(None),
             chats: RwSignal::new(0),
             unread: RwSignal::new(0),
+            waiting: RwSignal::new(0),
         }
     }
 
@@ -227,6 +230,7 @@ impl Inbox {
             let list = self.group(count.group);
             list.chats.set(count.chats);
             list.unread.set(count.unread);
+            list.waiting.set(count.waiting);
         }
     }
 

@@ -183,6 +183,9 @@ pub const PROJECTS: &[&str] = &[
 
 pub const GREETING: &str = "Hi! 👋 Thanks for writing to Tidings Demo Shop. \
 ¡Hola! Gracias por escribirnos. Здравствуйте! Спасибо, что написали.";
+pub const AWAY_TEXT: &str = "We are closed right now and will answer as soon as we are back. \
+Ahora estamos cerrados; te responderemos en cuanto volvamos. \
+Сейчас мы закрыты и ответим, как только вернёмся.";
 pub const AUTO_REPLY: &str = "A manager will answer within a few minutes \
 (Mon–Fri 9:00–19:00). Un gestor te responderá en unos minutos. \
 Менеджер ответит в течение нескольких минут.";

@@ -136,6 +136,10 @@ pub async fn seed(ctx: &Context, sim: &std::sync::Arc<Sim>) -> Result<Seeded, Se
                 // The demo's public URL is plain http, which would mean
                 // polling; the simulator takes webhooks on any URL.
                 delivery: (kind == Channel::Telegram).then_some(Delivery::Webhook),
+                assign_only_online: None,
+                reassign_after_s: None,
+                business_hours: None,
+                away_text: Some(corpus::AWAY_TEXT.into()),
             },
         )
         .await?;

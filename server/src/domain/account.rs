@@ -115,6 +115,8 @@ pub struct User {
     pub name: String,
     pub role: shared::api::users::Role,
     pub active: bool,
+    pub presence: shared::api::users::Presence,
+    pub max_open_chats: Option<i64>,
 }
 
 #[cfg(test)]

@@ -26,8 +26,32 @@ pub enum Effect {
     /// The greeting, if this customer was never greeted by this integration
     /// (the store keeps who was).
     Greet,
-    /// The auto-reply: a conversation started.
+    /// The auto-reply (or, outside business hours, the away text): a
+    /// conversation started.
     AutoReply,
+    /// Nobody in the queue may take the chat now: it waits for the first
+    /// manager who may (CONTRACT's waiting queue).
+    Wait,
+}
+
+/// What the queue answers when a chat needs a manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    /// The next eligible manager.
+    To(Id),
+    /// Nobody is queued.
+    QueueEmpty,
+    /// Managers are queued, but none may take a chat now.
+    NobodyEligible,
+}
+
+impl Turn {
+    fn assignee(self) -> Option<Id> {
+        match self {
+            Turn::To(user_id) => Some(user_id),
+            Turn::QueueEmpty | Turn::NobodyEligible => None,
+        }
+    }
 }
 
 /// A transition's outcome: the state to store, then the events to append
@@ -78,6 +102,7 @@ pub fn assignment_event(
             user_id,
             reason,
             previous_user_id,
+            no_answer_after_s: None,
         }),
         None => TimelineEvent::Unassigned(Unassigned {
             reason,
@@ -138,6 +163,20 @@ pub fn assign(chat: ChatState, to: Option<Id>) -> Option<Transition> {
     (chat.assignee_id != to).then(|| Transition::from(chat).assignee(to, AssignmentReason::Manual))
 }
 
+/// The queue gives a waiting chat to a manager who became eligible.
+pub fn from_waiting(chat: ChatState, to: Id) -> Transition {
+    Transition::from(chat).assignee(Some(to), AssignmentReason::WaitingQueue)
+}
+
+/// Nobody answered within `after_s`: the chat goes to the next manager.
+pub fn no_answer(chat: ChatState, to: Id, after_s: i64) -> Transition {
+    let mut transition = Transition::from(chat).assignee(Some(to), AssignmentReason::NoAnswer);
+    if let Some(TimelineEvent::Assigned(assigned)) = transition.events.last_mut() {
+        assigned.no_answer_after_s = Some(after_s);
+    }
+    transition
+}
+
 /// A manager replies: a closed chat reopens (the customer sees an answer; the
 /// team should too), and an unassigned one becomes the replier's.
 pub fn manager_replies(chat: ChatState, replier: Id) -> Transition {
@@ -196,7 +235,7 @@ pub struct ExistingChat {
 pub fn customer_writes<E>(
     existing: Option<ExistingChat>,
     referral: Option<String>,
-    next_in_queue: impl FnOnce() -> Result<Option<Id>, E>,
+    next_in_queue: impl FnOnce() -> Result<Turn, E>,
 ) -> Result<(CustomerWrote, Transition), E> {
     let wrote = CustomerWrote::on(existing.map(|c| c.state.status));
     let transition = match existing {
@@ -209,13 +248,17 @@ pub fn customer_writes<E>(
             transition
                 .events
                 .push(TimelineEvent::Opened(Opened { referral }));
-            let pick = next_in_queue()?;
-            let reason = match pick {
-                Some(_) => AssignmentReason::NextInQueue,
-                None => AssignmentReason::QueueEmpty,
+            let turn = next_in_queue()?;
+            let reason = match turn {
+                Turn::To(_) => AssignmentReason::NextInQueue,
+                Turn::QueueEmpty => AssignmentReason::QueueEmpty,
+                Turn::NobodyEligible => AssignmentReason::NoEligibleManager,
             };
-            let mut transition = transition.assignee(pick, reason);
+            let mut transition = transition.assignee(turn.assignee(), reason);
             transition.effects = vec![Effect::CreateDeal, Effect::Greet, Effect::AutoReply];
+            if turn == Turn::NobodyEligible {
+                transition.effects.push(Effect::Wait);
+            }
             transition
         }
         Some(chat) if chat.state.status == ChatStatus::Closed => {
@@ -234,15 +277,21 @@ pub fn customer_writes<E>(
                     previous,
                 ));
             } else {
-                let pick = next_in_queue()?;
-                let reason = match (previous, pick) {
-                    (_, None) => AssignmentReason::QueueEmpty,
-                    (Some(_), Some(_)) => AssignmentReason::PreviousManagerInactive,
-                    (None, Some(_)) => AssignmentReason::NextInQueue,
+                let turn = next_in_queue()?;
+                let reason = match (previous, turn) {
+                    (_, Turn::QueueEmpty) => AssignmentReason::QueueEmpty,
+                    (_, Turn::NobodyEligible) => AssignmentReason::NoEligibleManager,
+                    (Some(_), Turn::To(_)) => AssignmentReason::PreviousManagerInactive,
+                    (None, Turn::To(_)) => AssignmentReason::NextInQueue,
                 };
-                transition = transition.assignee(pick, reason);
+                transition = transition.assignee(turn.assignee(), reason);
+                if turn == Turn::NobodyEligible {
+                    transition.effects.push(Effect::Wait);
+                }
             }
-            transition.effects = vec![Effect::Greet, Effect::AutoReply];
+            transition
+                .effects
+                .extend([Effect::Greet, Effect::AutoReply]);
             transition
         }
         Some(chat) => {
@@ -277,11 +326,11 @@ mod tests {
         assignment_event(Some(user_id), reason, previous)
     }
 
-    fn queue(pick: Option<Id>) -> impl FnOnce() -> Result<Option<Id>, Infallible> {
-        move || Ok(pick)
+    fn queue(turn: Turn) -> impl FnOnce() -> Result<Turn, Infallible> {
+        move || Ok(turn)
     }
 
-    fn never_asked() -> impl FnOnce() -> Result<Option<Id>, Infallible> {
+    fn never_asked() -> impl FnOnce() -> Result<Turn, Infallible> {
         || panic!("the queue must not be asked: asking moves the rotation")
     }
 
@@ -364,7 +413,7 @@ mod tests {
     #[test]
     fn a_first_message_opens_assigns_and_asks_for_deal_greeting_and_auto_reply() {
         let (wrote, t) =
-            customer_writes(None, Some("ad".into()), queue(Some(3))).expect("no error");
+            customer_writes(None, Some("ad".into()), queue(Turn::To(3))).expect("no error");
         assert_eq!(wrote, CustomerWrote::NewChat);
         assert_eq!(t.state.assignee_id, Some(3));
         assert_eq!(
@@ -384,12 +433,25 @@ mod tests {
 
     #[test]
     fn a_new_chat_with_an_empty_queue_says_why_it_is_unassigned() {
-        let (_, t) = customer_writes(None, None, queue(None)).expect("no error");
+        let (_, t) = customer_writes(None, None, queue(Turn::QueueEmpty)).expect("no error");
         assert_eq!(t.state.assignee_id, None);
         assert_eq!(
             t.events[1],
             assignment_event(None, AssignmentReason::QueueEmpty, None)
         );
+        assert!(!t.has(Effect::Wait), "nobody to wait for");
+    }
+
+    #[test]
+    fn a_new_chat_nobody_may_take_waits() {
+        let (_, t) = customer_writes(None, None, queue(Turn::NobodyEligible)).expect("no error");
+        assert_eq!(t.state.assignee_id, None);
+        assert_eq!(
+            t.events[1],
+            assignment_event(None, AssignmentReason::NoEligibleManager, None)
+        );
+        assert!(t.has(Effect::Wait));
+        assert!(t.has(Effect::AutoReply), "the customer still hears from us");
     }
 
     #[test]
@@ -418,14 +480,29 @@ mod tests {
 
     #[test]
     fn a_reopen_whose_manager_is_gone_asks_the_queue() {
-        // (previous assignee, queue's pick) -> reason
+        // (previous assignee, queue's turn) -> reason
         let table = [
-            (Some(1), Some(2), AssignmentReason::PreviousManagerInactive),
-            (Some(1), None, AssignmentReason::QueueEmpty),
-            (None, Some(2), AssignmentReason::NextInQueue),
-            (None, None, AssignmentReason::QueueEmpty),
+            (
+                Some(1),
+                Turn::To(2),
+                AssignmentReason::PreviousManagerInactive,
+            ),
+            (Some(1), Turn::QueueEmpty, AssignmentReason::QueueEmpty),
+            (
+                Some(1),
+                Turn::NobodyEligible,
+                AssignmentReason::NoEligibleManager,
+            ),
+            (None, Turn::To(2), AssignmentReason::NextInQueue),
+            (None, Turn::QueueEmpty, AssignmentReason::QueueEmpty),
+            (
+                None,
+                Turn::NobodyEligible,
+                AssignmentReason::NoEligibleManager,
+            ),
         ];
-        for (previous, pick, reason) in table {
+        for (previous, turn, reason) in table {
+            let pick = turn.assignee();
             let chat = ExistingChat {
                 state: ChatState {
                     status: ChatStatus::Closed,
@@ -433,9 +510,10 @@ mod tests {
                 },
                 assignee_active: false,
             };
-            let (_, t) = customer_writes(Some(chat), None, queue(pick)).expect("ok");
+            let (_, t) = customer_writes(Some(chat), None, queue(turn)).expect("ok");
             assert_eq!(t.state.assignee_id, pick);
             assert_eq!(t.events[1], assignment_event(pick, reason, previous));
+            assert_eq!(t.has(Effect::Wait), turn == Turn::NobodyEligible);
         }
     }
 

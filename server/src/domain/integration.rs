@@ -1,7 +1,10 @@
 //! An integration: one connected bot with its queue, funnel and auto-messages.
 
 use chrono::NaiveDateTime;
-use shared::api::integrations::Delivery;
+use shared::api::integrations::{BusinessHours as BusinessHoursDto, Delivery};
+
+use super::business_hours::BusinessHours;
+use super::chat::effective_text;
 use shared::api::Channel;
 use shared::Id;
 
@@ -30,6 +33,30 @@ pub struct Integration {
     pub created_at: NaiveDateTime,
     /// Deleted integrations keep their chats but receive and send nothing.
     pub deleted: bool,
+    pub assign_only_online: bool,
+    pub reassign_after_s: Option<i64>,
+    /// As given (checked when it was stored); `None`: always open.
+    pub business_hours: Option<BusinessHoursDto>,
+    pub away_text: Option<String>,
+}
+
+/// The text a starting conversation gets: the away text outside business
+/// hours (when there is one), else the auto-reply; the auto-message kind
+/// says which.
+pub fn conversation_start_text(
+    integration: &Integration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<(&str, &'static str)> {
+    let closed = integration
+        .business_hours
+        .as_ref()
+        .and_then(|hours| BusinessHours::parse(hours).ok())
+        .is_some_and(|hours| !hours.is_open(now));
+    if closed {
+        effective_text(integration.away_text.as_deref()).map(|text| (text, "away"))
+    } else {
+        effective_text(integration.auto_reply_text.as_deref()).map(|text| (text, "auto_reply"))
+    }
 }
 
 pub fn delivery_str(delivery: Delivery) -> &'static str {

@@ -1,7 +1,7 @@
 //! Domain rules: pure functions over plain types, no I/O.
 
 pub mod account;
-pub mod assignment;
+pub mod business_hours;
 pub mod chat;
 pub mod client_address;
 pub mod health;
@@ -9,5 +9,6 @@ pub mod integration;
 pub mod pacing;
 pub mod policy;
 pub mod rate;
+pub mod routing;
 pub mod text;
 pub mod upload;

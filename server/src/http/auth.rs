@@ -3,6 +3,7 @@
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse};
 use shared::api::auth::{Login, UserEnvelope};
+use shared::api::users::{PresenceSet, SetPresence};
 use shared::error::ErrorBody;
 
 use super::error::AppError;
@@ -15,7 +16,8 @@ use crate::service::accounts::{self, SESSION_TTL};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/auth/login", web::post().to(login))
         .route("/api/v1/auth/logout", web::post().to(logout))
-        .route("/api/v1/me", web::get().to(me));
+        .route("/api/v1/me", web::get().to(me))
+        .route("/api/v1/me/presence", web::put().to(set_presence));
 }
 
 /// Signs in and sets the session cookie; 429 after repeated failures.
@@ -71,4 +73,17 @@ async fn me(user: CurrentUser) -> web::Json<UserEnvelope> {
     web::Json(UserEnvelope {
         user: user_dto(user.0),
     })
+}
+
+/// The caller chooses away (kept across reconnects) or online.
+#[utoipa::path(put, path = "/api/v1/me/presence", tag = "auth", request_body = SetPresence,
+    responses((status = 200, body = PresenceSet), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn set_presence(
+    state: web::Data<AppState>,
+    caller: CurrentUser,
+    body: web::Json<SetPresence>,
+) -> Result<web::Json<PresenceSet>, AppError> {
+    let user = crate::service::routing::choose(&state, &caller.0, body.status).await?;
+    Ok(web::Json(PresenceSet { user }))
 }

@@ -117,7 +117,7 @@ async fn queue(
     id: web::Path<Id>,
 ) -> Result<web::Json<QueueView>, AppError> {
     Ok(web::Json(
-        integrations::queue(&state, &user.0, id.into_inner()).await?,
+        crate::service::routing::queue_view(&state, &user.0, id.into_inner()).await?,
     ))
 }
 

@@ -15,6 +15,7 @@ use utoipa::OpenApi;
         super::auth::login,
         super::auth::logout,
         super::auth::me,
+        super::auth::set_presence,
         super::users::list,
         super::users::create,
         super::users::update,

@@ -19,13 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 pub fn user_dto(user: User) -> UserDto {
-    UserDto {
-        id: user.id,
-        email: user.email,
-        name: user.name,
-        role: user.role,
-        active: user.active,
-    }
+    crate::service::views::user(user)
 }
 
 /// Every user (to pick assignees and followers).
@@ -88,6 +82,7 @@ async fn update(
         password,
         role,
         active,
+        max_open_chats,
     } = body.into_inner();
     let user = accounts::change_user(
         &state.store,
@@ -99,9 +94,12 @@ async fn update(
             password,
             role,
             active,
+            max_open_chats,
         },
     )
     .await?;
     state.hub.wake();
+    // A raised cap, an activation or a new role may free a waiting chat.
+    state.routing_ready.notify_one();
     Ok(web::Json(user_dto(user)))
 }

@@ -105,6 +105,21 @@ impl Hub {
         })
     }
 
+    /// Sockets of `user_id` open on this node.
+    pub fn sockets_of(&self, user_id: Id) -> usize {
+        self.inner
+            .sockets
+            .lock()
+            .get(&user_id)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Users with a socket open on this node.
+    pub fn connected_users(&self) -> Vec<Id> {
+        self.inner.sockets.lock().keys().copied().collect()
+    }
+
     /// Sockets open on this node.
     pub fn open_sockets(&self) -> usize {
         self.inner.sockets.lock().values().sum()

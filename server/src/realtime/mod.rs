@@ -27,6 +27,8 @@ pub enum Audience {
     Users { user_ids: Vec<Id> },
     /// Those who manage integrations.
     Admins,
+    /// Every signed-in user (presence).
+    Everyone,
 }
 
 /// One row of the event log.
@@ -55,6 +57,7 @@ impl Audience {
             .is_allowed(),
             Audience::Users { user_ids } => user_ids.contains(&user.id),
             Audience::Admins => decide(user.role, Action::ManageIntegrations).is_allowed(),
+            Audience::Everyone => true,
         }
     }
 }
@@ -127,6 +130,18 @@ pub fn record_for_admins(conn: &mut DbConn, msg: ServerMsg) -> Result<(), StoreE
     )
 }
 
+pub fn record_for_everyone(conn: &mut DbConn, msg: ServerMsg) -> Result<(), StoreError> {
+    append(
+        conn,
+        None,
+        &LogEntry {
+            audience: Audience::Everyone,
+            msg: Some(msg),
+            refresh_users: Vec::new(),
+        },
+    )
+}
+
 /// Makes the users' open sockets re-check their session and role now.
 pub fn record_refresh(conn: &mut DbConn, user_ids: Vec<Id>) -> Result<(), StoreError> {
     append(
@@ -154,6 +169,8 @@ mod tests {
             name: "U".into(),
             role,
             active: true,
+            presence: shared::api::users::Presence::Offline,
+            max_open_chats: None,
         }
     }
 

@@ -86,9 +86,24 @@ async fn upgrade(
     let events = ctx.hub.subscribe();
     let stream = stream.max_frame_size(MAX_FRAME);
     tracing::debug!(user_id = user.id, "socket opened");
+    let user_id = user.id;
+    if let Err(err) = crate::service::routing::socket_opened(&ctx, user_id).await {
+        tracing::warn!(user_id, %err, "cannot record the socket for presence");
+    }
+    // Hello tells the user their presence as it is now.
+    let user = ctx
+        .store
+        .run(move |conn| store::users::find_user(conn, user_id))
+        .await
+        .unwrap_or(user);
     actix_web::rt::spawn(texts::speaking(lang, async move {
-        run(ctx.get_ref().clone(), user, token, session, stream, events).await;
+        let ctx = ctx.get_ref().clone();
+        run(ctx.clone(), user, token, session, stream, events).await;
         drop(ticket);
+        let last = ctx.hub.sockets_of(user_id) == 0;
+        if let Err(err) = crate::service::routing::socket_closed(&ctx, user_id, last).await {
+            tracing::warn!(user_id, %err, "cannot record the closed socket for presence");
+        }
     }));
     Ok(response)
 }
@@ -107,7 +122,12 @@ struct Live {
     refused_in_a_row: u32,
     /// When this socket last passed on a typing notice, per chat.
     typing_sent: HashMap<Id, Instant>,
+    /// When this socket last recorded the user's activity.
+    activity_reported: Option<Instant>,
 }
+
+/// Activity is recorded at most this often per socket.
+const ACTIVITY_EVERY: Duration = Duration::from_secs(30);
 
 enum Refusal {
     /// Dropped without an answer (a repeated typing notice).
@@ -141,6 +161,7 @@ async fn run(
         allowance: TokenBucket::new(COMMAND_BURST, COMMANDS_PER_SECOND, Instant::now()),
         refused_in_a_row: 0,
         typing_sent: HashMap::new(),
+        activity_reported: None,
     };
     if live.hello().await.is_err() {
         return;
@@ -506,6 +527,21 @@ impl Live {
                         }),
                         refresh_users: Vec::new(),
                     });
+                }
+                Flow::Continue
+            }
+            ClientMsg::Active => {
+                // The app reports at most once a minute; more is noise.
+                let now = Instant::now();
+                if self
+                    .activity_reported
+                    .is_some_and(|at| now.duration_since(at) < ACTIVITY_EVERY)
+                {
+                    return Flow::Continue;
+                }
+                self.activity_reported = Some(now);
+                if let Err(err) = crate::service::routing::activity(&ctx, user.id).await {
+                    tracing::warn!(user_id = user.id, %err, "cannot record activity");
                 }
                 Flow::Continue
             }

@@ -257,6 +257,8 @@ pub struct AccountChanges {
     pub password: Option<String>,
     pub role: Option<Role>,
     pub active: Option<bool>,
+    /// `Some(None)` removes the cap.
+    pub max_open_chats: Option<Option<i64>>,
 }
 
 pub async fn change_user(
@@ -288,12 +290,16 @@ pub async fn change_user(
         }
         None => None,
     };
+    if changes.max_open_chats.flatten().is_some_and(|cap| cap < 0) {
+        return Err(ServiceError::Invalid(Says::CapNegative));
+    }
     let store_changes = user_store::UserChanges {
         email,
         name,
         role: changes.role,
         password_hash,
         active: changes.active,
+        max_open_chats: changes.max_open_chats,
     };
     let user = store
         .run(move |conn| {

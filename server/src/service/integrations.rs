@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use rand::RngCore;
 use shared::api::integrations::{
-    CreateIntegration, Delivery, Integration as IntegrationDto, QueueView, SendTestMessage,
-    TestMessageSent, UpdateIntegration,
+    BusinessHours as BusinessHoursDto, CreateIntegration, Delivery, Integration as IntegrationDto,
+    SendTestMessage, TestMessageSent, UpdateIntegration,
 };
 use shared::api::Channel as ChannelKind;
 use shared::Id;
@@ -18,10 +18,13 @@ use shared::Id;
 use super::{views, Context, ServiceError};
 use crate::channels::{Bot, Channel, ChannelError};
 use crate::domain::account::User;
-use crate::domain::assignment;
+use crate::domain::business_hours::BusinessHours;
 use crate::domain::integration::{default_delivery, Integration};
 use crate::domain::policy::{decide, Action};
-use crate::store::integrations::{self as store, IntegrationChanges, NewIntegration};
+use crate::domain::routing::MIN_REASSIGN_AFTER_S;
+use crate::store::integrations::{
+    self as store, IntegrationChanges, NewIntegration, RoutingSettings,
+};
 use crate::store::{crm, StoreError};
 use crate::texts::Says;
 
@@ -118,6 +121,23 @@ async fn check_references(
         (_, false) => Err(ServiceError::Invalid(Says::PipelineMissing { id: None })),
         _ => Ok(()),
     }
+}
+
+/// Hand-off time and business hours as CONTRACT bounds them.
+fn check_routing(
+    reassign_after_s: Option<i64>,
+    business_hours: Option<&BusinessHoursDto>,
+) -> Result<(), ServiceError> {
+    if reassign_after_s.is_some_and(|after| after < MIN_REASSIGN_AFTER_S) {
+        return Err(ServiceError::Invalid(Says::ReassignTooSoon {
+            min: MIN_REASSIGN_AFTER_S,
+        }));
+    }
+    if let Some(hours) = business_hours {
+        BusinessHours::parse(hours)
+            .map_err(|err| ServiceError::Invalid(Says::BusinessHours(err)))?;
+    }
+    Ok(())
 }
 
 fn check_queue_shape(queue: &[Id]) -> Result<(), ServiceError> {
@@ -227,6 +247,7 @@ pub async fn create(
         return Err(ServiceError::Invalid(Says::ViberWebhookOnly));
     }
     check_queue_shape(&request.queue)?;
+    check_routing(request.reassign_after_s, request.business_hours.as_ref())?;
     check_references(ctx, Some(request.queue.clone()), request.pipeline_id).await?;
     let channel = channel(ctx, request.kind)?.clone();
     let profile = channel.check_token(&token).await.map_err(channel_error)?;
@@ -239,6 +260,12 @@ pub async fn create(
     let auto_reply = clean_text(request.auto_reply_text);
     let pipeline_id = request.pipeline_id;
     let kind = request.kind;
+    let routing = RoutingSettings {
+        assign_only_online: request.assign_only_online.unwrap_or(false),
+        reassign_after_s: request.reassign_after_s,
+        business_hours: request.business_hours,
+        away_text: clean_text(request.away_text),
+    };
     let integration = ctx
         .store
         .run(move |conn| {
@@ -260,6 +287,7 @@ pub async fn create(
                     queue: &queue,
                     bot_username: profile.username.as_deref(),
                     bot_avatar_url: profile.avatar_url.as_deref(),
+                    routing,
                 },
             )
         })
@@ -323,6 +351,10 @@ pub async fn update(
     if let Some(queue) = &request.queue {
         check_queue_shape(queue)?;
     }
+    check_routing(
+        request.reassign_after_s.flatten(),
+        request.business_hours.as_ref().and_then(Option::as_ref),
+    )?;
     check_references(ctx, request.queue.clone(), request.pipeline_id).await?;
     let name = match request.name.map(|n| n.trim().to_owned()) {
         Some(name) if name.is_empty() => return Err(ServiceError::Invalid(Says::NameEmpty)),
@@ -357,6 +389,10 @@ pub async fn update(
         delivery: request.delivery,
         bot_username: profile.as_ref().map(|p| p.username.clone()),
         bot_avatar_url: profile.as_ref().map(|p| p.avatar_url.clone()),
+        assign_only_online: request.assign_only_online,
+        reassign_after_s: request.reassign_after_s,
+        business_hours: request.business_hours,
+        away_text: request.away_text.map(|t| clean_text(Some(t))),
     };
     let after = ctx
         .store
@@ -364,6 +400,8 @@ pub async fn update(
         .await;
     ctx.webhook_view.forget(id);
     let after = after?;
+    // A new queue or looser rules may let someone take a waiting chat.
+    ctx.routing_ready.notify_one();
     if reconnect {
         start_receiving(ctx, &*channel, &after).await?;
     }
@@ -389,24 +427,6 @@ pub async fn delete(ctx: &Context, caller: &User, id: Id) -> Result<(), ServiceE
     }
     tracing::info!(integration_id = id, "integration deleted");
     Ok(())
-}
-
-/// Who gets the next new chat, and the order after.
-pub async fn queue(ctx: &Context, caller: &User, id: Id) -> Result<QueueView, ServiceError> {
-    ServiceError::check(
-        decide(caller.role, Action::ManageIntegrations),
-        "integration",
-    )?;
-    let integration = find_live(ctx, id).await?;
-    let slots = ctx
-        .store
-        .run(move |conn| store::queue_slots(conn, id))
-        .await?;
-    let order = assignment::upcoming_order(&slots, integration.queue_cursor);
-    Ok(QueueView {
-        next_user_id: order.first().copied(),
-        order,
-    })
 }
 
 /// Sends a message straight through the messenger (not the queue), to check

@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod live;
 pub mod outbound;
 pub mod polling;
+pub mod routing;
 pub mod uploads;
 pub mod views;
 
@@ -48,6 +49,10 @@ pub struct Context {
     pub backups: backup::BackupReport,
     /// What `/metrics` reports; bumped where the work happens.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// This server process among the nodes (its live sockets, its leases).
+    pub node: Arc<str>,
+    /// Wakes routing: someone may have become eligible for a waiting chat.
+    pub routing_ready: Arc<Notify>,
 }
 
 use crate::domain::account::AccountError;

@@ -28,6 +28,8 @@ pub fn user(user: User) -> UserDto {
         name: user.name,
         role: user.role,
         active: user.active,
+        presence: user.presence,
+        max_open_chats: user.max_open_chats,
     }
 }
 
@@ -51,6 +53,7 @@ pub fn chat(summary: ChatSummary) -> Chat {
         unread_count: summary.unread_count,
         referral: c.referral,
         unreachable_reason: c.unreachable_reason,
+        waiting_since: c.waiting_since.map(time),
     }
 }
 
@@ -199,5 +202,9 @@ pub fn integration(record: Integration, webhook_url: String, with_token: bool) -
         bot_avatar_url: record.bot_avatar_url,
         token: with_token.then(|| record.token.expose().to_owned()),
         created_at: time(record.created_at),
+        assign_only_online: record.assign_only_online,
+        reassign_after_s: record.reassign_after_s,
+        business_hours: record.business_hours,
+        away_text: record.away_text,
     }
 }

@@ -34,6 +34,8 @@ pub struct ChatRecord {
     pub last_message_preview: Option<String>,
     pub started_at: NaiveDateTime,
     pub last_message_at: NaiveDateTime,
+    /// Since when it waits for an eligible manager.
+    pub waiting_since: Option<NaiveDateTime>,
 }
 
 type ChatColumns = (
@@ -48,6 +50,7 @@ type ChatColumns = (
     chats::last_message_preview,
     chats::started_at,
     chats::last_message_at,
+    chats::waiting_since,
 );
 pub(super) const CHAT_COLUMNS: ChatColumns = (
     chats::id,
@@ -61,6 +64,7 @@ pub(super) const CHAT_COLUMNS: ChatColumns = (
     chats::last_message_preview,
     chats::started_at,
     chats::last_message_at,
+    chats::waiting_since,
 );
 
 /// A `chats` row as [`CHAT_COLUMNS`] selects it.
@@ -77,6 +81,7 @@ pub(super) struct ChatRow {
     last_message_preview: Option<String>,
     started_at: NaiveDateTime,
     last_message_at: NaiveDateTime,
+    waiting_since: Option<NaiveDateTime>,
 }
 
 pub(super) fn to_record(row: ChatRow) -> Result<ChatRecord, StoreError> {
@@ -95,6 +100,7 @@ pub(super) fn to_record(row: ChatRow) -> Result<ChatRecord, StoreError> {
         last_message_preview: row.last_message_preview,
         started_at: row.started_at,
         last_message_at: row.last_message_at,
+        waiting_since: row.waiting_since,
     })
 }
 
@@ -458,7 +464,7 @@ pub fn group_counts(
     conn: &mut DbConn,
     scope: ChatScope,
     user_id: Id,
-) -> Result<Vec<(ChatGroup, i64, i64)>, StoreError> {
+) -> Result<Vec<(ChatGroup, i64, i64, i64)>, StoreError> {
     let mut out = Vec::with_capacity(4);
     for group in [
         ChatGroup::Mine,
@@ -469,13 +475,15 @@ pub fn group_counts(
         let mut query = chats::table
             .inner_join(integrations::table)
             .inner_join(contacts::table)
-            .select(chats::id)
+            .select((chats::id, chats::waiting_since))
             .filter(group_filter(group, user_id))
             .into_boxed();
         if let Some(f) = scope_filter(scope) {
             query = query.filter(f);
         }
-        let ids: Vec<Id> = query.load(conn)?;
+        let rows: Vec<(Id, Option<NaiveDateTime>)> = query.load(conn)?;
+        let waiting = rows.iter().filter(|(_, since)| since.is_some()).count() as i64;
+        let ids: Vec<Id> = rows.into_iter().map(|(id, _)| id).collect();
         let unread: i64 = if group == ChatGroup::Closed {
             0
         } else {
@@ -484,7 +492,7 @@ pub fn group_counts(
                 .map(|(_, n)| n)
                 .sum()
         };
-        out.push((group, ids.len() as i64, unread));
+        out.push((group, ids.len() as i64, unread, waiting));
     }
     Ok(out)
 }
@@ -542,16 +550,47 @@ pub fn set_status(
             chats::closed_at.eq(closed_at),
         ))
         .execute(conn)?;
+    if status == ChatStatus::Closed {
+        // A closed chat neither waits nor runs the no-answer clock; a reopen
+        // starts both afresh.
+        diesel::update(chats::table.find(chat_id))
+            .set((
+                chats::waiting_since.eq(None::<NaiveDateTime>),
+                chats::awaiting_reply_since.eq(None::<NaiveDateTime>),
+                chats::no_answer_for.eq(None::<NaiveDateTime>),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 
+/// A new assignee (or none): any assignment restarts the no-answer clock, and
+/// a chat that has a manager no longer waits.
 pub fn set_assignee(
     conn: &mut DbConn,
     chat_id: Id,
     assignee: Option<Id>,
+    at: NaiveDateTime,
 ) -> Result<(), StoreError> {
     diesel::update(chats::table.find(chat_id))
-        .set(chats::assignee_id.eq(assignee))
+        .set((chats::assignee_id.eq(assignee), chats::assigned_at.eq(at)))
+        .execute(conn)?;
+    if assignee.is_some() {
+        diesel::update(chats::table.find(chat_id))
+            .set(chats::waiting_since.eq(None::<NaiveDateTime>))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The chat waits for an eligible manager from `since`.
+pub fn start_waiting(
+    conn: &mut DbConn,
+    chat_id: Id,
+    since: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(chats::table.find(chat_id))
+        .set(chats::waiting_since.eq(since))
         .execute(conn)?;
     Ok(())
 }

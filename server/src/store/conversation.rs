@@ -25,7 +25,7 @@ pub fn apply(
         set_status(conn, chat_id, transition.state.status, at)?;
     }
     if transition.state.assignee_id != before.assignee_id {
-        set_assignee(conn, chat_id, transition.state.assignee_id)?;
+        set_assignee(conn, chat_id, transition.state.assignee_id, at)?;
     }
     transition
         .events

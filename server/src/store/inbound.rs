@@ -11,16 +11,14 @@ use shared::Id;
 
 use super::chats::{find_chat_of_customer, set_unreachable, touch};
 use super::schema::{chats, greetings_sent, inbound_events};
-use super::{
-    conversation, crm, integrations, now, outbound, referrals, timeline, DbConn, StoreError,
-};
+use super::{conversation, crm, now, outbound, referrals, timeline, DbConn, StoreError};
 use crate::channels::{
     DeliveryReport, EditedMessage, Inbound, InboundEvent, InboundMessage, ReachabilityChange,
 };
 use crate::domain::chat::{
     customer_writes, effective_text, status_str, CustomerWrote, Effect, ExistingChat,
 };
-use crate::domain::integration::Integration;
+use crate::domain::integration::{conversation_start_text, Integration};
 use crate::domain::policy::may_hold_chats;
 use crate::domain::text::preview;
 
@@ -340,7 +338,7 @@ fn receive_message(
         }
     };
     let (wrote, transition) = customer_writes(facts, referral.clone(), || {
-        Ok::<_, StoreError>(integrations::take_next_assignee(conn, integration.id)?.assignee)
+        super::routing::take_turn(conn, integration.id, None)
     })?;
     let chat_id = match existing {
         None => {
@@ -398,6 +396,10 @@ fn receive_message(
         )?);
     }
     received.chat_id = Some(chat_id);
+    if transition.has(Effect::Wait) {
+        super::chats::start_waiting(conn, chat_id, at)?;
+    }
+    super::routing::customer_message_unanswered(conn, chat_id, at)?;
     if was_unreachable {
         // A customer who writes can be written to: a Viber message subscribes
         // without any `subscribed` callback (shared/protocols/viber.md §3), and
@@ -452,16 +454,9 @@ fn receive_message(
         )?;
     }
     if transition.has(Effect::AutoReply) {
-        if let Some(text) = effective_text(integration.auto_reply_text.as_deref()) {
+        if let Some((text, which)) = conversation_start_text(integration, at.and_utc()) {
             let text = text.to_owned();
-            queue_auto_message(
-                conn,
-                integration,
-                chat_id,
-                &text,
-                "auto_reply",
-                &mut received,
-            )?;
+            queue_auto_message(conn, integration, chat_id, &text, which, &mut received)?;
         }
     }
     Ok(received)

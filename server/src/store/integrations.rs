@@ -1,7 +1,7 @@
 //! Integrations, their manager queues and the round-robin cursor.
 
 use diesel::prelude::*;
-use shared::api::integrations::Delivery;
+use shared::api::integrations::{BusinessHours as BusinessHoursDto, Delivery};
 use shared::api::users::Role;
 use shared::api::Channel;
 use shared::Id;
@@ -9,7 +9,6 @@ use shared::Id;
 use super::schema::{integration_queue, integrations, users};
 use super::{now, write_transaction, DbConn, StoreError};
 use crate::config::Secret;
-use crate::domain::assignment::{self, Pick, QueueSlot};
 use crate::domain::integration::{delivery_str, parse_delivery, Integration};
 use crate::domain::policy::may_hold_chats;
 
@@ -34,6 +33,10 @@ struct IntegrationRow {
     last_error_at: Option<chrono::NaiveDateTime>,
     created_at: chrono::NaiveDateTime,
     deleted_at: Option<chrono::NaiveDateTime>,
+    assign_only_online: bool,
+    reassign_after_s: Option<i64>,
+    business_hours: Option<String>,
+    away_text: Option<String>,
 }
 
 fn to_domain(row: IntegrationRow, queue: Vec<Id>) -> Result<Integration, StoreError> {
@@ -61,6 +64,17 @@ fn to_domain(row: IntegrationRow, queue: Vec<Id>) -> Result<Integration, StoreEr
         last_error_at: row.last_error_at,
         created_at: row.created_at,
         deleted: row.deleted_at.is_some(),
+        assign_only_online: row.assign_only_online,
+        reassign_after_s: row.reassign_after_s,
+        business_hours: row
+            .business_hours
+            .map(|json| {
+                serde_json::from_str(&json).map_err(|err| {
+                    StoreError::Corrupt(format!("integration {}: business hours: {err}", row.id))
+                })
+            })
+            .transpose()?,
+        away_text: row.away_text,
     })
 }
 
@@ -118,6 +132,16 @@ pub struct NewIntegration<'a> {
     pub queue: &'a [Id],
     pub bot_username: Option<&'a str>,
     pub bot_avatar_url: Option<&'a str>,
+    pub routing: RoutingSettings,
+}
+
+/// Who the queue may give chats to, and when the team is in (checked already).
+#[derive(Debug, Default)]
+pub struct RoutingSettings {
+    pub assign_only_online: bool,
+    pub reassign_after_s: Option<i64>,
+    pub business_hours: Option<BusinessHoursDto>,
+    pub away_text: Option<String>,
 }
 
 pub fn insert_integration(
@@ -138,6 +162,14 @@ pub fn insert_integration(
                 integrations::bot_username.eq(new.bot_username),
                 integrations::bot_avatar_url.eq(new.bot_avatar_url),
                 integrations::created_at.eq(now()),
+                integrations::assign_only_online.eq(new.routing.assign_only_online),
+                integrations::reassign_after_s.eq(new.routing.reassign_after_s),
+                integrations::business_hours.eq(new
+                    .routing
+                    .business_hours
+                    .as_ref()
+                    .map(hours_json)),
+                integrations::away_text.eq(&new.routing.away_text),
             ))
             .returning(integrations::id)
             .get_result(conn)?;
@@ -177,6 +209,11 @@ pub struct IntegrationChanges {
     pub delivery: Option<Delivery>,
     pub bot_username: Option<Option<String>>,
     pub bot_avatar_url: Option<Option<String>>,
+    pub assign_only_online: Option<bool>,
+    pub reassign_after_s: Option<Option<i64>>,
+    /// Checked already (`domain::business_hours`).
+    pub business_hours: Option<Option<BusinessHoursDto>>,
+    pub away_text: Option<Option<String>>,
 }
 
 pub fn update_integration(
@@ -227,11 +264,36 @@ pub fn update_integration(
                 .set(integrations::bot_avatar_url.eq(avatar))
                 .execute(conn)?;
         }
+        if let Some(only_online) = changes.assign_only_online {
+            diesel::update(target)
+                .set(integrations::assign_only_online.eq(only_online))
+                .execute(conn)?;
+        }
+        if let Some(after) = changes.reassign_after_s {
+            diesel::update(target)
+                .set(integrations::reassign_after_s.eq(after))
+                .execute(conn)?;
+        }
+        if let Some(hours) = changes.business_hours {
+            diesel::update(target)
+                .set(integrations::business_hours.eq(hours.as_ref().map(hours_json)))
+                .execute(conn)?;
+        }
+        if let Some(text) = changes.away_text {
+            diesel::update(target)
+                .set(integrations::away_text.eq(text))
+                .execute(conn)?;
+        }
         if let Some(queue) = changes.queue {
             replace_queue(conn, id, &queue)?;
         }
         find_integration(conn, id)
     })
+}
+
+fn hours_json(hours: &BusinessHoursDto) -> String {
+    // A struct of strings always serializes.
+    serde_json::to_string(hours).unwrap_or_default()
 }
 
 /// Marks the integration deleted: it stops receiving and sending, its chats and
@@ -254,50 +316,6 @@ pub fn delete_integration(conn: &mut DbConn, id: Id) -> Result<(), StoreError> {
     })
 }
 
-/// The queue with each manager's active flag, in order.
-pub fn queue_slots(conn: &mut DbConn, integration_id: Id) -> Result<Vec<QueueSlot>, StoreError> {
-    let rows: Vec<(Id, bool, String)> = integration_queue::table
-        .inner_join(users::table)
-        .filter(integration_queue::integration_id.eq(integration_id))
-        .order(integration_queue::position)
-        .select((integration_queue::user_id, users::active, users::role))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(user_id, active, role)| {
-            let role = Role::parse(&role)
-                .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?;
-            // A queued user made a follower since is skipped like one deactivated.
-            Ok(QueueSlot {
-                user_id,
-                active: active && may_hold_chats(role),
-            })
-        })
-        .collect()
-}
-
-/// Picks the next manager and advances the cursor. Must run inside the caller's
-/// transaction: the no-op update first takes the row lock (PostgreSQL) or the
-/// write lock (SQLite), so concurrent new chats — on any node — queue up here and
-/// each reads the cursor the previous one stored.
-pub fn take_next_assignee(conn: &mut DbConn, integration_id: Id) -> Result<Pick, StoreError> {
-    diesel::update(integrations::table.find(integration_id))
-        .set(integrations::queue_cursor.eq(integrations::queue_cursor))
-        .execute(conn)?;
-    let cursor: i64 = integrations::table
-        .find(integration_id)
-        .select(integrations::queue_cursor)
-        .first(conn)?;
-    let slots = queue_slots(conn, integration_id)?;
-    let pick = assignment::next_in_queue(&slots, cursor);
-    if pick.next_cursor != cursor {
-        diesel::update(integrations::table.find(integration_id))
-            .set(integrations::queue_cursor.eq(pick.next_cursor))
-            .execute(conn)?;
-    }
-    Ok(pick)
-}
-
-/// Which of these user ids do not exist.
 /// Which of these users do not exist.
 pub fn unknown_users(conn: &mut DbConn, ids: &[Id]) -> Result<Vec<Id>, StoreError> {
     Ok(queue_problems(conn, ids)?.unknown)
@@ -347,22 +365,13 @@ pub fn lock_inbound<'a>(
     integration_ids: impl IntoIterator<Item = Id>,
     customers: impl IntoIterator<Item = (Id, Option<&'a str>)>,
 ) -> Result<(), StoreError> {
-    if let DbConn::Postgres(pg) = conn {
-        let mut keys: Vec<i64> = customers
+    super::lock_all_for_transaction(
+        conn,
+        customers
             .into_iter()
             .map(|(integration_id, customer)| customer_lock_key(integration_id, customer))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        if !keys.is_empty() {
-            // Volatile functions of the select list run after the ORDER BY.
-            diesel::sql_query(
-                "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS t(k) ORDER BY k",
-            )
-            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&keys)
-            .execute(pg)?;
-        }
-    }
+            .collect(),
+    )?;
     let mut ids: Vec<Id> = integration_ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();

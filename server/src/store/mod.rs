@@ -31,6 +31,7 @@ pub mod media_links;
 pub mod outbound;
 pub mod pacing;
 pub mod referrals;
+pub mod routing;
 pub mod schema;
 pub mod search;
 pub mod setup;
@@ -320,6 +321,25 @@ pub fn lock_for_transaction(conn: &mut DbConn, key: i64) -> Result<(), StoreErro
         diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
             .bind::<diesel::sql_types::BigInt, _>(key)
             .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// Holds the advisory locks of all `keys` until the transaction ends, taken in
+/// one global order so two transactions wait for each other instead of
+/// deadlocking (PostgreSQL; SQLite's writers already take turns).
+pub fn lock_all_for_transaction(conn: &mut DbConn, mut keys: Vec<i64>) -> Result<(), StoreError> {
+    if let DbConn::Postgres(pg) = conn {
+        keys.sort_unstable();
+        keys.dedup();
+        if !keys.is_empty() {
+            // Volatile functions of the select list run after the ORDER BY.
+            diesel::sql_query(
+                "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS t(k) ORDER BY k",
+            )
+            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&keys)
+            .execute(pg)?;
+        }
     }
     Ok(())
 }

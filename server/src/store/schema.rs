@@ -9,6 +9,19 @@ diesel::table! {
         password_hash -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        presence -> Text,
+        away_chosen -> Bool,
+        last_seen_at -> Nullable<Timestamp>,
+        last_active_at -> Nullable<Timestamp>,
+        max_open_chats -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    live_sockets (node_id, user_id) {
+        node_id -> Text,
+        user_id -> BigInt,
+        seen_at -> Timestamp,
     }
 }
 
@@ -77,6 +90,10 @@ diesel::table! {
         last_error_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        assign_only_online -> Bool,
+        reassign_after_s -> Nullable<BigInt>,
+        business_hours -> Nullable<Text>,
+        away_text -> Nullable<Text>,
     }
 }
 
@@ -153,6 +170,10 @@ diesel::table! {
         started_at -> Timestamp,
         last_message_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        waiting_since -> Nullable<Timestamp>,
+        awaiting_reply_since -> Nullable<Timestamp>,
+        assigned_at -> Nullable<Timestamp>,
+        no_answer_for -> Nullable<Timestamp>,
     }
 }
 
@@ -361,6 +382,7 @@ diesel::table! {
 }
 
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(live_sockets -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
 diesel::joinable!(integrations -> pipelines (pipeline_id));
 diesel::joinable!(integration_queue -> integrations (integration_id));
@@ -385,6 +407,7 @@ diesel::joinable!(pending_receipts -> integrations (integration_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    live_sockets,
     sessions,
     login_failures,
     sign_in_addresses,

@@ -1,7 +1,7 @@
 //! Users: lookup, creation, updates.
 
 use diesel::prelude::*;
-use shared::api::users::Role;
+use shared::api::users::{Presence, Role};
 use shared::Id;
 
 use super::schema::{sessions, users};
@@ -15,6 +15,8 @@ struct UserRow {
     name: String,
     role: String,
     active: bool,
+    presence: String,
+    max_open_chats: Option<i64>,
 }
 
 type UserColumns = (
@@ -23,6 +25,8 @@ type UserColumns = (
     users::name,
     users::role,
     users::active,
+    users::presence,
+    users::max_open_chats,
 );
 const USER_COLUMNS: UserColumns = (
     users::id,
@@ -30,6 +34,8 @@ const USER_COLUMNS: UserColumns = (
     users::name,
     users::role,
     users::active,
+    users::presence,
+    users::max_open_chats,
 );
 
 impl TryFrom<UserRow> for User {
@@ -43,6 +49,10 @@ impl TryFrom<UserRow> for User {
             name: row.name,
             role,
             active: row.active,
+            presence: Presence::parse(&row.presence).ok_or_else(|| {
+                StoreError::Corrupt(format!("unknown presence {:?}", row.presence))
+            })?,
+            max_open_chats: row.max_open_chats,
         })
     }
 }
@@ -114,6 +124,8 @@ pub struct UserChanges {
     pub role: Option<Role>,
     pub password_hash: Option<String>,
     pub active: Option<bool>,
+    /// `Some(None)` removes the cap.
+    pub max_open_chats: Option<Option<i64>>,
 }
 
 /// Applies the changes; deactivating a user (or changing their password) ends
@@ -144,6 +156,11 @@ pub fn update_user(conn: &mut DbConn, id: Id, changes: UserChanges) -> Result<Us
         if let Some(active) = changes.active {
             diesel::update(users::table.find(id))
                 .set(users::active.eq(active))
+                .execute(conn)?;
+        }
+        if let Some(cap) = changes.max_open_chats {
+            diesel::update(users::table.find(id))
+                .set(users::max_open_chats.eq(cap))
                 .execute(conn)?;
         }
         let deactivated = before.active && changes.active == Some(false);

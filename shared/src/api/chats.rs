@@ -49,6 +49,8 @@ pub struct Chat {
     pub referral: Option<String>,
     /// Why the customer cannot receive messages now, if they cannot.
     pub unreachable_reason: Option<String>,
+    /// Since when the chat waits for an eligible manager (null: not waiting).
+    pub waiting_since: Option<String>,
 }
 
 /// `GET /api/v1/chats/{id}`: the chat with its sidebar.
@@ -69,6 +71,9 @@ pub struct GroupCount {
     pub group: ChatGroup,
     pub chats: i64,
     pub unread: i64,
+    /// Chats of the group waiting for an eligible manager (unassigned ones only).
+    #[serde(default)]
+    pub waiting: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -283,6 +288,7 @@ mod tests {
                     user_id: 3,
                     reason: AssignmentReason::Manual,
                     previous_user_id: None,
+                    no_answer_after_s: None,
                 }),
             }),
         };

@@ -32,6 +32,25 @@ pub struct Integration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     pub created_at: String,
+    /// The queue gives chats only to managers who are online.
+    pub assign_only_online: bool,
+    /// An unanswered chat moves to the next manager after this long; null: never.
+    pub reassign_after_s: Option<i64>,
+    /// When the team answers; null: always.
+    pub business_hours: Option<BusinessHours>,
+    /// Sent instead of the auto-reply when a conversation starts outside business hours.
+    pub away_text: Option<String>,
+}
+
+/// Business hours: windows `[open, close)` ("HH:MM", close may be "24:00") per
+/// day (`mon` … `sun`; a day left out is closed) in an IANA time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHours {
+    #[schema(example = "Europe/Madrid")]
+    pub timezone: String,
+    #[schema(value_type = std::collections::BTreeMap<String, Vec<Vec<String>>>)]
+    pub days: std::collections::BTreeMap<String, Vec<[String; 2]>>,
 }
 
 /// `POST /api/v1/integrations` (admin only).
@@ -52,6 +71,14 @@ pub struct CreateIntegration {
     /// Telegram only; without it: webhook when the public URL is https, else polling.
     #[serde(default)]
     pub delivery: Option<Delivery>,
+    #[serde(default)]
+    pub assign_only_online: Option<bool>,
+    #[serde(default)]
+    pub reassign_after_s: Option<i64>,
+    #[serde(default)]
+    pub business_hours: Option<BusinessHours>,
+    #[serde(default)]
+    pub away_text: Option<String>,
 }
 
 /// `PATCH /api/v1/integrations/{id}`: absent fields stay; an empty text disables
@@ -76,15 +103,51 @@ pub struct UpdateIntegration {
     pub auto_reply_text: Option<String>,
     #[serde(default)]
     pub delivery: Option<Delivery>,
+    #[serde(default)]
+    pub assign_only_online: Option<bool>,
+    /// `null` turns the hand-off off.
+    #[serde(default, deserialize_with = "crate::nullable::deserialize")]
+    #[schema(value_type = Option<i64>)]
+    pub reassign_after_s: Option<Option<i64>>,
+    /// `null`: always open.
+    #[serde(default, deserialize_with = "crate::nullable::deserialize")]
+    #[schema(value_type = Option<BusinessHours>)]
+    pub business_hours: Option<Option<BusinessHours>>,
+    /// An empty text disables it.
+    #[serde(default)]
+    pub away_text: Option<String>,
 }
 
-/// `GET /api/v1/integrations/{id}/queue`: who gets the next new chat.
+/// `GET /api/v1/integrations/{id}/queue`: who gets the next new chat, who may
+/// not and why, and how many chats wait.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct QueueView {
-    /// The next manager, or null when no active manager is queued.
+    /// The next eligible manager, or null when nobody is eligible.
     pub next_user_id: Option<Id>,
-    /// Active managers in the order they will receive new chats, starting with the next.
-    pub order: Vec<Id>,
+    /// Every queued user, in the configured queue order.
+    pub order: Vec<QueueMember>,
+    /// Chats of this integration waiting for an eligible manager.
+    pub waiting: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueueMember {
+    pub user_id: Id,
+    pub eligible: bool,
+    pub why_not: Option<WhyNotEligible>,
+    /// Open chats assigned to this user now.
+    pub open_chats: i64,
+}
+
+/// Why a queued user cannot take a chat now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WhyNotEligible {
+    Inactive,
+    Offline,
+    Away,
+    AtCapacity,
+    NotAssignable,
 }
 
 /// An integration's channel health in one word (rules: `domain::health` on the server).

@@ -109,6 +109,9 @@ pub struct Assigned {
     /// The assignee before, whenever the chat had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_user_id: Option<Id>,
+    /// For `no_answer`: how long the previous manager had to answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_answer_after_s: Option<i64>,
 }
 
 /// `unassigned`: the chat has no manager (also a new chat that got none).
@@ -355,6 +358,7 @@ mod tests {
             user_id: 4,
             reason: AssignmentReason::Manual,
             previous_user_id: Some(2),
+            no_answer_after_s: None,
         });
         assert_eq!(
             serde_json::to_value(&event).expect("serialises"),
@@ -443,7 +447,8 @@ mod tests {
             Ok(TimelineEvent::Assigned(Assigned {
                 user_id: 3,
                 reason: AssignmentReason::NextInQueue,
-                previous_user_id: None
+                previous_user_id: None,
+                no_answer_after_s: None,
             }))
         );
     }

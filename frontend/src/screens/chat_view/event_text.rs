@@ -76,6 +76,7 @@ fn reason_text(
     reason: AssignmentReason,
     actor: &str,
     previous: Option<Id>,
+    no_answer_after_s: Option<i64>,
 ) -> String {
     match reason {
         AssignmentReason::NextInQueue => i18n.tr(Key::ReasonNextInQueue).to_owned(),
@@ -86,15 +87,21 @@ fn reason_text(
         AssignmentReason::QueueEmpty => i18n.tr(Key::ReasonQueueEmpty).to_owned(),
         AssignmentReason::NoEligibleManager => i18n.tr(Key::ReasonNoEligible).to_owned(),
         AssignmentReason::WaitingQueue => i18n.tr(Key::ReasonWaitingQueue).to_owned(),
-        AssignmentReason::NoAnswer => i18n.fill(
-            Key::ReasonNoAnswer,
-            &[(
-                "previous",
-                previous
-                    .map(|id| directory.user_name(id))
-                    .unwrap_or_default(),
-            )],
-        ),
+        AssignmentReason::NoAnswer => {
+            let previous = previous
+                .map(|id| directory.user_name(id))
+                .unwrap_or_default();
+            match no_answer_after_s {
+                Some(seconds) => i18n.fill(
+                    Key::ReasonNoAnswerWithin,
+                    &[
+                        ("previous", previous),
+                        ("minutes", format::minutes_text(seconds)),
+                    ],
+                ),
+                None => i18n.fill(Key::ReasonNoAnswer, &[("previous", previous)]),
+            }
+        }
         AssignmentReason::Manual => i18n.fill(Key::ReasonManual, &[("actor", actor.to_owned())]),
         AssignmentReason::TookByReplying => i18n.tr(Key::ReasonTookByReplying).to_owned(),
         AssignmentReason::BusinessOwner => i18n.tr(Key::ReasonBusinessOwner).to_owned(),
@@ -122,12 +129,26 @@ pub fn describe_event(
                 Key::EvAssigned,
                 &[("user", directory.user_name(data.user_id))],
             );
-            let why = reason_text(i18n, directory, data.reason, &actor, data.previous_user_id);
+            let why = reason_text(
+                i18n,
+                directory,
+                data.reason,
+                &actor,
+                data.previous_user_id,
+                data.no_answer_after_s,
+            );
             format!("{base}: {why}")
         }
         TimelineEvent::Unassigned(data) => {
             let base = i18n.tr(Key::EvUnassigned).to_owned();
-            let why = reason_text(i18n, directory, data.reason, &actor, data.previous_user_id);
+            let why = reason_text(
+                i18n,
+                directory,
+                data.reason,
+                &actor,
+                data.previous_user_id,
+                None,
+            );
             format!("{base}: {why}")
         }
         TimelineEvent::Closed(_) => i18n.fill(Key::EvClosed, &[("actor", actor)]),

@@ -19,6 +19,7 @@ use crate::api::http;
 use crate::components::error_line::{describe, ErrorLine};
 use crate::components::icons::ChannelIcon;
 use crate::components::people::{AssignSelect, FollowersEditor};
+use crate::components::presence::presence_key;
 use crate::i18n::{use_i18n, Key};
 use crate::state::directory::use_directory;
 use crate::state::inbox::use_inbox;
@@ -130,7 +131,11 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
         let (bot, assignee, status) =
             chat.with(|chat| (chat.integration_name.clone(), chat.assignee_id, chat.status));
         let who = match assignee {
-            Some(user) => directory.user_name(user),
+            Some(user) => format!(
+                "{} ({})",
+                directory.user_name(user),
+                i18n.tr(presence_key(directory.presence(user)))
+            ),
             None => i18n.tr(Key::Unassigned).to_owned(),
         };
         let status = match status {

@@ -62,6 +62,15 @@ pub fn InboxList() -> impl IntoView {
                     <span class="group-count" data-test=format!("group-count-{name}")>
                         {move || list.chats.get()}
                     </span>
+                    <Show when=move || { list.waiting.get() > 0 }>
+                        <span
+                            class="pill pill-warn"
+                            data-test=format!("group-waiting-{name}")
+                            title=move || i18n.fill(Key::WaitingCount, &[("count", list.waiting.get().to_string())])
+                        >
+                            {move || i18n.fill(Key::WaitingShort, &[("count", list.waiting.get().to_string())])}
+                        </span>
+                    </Show>
                     <Show when=move || { list.unread.get() > 0 }>
                         <span
                             class="badge"

@@ -14,8 +14,10 @@ use shared::api::Channel;
 use shared::Id;
 
 use super::integration_health::HealthSection;
+use super::routing_fields::{RoutingFields, RoutingForm};
 use crate::api::http::{self, ApiError};
 use crate::components::error_line::ErrorLine;
+use crate::components::presence::{why_not_key, PresenceDot};
 use crate::i18n::{use_i18n, Key};
 use crate::state::directory::use_directory;
 use crate::state::session::use_session;
@@ -111,6 +113,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
             .unwrap_or_default(),
     );
     let webhook_url = existing.as_ref().map(|i| i.webhook_url.clone());
+    let routing = RoutingForm::new(existing.as_ref());
 
     let error = RwSignal::new(None::<ApiError>);
     let saving = RwSignal::new(false);
@@ -158,6 +161,10 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                             greeting_text: Some(greeting.get_untracked()),
                             auto_reply_text: Some(auto_reply.get_untracked()),
                             delivery: delivery_value,
+                            assign_only_online: Some(routing.only_online.get_untracked()),
+                            reassign_after_s: Some(routing.reassign_after_s()),
+                            business_hours: Some(routing.business_hours()),
+                            away_text: Some(routing.away_text.get_untracked()),
                         };
                         http::update_integration(id, &change).await
                     }
@@ -173,6 +180,11 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                             auto_reply_text: Some(auto_reply.get_untracked())
                                 .filter(|t| !t.trim().is_empty()),
                             delivery: delivery_value,
+                            assign_only_online: Some(routing.only_online.get_untracked()),
+                            reassign_after_s: routing.reassign_after_s(),
+                            business_hours: routing.business_hours(),
+                            away_text: Some(routing.away_text.get_untracked())
+                                .filter(|t| !t.trim().is_empty()),
                         };
                         http::create_integration(&create).await
                     }
@@ -248,6 +260,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                 view! {
                     <li class="queue-item" data-test="queue-item" data-user-id=user>
                         <span class="queue-position">{index + 1}"."</span>
+                        <PresenceDot user_id=user/>
                         <span class="queue-name">{move || directory.user_name(user)}</span>
                         <button type="button" class="icon-button" data-test="queue-up"
                             aria-label=move || i18n.tr(Key::MoveUp) disabled=index == 0
@@ -279,7 +292,30 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                 Some(user) => i18n.fill(Key::NextInQueue, &[("name", directory.user_name(user))]),
                 None => i18n.tr(Key::QueueNobodyNext).to_owned(),
             };
-            view! { <p class="muted" data-test="queue-next">{text}</p> }
+            let members = view
+                .order
+                .iter()
+                .map(|member| {
+                    let user = member.user_id;
+                    let state = match member.why_not {
+                        None => i18n.tr(Key::Eligible).to_owned(),
+                        Some(why) => i18n.tr(why_not_key(why)).to_owned(),
+                    };
+                    let chats = i18n.fill(Key::OpenChatsCount, &[("count", member.open_chats.to_string())]);
+                    view! {
+                        <li data-test="queue-eligibility" data-user-id=user class:ineligible=!member.eligible>
+                            <PresenceDot user_id=user/>
+                            {move || directory.user_name(user)}": "{state}" · "{chats}
+                        </li>
+                    }
+                })
+                .collect_view();
+            let waiting = i18n.fill(Key::WaitingCount, &[("count", view.waiting.to_string())]);
+            view! {
+                <p class="muted" data-test="queue-next">{text}</p>
+                <ul class="queue-eligibility">{members}</ul>
+                <p class="muted" data-test="queue-waiting">{waiting}</p>
+            }
         })
     };
     let pipeline_value = pipeline;
@@ -388,6 +424,8 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                 </label>
                 {next_line}
             </fieldset>
+
+            <RoutingFields form=routing/>
 
             <label class="field">
                 <span>{move || i18n.tr(Key::GreetingText)}</span>

@@ -7,6 +7,7 @@ mod integration_form;
 mod integration_health;
 mod integrations;
 mod pipelines;
+mod routing_fields;
 mod users;
 
 use leptos::prelude::*;

@@ -7,6 +7,7 @@ use shared::Id;
 
 use crate::api::http::{self, ApiError};
 use crate::components::error_line::ErrorLine;
+use crate::components::presence::PresenceDot;
 use crate::i18n::{role_key, use_i18n, Key};
 use crate::state::directory::use_directory;
 use crate::state::session::use_session;
@@ -51,9 +52,11 @@ pub fn UsersSettings() -> impl IntoView {
                 let active = user.active;
                 let role = user.role;
                 let is_me = me == Some(id);
+                let cap = user.max_open_chats.map(|cap| cap.to_string()).unwrap_or_default();
+                let name = user.name.clone();
                 view! {
                     <tr data-test="user-row" data-user-id=id class:inactive=!active>
-                        <td>{user.name}</td>
+                        <td><PresenceDot user_id=id/>" "{user.name}</td>
                         <td>{user.email}</td>
                         <td>
                             <select
@@ -75,6 +78,22 @@ pub fn UsersSettings() -> impl IntoView {
                             <span class="pill" class:pill-muted=!active data-test="user-status">
                                 {move || if active { i18n.tr(Key::Active) } else { i18n.tr(Key::Inactive) }}
                             </span>
+                        </td>
+                        <td>
+                            <input
+                                type="number"
+                                min="0"
+                                class="input-narrow"
+                                data-test="user-max-open-chats"
+                                aria-label=move || format!("{} — {}", i18n.tr(Key::MaxOpenChats), name)
+                                placeholder=move || i18n.tr(Key::NoCap)
+                                prop:value=cap
+                                on:change=move |event| {
+                                    let typed = event_target_value(&event);
+                                    let cap = typed.trim().parse::<i64>().ok();
+                                    update(id, UpdateUser { max_open_chats: Some(cap), ..UpdateUser::default() });
+                                }
+                            />
                         </td>
                         <td>
                             <Show when=move || !is_me>
@@ -105,6 +124,7 @@ pub fn UsersSettings() -> impl IntoView {
                         <th>{move || i18n.tr(Key::Email)}</th>
                         <th>{move || i18n.tr(Key::Role)}</th>
                         <th>{move || i18n.tr(Key::Status)}</th>
+                        <th>{move || i18n.tr(Key::MaxOpenChats)}</th>
                         <th><span class="sr-only">{move || i18n.tr(Key::Actions)}</span></th>
                     </tr>
                 </thead>

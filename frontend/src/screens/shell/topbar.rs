@@ -2,13 +2,16 @@
 //! role, the user menu (language, notifications) and "Sign out".
 
 use leptos::prelude::*;
-use shared::api::users::User;
+use leptos::task::spawn_local;
+use shared::api::users::{ChosenPresence, Presence, User};
 
 use crate::alerts;
 use crate::api::http;
 use crate::api::ws::Socket;
+use crate::components::presence::{presence_key, PresenceDot};
 use crate::i18n::{role_key, use_i18n, Key, Lang};
 use crate::state::connection::{use_connection, ConnState};
+use crate::state::directory::use_directory;
 use crate::state::session::use_session;
 
 #[component]
@@ -163,6 +166,7 @@ fn UserMenu() -> impl IntoView {
                 <span aria-hidden="true">"⋯"</span>
             </summary>
             <div class="menu-panel">
+                <PresenceChoice/>
                 <label class="field field-compact">
                     <span>{move || i18n.tr(Key::LanguageLabel)}</span>
                     <select
@@ -195,5 +199,40 @@ fn UserMenu() -> impl IntoView {
                 </div>
             </div>
         </details>
+    }
+}
+
+/// "I'm away" / "I'm back": the user's own presence, kept by the server across reconnects.
+#[component]
+fn PresenceChoice() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let directory = use_directory();
+    let me = move || session.user_id_untracked();
+    let presence = move || me().map_or(Presence::Offline, |id| directory.presence(id));
+    let choose = move |status: ChosenPresence| {
+        spawn_local(async move {
+            match http::set_presence(status).await {
+                Ok(user) => directory.set_presence(user.id, user.presence),
+                Err(error) => session.note(&error),
+            }
+        });
+    };
+    view! {
+        <div class="menu-row" data-test="presence-choice">
+            {move || me().map(|id| view! { <PresenceDot user_id=id/> })}
+            <span data-test="my-presence">{move || i18n.tr(presence_key(presence()))}</span>
+            {move || if presence() == Presence::Away {
+                view! {
+                    <button type="button" class="button button-small" data-test="presence-online"
+                        on:click=move |_| choose(ChosenPresence::Online)>{move || i18n.tr(Key::SetOnline)}</button>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="button button-small" data-test="presence-away"
+                        on:click=move |_| choose(ChosenPresence::Away)>{move || i18n.tr(Key::SetAway)}</button>
+                }.into_any()
+            }}
+        </div>
     }
 }

@@ -89,6 +89,7 @@ async fn send_reply(
             apply_transition(conn, caller, &chat, &transition, appended)?;
             let item_id = timeline::insert_outbound(conn, chat_id, Some(caller.id), &text, None)?;
             appended.push(item_id);
+            crate::store::routing::answered(conn, chat_id)?;
             let mut preview = text::preview(&text);
             if let Some(mut file) = file {
                 let name = upload::safe_file_name(file.name());

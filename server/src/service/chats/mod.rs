@@ -97,10 +97,11 @@ pub async fn counts(ctx: &Context, caller: &User) -> Result<Vec<GroupCount>, Ser
         .await?;
     Ok(counts
         .into_iter()
-        .map(|(group, chats, unread)| GroupCount {
+        .map(|(group, chats, unread, waiting)| GroupCount {
             group,
             chats,
             unread,
+            waiting,
         })
         .collect())
 }
@@ -200,6 +201,8 @@ where
         .await?;
     if result.is_ok() {
         ctx.hub.wake();
+        // A close or a reassignment may free a manager for a waiting chat.
+        ctx.routing_ready.notify_one();
     }
     result
 }

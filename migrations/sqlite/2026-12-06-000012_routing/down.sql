@@ -1,0 +1,16 @@
+DROP INDEX chats_awaiting_reply;
+DROP INDEX chats_waiting;
+ALTER TABLE chats DROP COLUMN no_answer_for;
+ALTER TABLE chats DROP COLUMN assigned_at;
+ALTER TABLE chats DROP COLUMN awaiting_reply_since;
+ALTER TABLE chats DROP COLUMN waiting_since;
+ALTER TABLE integrations DROP COLUMN away_text;
+ALTER TABLE integrations DROP COLUMN business_hours;
+ALTER TABLE integrations DROP COLUMN reassign_after_s;
+ALTER TABLE integrations DROP COLUMN assign_only_online;
+DROP TABLE live_sockets;
+ALTER TABLE users DROP COLUMN max_open_chats;
+ALTER TABLE users DROP COLUMN last_active_at;
+ALTER TABLE users DROP COLUMN last_seen_at;
+ALTER TABLE users DROP COLUMN away_chosen;
+ALTER TABLE users DROP COLUMN presence;
