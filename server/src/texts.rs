@@ -12,6 +12,7 @@ use std::fmt;
 use shared::Id;
 
 use crate::domain::account::{AccountError, MIN_PASSWORD_CHARS};
+use crate::domain::canned::{CannedError, MAX_SHORTCUT_CHARS};
 use crate::domain::chat::LifecycleError;
 use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
 
@@ -122,6 +123,12 @@ pub enum Says {
     NewDealTitle {
         contact: String,
     },
+    Canned(CannedError),
+    ShortcutTaken {
+        shortcut: String,
+    },
+    /// A reply names both a text and a canned reply, or neither.
+    ReplyTextOrCanned,
 }
 
 impl Says {
@@ -225,6 +232,13 @@ impl Says {
             }
             Says::TestMessage => "Test message from Tidings: this bot can send.".into(),
             Says::NewDealTitle { contact } => format!("{contact} — new deal"),
+            Says::Canned(CannedError::BadShortcut) => format!(
+                "shortcut: 1 to {MAX_SHORTCUT_CHARS} letters, digits, '-', '_' or '.', without spaces"
+            ),
+            Says::ShortcutTaken { shortcut } => {
+                format!("shortcut: /{shortcut} is already used by another canned reply")
+            }
+            Says::ReplyTextOrCanned => "give either text or canned_reply_id, not both".into(),
         }
     }
 
@@ -326,6 +340,15 @@ impl Says {
             }
             Says::TestMessage => "Mensaje de prueba de Tidings: este bot puede enviar.".into(),
             Says::NewDealTitle { contact } => format!("{contact} — nuevo trato"),
+            Says::Canned(CannedError::BadShortcut) => format!(
+                "atajo: de 1 a {MAX_SHORTCUT_CHARS} letras, cifras, '-', '_' o '.', sin espacios"
+            ),
+            Says::ShortcutTaken { shortcut } => {
+                format!("atajo: /{shortcut} ya lo usa otra respuesta rápida")
+            }
+            Says::ReplyTextOrCanned => {
+                "indique text o canned_reply_id, no los dos".into()
+            }
         }
     }
 }
@@ -345,6 +368,7 @@ fn noun_es(what: &str) -> &str {
         "message" => "mensaje",
         "comment" => "comentario",
         "record" => "registro",
+        "canned reply" => "respuesta rápida",
         other => other,
     }
 }

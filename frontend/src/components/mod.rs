@@ -5,3 +5,4 @@ pub mod chat_row;
 pub mod error_line;
 pub mod icons;
 pub mod people;
+pub mod shortcuts;

@@ -194,7 +194,7 @@ pub struct ArchiveFilter {
 
 /// What to list: a group (from `user_id`'s point of view) or the archive.
 pub enum Listing<'a> {
-    Group(ChatGroup),
+    Group(ChatGroup, &'a ArchiveFilter),
     Archive(&'a ArchiveFilter),
 }
 
@@ -289,7 +289,12 @@ pub fn list_chats(
         ))
         .into_boxed();
     match listing {
-        Listing::Group(group) => query = query.filter(group_filter(group, user_id)),
+        Listing::Group(group, filter) => {
+            query = query.filter(group_filter(group, user_id));
+            for f in archive_filters(conn, filter) {
+                query = query.filter(f);
+            }
+        }
         Listing::Archive(filter) => {
             for f in archive_filters(conn, filter) {
                 query = query.filter(f);

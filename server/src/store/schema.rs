@@ -360,6 +360,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    canned_replies (id) {
+        id -> BigInt,
+        scope -> Text,
+        owner_id -> BigInt,
+        shortcut -> Text,
+        text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
 diesel::joinable!(integrations -> pipelines (pipeline_id));
@@ -382,6 +394,7 @@ diesel::joinable!(outbound_queue -> timeline_items (item_id));
 diesel::joinable!(outbound_parts -> timeline_items (item_id));
 diesel::joinable!(media_links -> attachments (attachment_id));
 diesel::joinable!(pending_receipts -> integrations (integration_id));
+diesel::joinable!(canned_replies -> users (owner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -417,4 +430,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbound_parts,
     media_links,
     pending_receipts,
+    canned_replies,
 );
