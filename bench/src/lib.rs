@@ -4,6 +4,7 @@
 
 pub mod baseline;
 pub mod bulk;
+pub mod canned;
 pub mod corpus;
 pub mod footprint;
 pub mod harness;
@@ -45,9 +46,11 @@ pub enum Scenario {
     Footprint,
     /// Ingest plus the bare-parse and SQLite-per-request baselines, with ratios.
     Baseline,
+    /// Canned replies; the lookup each keystroke after "/" causes.
+    Canned,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
-    /// Footprint, baseline (with ingest), live, outbound, queries and reads.
+    /// Footprint, baseline (with ingest), live, outbound, queries, reads and canned.
     All,
 }
 
@@ -168,6 +171,10 @@ pub struct Options {
     #[arg(long, default_value_t = 50)]
     pub read_chats: u64,
 
+    /// canned: canned replies stored before typing (`--repeat` shortcuts are typed).
+    #[arg(long, default_value_t = 1_000)]
+    pub canned_replies: u64,
+
     /// footprint: updates ingested before measuring memory again.
     #[arg(long, default_value_t = 2_000)]
     pub footprint_updates: u64,
@@ -223,6 +230,7 @@ impl Options {
         self.read_duration = 1.0;
         self.readers = 3;
         self.read_chats = 5;
+        self.canned_replies = 50;
         self
     }
 
@@ -295,6 +303,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         if wants(Scenario::Reads) {
             sections::reads::reads(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::Canned) {
+            sections::canned::canned(&options, database, &mut report).await?;
         }
     }
     if !options.no_chart && !report.curves.is_empty() {
