@@ -248,6 +248,20 @@ async fn the_list_filters_while_typing(backend: Backend) {
     );
     assert_eq!(shortcuts(&list(&admin, "?q=%2FHEL").await), vec!["hello"]);
     assert!(list(&admin, "?q=zzz").await.is_empty());
+    assert_eq!(
+        shortcuts(&list(&admin, "?q=sh&limit=1").await),
+        vec!["shipping"]
+    );
+    assert_eq!(
+        list(&admin, "?limit=1").await.len(),
+        3,
+        "without q: every reply"
+    );
+    let response = admin.get("/api/v1/canned-replies?q=a&limit=0").await;
+    assert_eq!(
+        expect_error(response, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "invalid"
+    );
 }
 
 /// Variables are filled in for the chat (contact, integration) and the caller

@@ -31,6 +31,10 @@ struct ListQuery {
     /// What is typed after "/": replies whose shortcut starts with it come
     /// first, then those whose shortcut or text contains it (case-insensitive).
     q: Option<String>,
+    /// With `q`: the most matches answered, best first (default 50, at most 500).
+    /// Without `q` every reply is listed, by shortcut.
+    #[param(minimum = 1)]
+    limit: Option<i64>,
 }
 
 /// The team's canned replies and the caller's personal ones.
@@ -42,7 +46,10 @@ async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Items<CannedReply>>, AppError> {
     Ok(web::Json(Items {
-        items: canned::list(&state, &user.0, query.into_inner().q).await?,
+        items: {
+            let ListQuery { q, limit } = query.into_inner();
+            canned::list(&state, &user.0, q, limit).await?
+        },
     }))
 }
 

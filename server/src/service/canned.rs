@@ -58,22 +58,38 @@ fn taken(shortcut: &str) -> impl Fn(StoreError) -> ServiceError + '_ {
     }
 }
 
-/// The team's replies and the caller's own matching `query` (best first;
-/// all of them by shortcut when `query` is empty).
+/// Most replies a lookup while typing answers (the best ones) unless asked otherwise.
+pub const DEFAULT_MATCHES: usize = 50;
+pub const MAX_MATCHES: usize = 500;
+
+/// The team's replies and the caller's own: all of them by shortcut when
+/// `query` is empty, else the `limit` best matches of `query` (default
+/// [`DEFAULT_MATCHES`]), best first.
 pub async fn list(
     ctx: &Context,
     caller: &User,
     query: Option<String>,
+    limit: Option<i64>,
 ) -> Result<Vec<CannedReply>, ServiceError> {
     ServiceError::check(decide(caller.role, Action::ListCannedReplies), WHAT)?;
+    let limit = match limit {
+        Some(limit) if limit < 1 => return Err(ServiceError::Invalid(Says::LimitTooSmall)),
+        Some(limit) => usize::try_from(limit)
+            .unwrap_or(MAX_MATCHES)
+            .min(MAX_MATCHES),
+        None => DEFAULT_MATCHES,
+    };
     let owner = caller.id;
     let all = ctx
         .store
         .run(move |conn| store::list_canned(conn, owner))
         .await?;
     let query = query.unwrap_or_default();
+    if query.trim().is_empty() {
+        return Ok(all.into_iter().map(view).collect());
+    }
     let matching = rules::filter_by_query(all, &query, |r| (r.shortcut.as_str(), r.text.as_str()));
-    Ok(matching.into_iter().map(view).collect())
+    Ok(matching.into_iter().take(limit).map(view).collect())
 }
 
 pub async fn create(
