@@ -4,6 +4,7 @@
 mod canned;
 mod erasure;
 mod health;
+mod inbox_filters;
 
 use std::time::Duration;
 
