@@ -4,6 +4,7 @@
 
 pub mod baseline;
 pub mod bulk;
+pub mod canned;
 pub mod corpus;
 pub mod footprint;
 pub mod harness;
@@ -48,9 +49,11 @@ pub enum Scenario {
     Footprint,
     /// Ingest plus the bare-parse and SQLite-per-request baselines, with ratios.
     Baseline,
+    /// Canned replies; the lookup each keystroke after "/" causes.
+    Canned,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
-    /// Footprint, baseline (with ingest), live, outbound, queries, reads and routing.
+    /// Footprint, baseline (with ingest), live, outbound, queries, reads, routing and canned.
     All,
 }
 
@@ -181,6 +184,10 @@ pub struct Options {
     #[arg(long, default_value_t = 50)]
     pub read_chats: u64,
 
+    /// canned: canned replies stored before typing (`--repeat` shortcuts are typed).
+    #[arg(long, default_value_t = 1_000)]
+    pub canned_replies: u64,
+
     /// footprint: updates ingested before measuring memory again.
     #[arg(long, default_value_t = 2_000)]
     pub footprint_updates: u64,
@@ -239,6 +246,7 @@ impl Options {
         self.routing_managers = 5;
         self.routing_integrations = 3;
         self.routing_chats = 200;
+        self.canned_replies = 50;
         self
     }
 
@@ -314,6 +322,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         if wants(Scenario::Routing) {
             sections::routing::routing(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::Canned) {
+            sections::canned::canned(&options, database, &mut report).await?;
         }
     }
     if !options.no_chart && !report.curves.is_empty() {

@@ -18,7 +18,8 @@ use crate::screens::chat_view::ChatView;
 use crate::screens::inbox_list::InboxList;
 use crate::screens::login::LoginScreen;
 use crate::screens::settings::{
-    IntegrationForm, IntegrationsSettings, PipelinesSettings, SettingsScreen, UsersSettings,
+    CannedRepliesSettings, IntegrationForm, IntegrationsSettings, PipelinesSettings,
+    SettingsScreen, UsersSettings,
 };
 use crate::screens::shell::Shell;
 use crate::screens::sidebar::Sidebar;
@@ -133,6 +134,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("integrations/:id") view=IntegrationForm/>
                         <Route path=path!("users") view=UsersSettings/>
                         <Route path=path!("pipelines") view=PipelinesSettings/>
+                        <Route path=path!("canned-replies") view=CannedRepliesSettings/>
                     </ParentRoute>
                 </ParentRoute>
             </Routes>

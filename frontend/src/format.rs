@@ -113,3 +113,11 @@ pub fn amount(lang: Lang, value: f64) -> String {
         .to_locale_string(lang.code())
         .into()
 }
+
+/// A messenger's name as people write it.
+pub fn channel_name(channel: shared::api::Channel) -> &'static str {
+    match channel {
+        shared::api::Channel::Telegram => "Telegram",
+        shared::api::Channel::Viber => "Viber",
+    }
+}

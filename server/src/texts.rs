@@ -13,6 +13,7 @@ use shared::Id;
 
 use crate::domain::account::{AccountError, MIN_PASSWORD_CHARS};
 use crate::domain::business_hours::HoursError;
+use crate::domain::canned::{CannedError, MAX_SHORTCUT_CHARS};
 use crate::domain::chat::LifecycleError;
 use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
 
@@ -144,6 +145,12 @@ fn spanish_hours(err: &HoursError) -> String {
         HoursError::ClosesBeforeOpening { field } => format!("{field}: cierra antes de abrir"),
         HoursError::Overlapping { field } => format!("{field}: las franjas se solapan"),
     }
+    Canned(CannedError),
+    ShortcutTaken {
+        shortcut: String,
+    },
+    /// A reply names both a text and a canned reply, or neither.
+    ReplyTextOrCanned,
 }
 
 impl Says {
@@ -252,6 +259,13 @@ impl Says {
             }
             Says::BusinessHours(err) => err.to_string(),
             Says::CapNegative => "max_open_chats must be 0 or more (or null: no cap)".into(),
+            Says::Canned(CannedError::BadShortcut) => format!(
+                "shortcut: 1 to {MAX_SHORTCUT_CHARS} letters, digits, '-', '_' or '.', without spaces"
+            ),
+            Says::ShortcutTaken { shortcut } => {
+                format!("shortcut: /{shortcut} is already used by another canned reply")
+            }
+            Says::ReplyTextOrCanned => "give either text or canned_reply_id, not both".into(),
         }
     }
 
@@ -359,6 +373,14 @@ impl Says {
             Says::BusinessHours(err) => spanish_hours(err),
             Says::CapNegative => {
                 "max_open_chats debe ser 0 o más (o null: sin límite)".into()
+            Says::Canned(CannedError::BadShortcut) => format!(
+                "atajo: de 1 a {MAX_SHORTCUT_CHARS} letras, cifras, '-', '_' o '.', sin espacios"
+            ),
+            Says::ShortcutTaken { shortcut } => {
+                format!("atajo: /{shortcut} ya lo usa otra respuesta rápida")
+            }
+            Says::ReplyTextOrCanned => {
+                "indique text o canned_reply_id, no los dos".into()
             }
         }
     }
@@ -379,6 +401,7 @@ fn noun_es(what: &str) -> &str {
         "message" => "mensaje",
         "comment" => "comentario",
         "record" => "registro",
+        "canned reply" => "respuesta rápida",
         other => other,
     }
 }

@@ -1,8 +1,10 @@
 //! Browser tests: the real server and web app in headless Chromium, with the
 //! fake Telegram Bot API where messages must leave the server.
 
+mod canned;
 mod erasure;
 mod health;
+mod inbox_filters;
 mod routing;
 
 use std::time::Duration;

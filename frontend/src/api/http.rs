@@ -9,6 +9,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use shared::api::auth::{Login, UserEnvelope};
+use shared::api::canned::{CannedReply, CreateCannedReply, RenderedCannedReply, UpdateCannedReply};
 use shared::api::chats::{
     AssignChat, Chat, ChatDetail, ChatGroup, Comment, CreateComment, GroupCount, Item, MarkRead,
     SendReply, SetFollowers, SetNotifications, SetTags,
@@ -139,11 +140,22 @@ pub async fn update_user(id: Id, body: &UpdateUser) -> Result<User, ApiError> {
 
 // Chats
 
-pub async fn chats(group: ChatGroup, cursor: Option<&str>) -> Result<Page<Chat>, ApiError> {
+/// One inbox group's page, narrowed by `filters` (`(name, value)` pairs, empty ones left out).
+pub async fn chats(
+    group: ChatGroup,
+    filters: &[(&'static str, String)],
+    cursor: Option<&str>,
+) -> Result<Page<Chat>, ApiError> {
     let mut query = vec![
         ("group", group_str(group).to_owned()),
         ("limit", "50".into()),
     ];
+    query.extend(
+        filters
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .cloned(),
+    );
     if let Some(cursor) = cursor {
         query.push(("cursor", cursor.to_owned()));
     }
@@ -192,7 +204,42 @@ pub async fn search(id: Id, q: &str) -> Result<Vec<Item>, ApiError> {
 }
 
 pub async fn send_reply(id: Id, text: String) -> Result<Item, ApiError> {
-    post_json(&format!("/chats/{id}/messages"), &SendReply { text }).await
+    let body = SendReply {
+        text,
+        ..SendReply::default()
+    };
+    post_json(&format!("/chats/{id}/messages"), &body).await
+}
+
+// Canned replies
+
+/// The team's and the user's own canned replies matching what is typed after "/".
+pub async fn canned_replies(q: &str) -> Result<Vec<CannedReply>, ApiError> {
+    let path = format!("/canned-replies?{}", encode_query(&[("q", q.to_owned())]));
+    Ok(get::<Items<CannedReply>>(&path).await?.items)
+}
+
+pub async fn create_canned_reply(body: &CreateCannedReply) -> Result<CannedReply, ApiError> {
+    post_json("/canned-replies", body).await
+}
+
+pub async fn update_canned_reply(
+    id: Id,
+    body: &UpdateCannedReply,
+) -> Result<CannedReply, ApiError> {
+    with_body(Request::patch(&url(&format!("/canned-replies/{id}"))), body).await
+}
+
+pub async fn delete_canned_reply(id: Id) -> Result<(), ApiError> {
+    expect_ok(send(Request::delete(&url(&format!("/canned-replies/{id}")))).await?).await
+}
+
+/// The canned reply's text filled in for this chat and the user.
+pub async fn render_canned_reply(
+    chat_id: Id,
+    canned_id: Id,
+) -> Result<RenderedCannedReply, ApiError> {
+    get(&format!("/chats/{chat_id}/canned-replies/{canned_id}")).await
 }
 
 /// The same endpoint as a `multipart/form-data` form: a file with an optional caption. The

@@ -6,3 +6,4 @@ pub mod error_line;
 pub mod icons;
 pub mod people;
 pub mod presence;
+pub mod shortcuts;

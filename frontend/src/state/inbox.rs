@@ -22,6 +22,12 @@ pub const GROUPS: [ChatGroup; 4] = [
     ChatGroup::Closed,
 ];
 
+/// The archive's filters the inbox groups take too, in URL order.
+pub const INBOX_FILTERS: [&str; 4] = ["q", "channel", "integration_id", "tag"];
+
+/// Filter values by name, as in the URL (empty: not filtered).
+pub type Filters = Vec<(&'static str, String)>;
+
 fn index(group: ChatGroup) -> usize {
     match group {
         ChatGroup::Mine => 0,
@@ -84,6 +90,10 @@ pub struct Inbox {
     notify: StoredValue<HashMap<Id, bool>>,
     counts_timer: StoredValue<Option<TimeoutHandle>>,
     session: StoredValue<Option<SessionContext>>,
+    /// What narrows every group's list ([`INBOX_FILTERS`], kept in the URL by the list).
+    pub filters: RwSignal<Filters>,
+    /// Bumped when the filters change, so pages asked for earlier are dropped.
+    filter_generation: StoredValue<u32>,
 }
 
 impl Inbox {
@@ -96,6 +106,8 @@ impl Inbox {
             notify: StoredValue::new(HashMap::new()),
             counts_timer: StoredValue::new(None),
             session: StoredValue::new(None),
+            filters: RwSignal::new(Vec::new()),
+            filter_generation: StoredValue::new(0),
         }
     }
 
@@ -149,10 +161,15 @@ impl Inbox {
     fn load_page(&self, group: ChatGroup, cursor: Option<String>) {
         let list = self.group(group);
         let inbox = *self;
+        let filters = self.filters.get_untracked();
+        let generation = self.filter_generation.get_value();
         list.loading.set(true);
         list.error.set(None);
         spawn_local(async move {
-            let answer = http::chats(group, cursor.as_deref()).await;
+            let answer = http::chats(group, &filters, cursor.as_deref()).await;
+            if inbox.filter_generation.get_value() != generation {
+                return;
+            }
             list.loading.set(false);
             match answer {
                 Ok(page) => {
@@ -187,6 +204,40 @@ impl Inbox {
                 }
             }
         });
+    }
+
+    /// Narrows every group to `filters` (values by name; empty ones ignored): the lists start
+    /// over, the shown group loads again. Counts stay those of the whole groups.
+    pub fn set_filters(&self, filters: Filters) {
+        let filters: Filters = filters
+            .into_iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .collect();
+        if self.filters.with_untracked(|current| *current == filters) {
+            return;
+        }
+        self.filters.set(filters);
+        self.filter_generation.update_value(|run| *run += 1);
+        for list in self.groups {
+            list.reset();
+        }
+        self.ensure_loaded(self.selected.get_untracked());
+    }
+
+    /// Whether a chat may enter a filtered list live. Text matches only the server can tell
+    /// (it searches messages), so with `q` set only chats already listed move.
+    fn admits(&self, chat: &Chat, listed: bool) -> bool {
+        self.filters.with_untracked(|filters| {
+            filters.iter().all(|(name, value)| match *name {
+                "channel" => chat.channel.as_str() == value,
+                "integration_id" => chat.integration_id.to_string() == *value,
+                "tag" => chat
+                    .tags
+                    .iter()
+                    .any(|tag| tag == &value.trim().to_lowercase()),
+                _ => listed,
+            })
+        })
     }
 
     /// Refetches everything loaded (after a resync or a reconnect that could not resume).
@@ -289,16 +340,21 @@ impl Inbox {
             return;
         };
         let target = group_of(&signal.get_untracked(), me);
+        let mut listed = false;
         for list in self.groups {
-            if list.group == target {
-                continue;
-            }
             if list.ids.with_untracked(|ids| ids.contains(&id)) {
-                list.ids.update(|ids| ids.retain(|other| *other != id));
+                listed = true;
+                if list.group != target {
+                    list.ids.update(|ids| ids.retain(|other| *other != id));
+                }
             }
         }
         let list = self.group(target);
         if !list.loaded.get_untracked() {
+            return;
+        }
+        if !signal.with_untracked(|chat| self.admits(chat, listed)) {
+            list.ids.update(|ids| ids.retain(|other| *other != id));
             return;
         }
         let key = self.sort_key(id);
@@ -492,6 +548,30 @@ mod tests {
         inbox.upsert(chat(1, "2026-01-02T10:00:00Z", Some(1)), false);
         inbox.upsert(chat(2, "2026-01-01T10:00:00Z", Some(1)), false);
         assert_eq!(ids(&inbox, ChatGroup::Mine), vec![1]);
+    }
+
+    #[test]
+    fn a_filtered_list_takes_only_matching_chats_live() {
+        let inbox = inbox_for(1);
+        inbox.filters.set(vec![("channel", "viber".into())]);
+        inbox.upsert(chat(1, "2026-01-01T10:00:00Z", Some(1)), false);
+        assert!(ids(&inbox, ChatGroup::Mine).is_empty(), "a Telegram chat");
+        let mut viber = chat(2, "2026-01-01T10:00:00Z", Some(1));
+        viber.channel = shared::api::Channel::Viber;
+        inbox.upsert(viber, false);
+        assert_eq!(ids(&inbox, ChatGroup::Mine), vec![2]);
+
+        inbox.filters.set(vec![("q", "pizza".into())]);
+        inbox.upsert(chat(3, "2026-01-01T11:00:00Z", Some(1)), false);
+        assert_eq!(
+            ids(&inbox, ChatGroup::Mine),
+            vec![2],
+            "text only the server matches"
+        );
+        inbox.modify(2, |chat| {
+            chat.last_message_at = "2026-01-01T12:00:00Z".into()
+        });
+        assert_eq!(ids(&inbox, ChatGroup::Mine), vec![2], "a listed chat stays");
     }
 
     #[test]

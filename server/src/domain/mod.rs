@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod business_hours;
+pub mod canned;
 pub mod chat;
 pub mod client_address;
 pub mod health;

@@ -42,10 +42,16 @@ pub enum Action {
     ViewBackups,
     /// Erase a contact with all its chats and files (a customer's request).
     EraseContacts,
+    /// List the team's canned replies and one's own (and preview them in a chat).
+    ListCannedReplies,
+    /// Create team canned replies (edit any canned reply).
+    ManageTeamCannedReplies,
+    /// Create, edit and delete one's own personal canned replies.
+    KeepPersonalCannedReplies,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 16] = [
         Action::ListUsers,
         Action::ManageUsers,
         Action::ListIntegrations,
@@ -59,6 +65,9 @@ impl Action {
         Action::CreateTasksAndProjects,
         Action::ViewBackups,
         Action::EraseContacts,
+        Action::ListCannedReplies,
+        Action::ManageTeamCannedReplies,
+        Action::KeepPersonalCannedReplies,
     ];
 }
 
@@ -111,13 +120,25 @@ pub fn decide(role: Role, action: Action) -> Decision {
     use Action::*;
     match (role, action) {
         (Role::Admin, _) => Decision::Allowed,
-        (_, ListUsers | ListIntegrations | ListPipelines | ListChats) => Decision::Allowed,
-        (Role::Employee, ListDeals | EditDeal | ListTasksAndProjects | CreateTasksAndProjects) => {
+        (_, ListUsers | ListIntegrations | ListPipelines | ListChats | ListCannedReplies) => {
             Decision::Allowed
         }
         (
             Role::Employee,
-            ManageUsers | ManageIntegrations | ManagePipelines | ViewBackups | EraseContacts,
+            ListDeals
+            | EditDeal
+            | ListTasksAndProjects
+            | CreateTasksAndProjects
+            | KeepPersonalCannedReplies,
+        ) => Decision::Allowed,
+        (
+            Role::Employee,
+            ManageUsers
+            | ManageIntegrations
+            | ManagePipelines
+            | ViewBackups
+            | EraseContacts
+            | ManageTeamCannedReplies,
         ) => Decision::Forbidden,
         (Role::Follower, _) => Decision::Forbidden,
     }
@@ -129,6 +150,34 @@ pub fn decide_on_chat(role: Role, action: ChatAction, chat: ChatFacts) -> Decisi
         Role::Follower if !chat.caller_follows => Decision::NotVisible,
         Role::Follower if action.is_read_only() => Decision::Allowed,
         Role::Follower => Decision::Forbidden,
+    }
+}
+
+/// What the policy needs to know about a canned reply and the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CannedFacts {
+    pub is_team: bool,
+    pub caller_owns: bool,
+}
+
+/// Editing or deleting one canned reply: its owner (while their role may
+/// keep replies of that scope) or an admin. Someone else's personal reply
+/// does not exist for anyone else but admins (404); a team reply is visible
+/// to all, so changing one that is not yours is 403.
+pub fn decide_on_canned(role: Role, reply: CannedFacts) -> Decision {
+    let needed = if reply.is_team {
+        Action::ManageTeamCannedReplies
+    } else {
+        Action::KeepPersonalCannedReplies
+    };
+    match role {
+        Role::Admin => Decision::Allowed,
+        _ if !reply.is_team && !reply.caller_owns => Decision::NotVisible,
+        Role::Employee if reply.caller_owns => Decision::Allowed,
+        _ => match decide(role, needed) {
+            Decision::Allowed => Decision::Allowed,
+            _ => Decision::Forbidden,
+        },
     }
 }
 
@@ -164,7 +213,7 @@ mod tests {
     #[test]
     fn global_action_table() {
         use Action::*;
-        let expected: [(Action, [Decision; 3]); 13] = [
+        let expected: [(Action, [Decision; 3]); 16] = [
             //                        admin employee follower
             (ListUsers, [A, A, A]),
             (ManageUsers, [A, F, F]),
@@ -179,6 +228,9 @@ mod tests {
             (CreateTasksAndProjects, [A, A, F]),
             (ViewBackups, [A, F, F]),
             (EraseContacts, [A, F, F]),
+            (ListCannedReplies, [A, A, A]),
+            (ManageTeamCannedReplies, [A, F, F]),
+            (KeepPersonalCannedReplies, [A, A, F]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, decisions) in expected {
@@ -225,6 +277,26 @@ mod tests {
                     when_not,
                     "{role:?} {action:?} not following"
                 );
+            }
+        }
+    }
+
+    /// Editing a canned reply: [team own, team other's, personal own, personal other's] per role.
+    #[test]
+    fn canned_reply_table() {
+        let facts = [(true, true), (true, false), (false, true), (false, false)];
+        let expected: [[Decision; 4]; 3] = [
+            [A, A, A, A], // admin
+            [A, F, A, N], // employee (owns a team reply made while admin)
+            [F, F, F, N], // follower: changes nothing
+        ];
+        for (role, row) in Role::ALL.into_iter().zip(expected) {
+            for ((is_team, caller_owns), want) in facts.into_iter().zip(row) {
+                let reply = CannedFacts {
+                    is_team,
+                    caller_owns,
+                };
+                assert_eq!(decide_on_canned(role, reply), want, "{role:?} {reply:?}");
             }
         }
     }

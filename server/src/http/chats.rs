@@ -68,6 +68,12 @@ struct GroupQuery {
     #[param(minimum = 1)]
     limit: Option<i64>,
     cursor: Option<String>,
+    // The archive's filters, with the same meaning, within the group.
+    integration_id: Option<Id>,
+    channel: Option<Channel>,
+    tag: Option<String>,
+    /// Words in the chat's messages or the contact's name.
+    q: Option<String>,
 }
 
 /// One inbox group from the caller's point of view, newest activity first.
@@ -82,8 +88,19 @@ async fn list(
         group,
         limit,
         cursor,
+        integration_id,
+        channel,
+        tag,
+        q,
     } = query.into_inner();
-    let request = ListRequest::Group(group.unwrap_or(ChatGroup::Mine));
+    let filter = ArchiveFilter {
+        channel,
+        integration_id,
+        tag: tag.filter(|t| !t.trim().is_empty()),
+        text: q.filter(|t| !t.trim().is_empty()),
+        ..ArchiveFilter::default()
+    };
+    let request = ListRequest::Group(group.unwrap_or(ChatGroup::Mine), filter);
     let (items, next_cursor) = chats::list(&state, &user.0, request, limit, cursor).await?;
     Ok(web::Json(Page { items, next_cursor }))
 }
@@ -230,7 +247,24 @@ async fn reply(
     id: web::Path<Id>,
     body: web::Json<SendReply>,
 ) -> Result<HttpResponse, AppError> {
-    let item = chats::reply(&state, &user.0, id.into_inner(), &body.text).await?;
+    let item = match body.into_inner() {
+        SendReply {
+            text,
+            canned_reply_id: Some(canned_id),
+        } if text.is_empty() => {
+            chats::reply_canned(&state, &user.0, id.into_inner(), canned_id).await?
+        }
+        SendReply {
+            canned_reply_id: Some(_),
+            ..
+        } => {
+            return Err(crate::service::ServiceError::Invalid(
+                crate::texts::Says::ReplyTextOrCanned,
+            )
+            .into())
+        }
+        SendReply { text, .. } => chats::reply(&state, &user.0, id.into_inner(), &text).await?,
+    };
     Ok(HttpResponse::Created().json(item))
 }
 

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod canned;
 pub mod chats;
 pub mod crm;
 pub mod error;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(webhooks::configure)
         .configure(media::configure)
         .configure(metrics::configure)
+        .configure(canned::configure)
         .configure(crate::realtime::session::configure);
 }
 

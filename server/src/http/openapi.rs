@@ -64,6 +64,11 @@ use utoipa::OpenApi;
         super::media::media,
         super::webhooks::telegram,
         super::webhooks::viber_callback,
+        super::canned::list,
+        super::canned::create,
+        super::canned::update,
+        super::canned::delete,
+        super::canned::render,
     ),
     components(schemas(shared::error::ErrorCode))
 )]

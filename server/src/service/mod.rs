@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod backup;
+pub mod canned;
 pub mod chats;
 pub mod crm;
 pub mod erasure;

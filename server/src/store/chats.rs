@@ -200,7 +200,7 @@ pub struct ArchiveFilter {
 
 /// What to list: a group (from `user_id`'s point of view) or the archive.
 pub enum Listing<'a> {
-    Group(ChatGroup),
+    Group(ChatGroup, &'a ArchiveFilter),
     Archive(&'a ArchiveFilter),
 }
 
@@ -295,7 +295,12 @@ pub fn list_chats(
         ))
         .into_boxed();
     match listing {
-        Listing::Group(group) => query = query.filter(group_filter(group, user_id)),
+        Listing::Group(group, filter) => {
+            query = query.filter(group_filter(group, user_id));
+            for f in archive_filters(conn, filter) {
+                query = query.filter(f);
+            }
+        }
         Listing::Archive(filter) => {
             for f in archive_filters(conn, filter) {
                 query = query.filter(f);

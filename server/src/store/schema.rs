@@ -381,6 +381,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    canned_replies (id) {
+        id -> BigInt,
+        scope -> Text,
+        owner_id -> BigInt,
+        shortcut -> Text,
+        text -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(live_sockets -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
@@ -404,6 +416,7 @@ diesel::joinable!(outbound_queue -> timeline_items (item_id));
 diesel::joinable!(outbound_parts -> timeline_items (item_id));
 diesel::joinable!(media_links -> attachments (attachment_id));
 diesel::joinable!(pending_receipts -> integrations (integration_id));
+diesel::joinable!(canned_replies -> users (owner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -440,4 +453,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbound_parts,
     media_links,
     pending_receipts,
+    canned_replies,
 );

@@ -206,10 +206,15 @@ impl Item {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// A reply: its `text`, or a canned reply (`canned_reply_id`) sent rendered
+/// for this chat; exactly one of the two.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendReply {
+    #[serde(default)]
     pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canned_reply_id: Option<Id>,
 }
 
 /// A reply with a file, sent as `multipart/form-data` (one file, up to 20 MB).

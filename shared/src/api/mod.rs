@@ -1,6 +1,7 @@
 //! REST DTOs, one module per resource.
 
 pub mod auth;
+pub mod canned;
 pub mod chats;
 pub mod crm;
 pub mod integrations;

@@ -14,6 +14,7 @@ use shared::Id;
 use crate::api::http::{self, encode_query, ApiError};
 use crate::components::chat_row::ChatRow;
 use crate::components::error_line::ErrorLine;
+use crate::format::channel_name;
 use crate::i18n::{use_i18n, Key};
 use crate::state::directory::use_directory;
 use crate::state::inbox::use_inbox;
@@ -295,11 +296,4 @@ pub fn ArchiveScreen() -> impl IntoView {
 /// `integration_id` → `integration`, for `data-test` names.
 fn short_name(name: &str) -> &str {
     name.strip_suffix("_id").unwrap_or(name)
-}
-
-fn channel_name(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Telegram => "Telegram",
-        Channel::Viber => "Viber",
-    }
 }

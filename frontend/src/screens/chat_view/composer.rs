@@ -1,6 +1,7 @@
 //! The reply box: Enter sends, Shift+Enter starts a new line; the paper clip attaches one file,
 //! sent with the text as its caption. The half-written text is kept per chat in local storage,
-//! so neither a reload nor an expired session loses it (a chosen file is not kept).
+//! so neither a reload nor an expired session loses it (a chosen file is not kept). Typing "/"
+//! at the start opens the canned-reply picker (`canned.rs`).
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use leptos::prelude::*;
 use shared::ws::ClientMsg;
 use shared::Id;
 
+use super::canned::{CannedMenu, CannedPicker};
 use crate::api::http;
 use crate::api::ws::Socket;
 use crate::components::error_line::ErrorLine;
@@ -30,6 +32,7 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
     let socket = use_context::<Socket>();
 
     let text = RwSignal::new(stored::draft(chat_id));
+    let menu = CannedMenu::new(chat_id, text);
     // A browser `File` is not `Send`: it lives in local (this-thread) storage.
     let file = RwSignal::new_local(None::<web_sys::File>);
     let last_typing = StoredValue::new(0.0_f64);
@@ -86,6 +89,7 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
         }
         sent_body.set_value(body.clone());
         sent_file.set_value(chosen.clone());
+        menu.unknown.set(Vec::new());
         clear_file();
         // Cleared at once (and in the stored draft): the chat view may be
         // rebuilt by the live update of this very reply before its answer comes.
@@ -113,6 +117,9 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
     };
 
     let on_keydown = move |event: KeyboardEvent| {
+        if menu.on_key(&event) {
+            return;
+        }
         if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
             event.prevent_default();
             submit();
@@ -156,6 +163,7 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
             }
         >
             <ErrorLine error/>
+            <CannedPicker menu/>
             {move || {
                 file.with(|chosen| {
                     chosen.as_ref().map(|chosen| {

@@ -3,6 +3,7 @@
 //! followers do not get and which explains when the customer cannot receive messages.
 
 mod attachments;
+mod canned;
 mod composer;
 mod event_text;
 mod item;

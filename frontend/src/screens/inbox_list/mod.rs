@@ -1,6 +1,9 @@
 //! The Clients inbox list: four group tabs (My chats, Unassigned, Other chats, Closed
 //! dialogs) with counts and unread badges, and the selected group's chats, newest activity
-//! first, with endless scroll. Arrow keys move between rows; Enter opens one.
+//! first, with endless scroll. Arrow keys move between rows; Enter opens one. Filters above
+//! the tabs narrow every group (`filters.rs`).
+
+mod filters;
 
 use leptos::ev::KeyboardEvent;
 use leptos::html;
@@ -14,6 +17,7 @@ use crate::components::error_line::ErrorLine;
 use crate::i18n::{use_i18n, Key};
 use crate::state::inbox::{use_inbox, GROUPS};
 use crate::state::open_chat::use_open_chat;
+use filters::InboxFilters;
 
 fn group_key(group: ChatGroup) -> Key {
     match group {
@@ -126,6 +130,7 @@ pub fn InboxList() -> impl IntoView {
 
     view! {
         <section class="inbox-list" aria-label=move || i18n.tr(Key::Clients) data-test="inbox-list">
+            <InboxFilters/>
             <div class="group-tabs" role="tablist">{tabs}</div>
             <div
                 class="chat-list"

@@ -1,8 +1,9 @@
 //! Settings (admins only): integrations (bots with their queues and auto-messages), users,
-//! and pipelines. Each tab is its own route; the tabs and the admin check live here, and
+//! pipelines and the team's canned replies. Each tab is its own route; the tabs and the admin check live here, and
 //! the backups panel below every tab.
 
 mod backups;
+mod canned;
 mod integration_form;
 mod integration_health;
 mod integrations;
@@ -18,6 +19,7 @@ use crate::i18n::{use_i18n, Key};
 use crate::state::session::use_session;
 use backups::BackupsPanel;
 
+pub use canned::CannedRepliesSettings;
 pub use integration_form::IntegrationForm;
 pub use integrations::IntegrationsSettings;
 pub use pipelines::PipelinesSettings;
@@ -53,6 +55,9 @@ pub fn SettingsScreen() -> impl IntoView {
                     </A>
                     <A href="/settings/pipelines" attr:class="tab" attr:data-test="settings-tab-pipelines">
                         {move || i18n.tr(Key::Pipelines)}
+                    </A>
+                    <A href="/settings/canned-replies" attr:class="tab" attr:data-test="settings-tab-canned">
+                        {move || i18n.tr(Key::CannedReplies)}
                     </A>
                 </nav>
                 <Outlet/>

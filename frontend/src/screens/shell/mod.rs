@@ -11,6 +11,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 
 use crate::api::http::encode_query;
+use crate::components::shortcuts::Shortcuts;
 use crate::i18n::{use_i18n, Key};
 use crate::state::open_chat::use_open_chat;
 use crate::state::session::{use_session, Session};
@@ -86,6 +87,7 @@ fn Frame(user: shared::api::users::User) -> impl IntoView {
             <main class="content">
                 <Outlet/>
             </main>
+            <Shortcuts/>
         </div>
     }
 }

@@ -17,7 +17,7 @@ use crate::domain::text::{self, MAX_COMMENT_CHARS, MAX_REPLY_CHARS};
 use crate::domain::upload;
 use crate::realtime;
 use crate::service::uploads::Upload;
-use crate::service::{live, views, Context, ServiceError};
+use crate::service::{canned, live, views, Context, ServiceError};
 use crate::store::chats as chat_store;
 use crate::store::timeline::NewOutboundFile;
 use crate::store::{crm, integrations, now, outbound, timeline};
@@ -33,7 +33,30 @@ pub async fn reply(
     text: &str,
 ) -> Result<Item, ServiceError> {
     let text = text::check_text(text, MAX_REPLY_CHARS)?;
-    send_reply(ctx, caller, chat_id, text, None).await
+    send_reply(ctx, caller, chat_id, ReplyText::Typed(text), None).await
+}
+
+/// Sends a canned reply rendered for this chat and caller (like [`reply`]).
+pub async fn reply_canned(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    canned_reply_id: Id,
+) -> Result<Item, ServiceError> {
+    send_reply(
+        ctx,
+        caller,
+        chat_id,
+        ReplyText::Canned(canned_reply_id),
+        None,
+    )
+    .await
+}
+
+/// What a reply says: typed (already checked) or a canned reply to render.
+enum ReplyText {
+    Typed(String),
+    Canned(Id),
 }
 
 /// Whether `caller` may reply in the chat: asked before an upload is read, so
@@ -67,14 +90,14 @@ pub async fn reply_with_file(
     if file.size() == 0 {
         return Err(ServiceError::Invalid(Says::FileEmpty));
     }
-    send_reply(ctx, caller, chat_id, caption, Some(file)).await
+    send_reply(ctx, caller, chat_id, ReplyText::Typed(caption), Some(file)).await
 }
 
 async fn send_reply(
     ctx: &Context,
     caller: &User,
     chat_id: Id,
-    text: String,
+    text: ReplyText,
     file: Option<Upload>,
 ) -> Result<Item, ServiceError> {
     let data_dir = ctx.config.data_dir.clone();
@@ -84,6 +107,13 @@ async fn send_reply(
         chat_id,
         ChatAction::Reply,
         move |conn, caller, chat, appended| {
+            let text = match text {
+                ReplyText::Typed(text) => text,
+                ReplyText::Canned(id) => {
+                    let rendered = canned::render_in(conn, caller, chat_id, id)?;
+                    text::check_text(&rendered.text, MAX_REPLY_CHARS)?
+                }
+            };
             let at = now();
             let transition = rules::manager_replies(chat.state(), caller.id);
             apply_transition(conn, caller, &chat, &transition, appended)?;

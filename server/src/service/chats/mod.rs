@@ -56,7 +56,8 @@ fn decode_cursor(cursor: Option<&str>) -> Result<Option<ListCursor>, ServiceErro
 }
 
 pub enum ListRequest {
-    Group(ChatGroup),
+    /// A group, narrowed by the archive's filters (those that apply to groups).
+    Group(ChatGroup, ArchiveFilter),
     Archive(ArchiveFilter),
 }
 
@@ -76,7 +77,7 @@ pub async fn list(
         .store
         .run(move |conn| {
             let listing = match &request {
-                ListRequest::Group(group) => Listing::Group(*group),
+                ListRequest::Group(group, filter) => Listing::Group(*group, filter),
                 ListRequest::Archive(filter) => Listing::Archive(filter),
             };
             chat_store::list_chats(conn, listing, scope, user_id, after, limit)
