@@ -13,6 +13,7 @@ use shared::Id;
 
 use crate::domain::account::{AccountError, MIN_PASSWORD_CHARS};
 use crate::domain::chat::LifecycleError;
+use crate::domain::snooze::SnoozeError;
 use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
 
 pub use shared::lang::Lang;
@@ -122,6 +123,17 @@ pub enum Says {
     NewDealTitle {
         contact: String,
     },
+    Snooze(SnoozeError),
+    UntilNotATime {
+        value: String,
+    },
+    TooManyChats {
+        max: usize,
+    },
+    /// A bulk action was sent without a field it needs.
+    BulkFieldMissing {
+        field: &'static str,
+    },
 }
 
 impl Says {
@@ -225,6 +237,15 @@ impl Says {
             }
             Says::TestMessage => "Test message from Tidings: this bot can send.".into(),
             Says::NewDealTitle { contact } => format!("{contact} — new deal"),
+            Says::Snooze(SnoozeError::NotInFuture) => "until must be in the future".into(),
+            Says::Snooze(SnoozeError::Closed) => "a closed chat cannot be snoozed".into(),
+            Says::UntilNotATime { value } => {
+                format!("until: {value:?} is not an RFC 3339 time")
+            }
+            Says::TooManyChats { max } => {
+                format!("chat_ids: at most {max} chats in one bulk action")
+            }
+            Says::BulkFieldMissing { field } => format!("{field} is required for this action"),
         }
     }
 
@@ -326,6 +347,17 @@ impl Says {
             }
             Says::TestMessage => "Mensaje de prueba de Tidings: este bot puede enviar.".into(),
             Says::NewDealTitle { contact } => format!("{contact} — nuevo trato"),
+            Says::Snooze(SnoozeError::NotInFuture) => "until debe estar en el futuro".into(),
+            Says::Snooze(SnoozeError::Closed) => "un chat cerrado no puede posponerse".into(),
+            Says::UntilNotATime { value } => {
+                format!("until: {value:?} no es una hora RFC 3339")
+            }
+            Says::TooManyChats { max } => {
+                format!("chat_ids: como mucho {max} chats en una acción en bloque")
+            }
+            Says::BulkFieldMissing { field } => {
+                format!("{field} es obligatorio para esta acción")
+            }
         }
     }
 }

@@ -9,5 +9,6 @@ pub mod integration;
 pub mod pacing;
 pub mod policy;
 pub mod rate;
+pub mod snooze;
 pub mod text;
 pub mod upload;

@@ -51,6 +51,7 @@ pub fn chat(summary: ChatSummary) -> Chat {
         unread_count: summary.unread_count,
         referral: c.referral,
         unreachable_reason: c.unreachable_reason,
+        snoozed_until: summary.snoozed_until.map(time),
     }
 }
 

@@ -13,10 +13,10 @@ use shared::api::Channel;
 use shared::Id;
 
 use super::schema::{
-    chat_followers, chat_tags, chat_user_state, chats, contacts, deals, integrations,
+    chat_followers, chat_snoozes, chat_tags, chat_user_state, chats, contacts, deals, integrations,
     timeline_items,
 };
-use super::{search, DbConn, StoreError};
+use super::{search, snoozes, DbConn, StoreError};
 use crate::domain::chat::{parse_status, status_str, ChatState};
 use crate::domain::policy::ChatScope;
 
@@ -148,6 +148,8 @@ pub struct ChatSummary {
     pub tags: Vec<String>,
     pub deal_ids: Vec<Id>,
     pub unread_count: i64,
+    /// Until when the chat is snoozed, if it is.
+    pub snoozed_until: Option<NaiveDateTime>,
 }
 
 /// Position in a list ordered by newest activity: `(last_message_at, id)`.
@@ -209,7 +211,12 @@ type Filter<'a> = Box<
 >;
 
 fn group_filter<'a>(group: ChatGroup, user_id: Id) -> Filter<'a> {
-    let open = chats::status.eq(status_str(ChatStatus::Open));
+    // Snoozed chats leave the working groups until they wake; closing ends a
+    // snooze, so a snoozed chat is always open.
+    let snoozed = || chats::id.eq_any(chat_snoozes::table.select(chat_snoozes::chat_id));
+    let open = chats::status
+        .eq(status_str(ChatStatus::Open))
+        .and(diesel::dsl::not(snoozed()));
     match group {
         ChatGroup::Mine => Box::new(open.and(chats::assignee_id.eq(user_id).assume_not_null())),
         ChatGroup::Unassigned => Box::new(open.and(chats::assignee_id.is_null())),
@@ -218,6 +225,7 @@ fn group_filter<'a>(group: ChatGroup, user_id: Id) -> Filter<'a> {
                 .and(chats::assignee_id.ne(user_id).assume_not_null()),
         ),
         ChatGroup::Closed => Box::new(chats::status.eq(status_str(ChatStatus::Closed))),
+        ChatGroup::Snoozed => Box::new(snoozed()),
     }
 }
 
@@ -327,6 +335,7 @@ pub fn list_chats(
             tags: Vec::new(),
             deal_ids: Vec::new(),
             unread_count: 0,
+            snoozed_until: None,
         });
     }
     fill_details(conn, &mut page, Some(user_id))?;
@@ -371,6 +380,7 @@ pub fn find_summary(
         tags: Vec::new(),
         deal_ids: Vec::new(),
         unread_count: 0,
+        snoozed_until: None,
     }];
     fill_details(conn, &mut page, reader)?;
     page.pop().ok_or(StoreError::NotFound)
@@ -408,6 +418,7 @@ fn fill_details(
         Some(user_id) => unread_counts(conn, &ids, user_id)?,
         None => Vec::new(),
     };
+    let snoozed = snoozes::list_until(conn, &ids)?;
     for summary in page.iter_mut() {
         let id = summary.chat.id;
         summary.follower_ids = followers
@@ -429,6 +440,10 @@ fn fill_details(
             .iter()
             .find(|(chat, _)| *chat == id)
             .map_or(0, |(_, n)| *n);
+        summary.snoozed_until = snoozed
+            .iter()
+            .find(|(chat, _)| *chat == id)
+            .map(|(_, until)| *until);
     }
     Ok(())
 }
@@ -459,12 +474,13 @@ pub fn group_counts(
     scope: ChatScope,
     user_id: Id,
 ) -> Result<Vec<(ChatGroup, i64, i64)>, StoreError> {
-    let mut out = Vec::with_capacity(4);
+    let mut out = Vec::with_capacity(5);
     for group in [
         ChatGroup::Mine,
         ChatGroup::Unassigned,
         ChatGroup::Others,
         ChatGroup::Closed,
+        ChatGroup::Snoozed,
     ] {
         let mut query = chats::table
             .inner_join(integrations::table)

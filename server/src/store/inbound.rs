@@ -398,6 +398,10 @@ fn receive_message(
         )?);
     }
     received.chat_id = Some(chat_id);
+    // A customer's message wakes a snoozed chat (before the message, in the timeline).
+    received
+        .item_ids
+        .extend(super::snoozes::wake_on_customer_message(conn, chat_id)?);
     if was_unreachable {
         // A customer who writes can be written to: a Viber message subscribes
         // without any `subscribed` callback (shared/protocols/viber.md §3), and

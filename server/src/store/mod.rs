@@ -35,6 +35,7 @@ pub mod schema;
 pub mod search;
 pub mod setup;
 pub mod snapshot;
+pub mod snoozes;
 pub mod timeline;
 pub mod users;
 pub mod writer;

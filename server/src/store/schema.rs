@@ -360,6 +360,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    chat_snoozes (chat_id) {
+        chat_id -> BigInt,
+        until -> Timestamp,
+        snoozed_by -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
 diesel::joinable!(integrations -> pipelines (pipeline_id));
@@ -382,6 +390,7 @@ diesel::joinable!(outbound_queue -> timeline_items (item_id));
 diesel::joinable!(outbound_parts -> timeline_items (item_id));
 diesel::joinable!(media_links -> attachments (attachment_id));
 diesel::joinable!(pending_receipts -> integrations (integration_id));
+diesel::joinable!(chat_snoozes -> chats (chat_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -417,4 +426,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbound_parts,
     media_links,
     pending_receipts,
+    chat_snoozes,
 );

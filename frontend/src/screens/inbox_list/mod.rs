@@ -21,6 +21,7 @@ fn group_key(group: ChatGroup) -> Key {
         ChatGroup::Unassigned => Key::GroupUnassigned,
         ChatGroup::Others => Key::GroupOthers,
         ChatGroup::Closed => Key::GroupClosed,
+        ChatGroup::Snoozed => Key::GroupSnoozed,
     }
 }
 
