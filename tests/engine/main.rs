@@ -12,4 +12,5 @@ mod events;
 mod fair_sending;
 mod lists;
 mod rules;
+mod snooze;
 mod support;

@@ -110,10 +110,25 @@ mod tests {
     fn until_must_be_in_the_future_and_the_chat_open() {
         // (status, until, now) -> outcome
         let table = [
-            (ChatStatus::Open, at(0), at(0), Err(SnoozeError::NotInFuture)),
-            (ChatStatus::Open, at(0), at(1), Err(SnoozeError::NotInFuture)),
+            (
+                ChatStatus::Open,
+                at(0),
+                at(0),
+                Err(SnoozeError::NotInFuture),
+            ),
+            (
+                ChatStatus::Open,
+                at(0),
+                at(1),
+                Err(SnoozeError::NotInFuture),
+            ),
             (ChatStatus::Closed, at(5), at(1), Err(SnoozeError::Closed)),
-            (ChatStatus::Closed, at(0), at(1), Err(SnoozeError::NotInFuture)),
+            (
+                ChatStatus::Closed,
+                at(0),
+                at(1),
+                Err(SnoozeError::NotInFuture),
+            ),
             (ChatStatus::Open, at(5), at(1), Ok(Some(at(5)))),
         ];
         for (status, until, now, want) in table {

@@ -5,8 +5,8 @@ use actix_web::{guard, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use shared::api::chats::{
     AssignChat, BulkChats, BulkOutcome, Chat, ChatDetail, ChatGroup, ChatStatus, Comment,
-    CreateComment, GroupCount, Item, MarkRead, SendFile, SendReply, SetFollowers,
-    SetNotifications, SetTags, SnoozeChat,
+    CreateComment, GroupCount, Item, MarkRead, SendFile, SendReply, SetFollowers, SetNotifications,
+    SetTags, SnoozeChat,
 };
 use shared::api::crm::{CreateDeal, CreateLink, Deal, LinkKind};
 use shared::api::{Channel, Items, Page};

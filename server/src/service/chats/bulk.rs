@@ -33,7 +33,9 @@ fn step(request: &BulkChats) -> Result<Step, ServiceError> {
             .tags
             .as_deref()
             .filter(|tags| !tags.is_empty())
-            .ok_or(ServiceError::Invalid(Says::BulkFieldMissing { field: "tags" }))?;
+            .ok_or(ServiceError::Invalid(Says::BulkFieldMissing {
+                field: "tags",
+            }))?;
         Ok(text::normalize_tags(tags)?)
     };
     Ok(match request.action {
@@ -43,10 +45,13 @@ fn step(request: &BulkChats) -> Result<Step, ServiceError> {
         BulkAction::AddTags => Step::AddTags(tags()?),
         BulkAction::RemoveTags => Step::RemoveTags(tags()?),
         BulkAction::Snooze => {
-            let until = request
-                .until
-                .as_deref()
-                .ok_or(ServiceError::Invalid(Says::BulkFieldMissing { field: "until" }))?;
+            let until =
+                request
+                    .until
+                    .as_deref()
+                    .ok_or(ServiceError::Invalid(Says::BulkFieldMissing {
+                        field: "until",
+                    }))?;
             let until = snooze::parse_until(until)?;
             snooze::check_until(until)?;
             Step::Snooze(until)

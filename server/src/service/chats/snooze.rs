@@ -33,7 +33,7 @@ const WAKE_BATCH: i64 = 200;
 /// `until` as sent: an RFC 3339 time (any offset), in UTC.
 pub fn parse_until(value: &str) -> Result<NaiveDateTime, ServiceError> {
     chrono::DateTime::parse_from_rfc3339(value.trim())
-        .map(|at| at.naive_utc())
+        .map(|at| chrono::SubsecRound::trunc_subsecs(at.naive_utc(), 6))
         .map_err(|_| {
             ServiceError::Invalid(Says::UntilNotATime {
                 value: value.to_owned(),
