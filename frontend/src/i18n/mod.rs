@@ -312,6 +312,27 @@ pub enum Key {
     EraseCustomerKept,
     EraseCustomerFinal,
     Erase,
+    // Snooze and bulk actions.
+    GroupSnoozed,
+    Snooze,
+    Unsnooze,
+    SnoozedUntil,
+    SnoozeOneHour,
+    SnoozeTomorrow,
+    SnoozeNextWeek,
+    SnoozeCustom,
+    SelectChat,
+    SelectAllOnPage,
+    SelectedCount,
+    ClearSelection,
+    BulkActions,
+    BulkAssign,
+    BulkTag,
+    BulkAddTag,
+    BulkRemoveTag,
+    BulkAllDone,
+    BulkSomeFailed,
+    BulkChatFailed,
 }
 
 /// The text for `key` in `lang`.
