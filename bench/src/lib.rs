@@ -45,9 +45,11 @@ pub enum Scenario {
     Footprint,
     /// Ingest plus the bare-parse and SQLite-per-request baselines, with ratios.
     Baseline,
+    /// A bulk action (`POST /api/v1/chats/bulk`) on 100 chats, each action timed.
+    BulkActions,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
-    /// Footprint, baseline (with ingest), live, outbound, queries and reads.
+    /// Footprint, baseline (with ingest), live, outbound, queries, reads and bulk actions.
     All,
 }
 
@@ -150,6 +152,10 @@ pub struct Options {
     #[arg(long, default_value_t = 200)]
     pub repeat: usize,
 
+    /// bulk-actions: rounds of every bulk action on 100 chats.
+    #[arg(long, default_value_t = 10)]
+    pub bulk_repeat: usize,
+
     /// ingest on PostgreSQL: the server's inbound appliers (comma-separated:
     /// one ingest run per value, e.g. `1,4` for before and after).
     #[arg(long, value_delimiter = ',', default_value = "4")]
@@ -223,6 +229,7 @@ impl Options {
         self.read_duration = 1.0;
         self.readers = 3;
         self.read_chats = 5;
+        self.bulk_repeat = 1;
         self
     }
 
@@ -295,6 +302,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         if wants(Scenario::Reads) {
             sections::reads::reads(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::BulkActions) {
+            sections::bulk_actions::bulk_actions(&options, database, &mut report).await?;
         }
     }
     if !options.no_chart && !report.curves.is_empty() {

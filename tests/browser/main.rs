@@ -3,6 +3,7 @@
 
 mod erasure;
 mod health;
+mod snooze;
 
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! The report sections of each scenario: run it, then turn its outcome into
 //! rows and checks.
 
+pub mod bulk_actions;
 pub mod footprint;
 pub mod ingest;
 pub mod live;

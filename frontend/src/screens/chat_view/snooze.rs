@@ -79,7 +79,6 @@ pub fn SnoozeControl(chat: RwSignal<Chat>) -> impl IntoView {
                 None => view! {
                     <button type="button" class="button button-quiet" data-test="action-snooze"
                         aria-expanded=move || menu_open.get().to_string()
-                        aria-keyshortcuts="s"
                         on:click=move |_| menu_open.update(|open| *open = !*open)>
                         {move || i18n.tr(Key::Snooze)}
                     </button>
