@@ -51,9 +51,12 @@ pub enum Scenario {
     Baseline,
     /// Canned replies; the lookup each keystroke after "/" causes.
     Canned,
+    /// A bulk action (`POST /api/v1/chats/bulk`) on 100 chats, each action timed.
+    BulkActions,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
-    /// Footprint, baseline (with ingest), live, outbound, queries, reads, routing and canned.
+    /// Footprint, baseline (with ingest), live, outbound, queries, reads, routing, canned
+    /// and bulk actions.
     All,
 }
 
@@ -156,6 +159,10 @@ pub struct Options {
     #[arg(long, default_value_t = 200)]
     pub repeat: usize,
 
+    /// bulk-actions: rounds of every bulk action on 100 chats.
+    #[arg(long, default_value_t = 10)]
+    pub bulk_repeat: usize,
+
     /// ingest on PostgreSQL: the server's inbound appliers (comma-separated:
     /// one ingest run per value, e.g. `1,4` for before and after).
     #[arg(long, value_delimiter = ',', default_value = "4")]
@@ -247,6 +254,7 @@ impl Options {
         self.routing_integrations = 3;
         self.routing_chats = 200;
         self.canned_replies = 50;
+        self.bulk_repeat = 1;
         self
     }
 
@@ -325,6 +333,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         if wants(Scenario::Canned) {
             sections::canned::canned(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::BulkActions) {
+            sections::bulk_actions::bulk_actions(&options, database, &mut report).await?;
         }
     }
     if !options.no_chart && !report.curves.is_empty() {

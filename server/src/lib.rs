@@ -326,6 +326,11 @@ async fn start_serving(
         )),
         tokio::spawn(service::polling::run(
             context.clone(),
+            node.clone(),
+            shutdown_rx.clone(),
+        )),
+        tokio::spawn(service::chats::snooze::run(
+            context.clone(),
             node,
             shutdown_rx.clone(),
         )),

@@ -15,6 +15,7 @@ use crate::domain::account::{AccountError, MIN_PASSWORD_CHARS};
 use crate::domain::business_hours::HoursError;
 use crate::domain::canned::{CannedError, MAX_SHORTCUT_CHARS};
 use crate::domain::chat::LifecycleError;
+use crate::domain::snooze::SnoozeError;
 use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
 
 pub use shared::lang::Lang;
@@ -151,6 +152,17 @@ fn spanish_hours(err: &HoursError) -> String {
     },
     /// A reply names both a text and a canned reply, or neither.
     ReplyTextOrCanned,
+    Snooze(SnoozeError),
+    UntilNotATime {
+        value: String,
+    },
+    TooManyChats {
+        max: usize,
+    },
+    /// A bulk action was sent without a field it needs.
+    BulkFieldMissing {
+        field: &'static str,
+    },
 }
 
 impl Says {
@@ -266,6 +278,15 @@ impl Says {
                 format!("shortcut: /{shortcut} is already used by another canned reply")
             }
             Says::ReplyTextOrCanned => "give either text or canned_reply_id, not both".into(),
+            Says::Snooze(SnoozeError::NotInFuture) => "until must be in the future".into(),
+            Says::Snooze(SnoozeError::Closed) => "a closed chat cannot be snoozed".into(),
+            Says::UntilNotATime { value } => {
+                format!("until: {value:?} is not an RFC 3339 time")
+            }
+            Says::TooManyChats { max } => {
+                format!("chat_ids: at most {max} chats in one bulk action")
+            }
+            Says::BulkFieldMissing { field } => format!("{field} is required for this action"),
         }
     }
 
@@ -381,6 +402,16 @@ impl Says {
             }
             Says::ReplyTextOrCanned => {
                 "indique text o canned_reply_id, no los dos".into()
+            Says::Snooze(SnoozeError::NotInFuture) => "until debe estar en el futuro".into(),
+            Says::Snooze(SnoozeError::Closed) => "un chat cerrado no puede posponerse".into(),
+            Says::UntilNotATime { value } => {
+                format!("until: {value:?} no es una hora RFC 3339")
+            }
+            Says::TooManyChats { max } => {
+                format!("chat_ids: como mucho {max} chats en una acción en bloque")
+            }
+            Says::BulkFieldMissing { field } => {
+                format!("{field} es obligatorio para esta acción")
             }
         }
     }

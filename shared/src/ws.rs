@@ -222,6 +222,7 @@ pub fn group_of(chat: &Chat, user_id: Id) -> ChatGroup {
     use crate::api::chats::ChatStatus;
     match (chat.status, chat.assignee_id) {
         (ChatStatus::Closed, _) => ChatGroup::Closed,
+        (ChatStatus::Open, _) if chat.snoozed_until.is_some() => ChatGroup::Snoozed,
         (ChatStatus::Open, None) => ChatGroup::Unassigned,
         (ChatStatus::Open, Some(id)) if id == user_id => ChatGroup::Mine,
         (ChatStatus::Open, Some(_)) => ChatGroup::Others,

@@ -6,6 +6,7 @@ mod erasure;
 mod health;
 mod inbox_filters;
 mod routing;
+mod snooze;
 
 use std::time::Duration;
 

@@ -321,6 +321,13 @@ fn chat_rows(task_id: Id) -> Vec<ChatRow> {
         // Close then reopen: the chat is open again for the next role.
         write(Method::POST, "/close", json!({})),
         write(Method::POST, "/reopen", json!({})),
+        // Snooze then unsnooze: the chat is awake again for the next role.
+        write(
+            Method::POST,
+            "/snooze",
+            json!({"until": "2099-01-01T09:00:00Z"}),
+        ),
+        row(Method::DELETE, "/snooze", None, Allowed, Forbidden),
         row(
             Method::POST,
             "/comments",
@@ -479,6 +486,14 @@ fn global_rows(world: &World, spare: &Integration, spare_user: &User) -> Vec<Glo
         row(Method::GET, "/api/v1/chats?group=mine".into(), None, all),
         row(Method::GET, "/api/v1/chats/archive".into(), None, all),
         row(Method::GET, "/api/v1/chats/counts".into(), None, all),
+        row(Method::GET, "/api/v1/chats?group=snoozed".into(), None, all),
+        // Each chat's refusal is in the answer's items, never the status.
+        row(
+            Method::POST,
+            "/api/v1/chats/bulk".into(),
+            Some(json!({"chat_ids": [], "action": "close"})),
+            all,
+        ),
     ]
 }
 

@@ -15,4 +15,5 @@ mod inbox_filters;
 mod lists;
 mod routing;
 mod rules;
+mod snooze;
 mod support;

@@ -2,6 +2,7 @@
 //! rows and checks.
 
 pub mod canned;
+pub mod bulk_actions;
 pub mod footprint;
 pub mod ingest;
 pub mod live;

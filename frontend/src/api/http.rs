@@ -11,8 +11,8 @@ use serde::Serialize;
 use shared::api::auth::{Login, UserEnvelope};
 use shared::api::canned::{CannedReply, CreateCannedReply, RenderedCannedReply, UpdateCannedReply};
 use shared::api::chats::{
-    AssignChat, Chat, ChatDetail, ChatGroup, Comment, CreateComment, GroupCount, Item, MarkRead,
-    SendReply, SetFollowers, SetNotifications, SetTags,
+    AssignChat, BulkChats, BulkOutcome, Chat, ChatDetail, ChatGroup, Comment, CreateComment,
+    GroupCount, Item, MarkRead, SendReply, SetFollowers, SetNotifications, SetTags, SnoozeChat,
 };
 use shared::api::crm::{
     CreateDeal, CreateLink, CreatePipeline, CreateProject, CreateTask, Deal, LinkKind, Pipeline,
@@ -289,6 +289,22 @@ pub async fn reopen(id: Id) -> Result<Chat, ApiError> {
     post_empty(&format!("/chats/{id}/reopen")).await
 }
 
+/// Snoozes the chat until `until` (RFC 3339).
+pub async fn snooze(id: Id, until: String) -> Result<Chat, ApiError> {
+    post_json(&format!("/chats/{id}/snooze"), &SnoozeChat { until }).await
+}
+
+pub async fn unsnooze(id: Id) -> Result<Chat, ApiError> {
+    decode(send(Request::delete(&url(&format!("/chats/{id}/snooze")))).await?).await
+}
+
+/// One action on many chats; each chat's outcome.
+pub async fn bulk(body: &BulkChats) -> Result<Vec<BulkOutcome>, ApiError> {
+    Ok(post_json::<Items<BulkOutcome>>("/chats/bulk", body)
+        .await?
+        .items)
+}
+
 pub async fn set_notifications(id: Id, enabled: bool) -> Result<SetNotifications, ApiError> {
     let request = Request::put(&url(&format!("/chats/{id}/notifications")));
     with_body(request, &SetNotifications { enabled }).await
@@ -422,6 +438,7 @@ pub fn group_str(group: ChatGroup) -> &'static str {
         ChatGroup::Unassigned => "unassigned",
         ChatGroup::Others => "others",
         ChatGroup::Closed => "closed",
+        ChatGroup::Snoozed => "snoozed",
     }
 }
 

@@ -375,6 +375,27 @@ pub enum Key {
     ShortcutHelp,
     ShortcutsNotInFields,
     Close,
+    // Snooze and bulk actions.
+    GroupSnoozed,
+    Snooze,
+    Unsnooze,
+    SnoozedUntil,
+    SnoozeOneHour,
+    SnoozeTomorrow,
+    SnoozeNextWeek,
+    SnoozeCustom,
+    SelectChat,
+    SelectAllOnPage,
+    SelectedCount,
+    ClearSelection,
+    BulkActions,
+    BulkAssign,
+    BulkTag,
+    BulkAddTag,
+    BulkRemoveTag,
+    BulkAllDone,
+    BulkSomeFailed,
+    BulkChatFailed,
 }
 
 /// The text for `key` in `lang`.

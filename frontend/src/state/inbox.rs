@@ -15,11 +15,12 @@ use shared::Id;
 use crate::api::http::{self, ApiError};
 use crate::state::session::SessionContext;
 
-pub const GROUPS: [ChatGroup; 4] = [
+pub const GROUPS: [ChatGroup; 5] = [
     ChatGroup::Mine,
     ChatGroup::Unassigned,
     ChatGroup::Others,
     ChatGroup::Closed,
+    ChatGroup::Snoozed,
 ];
 
 /// The archive's filters the inbox groups take too, in URL order.
@@ -34,6 +35,7 @@ fn index(group: ChatGroup) -> usize {
         ChatGroup::Unassigned => 1,
         ChatGroup::Others => 2,
         ChatGroup::Closed => 3,
+        ChatGroup::Snoozed => 4,
     }
 }
 
@@ -83,7 +85,7 @@ impl GroupList {
 pub struct Inbox {
     me: StoredValue<Option<Id>>,
     chats: StoredValue<HashMap<Id, ArcRwSignal<Chat>>>,
-    groups: [GroupList; 4],
+    groups: [GroupList; 5],
     /// The group shown in the list.
     pub selected: RwSignal<ChatGroup>,
     /// The caller's notification setting per chat, where known (from the chat's detail).

@@ -11,5 +11,6 @@ pub mod pacing;
 pub mod policy;
 pub mod rate;
 pub mod routing;
+pub mod snooze;
 pub mod text;
 pub mod upload;

@@ -87,10 +87,12 @@ pub enum ChatAction {
     Comment,
     CreateDeal,
     Link,
+    /// Put the chat away until a time, or bring it back.
+    Snooze,
 }
 
 impl ChatAction {
-    pub const ALL: [ChatAction; 11] = [
+    pub const ALL: [ChatAction; 12] = [
         ChatAction::View,
         ChatAction::SetOwnState,
         ChatAction::Reply,
@@ -102,6 +104,7 @@ impl ChatAction {
         ChatAction::Comment,
         ChatAction::CreateDeal,
         ChatAction::Link,
+        ChatAction::Snooze,
     ];
 
     /// Reading actions leave the chat as it is for everyone else.
@@ -244,7 +247,7 @@ mod tests {
     #[test]
     fn chat_action_table() {
         use ChatAction::*;
-        let expected: [(ChatAction, [[Decision; 2]; 3]); 11] = [
+        let expected: [(ChatAction, [[Decision; 2]; 3]); 12] = [
             //                admin    employee  follower (follows, does not)
             (View, [[A, A], [A, A], [A, N]]),
             (SetOwnState, [[A, A], [A, A], [A, N]]),
@@ -257,6 +260,7 @@ mod tests {
             (Comment, [[A, A], [A, A], [F, N]]),
             (CreateDeal, [[A, A], [A, A], [F, N]]),
             (Link, [[A, A], [A, A], [F, N]]),
+            (Snooze, [[A, A], [A, A], [F, N]]),
         ];
         assert_eq!(expected.len(), ChatAction::ALL.len());
         for (action, per_role) in expected {

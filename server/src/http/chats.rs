@@ -4,12 +4,13 @@
 use actix_web::{guard, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use shared::api::chats::{
-    AssignChat, Chat, ChatDetail, ChatGroup, ChatStatus, Comment, CreateComment, GroupCount, Item,
-    MarkRead, SendFile, SendReply, SetFollowers, SetNotifications, SetTags,
+    AssignChat, BulkChats, BulkOutcome, Chat, ChatDetail, ChatGroup, ChatStatus, Comment,
+    CreateComment, GroupCount, Item, MarkRead, SendFile, SendReply, SetFollowers, SetNotifications,
+    SetTags, SnoozeChat,
 };
 use shared::api::crm::{CreateDeal, CreateLink, Deal, LinkKind};
 use shared::api::{Channel, Items, Page};
-use shared::error::ErrorBody;
+use shared::error::{ErrorBody, ErrorDetail};
 use shared::Id;
 use utoipa::IntoParams;
 
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/chats", web::get().to(list))
         .route("/api/v1/chats/archive", web::get().to(archive))
         .route("/api/v1/chats/counts", web::get().to(counts))
+        .route("/api/v1/chats/bulk", web::post().to(bulk))
         .route("/api/v1/chats/{id}", web::get().to(detail))
         .route("/api/v1/chats/{id}/timeline", web::get().to(timeline))
         .route("/api/v1/chats/{id}/search", web::get().to(search))
@@ -57,12 +59,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/chats/{id}/links/{kind}/{target}",
             web::delete().to(unlink),
-        );
+        )
+        .route("/api/v1/chats/{id}/snooze", web::post().to(snooze))
+        .route("/api/v1/chats/{id}/snooze", web::delete().to(unsnooze));
 }
 
 #[derive(Deserialize, IntoParams)]
 struct GroupQuery {
-    /// `mine` (default), `unassigned`, `others` or `closed`.
+    /// `mine` (default), `unassigned`, `others`, `closed` or `snoozed`.
     group: Option<ChatGroup>,
     /// Page size, 1 or more; above 100 gives 100.
     #[param(minimum = 1)]
@@ -483,4 +487,76 @@ async fn unlink(
     let (chat_id, kind, target) = path.into_inner();
     chats::unlink(&state, &user.0, chat_id, kind, target).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Snoozes the chat until `until` (RFC 3339, in the future): it leaves
+/// mine/unassigned/others for `snoozed` until then or the customer's next
+/// message, whichever is first. Snoozing again replaces the time.
+#[utoipa::path(post, path = "/api/v1/chats/{id}/snooze", tag = "chats", params(("id" = i64, Path)),
+    request_body = SnoozeChat,
+    responses((status = 200, body = Chat), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn snooze(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<SnoozeChat>,
+) -> Result<web::Json<Chat>, AppError> {
+    let until = chats::snooze::parse_until(&body.until)?;
+    chats::snooze::check_until(until)?;
+    Ok(web::Json(
+        chats::snooze::snooze(&state, &user.0, id.into_inner(), until).await?,
+    ))
+}
+
+/// Ends the chat's snooze (`unsnoozed`, reason `manual`); a chat that is not
+/// snoozed stays as it is.
+#[utoipa::path(delete, path = "/api/v1/chats/{id}/snooze", tag = "chats", params(("id" = i64, Path)),
+    responses((status = 200, body = Chat), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unsnooze(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<Chat>, AppError> {
+    Ok(web::Json(
+        chats::snooze::unsnooze(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+/// One action on up to 100 chats, each through the same rules and checks as
+/// the single action; each chat gets its outcome (a chat the caller cannot
+/// see: `not_found`). More than 100 ids, a missing `tags`/`until`, or a
+/// snooze time not in the future: `422`, and no chat changes.
+#[utoipa::path(post, path = "/api/v1/chats/bulk", tag = "chats",
+    request_body = BulkChats,
+    responses((status = 200, body = Items<BulkOutcome>), (status = 401, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn bulk(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    body: web::Json<BulkChats>,
+) -> Result<web::Json<Items<BulkOutcome>>, AppError> {
+    let outcomes = chats::bulk::run(&state, &user.0, body.into_inner()).await?;
+    let items = outcomes
+        .into_iter()
+        .map(|(chat_id, outcome)| match outcome {
+            Ok(()) => BulkOutcome {
+                chat_id,
+                ok: true,
+                error: None,
+            },
+            Err(err) => {
+                let err = AppError::from(err);
+                BulkOutcome {
+                    chat_id,
+                    ok: false,
+                    error: Some(ErrorDetail {
+                        code: err.code,
+                        message: err.message,
+                    }),
+                }
+            }
+        })
+        .collect();
+    Ok(web::Json(Items { items }))
 }

@@ -54,6 +54,7 @@ pub fn chat(summary: ChatSummary) -> Chat {
         referral: c.referral,
         unreachable_reason: c.unreachable_reason,
         waiting_since: c.waiting_since.map(time),
+        snoozed_until: summary.snoozed_until.map(time),
     }
 }
 

@@ -13,10 +13,10 @@ use shared::api::Channel;
 use shared::Id;
 
 use super::schema::{
-    chat_followers, chat_tags, chat_user_state, chats, contacts, deals, integrations,
+    chat_followers, chat_snoozes, chat_tags, chat_user_state, chats, contacts, deals, integrations,
     timeline_items,
 };
-use super::{search, DbConn, StoreError};
+use super::{search, snoozes, DbConn, StoreError};
 use crate::domain::chat::{parse_status, status_str, ChatState};
 use crate::domain::policy::ChatScope;
 
@@ -154,6 +154,8 @@ pub struct ChatSummary {
     pub tags: Vec<String>,
     pub deal_ids: Vec<Id>,
     pub unread_count: i64,
+    /// Until when the chat is snoozed, if it is.
+    pub snoozed_until: Option<NaiveDateTime>,
 }
 
 /// Position in a list ordered by newest activity: `(last_message_at, id)`.
@@ -215,7 +217,12 @@ type Filter<'a> = Box<
 >;
 
 fn group_filter<'a>(group: ChatGroup, user_id: Id) -> Filter<'a> {
-    let open = chats::status.eq(status_str(ChatStatus::Open));
+    // Snoozed chats leave the working groups until they wake; closing ends a
+    // snooze, so a snoozed chat is always open.
+    let snoozed = || chats::id.eq_any(chat_snoozes::table.select(chat_snoozes::chat_id));
+    let open = chats::status
+        .eq(status_str(ChatStatus::Open))
+        .and(diesel::dsl::not(snoozed()));
     match group {
         ChatGroup::Mine => Box::new(open.and(chats::assignee_id.eq(user_id).assume_not_null())),
         ChatGroup::Unassigned => Box::new(open.and(chats::assignee_id.is_null())),
@@ -224,6 +231,7 @@ fn group_filter<'a>(group: ChatGroup, user_id: Id) -> Filter<'a> {
                 .and(chats::assignee_id.ne(user_id).assume_not_null()),
         ),
         ChatGroup::Closed => Box::new(chats::status.eq(status_str(ChatStatus::Closed))),
+        ChatGroup::Snoozed => Box::new(snoozed()),
     }
 }
 
@@ -338,6 +346,7 @@ pub fn list_chats(
             tags: Vec::new(),
             deal_ids: Vec::new(),
             unread_count: 0,
+            snoozed_until: None,
         });
     }
     fill_details(conn, &mut page, Some(user_id))?;
@@ -382,6 +391,7 @@ pub fn find_summary(
         tags: Vec::new(),
         deal_ids: Vec::new(),
         unread_count: 0,
+        snoozed_until: None,
     }];
     fill_details(conn, &mut page, reader)?;
     page.pop().ok_or(StoreError::NotFound)
@@ -419,6 +429,7 @@ fn fill_details(
         Some(user_id) => unread_counts(conn, &ids, user_id)?,
         None => Vec::new(),
     };
+    let snoozed = snoozes::list_until(conn, &ids)?;
     for summary in page.iter_mut() {
         let id = summary.chat.id;
         summary.follower_ids = followers
@@ -440,6 +451,10 @@ fn fill_details(
             .iter()
             .find(|(chat, _)| *chat == id)
             .map_or(0, |(_, n)| *n);
+        summary.snoozed_until = snoozed
+            .iter()
+            .find(|(chat, _)| *chat == id)
+            .map(|(_, until)| *until);
     }
     Ok(())
 }
@@ -470,12 +485,13 @@ pub fn group_counts(
     scope: ChatScope,
     user_id: Id,
 ) -> Result<Vec<(ChatGroup, i64, i64, i64)>, StoreError> {
-    let mut out = Vec::with_capacity(4);
+    let mut out = Vec::with_capacity(5);
     for group in [
         ChatGroup::Mine,
         ChatGroup::Unassigned,
         ChatGroup::Others,
         ChatGroup::Closed,
+        ChatGroup::Snoozed,
     ] {
         let mut query = chats::table
             .inner_join(integrations::table)

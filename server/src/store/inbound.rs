@@ -396,6 +396,10 @@ fn receive_message(
         )?);
     }
     received.chat_id = Some(chat_id);
+    // A customer's message wakes a snoozed chat (before the message, in the timeline).
+    received
+        .item_ids
+        .extend(super::snoozes::wake_on_customer_message(conn, chat_id)?);
     if transition.has(Effect::Wait) {
         super::chats::start_waiting(conn, chat_id, at)?;
     }

@@ -37,6 +37,7 @@ pub mod schema;
 pub mod search;
 pub mod setup;
 pub mod snapshot;
+pub mod snoozes;
 pub mod timeline;
 pub mod users;
 pub mod writer;

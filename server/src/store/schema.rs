@@ -393,6 +393,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    chat_snoozes (chat_id) {
+        chat_id -> BigInt,
+        until -> Timestamp,
+        snoozed_by -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(live_sockets -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
@@ -417,6 +425,7 @@ diesel::joinable!(outbound_parts -> timeline_items (item_id));
 diesel::joinable!(media_links -> attachments (attachment_id));
 diesel::joinable!(pending_receipts -> integrations (integration_id));
 diesel::joinable!(canned_replies -> users (owner_id));
+diesel::joinable!(chat_snoozes -> chats (chat_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -454,4 +463,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     media_links,
     pending_receipts,
     canned_replies,
+    chat_snoozes,
 );

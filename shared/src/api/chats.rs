@@ -27,6 +27,9 @@ pub enum ChatGroup {
     Others,
     /// Closed dialogs.
     Closed,
+    /// Open chats put away until a time (or the customer's next message),
+    /// whoever holds them.
+    Snoozed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -51,6 +54,9 @@ pub struct Chat {
     pub unreachable_reason: Option<String>,
     /// Since when the chat waits for an eligible manager (null: not waiting).
     pub waiting_since: Option<String>,
+    /// RFC 3339: until when the chat is snoozed (null: it is not).
+    #[serde(default)]
+    pub snoozed_until: Option<String>,
 }
 
 /// `GET /api/v1/chats/{id}`: the chat with its sidebar.
@@ -273,6 +279,60 @@ pub struct CreateComment {
 pub struct MarkRead {
     #[serde(default)]
     pub item_id: Option<Id>,
+}
+
+/// `POST /api/v1/chats/{id}/snooze`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnoozeChat {
+    /// RFC 3339, in the future: when the chat comes back by itself.
+    pub until: String,
+}
+
+/// At most this many chats in one bulk action.
+pub const MAX_BULK_CHATS: usize = 100;
+
+/// What a bulk action does to each chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkAction {
+    /// Assign to `user_id` (null: unassign).
+    Assign,
+    Close,
+    Reopen,
+    /// Add `tags` to each chat's tags.
+    AddTags,
+    /// Remove `tags` from each chat's tags.
+    RemoveTags,
+    /// Snooze until `until`.
+    Snooze,
+}
+
+/// `POST /api/v1/chats/bulk`: one action on up to [`MAX_BULK_CHATS`] chats,
+/// each through the same rules and checks as the single action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkChats {
+    pub chat_ids: Vec<Id>,
+    pub action: BulkAction,
+    /// `assign`: the new assignee (null or absent: unassign).
+    #[serde(default)]
+    pub user_id: Option<Id>,
+    /// `add_tags`, `remove_tags`.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// `snooze`: RFC 3339, in the future.
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+/// One chat's outcome in a bulk action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BulkOutcome {
+    pub chat_id: Id,
+    pub ok: bool,
+    /// Why this chat was left as it was (null when `ok`).
+    pub error: Option<crate::error::ErrorDetail>,
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use shared::api::Channel;
 use shared::Id;
 
 use crate::api::http::{self, encode_query, ApiError};
+use crate::components::bulk::{BulkBar, SelectBox, Selection};
 use crate::components::chat_row::ChatRow;
 use crate::components::error_line::ErrorLine;
 use crate::format::channel_name;
@@ -254,6 +255,9 @@ pub fn ArchiveScreen() -> impl IntoView {
     let from_filter = input.clone()("from", Key::FromDate, "date");
     let to_filter = input("to", Key::ToDate, "date");
 
+    let can_write = session.can_write();
+    let selection = Selection::default();
+
     view! {
         <section class="page archive" data-test="archive">
             <header class="page-header">
@@ -273,9 +277,21 @@ pub fn ArchiveScreen() -> impl IntoView {
                 </button>
             </form>
             <ErrorLine error/>
+            {can_write.then(|| view! { <BulkBar selection order=ids/> })}
             <div class="chat-list archive-list" node_ref=list_ref on:scroll=on_scroll data-test="archive-results">
                 <For each=move || ids.get() key=|id| *id children=move |id| {
-                    inbox.chat(id).map(|chat| view! { <ChatRow chat active=Signal::derive(|| false)/> })
+                    inbox.chat(id).map(|chat| {
+                        let name = {
+                            let chat = chat.clone();
+                            Signal::derive(move || chat.with(|chat| chat.contact_name.clone()))
+                        };
+                        view! {
+                            <div class="selectable-row">
+                                {can_write.then(|| view! { <SelectBox selection id order=ids name/> })}
+                                <ChatRow chat active=Signal::derive(|| false)/>
+                            </div>
+                        }
+                    })
                 }/>
                 <Show when=move || loading.get()>
                     <div class="list-note" aria-busy="true"><span class="spinner" aria-hidden="true"></span>{move || i18n.tr(Key::Loading)}</div>

@@ -8,6 +8,7 @@ mod composer;
 mod event_text;
 mod item;
 mod search;
+mod snooze;
 mod timeline;
 
 use leptos::prelude::*;
@@ -29,6 +30,7 @@ use crate::state::session::use_session;
 
 use composer::Composer;
 use search::SearchPanel;
+use snooze::SnoozeControl;
 use timeline::Timeline;
 
 /// View state shared by the parts of the chat view.
@@ -218,6 +220,7 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
                         <Show
                             when=closed
                             fallback=move || view! {
+                                <SnoozeControl chat/>
                                 <button type="button" class="button button-quiet" data-test="action-close"
                                     disabled=move || change_status.pending().get()
                                     on:click=move |_| { change_status.dispatch(true); }>

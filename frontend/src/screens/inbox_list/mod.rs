@@ -1,7 +1,8 @@
-//! The Clients inbox list: four group tabs (My chats, Unassigned, Other chats, Closed
-//! dialogs) with counts and unread badges, and the selected group's chats, newest activity
-//! first, with endless scroll. Arrow keys move between rows; Enter opens one. Filters above
-//! the tabs narrow every group (`filters.rs`).
+//! The Clients inbox list: five group tabs (My chats, Unassigned, Other chats, Closed
+//! dialogs, Snoozed) with counts, unread badges and waiting chats, and the selected group's
+//! chats, newest activity first, with endless scroll. Arrow keys move between rows; Enter
+//! opens one. Filters above the tabs narrow every group (`filters.rs`); staff tick rows for
+//! bulk actions.
 
 mod filters;
 
@@ -12,12 +13,14 @@ use shared::api::chats::ChatGroup;
 use wasm_bindgen::JsCast;
 
 use crate::api::http::group_str;
+use crate::components::bulk::{BulkBar, SelectBox, Selection};
 use crate::components::chat_row::ChatRow;
 use crate::components::error_line::ErrorLine;
 use crate::i18n::{use_i18n, Key};
 use crate::state::inbox::{use_inbox, GROUPS};
 use crate::state::open_chat::use_open_chat;
 use filters::InboxFilters;
+use crate::state::session::use_session;
 
 fn group_key(group: ChatGroup) -> Key {
     match group {
@@ -25,6 +28,7 @@ fn group_key(group: ChatGroup) -> Key {
         ChatGroup::Unassigned => Key::GroupUnassigned,
         ChatGroup::Others => Key::GroupOthers,
         ChatGroup::Closed => Key::GroupClosed,
+        ChatGroup::Snoozed => Key::GroupSnoozed,
     }
 }
 
@@ -35,6 +39,14 @@ pub fn InboxList() -> impl IntoView {
     let open_id = use_open_chat().chat_id;
 
     Effect::new(move || inbox.ensure_loaded(inbox.selected.get()));
+    let can_write = use_session().can_write();
+    let selection = Selection::default();
+    let order = Signal::derive(move || inbox.group(inbox.selected.get()).ids.get());
+    // Another group: another page, nothing selected.
+    Effect::new(move || {
+        inbox.selected.track();
+        selection.clear();
+    });
 
     let list_ref = NodeRef::<html::Div>::new();
     let on_scroll = move |_| {
@@ -98,7 +110,16 @@ pub fn InboxList() -> impl IntoView {
                 children=move |id| {
                     inbox.chat(id).map(|chat| {
                         let active = Signal::derive(move || open_id.get() == Some(id));
-                        view! { <ChatRow chat active/> }
+                        let name = {
+                            let chat = chat.clone();
+                            Signal::derive(move || chat.with(|chat| chat.contact_name.clone()))
+                        };
+                        view! {
+                            <div class="selectable-row">
+                                {can_write.then(|| view! { <SelectBox selection id order name/> })}
+                                <ChatRow chat active/>
+                            </div>
+                        }
                     })
                 }
             />
@@ -132,6 +153,7 @@ pub fn InboxList() -> impl IntoView {
         <section class="inbox-list" aria-label=move || i18n.tr(Key::Clients) data-test="inbox-list">
             <InboxFilters/>
             <div class="group-tabs" role="tablist">{tabs}</div>
+            {can_write.then(|| view! { <BulkBar selection order/> })}
             <div
                 class="chat-list"
                 node_ref=list_ref

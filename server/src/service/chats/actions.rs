@@ -3,7 +3,7 @@
 //! Each runs in [`change_chat`] after the access check; rules come from
 //! `domain::chat`, and the items an action appends are its live events.
 
-use shared::api::chats::{Chat, Comment, Item};
+use shared::api::chats::{Chat, ChatStatus, Comment, Item};
 use shared::api::crm::{Deal, LinkKind};
 use shared::api::timeline::{DealCreated, FollowersChanged, Link, TagsChanged, TimelineEvent};
 use shared::ws::ServerMsg;
@@ -307,32 +307,38 @@ pub async fn set_tags(
         ChatAction::SetTags,
         move |conn, caller, _, appended| {
             let before = chat_store::tags(conn, chat_id)?;
-            if before == tags {
-                return Ok(());
-            }
-            chat_store::set_tags(conn, chat_id, &tags)?;
-            appended.push(timeline::insert_event(
-                conn,
-                chat_id,
-                Some(caller.id),
-                &TimelineEvent::TagsChanged(TagsChanged {
-                    tags: tags.clone(),
-                    previous: before,
-                }),
-            )?);
-            realtime::record_for_chat(
-                conn,
-                chat_id,
-                ServerMsg::TagsChanged {
-                    chat_id,
-                    tags: tags.clone(),
-                },
-            )?;
-            Ok(())
+            write_tags(conn, caller, chat_id, before, tags, appended)
         },
     )
     .await?;
     summary(ctx, caller, chat_id).await
+}
+
+/// Replaces the chat's tags (`before`) with `tags`, normalized, recording
+/// the change and its live event; nothing when they are the same.
+pub(super) fn write_tags(
+    conn: &mut crate::store::DbConn,
+    caller: &User,
+    chat_id: Id,
+    before: Vec<String>,
+    tags: Vec<String>,
+    appended: &mut Vec<Id>,
+) -> Result<(), ServiceError> {
+    if before == tags {
+        return Ok(());
+    }
+    chat_store::set_tags(conn, chat_id, &tags)?;
+    appended.push(timeline::insert_event(
+        conn,
+        chat_id,
+        Some(caller.id),
+        &TimelineEvent::TagsChanged(TagsChanged {
+            tags: tags.clone(),
+            previous: before,
+        }),
+    )?);
+    realtime::record_for_chat(conn, chat_id, ServerMsg::TagsChanged { chat_id, tags })?;
+    Ok(())
 }
 
 async fn change_status(
@@ -350,7 +356,11 @@ async fn change_status(
         move |conn, caller, chat, appended| {
             let transition =
                 rule(chat.state()).map_err(|err| ServiceError::Conflict(Says::Lifecycle(err)))?;
-            apply_transition(conn, caller, &chat, &transition, appended)
+            apply_transition(conn, caller, &chat, &transition, appended)?;
+            if transition.state.status == ChatStatus::Closed {
+                super::snooze::end_on_close(conn, chat_id)?;
+            }
+            Ok(())
         },
     )
     .await?;

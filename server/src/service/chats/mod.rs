@@ -18,6 +18,8 @@ use crate::store::{conversation, crm, now, search, timeline, DbConn, StoreError}
 use crate::texts::Says;
 
 mod actions;
+pub mod bulk;
+pub mod snooze;
 
 pub use actions::*;
 

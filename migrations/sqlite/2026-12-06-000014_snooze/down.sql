@@ -1,0 +1,2 @@
+DROP INDEX chat_snoozes_until;
+DROP TABLE chat_snoozes;
