@@ -122,6 +122,23 @@ pub enum Says {
     NewDealTitle {
         contact: String,
     },
+    /// A report parameter that is not a `YYYY-MM-DD` date.
+    ReportBadDate {
+        param: &'static str,
+        value: String,
+    },
+    ReportFromAfterTo,
+    ReportRangeTooLong {
+        days: i64,
+    },
+    UnknownTimeZone {
+        value: String,
+    },
+    /// A report parameter with a value it cannot take.
+    ReportBadValue {
+        param: &'static str,
+        value: String,
+    },
 }
 
 impl Says {
@@ -225,6 +242,17 @@ impl Says {
             }
             Says::TestMessage => "Test message from Tidings: this bot can send.".into(),
             Says::NewDealTitle { contact } => format!("{contact} — new deal"),
+            Says::ReportBadDate { param, value } => {
+                format!("{param}: {value:?} is not a date (YYYY-MM-DD)")
+            }
+            Says::ReportFromAfterTo => "from: the range starts after it ends (to)".into(),
+            Says::ReportRangeTooLong { days } => {
+                format!("to: a report covers at most {days} days")
+            }
+            Says::UnknownTimeZone { value } => {
+                format!("tz: {value:?} is not a known time zone (IANA name, e.g. Europe/Madrid)")
+            }
+            Says::ReportBadValue { param, value } => format!("{param}: {value:?} is not allowed"),
         }
     }
 
@@ -326,6 +354,17 @@ impl Says {
             }
             Says::TestMessage => "Mensaje de prueba de Tidings: este bot puede enviar.".into(),
             Says::NewDealTitle { contact } => format!("{contact} — nuevo trato"),
+            Says::ReportBadDate { param, value } => {
+                format!("{param}: {value:?} no es una fecha (AAAA-MM-DD)")
+            }
+            Says::ReportFromAfterTo => "from: el intervalo empieza después de terminar (to)".into(),
+            Says::ReportRangeTooLong { days } => {
+                format!("to: un informe abarca como máximo {days} días")
+            }
+            Says::UnknownTimeZone { value } => {
+                format!("tz: {value:?} no es una zona horaria conocida (nombre IANA, p. ej. Europe/Madrid)")
+            }
+            Says::ReportBadValue { param, value } => format!("{param}: {value:?} no está permitido"),
         }
     }
 }

@@ -42,10 +42,12 @@ pub enum Action {
     ViewBackups,
     /// Erase a contact with all its chats and files (a customer's request).
     EraseContacts,
+    /// Reports: figures over every chat, per manager and per conversation.
+    ViewReports,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ListUsers,
         Action::ManageUsers,
         Action::ListIntegrations,
@@ -59,6 +61,7 @@ impl Action {
         Action::CreateTasksAndProjects,
         Action::ViewBackups,
         Action::EraseContacts,
+        Action::ViewReports,
     ];
 }
 
@@ -112,9 +115,10 @@ pub fn decide(role: Role, action: Action) -> Decision {
     match (role, action) {
         (Role::Admin, _) => Decision::Allowed,
         (_, ListUsers | ListIntegrations | ListPipelines | ListChats) => Decision::Allowed,
-        (Role::Employee, ListDeals | EditDeal | ListTasksAndProjects | CreateTasksAndProjects) => {
-            Decision::Allowed
-        }
+        (
+            Role::Employee,
+            ListDeals | EditDeal | ListTasksAndProjects | CreateTasksAndProjects | ViewReports,
+        ) => Decision::Allowed,
         (
             Role::Employee,
             ManageUsers | ManageIntegrations | ManagePipelines | ViewBackups | EraseContacts,
@@ -164,7 +168,7 @@ mod tests {
     #[test]
     fn global_action_table() {
         use Action::*;
-        let expected: [(Action, [Decision; 3]); 13] = [
+        let expected: [(Action, [Decision; 3]); 14] = [
             //                        admin employee follower
             (ListUsers, [A, A, A]),
             (ManageUsers, [A, F, F]),
@@ -179,6 +183,7 @@ mod tests {
             (CreateTasksAndProjects, [A, A, F]),
             (ViewBackups, [A, F, F]),
             (EraseContacts, [A, F, F]),
+            (ViewReports, [A, A, F]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, decisions) in expected {

@@ -13,6 +13,7 @@ pub mod integrations;
 pub mod media;
 pub mod metrics;
 pub mod openapi;
+pub mod reports;
 pub mod security;
 pub mod upload;
 pub mod users;
@@ -45,6 +46,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(integrations::configure)
         .configure(chats::configure)
         .configure(crm::configure)
+        .configure(reports::configure)
         .configure(webhooks::configure)
         .configure(media::configure)
         .configure(metrics::configure)

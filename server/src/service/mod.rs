@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod live;
 pub mod outbound;
 pub mod polling;
+pub mod reports;
 pub mod uploads;
 pub mod views;
 

@@ -31,6 +31,7 @@ pub mod media_links;
 pub mod outbound;
 pub mod pacing;
 pub mod referrals;
+pub mod reports;
 pub mod schema;
 pub mod search;
 pub mod setup;

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod chats;
 pub mod crm;
 pub mod integrations;
+pub mod reports;
 pub mod timeline;
 pub mod users;
 
