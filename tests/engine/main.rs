@@ -11,5 +11,6 @@ mod erasure;
 mod events;
 mod fair_sending;
 mod lists;
+mod reports;
 mod rules;
 mod support;

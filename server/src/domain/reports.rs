@@ -197,6 +197,8 @@ impl Tally {
         holder_filter: HolderFilter,
         hours: Option<&dyn OpenHours>,
     ) {
+        let matching = matching_conversations(items, holder_filter);
+        let mut started = 0;
         let mut holder: Option<Id> = None;
         let mut current: Option<Current> = None;
         for item in items {
@@ -207,6 +209,8 @@ impl Tally {
                         self.finish(open, range, hours);
                     }
                     let in_range = range.contains(item.at);
+                    let index = started;
+                    started += 1;
                     let mut conversation = Conversation {
                         chat_id,
                         started_at: item.at,
@@ -224,7 +228,7 @@ impl Tally {
                     };
                     conversation.holders.extend(holder);
                     current = Some(Current {
-                        holder_matches: holder_filter.is_none() || holder_filter == holder,
+                        holder_matches: matching.get(index).copied().unwrap_or(false),
                         conversation,
                         in_range,
                     });
@@ -236,9 +240,6 @@ impl Tally {
                         if let Some(user) = to {
                             if !open.conversation.holders.contains(&user) {
                                 open.conversation.holders.push(user);
-                            }
-                            if holder_filter == Some(user) {
-                                open.holder_matches = true;
                             }
                         }
                     }
@@ -281,7 +282,7 @@ impl Tally {
                         }
                     }
                     let counts = match &current {
-                        Some(open) => open.holder_matches || holder_filter == holder,
+                        Some(open) => open.holder_matches,
                         None => holder_filter.is_none() || holder_filter == holder,
                     };
                     if let (Some(day), true) = (day, counts) {
@@ -399,6 +400,28 @@ pub fn funnel(range: &Range, deals: &[DealFact]) -> (FunnelTally, Vec<(DealFact,
         }
     }
     (total, stages.into_values().collect())
+}
+
+/// Per conversation of a chat (in order of their starts), whether the
+/// manager of the filter held it at some time (all do without a filter).
+fn matching_conversations(items: &[Item], holder_filter: HolderFilter) -> Vec<bool> {
+    let mut matching = Vec::new();
+    let mut holder = None;
+    for item in items {
+        match item.fact {
+            Fact::Started { .. } => {
+                matching.push(holder_filter.is_none() || holder_filter == holder);
+            }
+            Fact::Holder(to) => {
+                holder = to;
+                if let (Some(last), Some(_)) = (matching.last_mut(), to) {
+                    *last |= holder_filter == to;
+                }
+            }
+            _ => {}
+        }
+    }
+    matching
 }
 
 /// The ⌈p·n⌉-th smallest value (nearest rank), `p` in percent.
