@@ -3,6 +3,7 @@
 
 mod erasure;
 mod health;
+mod reports;
 
 use std::time::Duration;
 

@@ -111,7 +111,8 @@ fn durations(d: &Durations) -> [String; 3] {
 
 /// Headline figures, deals and figures per day.
 #[utoipa::path(get, path = "/api/v1/reports/overview", tag = "reports", params(ReportQuery),
-    responses((status = 200, body = Overview, description = "JSON, or with `format=csv` one CSV row of the flattened top-level figures"),
+    responses((status = 200, description = "JSON, or with `format=csv` one CSV row of the flattened top-level figures",
+                content((Overview = "application/json"), (String = "text/csv"))),
               (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn overview(
     state: web::Data<AppState>,
@@ -178,7 +179,8 @@ const MANAGER_COLUMNS: [&str; 10] = [
 
 /// One row per manager.
 #[utoipa::path(get, path = "/api/v1/reports/managers", tag = "reports", params(ReportQuery),
-    responses((status = 200, body = Items<ManagerFigures>, description = "JSON, or with `format=csv` one CSV row per manager"),
+    responses((status = 200, description = "JSON, or with `format=csv` one CSV row per manager",
+                content((Items<ManagerFigures> = "application/json"), (String = "text/csv"))),
               (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn managers(
     state: web::Data<AppState>,
@@ -227,7 +229,8 @@ const CONVERSATION_COLUMNS: [&str; 10] = [
 
 /// One row per conversation that started in the range.
 #[utoipa::path(get, path = "/api/v1/reports/conversations", tag = "reports", params(ReportQuery),
-    responses((status = 200, body = Items<ConversationRow>, description = "JSON, or with `format=csv` one CSV row per conversation"),
+    responses((status = 200, description = "JSON, or with `format=csv` one CSV row per conversation",
+                content((Items<ConversationRow> = "application/json"), (String = "text/csv"))),
               (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn conversations(
     state: web::Data<AppState>,
