@@ -17,6 +17,7 @@ use crate::screens::archive::ArchiveScreen;
 use crate::screens::chat_view::ChatView;
 use crate::screens::inbox_list::InboxList;
 use crate::screens::login::LoginScreen;
+use crate::screens::reports::ReportsScreen;
 use crate::screens::settings::{
     CannedRepliesSettings, IntegrationForm, IntegrationsSettings, PipelinesSettings,
     SettingsScreen, UsersSettings,
@@ -128,6 +129,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("chats/:id") view=ChatPage/>
                     </ParentRoute>
                     <Route path=path!("archive") view=ArchiveScreen/>
+                    <Route path=path!("reports") view=ReportsScreen/>
                     <ParentRoute path=path!("settings") view=SettingsScreen>
                         <Route path=path!("") view=IntegrationsSettings/>
                         <Route path=path!("integrations/new") view=IntegrationForm/>

@@ -162,6 +162,22 @@ fn spanish_hours(err: &HoursError) -> String {
     /// A bulk action was sent without a field it needs.
     BulkFieldMissing {
         field: &'static str,
+    /// A report parameter that is not a `YYYY-MM-DD` date.
+    ReportBadDate {
+        param: &'static str,
+        value: String,
+    },
+    ReportFromAfterTo,
+    ReportRangeTooLong {
+        days: i64,
+    },
+    UnknownTimeZone {
+        value: String,
+    },
+    /// A report parameter with a value it cannot take.
+    ReportBadValue {
+        param: &'static str,
+        value: String,
     },
 }
 
@@ -287,6 +303,17 @@ impl Says {
                 format!("chat_ids: at most {max} chats in one bulk action")
             }
             Says::BulkFieldMissing { field } => format!("{field} is required for this action"),
+            Says::ReportBadDate { param, value } => {
+                format!("{param}: {value:?} is not a date (YYYY-MM-DD)")
+            }
+            Says::ReportFromAfterTo => "from: the range starts after it ends (to)".into(),
+            Says::ReportRangeTooLong { days } => {
+                format!("to: a report covers at most {days} days")
+            }
+            Says::UnknownTimeZone { value } => {
+                format!("tz: {value:?} is not a known time zone (IANA name, e.g. Europe/Madrid)")
+            }
+            Says::ReportBadValue { param, value } => format!("{param}: {value:?} is not allowed"),
         }
     }
 
@@ -413,6 +440,17 @@ impl Says {
             Says::BulkFieldMissing { field } => {
                 format!("{field} es obligatorio para esta acción")
             }
+            Says::ReportBadDate { param, value } => {
+                format!("{param}: {value:?} no es una fecha (AAAA-MM-DD)")
+            }
+            Says::ReportFromAfterTo => "from: el intervalo empieza después de terminar (to)".into(),
+            Says::ReportRangeTooLong { days } => {
+                format!("to: un informe abarca como máximo {days} días")
+            }
+            Says::UnknownTimeZone { value } => {
+                format!("tz: {value:?} no es una zona horaria conocida (nombre IANA, p. ej. Europe/Madrid)")
+            }
+            Says::ReportBadValue { param, value } => format!("{param}: {value:?} no está permitido"),
         }
     }
 }

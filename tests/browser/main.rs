@@ -7,6 +7,7 @@ mod health;
 mod inbox_filters;
 mod routing;
 mod snooze;
+mod reports;
 
 use std::time::Duration;
 

@@ -14,6 +14,7 @@ mod fair_sending;
 mod inbox_filters;
 mod lists;
 mod routing;
+mod reports;
 mod rules;
 mod snooze;
 mod support;

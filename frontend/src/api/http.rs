@@ -22,6 +22,7 @@ use shared::api::integrations::{
     CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
     QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
 };
+use shared::api::reports::{ManagerFigures, Overview};
 use shared::api::users::{ChosenPresence, CreateUser, PresenceSet, SetPresence, UpdateUser, User};
 use shared::api::{Items, Page};
 use shared::error::{ErrorBody, ErrorCode};
@@ -443,6 +444,25 @@ pub fn group_str(group: ChatGroup) -> &'static str {
 }
 
 /// `a=1&b=x%20y`, values percent-encoded.
+/// `GET /reports/overview` with the report's query string.
+pub async fn report_overview(query: &str) -> Result<Overview, ApiError> {
+    get(&format!("/reports/overview?{query}")).await
+}
+
+/// `GET /reports/managers` with the report's query string.
+pub async fn report_managers(query: &str) -> Result<Vec<ManagerFigures>, ApiError> {
+    Ok(
+        get::<Items<ManagerFigures>>(&format!("/reports/managers?{query}"))
+            .await?
+            .items,
+    )
+}
+
+/// Where a report's CSV is downloaded from (same origin, session cookie).
+pub fn report_csv_url(report: &str, query: &str) -> String {
+    url(&format!("/reports/{report}?{query}&format=csv"))
+}
+
 pub fn encode_query(pairs: &[(&str, String)]) -> String {
     pairs
         .iter()

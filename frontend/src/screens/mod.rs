@@ -4,6 +4,7 @@ pub mod archive;
 pub mod chat_view;
 pub mod inbox_list;
 pub mod login;
+pub mod reports;
 pub mod settings;
 pub mod shell;
 pub mod sidebar;

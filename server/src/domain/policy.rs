@@ -48,10 +48,12 @@ pub enum Action {
     ManageTeamCannedReplies,
     /// Create, edit and delete one's own personal canned replies.
     KeepPersonalCannedReplies,
+    /// Reports: figures over every chat, per manager and per conversation.
+    ViewReports,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::ListUsers,
         Action::ManageUsers,
         Action::ListIntegrations,
@@ -68,6 +70,7 @@ impl Action {
         Action::ListCannedReplies,
         Action::ManageTeamCannedReplies,
         Action::KeepPersonalCannedReplies,
+        Action::ViewReports,
     ];
 }
 
@@ -132,7 +135,8 @@ pub fn decide(role: Role, action: Action) -> Decision {
             | EditDeal
             | ListTasksAndProjects
             | CreateTasksAndProjects
-            | KeepPersonalCannedReplies,
+            | KeepPersonalCannedReplies
+            | ViewReports,
         ) => Decision::Allowed,
         (
             Role::Employee,
@@ -216,7 +220,7 @@ mod tests {
     #[test]
     fn global_action_table() {
         use Action::*;
-        let expected: [(Action, [Decision; 3]); 16] = [
+        let expected: [(Action, [Decision; 3]); 17] = [
             //                        admin employee follower
             (ListUsers, [A, A, A]),
             (ManageUsers, [A, F, F]),
@@ -234,6 +238,7 @@ mod tests {
             (ListCannedReplies, [A, A, A]),
             (ManageTeamCannedReplies, [A, F, F]),
             (KeepPersonalCannedReplies, [A, A, F]),
+            (ViewReports, [A, A, F]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, decisions) in expected {

@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod media;
 pub mod metrics;
 pub mod openapi;
+pub mod reports;
 pub mod security;
 pub mod upload;
 pub mod users;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(integrations::configure)
         .configure(chats::configure)
         .configure(crm::configure)
+        .configure(reports::configure)
         .configure(webhooks::configure)
         .configure(media::configure)
         .configure(metrics::configure)

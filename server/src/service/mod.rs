@@ -16,6 +16,7 @@ pub mod live;
 pub mod outbound;
 pub mod polling;
 pub mod routing;
+pub mod reports;
 pub mod uploads;
 pub mod views;
 

@@ -33,6 +33,7 @@ pub mod outbound;
 pub mod pacing;
 pub mod referrals;
 pub mod routing;
+pub mod reports;
 pub mod schema;
 pub mod search;
 pub mod setup;

@@ -1,5 +1,5 @@
 //! The signed-in frame around every page: top bar (who is signed in, connection state, user
-//! menu, "Sign out"), navigation (Clients, Archive, Settings for admins), and an `<Outlet/>`
+//! menu, "Sign out"), navigation (Clients, Archive, Reports for admins and employees, Settings for admins), and an `<Outlet/>`
 //! for the page. Sends anyone not signed in to `/login`, remembering where they were.
 //! Knows no page's content.
 
@@ -77,6 +77,12 @@ fn Frame(user: shared::api::users::User) -> impl IntoView {
                     <span class="nav-icon" aria-hidden="true">"▤"</span>
                     <span>{move || i18n.tr(Key::Archive)}</span>
                 </A>
+                <Show when=move || session.can_write()>
+                    <A href="/reports" attr:class="nav-link" attr:data-test="nav-reports">
+                        <span class="nav-icon" aria-hidden="true">"▥"</span>
+                        <span>{move || i18n.tr(Key::Reports)}</span>
+                    </A>
+                </Show>
                 <Show when=move || session.is_admin()>
                     <A href="/settings" attr:class="nav-link" attr:data-test="nav-settings">
                         <span class="nav-icon" aria-hidden="true">"⚙"</span>

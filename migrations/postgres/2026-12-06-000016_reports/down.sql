@@ -1,0 +1,2 @@
+DROP INDEX deals_created_at;
+DROP INDEX timeline_items_at;

@@ -1,0 +1,297 @@
+//! Reads for reports: the timeline facts of a range (one query by time,
+//! then, in chunks, what came before for chats whose conversation began
+//! earlier and what came after for conversations still open at its end),
+//! deals created in the range, and the names and open chats the tables show.
+//! Counting itself is `domain::reports`; nothing here decides a figure.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use shared::Id;
+
+use super::schema::{chats, contacts, deals, integrations, pipelines, stages, timeline_items};
+use super::{DbConn, StoreError};
+use crate::domain::reports::{DealFact, Fact, Item};
+
+/// Chats per `IN (…)` list: well under every backend's parameter limit.
+const CHUNK: usize = 500;
+
+/// The events that shape conversations; others never change a figure.
+const EVENTS: [&str; 5] = ["opened", "reopened", "closed", "assigned", "unassigned"];
+
+/// One chat's facts in timeline order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatFacts {
+    pub chat_id: Id,
+    pub integration_id: Id,
+    pub items: Vec<Item>,
+}
+
+type Row = (
+    Id,
+    Id,
+    NaiveDateTime,
+    String,
+    Option<String>,
+    Option<Id>,
+    Option<String>,
+    Option<String>,
+);
+
+/// What a stored row means for reports; `None` for rows that mean nothing.
+fn fact_of(row: &Row) -> Option<Item> {
+    let (_, _, at, kind, direction, author_id, event, data) = row;
+    let data = || -> Option<serde_json::Value> {
+        data.as_deref().and_then(|d| serde_json::from_str(d).ok())
+    };
+    let fact = match (kind.as_str(), direction.as_deref(), event.as_deref()) {
+        ("message", Some("in"), _) => Fact::CustomerMessage,
+        ("message", Some("out"), _) => {
+            let auto = data().is_some_and(|d| d.get("auto").is_some_and(|a| !a.is_null()));
+            match auto {
+                true => Fact::AutoMessage,
+                false => Fact::ManagerMessage(*author_id),
+            }
+        }
+        ("event", _, Some("opened")) => Fact::Started { reopen: false },
+        ("event", _, Some("reopened")) => Fact::Started { reopen: true },
+        ("event", _, Some("closed")) => Fact::Closed,
+        ("event", _, Some("assigned")) => {
+            Fact::Holder(data().and_then(|d| d.get("user_id").and_then(|u| u.as_i64())))
+        }
+        ("event", _, Some("unassigned")) => Fact::Holder(None),
+        _ => return None,
+    };
+    Some(Item {
+        at: at.and_utc(),
+        fact,
+    })
+}
+
+macro_rules! fact_rows {
+    () => {
+        timeline_items::table
+            .inner_join(chats::table)
+            .filter(
+                timeline_items::kind
+                    .eq("message")
+                    .or(timeline_items::event.eq_any(EVENTS)),
+            )
+            .select((
+                timeline_items::chat_id,
+                chats::integration_id,
+                timeline_items::at,
+                timeline_items::kind,
+                timeline_items::direction,
+                timeline_items::author_id,
+                timeline_items::event,
+                timeline_items::data,
+            ))
+            .order((timeline_items::chat_id, timeline_items::id))
+    };
+}
+
+fn group(rows: Vec<Row>, into: &mut BTreeMap<Id, ChatFacts>) {
+    for row in rows {
+        let Some(item) = fact_of(&row) else { continue };
+        into.entry(row.0)
+            .or_insert_with(|| ChatFacts {
+                chat_id: row.0,
+                integration_id: row.1,
+                items: Vec::new(),
+            })
+            .items
+            .push(item);
+    }
+}
+
+/// Every chat with facts in `[from, to)`, each with the facts it needs: the
+/// status and assignment events before `from` when its first fact in the
+/// range is not a start, and everything after `to` when a conversation is
+/// still open at `to`.
+pub fn chat_facts(
+    conn: &mut DbConn,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    integration_id: Option<Id>,
+) -> Result<Vec<ChatFacts>, StoreError> {
+    let (from, to) = (from.naive_utc(), to.naive_utc());
+    let mut window = BTreeMap::new();
+    let mut query = fact_rows!()
+        .filter(timeline_items::at.ge(from))
+        .filter(timeline_items::at.lt(to))
+        .into_boxed();
+    if let Some(id) = integration_id {
+        query = query.filter(chats::integration_id.eq(id));
+    }
+    group(query.load::<Row>(conn)?, &mut window);
+
+    let needs_before: Vec<Id> = window
+        .values()
+        .filter(|c| !matches!(c.items.first(), Some(i) if matches!(i.fact, Fact::Started { .. })))
+        .map(|c| c.chat_id)
+        .collect();
+    let mut before = BTreeMap::new();
+    for ids in needs_before.chunks(CHUNK) {
+        let rows = fact_rows!()
+            .filter(timeline_items::chat_id.eq_any(ids))
+            .filter(timeline_items::kind.eq("event"))
+            .filter(timeline_items::at.lt(from))
+            .load::<Row>(conn)?;
+        group(rows, &mut before);
+    }
+
+    let open_at_end: Vec<Id> = window
+        .values()
+        .filter(|c| {
+            let last_status = c
+                .items
+                .iter()
+                .rev()
+                .find(|i| matches!(i.fact, Fact::Started { .. } | Fact::Closed));
+            matches!(last_status, Some(i) if matches!(i.fact, Fact::Started { .. }))
+        })
+        .map(|c| c.chat_id)
+        .collect();
+    let mut after = BTreeMap::new();
+    for ids in open_at_end.chunks(CHUNK) {
+        let rows = fact_rows!()
+            .filter(timeline_items::chat_id.eq_any(ids))
+            .filter(timeline_items::at.ge(to))
+            .load::<Row>(conn)?;
+        group(rows, &mut after);
+    }
+
+    Ok(window
+        .into_values()
+        .map(|mut chat| {
+            let mut items = before
+                .remove(&chat.chat_id)
+                .map(|c| c.items)
+                .unwrap_or_default();
+            items.append(&mut chat.items);
+            if let Some(mut later) = after.remove(&chat.chat_id) {
+                items.append(&mut later.items);
+            }
+            chat.items = items;
+            chat
+        })
+        .collect())
+}
+
+/// Who a conversation row names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatNames {
+    pub integration: String,
+    pub channel: String,
+    pub contact: String,
+}
+
+/// Integration, channel and contact names of these chats.
+pub fn chat_names(
+    conn: &mut DbConn,
+    chat_ids: &[Id],
+) -> Result<HashMap<Id, ChatNames>, StoreError> {
+    let mut names = HashMap::with_capacity(chat_ids.len());
+    for ids in chat_ids.chunks(CHUNK) {
+        let rows: Vec<(Id, String, String, String)> = chats::table
+            .inner_join(integrations::table)
+            .inner_join(contacts::table)
+            .filter(chats::id.eq_any(ids))
+            .select((
+                chats::id,
+                integrations::name,
+                integrations::kind,
+                contacts::name,
+            ))
+            .load(conn)?;
+        for (id, integration, channel, contact) in rows {
+            names.insert(
+                id,
+                ChatNames {
+                    integration,
+                    channel,
+                    contact,
+                },
+            );
+        }
+    }
+    Ok(names)
+}
+
+/// Open chats per assignee now.
+pub fn open_chats_by_assignee(
+    conn: &mut DbConn,
+    integration_id: Option<Id>,
+) -> Result<HashMap<Id, u64>, StoreError> {
+    let mut query = chats::table
+        .filter(chats::status.eq("open"))
+        .filter(chats::assignee_id.is_not_null())
+        .select(chats::assignee_id)
+        .into_boxed();
+    if let Some(id) = integration_id {
+        query = query.filter(chats::integration_id.eq(id));
+    }
+    let mut counts = HashMap::new();
+    for assignee in query.load::<Option<Id>>(conn)?.into_iter().flatten() {
+        *counts.entry(assignee).or_insert(0) += 1;
+    }
+    Ok(counts)
+}
+
+/// Pipeline, stage (id, name, position), creation time and amount.
+type DealRow = (Id, String, Id, String, i32, NaiveDateTime, Option<f64>);
+
+/// Deals created in `[from, to)` (of chats of the integration, if given).
+pub fn deal_facts(
+    conn: &mut DbConn,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    integration_id: Option<Id>,
+) -> Result<Vec<DealFact>, StoreError> {
+    let mut query = deals::table
+        .inner_join(stages::table.inner_join(pipelines::table))
+        .left_join(chats::table.on(deals::chat_id.eq(chats::id.nullable())))
+        .filter(deals::created_at.ge(from.naive_utc()))
+        .filter(deals::created_at.lt(to.naive_utc()))
+        .select((
+            pipelines::id,
+            pipelines::name,
+            stages::id,
+            stages::name,
+            stages::position,
+            deals::created_at,
+            deals::amount,
+        ))
+        .into_boxed();
+    if let Some(id) = integration_id {
+        query = query.filter(chats::integration_id.eq(id));
+    }
+    let rows: Vec<DealRow> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                pipeline_id,
+                pipeline_name,
+                stage_id,
+                stage_name,
+                stage_position,
+                created_at,
+                amount,
+            )| {
+                DealFact {
+                    pipeline_id,
+                    pipeline_name,
+                    stage_id,
+                    stage_name,
+                    stage_position,
+                    created_at: created_at.and_utc(),
+                    amount,
+                    outcome: None,
+                }
+            },
+        )
+        .collect())
+}
