@@ -13,6 +13,7 @@ use shared::Id;
 
 use crate::domain::account::{AccountError, MIN_PASSWORD_CHARS};
 use crate::domain::chat::LifecycleError;
+use crate::domain::deal::{DealError, MAX_NOTE_CHARS, MAX_TITLE_CHARS};
 use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
 
 pub use shared::lang::Lang;
@@ -122,6 +123,35 @@ pub enum Says {
     NewDealTitle {
         contact: String,
     },
+    Deal(DealError),
+    /// `stage_id` of a deal PATCH names a stage of another funnel.
+    StageOfAnotherPipeline {
+        stage_id: Id,
+    },
+    /// A funnel's stage still holds deals; the way out: move them first.
+    StageNotEmpty {
+        stage: String,
+        deals: i64,
+    },
+    /// A funnel with deals, or feeding an integration, cannot be deleted.
+    PipelineInUse {
+        deals: i64,
+        integrations: i64,
+    },
+    /// A stage `id` in a funnel PATCH that is not one of its stages.
+    StageMissing {
+        id: Id,
+    },
+    /// A deals filter value that is not `open`, `won` or `lost`.
+    BadDealStatus {
+        value: String,
+    },
+    /// The default funnel (new integrations' choice) stays.
+    DefaultPipelineStays,
+    /// A stage id given twice in a funnel PATCH.
+    StageTwice {
+        id: Id,
+    },
 }
 
 impl Says {
@@ -225,6 +255,39 @@ impl Says {
             }
             Says::TestMessage => "Test message from Tidings: this bot can send.".into(),
             Says::NewDealTitle { contact } => format!("{contact} — new deal"),
+            Says::Deal(DealError::TitleEmpty) => "title must not be empty".into(),
+            Says::Deal(DealError::TitleTooLong) => {
+                format!("title is longer than {MAX_TITLE_CHARS} characters")
+            }
+            Says::Deal(DealError::AmountNegative) => "amount must be a non-negative number".into(),
+            Says::Deal(DealError::UnknownCurrency(code)) => {
+                format!("currency {code:?} is not an ISO 4217 code (such as EUR or USD)")
+            }
+            Says::Deal(DealError::NoteTooLong) => {
+                format!("close_note is longer than {MAX_NOTE_CHARS} characters")
+            }
+            Says::StageOfAnotherPipeline { stage_id } => {
+                format!("stage_id {stage_id} is not a stage of the deal's funnel")
+            }
+            Says::StageNotEmpty { stage, deals } => format!(
+                "the stage {stage:?} still holds {deals} deal(s): move them to another stage first"
+            ),
+            Says::PipelineInUse {
+                deals,
+                integrations,
+            } => format!(
+                "the funnel still has {deals} deal(s) and {integrations} integration(s) use it: \
+                 point those integrations at another funnel first; a funnel that holds deals \
+                 stays (rename it instead)"
+            ),
+            Says::StageMissing { id } => format!("stages: {id} is not a stage of this funnel"),
+            Says::BadDealStatus { value } => {
+                format!("status {value:?} is not one of open, won, lost")
+            }
+            Says::DefaultPipelineStays => {
+                "the default funnel cannot be deleted (rename it instead)".into()
+            }
+            Says::StageTwice { id } => format!("stages: stage {id} is listed twice"),
         }
     }
 
@@ -326,6 +389,43 @@ impl Says {
             }
             Says::TestMessage => "Mensaje de prueba de Tidings: este bot puede enviar.".into(),
             Says::NewDealTitle { contact } => format!("{contact} — nuevo trato"),
+            Says::Deal(DealError::TitleEmpty) => "el título no puede estar vacío".into(),
+            Says::Deal(DealError::TitleTooLong) => {
+                format!("el título supera los {MAX_TITLE_CHARS} caracteres")
+            }
+            Says::Deal(DealError::AmountNegative) => {
+                "el importe (amount) debe ser un número no negativo".into()
+            }
+            Says::Deal(DealError::UnknownCurrency(code)) => {
+                format!("la moneda (currency) {code:?} no es un código ISO 4217 (como EUR o USD)")
+            }
+            Says::Deal(DealError::NoteTooLong) => {
+                format!("la nota de cierre (close_note) supera los {MAX_NOTE_CHARS} caracteres")
+            }
+            Says::StageOfAnotherPipeline { stage_id } => {
+                format!("la etapa (stage_id) {stage_id} no pertenece al embudo del trato")
+            }
+            Says::StageNotEmpty { stage, deals } => format!(
+                "la etapa {stage:?} aún tiene {deals} trato(s): muévalos antes a otra etapa"
+            ),
+            Says::PipelineInUse {
+                deals,
+                integrations,
+            } => format!(
+                "el embudo aún tiene {deals} trato(s) y lo usan {integrations} integración(es): \
+                 asigne antes otro embudo a esas integraciones; un embudo con tratos se \
+                 conserva (puede renombrarlo)"
+            ),
+            Says::StageMissing { id } => {
+                format!("stages: {id} no es una etapa de este embudo")
+            }
+            Says::BadDealStatus { value } => {
+                format!("el estado (status) {value:?} no es open, won ni lost")
+            }
+            Says::DefaultPipelineStays => {
+                "el embudo predeterminado no se puede eliminar (puede renombrarlo)".into()
+            }
+            Says::StageTwice { id } => format!("stages: la etapa {id} aparece dos veces"),
         }
     }
 }

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::chats::{Chat, ChatGroup, Comment, DeliveryState, GroupCount, Item};
+use crate::api::crm::Deal;
 use crate::api::users::User;
 use crate::error::ErrorCode;
 use crate::Id;
@@ -115,6 +116,11 @@ pub enum ServerMsg {
     Typing {
         chat_id: Id,
         user_id: Id,
+    },
+    /// A deal was created or changed (stage, amount, status …): boards and
+    /// sidebars show it as it is now. Sent to whoever may see the deal.
+    DealUpdated {
+        deal: Deal,
     },
     /// A command succeeded.
     Ack {

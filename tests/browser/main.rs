@@ -1,6 +1,7 @@
 //! Browser tests: the real server and web app in headless Chromium, with the
 //! fake Telegram Bot API where messages must leave the server.
 
+mod deals;
 mod erasure;
 mod health;
 

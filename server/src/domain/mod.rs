@@ -4,6 +4,7 @@ pub mod account;
 pub mod assignment;
 pub mod chat;
 pub mod client_address;
+pub mod deal;
 pub mod health;
 pub mod integration;
 pub mod pacing;

@@ -27,6 +27,8 @@ pub enum Audience {
     Users { user_ids: Vec<Id> },
     /// Those who manage integrations.
     Admins,
+    /// Those who may see every deal (admins and employees): a deal with no chat.
+    Staff,
 }
 
 /// One row of the event log.
@@ -55,6 +57,7 @@ impl Audience {
             .is_allowed(),
             Audience::Users { user_ids } => user_ids.contains(&user.id),
             Audience::Admins => decide(user.role, Action::ManageIntegrations).is_allowed(),
+            Audience::Staff => decide(user.role, Action::EditDeal).is_allowed(),
         }
     }
 }
@@ -121,6 +124,19 @@ pub fn record_for_admins(conn: &mut DbConn, msg: ServerMsg) -> Result<(), StoreE
         None,
         &LogEntry {
             audience: Audience::Admins,
+            msg: Some(msg),
+            refresh_users: Vec::new(),
+        },
+    )
+}
+
+/// Records an event for admins and employees (a deal no chat holds).
+pub fn record_for_staff(conn: &mut DbConn, msg: ServerMsg) -> Result<(), StoreError> {
+    append(
+        conn,
+        None,
+        &LogEntry {
+            audience: Audience::Staff,
             msg: Some(msg),
             refresh_users: Vec::new(),
         },

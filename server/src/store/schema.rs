@@ -98,6 +98,9 @@ diesel::table! {
         country -> Nullable<Text>,
         avatar_url -> Nullable<Text>,
         created_at -> Timestamp,
+        email -> Nullable<Text>,
+        company -> Nullable<Text>,
+        notes -> Nullable<Text>,
     }
 }
 
@@ -235,6 +238,12 @@ diesel::table! {
         title -> Text,
         amount -> Nullable<Double>,
         created_at -> Timestamp,
+        currency -> Nullable<Text>,
+        status -> Text,
+        responsible_id -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        close_note -> Nullable<Text>,
     }
 }
 
@@ -245,6 +254,8 @@ diesel::table! {
         done -> Bool,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        due_at -> Nullable<Timestamp>,
+        assignee_id -> Nullable<BigInt>,
     }
 }
 
