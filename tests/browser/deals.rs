@@ -44,37 +44,46 @@ async fn a_deal_edited_in_the_sidebar_changes_live_for_a_teammate() {
     sam_view.wait_live().await;
     sam_view.test_id("deal-amount-input").await;
 
-    let amount = admin_view.test_id("deal-amount-input").await;
-    amount.send_keys("1250").await.expect("typed");
-    let currency = admin_view.test_id("deal-currency-input").await;
-    currency.send_keys("eur\n").await.expect("typed");
-    // A change event fires when the field loses focus.
+    // Each saved change redraws the card: find each field afresh, after the last one is saved.
+    let saved = |what: &'static str, check: fn(&Deal) -> bool| {
+        let app = &app;
+        async move {
+            tidings_tests::eventually(what, || async {
+                check(&the_deal(app, chat_id).await).then_some(())
+            })
+            .await
+        }
+    };
     admin_view
-        .test_id("deal-title-input")
+        .test_id("deal-amount-input")
         .await
-        .click()
+        .send_keys("1250\t")
         .await
-        .expect("clicked");
+        .expect("typed");
+    saved("the amount", |d| d.amount == Some(1250.0)).await;
+    admin_view
+        .test_id("deal-currency-input")
+        .await
+        .send_keys("eur\t")
+        .await
+        .expect("typed");
+    saved("the currency", |d| d.currency.as_deref() == Some("EUR")).await;
     admin_view
         .test_id("deal-status-select")
         .await
         .select_by_value("won")
         .await
         .expect("chosen");
+    saved("the status", |d| d.status == DealStatus::Won).await;
+    let sam_id = sam.id.to_string();
     admin_view
         .test_id("deal-responsible-select")
         .await
-        .select_by_value(&sam.id.to_string())
+        .select_by_value(&sam_id)
         .await
         .expect("chosen");
-
-    tidings_tests::eventually("the deal to be saved", || async {
-        let deal = the_deal(&app, chat_id).await;
-        (deal.amount == Some(1250.0)
-            && deal.currency.as_deref() == Some("EUR")
-            && deal.status == DealStatus::Won
-            && deal.responsible_id == Some(sam.id))
-        .then_some(())
+    tidings_tests::eventually("the responsible", || async {
+        (the_deal(&app, chat_id).await.responsible_id == Some(sam.id)).then_some(())
     })
     .await;
     // The teammate's panel follows, and the timeline says it in words.
