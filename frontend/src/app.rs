@@ -15,6 +15,7 @@ use crate::api::ws::{Socket, Targets};
 use crate::i18n::{detect_lang, use_i18n, I18n, Key};
 use crate::screens::archive::ArchiveScreen;
 use crate::screens::chat_view::ChatView;
+use crate::screens::deals::DealsScreen;
 use crate::screens::inbox_list::InboxList;
 use crate::screens::login::LoginScreen;
 use crate::screens::reports::ReportsScreen;
@@ -130,6 +131,7 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <Route path=path!("archive") view=ArchiveScreen/>
                     <Route path=path!("reports") view=ReportsScreen/>
+                    <Route path=path!("deals") view=DealsScreen/>
                     <ParentRoute path=path!("settings") view=SettingsScreen>
                         <Route path=path!("") view=IntegrationsSettings/>
                         <Route path=path!("integrations/new") view=IntegrationForm/>

@@ -15,6 +15,7 @@ use crate::domain::account::{AccountError, MIN_PASSWORD_CHARS};
 use crate::domain::business_hours::HoursError;
 use crate::domain::canned::{CannedError, MAX_SHORTCUT_CHARS};
 use crate::domain::chat::LifecycleError;
+use crate::domain::deal::{DealError, MAX_NOTE_CHARS, MAX_TITLE_CHARS};
 use crate::domain::snooze::SnoozeError;
 use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
 
@@ -130,22 +131,6 @@ pub enum Says {
     },
     BusinessHours(HoursError),
     CapNegative,
-}
-
-fn spanish_hours(err: &HoursError) -> String {
-    match err {
-        HoursError::UnknownZone(zone) => {
-            format!("business_hours.timezone: zona horaria desconocida {zone:?}")
-        }
-        HoursError::UnknownDay(day) => format!(
-            "business_hours.days: día desconocido {day:?} (use mon, tue, wed, thu, fri, sat, sun)"
-        ),
-        HoursError::NotATime { field, value } => {
-            format!("{field}: {value:?} no es una hora (HH:MM, de 00:00 a 24:00)")
-        }
-        HoursError::ClosesBeforeOpening { field } => format!("{field}: cierra antes de abrir"),
-        HoursError::Overlapping { field } => format!("{field}: las franjas se solapan"),
-    }
     Canned(CannedError),
     ShortcutTaken {
         shortcut: String,
@@ -162,6 +147,7 @@ fn spanish_hours(err: &HoursError) -> String {
     /// A bulk action was sent without a field it needs.
     BulkFieldMissing {
         field: &'static str,
+    },
     /// A report parameter that is not a `YYYY-MM-DD` date.
     ReportBadDate {
         param: &'static str,
@@ -179,6 +165,51 @@ fn spanish_hours(err: &HoursError) -> String {
         param: &'static str,
         value: String,
     },
+    Deal(DealError),
+    /// `stage_id` of a deal PATCH names a stage of another funnel.
+    StageOfAnotherPipeline {
+        stage_id: Id,
+    },
+    /// A funnel's stage still holds deals; the way out: move them first.
+    StageNotEmpty {
+        stage: String,
+        deals: i64,
+    },
+    /// A funnel with deals, or feeding an integration, cannot be deleted.
+    PipelineInUse {
+        deals: i64,
+        integrations: i64,
+    },
+    /// A stage `id` in a funnel PATCH that is not one of its stages.
+    StageMissing {
+        id: Id,
+    },
+    /// A deals filter value that is not `open`, `won` or `lost`.
+    BadDealStatus {
+        value: String,
+    },
+    /// The default funnel (new integrations' choice) stays.
+    DefaultPipelineStays,
+    /// A stage id given twice in a funnel PATCH.
+    StageTwice {
+        id: Id,
+    },
+}
+
+fn spanish_hours(err: &HoursError) -> String {
+    match err {
+        HoursError::UnknownZone(zone) => {
+            format!("business_hours.timezone: zona horaria desconocida {zone:?}")
+        }
+        HoursError::UnknownDay(day) => format!(
+            "business_hours.days: día desconocido {day:?} (use mon, tue, wed, thu, fri, sat, sun)"
+        ),
+        HoursError::NotATime { field, value } => {
+            format!("{field}: {value:?} no es una hora (HH:MM, de 00:00 a 24:00)")
+        }
+        HoursError::ClosesBeforeOpening { field } => format!("{field}: cierra antes de abrir"),
+        HoursError::Overlapping { field } => format!("{field}: las franjas se solapan"),
+    }
 }
 
 impl Says {
@@ -314,6 +345,39 @@ impl Says {
                 format!("tz: {value:?} is not a known time zone (IANA name, e.g. Europe/Madrid)")
             }
             Says::ReportBadValue { param, value } => format!("{param}: {value:?} is not allowed"),
+            Says::Deal(DealError::TitleEmpty) => "title must not be empty".into(),
+            Says::Deal(DealError::TitleTooLong) => {
+                format!("title is longer than {MAX_TITLE_CHARS} characters")
+            }
+            Says::Deal(DealError::AmountNegative) => "amount must be a non-negative number".into(),
+            Says::Deal(DealError::UnknownCurrency(code)) => {
+                format!("currency {code:?} is not an ISO 4217 code (such as EUR or USD)")
+            }
+            Says::Deal(DealError::NoteTooLong) => {
+                format!("close_note is longer than {MAX_NOTE_CHARS} characters")
+            }
+            Says::StageOfAnotherPipeline { stage_id } => {
+                format!("stage_id {stage_id} is not a stage of the deal's funnel")
+            }
+            Says::StageNotEmpty { stage, deals } => format!(
+                "the stage {stage:?} still holds {deals} deal(s): move them to another stage first"
+            ),
+            Says::PipelineInUse {
+                deals,
+                integrations,
+            } => format!(
+                "the funnel still has {deals} deal(s) and {integrations} integration(s) use it: \
+                 point those integrations at another funnel first; a funnel that holds deals \
+                 stays (rename it instead)"
+            ),
+            Says::StageMissing { id } => format!("stages: {id} is not a stage of this funnel"),
+            Says::BadDealStatus { value } => {
+                format!("status {value:?} is not one of open, won, lost")
+            }
+            Says::DefaultPipelineStays => {
+                "the default funnel cannot be deleted (rename it instead)".into()
+            }
+            Says::StageTwice { id } => format!("stages: stage {id} is listed twice"),
         }
     }
 
@@ -421,6 +485,7 @@ impl Says {
             Says::BusinessHours(err) => spanish_hours(err),
             Says::CapNegative => {
                 "max_open_chats debe ser 0 o más (o null: sin límite)".into()
+            }
             Says::Canned(CannedError::BadShortcut) => format!(
                 "atajo: de 1 a {MAX_SHORTCUT_CHARS} letras, cifras, '-', '_' o '.', sin espacios"
             ),
@@ -429,6 +494,7 @@ impl Says {
             }
             Says::ReplyTextOrCanned => {
                 "indique text o canned_reply_id, no los dos".into()
+            }
             Says::Snooze(SnoozeError::NotInFuture) => "until debe estar en el futuro".into(),
             Says::Snooze(SnoozeError::Closed) => "un chat cerrado no puede posponerse".into(),
             Says::UntilNotATime { value } => {
@@ -451,6 +517,43 @@ impl Says {
                 format!("tz: {value:?} no es una zona horaria conocida (nombre IANA, p. ej. Europe/Madrid)")
             }
             Says::ReportBadValue { param, value } => format!("{param}: {value:?} no está permitido"),
+            Says::Deal(DealError::TitleEmpty) => "el título no puede estar vacío".into(),
+            Says::Deal(DealError::TitleTooLong) => {
+                format!("el título supera los {MAX_TITLE_CHARS} caracteres")
+            }
+            Says::Deal(DealError::AmountNegative) => {
+                "el importe (amount) debe ser un número no negativo".into()
+            }
+            Says::Deal(DealError::UnknownCurrency(code)) => {
+                format!("la moneda (currency) {code:?} no es un código ISO 4217 (como EUR o USD)")
+            }
+            Says::Deal(DealError::NoteTooLong) => {
+                format!("la nota de cierre (close_note) supera los {MAX_NOTE_CHARS} caracteres")
+            }
+            Says::StageOfAnotherPipeline { stage_id } => {
+                format!("la etapa (stage_id) {stage_id} no pertenece al embudo del trato")
+            }
+            Says::StageNotEmpty { stage, deals } => format!(
+                "la etapa {stage:?} aún tiene {deals} trato(s): muévalos antes a otra etapa"
+            ),
+            Says::PipelineInUse {
+                deals,
+                integrations,
+            } => format!(
+                "el embudo aún tiene {deals} trato(s) y lo usan {integrations} integración(es): \
+                 asigne antes otro embudo a esas integraciones; un embudo con tratos se \
+                 conserva (puede renombrarlo)"
+            ),
+            Says::StageMissing { id } => {
+                format!("stages: {id} no es una etapa de este embudo")
+            }
+            Says::BadDealStatus { value } => {
+                format!("el estado (status) {value:?} no es open, won ni lost")
+            }
+            Says::DefaultPipelineStays => {
+                "el embudo predeterminado no se puede eliminar (puede renombrarlo)".into()
+            }
+            Says::StageTwice { id } => format!("stages: la etapa {id} aparece dos veces"),
         }
     }
 }

@@ -27,6 +27,10 @@ pub enum ErrorCode {
     Invalid,
     /// 422: a follower named in a queue or as an assignee (they cannot answer chats).
     NotAssignable,
+    /// 409: a funnel stage that still holds deals cannot be removed (move them first).
+    StageNotEmpty,
+    /// 409: a funnel that has deals or feeds an integration cannot be deleted.
+    PipelineInUse,
     /// 429: too many attempts; try again later.
     RateLimited,
     /// 502: a messenger failed or could not be reached.

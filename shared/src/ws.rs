@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::chats::{Chat, ChatGroup, Comment, DeliveryState, GroupCount, Item};
+use crate::api::crm::Deal;
 use crate::api::users::{Presence, User};
 use crate::error::ErrorCode;
 use crate::Id;
@@ -120,6 +121,11 @@ pub enum ServerMsg {
     PresenceChanged {
         user_id: Id,
         presence: Presence,
+    },
+    /// A deal was created or changed (stage, amount, status …): boards and
+    /// sidebars show it as it is now. Sent to whoever may see the deal.
+    DealUpdated {
+        deal: Deal,
     },
     /// A command succeeded.
     Ack {

@@ -2,12 +2,13 @@
 //! fake Telegram Bot API where messages must leave the server.
 
 mod canned;
+mod deals;
 mod erasure;
 mod health;
 mod inbox_filters;
+mod reports;
 mod routing;
 mod snooze;
-mod reports;
 
 use std::time::Duration;
 

@@ -368,6 +368,7 @@ async fn comments_deals_links_tasks_and_projects(backend: Backend) {
     assert!(
         names.ends_with(&[
             "deal_created".into(),
+            "deal_changed".into(),
             "linked".into(),
             "linked".into(),
             "unlinked".into()

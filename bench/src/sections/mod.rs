@@ -1,8 +1,8 @@
 //! The report sections of each scenario: run it, then turn its outcome into
 //! rows and checks.
 
-pub mod canned;
 pub mod bulk_actions;
+pub mod canned;
 pub mod footprint;
 pub mod ingest;
 pub mod live;

@@ -15,8 +15,8 @@ use shared::api::chats::{
     GroupCount, Item, MarkRead, SendReply, SetFollowers, SetNotifications, SetTags, SnoozeChat,
 };
 use shared::api::crm::{
-    CreateDeal, CreateLink, CreatePipeline, CreateProject, CreateTask, Deal, LinkKind, Pipeline,
-    Project, Task, UpdateDeal,
+    Board, CreateDeal, CreateLink, CreatePipeline, CreateProject, CreateTask, Deal, LinkKind,
+    Pipeline, Project, Task, UpdateDeal, UpdatePipeline,
 };
 use shared::api::integrations::{
     CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
@@ -363,6 +363,40 @@ pub async fn create_project(name: String) -> Result<Project, ApiError> {
 
 pub async fn update_deal(id: Id, body: &UpdateDeal) -> Result<Deal, ApiError> {
     with_body(Request::patch(&url(&format!("/deals/{id}"))), body).await
+}
+
+/// `GET /api/v1/deals` with the filters as `(name, value)` pairs (empty values dropped).
+pub async fn deals(
+    filters: &[(&str, String)],
+    cursor: Option<&str>,
+) -> Result<Page<Deal>, ApiError> {
+    let mut query: Vec<(&str, String)> = filters
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .cloned()
+        .collect();
+    if let Some(cursor) = cursor {
+        query.push(("cursor", cursor.to_owned()));
+    }
+    get(&format!("/deals?{}", encode_query(&query))).await
+}
+
+/// `GET /api/v1/pipelines/{id}/board`: per stage, the count and totals.
+pub async fn board(id: Id, filters: &[(&str, String)]) -> Result<Board, ApiError> {
+    let query: Vec<(&str, String)> = filters
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .cloned()
+        .collect();
+    get(&format!("/pipelines/{id}/board?{}", encode_query(&query))).await
+}
+
+pub async fn update_pipeline(id: Id, body: &UpdatePipeline) -> Result<Pipeline, ApiError> {
+    with_body(Request::patch(&url(&format!("/pipelines/{id}"))), body).await
+}
+
+pub async fn delete_pipeline(id: Id) -> Result<(), ApiError> {
+    expect_ok(send(Request::delete(&url(&format!("/pipelines/{id}")))).await?).await
 }
 
 pub async fn pipelines() -> Result<Vec<Pipeline>, ApiError> {

@@ -458,9 +458,15 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
                 )
             });
             let chat_id = item.chat_id;
+            let created = item
+                .event()
+                .is_some_and(|event| matches!(event.event, TimelineEvent::DealCreated(_)));
             open_chat.put_item(item);
             if refetch && open_chat.chat_id.get_untracked() == Some(chat_id) {
                 open_chat.reload_detail();
+            }
+            if created {
+                directory.deals_created.update(|count| *count += 1);
             }
         }
         ServerMsg::ChatAssigned {
@@ -492,6 +498,14 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
         }
         ServerMsg::IntegrationHealthChanged { .. } => {
             directory.health_changed.update(|count| *count += 1)
+        }
+        ServerMsg::DealUpdated { deal } => {
+            open_chat.set_extras(|extras| {
+                if let Some(shown) = extras.deals.iter_mut().find(|shown| shown.id == deal.id) {
+                    *shown = deal.clone();
+                }
+            });
+            directory.deal_changed.set(Some(deal));
         }
         ServerMsg::Ack { .. } => {}
         ServerMsg::Error { code, message, .. } => warn!("socket error {code:?}: {message}"),

@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod chat_view;
+pub mod deals;
 pub mod inbox_list;
 pub mod login;
 pub mod reports;

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::api::crm::Pipeline;
+use shared::api::crm::{Deal, Pipeline};
 use shared::api::integrations::Integration;
 use shared::api::users::{Presence, User};
 use shared::Id;
@@ -20,6 +20,11 @@ pub struct Directory {
     /// Bumped when the server says an integration's health changed: health
     /// views read theirs again.
     pub health_changed: RwSignal<u64>,
+    /// The last deal the server said changed (deal boards follow it).
+    pub deal_changed: RwSignal<Option<Deal>>,
+    /// Bumped when a deal appears (a new chat's, or one a manager added):
+    /// deal boards read their columns again.
+    pub deals_created: RwSignal<u64>,
 }
 
 impl Directory {
@@ -29,6 +34,8 @@ impl Directory {
             integrations: RwSignal::new(Vec::new()),
             pipelines: RwSignal::new(Vec::new()),
             health_changed: RwSignal::new(0),
+            deal_changed: RwSignal::new(None),
+            deals_created: RwSignal::new(0),
         }
     }
 

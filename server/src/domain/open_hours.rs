@@ -1,11 +1,11 @@
 //! Time that counts for reports with `business_hours=true`: only the part of
 //! a duration inside an integration's open windows. Where the windows come
-//! from is abstract ([`OpenHours`]), so any weekly schedule can plug in; this
-//! module also has [`WeeklyHours`], CONTRACT's `{timezone, days}` shape
-//! (`[open, close)` local windows, `close` may be 24:00, DST-aware).
+//! from is abstract ([`OpenHours`]): an integration's business hours
+//! (`domain::business_hours`, DST-aware), always open, or any closure.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Utc};
+
+use super::business_hours::BusinessHours;
 
 /// Something that knows when an integration is open.
 pub trait OpenHours {
@@ -56,64 +56,9 @@ pub fn counted_seconds(
     }
 }
 
-/// A weekly schedule in a time zone: per weekday (Monday first), local
-/// `[open, close)` windows; `close == None` means 24:00.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WeeklyHours {
-    pub tz: Tz,
-    pub days: [Vec<(NaiveTime, Option<NaiveTime>)>; 7],
-}
-
-impl WeeklyHours {
-    /// The instant a local date and time names. A time skipped by a DST
-    /// change opens at the first instant after the gap; a repeated one is
-    /// taken at its first occurrence.
-    fn instant(&self, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-        let local = date.and_time(time);
-        let mut probe = local;
-        loop {
-            match self.tz.from_local_datetime(&probe) {
-                LocalResult::Single(at) => return at.with_timezone(&Utc),
-                LocalResult::Ambiguous(first, _) => return first.with_timezone(&Utc),
-                // Inside a gap: step forward to its end (gaps are whole minutes).
-                LocalResult::None => probe += Duration::minutes(1),
-            }
-        }
-    }
-}
-
-impl OpenHours for WeeklyHours {
+impl OpenHours for BusinessHours {
     fn open_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Window> {
-        let mut windows = Vec::new();
-        if from >= to {
-            return windows;
-        }
-        let first = from.with_timezone(&self.tz).date_naive().pred_opt();
-        let last = to.with_timezone(&self.tz).date_naive();
-        let Some(mut date) = first else {
-            return windows;
-        };
-        while date <= last {
-            let weekday = date.weekday().num_days_from_monday() as usize;
-            for &(open, close) in &self.days[weekday] {
-                let start = self.instant(date, open);
-                let end = match close {
-                    Some(close) => self.instant(date, close),
-                    None => match date.succ_opt() {
-                        Some(next) => self.instant(next, NaiveTime::MIN),
-                        None => continue,
-                    },
-                };
-                let (start, end) = (start.max(from), end.min(to));
-                if start < end {
-                    windows.push((start, end));
-                }
-            }
-            let Some(next) = date.succ_opt() else { break };
-            date = next;
-        }
-        windows.sort();
-        windows
+        BusinessHours::open_between(self, from, to)
     }
 }
 
@@ -127,25 +72,34 @@ mod tests {
             .with_timezone(&Utc)
     }
 
-    fn hm(s: &str) -> NaiveTime {
-        NaiveTime::parse_from_str(s, "%H:%M").expect("a valid test time of day")
+    /// Business hours as an admin would give them: `(day, [(open, close)])`.
+    fn hours(zone: &str, days: &[(&str, &[(&str, &str)])]) -> BusinessHours {
+        BusinessHours::parse(&shared::api::integrations::BusinessHours {
+            timezone: zone.into(),
+            days: days
+                .iter()
+                .map(|(day, windows)| {
+                    let windows = windows.iter().map(|(o, c)| [o.to_string(), c.to_string()]);
+                    (day.to_string(), windows.collect())
+                })
+                .collect(),
+        })
+        .expect("valid test hours")
     }
 
     /// Madrid, weekdays 09:00–18:00, nothing at the weekend.
-    fn madrid_office() -> WeeklyHours {
-        let weekday = vec![(hm("09:00"), Some(hm("18:00")))];
-        WeeklyHours {
-            tz: chrono_tz::Europe::Madrid,
-            days: [
-                weekday.clone(),
-                weekday.clone(),
-                weekday.clone(),
-                weekday.clone(),
-                weekday,
-                Vec::new(),
-                Vec::new(),
+    fn madrid_office() -> BusinessHours {
+        let weekday: &[(&str, &str)] = &[("09:00", "18:00")];
+        hours(
+            "Europe/Madrid",
+            &[
+                ("mon", weekday),
+                ("tue", weekday),
+                ("wed", weekday),
+                ("thu", weekday),
+                ("fri", weekday),
             ],
-        }
+        )
     }
 
     #[test]
@@ -203,20 +157,19 @@ mod tests {
 
     #[test]
     fn a_window_may_close_at_midnight_and_several_windows_make_a_day() {
-        let mut days: [Vec<(NaiveTime, Option<NaiveTime>)>; 7] = Default::default();
         // Saturday: 10:00–14:00 and 20:00–24:00 UTC.
-        days[5] = vec![(hm("10:00"), Some(hm("14:00"))), (hm("20:00"), None)];
-        let hours = WeeklyHours {
-            tz: chrono_tz::UTC,
-            days,
-        };
+        let hours = hours("UTC", &[("sat", &[("10:00", "14:00"), ("20:00", "24:00")])]);
         let got = counted_seconds(
             utc("2026-03-28T00:00:00Z"),
             utc("2026-03-29T12:00:00Z"),
             Some(&hours),
         );
         assert_eq!(got, 8 * 3600);
-        let windows = hours.open_between(utc("2026-03-28T12:00:00Z"), utc("2026-03-28T21:00:00Z"));
+        let windows = OpenHours::open_between(
+            &hours,
+            utc("2026-03-28T12:00:00Z"),
+            utc("2026-03-28T21:00:00Z"),
+        );
         assert_eq!(
             windows,
             vec![
@@ -228,13 +181,8 @@ mod tests {
 
     #[test]
     fn a_window_opening_inside_the_spring_gap_opens_when_the_gap_ends() {
-        let mut days: [Vec<(NaiveTime, Option<NaiveTime>)>; 7] = Default::default();
         // Sunday 02:30–04:00 Madrid; on 2026-03-29 02:30 does not exist.
-        days[6] = vec![(hm("02:30"), Some(hm("04:00")))];
-        let hours = WeeklyHours {
-            tz: chrono_tz::Europe::Madrid,
-            days,
-        };
+        let hours = hours("Europe/Madrid", &[("sun", &[("02:30", "04:00")])]);
         // 03:00 CEST (01:00 UTC) to 04:00 CEST (02:00 UTC): one hour.
         let got = counted_seconds(
             utc("2026-03-28T12:00:00Z"),

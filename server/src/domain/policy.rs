@@ -34,6 +34,8 @@ pub enum Action {
     ManagePipelines,
     /// List chats (groups, archive); what the list holds is narrowed by [`chat_scope`].
     ListChats,
+    /// List and read deals; a follower's list holds the deals of the chats
+    /// they follow ([`decide_on_deal`] for one deal).
     ListDeals,
     EditDeal,
     ListTasksAndProjects,
@@ -126,13 +128,14 @@ pub fn decide(role: Role, action: Action) -> Decision {
     use Action::*;
     match (role, action) {
         (Role::Admin, _) => Decision::Allowed,
-        (_, ListUsers | ListIntegrations | ListPipelines | ListChats | ListCannedReplies) => {
-            Decision::Allowed
-        }
+        (
+            _,
+            ListUsers | ListIntegrations | ListPipelines | ListChats | ListCannedReplies
+            | ListDeals,
+        ) => Decision::Allowed,
         (
             Role::Employee,
-            ListDeals
-            | EditDeal
+            EditDeal
             | ListTasksAndProjects
             | CreateTasksAndProjects
             | KeepPersonalCannedReplies
@@ -188,6 +191,16 @@ pub fn decide_on_canned(role: Role, reply: CannedFacts) -> Decision {
     }
 }
 
+/// One deal: `ListDeals` to read it, `EditDeal` to change it. A follower
+/// sees only the deals of the chats they follow (`chat.caller_follows`:
+/// they follow the deal's chat), read-only; any other deal is not there.
+pub fn decide_on_deal(role: Role, action: Action, chat: ChatFacts) -> Decision {
+    match role {
+        Role::Follower if !chat.caller_follows => Decision::NotVisible,
+        _ => decide(role, action),
+    }
+}
+
 /// Which chats a user's lists, counts, searches and socket events may include.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChatScope {
@@ -229,7 +242,7 @@ mod tests {
             (ListPipelines, [A, A, A]),
             (ManagePipelines, [A, F, F]),
             (ListChats, [A, A, A]),
-            (ListDeals, [A, A, F]),
+            (ListDeals, [A, A, A]),
             (EditDeal, [A, A, F]),
             (ListTasksAndProjects, [A, A, F]),
             (CreateTasksAndProjects, [A, A, F]),
@@ -306,6 +319,23 @@ mod tests {
                     caller_owns,
                 };
                 assert_eq!(decide_on_canned(role, reply), want, "{role:?} {reply:?}");
+            }
+        }
+    }
+
+    /// One deal: [deal of a followed chat, any other deal] per role.
+    #[test]
+    fn deal_table() {
+        let expected: [(Action, [[Decision; 2]; 3]); 2] = [
+            //                  admin    employee  follower
+            (Action::ListDeals, [[A, A], [A, A], [A, N]]),
+            (Action::EditDeal, [[A, A], [A, A], [F, N]]),
+        ];
+        for (action, per_role) in expected {
+            for (role, [when_following, when_not]) in Role::ALL.into_iter().zip(per_role) {
+                let facts = |caller_follows| ChatFacts { caller_follows };
+                assert_eq!(decide_on_deal(role, action, facts(true)), when_following);
+                assert_eq!(decide_on_deal(role, action, facts(false)), when_not);
             }
         }
     }

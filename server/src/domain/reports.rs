@@ -455,8 +455,7 @@ pub fn spread(values: impl IntoIterator<Item = i64>) -> Spread {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::open_hours::WeeklyHours;
-    use chrono::NaiveTime;
+    use crate::domain::business_hours::BusinessHours;
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
@@ -644,15 +643,20 @@ mod tests {
 
     #[test]
     fn business_hours_shorten_the_durations() {
-        let hm = |s: &str| NaiveTime::parse_from_str(s, "%H:%M").expect("valid");
-        let mut days: [Vec<(NaiveTime, Option<NaiveTime>)>; 7] = Default::default();
         // Friday 2026-03-27 and Monday 2026-03-30, 09:00–18:00 Madrid.
-        days[0] = vec![(hm("09:00"), Some(hm("18:00")))];
-        days[4] = vec![(hm("09:00"), Some(hm("18:00")))];
-        let office = WeeklyHours {
-            tz: chrono_tz::Europe::Madrid,
-            days,
-        };
+        let office = BusinessHours::parse(&shared::api::integrations::BusinessHours {
+            timezone: "Europe/Madrid".into(),
+            days: [("mon", ()), ("fri", ())]
+                .into_iter()
+                .map(|(day, ())| {
+                    (
+                        day.to_owned(),
+                        vec![["09:00".to_owned(), "18:00".to_owned()]],
+                    )
+                })
+                .collect(),
+        })
+        .expect("valid hours");
         let items = [
             item("2026-03-27T16:00:00Z", NEW),
             item("2026-03-27T16:00:00Z", CustomerMessage),

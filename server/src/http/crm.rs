@@ -2,8 +2,10 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use shared::api::crm::{Contact, CreateProject, CreateTask, Deal, Project, Task, UpdateDeal};
-use shared::api::Items;
+use shared::api::crm::{
+    Board, Contact, CreateProject, CreateTask, Deal, Project, Task, UpdateDeal,
+};
+use shared::api::{Items, Page};
 use shared::error::ErrorBody;
 use shared::Id;
 use utoipa::IntoParams;
@@ -15,7 +17,9 @@ use crate::service::{attachments, crm, erasure};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/deals", web::get().to(deals))
+        .route("/api/v1/deals/{id}", web::get().to(deal))
         .route("/api/v1/deals/{id}", web::patch().to(update_deal))
+        .route("/api/v1/pipelines/{id}/board", web::get().to(board))
         .route("/api/v1/tasks", web::get().to(tasks))
         .route("/api/v1/tasks", web::post().to(create_task))
         .route("/api/v1/projects", web::get().to(projects))
@@ -28,21 +32,64 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, IntoParams)]
 struct DealsQuery {
     pipeline_id: Option<Id>,
+    stage_id: Option<Id>,
+    /// `open`, `won` or `lost`.
+    status: Option<String>,
+    responsible_id: Option<Id>,
+    contact_id: Option<Id>,
+    /// Part of the title or of the contact's name, any case.
+    q: Option<String>,
+    /// 1 to 100 (default 50).
+    limit: Option<i64>,
+    /// `next_cursor` of the page before.
+    cursor: Option<String>,
 }
 
+/// Deals, newest first, one page. A follower's list holds the deals of the
+/// chats they follow.
 #[utoipa::path(get, path = "/api/v1/deals", tag = "crm", params(DealsQuery),
-    responses((status = 200, body = Items<Deal>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<Deal>), (status = 422, body = ErrorBody)))]
 async fn deals(
     state: web::Data<AppState>,
     user: CurrentUser,
     query: web::Query<DealsQuery>,
-) -> Result<web::Json<Items<Deal>>, AppError> {
-    Ok(web::Json(Items {
-        items: crm::deals(&state, &user.0, query.pipeline_id).await?,
-    }))
+) -> Result<web::Json<Page<Deal>>, AppError> {
+    let query = query.into_inner();
+    let (items, next_cursor) = crm::deals(
+        &state,
+        &user.0,
+        crm::DealsRequest {
+            pipeline_id: query.pipeline_id,
+            stage_id: query.stage_id,
+            status: query.status,
+            responsible_id: query.responsible_id,
+            contact_id: query.contact_id,
+            q: query.q,
+            limit: query.limit,
+            cursor: query.cursor,
+        },
+    )
+    .await?;
+    Ok(web::Json(Page { items, next_cursor }))
 }
 
-/// Renames a deal, moves it to another stage of its pipeline, or sets its amount.
+/// One deal (a follower: only one of a chat they follow).
+#[utoipa::path(get, path = "/api/v1/deals/{id}", tag = "crm", params(("id" = i64, Path)),
+    responses((status = 200, body = Deal), (status = 404, body = ErrorBody)))]
+async fn deal(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<Deal>, AppError> {
+    Ok(web::Json(
+        crm::deal(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+/// Changes a deal's title, stage (of its own funnel), amount, currency,
+/// status (with a close note) or responsible; `null` clears amount, currency,
+/// responsible and note. A change adds one `deal_changed` event to the deal's
+/// chat, live. Followers: 403 (404 for a deal they cannot see).
 #[utoipa::path(patch, path = "/api/v1/deals/{id}", tag = "crm", params(("id" = i64, Path)), request_body = UpdateDeal,
     responses((status = 200, body = Deal), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
@@ -55,6 +102,39 @@ async fn update_deal(
     Ok(web::Json(
         crm::update_deal(&state, &user.0, id.into_inner(), body.into_inner()).await?,
     ))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct BoardQuery {
+    /// `open`, `won` or `lost`.
+    status: Option<String>,
+    responsible_id: Option<Id>,
+}
+
+/// A funnel's deal board figures: per stage, in order, the number of deals
+/// and their amounts summed per currency, with the same filters as the list.
+#[utoipa::path(get, path = "/api/v1/pipelines/{id}/board", tag = "crm", params(("id" = i64, Path), BoardQuery),
+    responses((status = 200, body = Board), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn board(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    query: web::Query<BoardQuery>,
+) -> Result<web::Json<Board>, AppError> {
+    let pipeline_id = id.into_inner();
+    let query = query.into_inner();
+    let stages = crm::board(
+        &state,
+        &user.0,
+        pipeline_id,
+        query.status,
+        query.responsible_id,
+    )
+    .await?;
+    Ok(web::Json(Board {
+        pipeline_id,
+        stages,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "crm",

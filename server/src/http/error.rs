@@ -49,7 +49,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::Conflict | ErrorCode::StageNotEmpty | ErrorCode::PipelineInUse => {
+            StatusCode::CONFLICT
+        }
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::Invalid | ErrorCode::NotAssignable => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -113,6 +115,12 @@ impl From<ServiceError> for AppError {
             ServiceError::Invalid(says) => AppError::new(ErrorCode::Invalid, says.here()),
             ServiceError::NotAssignable(says) => {
                 AppError::new(ErrorCode::NotAssignable, says.here())
+            }
+            ServiceError::StageNotEmpty(says) => {
+                AppError::new(ErrorCode::StageNotEmpty, says.here())
+            }
+            ServiceError::PipelineInUse(says) => {
+                AppError::new(ErrorCode::PipelineInUse, says.here())
             }
             ServiceError::Store(store) => store.into(),
             ServiceError::Upstream(says) => AppError::new(ErrorCode::Upstream, says.here()),

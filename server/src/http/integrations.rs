@@ -1,7 +1,7 @@
 //! `/api/v1/integrations` and `/api/v1/pipelines`.
 
 use actix_web::{web, HttpResponse};
-use shared::api::crm::{CreatePipeline, Pipeline};
+use shared::api::crm::{CreatePipeline, Pipeline, UpdatePipeline};
 use shared::api::integrations::{
     CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
     QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
@@ -40,7 +40,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(test_message),
         )
         .route("/api/v1/pipelines", web::get().to(pipelines))
-        .route("/api/v1/pipelines", web::post().to(create_pipeline));
+        .route("/api/v1/pipelines", web::post().to(create_pipeline))
+        .route("/api/v1/pipelines/{id}", web::get().to(pipeline))
+        .route("/api/v1/pipelines/{id}", web::patch().to(update_pipeline))
+        .route("/api/v1/pipelines/{id}", web::delete().to(delete_pipeline));
 }
 
 /// Connected bots (tokens only for admins).
@@ -144,6 +147,53 @@ async fn create_pipeline(
     let CreatePipeline { name, stages } = body.into_inner();
     let pipeline = crm::create_pipeline(&state, &user.0, name, stages).await?;
     Ok(HttpResponse::Created().json(pipeline))
+}
+
+#[utoipa::path(get, path = "/api/v1/pipelines/{id}", tag = "crm", params(("id" = i64, Path)),
+    responses((status = 200, body = Pipeline), (status = 404, body = ErrorBody)))]
+async fn pipeline(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<Pipeline>, AppError> {
+    Ok(web::Json(
+        crm::pipeline(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+/// Renames a sales funnel and/or sets its stages (admin only): the given
+/// order is the new order, names without `id` are added, stages left out are
+/// removed — `409 stage_not_empty` while a removed stage holds deals (move
+/// them to another stage first).
+#[utoipa::path(patch, path = "/api/v1/pipelines/{id}", tag = "crm", params(("id" = i64, Path)),
+    request_body = UpdatePipeline,
+    responses((status = 200, body = Pipeline), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "`stage_not_empty`: a removed stage holds deals"),
+              (status = 422, body = ErrorBody)))]
+async fn update_pipeline(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+    body: web::Json<UpdatePipeline>,
+) -> Result<web::Json<Pipeline>, AppError> {
+    Ok(web::Json(
+        crm::update_pipeline(&state, &user.0, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// Deletes a sales funnel (admin only): `409 pipeline_in_use` while it holds
+/// deals or an integration uses it, and for the default funnel.
+#[utoipa::path(delete, path = "/api/v1/pipelines/{id}", tag = "crm", params(("id" = i64, Path)),
+    responses((status = 204, description = "Deleted"), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "`pipeline_in_use`")))]
+async fn delete_pipeline(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<HttpResponse, AppError> {
+    crm::delete_pipeline(&state, &user.0, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Channel health: the webhook as the messenger sees it, the last update, the

@@ -29,6 +29,8 @@ pub enum Audience {
     Admins,
     /// Every signed-in user (presence).
     Everyone,
+    /// Those who may see every deal (admins and employees): a deal with no chat.
+    Staff,
 }
 
 /// One row of the event log.
@@ -58,6 +60,7 @@ impl Audience {
             Audience::Users { user_ids } => user_ids.contains(&user.id),
             Audience::Admins => decide(user.role, Action::ManageIntegrations).is_allowed(),
             Audience::Everyone => true,
+            Audience::Staff => decide(user.role, Action::EditDeal).is_allowed(),
         }
     }
 }
@@ -130,12 +133,26 @@ pub fn record_for_admins(conn: &mut DbConn, msg: ServerMsg) -> Result<(), StoreE
     )
 }
 
+/// Records an event for every signed-in user (presence).
 pub fn record_for_everyone(conn: &mut DbConn, msg: ServerMsg) -> Result<(), StoreError> {
     append(
         conn,
         None,
         &LogEntry {
             audience: Audience::Everyone,
+            msg: Some(msg),
+            refresh_users: Vec::new(),
+        },
+    )
+}
+
+/// Records an event for admins and employees (a deal no chat holds).
+pub fn record_for_staff(conn: &mut DbConn, msg: ServerMsg) -> Result<(), StoreError> {
+    append(
+        conn,
+        None,
+        &LogEntry {
+            audience: Audience::Staff,
             msg: Some(msg),
             refresh_users: Vec::new(),
         },

@@ -15,8 +15,8 @@ pub mod integrations;
 pub mod live;
 pub mod outbound;
 pub mod polling;
-pub mod routing;
 pub mod reports;
+pub mod routing;
 pub mod uploads;
 pub mod views;
 
@@ -84,6 +84,12 @@ pub enum ServiceError {
     /// A follower named where someone must hold chats (a queue, an assignee).
     #[error("{0}")]
     NotAssignable(Says),
+    /// A funnel stage that still holds deals cannot be removed.
+    #[error("{0}")]
+    StageNotEmpty(Says),
+    /// A funnel with deals or integrations cannot be deleted.
+    #[error("{0}")]
+    PipelineInUse(Says),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A messenger (or another service we call) failed or could not be reached.

@@ -15,6 +15,7 @@ use shared::Id;
 
 use super::{Context, ServiceError};
 use crate::domain::account::User;
+use crate::domain::business_hours::BusinessHours;
 use crate::domain::open_hours::OpenHours;
 use crate::domain::policy::{decide, may_hold_chats, Action};
 use crate::domain::reports::{
@@ -109,13 +110,22 @@ impl Hours {
     }
 }
 
-/// Business hours of the integrations; integrations store none yet, which
-/// CONTRACT reads as "always open" (the integration's `business_hours`
-/// plugs in here as an [`OpenHours`]).
-fn load_hours(_conn: &mut DbConn, _wanted: bool) -> Result<Hours, StoreError> {
-    Ok(Hours {
-        by_integration: HashMap::new(),
-    })
+/// Business hours of the integrations that have them (when asked for);
+/// one without is always open.
+fn load_hours(conn: &mut DbConn, wanted: bool) -> Result<Hours, StoreError> {
+    let mut by_integration: HashMap<Id, Box<dyn OpenHours + Send>> = HashMap::new();
+    if wanted {
+        for integration in crate::store::integrations::list_integrations(conn)? {
+            let Some(given) = &integration.business_hours else {
+                continue;
+            };
+            // Stored hours were checked when they were saved.
+            if let Ok(hours) = BusinessHours::parse(given) {
+                by_integration.insert(integration.id, Box::new(hours));
+            }
+        }
+    }
+    Ok(Hours { by_integration })
 }
 
 fn tally(conn: &mut DbConn, filters: &Filters) -> Result<Tally, StoreError> {

@@ -140,21 +140,32 @@ pub fn contact(record: ContactRecord) -> Contact {
         language: record.language,
         country: record.country,
         avatar_url: record.avatar_url,
+        email: record.email,
+        company: record.company,
+        notes: record.notes,
         created_at: time(record.created_at),
     }
 }
 
 pub fn deal(record: DealRecord) -> Deal {
+    let facts = record.facts;
     Deal {
         id: record.id,
-        title: record.title,
-        pipeline_id: record.pipeline_id,
-        stage_id: record.stage_id,
+        title: facts.title,
+        pipeline_id: facts.pipeline_id,
+        stage_id: facts.stage_id,
         stage_name: record.stage_name,
         contact_id: record.contact_id,
+        contact_name: record.contact_name,
         chat_id: record.chat_id,
-        amount: record.amount,
+        amount: facts.amount,
+        currency: facts.currency,
+        status: facts.status,
+        responsible_id: facts.responsible_id,
+        close_note: facts.close_note,
         created_at: time(record.created_at),
+        updated_at: time(record.updated_at),
+        closed_at: facts.closed_at.map(time),
     }
 }
 

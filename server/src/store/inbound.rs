@@ -391,7 +391,7 @@ fn receive_message(
             None,
             &TimelineEvent::DealCreated(DealCreated {
                 deal_id: deal.id,
-                title: deal.title,
+                title: deal.facts.title,
             }),
         )?);
     }

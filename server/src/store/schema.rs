@@ -115,6 +115,9 @@ diesel::table! {
         country -> Nullable<Text>,
         avatar_url -> Nullable<Text>,
         created_at -> Timestamp,
+        email -> Nullable<Text>,
+        company -> Nullable<Text>,
+        notes -> Nullable<Text>,
     }
 }
 
@@ -256,6 +259,12 @@ diesel::table! {
         title -> Text,
         amount -> Nullable<Double>,
         created_at -> Timestamp,
+        currency -> Nullable<Text>,
+        status -> Text,
+        responsible_id -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        close_note -> Nullable<Text>,
     }
 }
 
@@ -266,6 +275,8 @@ diesel::table! {
         done -> Bool,
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
+        due_at -> Nullable<Timestamp>,
+        assignee_id -> Nullable<BigInt>,
     }
 }
 

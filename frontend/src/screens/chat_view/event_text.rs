@@ -48,6 +48,71 @@ fn names(directory: Directory, ids: &[Id]) -> String {
         .join(", ")
 }
 
+/// A deal's `{field: [old, new]}` in the reader's words: stage and user names,
+/// statuses translated ("stage New → Won; amount — → 1,500.5").
+fn deal_changes_text(i18n: I18n, directory: Directory, changes: &FieldChanges) -> String {
+    let plain = |value: &Value| match value {
+        Value::Null => "—".to_owned(),
+        Value::String(text) => text.clone(),
+        Value::Number(number) => number
+            .as_f64()
+            .map(|n| format::amount(i18n.lang(), n))
+            .unwrap_or_else(|| number.to_string()),
+        other => other.to_string(),
+    };
+    let stage = |value: &Value| {
+        value
+            .as_i64()
+            .and_then(|id| {
+                directory.pipelines.with(|pipelines| {
+                    pipelines
+                        .iter()
+                        .flat_map(|pipeline| pipeline.stages.iter())
+                        .find(|stage| stage.id == id)
+                        .map(|stage| stage.name.clone())
+                })
+            })
+            .unwrap_or_else(|| plain(value))
+    };
+    let user = |value: &Value| {
+        value
+            .as_i64()
+            .map(|id| directory.user_name(id))
+            .unwrap_or_else(|| i18n.tr(Key::Nobody).to_owned())
+    };
+    let status = |value: &Value| match value.as_str() {
+        Some("open") => i18n.tr(Key::DealOpen).to_owned(),
+        Some("won") => i18n.tr(Key::DealWon).to_owned(),
+        Some("lost") => i18n.tr(Key::DealLost).to_owned(),
+        _ => plain(value),
+    };
+    changes
+        .iter()
+        .filter(|(field, (_, new))| field.as_str() != "close_note" || !new.is_null())
+        .map(|(field, (old, new))| {
+            let (key, old, new) = match field.as_str() {
+                "title" => (Key::DealTitleChange, plain(old), plain(new)),
+                "stage_id" => (Key::DealStageChange, stage(old), stage(new)),
+                "amount" => (Key::DealAmountChange, plain(old), plain(new)),
+                "currency" => (Key::DealCurrencyChange, plain(old), plain(new)),
+                "status" => (Key::DealStatusChange, status(old), status(new)),
+                "responsible_id" => (Key::DealResponsibleChange, user(old), user(new)),
+                "close_note" => (Key::DealNoteChange, plain(old), plain(new)),
+                other => {
+                    return format!(
+                        "{}: {} → {}",
+                        other.replace('_', " "),
+                        plain(old),
+                        plain(new)
+                    )
+                }
+            };
+            i18n.fill(key, &[("old", old), ("new", new)])
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// `{field: [old, new]}` as "field: old → new; …".
 fn changes_text(changes: &FieldChanges) -> String {
     let shown = |value: &Value| match value {
@@ -223,7 +288,10 @@ pub fn describe_event(
         },
         TimelineEvent::DealChanged(data) => i18n.fill(
             Key::EvDealChanged,
-            &[("actor", actor), ("changes", changes_text(&data.changes))],
+            &[
+                ("actor", actor),
+                ("changes", deal_changes_text(i18n, directory, &data.changes)),
+            ],
         ),
         TimelineEvent::TaskChanged(data) => i18n.fill(
             Key::EvTaskChanged,

@@ -19,8 +19,8 @@ use crate::components::error_line::ErrorLine;
 use crate::i18n::{use_i18n, Key};
 use crate::state::inbox::{use_inbox, GROUPS};
 use crate::state::open_chat::use_open_chat;
-use filters::InboxFilters;
 use crate::state::session::use_session;
+use filters::InboxFilters;
 
 fn group_key(group: ChatGroup) -> Key {
     match group {

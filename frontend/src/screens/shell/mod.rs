@@ -1,5 +1,5 @@
 //! The signed-in frame around every page: top bar (who is signed in, connection state, user
-//! menu, "Sign out"), navigation (Clients, Archive, Reports for admins and employees, Settings for admins), and an `<Outlet/>`
+//! menu, "Sign out"), navigation (Clients, Archive, Deals, Reports for admins and employees, Settings for admins), and an `<Outlet/>`
 //! for the page. Sends anyone not signed in to `/login`, remembering where they were.
 //! Knows no page's content.
 
@@ -76,6 +76,10 @@ fn Frame(user: shared::api::users::User) -> impl IntoView {
                 <A href="/archive" attr:class="nav-link" attr:data-test="nav-archive">
                     <span class="nav-icon" aria-hidden="true">"▤"</span>
                     <span>{move || i18n.tr(Key::Archive)}</span>
+                </A>
+                <A href="/deals" attr:class="nav-link" attr:data-test="nav-deals">
+                    <span class="nav-icon" aria-hidden="true">"▦"</span>
+                    <span>{move || i18n.tr(Key::Deals)}</span>
                 </A>
                 <Show when=move || session.can_write()>
                     <A href="/reports" attr:class="nav-link" attr:data-test="nav-reports">

@@ -50,12 +50,16 @@ impl Story<'_> {
                 title,
             } => {
                 if let Some(deal) = crm::chat_deals(conn, chat_id)?.first() {
-                    let changes = crm::DealChanges {
+                    let patch = shared::api::crm::UpdateDeal {
                         title: title.clone(),
                         stage_id: self.cast.stages.get(*stage).copied(),
-                        amount: *amount,
+                        amount: amount.map(Some),
+                        ..Default::default()
                     };
-                    crm::update_deal(conn, deal.id, changes)?;
+                    if let Ok(edit) = crate::domain::deal::edit(&deal.facts, &patch, at.naive_utc())
+                    {
+                        crm::set_deal(conn, deal.id, &edit.after, at.naive_utc())?;
+                    }
                 }
             }
             Step::ExtraDeal(title) => {
@@ -74,7 +78,7 @@ impl Story<'_> {
                     Some(actor),
                     &TimelineEvent::DealCreated(DealCreated {
                         deal_id: deal.id,
-                        title: deal.title,
+                        title: deal.facts.title,
                     }),
                 )?;
             }

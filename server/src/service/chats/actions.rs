@@ -493,7 +493,7 @@ pub async fn create_deal(
                 Some(caller.id),
                 &TimelineEvent::DealCreated(DealCreated {
                     deal_id: deal.id,
-                    title: deal.title.clone(),
+                    title: deal.facts.title.clone(),
                 }),
             )?);
             Ok(deal)

@@ -191,6 +191,9 @@ pub struct ContactRecord {
     pub country: Option<String>,
     pub avatar_url: Option<String>,
     pub created_at: NaiveDateTime,
+    pub email: Option<String>,
+    pub company: Option<String>,
+    pub notes: Option<String>,
 }
 
 pub fn find_contact(conn: &mut DbConn, id: Id) -> Result<ContactRecord, StoreError> {

@@ -1,0 +1,13 @@
+ALTER TABLE tasks DROP COLUMN assignee_id;
+ALTER TABLE tasks DROP COLUMN due_at;
+ALTER TABLE contacts DROP COLUMN notes;
+ALTER TABLE contacts DROP COLUMN company;
+ALTER TABLE contacts DROP COLUMN email;
+DROP INDEX deals_responsible;
+DROP INDEX deals_stage;
+ALTER TABLE deals DROP COLUMN close_note;
+ALTER TABLE deals DROP COLUMN closed_at;
+ALTER TABLE deals DROP COLUMN updated_at;
+ALTER TABLE deals DROP COLUMN responsible_id;
+ALTER TABLE deals DROP COLUMN status;
+ALTER TABLE deals DROP COLUMN currency;
