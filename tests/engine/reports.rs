@@ -401,7 +401,44 @@ async fn only_admins_and_employees_see_reports_and_bad_ranges_are_named(
     }
 }
 
+/// Deals count as won or lost by the day they were closed, with the amount won.
+async fn won_and_lost_deals_count_in_the_funnel(backend: tidings_tests::Backend) {
+    let app = TestApp::start(backend).await;
+    let admin = app.admin().await;
+    let bot = app.integration(Channel::Telegram, &[], None, None).await;
+    let mut deal_ids = Vec::new();
+    for customer in ["Walt Won", "Lou Lost", "Otto Open"] {
+        let chat_id = app.new_chat(&bot, customer, "hello").await;
+        let chat: Value = body(admin.get(&format!("/api/v1/chats/{chat_id}")).await).await;
+        deal_ids.push(chat["deal_ids"][0].as_i64().expect("the chat's deal"));
+    }
+    for (deal_id, change) in [
+        (
+            deal_ids[0],
+            json!({"status": "won", "amount": 120.5, "currency": "EUR"}),
+        ),
+        (deal_ids[1], json!({"status": "lost"})),
+    ] {
+        let response = admin
+            .patch(&format!("/api/v1/deals/{deal_id}"), &change)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{change}");
+    }
+    let overview = get_json(&admin, "/api/v1/reports/overview").await;
+    let deals = &overview["deals"];
+    assert_eq!(
+        [
+            &deals["created"],
+            &deals["won"],
+            &deals["lost"],
+            &deals["won_amount"]
+        ],
+        [&json!(3), &json!(1), &json!(1), &json!(120.5)]
+    );
+}
+
 on_both_backends!(
     a_scripted_history_gives_exact_figures,
     only_admins_and_employees_see_reports_and_bad_ranges_are_named,
+    won_and_lost_deals_count_in_the_funnel,
 );

@@ -362,7 +362,7 @@ pub struct DealFact {
     pub stage_position: i32,
     pub created_at: DateTime<Utc>,
     pub amount: Option<f64>,
-    /// Won or lost, and when (deals record no outcome yet: always `None`).
+    /// Won or lost, and when (`closed_at`).
     pub outcome: Option<(DealOutcome, DateTime<Utc>)>,
 }
 

@@ -12,7 +12,7 @@ use shared::Id;
 
 use super::schema::{chats, contacts, deals, integrations, pipelines, stages, timeline_items};
 use super::{DbConn, StoreError};
-use crate::domain::reports::{DealFact, Fact, Item};
+use crate::domain::reports::{DealFact, DealOutcome, Fact, Item};
 
 /// Chats per `IN (…)` list: well under every backend's parameter limit.
 const CHUNK: usize = 500;
@@ -241,9 +241,20 @@ pub fn open_chats_by_assignee(
 }
 
 /// Pipeline, stage (id, name, position), creation time and amount.
-type DealRow = (Id, String, Id, String, i32, NaiveDateTime, Option<f64>);
+type DealRow = (
+    Id,
+    String,
+    Id,
+    String,
+    i32,
+    NaiveDateTime,
+    Option<f64>,
+    String,
+    Option<NaiveDateTime>,
+);
 
-/// Deals created in `[from, to)` (of chats of the integration, if given).
+/// Deals created, won or lost in `[from, to)` (of chats of the integration,
+/// if given).
 pub fn deal_facts(
     conn: &mut DbConn,
     from: DateTime<Utc>,
@@ -253,8 +264,14 @@ pub fn deal_facts(
     let mut query = deals::table
         .inner_join(stages::table.inner_join(pipelines::table))
         .left_join(chats::table.on(deals::chat_id.eq(chats::id.nullable())))
-        .filter(deals::created_at.ge(from.naive_utc()))
-        .filter(deals::created_at.lt(to.naive_utc()))
+        .filter(
+            deals::created_at
+                .ge(from.naive_utc())
+                .and(deals::created_at.lt(to.naive_utc()))
+                .or(deals::closed_at
+                    .ge(from.naive_utc())
+                    .and(deals::closed_at.lt(to.naive_utc()))),
+        )
         .select((
             pipelines::id,
             pipelines::name,
@@ -263,6 +280,8 @@ pub fn deal_facts(
             stages::position,
             deals::created_at,
             deals::amount,
+            deals::status,
+            deals::closed_at,
         ))
         .into_boxed();
     if let Some(id) = integration_id {
@@ -280,6 +299,8 @@ pub fn deal_facts(
                 stage_position,
                 created_at,
                 amount,
+                status,
+                closed_at,
             )| {
                 DealFact {
                     pipeline_id,
@@ -289,7 +310,11 @@ pub fn deal_facts(
                     stage_position,
                     created_at: created_at.and_utc(),
                     amount,
-                    outcome: None,
+                    outcome: match (status.as_str(), closed_at) {
+                        ("won", Some(at)) => Some((DealOutcome::Won, at.and_utc())),
+                        ("lost", Some(at)) => Some((DealOutcome::Lost, at.and_utc())),
+                        _ => None,
+                    },
                 }
             },
         )
