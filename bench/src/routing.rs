@@ -54,12 +54,11 @@ pub async fn run(harness: &Harness, params: &Params, quiet: bool) -> anyhow::Res
                 )?;
                 managers.push(user.id);
             }
-            // Online with a cap: every rule of eligibility is evaluated.
+            // A cap on everyone: each turn counts the chosen manager's open
+            // chats. (Presence is not asked: with no live sockets here the
+            // server's own sweep would soon call every manager offline.)
             diesel::update(users::table.filter(users::id.eq_any(&managers)))
-                .set((
-                    users::presence.eq("online"),
-                    users::max_open_chats.eq(Some(1_000_000_i64)),
-                ))
+                .set(users::max_open_chats.eq(Some(1_000_000_i64)))
                 .execute(conn)?;
             let pipeline_id = tidings::store::crm::default_pipeline_id(conn)?;
             let mut integrations = Vec::with_capacity(setup.integrations);
@@ -78,10 +77,7 @@ pub async fn run(harness: &Harness, params: &Params, quiet: bool) -> anyhow::Res
                         queue: &managers,
                         bot_username: None,
                         bot_avatar_url: None,
-                        routing: RoutingSettings {
-                            assign_only_online: true,
-                            ..RoutingSettings::default()
-                        },
+                        routing: RoutingSettings::default(),
                     },
                 )?;
                 integrations.push(integration.id);

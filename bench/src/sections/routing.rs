@@ -22,7 +22,7 @@ pub(crate) async fn routing(
     let mut section = Section::new(
         format!("{}-routing", database.key()),
         format!(
-            "Routing on {}: {} managers (online, capped) in each of {} queues, {} open chats",
+            "Routing on {}: {} managers (capped) in each of {} queues, {} open chats",
             database.name(),
             params.managers,
             params.integrations,
