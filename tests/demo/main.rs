@@ -111,18 +111,23 @@ impl Api {
 
     /// Every chat, through the archive's pages.
     async fn all_chats(&self) -> Vec<Value> {
-        let mut chats = Vec::new();
+        self.all("/api/v1/chats/archive").await
+    }
+
+    /// Every item of a paginated list, page by page.
+    async fn all(&self, list: &str) -> Vec<Value> {
+        let mut items = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
             let path = match &cursor {
-                Some(cursor) => format!("/api/v1/chats/archive?limit=100&cursor={cursor}"),
-                None => "/api/v1/chats/archive?limit=100".to_owned(),
+                Some(cursor) => format!("{list}?limit=100&cursor={cursor}"),
+                None => format!("{list}?limit=100"),
             };
             let page = self.get(&path).await;
-            chats.extend(page["items"].as_array().cloned().unwrap_or_default());
+            items.extend(page["items"].as_array().cloned().unwrap_or_default());
             match page["next_cursor"].as_str() {
                 Some(next) => cursor = Some(next.to_owned()),
-                None => return chats,
+                None => return items,
             }
         }
     }
