@@ -5,10 +5,10 @@
 //!
 //! One worker per node: it renews this node's socket rows, hands out waiting
 //! chats whenever something may have made a manager eligible (woken through
-//! [`Context::routing_ready`]) and every second otherwise; the node holding
-//! the `routing` lease also sweeps presence (idle → away, grace over →
-//! offline) and hands off unanswered chats, so each timer runs on one node,
-//! from state in the database that survives restarts.
+//! [`Context::routing_ready`]) and every second otherwise; every second, the
+//! node holding the `routing` lease also sweeps presence (idle → away, grace
+//! over → offline) and hands off unanswered chats, so each timer runs on one
+//! node, from state in the database that survives restarts.
 
 use std::time::{Duration, Instant};
 
@@ -282,11 +282,12 @@ pub async fn run(ctx: Context, mut shutdown: watch::Receiver<bool>) {
     let mut lease_checked: Option<Instant> = None;
     let mut leader = false;
     loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = ctx.routing_ready.notified() => {}
+        // Timers run on the tick; a wake-up only hands out waiting chats.
+        let ticked = tokio::select! {
+            _ = tick.tick() => true,
+            _ = ctx.routing_ready.notified() => false,
             _ = shutdown.changed() => break,
-        }
+        };
         if sockets_renewed.elapsed() >= store::routing::RENEW_SOCKETS_EVERY {
             sockets_renewed = Instant::now();
             let node = ctx.node.clone();
@@ -311,7 +312,7 @@ pub async fn run(ctx: Context, mut shutdown: watch::Receiver<bool>) {
                     false
                 });
         }
-        if leader {
+        if leader && ticked {
             if let Err(err) = sweep_presence(&ctx).await {
                 tracing::warn!(%err, "presence sweep failed");
             }

@@ -204,8 +204,10 @@ where
         .await?;
     if result.is_ok() {
         ctx.hub.wake();
-        // A close or a reassignment may free a manager for a waiting chat.
-        ctx.routing_ready.notify_one();
+        if matches!(action, ChatAction::Close | ChatAction::Assign) {
+            // A close or a reassignment may free a manager for a waiting chat.
+            ctx.routing_ready.notify_one();
+        }
     }
     result
 }
