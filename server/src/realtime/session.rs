@@ -42,8 +42,12 @@ const RESUME_COST: u32 = 20;
 /// One typing notice per chat per socket this often reaches the shared buffer
 /// (every session reads it; a flood would make all of them resync).
 const TYPING_EVERY: Duration = Duration::from_secs(2);
-/// A client refused this many times in a row is not listening: disconnect.
-const MAX_REFUSED_IN_A_ROW: u32 = 500;
+/// A client refused this many times without pausing is not listening:
+/// disconnect. Commands the refill lets through in between do not reset the
+/// count (a flood would always slip one through); a pause does.
+const MAX_REFUSED_WITHOUT_PAUSE: u32 = 500;
+/// A pause this long without a refused command forgives the earlier ones.
+const REFUSALS_FORGIVEN_AFTER: Duration = Duration::from_secs(5);
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/ws", web::get().to(upgrade));
@@ -119,7 +123,9 @@ struct Live {
     /// `last_sent` went out already, so a repeated resume replays only older.
     replayed_from: Option<i64>,
     allowance: TokenBucket,
-    refused_in_a_row: u32,
+    /// Refused commands since the client last paused, and the latest one.
+    refused: u32,
+    last_refused: Option<Instant>,
     /// When this socket last passed on a typing notice, per chat.
     typing_sent: HashMap<Id, Instant>,
     /// When this socket last recorded the user's activity.
@@ -159,7 +165,8 @@ async fn run(
         last_sent,
         replayed_from: None,
         allowance: TokenBucket::new(COMMAND_BURST, COMMANDS_PER_SECOND, Instant::now()),
-        refused_in_a_row: 0,
+        refused: 0,
+        last_refused: None,
         typing_sent: HashMap::new(),
         activity_reported: None,
     };
@@ -372,7 +379,6 @@ impl Live {
         };
         match self.allowance.take(cost, now) {
             Ok(()) => {
-                self.refused_in_a_row = 0;
                 if let ClientMsg::Typing { chat_id } = command {
                     if self.typing_sent.len() > 64 {
                         self.typing_sent
@@ -392,8 +398,16 @@ impl Live {
         let Refusal::RateLimited { wait } = refusal else {
             return Flow::Continue;
         };
-        self.refused_in_a_row += 1;
-        if self.refused_in_a_row >= MAX_REFUSED_IN_A_ROW {
+        let now = Instant::now();
+        if self
+            .last_refused
+            .is_some_and(|at| now.duration_since(at) >= REFUSALS_FORGIVEN_AFTER)
+        {
+            self.refused = 0;
+        }
+        self.last_refused = Some(now);
+        self.refused += 1;
+        if self.refused >= MAX_REFUSED_WITHOUT_PAUSE {
             tracing::warn!(
                 user_id = self.user.id,
                 "socket closed: it ignores its rate limit"
