@@ -100,7 +100,8 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
     provide_context(control);
 
     let (id, channel) = chat.with_untracked(|chat| (chat.id, chat.channel));
-    let can_write = Signal::derive(move || session.can_write());
+    // A memo: the user record changes with presence, which must not rebuild the composer.
+    let can_write = Memo::new(move |_| session.can_write());
     let closed = move || chat.with(|chat| chat.status == ChatStatus::Closed);
 
     let change_status = Action::new_local(move |close: &bool| {
@@ -172,6 +173,10 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
         }
     });
 
+    // Only what decides between the composer and a notice is tracked: any other
+    // change of the chat (a live update, a read marker) must not rebuild the
+    // composer and lose what it is doing (a picked canned reply, a send).
+    let unreachable = Memo::new(move |_| chat.with(|chat| chat.unreachable_reason.clone()));
     let bottom = move || {
         if !can_write.get() {
             return view! {
@@ -181,7 +186,7 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
             }
             .into_any();
         }
-        match chat.with(|chat| chat.unreachable_reason.clone()) {
+        match unreachable.get() {
             Some(reason) => view! {
                 <div class="notice unreachable-banner" role="status" data-test="unreachable-banner">
                     <strong>{move || i18n.tr(Key::CannotReceive)}</strong>
@@ -286,7 +291,8 @@ fn DetailsPanel(chat: RwSignal<Chat>) -> impl IntoView {
     let inbox = use_inbox();
     let open_chat = use_open_chat();
     let id = chat.with_untracked(|chat| chat.id);
-    let can_write = Signal::derive(move || session.can_write());
+    // A memo: the user record changes with presence, which must not rebuild the composer.
+    let can_write = Memo::new(move |_| session.can_write());
     let notifications = Signal::derive(move || {
         open_chat.extras.with(|extras| {
             extras
