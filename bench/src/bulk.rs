@@ -26,6 +26,8 @@ pub struct Spec {
     pub integrations: Vec<(Id, &'static str)>,
     /// Users chats get assigned to, in turn (the first is the admin).
     pub assignees: Vec<Id>,
+    /// Chats start between this many days ago and two days ago.
+    pub days: u32,
 }
 
 /// What was loaded.
@@ -99,7 +101,8 @@ pub fn load(conn: &mut DbConn, spec: &Spec, bar: &ProgressBar) -> Result<Loaded,
                 spec.integrations[(n as usize) % spec.integrations.len()];
             let name = corpus::name(&mut rng);
             let language = rng.pick(&["en", "es", "ru"]);
-            let started = now - TimeDelta::minutes(2 * 24 * 60 + rng.below(88 * 24 * 60) as i64);
+            let spread = u64::from(spec.days.saturating_sub(2).max(1)) * 24 * 60;
+            let started = now - TimeDelta::minutes(2 * 24 * 60 + rng.below(spread) as i64);
             contact_rows.push((
                 contacts::id.eq(contact_id),
                 contacts::name.eq(name.clone()),
@@ -120,10 +123,21 @@ pub fn load(conn: &mut DbConn, spec: &Spec, bar: &ProgressBar) -> Result<Loaded,
                 customer_identities::language.eq(Some(language)),
                 customer_identities::created_at.eq(started),
             ));
-            // The opening event, then the messages, customer first.
+            // The opening event (and the assignment), then the messages, customer first.
+            let closed = rng.chance(25);
+            let assignee = if !closed && rng.chance(20) {
+                None
+            } else {
+                Some(spec.assignees[(n as usize) % spec.assignees.len()])
+            };
             let mut at = started;
-            items.push(Item::event(item_id, chat_id, at));
+            items.push(Item::event(item_id, chat_id, at, "opened", "{}".into()));
             item_id += 1;
+            if let Some(user_id) = assignee {
+                let data = format!(r#"{{"user_id":{user_id},"reason":"next_in_queue"}}"#);
+                items.push(Item::event(item_id, chat_id, at, "assigned", data));
+                item_id += 1;
+            }
             let count = 1 + rng.below(2 * average - 1);
             let mut preview = String::new();
             for k in 0..count {
@@ -142,13 +156,11 @@ pub fn load(conn: &mut DbConn, spec: &Spec, bar: &ProgressBar) -> Result<Loaded,
                 item_id += 1;
             }
             loaded.messages += count;
-            let closed = rng.chance(25);
-            let assignee = if !closed && rng.chance(20) {
-                None
-            } else {
-                Some(spec.assignees[(n as usize) % spec.assignees.len()])
-            };
             let last = at.min(now);
+            if closed {
+                items.push(Item::event(item_id, chat_id, last, "closed", "{}".into()));
+                item_id += 1;
+            }
             chat_rows.push((
                 chats::id.eq(chat_id),
                 chats::integration_id.eq(integration_id),
@@ -243,11 +255,11 @@ struct Item {
     external_id: Option<String>,
     delivery: Option<&'static str>,
     event: Option<&'static str>,
-    data: Option<&'static str>,
+    data: Option<String>,
 }
 
 impl Item {
-    fn event(id: Id, chat_id: Id, at: NaiveDateTime) -> Item {
+    fn event(id: Id, chat_id: Id, at: NaiveDateTime, event: &'static str, data: String) -> Item {
         Item {
             id,
             chat_id,
@@ -259,8 +271,8 @@ impl Item {
             text: None,
             external_id: None,
             delivery: None,
-            event: Some("opened"),
-            data: Some("{}"),
+            event: Some(event),
+            data: Some(data),
         }
     }
 
@@ -305,7 +317,7 @@ impl Item {
         diesel::dsl::Eq<timeline_items::external_id, Option<String>>,
         diesel::dsl::Eq<timeline_items::delivery, Option<&'static str>>,
         diesel::dsl::Eq<timeline_items::event, Option<&'static str>>,
-        diesel::dsl::Eq<timeline_items::data, Option<&'static str>>,
+        diesel::dsl::Eq<timeline_items::data, Option<String>>,
     ) {
         (
             timeline_items::id.eq(self.id),
@@ -319,7 +331,7 @@ impl Item {
             timeline_items::external_id.eq(self.external_id.clone()),
             timeline_items::delivery.eq(self.delivery),
             timeline_items::event.eq(self.event),
-            timeline_items::data.eq(self.data),
+            timeline_items::data.eq(self.data.clone()),
         )
     }
 }

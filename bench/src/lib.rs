@@ -16,6 +16,7 @@ pub mod progress;
 pub mod queries;
 pub mod reads;
 pub mod report;
+pub mod reports;
 pub mod routing;
 pub mod sections;
 pub mod stats;
@@ -53,10 +54,12 @@ pub enum Scenario {
     Canned,
     /// A bulk action (`POST /api/v1/chats/bulk`) on 100 chats, each action timed.
     BulkActions,
+    /// Reports over a bulk-loaded month: overview, managers table, conversations CSV.
+    Reports,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
-    /// Footprint, baseline (with ingest), live, outbound, queries, reads, routing, canned
-    /// and bulk actions.
+    /// Footprint, baseline (with ingest), live, outbound, queries, reads, routing, canned,
+    /// bulk actions and reports.
     All,
 }
 
@@ -149,10 +152,10 @@ pub struct Options {
     #[arg(long, default_value_t = 60.0)]
     pub reply_rate: f64,
 
-    /// queries: chats to load.
+    /// queries, reports: chats to load.
     #[arg(long, default_value_t = 20_000)]
     pub chats: u64,
-    /// queries: messages to load (spread over the chats).
+    /// queries, reports: messages to load (spread over the chats).
     #[arg(long, default_value_t = 200_000)]
     pub messages: u64,
     /// queries: timed requests per query.
@@ -336,6 +339,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         if wants(Scenario::BulkActions) {
             sections::bulk_actions::bulk_actions(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::Reports) {
+            sections::reports::reports(&options, database, &mut report).await?;
         }
     }
     if !options.no_chart && !report.curves.is_empty() {

@@ -39,34 +39,7 @@ pub struct Outcome {
 }
 
 pub async fn run(harness: &Harness, params: &Params, quiet: bool) -> anyhow::Result<Outcome> {
-    let mut assignees = vec![admin_id(harness).await?];
-    for i in 1..=3 {
-        assignees.push(
-            harness
-                .create_user(&format!("Agent {i}"), "employee")
-                .await?
-                .0,
-        );
-    }
-    let telegram = integration(harness, Channel::Telegram).await?;
-    let viber = integration(harness, Channel::Viber).await?;
-    let spec = Spec {
-        chats: params.chats,
-        messages: params.messages,
-        integrations: vec![(telegram, "telegram"), (viber, "viber")],
-        assignees,
-    };
-    let bar = progress::bar(quiet, params.messages, "loading chats and messages");
-    let started = Instant::now();
-    let loaded = {
-        let bar = bar.clone();
-        harness
-            .store
-            .run(move |conn| bulk::load(conn, &spec, &bar))
-            .await?
-    };
-    let load_time = started.elapsed();
-    bar.finish_and_clear();
+    let (loaded, load_time) = load(harness, params.chats, params.messages, 90, quiet).await?;
 
     let mut rng = Rng::new(99);
     let chat_count = loaded.chats.max(1);
@@ -172,6 +145,47 @@ fn count_items(body: &[u8]) -> usize {
 async fn admin_id(harness: &Harness) -> anyhow::Result<Id> {
     let me = crate::harness::expect_json(harness.admin.get("/api/v1/me").await?, 200).await?;
     me["user"]["id"].as_i64().context("/me has the user id")
+}
+
+/// Four managers, a Telegram and a Viber integration, then `chats` chats with
+/// `messages` messages started over the last `days` days, bulk-loaded.
+pub(crate) async fn load(
+    harness: &Harness,
+    chats: u64,
+    messages: u64,
+    days: u32,
+    quiet: bool,
+) -> anyhow::Result<(Loaded, Duration)> {
+    let mut assignees = vec![admin_id(harness).await?];
+    for i in 1..=3 {
+        assignees.push(
+            harness
+                .create_user(&format!("Agent {i}"), "employee")
+                .await?
+                .0,
+        );
+    }
+    let telegram = integration(harness, Channel::Telegram).await?;
+    let viber = integration(harness, Channel::Viber).await?;
+    let spec = Spec {
+        chats,
+        messages,
+        integrations: vec![(telegram, "telegram"), (viber, "viber")],
+        assignees,
+        days,
+    };
+    let bar = progress::bar(quiet, messages, "loading chats and messages");
+    let started = Instant::now();
+    let loaded = {
+        let bar = bar.clone();
+        harness
+            .store
+            .run(move |conn| bulk::load(conn, &spec, &bar))
+            .await?
+    };
+    let load_time = started.elapsed();
+    bar.finish_and_clear();
+    Ok((loaded, load_time))
 }
 
 /// An integration stored directly (the queries never reach a messenger).

@@ -90,6 +90,7 @@ pub async fn run(harness: &Harness, params: &Params, quiet: bool) -> anyhow::Res
         messages: params.chats,
         integrations: integrations.iter().map(|id| (*id, "telegram")).collect(),
         assignees: managers,
+        days: 90,
     };
     let bar = progress::bar(quiet, params.chats, "loading open chats");
     {

@@ -32,6 +32,7 @@ async fn every_scenario_runs_at_tiny_sizes() {
         "sqlite-outbound",
         "sqlite-queries",
         "sqlite-routing",
+        "sqlite-reports",
         "sqlite-footprint",
     ] {
         assert!(

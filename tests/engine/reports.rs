@@ -332,8 +332,8 @@ async fn a_scripted_history_gives_exact_figures(backend: tidings_tests::Backend)
         format!(
             "chat_id,integration,channel,contact,assignee,started_at,first_response_at,closed_at,messages_in,messages_out\r\n\
              {carla},telegram bot,telegram,Carla,Ana,2026-11-10T09:00:00Z,2026-11-10T09:10:00Z,2026-11-10T10:00:00Z,2,2\r\n\
-             {eve},telegram bot,telegram,Eve,Ana,2026-11-11T10:00:00Z,,,1,0\r\n\
-             {carla},telegram bot,telegram,Carla,Bo,2026-11-11T22:30:00Z,2026-11-11T22:50:00Z,2026-11-12T08:00:00Z,1,1\r\n"
+             {carla},telegram bot,telegram,Carla,Bo,2026-11-11T22:30:00Z,2026-11-11T22:50:00Z,2026-11-12T08:00:00Z,1,1\r\n\
+             {eve},telegram bot,telegram,Eve,Ana,2026-11-11T10:00:00Z,,,1,0\r\n"
         )
     );
     let csv = get_csv(

@@ -9,4 +9,5 @@ pub mod live;
 pub mod outbound;
 pub mod queries;
 pub mod reads;
+pub mod reports;
 pub mod routing;

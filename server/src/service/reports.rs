@@ -3,9 +3,11 @@
 //! managers table and the conversation rows. Admin and employee only.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use chrono_tz::Tz;
+use futures_util::stream::{self, Stream, StreamExt};
 use shared::api::reports::{
     ConversationCounts, ConversationRow, DayFigures, DealFigures, Durations, ManagerFigures,
     MedianDuration, MessageCounts, Overview, StageFigures,
@@ -128,10 +130,11 @@ fn load_hours(conn: &mut DbConn, wanted: bool) -> Result<Hours, StoreError> {
     Ok(Hours { by_integration })
 }
 
-fn tally(conn: &mut DbConn, filters: &Filters) -> Result<Tally, StoreError> {
+/// The tally of every chat with facts in the range, or of `only` those.
+fn tally(conn: &mut DbConn, filters: &Filters, only: Option<&[Id]>) -> Result<Tally, StoreError> {
     let hours = load_hours(conn, filters.business_hours)?;
     let range = &filters.range;
-    let chats = store::chat_facts(conn, range.from, range.to, filters.integration_id)?;
+    let chats = store::chat_facts(conn, range.from, range.to, filters.integration_id, only)?;
     let mut tally = Tally::new(range);
     for chat in &chats {
         tally.add_chat(
@@ -171,7 +174,7 @@ pub async fn overview(
     let (tally, deals, filters) = ctx
         .store
         .run(move |conn| {
-            let tally = tally(conn, &filters)?;
+            let tally = tally(conn, &filters, None)?;
             let deals = store::deal_facts(
                 conn,
                 filters.range.from,
@@ -264,7 +267,7 @@ pub async fn managers(
     let (tally, users, open_now, filters) = ctx
         .store
         .run(move |conn| {
-            let tally = tally(conn, &filters)?;
+            let tally = tally(conn, &filters, None)?;
             let users = user_store::list_users(conn)?;
             let open_now = store::open_chats_by_assignee(conn, filters.integration_id)?;
             Ok((tally, users, open_now, filters))
@@ -345,10 +348,10 @@ pub async fn conversations(
     filters: Filters,
 ) -> Result<Vec<ConversationRow>, ServiceError> {
     allowed(caller)?;
-    let (tally, names, users) = ctx
+    let (mut tally, names, users) = ctx
         .store
         .run(move |conn| {
-            let tally = tally(conn, &filters)?;
+            let tally = tally(conn, &filters, None)?;
             let ids: Vec<Id> = tally.conversations.iter().map(|c| c.chat_id).collect();
             let names = store::chat_names(conn, &ids)?;
             let users = user_store::list_users(conn)?;
@@ -356,9 +359,57 @@ pub async fn conversations(
         })
         .await?;
     let user_names: HashMap<Id, String> = users.into_iter().map(|u| (u.id, u.name)).collect();
-    let mut conversations = tally.conversations;
-    conversations.sort_by_key(|c| (c.started_at, c.chat_id));
-    Ok(conversations
+    tally
+        .conversations
+        .sort_by_key(|c| (c.started_at, c.chat_id));
+    Ok(conversation_rows(tally, &names, &user_names))
+}
+
+/// The same rows as [`conversations`], a chunk of chats at a time, in chat
+/// order (each chat's conversations oldest first): a CSV of a long range is
+/// written as it is read, never held whole. The chats are listed before this
+/// returns, so a failing database is still an error response.
+pub async fn conversations_in_chunks(
+    ctx: &Context,
+    caller: &User,
+    filters: Filters,
+) -> Result<impl Stream<Item = Result<Vec<ConversationRow>, ServiceError>>, ServiceError> {
+    allowed(caller)?;
+    let range = filters.range.clone();
+    let integration_id = filters.integration_id;
+    let (chunks, users) = ctx
+        .store
+        .run(move |conn| {
+            let chunks = store::chats_with_facts(conn, range.from, range.to, integration_id)?;
+            Ok((chunks, user_store::list_users(conn)?))
+        })
+        .await?;
+    let user_names: Arc<HashMap<Id, String>> =
+        Arc::new(users.into_iter().map(|u| (u.id, u.name)).collect());
+    let store = ctx.store.clone();
+    let filters = Arc::new(filters);
+    Ok(stream::iter(chunks).then(move |chunk| {
+        let (store, filters, user_names) = (store.clone(), filters.clone(), user_names.clone());
+        async move {
+            let (tally, names) = store
+                .run(move |conn| {
+                    let tally = tally(conn, &filters, Some(&chunk))?;
+                    let names = store::chat_names(conn, &chunk)?;
+                    Ok((tally, names))
+                })
+                .await?;
+            Ok(conversation_rows(tally, &names, &user_names))
+        }
+    }))
+}
+
+fn conversation_rows(
+    tally: Tally,
+    names: &HashMap<Id, store::ChatNames>,
+    user_names: &HashMap<Id, String>,
+) -> Vec<ConversationRow> {
+    tally
+        .conversations
         .into_iter()
         .map(|c| {
             let chat = names.get(&c.chat_id);
@@ -378,7 +429,7 @@ pub async fn conversations(
                 messages_out: c.messages_out,
             }
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

@@ -110,11 +110,15 @@ fn group(rows: Vec<Row>, into: &mut BTreeMap<Id, ChatFacts>) {
 /// status and assignment events before `from` when its first fact in the
 /// range is not a start, and everything after `to` when a conversation is
 /// still open at `to`.
+///
+/// `only` (at most [`CHUNK`] ids, from [`chats_with_facts`]) narrows it to
+/// those chats: the conversations CSV reads a long range a chunk at a time.
 pub fn chat_facts(
     conn: &mut DbConn,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     integration_id: Option<Id>,
+    only: Option<&[Id]>,
 ) -> Result<Vec<ChatFacts>, StoreError> {
     let (from, to) = (from.naive_utc(), to.naive_utc());
     let mut window = BTreeMap::new();
@@ -124,6 +128,9 @@ pub fn chat_facts(
         .into_boxed();
     if let Some(id) = integration_id {
         query = query.filter(chats::integration_id.eq(id));
+    }
+    if let Some(ids) = only {
+        query = query.filter(timeline_items::chat_id.eq_any(ids));
     }
     group(query.load::<Row>(conn)?, &mut window);
 
@@ -178,6 +185,34 @@ pub fn chat_facts(
             chat
         })
         .collect())
+}
+
+/// The chats with facts in `[from, to)`, in id order, to be read
+/// [`CHUNK`] at a time with [`chat_facts`].
+pub fn chats_with_facts(
+    conn: &mut DbConn,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    integration_id: Option<Id>,
+) -> Result<Vec<Vec<Id>>, StoreError> {
+    let mut query = timeline_items::table
+        .inner_join(chats::table)
+        .filter(
+            timeline_items::kind
+                .eq("message")
+                .or(timeline_items::event.eq_any(EVENTS)),
+        )
+        .filter(timeline_items::at.ge(from.naive_utc()))
+        .filter(timeline_items::at.lt(to.naive_utc()))
+        .select(timeline_items::chat_id)
+        .distinct()
+        .order(timeline_items::chat_id)
+        .into_boxed();
+    if let Some(id) = integration_id {
+        query = query.filter(chats::integration_id.eq(id));
+    }
+    let ids: Vec<Id> = query.load(conn)?;
+    Ok(ids.chunks(CHUNK).map(<[Id]>::to_vec).collect())
 }
 
 /// Who a conversation row names.
