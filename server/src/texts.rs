@@ -194,6 +194,23 @@ pub enum Says {
     StageTwice {
         id: Id,
     },
+    /// `reply_to_item_id` names no message of this chat.
+    QuoteNotInChat {
+        item_id: Id,
+    },
+    /// The chat's messenger has no reactions.
+    NoReactionsOn {
+        channel: &'static str,
+    },
+    /// An emoji the messenger does not take as a reaction.
+    NotAReaction {
+        emoji: String,
+    },
+    /// Reacting to a message the messenger has not got yet.
+    ReactionBeforeDelivery,
+    MessengerRefusedReaction {
+        reason: String,
+    },
 }
 
 fn spanish_hours(err: &HoursError) -> String {
@@ -378,6 +395,22 @@ impl Says {
                 "the default funnel cannot be deleted (rename it instead)".into()
             }
             Says::StageTwice { id } => format!("stages: stage {id} is listed twice"),
+            Says::QuoteNotInChat { item_id } => {
+                format!("reply_to_item_id: {item_id} is not a message of this chat")
+            }
+            Says::NoReactionsOn { channel } => {
+                format!("reactions are not available on {channel}")
+            }
+            Says::NotAReaction { emoji } => format!(
+                "emoji: {emoji:?} is not one of the reactions the messenger accepts \
+                 (a single emoji such as 👍 ❤ 🔥 🎉)"
+            ),
+            Says::ReactionBeforeDelivery => {
+                "this message has not reached the messenger yet: react once it is sent".into()
+            }
+            Says::MessengerRefusedReaction { reason } => {
+                format!("the messenger did not take the reaction: {reason}")
+            }
         }
     }
 
@@ -554,6 +587,23 @@ impl Says {
                 "el embudo predeterminado no se puede eliminar (puede renombrarlo)".into()
             }
             Says::StageTwice { id } => format!("stages: la etapa {id} aparece dos veces"),
+            Says::QuoteNotInChat { item_id } => {
+                format!("reply_to_item_id: {item_id} no es un mensaje de este chat")
+            }
+            Says::NoReactionsOn { channel } => {
+                format!("las reacciones no están disponibles en {channel}")
+            }
+            Says::NotAReaction { emoji } => format!(
+                "emoji: {emoji:?} no es una de las reacciones que acepta el mensajero \
+                 (un solo emoji, como 👍 ❤ 🔥 🎉)"
+            ),
+            Says::ReactionBeforeDelivery => {
+                "este mensaje aún no ha llegado al mensajero: reaccione cuando se haya enviado"
+                    .into()
+            }
+            Says::MessengerRefusedReaction { reason } => {
+                format!("el mensajero no aceptó la reacción: {reason}")
+            }
         }
     }
 }

@@ -39,6 +39,8 @@ pub enum ErrorCode {
     Internal,
     /// 503: a dependency (the database) is unavailable.
     Unavailable,
+    /// 422: the chat's messenger cannot do this (reactions on Viber).
+    UnsupportedByChannel,
 }
 
 /// The body of every error response.

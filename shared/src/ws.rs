@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::chats::{Chat, ChatGroup, Comment, DeliveryState, GroupCount, Item};
 use crate::api::crm::Deal;
+use crate::api::reactions::Reaction;
 use crate::api::users::{Presence, User};
 use crate::error::ErrorCode;
 use crate::Id;
@@ -143,6 +144,13 @@ pub enum ServerMsg {
     Resync {
         reason: String,
     },
+    /// The reactions on a message changed (the customer's or a manager's):
+    /// `reactions` is the message's whole list now.
+    ReactionsChanged {
+        chat_id: Id,
+        item_id: Id,
+        reactions: Vec<Reaction>,
+    },
 }
 
 /// What the client sends.
@@ -157,6 +165,9 @@ pub enum ClientMsg {
         request_ref: String,
         chat_id: Id,
         text: String,
+        /// A message of this chat the reply quotes.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to_item_id: Option<Id>,
     },
     Assign {
         request_ref: String,
@@ -265,7 +276,8 @@ mod tests {
             ClientMsg::SendReply {
                 request_ref: "r1".into(),
                 chat_id: 5,
-                text: "hi".into()
+                text: "hi".into(),
+                reply_to_item_id: None,
             }
         );
     }

@@ -311,6 +311,12 @@ fn chat_rows(task_id: Id) -> Vec<ChatRow> {
             Conflict,
             Forbidden,
         ),
+        // Each manager's own reaction on the customer's message.
+        write(
+            Method::PUT,
+            "/messages/{inbound}/reaction",
+            json!({"emoji": "👍"}),
+        ),
         write(Method::POST, "/assign", json!({"user_id": null})),
         write(
             Method::PUT,

@@ -40,6 +40,7 @@ fn commands(world: &World, chat_id: Id, n: usize) -> Vec<(ClientMsg, bool)> {
                 request_ref: r("reply"),
                 chat_id,
                 text: "from the socket".into(),
+                reply_to_item_id: None,
             },
             false,
         ),

@@ -15,6 +15,8 @@ mod fair_sending;
 mod inbox_filters;
 mod lists;
 mod pipelines;
+mod quotes;
+mod reactions;
 mod reports;
 mod routing;
 mod rules;

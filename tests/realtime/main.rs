@@ -134,6 +134,7 @@ async fn followers_see_only_their_chats_and_cannot_act(backend: Backend) {
                 request_ref: "r".into(),
                 chat_id: followed,
                 text: "no".into(),
+                reply_to_item_id: None,
             },
         ),
         (

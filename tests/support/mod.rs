@@ -368,6 +368,7 @@ pub fn text_message(customer_name: &str, text: &str) -> InboundEvent {
         text: Some(text.to_owned()),
         attachments: Vec::new(),
         reply_to_external_id: None,
+        reply_to_text: None,
         referral: None,
         details: serde_json::Value::Null,
     })

@@ -68,7 +68,8 @@ async fn register_webhook_records_url_secret_and_allowed_updates() {
         Some(vec![
             "message".to_owned(),
             "edited_message".to_owned(),
-            "my_chat_member".to_owned()
+            "my_chat_member".to_owned(),
+            "message_reaction".to_owned(),
         ])
     );
 
@@ -265,7 +266,12 @@ async fn get_updates_returns_raw_updates_that_parse_and_offsets_confirm_them() {
     let call = &fake.calls_of("getUpdates")[0];
     assert_eq!(
         call.params["allowed_updates"],
-        serde_json::json!(["message", "edited_message", "my_chat_member"])
+        serde_json::json!([
+            "message",
+            "edited_message",
+            "my_chat_member",
+            "message_reaction"
+        ])
     );
 
     // Asking from 43 on confirms 41 and 42.

@@ -22,6 +22,7 @@ use shared::api::integrations::{
     CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
     QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
 };
+use shared::api::reactions::SetReaction;
 use shared::api::reports::{ManagerFigures, Overview};
 use shared::api::users::{ChosenPresence, CreateUser, PresenceSet, SetPresence, UpdateUser, User};
 use shared::api::{Items, Page};
@@ -204,12 +205,20 @@ pub async fn search(id: Id, q: &str) -> Result<Vec<Item>, ApiError> {
         .items)
 }
 
-pub async fn send_reply(id: Id, text: String) -> Result<Item, ApiError> {
+/// A reply; `reply_to` is the message of the chat it quotes.
+pub async fn send_reply(id: Id, text: String, reply_to: Option<Id>) -> Result<Item, ApiError> {
     let body = SendReply {
         text,
+        reply_to_item_id: reply_to,
         ..SendReply::default()
     };
     post_json(&format!("/chats/{id}/messages"), &body).await
+}
+
+/// Sets (or with `None` clears) the user's reaction to a message.
+pub async fn set_reaction(id: Id, item_id: Id, emoji: Option<String>) -> Result<Item, ApiError> {
+    let request = Request::put(&url(&format!("/chats/{id}/messages/{item_id}/reaction")));
+    with_body(request, &SetReaction { emoji }).await
 }
 
 // Canned replies

@@ -510,5 +510,10 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
         ServerMsg::Ack { .. } => {}
         ServerMsg::Error { code, message, .. } => warn!("socket error {code:?}: {message}"),
         ServerMsg::Hello { .. } | ServerMsg::Resync { .. } => {}
+        ServerMsg::ReactionsChanged {
+            chat_id,
+            item_id,
+            reactions,
+        } => open_chat.set_reactions(chat_id, item_id, reactions),
     }
 }

@@ -55,7 +55,8 @@ fn find(test: &str) -> Option<web_sys::HtmlElement> {
         .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
 }
 
-fn focus(test: &str) -> bool {
+/// Focuses the element marked `data-test="{test}"`; whether there was one.
+pub fn focus(test: &str) -> bool {
     find(test).is_some_and(|element| element.focus().is_ok())
 }
 

@@ -460,5 +460,13 @@ pub(super) fn en(key: Key) -> &'static str {
         Key::ConfirmDeletePipeline => "Delete the funnel “{name}”?",
         Key::SavePipeline => "Save funnel",
         Key::SortBy => "Sort by {column}",
+        Key::Reply => "Reply",
+        Key::ReplyingTo => "Replying to",
+        Key::CancelReply => "Cancel reply",
+        Key::ShowQuoted => "Show the quoted message",
+        Key::React => "React",
+        Key::ChooseReaction => "Choose a reaction",
+        Key::ReactionsUnavailableViber => "Reactions are not available on Viber",
+        Key::TheCustomer => "Customer",
     }
 }

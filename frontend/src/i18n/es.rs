@@ -468,5 +468,13 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::ConfirmDeletePipeline => "¿Eliminar el embudo «{name}»?",
         Key::SavePipeline => "Guardar embudo",
         Key::SortBy => "Ordenar por {column}",
+        Key::Reply => "Responder",
+        Key::ReplyingTo => "Respondiendo a",
+        Key::CancelReply => "Cancelar respuesta",
+        Key::ShowQuoted => "Ver el mensaje citado",
+        Key::React => "Reaccionar",
+        Key::ChooseReaction => "Elija una reacción",
+        Key::ReactionsUnavailableViber => "Las reacciones no están disponibles en Viber",
+        Key::TheCustomer => "Cliente",
     }
 }

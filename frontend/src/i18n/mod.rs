@@ -490,6 +490,15 @@ pub enum Key {
     ConfirmDeletePipeline,
     SavePipeline,
     SortBy,
+    // Quotes and reactions.
+    Reply,
+    ReplyingTo,
+    CancelReply,
+    ShowQuoted,
+    React,
+    ChooseReaction,
+    ReactionsUnavailableViber,
+    TheCustomer,
 }
 
 /// The text for `key` in `lang`.

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::chats::{Chat, ChatDetail, Comment, DeliveryState, Item, ItemBody};
 use shared::api::crm::{Contact, Deal, Project, Task};
+use shared::api::reactions::Reaction;
 use shared::Id;
 
 use crate::api::http::{self, ApiError};
@@ -49,6 +50,8 @@ pub struct OpenChat {
     pub at_bottom: RwSignal<bool>,
     /// Somewhere outside the router (a notification click) asks to open a chat.
     pub open_request: RwSignal<Option<Id>>,
+    /// The message the next reply quotes ("Reply" on a message), if any.
+    pub quoting: RwSignal<Option<Item>>,
     inbox: StoredValue<Option<Inbox>>,
     session: StoredValue<Option<SessionContext>>,
     read_timer: StoredValue<Option<TimeoutHandle>>,
@@ -70,6 +73,7 @@ impl OpenChat {
             typing: RwSignal::new(None),
             at_bottom: RwSignal::new(true),
             open_request: RwSignal::new(None),
+            quoting: RwSignal::new(None),
             inbox: StoredValue::new(None),
             session: StoredValue::new(None),
             read_timer: StoredValue::new(None),
@@ -108,6 +112,7 @@ impl OpenChat {
         self.comments.set(Vec::new());
         self.typing.set(None);
         self.at_bottom.set(true);
+        self.quoting.set(None);
         self.reload_detail();
         self.reload_timeline();
         self.reload_comments();
@@ -317,6 +322,19 @@ impl OpenChat {
             if let Some(ItemBody::Message(message)) = found.map(|item| &mut item.body) {
                 message.delivery = state;
                 message.delivery_error = error;
+            }
+        });
+    }
+
+    /// A message's reactions changed (the customer's or a manager's).
+    pub fn set_reactions(&self, chat_id: Id, item_id: Id, reactions: Vec<Reaction>) {
+        if !self.is_current(chat_id) {
+            return;
+        }
+        self.items.update(|items| {
+            let found = items.iter_mut().find(|item| item.id == item_id);
+            if let Some(ItemBody::Message(message)) = found.map(|item| &mut item.body) {
+                message.reactions = reactions;
             }
         });
     }

@@ -71,6 +71,7 @@ impl Inbound {
             InboundEvent::Edited(edit) => Some(&edit.customer.external_id),
             InboundEvent::ConversationStarted { customer, .. }
             | InboundEvent::Reachability { customer, .. } => Some(&customer.external_id),
+            InboundEvent::Reaction(reaction) => Some(&reaction.customer.external_id),
             InboundEvent::DeliveryReport { .. } | InboundEvent::Ignored { .. } => None,
         }
     }
@@ -100,6 +101,18 @@ pub enum InboundEvent {
     },
     /// Valid but nothing we act on (group messages, unknown update kinds).
     Ignored { reason: String },
+    /// The customer set, changed or removed their reaction to a message.
+    Reaction(CustomerReaction),
+}
+
+/// A customer's reaction to a message (theirs or ours), as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerReaction {
+    pub customer: CustomerProfile,
+    /// The messenger's id of the message reacted to.
+    pub external_message_id: String,
+    /// The reaction now; `None`: they removed it.
+    pub emoji: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +157,9 @@ pub struct InboundMessage {
     pub attachments: Vec<InboundAttachment>,
     /// The quoted message's external id.
     pub reply_to_external_id: Option<String>,
+    /// The messenger's copy of the quoted message's text (shown when we do
+    /// not have that message).
+    pub reply_to_text: Option<String>,
     /// The deep-link payload the customer arrived with (Telegram `/start x`).
     pub referral: Option<String>,
     /// Details shown in the timeline: formatting entities, location, contact,
@@ -185,6 +201,9 @@ pub struct Outbound {
     /// Where each part delivered by this attempt is noted as it goes out,
     /// so a failure halfway still tells what arrived.
     pub delivered: PartLog,
+    /// The messenger's id of the message this one quotes, where the
+    /// messenger shows quotes.
+    pub reply_to_external_id: Option<String>,
 }
 
 impl Outbound {
@@ -196,6 +215,7 @@ impl Outbound {
             file: None,
             parts_delivered: 0,
             delivered: PartLog::default(),
+            reply_to_external_id: None,
         }
     }
 }
@@ -347,6 +367,24 @@ pub trait Channel: Send + Sync {
         bot: &'a Bot,
         message: &'a Outbound,
     ) -> BoxFuture<'a, Result<Sent, ChannelError>>;
+
+    /// The emoji this messenger takes as a bot's reaction, as it writes them;
+    /// empty: the messenger has no reactions.
+    fn reactions(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Sets the bot's reaction to a message of the customer's chat
+    /// (`None` removes it). Only called when [`Channel::reactions`] is not empty.
+    fn set_reaction<'a>(
+        &'a self,
+        _bot: &'a Bot,
+        _recipient: &'a str,
+        _external_message_id: &'a str,
+        _emoji: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), ChannelError>> {
+        Box::pin(async { Err(ChannelError::permanent("this messenger has no reactions")) })
+    }
 
     /// Fetches a customer's attachment by the messenger's reference
     /// ([`InboundAttachment::external_ref`]); larger than `max_bytes` is refused.

@@ -9,6 +9,7 @@ use shared::api::chats::{
     SetTags, SnoozeChat,
 };
 use shared::api::crm::{CreateDeal, CreateLink, Deal, LinkKind};
+use shared::api::reactions::SetReaction;
 use shared::api::{Channel, Items, Page};
 use shared::error::{ErrorBody, ErrorDetail};
 use shared::Id;
@@ -61,7 +62,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::delete().to(unlink),
         )
         .route("/api/v1/chats/{id}/snooze", web::post().to(snooze))
-        .route("/api/v1/chats/{id}/snooze", web::delete().to(unsnooze));
+        .route("/api/v1/chats/{id}/snooze", web::delete().to(unsnooze))
+        .route(
+            "/api/v1/chats/{id}/messages/{item_id}/reaction",
+            web::put().to(reaction),
+        );
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -255,8 +260,16 @@ async fn reply(
         SendReply {
             text,
             canned_reply_id: Some(canned_id),
+            reply_to_item_id,
         } if text.is_empty() => {
-            chats::reply_canned(&state, &user.0, id.into_inner(), canned_id).await?
+            chats::reply_canned(
+                &state,
+                &user.0,
+                id.into_inner(),
+                canned_id,
+                reply_to_item_id,
+            )
+            .await?
         }
         SendReply {
             canned_reply_id: Some(_),
@@ -267,7 +280,11 @@ async fn reply(
             )
             .into())
         }
-        SendReply { text, .. } => chats::reply(&state, &user.0, id.into_inner(), &text).await?,
+        SendReply {
+            text,
+            reply_to_item_id,
+            ..
+        } => chats::reply(&state, &user.0, id.into_inner(), &text, reply_to_item_id).await?,
     };
     Ok(HttpResponse::Created().json(item))
 }
@@ -520,6 +537,29 @@ async fn unsnooze(
 ) -> Result<web::Json<Chat>, AppError> {
     Ok(web::Json(
         chats::snooze::unsnooze(&state, &user.0, id.into_inner()).await?,
+    ))
+}
+
+/// Sets the caller's reaction to a message of the chat (`emoji: null` clears
+/// it), on the messenger too; answers the message with its reactions. The
+/// emoji must be one the messenger accepts as a reaction (Telegram's list),
+/// else `422`; a messenger without reactions (Viber): `422`
+/// `unsupported_by_channel`. The messenger failing: `502`, nothing changes.
+#[utoipa::path(put, path = "/api/v1/chats/{id}/messages/{item_id}/reaction", tag = "chats",
+    params(("id" = i64, Path), ("item_id" = i64, Path)),
+    request_body = SetReaction,
+    responses((status = 200, body = Item), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn reaction(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(Id, Id)>,
+    body: web::Json<SetReaction>,
+) -> Result<web::Json<Item>, AppError> {
+    let (chat_id, item_id) = path.into_inner();
+    Ok(web::Json(
+        chats::reactions::set_reaction(&state, &user.0, chat_id, item_id, body.into_inner().emoji)
+            .await?,
     ))
 }
 

@@ -80,6 +80,7 @@ use utoipa::OpenApi;
         super::canned::update,
         super::canned::delete,
         super::canned::render,
+        super::chats::reaction,
     ),
     components(schemas(shared::error::ErrorCode))
 )]
@@ -97,6 +98,21 @@ async fn openapi_json() -> HttpResponse {
 mod tests {
     use super::*;
     use serde_json::Value;
+
+    #[test]
+    fn the_document_describes_quotes_reactions_and_the_reaction_endpoint() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("the document is JSON");
+        let schemas = &doc["components"]["schemas"];
+        let message = &schemas["Message"]["properties"];
+        assert!(message.get("reply_to").is_some(), "{message}");
+        assert!(message.get("reactions").is_some(), "{message}");
+        assert!(schemas["SendReply"]["properties"]
+            .get("reply_to_item_id")
+            .is_some());
+        assert!(schemas.get("Reaction").is_some() && schemas.get("Quote").is_some());
+        let path = &doc["paths"]["/api/v1/chats/{id}/messages/{item_id}/reaction"];
+        assert!(path.get("put").is_some(), "{path}");
+    }
 
     /// Every event of CONTRACT.md, with its data schema, reachable from the
     /// timeline's items.

@@ -457,8 +457,9 @@ impl Live {
                 request_ref,
                 chat_id,
                 text,
+                reply_to_item_id,
             } => {
-                let result = chats::reply(&ctx, &user, chat_id, &text).await;
+                let result = chats::reply(&ctx, &user, chat_id, &text, reply_to_item_id).await;
                 self.answer(request_ref, result).await
             }
             ClientMsg::Assign {

@@ -206,6 +206,9 @@ fn publish(conn: &mut DbConn, received: &Received) -> Result<(), StoreError> {
         }
         return Ok(());
     }
+    if let Some(item_id) = received.reactions_changed {
+        return live::reactions_changed(conn, chat_id, item_id);
+    }
     if let Some(item_id) = received.edited_item {
         let item = views::item(timeline::find_item(conn, item_id)?);
         return realtime::record_for_chat(conn, chat_id, ServerMsg::MessageEdited { item });

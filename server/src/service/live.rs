@@ -90,3 +90,18 @@ pub fn items_then_chat_changed(
         ServerMsg::ChatUpdated { chat },
     )
 }
+
+/// `ReactionsChanged` for everyone who may see the chat: the message's
+/// reactions as they are now.
+pub fn reactions_changed(conn: &mut DbConn, chat_id: Id, item_id: Id) -> Result<(), StoreError> {
+    let reactions = views::reactions(crate::store::reactions::reactions_of(conn, item_id)?);
+    realtime::record_for_chat(
+        conn,
+        chat_id,
+        ServerMsg::ReactionsChanged {
+            chat_id,
+            item_id,
+            reactions,
+        },
+    )
+}

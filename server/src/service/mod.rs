@@ -97,6 +97,9 @@ pub enum ServiceError {
     Upstream(Says),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The chat's messenger cannot do this (reactions on Viber).
+    #[error("{0}")]
+    UnsupportedByChannel(Says),
 }
 
 impl From<diesel::result::Error> for ServiceError {

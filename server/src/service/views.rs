@@ -6,6 +6,7 @@ use shared::api::chats::{
 };
 use shared::api::crm::{Contact, Deal, Pipeline, Project, Stage, Task};
 use shared::api::integrations::Integration as IntegrationDto;
+use shared::api::reactions::{Quote, Reaction, ReactionBy};
 use shared::api::users::User as UserDto;
 
 use crate::domain::account::User;
@@ -110,6 +111,11 @@ pub fn item(record: ItemRecord) -> Item {
                 .map(|(text, at)| MessageVersion { text, at: time(at) })
                 .collect(),
             data: message.data,
+            reply_to: message.quote.map(|quote| Quote {
+                item_id: quote.item_id,
+                text: quote.text,
+            }),
+            reactions: reactions(message.reactions),
         }),
         RecordBody::Event { actor_id, event } => ItemBody::Event(EventItem { actor_id, event }),
     };
@@ -119,6 +125,17 @@ pub fn item(record: ItemRecord) -> Item {
         at: time(record.at),
         body,
     }
+}
+
+/// Stored reactions (`(manager or None for the customer, emoji)`) as sent.
+pub fn reactions(stored: Vec<(Option<shared::Id>, String)>) -> Vec<Reaction> {
+    stored
+        .into_iter()
+        .map(|(user_id, emoji)| Reaction {
+            emoji,
+            by: user_id.map_or(ReactionBy::CUSTOMER, ReactionBy::User),
+        })
+        .collect()
 }
 
 pub fn comment(record: CommentRecord) -> Comment {

@@ -13,7 +13,8 @@ use super::chats::{find_chat_of_customer, set_unreachable, touch};
 use super::schema::{chats, greetings_sent, inbound_events};
 use super::{conversation, crm, now, outbound, referrals, timeline, DbConn, StoreError};
 use crate::channels::{
-    DeliveryReport, EditedMessage, Inbound, InboundEvent, InboundMessage, ReachabilityChange,
+    CustomerReaction, DeliveryReport, EditedMessage, Inbound, InboundEvent, InboundMessage,
+    ReachabilityChange,
 };
 use crate::domain::chat::{
     customer_writes, effective_text, status_str, CustomerWrote, Effect, ExistingChat,
@@ -47,6 +48,8 @@ pub struct Received {
     pub deferred: bool,
     /// The integration whose update was just kept as failed (not applied).
     pub kept_as_failed: Option<Id>,
+    /// A message whose reactions the customer changed.
+    pub reactions_changed: Option<Id>,
 }
 
 /// Stores and applies one inbound event; `publish` runs inside the same
@@ -293,6 +296,7 @@ fn apply(
             ignored: Some(reason.clone()),
             ..Received::default()
         }),
+        InboundEvent::Reaction(reaction) => receive_reaction(conn, integration, reaction),
     }
 }
 
@@ -412,7 +416,7 @@ fn receive_message(
     }
 
     let reply_to_id = match &message.reply_to_external_id {
-        Some(external) => timeline::find_by_external(conn, chat_id, external)?,
+        Some(external) => timeline::find_message_by_external(conn, chat_id, external)?,
         None => None,
     };
     let item_id = timeline::insert_inbound(
@@ -424,6 +428,7 @@ fn receive_message(
             text: message.text.as_deref(),
             external_id: &message.external_id,
             reply_to_id,
+            reply_to_text: message.reply_to_text.as_deref(),
             details: &message.details,
             attachments: &message.attachments,
         },
@@ -557,6 +562,36 @@ fn receive_edit(
     Ok(Received {
         chat_id: Some(chat.id),
         edited_item: Some(item_id),
+        ..Received::default()
+    })
+}
+
+/// The customer's reaction replaces their earlier one on that message. A
+/// reaction to a message we do not have is kept as ignored (and logged by
+/// the caller): it must never hold up the customer's later updates.
+fn receive_reaction(
+    conn: &mut DbConn,
+    integration: &Integration,
+    reaction: &CustomerReaction,
+) -> Result<Received, StoreError> {
+    let Some(customer_id) =
+        crm::find_customer_by_identity(conn, integration.kind, &reaction.customer.external_id)?
+    else {
+        return Ok(ignored("a reaction from an unknown customer"));
+    };
+    let Some(chat) = find_chat_of_customer(conn, integration.id, customer_id)? else {
+        return Ok(ignored("a reaction in an unknown chat"));
+    };
+    let Some(item_id) =
+        timeline::find_message_by_external(conn, chat.id, &reaction.external_message_id)?
+    else {
+        return Ok(ignored("a reaction to an unknown message"));
+    };
+    let changed = super::reactions::set_reaction(conn, item_id, None, reaction.emoji.as_deref())?;
+    // Unchanged (a repeat of the same reaction): nothing to tell anyone.
+    Ok(Received {
+        chat_id: changed.then_some(chat.id),
+        reactions_changed: changed.then_some(item_id),
         ..Received::default()
     })
 }

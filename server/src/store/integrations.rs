@@ -414,17 +414,15 @@ pub fn latest_recipient(
     conn: &mut DbConn,
     integration_id: Id,
 ) -> Result<Option<String>, StoreError> {
-    use super::schema::{chats, customer_identities};
-    Ok(chats::table
-        .inner_join(integrations::table)
-        .inner_join(
-            customer_identities::table.on(customer_identities::customer_id
-                .eq(chats::customer_id)
-                .and(customer_identities::channel.eq(integrations::kind))),
-        )
+    use super::schema::chats;
+    let latest: Option<Id> = chats::table
         .filter(chats::integration_id.eq(integration_id))
         .order(chats::last_message_at.desc())
-        .select(customer_identities::external_id)
+        .select(chats::id)
         .first(conn)
-        .optional()?)
+        .optional()?;
+    match latest {
+        Some(chat_id) => super::outbound::recipient(conn, chat_id),
+        None => Ok(None),
+    }
 }

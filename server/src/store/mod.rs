@@ -31,6 +31,7 @@ pub mod leases;
 pub mod media_links;
 pub mod outbound;
 pub mod pacing;
+pub mod reactions;
 pub mod referrals;
 pub mod reports;
 pub mod routing;

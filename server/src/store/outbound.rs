@@ -31,6 +31,9 @@ pub struct Job {
     pub file: Option<AttachmentRecord>,
     /// The messenger's ids of the parts earlier attempts delivered, in order.
     pub parts_delivered: Vec<String>,
+    /// The messenger's id of the message this one quotes (when it reached
+    /// the messenger).
+    pub reply_to_external_id: Option<String>,
 }
 
 pub fn enqueue(
@@ -112,22 +115,20 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             attempts,
             next_attempt_at,
         } = row;
-        let text: Option<String> = timeline_items::table
+        let (text, reply_to_id): (Option<String>, Option<Id>) = timeline_items::table
             .find(item_id)
-            .select(timeline_items::text)
+            .select((timeline_items::text, timeline_items::reply_to_id))
             .first(conn)?;
-        let recipient: Option<String> = chats::table
-            .inner_join(integrations::table)
-            .inner_join(
-                customer_identities::table.on(customer_identities::customer_id
-                    .eq(chats::customer_id)
-                    .and(customer_identities::channel.eq(integrations::kind))),
-            )
-            .filter(chats::id.eq(chat_id))
-            .select(customer_identities::external_id)
-            .first(conn)
-            .optional()?;
-        let Some(recipient) = recipient else {
+        let reply_to_external_id: Option<String> = match reply_to_id {
+            Some(quoted) => timeline_items::table
+                .find(quoted)
+                .select(timeline_items::external_id)
+                .first::<Option<String>>(conn)
+                .optional()?
+                .flatten(),
+            None => None,
+        };
+        let Some(recipient) = recipient(conn, chat_id)? else {
             mark_failed(
                 conn,
                 id,
@@ -158,9 +159,25 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             recipient,
             file,
             parts_delivered,
+            reply_to_external_id,
         });
     }
     Ok(jobs)
+}
+
+/// The customer's id on the chat's messenger, if they have one.
+pub fn recipient(conn: &mut DbConn, chat_id: Id) -> Result<Option<String>, StoreError> {
+    Ok(chats::table
+        .inner_join(integrations::table)
+        .inner_join(
+            customer_identities::table.on(customer_identities::customer_id
+                .eq(chats::customer_id)
+                .and(customer_identities::channel.eq(integrations::kind))),
+        )
+        .filter(chats::id.eq(chat_id))
+        .select(customer_identities::external_id)
+        .first(conn)
+        .optional()?)
 }
 
 /// One from each list in turn, until `limit` or all are empty.

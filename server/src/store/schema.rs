@@ -212,6 +212,7 @@ diesel::table! {
         event -> Nullable<Text>,
         actor_id -> Nullable<BigInt>,
         data -> Nullable<Text>,
+        reply_to_text -> Nullable<Text>,
     }
 }
 
@@ -412,6 +413,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    message_reactions (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        emoji -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(live_sockets -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
@@ -437,6 +448,7 @@ diesel::joinable!(media_links -> attachments (attachment_id));
 diesel::joinable!(pending_receipts -> integrations (integration_id));
 diesel::joinable!(canned_replies -> users (owner_id));
 diesel::joinable!(chat_snoozes -> chats (chat_id));
+diesel::joinable!(message_reactions -> timeline_items (item_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -475,4 +487,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     pending_receipts,
     canned_replies,
     chat_snoozes,
+    message_reactions,
 );

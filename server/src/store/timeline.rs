@@ -46,6 +46,20 @@ pub struct MessageRecord {
     pub data: Option<serde_json::Value>,
     pub attachments: Vec<AttachmentRecord>,
     pub versions: Vec<(String, NaiveDateTime)>,
+    /// The messenger's copy of the quoted text, as received.
+    pub reply_to_text: Option<String>,
+    /// What the message quotes, as shown: see [`super::reactions::load_quotes`].
+    pub quote: Option<QuoteRecord>,
+    /// `(manager or None for the customer, emoji)`, oldest first.
+    pub reactions: Vec<(Option<Id>, String)>,
+}
+
+/// A quoted message as a quote shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteRecord {
+    /// Our item, when we have the quoted message.
+    pub item_id: Option<Id>,
+    pub text: String,
 }
 
 impl ItemRecord {
@@ -134,6 +148,8 @@ pub struct NewInboundMessage<'a> {
     pub text: Option<&'a str>,
     pub external_id: &'a str,
     pub reply_to_id: Option<Id>,
+    /// The messenger's copy of the quoted message's text.
+    pub reply_to_text: Option<&'a str>,
     pub details: &'a serde_json::Value,
     pub attachments: &'a [InboundAttachment],
 }
@@ -150,6 +166,7 @@ pub fn insert_inbound(conn: &mut DbConn, new: NewInboundMessage<'_>) -> Result<I
             timeline_items::text.eq(new.text),
             timeline_items::external_id.eq(new.external_id),
             timeline_items::reply_to_id.eq(new.reply_to_id),
+            timeline_items::reply_to_text.eq(new.reply_to_text),
             timeline_items::delivery.eq(delivery_str(DeliveryState::Delivered)),
             timeline_items::data.eq(details),
         ))
@@ -245,6 +262,25 @@ pub fn find_by_external(
         .filter(timeline_items::external_id.eq(external_id))
         .select(timeline_items::id)
         .order(timeline_items::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The message of this chat the messenger knows by this id: one of ours
+/// split in several parts is known by each of them.
+pub fn find_message_by_external(
+    conn: &mut DbConn,
+    chat_id: Id,
+    external_id: &str,
+) -> Result<Option<Id>, StoreError> {
+    if let Some(id) = find_by_external(conn, chat_id, external_id)? {
+        return Ok(Some(id));
+    }
+    Ok(outbound_parts::table
+        .inner_join(timeline_items::table)
+        .filter(timeline_items::chat_id.eq(chat_id))
+        .filter(outbound_parts::external_id.eq(external_id))
+        .select(timeline_items::id)
         .first(conn)
         .optional()?)
 }
@@ -485,6 +521,7 @@ struct ItemRow {
     event: Option<String>,
     actor_id: Option<Id>,
     data: Option<String>,
+    reply_to_text: Option<String>,
 }
 
 impl ItemRow {
@@ -522,6 +559,9 @@ impl ItemRow {
                     data,
                     attachments: Vec::new(),
                     versions: Vec::new(),
+                    reply_to_text: self.reply_to_text,
+                    quote: None,
+                    reactions: Vec::new(),
                 })
             }
             "event" => {
@@ -582,6 +622,8 @@ fn load_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreE
                 .collect();
         }
     }
+    super::reactions::load_quotes(conn, &mut items)?;
+    super::reactions::load_reactions(conn, &mut items, message_ids)?;
     Ok(items)
 }
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::crm::{Contact, Deal, Project, Task};
+use super::reactions::{Quote, Reaction};
 use super::timeline::TimelineEvent;
 use super::Channel;
 use crate::Id;
@@ -165,6 +166,12 @@ pub struct Message {
     /// automatic messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
+    /// The message this one quotes (null: none).
+    #[serde(default)]
+    pub reply_to: Option<Quote>,
+    /// The customer's and the managers' reactions, oldest first.
+    #[serde(default)]
+    pub reactions: Vec<Reaction>,
 }
 
 /// A timeline event: who did it (null for the system or the customer) and the
@@ -221,6 +228,9 @@ pub struct SendReply {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canned_reply_id: Option<Id>,
+    /// A message of this chat the reply quotes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to_item_id: Option<Id>,
 }
 
 /// A reply with a file, sent as `multipart/form-data` (one file, up to 20 MB).
@@ -373,7 +383,7 @@ mod tests {
             "id": 6, "chat_id": 2, "at": "2026-01-01T00:00:00.000000Z", "kind": "message",
             "direction": "out", "author_id": 1, "content_kind": "text", "text": "Hi",
             "attachments": [], "delivery": "pending", "delivery_error": null,
-            "edited_at": null, "versions": []
+            "edited_at": null, "versions": [], "reply_to": null, "reactions": []
         });
         let item: Item = serde_json::from_value(wire.clone()).expect("parses");
         assert_eq!(item.direction(), Some(Direction::Out));

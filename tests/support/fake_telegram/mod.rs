@@ -42,6 +42,7 @@ const METHODS: &[&str] = &[
     "sendPhoto",
     "sendDocument",
     "getFile",
+    "setMessageReaction",
 ];
 
 /// How the next call(s) of a method fail.
@@ -84,6 +85,22 @@ pub struct SentMessage {
     pub params: Value,
     /// When the fake took it.
     pub at: Instant,
+}
+
+impl SentMessage {
+    /// The message this one quotes (`reply_parameters.message_id`), if any.
+    pub fn quoted_message_id(&self) -> Option<i64> {
+        self.params["reply_parameters"]["message_id"].as_i64()
+    }
+}
+
+/// A `setMessageReaction` call: the bot's reaction to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotReaction {
+    pub chat_id: i64,
+    pub message_id: i64,
+    /// The emoji set; `None` when the call removed the bot's reaction.
+    pub emoji: Option<String>,
 }
 
 /// Telegram's flood control on sends: over these, a send is refused with 429
@@ -305,6 +322,30 @@ impl FakeTelegram {
     pub fn revoke_bot(&self, token: &str) {
         self.shared.lock().bots.remove(token);
         self.shared.bump();
+    }
+
+    /// The bot's `setMessageReaction` calls that succeeded, in order.
+    pub fn bot_reactions(&self) -> Vec<BotReaction> {
+        let number = |value: &Value| {
+            value
+                .as_i64()
+                .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
+                .unwrap_or_default()
+        };
+        self.calls_of("setMessageReaction")
+            .into_iter()
+            .map(|call| {
+                let reaction = match &call.params["reaction"] {
+                    Value::String(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+                    other => other.clone(),
+                };
+                BotReaction {
+                    chat_id: number(&call.params["chat_id"]),
+                    message_id: number(&call.params["message_id"]),
+                    emoji: reaction[0]["emoji"].as_str().map(str::to_owned),
+                }
+            })
+            .collect()
     }
 
     /// Everything sent so far, in order.

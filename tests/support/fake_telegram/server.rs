@@ -73,7 +73,18 @@ pub(super) async fn dispatch(
             send(&shared, &token, &bot, &method, params)
         }
         "getFile" => get_file(&shared, &params),
+        "setMessageReaction" => set_message_reaction(&params),
         _ => error(404, "Not Found: method not found", None),
+    }
+}
+
+/// Accepts one emoji reaction (or none) as Telegram does for bots; the call
+/// itself is what tests read ([`FakeTelegram::bot_reactions`]).
+fn set_message_reaction(params: &Params) -> HttpResponse {
+    let reaction = params.json("reaction").unwrap_or(Value::Array(Vec::new()));
+    match reaction.as_array().map(Vec::len) {
+        Some(0 | 1) => ok(json!(true)),
+        _ => error(400, "Bad Request: REACTIONS_TOO_MANY", None),
     }
 }
 

@@ -60,6 +60,47 @@ impl FakeTelegram {
         })
     }
 
+    /// A reply quoting a message of the chat, `quoted_text` being Telegram's
+    /// copy of it (its `message_id` is the `update_id`).
+    pub fn quote_update(
+        update_id: i64,
+        user_id: i64,
+        first_name: &str,
+        text: &str,
+        quoted_id: i64,
+        quoted_text: &str,
+    ) -> Value {
+        let mut update = Self::reply_update(update_id, user_id, first_name, text, quoted_id);
+        update["message"]["reply_to_message"]["text"] = json!(quoted_text);
+        update
+    }
+
+    /// The customer's reaction to message `message_id` as it is now
+    /// (`None`: they removed it), as a `message_reaction` update.
+    pub fn reaction_update(
+        update_id: i64,
+        user_id: i64,
+        first_name: &str,
+        message_id: i64,
+        emoji: Option<&str>,
+    ) -> Value {
+        let new_reaction: Vec<Value> = emoji
+            .map(|emoji| json!({"type": "emoji", "emoji": emoji}))
+            .into_iter()
+            .collect();
+        json!({
+            "update_id": update_id,
+            "message_reaction": {
+                "chat": {"id": user_id, "type": "private", "first_name": first_name},
+                "user": Self::user(user_id, first_name),
+                "message_id": message_id,
+                "date": now(),
+                "old_reaction": [],
+                "new_reaction": new_reaction,
+            },
+        })
+    }
+
     /// `/start` or `/start PAYLOAD`, as sent when a deep link is opened.
     pub fn start_update(
         update_id: i64,

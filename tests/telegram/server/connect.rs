@@ -56,6 +56,7 @@ async fn creating_an_integration_checks_the_token_and_registers_a_webhook_with_a
             "message".to_owned(),
             "edited_message".to_owned(),
             "my_chat_member".to_owned(),
+            "message_reaction".to_owned(),
         ]),
         "allowed_updates is sent explicitly (Telegram keeps the old list otherwise)"
     );

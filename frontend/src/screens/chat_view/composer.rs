@@ -11,6 +11,7 @@ use shared::ws::ClientMsg;
 use shared::Id;
 
 use super::canned::{CannedMenu, CannedPicker};
+use super::quotes::QuoteBar;
 use crate::api::http;
 use crate::api::ws::Socket;
 use crate::components::error_line::ErrorLine;
@@ -41,12 +42,14 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
     let input_ref = NodeRef::<leptos::html::Textarea>::new();
     let file_ref = NodeRef::<leptos::html::Input>::new();
 
-    let send = Action::new_local(move |(body, file): &(String, Option<web_sys::File>)| {
-        let (body, file) = (body.clone(), file.clone());
+    let sent_quote = StoredValue::new(None::<shared::api::chats::Item>);
+    type Outgoing = (String, Option<web_sys::File>, Option<Id>);
+    let send = Action::new_local(move |(body, file, reply_to): &Outgoing| {
+        let (body, file, reply_to) = (body.clone(), file.clone(), *reply_to);
         async move {
             match file {
                 Some(file) => http::send_file(chat_id, body, file).await,
-                None => http::send_reply(chat_id, body).await,
+                None => http::send_reply(chat_id, body, reply_to).await,
             }
         }
     });
@@ -67,6 +70,9 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
             }
             if file.with_untracked(Option::is_none) {
                 file.set(sent_file.get_value());
+            }
+            if open_chat.quoting.with_untracked(Option::is_none) {
+                open_chat.quoting.set(sent_quote.get_value());
             }
             session.note(&failure);
             error.set(Some(failure));
@@ -89,13 +95,17 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
         }
         sent_body.set_value(body.clone());
         sent_file.set_value(chosen.clone());
+        let quoting = open_chat.quoting.get_untracked();
+        let reply_to = quoting.as_ref().map(|item| item.id);
+        sent_quote.set_value(quoting);
+        open_chat.quoting.set(None);
         menu.unknown.set(Vec::new());
         clear_file();
         // Cleared at once (and in the stored draft): the chat view may be
         // rebuilt by the live update of this very reply before its answer comes.
         text.set(String::new());
         stored::save_draft(chat_id, "");
-        send.dispatch((body, chosen));
+        send.dispatch((body, chosen, reply_to));
     };
 
     let on_file_chosen = move |event| {
@@ -118,6 +128,11 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
 
     let on_keydown = move |event: KeyboardEvent| {
         if menu.on_key(&event) {
+            return;
+        }
+        if event.key() == "Escape" && open_chat.quoting.with_untracked(Option::is_some) {
+            event.prevent_default();
+            open_chat.quoting.set(None);
             return;
         }
         if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
@@ -164,6 +179,7 @@ pub fn Composer(chat_id: Id) -> impl IntoView {
         >
             <ErrorLine error/>
             <CannedPicker menu/>
+            <QuoteBar/>
             {move || {
                 file.with(|chosen| {
                     chosen.as_ref().map(|chosen| {

@@ -8,6 +8,7 @@ use shared::Id;
 
 use super::attachments::{formatted, AttachmentView, Details};
 use super::event_text::{describe_event, open_chat_names, str_field};
+use super::quotes::{MessageActions, QuoteView, ReactionChips};
 use crate::api::http;
 use crate::components::error_line::describe;
 use crate::format;
@@ -148,6 +149,16 @@ fn MessageView(
         }
     });
     let data_direction = if outgoing { "out" } else { "in" };
+    let quote = item
+        .reply_to
+        .clone()
+        .map(|quote| view! { <QuoteView quote/> });
+    let reactions = (!item.reactions.is_empty()).then(|| {
+        let reactions = item.reactions.clone();
+        view! { <ReactionChips reactions/> }
+    });
+    let actions_at = at.clone();
+    let actions = view! { <MessageActions id chat_id at=actions_at message=item.clone()/> };
 
     view! {
         <div
@@ -161,6 +172,7 @@ fn MessageView(
         >
             <div class="bubble">
                 {author}
+                {quote}
                 {attachments}
                 {details}
                 {text}
@@ -182,7 +194,9 @@ fn MessageView(
                     {delivery}
                 </div>
                 {versions_view}
+                {reactions}
             </div>
+            {actions}
         </div>
     }
 }

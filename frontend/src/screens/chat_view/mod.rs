@@ -7,6 +7,7 @@ mod canned;
 mod composer;
 mod event_text;
 mod item;
+mod quotes;
 mod search;
 mod snooze;
 mod timeline;

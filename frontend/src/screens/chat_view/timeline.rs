@@ -247,13 +247,14 @@ pub fn Timeline() -> impl IntoView {
     let key = |(item, new_day): &(Item, bool)| {
         let message = item.message();
         format!(
-            "{}:{:?}:{:?}:{}:{}:{}",
+            "{}:{:?}:{:?}:{}:{}:{}:{:?}",
             item.id,
             message.map(|m| m.delivery),
             message.map(|m| &m.edited_at),
             message.map_or(0, |m| m.versions.len()),
             message.map_or(0, |m| m.attachments.len()),
-            new_day
+            new_day,
+            message.map(|m| &m.reactions)
         )
     };
 

@@ -27,14 +27,21 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub(super) const MAX_POLL_SECS: u32 = 60;
 
 /// The update kinds we ask for. Always sent explicitly: Telegram keeps the
-/// previous setting when `allowed_updates` is omitted.
-pub(super) const ALLOWED_UPDATES: [&str; 3] = ["message", "edited_message", "my_chat_member"];
+/// previous setting when `allowed_updates` is omitted, and never sends
+/// `message_reaction` unless it is named.
+pub(super) const ALLOWED_UPDATES: [&str; 4] = [
+    "message",
+    "edited_message",
+    "my_chat_member",
+    "message_reaction",
+];
 
 pub(super) fn allowed_updates() -> Vec<AllowedUpdate> {
     vec![
         AllowedUpdate::Message,
         AllowedUpdate::EditedMessage,
         AllowedUpdate::MyChatMember,
+        AllowedUpdate::MessageReaction,
     ]
 }
 
@@ -150,7 +157,7 @@ struct RawGetUpdates {
     offset: Option<i64>,
     limit: u8,
     timeout: u32,
-    allowed_updates: [&'static str; 3],
+    allowed_updates: [&'static str; 4],
 }
 
 impl Payload for RawGetUpdates {

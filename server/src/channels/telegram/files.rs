@@ -227,7 +227,16 @@ impl TelegramChannel {
         if let Some(text) = follow_up {
             let bot_api = self.client.bot(bot.token.expose());
             let parts = split_text(text, MAX_TEXT_UNITS);
-            send::send_parts(&bot_api, chat_id, &parts, skip.saturating_sub(1), true, log).await?;
+            send::send_parts(
+                &bot_api,
+                chat_id,
+                &parts,
+                skip.saturating_sub(1),
+                true,
+                log,
+                None,
+            )
+            .await?;
         }
         Ok(())
     }

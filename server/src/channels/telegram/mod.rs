@@ -205,6 +205,11 @@ impl Channel for TelegramChannel {
                     if parts.is_empty() {
                         return Err(ChannelError::permanent("the message text is empty"));
                     }
+                    let quote = message
+                        .reply_to_external_id
+                        .as_deref()
+                        .map(send::message_id)
+                        .transpose()?;
                     let bot_api = self.client.bot(bot.token.expose());
                     send::send_parts(
                         &bot_api,
@@ -213,6 +218,7 @@ impl Channel for TelegramChannel {
                         message.parts_delivered,
                         false,
                         &message.delivered,
+                        quote,
                     )
                     .await?;
                 }
@@ -221,6 +227,28 @@ impl Channel for TelegramChannel {
                 })
             }
             .instrument(span("telegram.send", bot)),
+        )
+    }
+
+    fn reactions(&self) -> &'static [&'static str] {
+        shared::api::reactions::TELEGRAM_REACTIONS
+    }
+
+    fn set_reaction<'a>(
+        &'a self,
+        bot: &'a Bot,
+        recipient: &'a str,
+        external_message_id: &'a str,
+        emoji: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), ChannelError>> {
+        Box::pin(
+            async move {
+                let chat_id = send::chat_id(recipient)?;
+                let message_id = send::message_id(external_message_id)?;
+                let bot_api = self.client.bot(bot.token.expose());
+                send::set_reaction(&bot_api, chat_id, message_id, emoji).await
+            }
+            .instrument(span("telegram.set_reaction", bot)),
         )
     }
 

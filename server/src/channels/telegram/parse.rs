@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::channels::{
-    ChannelError, CustomerProfile, EditedMessage, Inbound, InboundAttachment, InboundEvent,
-    InboundMessage, ReachabilityChange,
+    ChannelError, CustomerProfile, CustomerReaction, EditedMessage, Inbound, InboundAttachment,
+    InboundEvent, InboundMessage, ReachabilityChange,
 };
 
 /// Message fields that describe a message rather than being its content.
@@ -101,6 +101,27 @@ struct RawUser {
 #[derive(Deserialize)]
 struct RawReplied {
     message_id: i64,
+    text: Option<String>,
+    caption: Option<String>,
+}
+
+/// `MessageReactionUpdated`: a user's reactions to one message, as they are now.
+#[derive(Deserialize)]
+struct RawReactionUpdate {
+    chat: RawChat,
+    message_id: i64,
+    user: Option<RawUser>,
+    /// Empty when the reaction was removed (dumps may then leave it out).
+    #[serde(default)]
+    new_reaction: Vec<RawReaction>,
+}
+
+/// `ReactionType`: `emoji`, `custom_emoji` or `paid` (and kinds added later).
+#[derive(Deserialize)]
+struct RawReaction {
+    #[serde(rename = "type")]
+    kind: String,
+    emoji: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -141,6 +162,7 @@ pub(super) fn parse_update(body: &[u8]) -> Result<Inbound, ChannelError> {
                 "message" => message_event(value),
                 "edited_message" => edited_event(value),
                 "my_chat_member" => member_event(value),
+                "message_reaction" => reaction_event(value),
                 other => Ok(ignored(format!("update kind `{other}` is not handled"))),
             };
             read.unwrap_or_else(|why| ignored(format!("unreadable {kind}: {why}")))
@@ -206,6 +228,10 @@ fn message_event(value: Value) -> Result<InboundEvent, String> {
             .reply_to_message
             .as_ref()
             .map(|replied| replied.message_id.to_string()),
+        reply_to_text: message
+            .reply_to_message
+            .as_ref()
+            .and_then(|replied| replied.text.clone().or_else(|| replied.caption.clone())),
         referral,
         details: Value::Object(details),
     }))
@@ -233,6 +259,34 @@ fn edited_event(value: Value) -> Result<InboundEvent, String> {
         edited_at: timestamp(message.edit_date.unwrap_or(message.date))?,
         text: message.text.clone().or_else(|| message.caption.clone()),
         details: Value::Object(details),
+    }))
+}
+
+/// A customer's reaction. Telegram lists all of a user's reactions to the
+/// message (premium users may set several); the inbox keeps one per customer:
+/// the first emoji, else a paid star as ⭐. Custom emoji cannot be shown
+/// outside Telegram: one alone counts as no reaction.
+fn reaction_event(value: Value) -> Result<InboundEvent, String> {
+    let update: RawReactionUpdate = serde_json::from_value(value).map_err(|err| err.to_string())?;
+    if update.chat.kind != "private" {
+        return Ok(ignored("reactions in groups are ignored".into()));
+    }
+    let emoji = update
+        .new_reaction
+        .iter()
+        .filter(|reaction| reaction.kind == "emoji")
+        .find_map(|reaction| reaction.emoji.clone())
+        .or_else(|| {
+            update
+                .new_reaction
+                .iter()
+                .any(|reaction| reaction.kind == "paid")
+                .then(|| "⭐".to_owned())
+        });
+    Ok(InboundEvent::Reaction(CustomerReaction {
+        customer: customer(update.user.as_ref(), &update.chat),
+        external_message_id: update.message_id.to_string(),
+        emoji,
     }))
 }
 

@@ -272,6 +272,84 @@ fn a_reply_points_at_the_quoted_message() {
     assert_eq!(message.content_kind, "text");
     assert_eq!(message.text.as_deref(), Some("Yes, Tuesday works"));
     assert_eq!(message.reply_to_external_id.as_deref(), Some("88"));
+    assert_eq!(
+        message.reply_to_text.as_deref(),
+        Some("Can we deliver on Tuesday?"),
+        "the messenger's copy of the quoted text, for when we do not have it"
+    );
+}
+
+#[test]
+fn a_plain_message_quotes_nothing() {
+    let message = read_message(fixture!("text"));
+    assert_eq!(message.reply_to_external_id, None);
+    assert_eq!(message.reply_to_text, None);
+}
+
+fn read_reaction(body: &str) -> CustomerReaction {
+    match parse(body).event {
+        InboundEvent::Reaction(reaction) => reaction,
+        other => panic!("not a reaction: {other:?}"),
+    }
+}
+
+#[test]
+fn a_reaction_names_the_customer_the_message_and_the_emoji() {
+    let inbound = parse(fixture!("message_reaction"));
+    assert_eq!(inbound.dedup_key, "1000026");
+    assert_eq!(
+        inbound.event,
+        InboundEvent::Reaction(CustomerReaction {
+            customer: anna(),
+            external_message_id: "88".into(),
+            emoji: Some("👍".into()),
+        })
+    );
+}
+
+#[test]
+fn a_removed_reaction_has_no_emoji() {
+    let reaction = read_reaction(fixture!("message_reaction_removed"));
+    assert_eq!(reaction.external_message_id, "88");
+    assert_eq!(reaction.emoji, None);
+}
+
+#[test]
+fn a_custom_emoji_is_not_shown_but_a_paid_star_is() {
+    let reaction = read_reaction(fixture!("message_reaction_custom"));
+    assert_eq!(reaction.emoji.as_deref(), Some("⭐"));
+    let only_custom = json!({
+        "update_id": 5,
+        "message_reaction": {
+            "chat": {"id": 1, "type": "private", "first_name": "A"},
+            "user": {"id": 1, "is_bot": false, "first_name": "A"},
+            "message_id": 9, "date": 1_741_944_600,
+            "old_reaction": [{"type": "emoji", "emoji": "👍"}],
+            "new_reaction": [{"type": "custom_emoji", "custom_emoji_id": "5368324170671202286"}]
+        }
+    });
+    let reaction = read_reaction(&only_custom.to_string());
+    assert_eq!(
+        reaction.emoji, None,
+        "a custom emoji alone clears what we showed"
+    );
+}
+
+#[test]
+fn a_reaction_in_a_group_is_ignored() {
+    let group = json!({
+        "update_id": 6,
+        "message_reaction": {
+            "chat": {"id": -100, "type": "supergroup", "title": "Team"},
+            "user": {"id": 1, "is_bot": false, "first_name": "A"},
+            "message_id": 9, "date": 1_741_944_600,
+            "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": "👍"}]
+        }
+    });
+    assert!(matches!(
+        parse(&group.to_string()).event,
+        InboundEvent::Ignored { .. }
+    ));
 }
 
 #[test]
@@ -381,7 +459,6 @@ fn group_messages_are_ignored() {
 fn update_kinds_we_do_not_handle_are_ignored_not_failed() {
     for (body, id, kind) in [
         (fixture!("poll"), "1000025", "poll"),
-        (fixture!("message_reaction"), "1000026", "message_reaction"),
         (fixture!("future_kind"), "1000028", "guest_message"),
     ] {
         let inbound = parse(body);

@@ -5,8 +5,9 @@
 
 use std::time::Duration;
 
+use teloxide::payloads::{SendMessageSetters, SetMessageReactionSetters};
 use teloxide::prelude::Requester;
-use teloxide::types::ChatId;
+use teloxide::types::{ChatId, MessageId, ReactionType, ReplyParameters};
 use teloxide::{ApiError, RequestError};
 
 use crate::channels::{ChannelError, PartLog};
@@ -30,7 +31,8 @@ pub(super) fn chat_id(recipient: &str) -> Result<ChatId, ChannelError> {
 /// anything arrived is returned as is. Once something has arrived (an earlier
 /// part, or the file a caption follows: `after_file`), later parts are
 /// retried in place a few times on retryable errors: the queue would resume
-/// at the failed part too, but only after its backoff.
+/// at the failed part too, but only after its backoff. The first part quotes
+/// `quote` (a message of this chat), if given.
 pub(super) async fn send_parts(
     bot: &teloxide::Bot,
     chat_id: ChatId,
@@ -38,12 +40,19 @@ pub(super) async fn send_parts(
     skip: usize,
     after_file: bool,
     log: &PartLog,
+    quote: Option<MessageId>,
 ) -> Result<(), ChannelError> {
     let earlier = usize::from(after_file);
     for (index, part) in parts.iter().enumerate().skip(skip) {
         let mut attempt = 1;
         loop {
-            match bot.send_message(chat_id, part.as_str()).await {
+            let mut request = bot.send_message(chat_id, part.as_str());
+            if let Some(quoted) = quote.filter(|_| index == 0) {
+                // A quoted message the customer deleted must not stop the reply.
+                request = request
+                    .reply_parameters(ReplyParameters::new(quoted).allow_sending_without_reply());
+            }
+            match request.await {
                 Ok(message) => {
                     log.record(&message.id.0.to_string());
                     break;
@@ -73,6 +82,34 @@ pub(super) async fn send_parts(
         }
     }
     Ok(())
+}
+
+/// The Telegram message id of one of our stored external ids.
+pub(super) fn message_id(external_id: &str) -> Result<MessageId, ChannelError> {
+    external_id
+        .trim()
+        .parse::<i32>()
+        .map(MessageId)
+        .map_err(|_| {
+            ChannelError::permanent(format!("{external_id:?} is not a Telegram message id"))
+        })
+}
+
+/// `setMessageReaction`: the bot's one reaction to a message (none: removed).
+pub(super) async fn set_reaction(
+    bot: &teloxide::Bot,
+    chat_id: ChatId,
+    message_id: MessageId,
+    emoji: Option<&str>,
+) -> Result<(), ChannelError> {
+    let reaction = emoji.map(|emoji| ReactionType::Emoji {
+        emoji: emoji.to_owned(),
+    });
+    bot.set_message_reaction(chat_id, message_id)
+        .reaction(reaction)
+        .await
+        .map(drop)
+        .map_err(classify)
 }
 
 /// Says in the reason that earlier parts were delivered.

@@ -256,6 +256,7 @@ fn message(callback: &Object, token: Option<String>) -> Result<Inbound, ChannelE
             text,
             attachments,
             reply_to_external_id: None,
+            reply_to_text: None,
             referral: None,
             details: Value::Object(details),
         }),

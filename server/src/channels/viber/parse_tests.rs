@@ -59,6 +59,7 @@ fn a_text_message_becomes_an_inbound_message() {
                 text: Some("Hello! Do you deliver to Lviv?".into()),
                 attachments: vec![],
                 reply_to_external_id: None,
+                reply_to_text: None,
                 referral: None,
                 details: json!({"tracking_data": "order-42"}),
             }),

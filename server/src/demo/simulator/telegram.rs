@@ -72,13 +72,15 @@ pub async fn bot_api(request: HttpRequest, body: Bytes, sim: web::Data<Sim>) -> 
                 "has_custom_certificate": false,
                 "pending_update_count": state.pending_updates.len(),
                 "max_connections": 40,
-                "allowed_updates": ["message", "edited_message", "my_chat_member"],
+                "allowed_updates": ["message", "edited_message", "my_chat_member", "message_reaction"],
             }))
         }),
         "getupdates" => get_updates(&sim, &params).await,
         "sendmessage" => send_message(&sim, &params),
         "getfile" => get_file(&params),
         "sendchataction" => ok(json!(true)),
+        // The simulated customer sees no reactions; the inbox shows them.
+        "setmessagereaction" => ok(json!(true)),
         _ => error(404, "Not Found: method not found"),
     }
 }

@@ -20,20 +20,22 @@ use crate::service::uploads::Upload;
 use crate::service::{canned, live, views, Context, ServiceError};
 use crate::store::chats as chat_store;
 use crate::store::timeline::NewOutboundFile;
-use crate::store::{crm, integrations, now, outbound, timeline};
+use crate::store::{crm, integrations, now, outbound, reactions, timeline};
 use crate::texts::{self as texts, Says};
 
 /// A manager's reply: stored, queued for the messenger. A reply to a closed
 /// chat reopens it (the conversation is active again); a reply to an
-/// unassigned chat makes the replier its manager.
+/// unassigned chat makes the replier its manager. `reply_to` is a message of
+/// this chat the reply quotes (on the messenger too, where it has quotes).
 pub async fn reply(
     ctx: &Context,
     caller: &User,
     chat_id: Id,
     text: &str,
+    reply_to: Option<Id>,
 ) -> Result<Item, ServiceError> {
     let text = text::check_text(text, MAX_REPLY_CHARS)?;
-    send_reply(ctx, caller, chat_id, ReplyText::Typed(text), None).await
+    send_reply(ctx, caller, chat_id, ReplyText::Typed(text), None, reply_to).await
 }
 
 /// Sends a canned reply rendered for this chat and caller (like [`reply`]).
@@ -42,6 +44,7 @@ pub async fn reply_canned(
     caller: &User,
     chat_id: Id,
     canned_reply_id: Id,
+    reply_to: Option<Id>,
 ) -> Result<Item, ServiceError> {
     send_reply(
         ctx,
@@ -49,6 +52,7 @@ pub async fn reply_canned(
         chat_id,
         ReplyText::Canned(canned_reply_id),
         None,
+        reply_to,
     )
     .await
 }
@@ -90,7 +94,15 @@ pub async fn reply_with_file(
     if file.size() == 0 {
         return Err(ServiceError::Invalid(Says::FileEmpty));
     }
-    send_reply(ctx, caller, chat_id, ReplyText::Typed(caption), Some(file)).await
+    send_reply(
+        ctx,
+        caller,
+        chat_id,
+        ReplyText::Typed(caption),
+        Some(file),
+        None,
+    )
+    .await
 }
 
 async fn send_reply(
@@ -99,6 +111,7 @@ async fn send_reply(
     chat_id: Id,
     text: ReplyText,
     file: Option<Upload>,
+    reply_to: Option<Id>,
 ) -> Result<Item, ServiceError> {
     let data_dir = ctx.config.data_dir.clone();
     let item = change_chat(
@@ -114,10 +127,20 @@ async fn send_reply(
                     text::check_text(&rendered.text, MAX_REPLY_CHARS)?
                 }
             };
+            if let Some(quoted) = reply_to {
+                if reactions::message_in_chat(conn, chat_id, quoted)?.is_none() {
+                    return Err(ServiceError::Invalid(Says::QuoteNotInChat {
+                        item_id: quoted,
+                    }));
+                }
+            }
             let at = now();
             let transition = rules::manager_replies(chat.state(), caller.id);
             apply_transition(conn, caller, &chat, &transition, appended)?;
             let item_id = timeline::insert_outbound(conn, chat_id, Some(caller.id), &text, None)?;
+            if let Some(quoted) = reply_to {
+                reactions::set_reply_to(conn, item_id, quoted)?;
+            }
             appended.push(item_id);
             crate::store::routing::answered(conn, chat_id)?;
             let mut preview = text::preview(&text);

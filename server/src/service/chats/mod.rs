@@ -19,6 +19,7 @@ use crate::texts::Says;
 
 mod actions;
 pub mod bulk;
+pub mod reactions;
 pub mod snooze;
 
 pub use actions::*;
