@@ -194,6 +194,18 @@ pub enum Says {
     StageTwice {
         id: Id,
     },
+    /// A follower mentioned in a chat they do not follow (they cannot see it).
+    NotMentionable {
+        name: String,
+    },
+    /// `POST /api/v1/me/notifications/read` with too many ids.
+    TooManyNotificationIds {
+        max: usize,
+    },
+    /// A comment mentioning more people than a team has.
+    TooManyMentions {
+        max: usize,
+    },
 }
 
 fn spanish_hours(err: &HoursError) -> String {
@@ -378,6 +390,15 @@ impl Says {
                 "the default funnel cannot be deleted (rename it instead)".into()
             }
             Says::StageTwice { id } => format!("stages: stage {id} is listed twice"),
+            Says::NotMentionable { name } => format!(
+                "mention_ids: {name} is a follower who does not follow this chat, so they cannot see it"
+            ),
+            Says::TooManyNotificationIds { max } => {
+                format!("ids: at most {max} at once (or send {{\"all\": true}})")
+            }
+            Says::TooManyMentions { max } => {
+                format!("mention_ids: at most {max} people in one comment")
+            }
         }
     }
 
@@ -554,6 +575,15 @@ impl Says {
                 "el embudo predeterminado no se puede eliminar (puede renombrarlo)".into()
             }
             Says::StageTwice { id } => format!("stages: la etapa {id} aparece dos veces"),
+            Says::NotMentionable { name } => format!(
+                "mention_ids: {name} es un seguidor que no sigue este chat, así que no puede verlo"
+            ),
+            Says::TooManyNotificationIds { max } => {
+                format!("ids: como máximo {max} a la vez (o envíe {{\"all\": true}})")
+            }
+            Says::TooManyMentions { max } => {
+                format!("mention_ids: como máximo {max} personas en un comentario")
+            }
         }
     }
 }

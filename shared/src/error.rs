@@ -39,6 +39,8 @@ pub enum ErrorCode {
     Internal,
     /// 503: a dependency (the database) is unavailable.
     Unavailable,
+    /// 422: a mentioned follower does not follow the chat (they cannot see it).
+    NotMentionable,
 }
 
 /// The body of every error response.

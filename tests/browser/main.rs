@@ -6,6 +6,7 @@ mod deals;
 mod erasure;
 mod health;
 mod inbox_filters;
+mod notifications;
 mod reports;
 mod routing;
 mod snooze;

@@ -490,6 +490,18 @@ pub enum Key {
     ConfirmDeletePipeline,
     SavePipeline,
     SortBy,
+    NotificationsTitle,
+    NotificationsUnread,
+    MarkAllRead,
+    NoNotifications,
+    NotifiedMention,
+    NotifiedAssignedBy,
+    NotifiedAssigned,
+    NotifiedCustomerMessage,
+    NotifiedWaiting,
+    MentionPeople,
+    MentionNoMatch,
+    NotMentionable,
 }
 
 /// The text for `key` in `lang`.

@@ -80,6 +80,8 @@ use utoipa::OpenApi;
         super::canned::update,
         super::canned::delete,
         super::canned::render,
+        super::notifications::list,
+        super::notifications::read,
     ),
     components(schemas(shared::error::ErrorCode))
 )]

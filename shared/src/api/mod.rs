@@ -5,6 +5,7 @@ pub mod canned;
 pub mod chats;
 pub mod crm;
 pub mod integrations;
+pub mod notifications;
 pub mod reports;
 pub mod timeline;
 pub mod users;
