@@ -21,7 +21,10 @@ async fn a_mention_rings_the_colleagues_bell_and_opens_the_chat() {
     let colleague = Browser::start().await;
     colleague.sign_in(&base(&app), &ben.email, PASSWORD).await;
     colleague.wait_live().await;
-    assert!(!colleague.exists("[data-test=\"bell-count\"]").await, "nothing yet");
+    assert!(
+        !colleague.exists("[data-test=\"bell-count\"]").await,
+        "nothing yet"
+    );
 
     let manager = Browser::start().await;
     manager.sign_in(&base(&app), &ana.email, PASSWORD).await;

@@ -23,8 +23,14 @@ use tidings_tests::{
 use NotificationKind::{Assigned, CustomerMessage, Mention, Waiting};
 
 async fn page(client: &ApiClient, query: &str) -> NotificationPage {
-    let response = client.get(&format!("/api/v1/me/notifications{query}")).await;
-    assert_eq!(response.status(), StatusCode::OK, "GET notifications{query}");
+    let response = client
+        .get(&format!("/api/v1/me/notifications{query}"))
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "GET notifications{query}"
+    );
     body(response).await
 }
 
@@ -73,7 +79,11 @@ async fn comment(
 
 async fn commented(client: &ApiClient, chat_id: Id, text: &str, mention_ids: &[Id]) -> Comment {
     let response = comment(client, chat_id, text, mention_ids).await;
-    assert_eq!(response.status(), StatusCode::CREATED, "the comment is added");
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "the comment is added"
+    );
     body(response).await
 }
 
@@ -133,8 +143,18 @@ async fn a_mention_notifies_each_teammate_named_once_and_never_the_author(backen
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
     let chat_id = app.new_chat(&bot, "Ivan Petrov", "hello").await;
 
-    let note = commented(&ben_client, chat_id, "@Ana @Ana look", &[ana.id, ana.id, ben.id]).await;
-    assert_eq!(note.mention_ids, vec![ana.id, ben.id], "each once, in order");
+    let note = commented(
+        &ben_client,
+        chat_id,
+        "@Ana @Ana look",
+        &[ana.id, ana.id, ben.id],
+    )
+    .await;
+    assert_eq!(
+        note.mention_ids,
+        vec![ana.id, ben.id],
+        "each once, in order"
+    );
 
     let mine = page(&ana_client, "").await;
     assert_eq!(mine.unread, 1);
@@ -147,15 +167,22 @@ async fn a_mention_notifies_each_teammate_named_once_and_never_the_author(backen
     assert!(!mention.read);
     assert_eq!(page(&ben_client, "").await.unread, 0, "not the author");
 
-    let listed: shared::api::Items<Comment> =
-        body(ana_client.get(&format!("/api/v1/chats/{chat_id}/comments")).await).await;
+    let listed: shared::api::Items<Comment> = body(
+        ana_client
+            .get(&format!("/api/v1/chats/{chat_id}/comments"))
+            .await,
+    )
+    .await;
     assert_eq!(listed.items[0].mention_ids, vec![ana.id, ben.id]);
     // Muting the chat does not stop what is about the user personally.
     mute(&ana_client, chat_id, false).await;
     commented(&ben_client, chat_id, "@Ana again", &[ana.id]).await;
     assert_eq!(
         kinds(&ana_client).await,
-        vec![(Mention, chat_id, Some(ben.id)), (Mention, chat_id, Some(ben.id))]
+        vec![
+            (Mention, chat_id, Some(ben.id)),
+            (Mention, chat_id, Some(ben.id))
+        ]
     );
     // A comment without mentions notifies nobody.
     commented(&ben_client, chat_id, "a plain note", &[]).await;
@@ -175,7 +202,10 @@ async fn mentions_of_people_who_cannot_see_the_chat_are_refused_and_change_nothi
     let unseen = app.new_chat(&bot, "Olga", "hello").await;
     set_followers(&admin, followed, &[fay.id]).await;
     let response = admin
-        .patch(&format!("/api/v1/users/{}", old.id), &json!({"active": false}))
+        .patch(
+            &format!("/api/v1/users/{}", old.id),
+            &json!({"active": false}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 
@@ -191,8 +221,12 @@ async fn mentions_of_people_who_cannot_see_the_chat_are_refused_and_change_nothi
             code,
             "{mention_ids:?}"
         );
-        let listed: shared::api::Items<Comment> =
-            body(admin.get(&format!("/api/v1/chats/{chat_id}/comments")).await).await;
+        let listed: shared::api::Items<Comment> = body(
+            admin
+                .get(&format!("/api/v1/chats/{chat_id}/comments"))
+                .await,
+        )
+        .await;
         assert!(listed.items.is_empty(), "nothing is stored");
     }
     assert_eq!(page(&ana_client, "").await.unread, 0, "nobody was notified");
@@ -245,14 +279,23 @@ async fn an_assignment_notifies_the_assignee_only_when_someone_else_or_routing_m
     assign(&admin, first, Some(ana.id)).await;
     assign(&ana_client, second, Some(ana.id)).await;
     tidings_tests::inbox::reply(&ben_client, third, "I'll take it").await;
-    assert_eq!(kinds(&ana_client).await, vec![(Assigned, first, Some(admin_id))]);
-    assert!(kinds(&ben_client).await.is_empty(), "taking by replying is not news");
+    assert_eq!(
+        kinds(&ana_client).await,
+        vec![(Assigned, first, Some(admin_id))]
+    );
+    assert!(
+        kinds(&ben_client).await.is_empty(),
+        "taking by replying is not news"
+    );
     let assigned = &all(&ana_client).await[0];
-    let event = tidings_tests::inbox::item(&ana_client, first, assigned.item_id.expect("an item")).await;
+    let event =
+        tidings_tests::inbox::item(&ana_client, first, assigned.item_id.expect("an item")).await;
     assert!(event.event().is_some(), "it points at the assigned event");
 
     // Routing gives a new chat to Ben: no actor.
-    let routed = app.integration(Channel::Telegram, &[ben.id], None, None).await;
+    let routed = app
+        .integration(Channel::Telegram, &[ben.id], None, None)
+        .await;
     let chat_id = app.new_chat(&routed, "Rita", "hi").await;
     assert_eq!(
         kinds(&ben_client).await,
@@ -260,7 +303,10 @@ async fn an_assignment_notifies_the_assignee_only_when_someone_else_or_routing_m
     );
     // Reassigned by the admin: Ana hears of it, Ben (who lost it) does not.
     assign(&admin, chat_id, Some(ana.id)).await;
-    assert_eq!(kinds(&ana_client).await.last(), Some(&(Assigned, chat_id, Some(admin_id))));
+    assert_eq!(
+        kinds(&ana_client).await.last(),
+        Some(&(Assigned, chat_id, Some(admin_id)))
+    );
     assert_eq!(kinds(&ben_client).await.len(), 2);
 }
 
@@ -273,22 +319,34 @@ async fn customer_messages_notify_the_assignee_of_an_open_chat_unless_they_muted
     let (_, ben_client) = app.login_as("Ben", Role::Employee).await;
     let bot = app.integration(Channel::Telegram, &[], None, None).await;
     let chat_id = app.new_chat(&bot, "Ivan", "hello").await;
-    assert!(kinds(&ana_client).await.is_empty(), "unassigned: nobody's message");
+    assert!(
+        kinds(&ana_client).await.is_empty(),
+        "unassigned: nobody's message"
+    );
 
     assign(&admin, chat_id, Some(ana.id)).await;
     app.customer_writes(&bot, "Ivan", "are you there?").await;
     let message = all(&ana_client).await[0].clone();
     assert_eq!(message.kind, CustomerMessage);
     assert_eq!(message.actor_id, None);
-    let item = tidings_tests::inbox::item(&ana_client, chat_id, message.item_id.expect("an item")).await;
-    assert_eq!(item.text(), Some("are you there?"), "it points at the message");
+    let item =
+        tidings_tests::inbox::item(&ana_client, chat_id, message.item_id.expect("an item")).await;
+    assert_eq!(
+        item.text(),
+        Some("are you there?"),
+        "it points at the message"
+    );
 
     // Muted: kept by the server, for every device.
     mute(&ana_client, chat_id, false).await;
     let detail: Value = body(ana_client.get(&format!("/api/v1/chats/{chat_id}")).await).await;
     assert_eq!(detail["notifications_enabled"], json!(false));
     app.customer_writes(&bot, "Ivan", "hello??").await;
-    assert_eq!(page(&ana_client, "").await.unread, 2, "assigned + one message");
+    assert_eq!(
+        page(&ana_client, "").await.unread,
+        2,
+        "assigned + one message"
+    );
     mute(&ana_client, chat_id, true).await;
     app.customer_writes(&bot, "Ivan", "one more").await;
     assert_eq!(
@@ -328,7 +386,9 @@ async fn a_chat_that_starts_waiting_notifies_the_managers_of_its_queue(backend: 
 
     // Ben mutes the chat; it waits again after a close and the customer's return.
     mute(&ben_client, chat_id, false).await;
-    let response = admin.post(&format!("/api/v1/chats/{chat_id}/close"), &json!({})).await;
+    let response = admin
+        .post(&format!("/api/v1/chats/{chat_id}/close"), &json!({}))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     app.customer_writes(&bot, "Ivan", "back again").await;
     assert_eq!(
@@ -362,12 +422,21 @@ async fn unread_counts_reading_and_pages_of_notifications(backend: Backend) {
         }
     }
     assert_eq!(seen.len(), 5, "every notification once");
-    assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first: {seen:?}");
+    assert!(
+        seen.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {seen:?}"
+    );
 
     // Another user's ids change nothing; the caller's own are read.
-    assert_eq!(read(&ben_client, json!({"ids": [seen[0], seen[1]]})).await, 1);
+    assert_eq!(
+        read(&ben_client, json!({"ids": [seen[0], seen[1]]})).await,
+        1
+    );
     assert_eq!(page(&ana_client, "").await.unread, 5);
-    assert_eq!(read(&ana_client, json!({"ids": [seen[0], seen[1]]})).await, 3);
+    assert_eq!(
+        read(&ana_client, json!({"ids": [seen[0], seen[1]]})).await,
+        3
+    );
     let unread = page(&ana_client, "?unread=true").await;
     assert_eq!(unread.unread, 3);
     assert_eq!(
@@ -379,11 +448,17 @@ async fn unread_counts_reading_and_pages_of_notifications(backend: Backend) {
     assert!(everything.items[0].read && !everything.items[2].read);
     assert_eq!(read(&ana_client, json!({"all": true})).await, 0);
     assert_eq!(page(&ana_client, "?unread=true").await.items.len(), 0);
-    assert_eq!(page(&ben_client, "").await.unread, 1, "Ben's own stay unread");
+    assert_eq!(
+        page(&ben_client, "").await.unread,
+        1,
+        "Ben's own stay unread"
+    );
 
     for bad in ["?cursor=abc", "?limit=0"] {
         expect_error(
-            ana_client.get(&format!("/api/v1/me/notifications{bad}")).await,
+            ana_client
+                .get(&format!("/api/v1/me/notifications{bad}"))
+                .await,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
@@ -432,7 +507,10 @@ async fn new_notifications_and_reads_reach_only_that_users_sockets(backend: Back
     else {
         unreachable!("matched above")
     };
-    assert_eq!((notification.kind, notification.actor_id, unread), (Mention, Some(ben.id), 1));
+    assert_eq!(
+        (notification.kind, notification.actor_id, unread),
+        (Mention, Some(ben.id), 1)
+    );
     // Ben hears of his own mention only; had Ana's reached him, it came first.
     commented(&ana_client, chat_id, "@Ben ok", &[ben.id]).await;
     ben_live
@@ -446,7 +524,10 @@ async fn new_notifications_and_reads_reach_only_that_users_sockets(backend: Back
     assert_eq!(to_ben, 1, "only Ben's own");
 
     // Reading on one tab updates the count on the other.
-    assert_eq!(read(&ana_client, json!({"ids": [notification.id]})).await, 0);
+    assert_eq!(
+        read(&ana_client, json!({"ids": [notification.id]})).await,
+        0
+    );
     let frame = ana_other_tab
         .wait_for(|m| matches!(m, ServerMsg::NotificationsRead { .. }))
         .await;
@@ -503,7 +584,11 @@ async fn two_nodes_notify_once_per_event() {
     assert_eq!(notified.len(), expected, "{notified:#?}");
     let count = |kind| notified.iter().filter(|n| n.kind == kind).count();
     assert_eq!(count(Assigned), customers as usize, "one per new chat");
-    assert_eq!(count(CustomerMessage), (customers * 2) as usize, "one per message");
+    assert_eq!(
+        count(CustomerMessage),
+        (customers * 2) as usize,
+        "one per message"
+    );
     let mut causes: Vec<(NotificationKind, Option<Id>)> =
         notified.iter().map(|n| (n.kind, n.item_id)).collect();
     causes.sort_by_key(|(kind, item)| (kind.as_str(), *item));

@@ -103,14 +103,13 @@ pub fn notifications(
     people: &[Person],
 ) -> Vec<NewNotification> {
     let person = |id: Id| people.iter().find(|p| p.id == id);
-    let to = |user_id: Id, kind: NotificationKind, item_id: Id, actor_id: Option<Id>| {
-        NewNotification {
+    let to =
+        |user_id: Id, kind: NotificationKind, item_id: Id, actor_id: Option<Id>| NewNotification {
             user_id,
             kind,
             item_id: Some(item_id),
             actor_id,
-        }
-    };
+        };
     match occurrence {
         Occurrence::Mentioned {
             comment_id,
@@ -159,10 +158,16 @@ pub fn notifications(
 /// Why someone cannot be mentioned in a chat's comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MentionError {
-    Unknown { id: Id },
-    Inactive { id: Id },
+    Unknown {
+        id: Id,
+    },
+    Inactive {
+        id: Id,
+    },
     /// A follower who does not follow the chat (they cannot see it).
-    NotFollowing { name: String },
+    NotFollowing {
+        name: String,
+    },
 }
 
 /// The users a comment may mention: each known, active and able to see the
@@ -250,32 +255,116 @@ mod tests {
             status: ChatStatus::Closed,
             ..open_chat(Some(ANA))
         };
-        type Row = (Occurrence, ChatNow, bool, bool, Vec<(Id, NotificationKind, Option<Id>)>);
+        type Row = (
+            Occurrence,
+            ChatNow,
+            bool,
+            bool,
+            Vec<(Id, NotificationKind, Option<Id>)>,
+        );
         let table: Vec<Row> = vec![
             // Mentions: everyone named who sees the chat, never the author; mute does not stop them.
-            (mention(vec![ANA, ANA, BEN]), open_chat(None), true, false, vec![(ANA, M, Some(BEN))]),
-            (mention(vec![FAY]), open_chat(None), false, true, vec![(FAY, M, Some(BEN))]),
+            (
+                mention(vec![ANA, ANA, BEN]),
+                open_chat(None),
+                true,
+                false,
+                vec![(ANA, M, Some(BEN))],
+            ),
+            (
+                mention(vec![FAY]),
+                open_chat(None),
+                false,
+                true,
+                vec![(FAY, M, Some(BEN))],
+            ),
             (mention(vec![FAY]), open_chat(None), false, false, vec![]),
             (mention(vec![OLD]), open_chat(None), false, false, vec![]),
             // Assignments by someone else, or by routing (no actor).
-            (assigned(ANA, None, Some(BEN), R::Manual), open_chat(Some(ANA)), true, false, vec![(ANA, A, Some(BEN))]),
-            (assigned(ANA, Some(BEN), None, R::NextInQueue), open_chat(Some(ANA)), false, false, vec![(ANA, A, None)]),
-            (assigned(ANA, None, None, R::WaitingQueue), open_chat(Some(ANA)), false, false, vec![(ANA, A, None)]),
-            (assigned(ANA, Some(BEN), None, R::NoAnswer), open_chat(Some(ANA)), false, false, vec![(ANA, A, None)]),
-            (assigned(ANA, None, None, R::BusinessOwner), open_chat(Some(ANA)), false, false, vec![(ANA, A, None)]),
+            (
+                assigned(ANA, None, Some(BEN), R::Manual),
+                open_chat(Some(ANA)),
+                true,
+                false,
+                vec![(ANA, A, Some(BEN))],
+            ),
+            (
+                assigned(ANA, Some(BEN), None, R::NextInQueue),
+                open_chat(Some(ANA)),
+                false,
+                false,
+                vec![(ANA, A, None)],
+            ),
+            (
+                assigned(ANA, None, None, R::WaitingQueue),
+                open_chat(Some(ANA)),
+                false,
+                false,
+                vec![(ANA, A, None)],
+            ),
+            (
+                assigned(ANA, Some(BEN), None, R::NoAnswer),
+                open_chat(Some(ANA)),
+                false,
+                false,
+                vec![(ANA, A, None)],
+            ),
+            (
+                assigned(ANA, None, None, R::BusinessOwner),
+                open_chat(Some(ANA)),
+                false,
+                false,
+                vec![(ANA, A, None)],
+            ),
             // … never to oneself, by replying, or to the manager who already held it.
-            (assigned(ANA, None, Some(ANA), R::Manual), open_chat(Some(ANA)), false, false, vec![]),
-            (assigned(ANA, None, Some(ANA), R::TookByReplying), open_chat(Some(ANA)), false, false, vec![]),
-            (assigned(ANA, Some(ANA), None, R::ReturningCustomer), open_chat(Some(ANA)), false, false, vec![]),
-            (assigned(OLD, None, Some(BEN), R::Manual), open_chat(Some(OLD)), false, false, vec![]),
+            (
+                assigned(ANA, None, Some(ANA), R::Manual),
+                open_chat(Some(ANA)),
+                false,
+                false,
+                vec![],
+            ),
+            (
+                assigned(ANA, None, Some(ANA), R::TookByReplying),
+                open_chat(Some(ANA)),
+                false,
+                false,
+                vec![],
+            ),
+            (
+                assigned(ANA, Some(ANA), None, R::ReturningCustomer),
+                open_chat(Some(ANA)),
+                false,
+                false,
+                vec![],
+            ),
+            (
+                assigned(OLD, None, Some(BEN), R::Manual),
+                open_chat(Some(OLD)),
+                false,
+                false,
+                vec![],
+            ),
             // Customer messages: the assignee of an open chat, unless muted.
-            (wrote.clone(), open_chat(Some(ANA)), false, false, vec![(ANA, C, None)]),
+            (
+                wrote.clone(),
+                open_chat(Some(ANA)),
+                false,
+                false,
+                vec![(ANA, C, None)],
+            ),
             (wrote.clone(), open_chat(Some(ANA)), true, false, vec![]),
             (wrote.clone(), open_chat(None), false, false, vec![]),
             (wrote.clone(), closed, false, false, vec![]),
             (wrote, open_chat(Some(OLD)), false, false, vec![]),
             // Waiting: the active managers of the queue, unless muted.
-            (waits.clone(), open_chat(None), false, false, vec![(ANA, W, None), (BEN, W, None)]),
+            (
+                waits.clone(),
+                open_chat(None),
+                false,
+                false,
+                vec![(ANA, W, None), (BEN, W, None)],
+            ),
             (waits, open_chat(None), true, false, vec![]),
         ];
         for (n, (occurrence, chat, muted, fay_follows, expected)) in table.into_iter().enumerate() {
@@ -321,10 +410,7 @@ mod tests {
             check_mentions(&[ANA, BEN, ANA], &people(false, false)),
             Ok(vec![ANA, BEN])
         );
-        assert_eq!(
-            check_mentions(&[FAY], &people(false, true)),
-            Ok(vec![FAY])
-        );
+        assert_eq!(check_mentions(&[FAY], &people(false, true)), Ok(vec![FAY]));
         assert_eq!(
             check_mentions(&[FAY], &people(false, false)),
             Err(MentionError::NotFollowing {

@@ -13,6 +13,7 @@ use shared::api::timeline::{AssignmentReason, TimelineEvent};
 use shared::ws::ServerMsg;
 use shared::Id;
 
+use super::chats::page_size;
 use super::{views, Context, ServiceError};
 use crate::domain::account::User;
 use crate::domain::notifications::{self as rules, ChatNow, Occurrence};
@@ -23,8 +24,6 @@ use crate::store::timeline::{ItemRecord, RecordBody};
 use crate::store::{now, write_transaction, DbConn, StoreError};
 use crate::texts::Says;
 
-pub const MAX_PAGE: i64 = 100;
-pub const DEFAULT_PAGE: i64 = 50;
 /// Most ids one "mark read" names (beyond: `{all: true}`).
 pub const MAX_MARK_IDS: usize = 500;
 
@@ -111,13 +110,6 @@ fn occurrence_of(item: &ItemRecord) -> Option<Occurrence> {
     }
 }
 
-fn page_size(limit: Option<i64>) -> Result<i64, ServiceError> {
-    match limit.unwrap_or(DEFAULT_PAGE) {
-        limit if limit < 1 => Err(ServiceError::Invalid(Says::LimitTooSmall)),
-        limit => Ok(limit.min(MAX_PAGE)),
-    }
-}
-
 /// The caller's notifications, newest first (only unread ones when
 /// `unread_only`), with their unread total.
 pub async fn list(
@@ -179,7 +171,11 @@ pub async fn mark_read(
                         None,
                         vec![user_id],
                         ServerMsg::NotificationsRead {
-                            ids: if request.all { Vec::new() } else { marked.clone() },
+                            ids: if request.all {
+                                Vec::new()
+                            } else {
+                                marked.clone()
+                            },
                             all: request.all,
                             unread,
                         },

@@ -64,12 +64,7 @@ pub fn Bell() -> impl IntoView {
     });
 
     let count = move || notifications.unread.get();
-    let label = move || {
-        i18n.fill(
-            Key::NotificationsUnread,
-            &[("count", count().to_string())],
-        )
-    };
+    let label = move || i18n.fill(Key::NotificationsUnread, &[("count", count().to_string())]);
     view! {
         <div class="bell" data-test="bell"
             on:keydown=move |event| if event.key() == "Escape" { open.set(false) }>
@@ -138,7 +133,9 @@ fn NotificationRow(
     } = notification;
     let text = move || {
         let customer = names.with(|names| names.get(&chat_id).cloned().unwrap_or_default());
-        let actor = actor_id.map(|id| directory.user_name(id)).unwrap_or_default();
+        let actor = actor_id
+            .map(|id| directory.user_name(id))
+            .unwrap_or_default();
         let key = match (kind, actor_id) {
             (NotificationKind::Mention, _) => Key::NotifiedMention,
             (NotificationKind::Assigned, Some(_)) => Key::NotifiedAssignedBy,

@@ -286,6 +286,9 @@ mod tests {
                 ("!".to_owned(), false),
             ]
         );
-        assert_eq!(mention_segments("plain", &[]), vec![("plain".to_owned(), false)]);
+        assert_eq!(
+            mention_segments("plain", &[]),
+            vec![("plain".to_owned(), false)]
+        );
     }
 }

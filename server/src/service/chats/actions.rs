@@ -441,7 +441,9 @@ pub async fn add_comment(
 ) -> Result<Comment, ServiceError> {
     let text = text::check_text(text, MAX_COMMENT_CHARS)?;
     if mention_ids.len() > MAX_MENTIONS {
-        return Err(ServiceError::Invalid(Says::TooManyMentions { max: MAX_MENTIONS }));
+        return Err(ServiceError::Invalid(Says::TooManyMentions {
+            max: MAX_MENTIONS,
+        }));
     }
     let comment = change_chat(
         ctx,
