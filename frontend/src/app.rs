@@ -28,6 +28,7 @@ use crate::screens::sidebar::Sidebar;
 use crate::state::connection::Connection;
 use crate::state::directory::Directory;
 use crate::state::inbox::Inbox;
+use crate::state::notifications::Notifications;
 use crate::state::open_chat::{use_open_chat, OpenChat};
 use crate::state::session::SessionContext;
 
@@ -48,6 +49,8 @@ pub fn App() -> impl IntoView {
     provide_context(open_chat);
     let alerts = Alerts::new();
     provide_context(alerts);
+    let notifications = Notifications::new();
+    provide_context(notifications);
     let socket = Socket::new(Targets {
         session,
         connection,
@@ -55,6 +58,7 @@ pub fn App() -> impl IntoView {
         open_chat,
         directory,
         alerts,
+        notifications,
     });
     provide_context(socket);
 
@@ -69,6 +73,7 @@ pub fn App() -> impl IntoView {
                 ChatGroup::Mine
             });
             directory.load(session);
+            notifications.load(session);
             inbox.refresh_counts_now();
             socket.start();
         }
@@ -77,6 +82,7 @@ pub fn App() -> impl IntoView {
             open_chat.close();
             inbox.reset(None, session);
             directory.clear();
+            notifications.clear();
         }
     });
     // Unread messages in my and unassigned chats show in the tab title.

@@ -211,6 +211,18 @@ pub enum Says {
     MessengerRefusedReaction {
         reason: String,
     },
+    /// A follower mentioned in a chat they do not follow (they cannot see it).
+    NotMentionable {
+        name: String,
+    },
+    /// `POST /api/v1/me/notifications/read` with too many ids.
+    TooManyNotificationIds {
+        max: usize,
+    },
+    /// A comment mentioning more people than a team has.
+    TooManyMentions {
+        max: usize,
+    },
 }
 
 fn spanish_hours(err: &HoursError) -> String {
@@ -411,6 +423,15 @@ impl Says {
             Says::MessengerRefusedReaction { reason } => {
                 format!("the messenger did not take the reaction: {reason}")
             }
+            Says::NotMentionable { name } => format!(
+                "mention_ids: {name} is a follower who does not follow this chat, so they cannot see it"
+            ),
+            Says::TooManyNotificationIds { max } => {
+                format!("ids: at most {max} at once (or send {{\"all\": true}})")
+            }
+            Says::TooManyMentions { max } => {
+                format!("mention_ids: at most {max} people in one comment")
+            }
         }
     }
 
@@ -603,6 +624,15 @@ impl Says {
             }
             Says::MessengerRefusedReaction { reason } => {
                 format!("el mensajero no aceptó la reacción: {reason}")
+            }
+            Says::NotMentionable { name } => format!(
+                "mention_ids: {name} es un seguidor que no sigue este chat, así que no puede verlo"
+            ),
+            Says::TooManyNotificationIds { max } => {
+                format!("ids: como máximo {max} a la vez (o envíe {{\"all\": true}})")
+            }
+            Says::TooManyMentions { max } => {
+                format!("mention_ids: como máximo {max} personas en un comentario")
             }
         }
     }

@@ -41,6 +41,8 @@ pub enum ErrorCode {
     Unavailable,
     /// 422: the chat's messenger cannot do this (reactions on Viber).
     UnsupportedByChannel,
+    /// 422: a mentioned follower does not follow the chat (they cannot see it).
+    NotMentionable,
 }
 
 /// The body of every error response.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::chats::{Chat, ChatGroup, Comment, DeliveryState, GroupCount, Item};
 use crate::api::crm::Deal;
 use crate::api::reactions::Reaction;
+use crate::api::notifications::Notification;
 use crate::api::users::{Presence, User};
 use crate::error::ErrorCode;
 use crate::Id;
@@ -139,6 +140,20 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_ref: Option<String>,
     },
+    /// A new notification for this user; `unread` is their unread total now.
+    Notification {
+        notification: Notification,
+        unread: i64,
+    },
+    /// This user marked notifications read (on any of their devices): these
+    /// `ids`, or every one when `all`; `unread` is what is left.
+    NotificationsRead {
+        #[serde(default)]
+        ids: Vec<Id>,
+        #[serde(default)]
+        all: bool,
+        unread: i64,
+    },
     /// The client missed too much (or fell behind): refetch over REST and
     /// reconnect; the server closes the socket after this frame.
     Resync {
@@ -196,6 +211,8 @@ pub enum ClientMsg {
         request_ref: String,
         chat_id: Id,
         text: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mention_ids: Vec<Id>,
     },
     MarkRead {
         request_ref: String,

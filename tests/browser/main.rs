@@ -7,6 +7,7 @@ mod erasure;
 mod health;
 mod inbox_filters;
 mod quotes;
+mod notifications;
 mod reports;
 mod routing;
 mod snooze;

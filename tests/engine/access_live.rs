@@ -73,6 +73,7 @@ fn commands(world: &World, chat_id: Id, n: usize) -> Vec<(ClientMsg, bool)> {
                 request_ref: r("comment"),
                 chat_id,
                 text: "a note".into(),
+                mention_ids: Vec::new(),
             },
             false,
         ),

@@ -14,6 +14,7 @@ mod events;
 mod fair_sending;
 mod inbox_filters;
 mod lists;
+mod notifications;
 mod pipelines;
 mod quotes;
 mod reactions;

@@ -71,6 +71,7 @@ async fn changes_reach_every_eligible_socket(backend: Backend) {
             request_ref: "c1".into(),
             chat_id,
             text: "VIP, careful".into(),
+            mention_ids: Vec::new(),
         })
         .await;
     boris_live
@@ -158,6 +159,7 @@ async fn followers_see_only_their_chats_and_cannot_act(backend: Backend) {
                 request_ref: "m".into(),
                 chat_id: followed,
                 text: "no".into(),
+                mention_ids: Vec::new(),
             },
         ),
     ] {

@@ -23,6 +23,7 @@ use shared::api::integrations::{
     QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
 };
 use shared::api::reactions::SetReaction;
+use shared::api::notifications::{MarkNotificationsRead, NotificationPage, UnreadNotifications};
 use shared::api::reports::{ManagerFigures, Overview};
 use shared::api::users::{ChosenPresence, CreateUser, PresenceSet, SetPresence, UpdateUser, User};
 use shared::api::{Items, Page};
@@ -330,8 +331,32 @@ pub async fn comments(id: Id) -> Result<Vec<Comment>, ApiError> {
         .items)
 }
 
-pub async fn add_comment(id: Id, text: String) -> Result<Comment, ApiError> {
-    post_json(&format!("/chats/{id}/comments"), &CreateComment { text }).await
+pub async fn add_comment(id: Id, text: String, mention_ids: Vec<Id>) -> Result<Comment, ApiError> {
+    let mention_ids = (!mention_ids.is_empty()).then_some(mention_ids);
+    post_json(
+        &format!("/chats/{id}/comments"),
+        &CreateComment { text, mention_ids },
+    )
+    .await
+}
+
+/// The caller's notifications, newest first, one page after `cursor`.
+pub async fn notifications(cursor: Option<&str>) -> Result<NotificationPage, ApiError> {
+    let mut query = Vec::new();
+    if let Some(cursor) = cursor {
+        query.push(("cursor", cursor.to_owned()));
+    }
+    get(&format!("/me/notifications?{}", encode_query(&query))).await
+}
+
+/// Marks the caller's notifications read (these ids, or all); the unread total left.
+pub async fn mark_notifications_read(ids: Vec<Id>, all: bool) -> Result<i64, ApiError> {
+    Ok(post_json::<UnreadNotifications>(
+        "/me/notifications/read",
+        &MarkNotificationsRead { ids, all },
+    )
+    .await?
+    .unread)
 }
 
 pub async fn create_deal(id: Id, body: &CreateDeal) -> Result<Deal, ApiError> {

@@ -23,6 +23,7 @@ use crate::api::http::{self, ApiError};
 use crate::state::connection::{ConnState, Connection};
 use crate::state::directory::Directory;
 use crate::state::inbox::Inbox;
+use crate::state::notifications::Notifications;
 use crate::state::open_chat::OpenChat;
 use crate::state::session::SessionContext;
 
@@ -40,6 +41,7 @@ pub struct Targets {
     pub open_chat: OpenChat,
     pub directory: Directory,
     pub alerts: Alerts,
+    pub notifications: Notifications,
 }
 
 #[derive(Default)]
@@ -344,9 +346,11 @@ impl Socket {
             inbox,
             open_chat,
             directory,
+            notifications,
             ..
         } = self.targets;
         directory.load(session);
+        notifications.load(session);
         inbox.refresh();
         open_chat.refresh();
     }
@@ -395,6 +399,7 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
         open_chat,
         alerts: sound,
         directory,
+        notifications,
         ..
     } = targets;
     match msg {
@@ -509,6 +514,13 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
         }
         ServerMsg::Ack { .. } => {}
         ServerMsg::Error { code, message, .. } => warn!("socket error {code:?}: {message}"),
+        ServerMsg::Notification {
+            notification,
+            unread,
+        } => notifications.arrived(notification, unread),
+        ServerMsg::NotificationsRead { ids, all, unread } => {
+            notifications.read_locally(&ids, all, unread)
+        }
         ServerMsg::Hello { .. } | ServerMsg::Resync { .. } => {}
         ServerMsg::ReactionsChanged {
             chat_id,

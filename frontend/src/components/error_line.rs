@@ -24,6 +24,8 @@ pub fn describe(i18n: I18n, error: &ApiError) -> String {
         i18n.tr(Key::TooManyAttempts).to_owned()
     } else if error.code == Some(ErrorCode::NotAssignable) {
         i18n.tr(Key::NotAssignable).to_owned()
+    } else if error.code == Some(ErrorCode::NotMentionable) {
+        i18n.tr(Key::NotMentionable).to_owned()
     } else if error.code.is_some() && !error.message.is_empty() {
         // 409/422 messages are written for people (e.g. "the messenger refused the token").
         error.message.clone()

@@ -499,6 +499,18 @@ pub enum Key {
     ChooseReaction,
     ReactionsUnavailableViber,
     TheCustomer,
+    NotificationsTitle,
+    NotificationsUnread,
+    MarkAllRead,
+    NoNotifications,
+    NotifiedMention,
+    NotifiedAssignedBy,
+    NotifiedAssigned,
+    NotifiedCustomerMessage,
+    NotifiedWaiting,
+    MentionPeople,
+    MentionNoMatch,
+    NotMentionable,
 }
 
 /// The text for `key` in `lang`.

@@ -3,6 +3,7 @@
 pub mod connection;
 pub mod directory;
 pub mod inbox;
+pub mod notifications;
 pub mod open_chat;
 pub mod session;
 pub mod stored;

@@ -8,6 +8,7 @@ pub mod client_address;
 pub mod deal;
 pub mod health;
 pub mod integration;
+pub mod notifications;
 pub mod open_hours;
 pub mod pacing;
 pub mod policy;

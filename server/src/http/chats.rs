@@ -406,7 +406,9 @@ async fn reopen(
     ))
 }
 
-/// The caller's own notification setting for this chat.
+/// The caller's own notification setting for this chat, kept by the server
+/// (every device): `false` stops `customer_message` and `waiting`
+/// notifications about it; mentions and assignments still arrive.
 #[utoipa::path(put, path = "/api/v1/chats/{id}/notifications", tag = "chats", params(("id" = i64, Path)),
     request_body = SetNotifications,
     responses((status = 200, body = SetNotifications), (status = 404, body = ErrorBody)))]
@@ -450,6 +452,10 @@ async fn comments(
     }))
 }
 
+/// A comment for the team (never sent to the customer). Each user in
+/// `mention_ids` is notified (`mention`); an unknown or deactivated user is
+/// `422` (`invalid`), a follower who does not follow the chat `422`
+/// (`not_mentionable`).
 #[utoipa::path(post, path = "/api/v1/chats/{id}/comments", tag = "chats", params(("id" = i64, Path)),
     request_body = CreateComment,
     responses((status = 201, body = Comment), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -459,7 +465,9 @@ async fn comment(
     id: web::Path<Id>,
     body: web::Json<CreateComment>,
 ) -> Result<HttpResponse, AppError> {
-    let comment = chats::add_comment(&state, &user.0, id.into_inner(), &body.text).await?;
+    let CreateComment { text, mention_ids } = body.into_inner();
+    let mention_ids = mention_ids.unwrap_or_default();
+    let comment = chats::add_comment(&state, &user.0, id.into_inner(), &text, mention_ids).await?;
     Ok(HttpResponse::Created().json(comment))
 }
 

@@ -53,7 +53,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::CONFLICT
         }
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::Invalid | ErrorCode::NotAssignable | ErrorCode::UnsupportedByChannel => {
+        ErrorCode::Invalid
+        | ErrorCode::NotAssignable
+        | ErrorCode::UnsupportedByChannel
+        | ErrorCode::NotMentionable => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -123,6 +126,9 @@ impl From<ServiceError> for AppError {
             }
             ServiceError::PipelineInUse(says) => {
                 AppError::new(ErrorCode::PipelineInUse, says.here())
+            }
+            ServiceError::NotMentionable(says) => {
+                AppError::new(ErrorCode::NotMentionable, says.here())
             }
             ServiceError::Store(store) => store.into(),
             ServiceError::Upstream(says) => AppError::new(ErrorCode::Upstream, says.here()),

@@ -13,6 +13,7 @@ pub mod info;
 pub mod integrations;
 pub mod media;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 pub mod reports;
 pub mod security;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(media::configure)
         .configure(metrics::configure)
         .configure(canned::configure)
+        .configure(notifications::configure)
         .configure(crate::realtime::session::configure);
 }
 

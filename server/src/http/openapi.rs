@@ -81,6 +81,8 @@ use utoipa::OpenApi;
         super::canned::delete,
         super::canned::render,
         super::chats::reaction,
+        super::notifications::list,
+        super::notifications::read,
     ),
     components(schemas(shared::error::ErrorCode))
 )]

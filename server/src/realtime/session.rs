@@ -504,8 +504,9 @@ impl Live {
                 request_ref,
                 chat_id,
                 text,
+                mention_ids,
             } => {
-                let result = chats::add_comment(&ctx, &user, chat_id, &text).await;
+                let result = chats::add_comment(&ctx, &user, chat_id, &text, mention_ids).await;
                 self.answer(request_ref, result).await
             }
             ClientMsg::MarkRead {

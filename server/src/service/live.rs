@@ -1,11 +1,12 @@
 //! Building the live events of a change, inside its transaction (see
-//! `realtime`): what changed in a chat becomes typed socket events in the log.
+//! `realtime`): what changed in a chat becomes typed socket events in the log,
+//! and the items it appended become notifications (`service::notifications`).
 
 use shared::api::chats::Direction;
 use shared::ws::ServerMsg;
 use shared::Id;
 
-use super::views;
+use super::{notifications, views};
 use crate::realtime;
 use crate::store::{chats, timeline, DbConn, StoreError};
 
@@ -34,35 +35,38 @@ pub fn chat_and_items_changed(
     item_ids: Vec<Id>,
 ) -> Result<(), StoreError> {
     let summary = chats::find_summary(conn, chat_id, None)?;
-    let follower_ids = summary.follower_ids.clone();
-    let chat = views::chat(summary);
+    let chat = views::chat(summary.clone());
     let msg = if created {
         ServerMsg::ChatCreated { chat }
     } else {
         ServerMsg::ChatUpdated { chat }
     };
-    realtime::record_for_chat_followers(conn, chat_id, follower_ids.clone(), msg)?;
-    record_items(conn, chat_id, &follower_ids, item_ids)
+    realtime::record_for_chat_followers(conn, chat_id, summary.follower_ids.clone(), msg)?;
+    record_items(conn, &summary, item_ids)
 }
 
+/// One live event per new item, then the notifications they imply (an
+/// assignment, a customer's message, a chat that starts waiting).
 fn record_items(
     conn: &mut DbConn,
-    chat_id: Id,
-    follower_ids: &[Id],
+    summary: &chats::ChatSummary,
     item_ids: Vec<Id>,
 ) -> Result<(), StoreError> {
     if item_ids.is_empty() {
         return Ok(());
     }
-    for item in timeline::find_items(conn, item_ids)? {
+    let chat_id = summary.chat.id;
+    let items = timeline::find_items(conn, item_ids)?;
+    for item in items.iter().cloned() {
         let item = views::item(item);
         let msg = match item.direction() {
             Some(Direction::In) => ServerMsg::MessageReceived { item },
             Some(Direction::Out) => ServerMsg::MessageSent { item },
             None => ServerMsg::ItemAdded { item },
         };
-        realtime::record_for_chat_followers(conn, chat_id, follower_ids.to_vec(), msg)?;
+        realtime::record_for_chat_followers(conn, chat_id, summary.follower_ids.clone(), msg)?;
     }
+    notifications::notify_items(conn, &summary.chat, &items)?;
     Ok(())
 }
 
@@ -81,7 +85,7 @@ pub fn items_then_chat_changed(
 ) -> Result<(), StoreError> {
     let summary = chats::find_summary(conn, chat_id, None)?;
     let follower_ids = summary.follower_ids.clone();
-    record_items(conn, chat_id, &follower_ids, item_ids)?;
+    record_items(conn, &summary, item_ids)?;
     let chat = views::chat(summary);
     realtime::record_for_chat_followers(
         conn,

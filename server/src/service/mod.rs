@@ -13,6 +13,7 @@ pub mod health;
 pub mod inbound;
 pub mod integrations;
 pub mod live;
+pub mod notifications;
 pub mod outbound;
 pub mod polling;
 pub mod reports;
@@ -90,6 +91,9 @@ pub enum ServiceError {
     /// A funnel with deals or integrations cannot be deleted.
     #[error("{0}")]
     PipelineInUse(Says),
+    /// A mentioned user who cannot see the chat.
+    #[error("{0}")]
+    NotMentionable(Says),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A messenger (or another service we call) failed or could not be reached.

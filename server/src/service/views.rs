@@ -7,6 +7,7 @@ use shared::api::chats::{
 use shared::api::crm::{Contact, Deal, Pipeline, Project, Stage, Task};
 use shared::api::integrations::Integration as IntegrationDto;
 use shared::api::reactions::{Quote, Reaction, ReactionBy};
+use shared::api::notifications::Notification;
 use shared::api::users::User as UserDto;
 
 use crate::domain::account::User;
@@ -15,6 +16,7 @@ use crate::store::chats::ChatSummary;
 use crate::store::crm::{
     CommentRecord, ContactRecord, DealRecord, PipelineRecord, ProjectRecord, TaskRecord,
 };
+use crate::store::notifications::NotificationRecord;
 use crate::store::timeline::{ItemRecord, RecordBody};
 
 /// RFC 3339, UTC, microseconds (what both databases store).
@@ -145,6 +147,7 @@ pub fn comment(record: CommentRecord) -> Comment {
         author_id: record.author_id,
         text: record.text,
         at: time(record.at),
+        mention_ids: record.mention_ids,
     }
 }
 
@@ -235,5 +238,17 @@ pub fn integration(record: Integration, webhook_url: String, with_token: bool) -
         reassign_after_s: record.reassign_after_s,
         business_hours: record.business_hours,
         away_text: record.away_text,
+    }
+}
+
+pub fn notification(record: NotificationRecord) -> Notification {
+    Notification {
+        id: record.id,
+        kind: record.kind,
+        chat_id: record.chat_id,
+        item_id: record.item_id,
+        actor_id: record.actor_id,
+        at: time(record.at),
+        read: record.read,
     }
 }

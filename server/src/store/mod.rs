@@ -29,6 +29,7 @@ pub mod inbound;
 pub mod integrations;
 pub mod leases;
 pub mod media_links;
+pub mod notifications;
 pub mod outbound;
 pub mod pacing;
 pub mod reactions;

@@ -423,6 +423,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comment_mentions (comment_id, user_id) {
+        comment_id -> BigInt,
+        user_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        chat_id -> BigInt,
+        item_id -> Nullable<BigInt>,
+        actor_id -> Nullable<BigInt>,
+        at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(live_sockets -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
@@ -449,6 +470,8 @@ diesel::joinable!(pending_receipts -> integrations (integration_id));
 diesel::joinable!(canned_replies -> users (owner_id));
 diesel::joinable!(chat_snoozes -> chats (chat_id));
 diesel::joinable!(message_reactions -> timeline_items (item_id));
+diesel::joinable!(comment_mentions -> comments (comment_id));
+diesel::joinable!(notifications -> chats (chat_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -488,4 +511,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     canned_replies,
     chat_snoozes,
     message_reactions,
+    comment_mentions,
+    notifications,
 );

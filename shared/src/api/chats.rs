@@ -274,12 +274,18 @@ pub struct Comment {
     pub author_id: Id,
     pub text: String,
     pub at: String,
+    /// The users the comment mentions ("@Name" in its text), in order.
+    #[serde(default)]
+    pub mention_ids: Vec<Id>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateComment {
     pub text: String,
+    /// Teammates to notify; each must see the chat (a follower must follow it).
+    #[serde(default)]
+    pub mention_ids: Option<Vec<Id>>,
 }
 
 /// `POST /api/v1/chats/{id}/read`: marks everything up to this item as read

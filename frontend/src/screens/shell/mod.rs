@@ -3,6 +3,7 @@
 //! for the page. Sends anyone not signed in to `/login`, remembering where they were.
 //! Knows no page's content.
 
+mod bell;
 mod topbar;
 
 use leptos::prelude::*;

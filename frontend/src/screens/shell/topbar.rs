@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::users::{ChosenPresence, Presence, User};
 
+use super::bell::Bell;
 use crate::alerts;
 use crate::api::http;
 use crate::api::ws::Socket;
@@ -89,6 +90,7 @@ pub fn TopBar(user: User) -> impl IntoView {
                         {move || i18n.tr(role_key(role))}
                     </span>
                 </span>
+                <Bell/>
                 <UserMenu/>
                 <button
                     type="button"

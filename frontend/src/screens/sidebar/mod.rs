@@ -6,6 +6,7 @@ mod comments;
 mod deals;
 mod details;
 mod erase;
+mod mentions;
 mod relations;
 
 use leptos::prelude::*;

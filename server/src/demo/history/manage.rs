@@ -41,7 +41,7 @@ impl Story<'_> {
                 }
             }
             Step::Comment(who, body) => {
-                let comment = crm::insert_comment(conn, chat_id, self.who(*who), body)?;
+                let comment = crm::insert_comment(conn, chat_id, self.who(*who), body, &[])?;
                 demo_store::set_comment_at(conn, comment.id, at.naive_utc())?;
             }
             Step::Deal {

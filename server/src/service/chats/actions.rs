@@ -12,12 +12,13 @@ use shared::Id;
 use super::{apply_transition, change_chat, summary};
 use crate::domain::account::User;
 use crate::domain::chat::{self as rules, ChatState, Transition};
+use crate::domain::notifications::{self as mentions, MentionError, Occurrence};
 use crate::domain::policy::{may_hold_chats, ChatAction};
 use crate::domain::text::{self, MAX_COMMENT_CHARS, MAX_REPLY_CHARS};
 use crate::domain::upload;
 use crate::realtime;
 use crate::service::uploads::Upload;
-use crate::service::{canned, live, views, Context, ServiceError};
+use crate::service::{canned, live, notifications, views, Context, ServiceError};
 use crate::store::chats as chat_store;
 use crate::store::timeline::NewOutboundFile;
 use crate::store::{crm, integrations, now, outbound, reactions, timeline};
@@ -449,25 +450,56 @@ pub async fn mark_read(
     summary(ctx, caller, chat_id).await
 }
 
+/// Most people one comment may mention.
+pub const MAX_MENTIONS: usize = 100;
+
+/// A comment for the team; the teammates in `mention_ids` are notified. Each
+/// must be an active user who sees the chat (a follower must follow it).
 pub async fn add_comment(
     ctx: &Context,
     caller: &User,
     chat_id: Id,
     text: &str,
+    mention_ids: Vec<Id>,
 ) -> Result<Comment, ServiceError> {
     let text = text::check_text(text, MAX_COMMENT_CHARS)?;
+    if mention_ids.len() > MAX_MENTIONS {
+        return Err(ServiceError::Invalid(Says::TooManyMentions {
+            max: MAX_MENTIONS,
+        }));
+    }
     let comment = change_chat(
         ctx,
         caller,
         chat_id,
         ChatAction::Comment,
-        move |conn, caller, _, _| {
-            let comment = crm::insert_comment(conn, chat_id, caller.id, &text)?;
+        move |conn, caller, chat, _| {
+            let people = crate::store::notifications::people(conn, chat_id, &mention_ids)?;
+            let mention_ids =
+                mentions::check_mentions(&mention_ids, &people).map_err(|err| match err {
+                    MentionError::Unknown { id } => ServiceError::Invalid(Says::UserMissing { id }),
+                    MentionError::Inactive { id } => {
+                        ServiceError::Invalid(Says::UserDeactivated { id })
+                    }
+                    MentionError::NotFollowing { name } => {
+                        ServiceError::NotMentionable(Says::NotMentionable { name })
+                    }
+                })?;
+            let comment = crm::insert_comment(conn, chat_id, caller.id, &text, &mention_ids)?;
             realtime::record_for_chat(
                 conn,
                 chat_id,
                 ServerMsg::CommentAdded {
                     comment: views::comment(comment.clone()),
+                },
+            )?;
+            notifications::notify(
+                conn,
+                &chat,
+                &Occurrence::Mentioned {
+                    comment_id: comment.id,
+                    author_id: caller.id,
+                    mentioned: mention_ids,
                 },
             )?;
             Ok(comment)

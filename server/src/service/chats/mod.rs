@@ -44,7 +44,7 @@ pub(crate) fn authorize(
 }
 
 /// The page size asked for, capped at [`MAX_PAGE`]; below one is refused.
-fn page_size(limit: Option<i64>) -> Result<i64, ServiceError> {
+pub(crate) fn page_size(limit: Option<i64>) -> Result<i64, ServiceError> {
     match limit.unwrap_or(DEFAULT_PAGE) {
         limit if limit < 1 => Err(ServiceError::Invalid(Says::LimitTooSmall)),
         limit => Ok(limit.min(MAX_PAGE)),
