@@ -94,6 +94,7 @@ pub fn ReactionChips(reactions: Vec<Reaction>) -> impl IntoView {
                 .any(|who| who.user_id().is_some() && who.user_id() == me);
             let from_customer = by.iter().any(|who| who.user_id().is_none());
             let who = names.join(", ");
+            let title = who.clone();
             view! {
                 <span
                     class="reaction-chip"
@@ -101,7 +102,7 @@ pub fn ReactionChips(reactions: Vec<Reaction>) -> impl IntoView {
                     class:customer=from_customer
                     data-test="reaction"
                     data-emoji=emoji.clone()
-                    title=who.clone()
+                    title=title
                 >
                     <span aria-hidden="true">{display_emoji(&emoji)}</span>
                     " "
