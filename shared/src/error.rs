@@ -39,6 +39,9 @@ pub enum ErrorCode {
     Internal,
     /// 503: a dependency (the database) is unavailable.
     Unavailable,
+    /// 422: the messenger's reply window has closed (WhatsApp: 24 hours after
+    /// the customer's last message); only a template may be sent.
+    WindowClosed,
 }
 
 /// The body of every error response.

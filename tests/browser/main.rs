@@ -9,6 +9,7 @@ mod inbox_filters;
 mod reports;
 mod routing;
 mod snooze;
+mod whatsapp;
 
 use std::time::Duration;
 

@@ -490,6 +490,20 @@ pub enum Key {
     ConfirmDeletePipeline,
     SavePipeline,
     SortBy,
+    // WhatsApp.
+    WindowLeft,
+    WindowClosedNotice,
+    Template,
+    ChooseTemplate,
+    NoTemplates,
+    TemplateValue,
+    SendTemplate,
+    PhoneNumberId,
+    BusinessAccountId,
+    AppSecret,
+    VerifyToken,
+    CopyValue,
+    WhatsAppSetupHelp,
 }
 
 /// The text for `key` in `lang`.

@@ -17,3 +17,4 @@ pub mod routing;
 pub mod snooze;
 pub mod text;
 pub mod upload;
+pub mod whatsapp;

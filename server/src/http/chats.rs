@@ -251,23 +251,29 @@ async fn reply(
     id: web::Path<Id>,
     body: web::Json<SendReply>,
 ) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
     let item = match body.into_inner() {
         SendReply {
             text,
-            canned_reply_id: Some(canned_id),
-        } if text.is_empty() => {
-            chats::reply_canned(&state, &user.0, id.into_inner(), canned_id).await?
-        }
+            canned_reply_id: None,
+            template: Some(template),
+        } if text.is_empty() => chats::reply_template(&state, &user.0, id, template).await?,
         SendReply {
-            canned_reply_id: Some(_),
-            ..
-        } => {
+            text,
+            canned_reply_id: Some(canned_id),
+            template: None,
+        } if text.is_empty() => chats::reply_canned(&state, &user.0, id, canned_id).await?,
+        SendReply {
+            text,
+            canned_reply_id: None,
+            template: None,
+        } => chats::reply(&state, &user.0, id, &text).await?,
+        _ => {
             return Err(crate::service::ServiceError::Invalid(
                 crate::texts::Says::ReplyTextOrCanned,
             )
             .into())
         }
-        SendReply { text, .. } => chats::reply(&state, &user.0, id.into_inner(), &text).await?,
     };
     Ok(HttpResponse::Created().json(item))
 }

@@ -53,7 +53,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::CONFLICT
         }
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::Invalid | ErrorCode::NotAssignable => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::Invalid | ErrorCode::NotAssignable | ErrorCode::WindowClosed => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Upstream => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -125,6 +127,9 @@ impl From<ServiceError> for AppError {
             ServiceError::Store(store) => store.into(),
             ServiceError::Upstream(says) => AppError::new(ErrorCode::Upstream, says.here()),
             ServiceError::Internal(cause) => internal(&cause),
+            ServiceError::WindowClosed => {
+                AppError::new(ErrorCode::WindowClosed, Says::WindowClosed.here())
+            }
         }
     }
 }

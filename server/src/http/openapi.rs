@@ -80,6 +80,9 @@ use utoipa::OpenApi;
         super::canned::update,
         super::canned::delete,
         super::canned::render,
+        super::webhooks::whatsapp_verification,
+        super::webhooks::whatsapp_notification,
+        super::integrations::templates,
     ),
     components(schemas(shared::error::ErrorCode))
 )]

@@ -17,6 +17,7 @@ pub mod outbound;
 pub mod polling;
 pub mod reports;
 pub mod routing;
+pub mod templates;
 pub mod uploads;
 pub mod views;
 
@@ -97,6 +98,9 @@ pub enum ServiceError {
     Upstream(Says),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The messenger's reply window has closed (WhatsApp's 24 hours).
+    #[error("{}", Says::WindowClosed)]
+    WindowClosed,
 }
 
 impl From<diesel::result::Error> for ServiceError {

@@ -257,6 +257,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
     let message = Outbound {
         file,
         parts_delivered: job.parts_delivered.len(),
+        template: job.template.clone(),
         ..Outbound::text(job.recipient.clone(), job.text.clone())
     };
     let result = channel.send(&bot(integration), &message).await;

@@ -31,6 +31,8 @@ pub struct Job {
     pub file: Option<AttachmentRecord>,
     /// The messenger's ids of the parts earlier attempts delivered, in order.
     pub parts_delivered: Vec<String>,
+    /// A WhatsApp template to send (the text is its rendering).
+    pub template: Option<crate::channels::OutboundTemplate>,
 }
 
 pub fn enqueue(
@@ -112,10 +114,14 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             attempts,
             next_attempt_at,
         } = row;
-        let text: Option<String> = timeline_items::table
+        let (text, data): (Option<String>, Option<String>) = timeline_items::table
             .find(item_id)
-            .select(timeline_items::text)
+            .select((timeline_items::text, timeline_items::data))
             .first(conn)?;
+        let template = data
+            .and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok())
+            .and_then(|mut data| data.get_mut("template").map(serde_json::Value::take))
+            .and_then(|template| serde_json::from_value(template).ok());
         let recipient: Option<String> = chats::table
             .inner_join(integrations::table)
             .inner_join(
@@ -158,6 +164,7 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             recipient,
             file,
             parts_delivered,
+            template,
         });
     }
     Ok(jobs)

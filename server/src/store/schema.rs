@@ -177,6 +177,7 @@ diesel::table! {
         awaiting_reply_since -> Nullable<Timestamp>,
         assigned_at -> Nullable<Timestamp>,
         no_answer_for -> Nullable<Timestamp>,
+        reply_window_ends_at -> Nullable<Timestamp>,
     }
 }
 
@@ -412,6 +413,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_numbers (integration_id) {
+        integration_id -> BigInt,
+        phone_number_id -> Text,
+        business_account_id -> Text,
+        app_secret -> Text,
+        verify_token -> Text,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(live_sockets -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
@@ -437,6 +448,7 @@ diesel::joinable!(media_links -> attachments (attachment_id));
 diesel::joinable!(pending_receipts -> integrations (integration_id));
 diesel::joinable!(canned_replies -> users (owner_id));
 diesel::joinable!(chat_snoozes -> chats (chat_id));
+diesel::joinable!(whatsapp_numbers -> integrations (integration_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -475,4 +487,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     pending_receipts,
     canned_replies,
     chat_snoozes,
+    whatsapp_numbers,
 );

@@ -31,15 +31,17 @@ pub struct Page<T> {
 pub enum Channel {
     Telegram,
     Viber,
+    Whatsapp,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::Telegram, Channel::Viber];
+    pub const ALL: [Channel; 3] = [Channel::Telegram, Channel::Viber, Channel::Whatsapp];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Telegram => "telegram",
             Channel::Viber => "viber",
+            Channel::Whatsapp => "whatsapp",
         }
     }
 

@@ -7,6 +7,7 @@ mod canned;
 mod composer;
 mod event_text;
 mod item;
+mod reply_window;
 mod search;
 mod snooze;
 mod timeline;
@@ -29,6 +30,7 @@ use crate::state::open_chat::use_open_chat;
 use crate::state::session::use_session;
 
 use composer::Composer;
+use reply_window::{ticking_now, window_end, TemplatePicker, WindowLeft};
 use search::SearchPanel;
 use snooze::SnoozeControl;
 use timeline::Timeline;
@@ -172,6 +174,10 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
         }
     });
 
+    // WhatsApp's reply window: `None` without one; changes only when it opens or closes.
+    let now = ticking_now();
+    let window_closed =
+        Memo::new(move |_| chat.with(window_end).map(|ends_at| ends_at <= now.get()));
     let bottom = move || {
         if !can_write.get() {
             return view! {
@@ -190,7 +196,14 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
                 </div>
             }
             .into_any(),
-            None => view! { <Composer chat_id=id/> }.into_any(),
+            None => match window_closed.get() {
+                Some(true) => view! { <TemplatePicker chat/> }.into_any(),
+                Some(false) => {
+                    let ends_at = chat.with_untracked(window_end).unwrap_or_default();
+                    view! { <WindowLeft ends_at now/> <Composer chat_id=id/> }.into_any()
+                }
+                None => view! { <Composer chat_id=id/> }.into_any(),
+            },
         }
     };
 

@@ -271,6 +271,7 @@ mod tests {
             token: Secret("123:abc".into()),
             webhook_secret: secret.into(),
             name: "Acme".into(),
+            whatsapp: None,
         }
     }
 
