@@ -71,7 +71,7 @@ pub fn TemplatePicker(chat: RwSignal<Chat>) -> impl IntoView {
             .next()
             .unwrap_or_default()
             .to_owned();
-        (chat.id, chat.integration_id, first)
+        (chat.id, chat.integration_id, StoredValue::new(first))
     });
     let templates = LocalResource::new(move || http::templates(integration_id));
     let chosen = RwSignal::new(None::<MessageTemplate>);
@@ -84,7 +84,7 @@ pub fn TemplatePicker(chat: RwSignal<Chat>) -> impl IntoView {
             .map_or(0, |t| usize::try_from(t.parameters).unwrap_or(0));
         let mut prefilled = vec![String::new(); count];
         if let Some(first) = prefilled.first_mut() {
-            first.clone_from(&first_name);
+            *first = first_name.get_value();
         }
         values.set(prefilled);
         chosen.set(template);
