@@ -162,7 +162,33 @@ async fn patching_the_number_checks_it_again_and_keeps_the_verify_token(backend:
     );
 }
 
+async fn the_openapi_document_describes_the_whatsapp_endpoints_and_fields(backend: Backend) {
+    let whatsapp = start(backend).await;
+    let doc: serde_json::Value =
+        tidings_tests::body(whatsapp.app.client().get("/api/v1/openapi.json").await).await;
+    let hook = &doc["paths"]["/hooks/whatsapp/{id}"];
+    assert!(
+        hook["get"].is_object() && hook["post"].is_object(),
+        "{hook}"
+    );
+    assert!(doc["paths"]["/api/v1/integrations/{id}/templates"]["get"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    assert!(schemas["Chat"]["properties"]["reply_window_ends_at"].is_object());
+    assert!(schemas["SendReply"]["properties"]["template"].is_object());
+    for field in ["phone_number_id", "business_account_id", "app_secret"] {
+        assert!(
+            schemas["CreateIntegration"]["properties"][field].is_object(),
+            "{field}"
+        );
+    }
+    assert!(schemas["Integration"]["properties"]["verify_token"].is_object());
+    assert!(schemas["Integration"]["properties"]["app_secret"].is_null());
+    let codes = schemas["ErrorCode"].to_string();
+    assert!(codes.contains("window_closed"), "{codes}");
+}
+
 on_both_backends!(
+    the_openapi_document_describes_the_whatsapp_endpoints_and_fields,
     connecting_checks_the_number_and_answers_the_webhook_url_and_verify_token,
     a_bad_token_or_unknown_number_is_refused_and_nothing_is_created,
     the_verification_handshake_echoes_the_challenge_only_for_the_verify_token,
