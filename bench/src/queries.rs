@@ -202,6 +202,7 @@ async fn integration(harness: &Harness, kind: Channel) -> anyhow::Result<Id> {
                     token: match kind {
                         Channel::Telegram => "101:bench",
                         Channel::Viber => "102:bench",
+                        Channel::Whatsapp => "103:bench",
                     },
                     webhook_secret: "bench-secret",
                     delivery: shared::api::integrations::Delivery::Webhook,
@@ -212,6 +213,7 @@ async fn integration(harness: &Harness, kind: Channel) -> anyhow::Result<Id> {
                     bot_username: None,
                     bot_avatar_url: None,
                     routing: Default::default(),
+                    whatsapp: None,
                 },
             )
         })

@@ -78,6 +78,7 @@ pub async fn run(harness: &Harness, params: &Params, quiet: bool) -> anyhow::Res
                         bot_username: None,
                         bot_avatar_url: None,
                         routing: RoutingSettings::default(),
+                        whatsapp: None,
                     },
                 )?;
                 integrations.push(integration.id);

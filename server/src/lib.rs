@@ -27,6 +27,7 @@ use tracing_actix_web::TracingLogger;
 
 use channels::telegram::TelegramChannel;
 use channels::viber::ViberChannel;
+use channels::whatsapp::WhatsAppChannel;
 use channels::Channels;
 pub use config::Config;
 use service::Context;
@@ -192,7 +193,10 @@ fn channels(config: &Config) -> anyhow::Result<Channels> {
             timeout,
         )))
         .with(Arc::new(
-            ViberChannel::new(config.viber_api_url.clone(), http).with_timeout(timeout),
+            ViberChannel::new(config.viber_api_url.clone(), http.clone()).with_timeout(timeout),
+        ))
+        .with(Arc::new(
+            WhatsAppChannel::new(config.whatsapp_api_url.clone(), http).with_timeout(timeout),
         )))
 }
 

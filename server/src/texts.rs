@@ -18,6 +18,7 @@ use crate::domain::chat::LifecycleError;
 use crate::domain::deal::{DealError, MAX_NOTE_CHARS, MAX_TITLE_CHARS};
 use crate::domain::snooze::SnoozeError;
 use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
+use crate::domain::whatsapp::TemplateError;
 
 pub use shared::lang::Lang;
 
@@ -223,6 +224,19 @@ pub enum Says {
     TooManyMentions {
         max: usize,
     },
+    /// A WhatsApp integration needs this field.
+    WhatsAppFieldMissing {
+        field: &'static str,
+    },
+    /// WhatsApp's 24-hour window has closed: only a template may go.
+    WindowClosed,
+    /// No approved template of this name and language.
+    TemplateUnknown {
+        name: String,
+        language: String,
+    },
+    Template(TemplateError),
+    WhatsAppWebhookOnly,
 }
 
 fn spanish_hours(err: &HoursError) -> String {
@@ -353,7 +367,7 @@ impl Says {
             Says::ShortcutTaken { shortcut } => {
                 format!("shortcut: /{shortcut} is already used by another canned reply")
             }
-            Says::ReplyTextOrCanned => "give either text or canned_reply_id, not both".into(),
+            Says::ReplyTextOrCanned => "give one of text, canned_reply_id or template".into(),
             Says::Snooze(SnoozeError::NotInFuture) => "until must be in the future".into(),
             Says::Snooze(SnoozeError::Closed) => "a closed chat cannot be snoozed".into(),
             Says::UntilNotATime { value } => {
@@ -432,6 +446,22 @@ impl Says {
             Says::TooManyMentions { max } => {
                 format!("mention_ids: at most {max} people in one comment")
             }
+            Says::WhatsAppFieldMissing { field } => {
+                format!("{field} is required for a WhatsApp integration")
+            }
+            Says::WindowClosed => "more than 24 hours have passed since the customer's last \
+                 message: WhatsApp only accepts an approved template now"
+                .into(),
+            Says::TemplateUnknown { name, language } => {
+                format!("there is no approved template {name:?} in {language:?}")
+            }
+            Says::Template(TemplateError::WrongParameterCount { expected, given }) => {
+                format!("the template takes {expected} values, {given} were given")
+            }
+            Says::Template(TemplateError::EmptyParameter { position }) => {
+                format!("template value {position} is empty")
+            }
+            Says::WhatsAppWebhookOnly => "WhatsApp only delivers through a webhook".into(),
         }
     }
 
@@ -547,7 +577,7 @@ impl Says {
                 format!("atajo: /{shortcut} ya lo usa otra respuesta rápida")
             }
             Says::ReplyTextOrCanned => {
-                "indique text o canned_reply_id, no los dos".into()
+                "indique solo uno: text, canned_reply_id o template".into()
             }
             Says::Snooze(SnoozeError::NotInFuture) => "until debe estar en el futuro".into(),
             Says::Snooze(SnoozeError::Closed) => "un chat cerrado no puede posponerse".into(),
@@ -634,6 +664,22 @@ impl Says {
             Says::TooManyMentions { max } => {
                 format!("mention_ids: como máximo {max} personas en un comentario")
             }
+            Says::WhatsAppFieldMissing { field } => {
+                format!("{field} es obligatorio para una integración de WhatsApp")
+            }
+            Says::WindowClosed => "han pasado más de 24 horas desde el último mensaje del \
+                 cliente: WhatsApp ahora solo acepta una plantilla aprobada"
+                .into(),
+            Says::TemplateUnknown { name, language } => {
+                format!("no hay ninguna plantilla aprobada {name:?} en {language:?}")
+            }
+            Says::Template(TemplateError::WrongParameterCount { expected, given }) => {
+                format!("la plantilla lleva {expected} valores y se dieron {given}")
+            }
+            Says::Template(TemplateError::EmptyParameter { position }) => {
+                format!("el valor {position} de la plantilla está vacío")
+            }
+            Says::WhatsAppWebhookOnly => "WhatsApp solo entrega mediante un webhook".into(),
         }
     }
 }

@@ -43,6 +43,9 @@ pub enum ErrorCode {
     UnsupportedByChannel,
     /// 422: a mentioned follower does not follow the chat (they cannot see it).
     NotMentionable,
+    /// 422: the messenger's reply window has closed (WhatsApp: 24 hours after
+    /// the customer's last message); only a template may be sent.
+    WindowClosed,
 }
 
 /// The body of every error response.

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::chats::{Chat, ChatGroup, Comment, DeliveryState, GroupCount, Item};
 use crate::api::crm::Deal;
-use crate::api::reactions::Reaction;
 use crate::api::notifications::Notification;
+use crate::api::reactions::Reaction;
 use crate::api::users::{Presence, User};
 use crate::error::ErrorCode;
 use crate::Id;

@@ -6,11 +6,12 @@ mod deals;
 mod erasure;
 mod health;
 mod inbox_filters;
-mod quotes;
 mod notifications;
+mod quotes;
 mod reports;
 mod routing;
 mod snooze;
+mod whatsapp;
 
 use std::time::Duration;
 

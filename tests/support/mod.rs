@@ -6,6 +6,7 @@ pub mod browser;
 pub mod db;
 pub mod fake_telegram;
 pub mod fake_viber;
+pub mod fake_whatsapp;
 pub mod inbox;
 pub mod items;
 pub mod live;
@@ -189,6 +190,7 @@ impl TestApp {
                         bot_username: None,
                         bot_avatar_url: None,
                         routing: Default::default(),
+                        whatsapp: None,
                     },
                 )
             })

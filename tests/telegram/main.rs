@@ -23,6 +23,7 @@ pub fn bot(token: &str) -> Bot {
         token: Secret(token.into()),
         webhook_secret: SECRET.into(),
         name: "Acme".into(),
+        whatsapp: None,
     }
 }
 

@@ -29,6 +29,7 @@ fn bot() -> Bot {
         token: Secret(TOKEN.into()),
         webhook_secret: String::new(),
         name: "Acme Support".into(),
+        whatsapp: None,
     }
 }
 

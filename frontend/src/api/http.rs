@@ -12,7 +12,8 @@ use shared::api::auth::{Login, UserEnvelope};
 use shared::api::canned::{CannedReply, CreateCannedReply, RenderedCannedReply, UpdateCannedReply};
 use shared::api::chats::{
     AssignChat, BulkChats, BulkOutcome, Chat, ChatDetail, ChatGroup, Comment, CreateComment,
-    GroupCount, Item, MarkRead, SendReply, SetFollowers, SetNotifications, SetTags, SnoozeChat,
+    GroupCount, Item, MarkRead, SendReply, SendTemplate, SetFollowers, SetNotifications, SetTags,
+    SnoozeChat,
 };
 use shared::api::crm::{
     Board, CreateDeal, CreateLink, CreatePipeline, CreateProject, CreateTask, Deal, LinkKind,
@@ -20,10 +21,10 @@ use shared::api::crm::{
 };
 use shared::api::integrations::{
     CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
-    QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
+    MessageTemplate, QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
 };
-use shared::api::reactions::SetReaction;
 use shared::api::notifications::{MarkNotificationsRead, NotificationPage, UnreadNotifications};
+use shared::api::reactions::SetReaction;
 use shared::api::reports::{ManagerFigures, Overview};
 use shared::api::users::{ChosenPresence, CreateUser, PresenceSet, SetPresence, UpdateUser, User};
 use shared::api::{Items, Page};
@@ -220,6 +221,24 @@ pub async fn send_reply(id: Id, text: String, reply_to: Option<Id>) -> Result<It
 pub async fn set_reaction(id: Id, item_id: Id, emoji: Option<String>) -> Result<Item, ApiError> {
     let request = Request::put(&url(&format!("/chats/{id}/messages/{item_id}/reaction")));
     with_body(request, &SetReaction { emoji }).await
+}
+
+/// Sends an approved WhatsApp template with its values.
+pub async fn send_template(id: Id, template: SendTemplate) -> Result<Item, ApiError> {
+    let body = SendReply {
+        template: Some(template),
+        ..SendReply::default()
+    };
+    post_json(&format!("/chats/{id}/messages"), &body).await
+}
+
+/// An integration's approved WhatsApp templates.
+pub async fn templates(integration_id: Id) -> Result<Vec<MessageTemplate>, ApiError> {
+    Ok(
+        get::<Items<MessageTemplate>>(&format!("/integrations/{integration_id}/templates"))
+            .await?
+            .items,
+    )
 }
 
 // Canned replies

@@ -9,6 +9,7 @@ pub fn ChannelIcon(channel: Channel) -> impl IntoView {
     let (label, class) = match channel {
         Channel::Telegram => ("Telegram", "channel-icon channel-telegram"),
         Channel::Viber => ("Viber", "channel-icon channel-viber"),
+        Channel::Whatsapp => ("WhatsApp", "channel-icon channel-whatsapp"),
     };
     let path = match channel {
         // A paper plane.
@@ -22,6 +23,13 @@ pub fn ChannelIcon(channel: Channel) -> impl IntoView {
             <circle cx="12" cy="12" r="12" fill="#7360F2"/>
             <path fill="#fff" d="M9.3 6.6c-.3-.3-.8-.3-1.1 0l-.9.9c-.7.7-.7 1.9.1 3.4.9 1.6 2.2 3 3.8 3.9 1.5.8 2.7.8 3.4.1l.9-.9c.3-.3.3-.8 0-1.1l-1.4-1.2c-.3-.3-.8-.3-1.1 0l-.6.6c-.9-.4-2-1.5-2.4-2.4l.6-.6c.3-.3.3-.8 0-1.1z"/>
             <path fill="none" stroke="#fff" stroke-width="1" stroke-linecap="round" d="M13 6.5c2.4.2 4.3 2.1 4.5 4.5M13 8.3c1.4.2 2.5 1.3 2.7 2.7"/>
+        }
+        .into_any(),
+        // A phone in a round speech bubble with a tail.
+        Channel::Whatsapp => view! {
+            <circle cx="12" cy="12" r="12" fill="#25D366"/>
+            <path fill="none" stroke="#fff" stroke-width="1.3" d="M6.2 17.8l.9-2.9a6 6 0 1 1 2.1 2.1z"/>
+            <path fill="#fff" d="M10 8.6c-.2-.2-.5-.2-.7 0l-.5.5c-.4.4-.4 1.1.1 2 .5.9 1.3 1.7 2.2 2.2.9.5 1.6.5 2 .1l.5-.5c.2-.2.2-.5 0-.7l-.8-.7c-.2-.2-.5-.2-.7 0l-.3.3c-.5-.2-1.1-.8-1.3-1.3l.3-.3c.2-.2.2-.5 0-.7z"/>
         }
         .into_any(),
     };

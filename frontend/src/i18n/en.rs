@@ -480,5 +480,18 @@ pub(super) fn en(key: Key) -> &'static str {
         Key::MentionPeople => "Mention a teammate",
         Key::MentionNoMatch => "Nobody by that name can see this chat",
         Key::NotMentionable => "That follower does not follow this chat, so they cannot be mentioned.",
+        Key::WindowLeft => "Reply window: {time} left",
+        Key::WindowClosedNotice => "More than 24 hours have passed since the customer's last message: WhatsApp only accepts an approved template now.",
+        Key::Template => "Template",
+        Key::ChooseTemplate => "Choose a template…",
+        Key::NoTemplates => "This number has no approved templates yet.",
+        Key::TemplateValue => "Value {n}",
+        Key::SendTemplate => "Send template",
+        Key::PhoneNumberId => "Phone number ID",
+        Key::BusinessAccountId => "WhatsApp Business Account ID",
+        Key::AppSecret => "App secret",
+        Key::VerifyToken => "Verify token",
+        Key::CopyValue => "Copy",
+        Key::WhatsAppSetupHelp => "In Meta's dashboard (WhatsApp → Configuration), paste the webhook address as the callback URL and the verify token, then subscribe to the “messages” field.",
     }
 }

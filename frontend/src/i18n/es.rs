@@ -488,5 +488,18 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::MentionPeople => "Mencionar a un compañero",
         Key::MentionNoMatch => "Nadie con ese nombre puede ver este chat",
         Key::NotMentionable => "Ese seguidor no sigue este chat, así que no se le puede mencionar.",
+        Key::WindowLeft => "Ventana de respuesta: quedan {time}",
+        Key::WindowClosedNotice => "Han pasado más de 24 horas desde el último mensaje del cliente: WhatsApp ahora solo acepta una plantilla aprobada.",
+        Key::Template => "Plantilla",
+        Key::ChooseTemplate => "Elija una plantilla…",
+        Key::NoTemplates => "Este número aún no tiene plantillas aprobadas.",
+        Key::TemplateValue => "Valor {n}",
+        Key::SendTemplate => "Enviar plantilla",
+        Key::PhoneNumberId => "ID del número de teléfono",
+        Key::BusinessAccountId => "ID de la cuenta de WhatsApp Business",
+        Key::AppSecret => "Clave secreta de la app",
+        Key::VerifyToken => "Token de verificación",
+        Key::CopyValue => "Copiar",
+        Key::WhatsAppSetupHelp => "En el panel de Meta (WhatsApp → Configuración), pegue la dirección del webhook como URL de devolución de llamada y el token de verificación, y suscríbase al campo «messages».",
     }
 }

@@ -511,6 +511,20 @@ pub enum Key {
     MentionPeople,
     MentionNoMatch,
     NotMentionable,
+    // WhatsApp.
+    WindowLeft,
+    WindowClosedNotice,
+    Template,
+    ChooseTemplate,
+    NoTemplates,
+    TemplateValue,
+    SendTemplate,
+    PhoneNumberId,
+    BusinessAccountId,
+    AppSecret,
+    VerifyToken,
+    CopyValue,
+    WhatsAppSetupHelp,
 }
 
 /// The text for `key` in `lang`.

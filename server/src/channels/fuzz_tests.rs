@@ -34,6 +34,7 @@ fn bot(token: &str, webhook_secret: &str) -> Bot {
         token: crate::config::Secret(token.to_owned()),
         webhook_secret: webhook_secret.to_owned(),
         name: "bot".into(),
+        whatsapp: None,
     }
 }
 

@@ -79,6 +79,31 @@ pub fn refusal(err: &reqwest::Error) -> Option<MediaRefused> {
     None
 }
 
+/// Reads a media answer's body, refusing more than `max_bytes` (announced or
+/// streamed); `failed` says what a broken stream means.
+pub async fn read_limited(
+    mut response: reqwest::Response,
+    max_bytes: u64,
+    failed: impl Fn(reqwest::Error) -> ChannelError,
+) -> Result<Vec<u8>, ChannelError> {
+    let too_large =
+        || ChannelError::permanent(format!("the media is larger than {max_bytes} bytes"));
+    let announced = response.content_length();
+    if announced.is_some_and(|length| length > max_bytes) {
+        return Err(too_large());
+    }
+    let capacity = announced.unwrap_or(0).min(max_bytes).min(16 << 20);
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(&failed)? {
+        let total = u64::try_from(bytes.len() + chunk.len()).unwrap_or(u64::MAX);
+        if total > max_bytes {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
 /// A refused download is final: asking again reaches the same host.
 impl From<MediaRefused> for ChannelError {
     fn from(refused: MediaRefused) -> ChannelError {

@@ -1,12 +1,13 @@
 //! Messengers behind one trait. Each provider module turns its webhook bodies
 //! into normalized [`Inbound`] events and sends normalized [`Outbound`] messages;
-//! provider types never leave `telegram/` or `viber/`. The engine (`service/`)
+//! provider types never leave `telegram/`, `viber/` or `whatsapp/`. The engine (`service/`)
 //! only sees the types of this file, so it is tested without any messenger.
 
 pub mod media_fetch;
 pub mod media_hosts;
 pub mod telegram;
 pub mod viber;
+pub mod whatsapp;
 
 #[cfg(test)]
 mod fuzz_tests;
@@ -32,6 +33,8 @@ pub struct Bot {
     pub webhook_secret: String,
     /// The integration's name (Viber's sender name).
     pub name: String,
+    /// WhatsApp: the business number it sends from, and its secrets.
+    pub whatsapp: Option<crate::domain::whatsapp::WhatsAppNumber>,
 }
 
 /// The bot's own profile, learned when its token is checked.
@@ -204,6 +207,28 @@ pub struct Outbound {
     /// The messenger's id of the message this one quotes, where the
     /// messenger shows quotes.
     pub reply_to_external_id: Option<String>,
+    /// A WhatsApp template to send instead of `text` (which is its rendering).
+    pub template: Option<OutboundTemplate>,
+}
+
+/// An approved WhatsApp template with its values, in placeholder order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboundTemplate {
+    pub name: String,
+    pub language: String,
+    pub parameters: Vec<String>,
+}
+
+/// A message template as the messenger lists it (WhatsApp, approved only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub name: String,
+    pub language: String,
+    pub category: String,
+    /// The body text with its `{{n}}` placeholders.
+    pub text: String,
+    /// How many values the body takes.
+    pub parameters: usize,
 }
 
 impl Outbound {
@@ -216,6 +241,7 @@ impl Outbound {
             parts_delivered: 0,
             delivered: PartLog::default(),
             reply_to_external_id: None,
+            template: None,
         }
     }
 }
@@ -321,6 +347,23 @@ impl ChannelError {
     }
 }
 
+/// A call that got no HTTP answer: always worth another try, except when the
+/// request could not even be built.
+pub(crate) fn transport_error(what: &str, err: reqwest::Error) -> ChannelError {
+    let err = err.without_url();
+    if err.is_builder() {
+        return ChannelError::permanent(format!("cannot build the request to {what}: {err}"));
+    }
+    let reason = if err.is_timeout() {
+        format!("{what} did not answer in time")
+    } else if err.is_connect() {
+        format!("cannot connect for {what}: {err}")
+    } else {
+        format!("{what} failed: {err}")
+    };
+    ChannelError::retryable(reason)
+}
+
 /// How a bot receives updates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -353,6 +396,33 @@ pub trait Channel: Send + Sync {
 
     /// Turns a webhook body into a normalized event.
     fn parse(&self, body: &[u8]) -> Result<Inbound, ChannelError>;
+
+    /// Turns a webhook body that may carry several events (WhatsApp) into
+    /// each event with the body to store for it ([`Channel::parse`] reads
+    /// that body back into the same event). Events this bot does not own are
+    /// left out.
+    fn parse_all(&self, _bot: &Bot, body: &[u8]) -> Result<Vec<(Inbound, String)>, ChannelError> {
+        let inbound = self.parse(body)?;
+        Ok(vec![(inbound, String::from_utf8_lossy(body).into_owned())])
+    }
+
+    /// Checks the bot's credentials with the messenger (the token, and for
+    /// WhatsApp the business number) and returns its profile.
+    fn check_bot<'a>(&'a self, bot: &'a Bot) -> BoxFuture<'a, Result<BotProfile, ChannelError>> {
+        self.check_token(bot.token.expose())
+    }
+
+    /// The message templates the messenger would accept now (WhatsApp).
+    fn templates<'a>(
+        &'a self,
+        _bot: &'a Bot,
+    ) -> BoxFuture<'a, Result<Vec<Template>, ChannelError>> {
+        Box::pin(async {
+            Err(ChannelError::permanent(
+                "this messenger has no message templates",
+            ))
+        })
+    }
 
     /// Whether files must reach this messenger as links it fetches
     /// ([`FileContent::Url`]) rather than as uploaded bytes.

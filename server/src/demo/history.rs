@@ -103,7 +103,7 @@ pub async fn seed_chats(ctx: &Context, sim: &Arc<Sim>, cast: Cast) -> Result<usi
                 for plan in plans {
                     let (integration, channel) = match plan.channel {
                         ChannelKind::Telegram => (&telegram_bot, &telegram),
-                        ChannelKind::Viber => (&viber_bot, &viber),
+                        ChannelKind::Viber | ChannelKind::Whatsapp => (&viber_bot, &viber),
                     };
                     let external_id = loop {
                         let id = new_external_id(plan.channel);
@@ -229,14 +229,14 @@ impl Story<'_> {
         match self.customer.channel {
             ChannelKind::Telegram => DeliveryState::Sent,
             ChannelKind::Viber if now - at < TimeDelta::hours(3) => DeliveryState::Delivered,
-            ChannelKind::Viber => DeliveryState::Seen,
+            ChannelKind::Viber | ChannelKind::Whatsapp => DeliveryState::Seen,
         }
     }
 
     fn unreachable_reason(&self) -> &'static str {
         match self.customer.channel {
             ChannelKind::Telegram => "the customer blocked the bot",
-            ChannelKind::Viber => "the customer unsubscribed",
+            ChannelKind::Viber | ChannelKind::Whatsapp => "the customer unsubscribed",
         }
     }
 
@@ -262,7 +262,7 @@ impl Story<'_> {
             ChannelKind::Telegram => sim
                 .update(|state| state.take_telegram_message_id())
                 .to_string(),
-            ChannelKind::Viber => ids.token().to_string(),
+            ChannelKind::Viber | ChannelKind::Whatsapp => ids.token().to_string(),
         })?;
         Ok(())
     }
@@ -308,7 +308,7 @@ impl Story<'_> {
                 );
                 serde_json::to_vec(&update).unwrap_or_default()
             }
-            ChannelKind::Viber => {
+            ChannelKind::Viber | ChannelKind::Whatsapp => {
                 let token = self.ids.token();
                 viber::message_callback(self.sim, token, &self.customer, at, content)
             }
@@ -424,7 +424,7 @@ impl Story<'_> {
                     telegram::member_update(update_id, &self.customer, at.timestamp(), !reachable);
                 serde_json::to_vec(&update).unwrap_or_default()
             }
-            ChannelKind::Viber => {
+            ChannelKind::Viber | ChannelKind::Whatsapp => {
                 let token = self.ids.token();
                 viber::subscription_callback(token, &self.customer, at, reachable)
             }

@@ -4,6 +4,9 @@
 //! in-process [`simulator`], with a demo team, a sales pipeline, two
 //! integrations and a few hundred past conversations ([`seed`]). The first
 //! start fills the database; later starts reuse it (`--reset` starts over).
+//! WhatsApp is not simulated: where a customer's messenger must be named,
+//! WhatsApp (which no demo customer has) goes with Viber, the other
+//! webhook-only messenger.
 
 mod corpus;
 mod history;

@@ -140,6 +140,9 @@ pub async fn seed(ctx: &Context, sim: &std::sync::Arc<Sim>) -> Result<Seeded, Se
                 reassign_after_s: None,
                 business_hours: None,
                 away_text: Some(corpus::AWAY_TEXT.into()),
+                phone_number_id: None,
+                business_account_id: None,
+                app_secret: None,
             },
         )
         .await?;

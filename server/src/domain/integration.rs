@@ -38,6 +38,8 @@ pub struct Integration {
     /// As given (checked when it was stored); `None`: always open.
     pub business_hours: Option<BusinessHoursDto>,
     pub away_text: Option<String>,
+    /// WhatsApp integrations: the business number and its secrets.
+    pub whatsapp: Option<super::whatsapp::WhatsAppNumber>,
 }
 
 /// The text a starting conversation gets: the away text outside business

@@ -18,3 +18,4 @@ pub mod routing;
 pub mod snooze;
 pub mod text;
 pub mod upload;
+pub mod whatsapp;

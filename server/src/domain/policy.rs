@@ -52,10 +52,12 @@ pub enum Action {
     KeepPersonalCannedReplies,
     /// Reports: figures over every chat, per manager and per conversation.
     ViewReports,
+    /// An integration's WhatsApp message templates (to send one).
+    ListTemplates,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::ListUsers,
         Action::ManageUsers,
         Action::ListIntegrations,
@@ -73,6 +75,7 @@ impl Action {
         Action::ManageTeamCannedReplies,
         Action::KeepPersonalCannedReplies,
         Action::ViewReports,
+        Action::ListTemplates,
     ];
 }
 
@@ -139,7 +142,8 @@ pub fn decide(role: Role, action: Action) -> Decision {
             | ListTasksAndProjects
             | CreateTasksAndProjects
             | KeepPersonalCannedReplies
-            | ViewReports,
+            | ViewReports
+            | ListTemplates,
         ) => Decision::Allowed,
         (
             Role::Employee,
@@ -233,7 +237,7 @@ mod tests {
     #[test]
     fn global_action_table() {
         use Action::*;
-        let expected: [(Action, [Decision; 3]); 17] = [
+        let expected: [(Action, [Decision; 3]); 18] = [
             //                        admin employee follower
             (ListUsers, [A, A, A]),
             (ManageUsers, [A, F, F]),
@@ -252,6 +256,7 @@ mod tests {
             (ManageTeamCannedReplies, [A, F, F]),
             (KeepPersonalCannedReplies, [A, A, F]),
             (ViewReports, [A, A, F]),
+            (ListTemplates, [A, A, F]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, decisions) in expected {

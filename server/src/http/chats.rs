@@ -256,35 +256,34 @@ async fn reply(
     id: web::Path<Id>,
     body: web::Json<SendReply>,
 ) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
     let item = match body.into_inner() {
         SendReply {
             text,
+            canned_reply_id: None,
+            template: Some(template),
+            reply_to_item_id: None,
+        } if text.is_empty() => chats::reply_template(&state, &user.0, id, template).await?,
+        SendReply {
+            text,
             canned_reply_id: Some(canned_id),
+            template: None,
             reply_to_item_id,
         } if text.is_empty() => {
-            chats::reply_canned(
-                &state,
-                &user.0,
-                id.into_inner(),
-                canned_id,
-                reply_to_item_id,
-            )
-            .await?
+            chats::reply_canned(&state, &user.0, id, canned_id, reply_to_item_id).await?
         }
         SendReply {
-            canned_reply_id: Some(_),
-            ..
-        } => {
+            text,
+            canned_reply_id: None,
+            template: None,
+            reply_to_item_id,
+        } => chats::reply(&state, &user.0, id, &text, reply_to_item_id).await?,
+        _ => {
             return Err(crate::service::ServiceError::Invalid(
                 crate::texts::Says::ReplyTextOrCanned,
             )
             .into())
         }
-        SendReply {
-            text,
-            reply_to_item_id,
-            ..
-        } => chats::reply(&state, &user.0, id.into_inner(), &text, reply_to_item_id).await?,
     };
     Ok(HttpResponse::Created().json(item))
 }

@@ -56,9 +56,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Invalid
         | ErrorCode::NotAssignable
         | ErrorCode::UnsupportedByChannel
-        | ErrorCode::NotMentionable => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
+        | ErrorCode::NotMentionable
+        | ErrorCode::WindowClosed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Upstream => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -135,6 +134,9 @@ impl From<ServiceError> for AppError {
             ServiceError::Internal(cause) => internal(&cause),
             ServiceError::UnsupportedByChannel(says) => {
                 AppError::new(ErrorCode::UnsupportedByChannel, says.here())
+            }
+            ServiceError::WindowClosed => {
+                AppError::new(ErrorCode::WindowClosed, Says::WindowClosed.here())
             }
         }
     }

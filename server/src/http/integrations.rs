@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use shared::api::crm::{CreatePipeline, Pipeline, UpdatePipeline};
 use shared::api::integrations::{
     CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
-    QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
+    MessageTemplate, QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
 };
 use shared::api::{Items, Page};
 use shared::error::ErrorBody;
@@ -39,6 +39,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/v1/integrations/{id}/test-message",
             web::post().to(test_message),
         )
+        .route(
+            "/api/v1/integrations/{id}/templates",
+            web::get().to(templates),
+        )
         .route("/api/v1/pipelines", web::get().to(pipelines))
         .route("/api/v1/pipelines", web::post().to(create_pipeline))
         .route("/api/v1/pipelines/{id}", web::get().to(pipeline))
@@ -58,7 +62,9 @@ async fn list(
     }))
 }
 
-/// Connects a Telegram or Viber bot (admin only): checks the token, registers the webhook or starts polling.
+/// Connects a Telegram or Viber bot or a WhatsApp business number (admin only): checks the token
+/// (WhatsApp: with `GET {phone_number_id}`), registers the webhook or starts polling. A WhatsApp
+/// integration answers its `verify_token` (admins) for Meta's dashboard; `app_secret` is never returned.
 #[utoipa::path(post, path = "/api/v1/integrations", tag = "integrations", request_body = CreateIntegration,
     responses((status = 201, body = Integration), (status = 403, body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
@@ -122,6 +128,22 @@ async fn queue(
     Ok(web::Json(
         crate::service::routing::queue_view(&state, &user.0, id.into_inner()).await?,
     ))
+}
+
+/// The approved WhatsApp message templates of an integration (admins and
+/// employees), with their body text and number of `{{n}}` values; refreshed
+/// from the Graph API every few minutes. Other messengers: an empty list.
+#[utoipa::path(get, path = "/api/v1/integrations/{id}/templates", tag = "integrations", params(("id" = i64, Path)),
+    responses((status = 200, body = Items<MessageTemplate>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
+pub(super) async fn templates(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<Items<MessageTemplate>>, AppError> {
+    Ok(web::Json(Items {
+        items: crate::service::templates::list(&state, &user.0, id.into_inner()).await?,
+    }))
 }
 
 /// Sales funnels with their stages in order.

@@ -83,6 +83,9 @@ use utoipa::OpenApi;
         super::chats::reaction,
         super::notifications::list,
         super::notifications::read,
+        super::webhooks::whatsapp_verification,
+        super::webhooks::whatsapp_notification,
+        super::integrations::templates,
     ),
     components(schemas(shared::error::ErrorCode))
 )]

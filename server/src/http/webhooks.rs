@@ -1,6 +1,7 @@
-//! `POST /hooks/telegram/{id}` and `POST /hooks/viber/{id}`: called by the
-//! messengers. The raw bytes are verified (Viber signs them), stored durably and
-//! applied before we answer 200.
+//! `POST /hooks/telegram/{id}`, `POST /hooks/viber/{id}` and
+//! `GET|POST /hooks/whatsapp/{id}`: called by the messengers. The raw bytes
+//! are verified (Viber and WhatsApp sign them), stored durably and applied
+//! before we answer 200.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use shared::api::Channel;
@@ -26,6 +27,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/hooks/viber/{id}")
             .app_data(web::PayloadConfig::new(WEBHOOK_LIMIT))
             .route(web::post().to(viber_callback)),
+    )
+    .service(
+        web::resource("/hooks/whatsapp/{id}")
+            .app_data(web::PayloadConfig::new(WEBHOOK_LIMIT))
+            .route(web::get().to(whatsapp_verification))
+            .route(web::post().to(whatsapp_notification)),
     );
 }
 
@@ -65,6 +72,9 @@ fn webhook_error(err: WebhookError) -> AppError {
             AppError::new(ErrorCode::BadSignature, "signature or secret mismatch")
         }
         WebhookError::Malformed(reason) => AppError::new(ErrorCode::Malformed, reason),
+        WebhookError::BadVerifyToken => {
+            AppError::new(ErrorCode::Forbidden, "the verify token does not match")
+        }
         WebhookError::Unavailable(cause) => {
             tracing::error!(%cause, "webhook could not be stored; the messenger will retry");
             AppError::new(
@@ -127,4 +137,73 @@ async fn viber_callback(
         }
         None => Ok(HttpResponse::Ok().json(serde_json::json!({}))),
     }
+}
+
+/// Meta's verification handshake: `hub.mode=subscribe`, `hub.verify_token`
+/// (the integration's verify token) and `hub.challenge`, answered with the
+/// challenge as plain text.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HubQuery {
+    #[serde(rename = "hub.mode")]
+    #[param(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    #[param(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    #[param(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// WhatsApp webhook verification: `200` with `hub.challenge` when
+/// `hub.verify_token` matches, else `403`.
+#[utoipa::path(get, path = "/hooks/whatsapp/{id}", tag = "webhooks", params(("id" = i64, Path), HubQuery),
+    responses((status = 200, body = String, content_type = "text/plain"), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn whatsapp_verification(
+    state: web::Data<AppState>,
+    id: web::Path<Id>,
+    query: web::Query<HubQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let challenge = inbound::verify_subscription(
+        &state,
+        id.into_inner(),
+        query.mode.as_deref(),
+        query.verify_token.as_deref(),
+        query.challenge,
+    )
+    .await
+    .map_err(webhook_error)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(challenge))
+}
+
+/// A WhatsApp Cloud API notification; `X-Hub-Signature-256` must be
+/// `sha256=` and the HMAC-SHA256 of the body keyed by the app secret. Each
+/// message and status is stored (a repeated message id changes nothing)
+/// before the `200`.
+#[utoipa::path(post, path = "/hooks/whatsapp/{id}", tag = "webhooks", params(("id" = i64, Path)),
+    request_body(content = String, content_type = "application/json", description = "A WhatsApp Cloud API webhook notification"),
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+async fn whatsapp_notification(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<Id>,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, AppError> {
+    let body = read_body(body)?;
+    inbound::receive_webhook(
+        &state,
+        Channel::Whatsapp,
+        id.into_inner(),
+        &headers(&req),
+        &body,
+    )
+    .await
+    .map_err(webhook_error)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({})))
 }

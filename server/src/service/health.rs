@@ -8,7 +8,7 @@ use std::sync::Arc;
 use shared::api::integrations::{
     FailedUpdate, FailedUpdatesRetried, IntegrationHealth, WebhookState,
 };
-use shared::api::Page;
+use shared::api::{Channel as ChannelKind, Page};
 use shared::ws::ServerMsg;
 use shared::Id;
 
@@ -56,6 +56,16 @@ pub async fn health(
 ) -> Result<IntegrationHealth, ServiceError> {
     let (integration, channel) = managed(ctx, caller, id).await?;
     let (report, webhook_check_error) = match channel.webhook_health(&bot(&integration)).await {
+        // WhatsApp's callback URL is the Meta app's, set in its dashboard, and
+        // cannot be read with the number's token: a working token is what
+        // can be known, and the URL counts as the one shown to paste there.
+        Ok(state) if integration.kind == ChannelKind::Whatsapp => (
+            Some(crate::channels::WebhookHealth {
+                url: Some(webhook_url(ctx, integration.kind, id)),
+                ..state
+            }),
+            None,
+        ),
         Ok(state) => (Some(state), None),
         Err(err) => (None, Some(err.to_string())),
     };

@@ -17,11 +17,13 @@ use shared::Id;
 
 use super::{views, Context, ServiceError};
 use crate::channels::{Bot, Channel, ChannelError};
+use crate::config::Secret;
 use crate::domain::account::User;
 use crate::domain::business_hours::BusinessHours;
 use crate::domain::integration::{default_delivery, Integration};
 use crate::domain::policy::{decide, Action};
 use crate::domain::routing::MIN_REASSIGN_AFTER_S;
+use crate::domain::whatsapp::WhatsAppNumber;
 use crate::store::integrations::{
     self as store, IntegrationChanges, NewIntegration, RoutingSettings,
 };
@@ -43,6 +45,7 @@ pub fn bot(integration: &Integration) -> Bot {
         token: integration.token.clone(),
         webhook_secret: integration.webhook_secret.clone(),
         name: integration.name.clone(),
+        whatsapp: integration.whatsapp.clone(),
     }
 }
 
@@ -78,6 +81,11 @@ fn random_secret() -> String {
     let mut bytes = [0u8; 24];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
+}
+
+/// A WhatsApp field that must be given (trimmed, not empty).
+fn required(value: Option<String>, field: &'static str) -> Result<String, ServiceError> {
+    clean_text(value).ok_or(ServiceError::Invalid(Says::WhatsAppFieldMissing { field }))
 }
 
 fn clean_text(text: Option<String>) -> Option<String> {
@@ -138,6 +146,19 @@ fn check_routing(
             .map_err(|err| ServiceError::Invalid(Says::BusinessHours(err)))?;
     }
     Ok(())
+}
+
+/// Only Telegram can be polled.
+fn check_delivery(kind: ChannelKind, delivery: Option<Delivery>) -> Result<(), ServiceError> {
+    match (kind, delivery) {
+        (ChannelKind::Viber, Some(Delivery::Polling)) => {
+            Err(ServiceError::Invalid(Says::ViberWebhookOnly))
+        }
+        (ChannelKind::Whatsapp, Some(Delivery::Polling)) => {
+            Err(ServiceError::Invalid(Says::WhatsAppWebhookOnly))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn check_queue_shape(queue: &[Id]) -> Result<(), ServiceError> {
@@ -243,14 +264,30 @@ pub async fn create(
     if token.is_empty() {
         return Err(ServiceError::Invalid(Says::TokenEmpty));
     }
-    if request.kind == ChannelKind::Viber && request.delivery == Some(Delivery::Polling) {
-        return Err(ServiceError::Invalid(Says::ViberWebhookOnly));
-    }
+    check_delivery(request.kind, request.delivery)?;
+    let whatsapp = match request.kind {
+        ChannelKind::Whatsapp => Some(WhatsAppNumber {
+            phone_number_id: required(request.phone_number_id, "phone_number_id")?,
+            business_account_id: required(request.business_account_id, "business_account_id")?,
+            app_secret: Secret(required(request.app_secret, "app_secret")?),
+            verify_token: random_secret(),
+        }),
+        ChannelKind::Telegram | ChannelKind::Viber => None,
+    };
     check_queue_shape(&request.queue)?;
     check_routing(request.reassign_after_s, request.business_hours.as_ref())?;
     check_references(ctx, Some(request.queue.clone()), request.pipeline_id).await?;
     let channel = channel(ctx, request.kind)?.clone();
-    let profile = channel.check_token(&token).await.map_err(channel_error)?;
+    let profile = channel
+        .check_bot(&Bot {
+            integration_id: 0,
+            token: Secret(token.clone()),
+            webhook_secret: String::new(),
+            name: name.clone(),
+            whatsapp: whatsapp.clone(),
+        })
+        .await
+        .map_err(channel_error)?;
     let delivery = request.delivery.unwrap_or_else(|| {
         default_delivery(request.kind, ctx.config.public_url.scheme() == "https")
     });
@@ -288,6 +325,7 @@ pub async fn create(
                     bot_username: profile.username.as_deref(),
                     bot_avatar_url: profile.avatar_url.as_deref(),
                     routing,
+                    whatsapp: whatsapp.as_ref(),
                 },
             )
         })
@@ -360,17 +398,30 @@ pub async fn update(
         Some(name) if name.is_empty() => return Err(ServiceError::Invalid(Says::NameEmpty)),
         other => other,
     };
-    if before.kind == ChannelKind::Viber && request.delivery == Some(Delivery::Polling) {
-        return Err(ServiceError::Invalid(Says::ViberWebhookOnly));
-    }
+    check_delivery(before.kind, request.delivery)?;
     let channel = channel(ctx, before.kind)?.clone();
     let token = request
         .token
         .map(|t| t.trim().to_owned())
         .filter(|t| !t.is_empty());
-    let profile = match &token {
-        Some(token) => Some(channel.check_token(token).await.map_err(channel_error)?),
-        None => None,
+    let whatsapp = changed_number(
+        &before,
+        request.phone_number_id,
+        request.business_account_id,
+        request.app_secret,
+    );
+    let profile = match (&token, &whatsapp) {
+        (None, None) => None,
+        _ => {
+            let mut checked = bot(&before);
+            if let Some(token) = &token {
+                checked.token = Secret(token.clone());
+            }
+            if let Some(number) = &whatsapp {
+                checked.whatsapp = Some(number.clone());
+            }
+            Some(channel.check_bot(&checked).await.map_err(channel_error)?)
+        }
     };
     let reconnect = token.is_some() || request.delivery.is_some_and(|d| d != before.delivery);
     if reconnect {
@@ -393,6 +444,7 @@ pub async fn update(
         reassign_after_s: request.reassign_after_s,
         business_hours: request.business_hours,
         away_text: request.away_text.map(|t| clean_text(Some(t))),
+        whatsapp,
     };
     let after = ctx
         .store
@@ -406,6 +458,29 @@ pub async fn update(
         start_receiving(ctx, &*channel, &after).await?;
     }
     Ok(dto(ctx, caller, after))
+}
+
+/// A WhatsApp integration's number with the given fields changed (empty
+/// ones stay as they were; the verify token stays); `None` when nothing
+/// changes or it is not a WhatsApp integration.
+fn changed_number(
+    before: &Integration,
+    phone_number_id: Option<String>,
+    business_account_id: Option<String>,
+    app_secret: Option<String>,
+) -> Option<WhatsAppNumber> {
+    let current = before.whatsapp.as_ref()?;
+    let mut number = current.clone();
+    if let Some(id) = clean_text(phone_number_id) {
+        number.phone_number_id = id;
+    }
+    if let Some(id) = clean_text(business_account_id) {
+        number.business_account_id = id;
+    }
+    if let Some(secret) = clean_text(app_secret) {
+        number.app_secret = Secret(secret);
+    }
+    (number != *current).then_some(number)
 }
 
 pub async fn delete(ctx: &Context, caller: &User, id: Id) -> Result<(), ServiceError> {

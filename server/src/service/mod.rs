@@ -18,6 +18,7 @@ pub mod outbound;
 pub mod polling;
 pub mod reports;
 pub mod routing;
+pub mod templates;
 pub mod uploads;
 pub mod views;
 
@@ -104,6 +105,9 @@ pub enum ServiceError {
     /// The chat's messenger cannot do this (reactions on Viber).
     #[error("{0}")]
     UnsupportedByChannel(Says),
+    /// The messenger's reply window has closed (WhatsApp's 24 hours).
+    #[error("{}", Says::WindowClosed)]
+    WindowClosed,
 }
 
 impl From<diesel::result::Error> for ServiceError {

@@ -258,6 +258,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
         file,
         parts_delivered: job.parts_delivered.len(),
         reply_to_external_id: job.reply_to_external_id.clone(),
+        template: job.template.clone(),
         ..Outbound::text(job.recipient.clone(), job.text.clone())
     };
     let result = channel.send(&bot(integration), &message).await;

@@ -6,8 +6,8 @@ use shared::api::chats::{
 };
 use shared::api::crm::{Contact, Deal, Pipeline, Project, Stage, Task};
 use shared::api::integrations::Integration as IntegrationDto;
-use shared::api::reactions::{Quote, Reaction, ReactionBy};
 use shared::api::notifications::Notification;
+use shared::api::reactions::{Quote, Reaction, ReactionBy};
 use shared::api::users::User as UserDto;
 
 use crate::domain::account::User;
@@ -58,6 +58,7 @@ pub fn chat(summary: ChatSummary) -> Chat {
         unreachable_reason: c.unreachable_reason,
         waiting_since: c.waiting_since.map(time),
         snoozed_until: summary.snoozed_until.map(time),
+        reply_window_ends_at: c.reply_window_ends_at.map(time),
     }
 }
 
@@ -238,6 +239,18 @@ pub fn integration(record: Integration, webhook_url: String, with_token: bool) -
         reassign_after_s: record.reassign_after_s,
         business_hours: record.business_hours,
         away_text: record.away_text,
+        phone_number_id: record
+            .whatsapp
+            .as_ref()
+            .map(|number| number.phone_number_id.clone()),
+        business_account_id: record
+            .whatsapp
+            .as_ref()
+            .map(|number| number.business_account_id.clone()),
+        verify_token: record
+            .whatsapp
+            .filter(|_| with_token)
+            .map(|number| number.verify_token),
     }
 }
 

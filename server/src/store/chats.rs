@@ -36,6 +36,8 @@ pub struct ChatRecord {
     pub last_message_at: NaiveDateTime,
     /// Since when it waits for an eligible manager.
     pub waiting_since: Option<NaiveDateTime>,
+    /// Until when a free-form reply may be sent (WhatsApp); `None`: no window.
+    pub reply_window_ends_at: Option<NaiveDateTime>,
 }
 
 type ChatColumns = (
@@ -51,6 +53,7 @@ type ChatColumns = (
     chats::started_at,
     chats::last_message_at,
     chats::waiting_since,
+    chats::reply_window_ends_at,
 );
 pub(super) const CHAT_COLUMNS: ChatColumns = (
     chats::id,
@@ -65,6 +68,7 @@ pub(super) const CHAT_COLUMNS: ChatColumns = (
     chats::started_at,
     chats::last_message_at,
     chats::waiting_since,
+    chats::reply_window_ends_at,
 );
 
 /// A `chats` row as [`CHAT_COLUMNS`] selects it.
@@ -82,6 +86,7 @@ pub(super) struct ChatRow {
     started_at: NaiveDateTime,
     last_message_at: NaiveDateTime,
     waiting_since: Option<NaiveDateTime>,
+    reply_window_ends_at: Option<NaiveDateTime>,
 }
 
 pub(super) fn to_record(row: ChatRow) -> Result<ChatRecord, StoreError> {
@@ -101,6 +106,7 @@ pub(super) fn to_record(row: ChatRow) -> Result<ChatRecord, StoreError> {
         started_at: row.started_at,
         last_message_at: row.last_message_at,
         waiting_since: row.waiting_since,
+        reply_window_ends_at: row.reply_window_ends_at,
     })
 }
 
@@ -132,6 +138,18 @@ pub fn find_chat_of_customer(
         .optional()?
         .map(to_record)
         .transpose()
+}
+
+/// Moves the chat's reply window to `ends_at` (see `domain::whatsapp`).
+pub fn set_reply_window(
+    conn: &mut DbConn,
+    chat_id: Id,
+    ends_at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(chats::table.find(chat_id))
+        .set(chats::reply_window_ends_at.eq(ends_at))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn is_follower(conn: &mut DbConn, chat_id: Id, user_id: Id) -> Result<bool, StoreError> {

@@ -22,6 +22,7 @@ use crate::domain::chat::{
 use crate::domain::integration::{conversation_start_text, Integration};
 use crate::domain::policy::may_hold_chats;
 use crate::domain::text::preview;
+use crate::domain::whatsapp::reply_window_after;
 
 /// What receiving one event changed.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -321,6 +322,7 @@ fn receive_message(
     let was_unreachable = existing
         .as_ref()
         .is_some_and(|chat| chat.unreachable_reason.is_some());
+    let window_before = existing.as_ref().and_then(|chat| chat.reply_window_ends_at);
     let at = now();
     let mut received = Received::default();
     let facts = match &existing {
@@ -413,6 +415,12 @@ fn receive_message(
         // without any `subscribed` callback (shared/protocols/viber.md §3), and
         // a Telegram user has to unblock the bot before writing to it.
         set_unreachable(conn, chat_id, None)?;
+    }
+
+    if let Some(ends_at) =
+        reply_window_after(integration.kind, window_before, message.sent_at.naive_utc())
+    {
+        super::chats::set_reply_window(conn, chat_id, ends_at)?;
     }
 
     let reply_to_id = match &message.reply_to_external_id {

@@ -6,11 +6,12 @@ use shared::api::users::Role;
 use shared::api::Channel;
 use shared::Id;
 
-use super::schema::{integration_queue, integrations, users};
+use super::schema::{integration_queue, integrations, users, whatsapp_numbers};
 use super::{now, write_transaction, DbConn, StoreError};
 use crate::config::Secret;
 use crate::domain::integration::{delivery_str, parse_delivery, Integration};
 use crate::domain::policy::may_hold_chats;
+use crate::domain::whatsapp::WhatsAppNumber;
 
 #[derive(Queryable)]
 #[allow(dead_code)] // every column is read; some are not used yet
@@ -39,7 +40,45 @@ struct IntegrationRow {
     away_text: Option<String>,
 }
 
-fn to_domain(row: IntegrationRow, queue: Vec<Id>) -> Result<Integration, StoreError> {
+/// `(integration_id, phone_number_id, business_account_id, app_secret, verify_token)`.
+type NumberRow = (Id, String, String, String, String);
+
+fn number_of(row: NumberRow) -> WhatsAppNumber {
+    let (_, phone_number_id, business_account_id, app_secret, verify_token) = row;
+    WhatsAppNumber {
+        phone_number_id,
+        business_account_id,
+        app_secret: Secret(app_secret),
+        verify_token,
+    }
+}
+
+fn load_numbers(conn: &mut DbConn, ids: &[Id]) -> Result<Vec<NumberRow>, StoreError> {
+    Ok(whatsapp_numbers::table
+        .filter(whatsapp_numbers::integration_id.eq_any(ids))
+        .load(conn)?)
+}
+
+/// Stores (or replaces) a WhatsApp integration's number.
+fn set_number(conn: &mut DbConn, id: Id, number: &WhatsAppNumber) -> Result<(), StoreError> {
+    diesel::delete(whatsapp_numbers::table.find(id)).execute(conn)?;
+    diesel::insert_into(whatsapp_numbers::table)
+        .values((
+            whatsapp_numbers::integration_id.eq(id),
+            whatsapp_numbers::phone_number_id.eq(&number.phone_number_id),
+            whatsapp_numbers::business_account_id.eq(&number.business_account_id),
+            whatsapp_numbers::app_secret.eq(number.app_secret.expose()),
+            whatsapp_numbers::verify_token.eq(&number.verify_token),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn to_domain(
+    row: IntegrationRow,
+    queue: Vec<Id>,
+    whatsapp: Option<WhatsAppNumber>,
+) -> Result<Integration, StoreError> {
     let kind = Channel::parse(&row.kind)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown channel {:?}", row.kind)))?;
     let delivery = parse_delivery(&row.delivery)
@@ -75,6 +114,7 @@ fn to_domain(row: IntegrationRow, queue: Vec<Id>) -> Result<Integration, StoreEr
             })
             .transpose()?,
         away_text: row.away_text,
+        whatsapp,
     })
 }
 
@@ -89,7 +129,8 @@ fn load_queue(conn: &mut DbConn, integration_id: Id) -> Result<Vec<Id>, StoreErr
 pub fn find_integration(conn: &mut DbConn, id: Id) -> Result<Integration, StoreError> {
     let row: IntegrationRow = integrations::table.find(id).first(conn)?;
     let queue = load_queue(conn, id)?;
-    to_domain(row, queue)
+    let number = load_numbers(conn, &[id])?.pop().map(number_of);
+    to_domain(row, queue, number)
 }
 
 /// Integrations that are not deleted.
@@ -108,6 +149,8 @@ pub fn list_integrations(conn: &mut DbConn) -> Result<Vec<Integration>, StoreErr
             integration_queue::user_id,
         ))
         .load(conn)?;
+    let ids: Vec<Id> = rows.iter().map(|row| row.id).collect();
+    let mut numbers = load_numbers(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
             let queue = queues
@@ -115,7 +158,11 @@ pub fn list_integrations(conn: &mut DbConn) -> Result<Vec<Integration>, StoreErr
                 .filter(|(integration, _)| *integration == row.id)
                 .map(|(_, user)| *user)
                 .collect();
-            to_domain(row, queue)
+            let number = numbers
+                .iter()
+                .position(|number| number.0 == row.id)
+                .map(|at| number_of(numbers.swap_remove(at)));
+            to_domain(row, queue, number)
         })
         .collect()
 }
@@ -133,6 +180,8 @@ pub struct NewIntegration<'a> {
     pub bot_username: Option<&'a str>,
     pub bot_avatar_url: Option<&'a str>,
     pub routing: RoutingSettings,
+    /// WhatsApp: the business number.
+    pub whatsapp: Option<&'a WhatsAppNumber>,
 }
 
 /// Who the queue may give chats to, and when the team is in (checked already).
@@ -174,6 +223,9 @@ pub fn insert_integration(
             .returning(integrations::id)
             .get_result(conn)?;
         replace_queue(conn, id, new.queue)?;
+        if let Some(number) = new.whatsapp {
+            set_number(conn, id, number)?;
+        }
         find_integration(conn, id)
     })
 }
@@ -214,6 +266,8 @@ pub struct IntegrationChanges {
     /// Checked already (`domain::business_hours`).
     pub business_hours: Option<Option<BusinessHoursDto>>,
     pub away_text: Option<Option<String>>,
+    /// WhatsApp: the number, replaced whole.
+    pub whatsapp: Option<WhatsAppNumber>,
 }
 
 pub fn update_integration(
@@ -286,6 +340,9 @@ pub fn update_integration(
         }
         if let Some(queue) = changes.queue {
             replace_queue(conn, id, &queue)?;
+        }
+        if let Some(number) = &changes.whatsapp {
+            set_number(conn, id, number)?;
         }
         find_integration(conn, id)
     })

@@ -34,6 +34,8 @@ pub struct Job {
     /// The messenger's id of the message this one quotes (when it reached
     /// the messenger).
     pub reply_to_external_id: Option<String>,
+    /// A WhatsApp template to send (the text is its rendering).
+    pub template: Option<crate::channels::OutboundTemplate>,
 }
 
 pub fn enqueue(
@@ -115,10 +117,15 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             attempts,
             next_attempt_at,
         } = row;
-        let (text, reply_to_id): (Option<String>, Option<Id>) = timeline_items::table
-            .find(item_id)
-            .select((timeline_items::text, timeline_items::reply_to_id))
-            .first(conn)?;
+        let (text, reply_to_id, data): (Option<String>, Option<Id>, Option<String>) =
+            timeline_items::table
+                .find(item_id)
+                .select((
+                    timeline_items::text,
+                    timeline_items::reply_to_id,
+                    timeline_items::data,
+                ))
+                .first(conn)?;
         let reply_to_external_id: Option<String> = match reply_to_id {
             Some(quoted) => timeline_items::table
                 .find(quoted)
@@ -128,6 +135,10 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
                 .flatten(),
             None => None,
         };
+        let template = data
+            .and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok())
+            .and_then(|mut data| data.get_mut("template").map(serde_json::Value::take))
+            .and_then(|template| serde_json::from_value(template).ok());
         let Some(recipient) = recipient(conn, chat_id)? else {
             mark_failed(
                 conn,
@@ -160,6 +171,7 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             file,
             parts_delivered,
             reply_to_external_id,
+            template,
         });
     }
     Ok(jobs)

@@ -177,6 +177,7 @@ diesel::table! {
         awaiting_reply_since -> Nullable<Timestamp>,
         assigned_at -> Nullable<Timestamp>,
         no_answer_for -> Nullable<Timestamp>,
+        reply_window_ends_at -> Nullable<Timestamp>,
     }
 }
 
@@ -444,6 +445,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_numbers (integration_id) {
+        integration_id -> BigInt,
+        phone_number_id -> Text,
+        business_account_id -> Text,
+        app_secret -> Text,
+        verify_token -> Text,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(live_sockets -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
@@ -472,6 +483,7 @@ diesel::joinable!(chat_snoozes -> chats (chat_id));
 diesel::joinable!(message_reactions -> timeline_items (item_id));
 diesel::joinable!(comment_mentions -> comments (comment_id));
 diesel::joinable!(notifications -> chats (chat_id));
+diesel::joinable!(whatsapp_numbers -> integrations (integration_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -513,4 +525,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     message_reactions,
     comment_mentions,
     notifications,
+    whatsapp_numbers,
 );

@@ -58,6 +58,10 @@ pub struct Chat {
     /// RFC 3339: until when the chat is snoozed (null: it is not).
     #[serde(default)]
     pub snoozed_until: Option<String>,
+    /// RFC 3339: until when a free-form reply may be sent (WhatsApp: 24 hours
+    /// after the customer's last message); null: no such window.
+    #[serde(default)]
+    pub reply_window_ends_at: Option<String>,
 }
 
 /// `GET /api/v1/chats/{id}`: the chat with its sidebar.
@@ -219,8 +223,8 @@ impl Item {
     }
 }
 
-/// A reply: its `text`, or a canned reply (`canned_reply_id`) sent rendered
-/// for this chat; exactly one of the two.
+/// A reply: its `text`, a canned reply (`canned_reply_id`) sent rendered
+/// for this chat, or a WhatsApp message `template`; exactly one of them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendReply {
@@ -231,6 +235,20 @@ pub struct SendReply {
     /// A message of this chat the reply quotes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_item_id: Option<Id>,
+    /// An approved WhatsApp template: may be sent at any time, also after the
+    /// reply window closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<SendTemplate>,
+}
+
+/// A WhatsApp template with its `{{1}}`, `{{2}}` … values, in order.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendTemplate {
+    pub name: String,
+    pub language: String,
+    #[serde(default)]
+    pub parameters: Vec<String>,
 }
 
 /// A reply with a file, sent as `multipart/form-data` (one file, up to 20 MB).

@@ -40,6 +40,15 @@ pub struct Integration {
     pub business_hours: Option<BusinessHours>,
     /// Sent instead of the auto-reply when a conversation starts outside business hours.
     pub away_text: Option<String>,
+    /// WhatsApp: the business phone number's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_id: Option<String>,
+    /// WhatsApp: the business account (WABA) id, where templates live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_account_id: Option<String>,
+    /// WhatsApp, admins only: the token to paste into Meta's webhook settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_token: Option<String>,
 }
 
 /// Business hours: windows `[open, close)` ("HH:MM", close may be "24:00") per
@@ -79,6 +88,15 @@ pub struct CreateIntegration {
     pub business_hours: Option<BusinessHours>,
     #[serde(default)]
     pub away_text: Option<String>,
+    /// WhatsApp: the business phone number's id.
+    #[serde(default)]
+    pub phone_number_id: Option<String>,
+    /// WhatsApp: the business account (WABA) id.
+    #[serde(default)]
+    pub business_account_id: Option<String>,
+    /// WhatsApp: the Meta app's secret, which signs webhook calls (never returned).
+    #[serde(default)]
+    pub app_secret: Option<String>,
 }
 
 /// `PATCH /api/v1/integrations/{id}`: absent fields stay; an empty text disables
@@ -116,6 +134,15 @@ pub struct UpdateIntegration {
     /// An empty text disables it.
     #[serde(default)]
     pub away_text: Option<String>,
+    /// WhatsApp: the business phone number's id.
+    #[serde(default)]
+    pub phone_number_id: Option<String>,
+    /// WhatsApp: the business account (WABA) id.
+    #[serde(default)]
+    pub business_account_id: Option<String>,
+    /// WhatsApp: the Meta app's secret, which signs webhook calls (never returned).
+    #[serde(default)]
+    pub app_secret: Option<String>,
 }
 
 /// `GET /api/v1/integrations/{id}/queue`: who gets the next new chat, who may
@@ -225,4 +252,17 @@ pub struct SendTestMessage {
 pub struct TestMessageSent {
     pub recipient: String,
     pub external_ids: Vec<String>,
+}
+
+/// An approved WhatsApp message template (`GET /api/v1/integrations/{id}/templates`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MessageTemplate {
+    pub name: String,
+    pub language: String,
+    /// `MARKETING`, `UTILITY` or `AUTHENTICATION`.
+    pub category: String,
+    /// The BODY component's text, with `{{1}}`, `{{2}}` … placeholders.
+    pub text: String,
+    /// How many placeholders the text has.
+    pub parameters: i64,
 }

@@ -5,8 +5,8 @@ pub mod canned;
 pub mod chats;
 pub mod crm;
 pub mod integrations;
-pub mod reactions;
 pub mod notifications;
+pub mod reactions;
 pub mod reports;
 pub mod timeline;
 pub mod users;
@@ -33,15 +33,17 @@ pub struct Page<T> {
 pub enum Channel {
     Telegram,
     Viber,
+    Whatsapp,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::Telegram, Channel::Viber];
+    pub const ALL: [Channel; 3] = [Channel::Telegram, Channel::Viber, Channel::Whatsapp];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Telegram => "telegram",
             Channel::Viber => "viber",
+            Channel::Whatsapp => "whatsapp",
         }
     }
 

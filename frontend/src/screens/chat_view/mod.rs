@@ -8,6 +8,7 @@ mod composer;
 mod event_text;
 mod item;
 mod quotes;
+mod reply_window;
 mod search;
 mod snooze;
 mod timeline;
@@ -30,6 +31,7 @@ use crate::state::open_chat::use_open_chat;
 use crate::state::session::use_session;
 
 use composer::Composer;
+use reply_window::{ticking_now, window_end, TemplatePicker, WindowLeft};
 use search::SearchPanel;
 use snooze::SnoozeControl;
 use timeline::Timeline;
@@ -178,6 +180,10 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
     // change of the chat (a live update, a read marker) must not rebuild the
     // composer and lose what it is doing (a picked canned reply, a send).
     let unreachable = Memo::new(move |_| chat.with(|chat| chat.unreachable_reason.clone()));
+    // WhatsApp's reply window: `None` without one; changes only when it opens or closes.
+    let now = ticking_now();
+    let window_closed =
+        Memo::new(move |_| chat.with(window_end).map(|ends_at| ends_at <= now.get()));
     let bottom = move || {
         if !can_write.get() {
             return view! {
@@ -196,7 +202,14 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
                 </div>
             }
             .into_any(),
-            None => view! { <Composer chat_id=id/> }.into_any(),
+            None => match window_closed.get() {
+                Some(true) => view! { <TemplatePicker chat/> }.into_any(),
+                Some(false) => {
+                    let ends_at = chat.with_untracked(window_end).unwrap_or_default();
+                    view! { <WindowLeft ends_at now/> <Composer chat_id=id/> }.into_any()
+                }
+                None => view! { <Composer chat_id=id/> }.into_any(),
+            },
         }
     };
 

@@ -1,6 +1,7 @@
 //! Creating or editing one integration: messenger, name, token, delivery (Telegram), the
 //! queue of managers in order (reorder, add, remove) with who gets the next chat, the sales
-//! funnel, greeting and auto-reply texts; and deleting it.
+//! funnel, greeting and auto-reply texts; WhatsApp's number ids and app secret, with the
+//! webhook address and verify token to paste into Meta's dashboard; and deleting it.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -15,6 +16,7 @@ use shared::Id;
 
 use super::integration_health::HealthSection;
 use super::routing_fields::{RoutingFields, RoutingForm};
+use super::whatsapp_fields::{WhatsAppFields, WhatsAppInputs, WhatsAppWebhook};
 use crate::api::http::{self, ApiError};
 use crate::components::error_line::ErrorLine;
 use crate::components::presence::{why_not_key, PresenceDot};
@@ -113,6 +115,8 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
             .unwrap_or_default(),
     );
     let webhook_url = existing.as_ref().map(|i| i.webhook_url.clone());
+    let existing_verify_token = existing.as_ref().and_then(|i| i.verify_token.clone());
+    let whatsapp = WhatsAppFields::new(existing.as_ref());
     let routing = RoutingForm::new(existing.as_ref());
 
     let error = RwSignal::new(None::<ApiError>);
@@ -165,6 +169,9 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                             reassign_after_s: Some(routing.reassign_after_s()),
                             business_hours: Some(routing.business_hours()),
                             away_text: Some(routing.away_text.get_untracked()),
+                            phone_number_id: whatsapp.phone_number_id(),
+                            business_account_id: whatsapp.business_account_id(),
+                            app_secret: whatsapp.app_secret(),
                         };
                         http::update_integration(id, &change).await
                     }
@@ -185,6 +192,9 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                             business_hours: routing.business_hours(),
                             away_text: Some(routing.away_text.get_untracked())
                                 .filter(|t| !t.trim().is_empty()),
+                            phone_number_id: whatsapp.phone_number_id(),
+                            business_account_id: whatsapp.business_account_id(),
+                            app_secret: whatsapp.app_secret(),
                         };
                         http::create_integration(&create).await
                     }
@@ -357,6 +367,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                     >
                         <option value="telegram" selected=move || kind.get() == Channel::Telegram>"Telegram"</option>
                         <option value="viber" selected=move || kind.get() == Channel::Viber>"Viber"</option>
+                        <option value="whatsapp" selected=move || kind.get() == Channel::Whatsapp>"WhatsApp"</option>
                     </select>
                 </label>
                 <label class="field">
@@ -379,6 +390,9 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                         </button>
                     </span>
                 </label>
+                <Show when=move || kind.get() == Channel::Whatsapp>
+                    <WhatsAppInputs fields=whatsapp editing=editing.is_some()/>
+                </Show>
                 <Show when=move || kind.get() == Channel::Telegram>
                     <label class="field">
                         <span>{move || i18n.tr(Key::Delivery)}</span>
@@ -437,9 +451,13 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                 <textarea rows="3" data-test="integration-auto-reply" bind:value=auto_reply></textarea>
                 <small class="muted">{move || i18n.tr(Key::AutoReplyHelp)}</small>
             </label>
-            {webhook_url.map(|url| view! {
-                <p class="muted">{move || i18n.tr(Key::WebhookUrl)}": "<code data-test="integration-webhook-url">{url.clone()}</code></p>
-            })}
+            {match (webhook_url, existing_verify_token) {
+                (Some(url), Some(token)) => Some(view! { <WhatsAppWebhook url token/> }.into_any()),
+                (Some(url), None) => Some(view! {
+                    <p class="muted">{move || i18n.tr(Key::WebhookUrl)}": "<code data-test="integration-webhook-url">{url.clone()}</code></p>
+                }.into_any()),
+                _ => None,
+            }}
 
             <ErrorLine error/>
             <Show when=move || saved.get()>

@@ -10,6 +10,7 @@ mod integrations;
 mod pipelines;
 mod routing_fields;
 mod users;
+mod whatsapp_fields;
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};

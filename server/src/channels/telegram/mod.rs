@@ -299,6 +299,7 @@ mod tests {
             token: Secret("123:abc".into()),
             webhook_secret: secret.into(),
             name: "Acme".into(),
+            whatsapp: None,
         }
     }
 

@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Map, Value};
 
 use super::status;
-use crate::channels::ChannelError;
+use crate::channels::{transport_error, ChannelError};
 
 const AUTH_HEADER: &str = "X-Viber-Auth-Token";
 
@@ -83,23 +83,6 @@ impl ApiClient {
         tracing::debug!(method, code, status_message, "Viber refused the call");
         Err(status.to_error())
     }
-}
-
-/// A call that got no HTTP answer: always worth another try, except when the
-/// request could not even be built.
-pub(super) fn transport_error(what: &str, err: reqwest::Error) -> ChannelError {
-    let err = err.without_url();
-    if err.is_builder() {
-        return ChannelError::permanent(format!("cannot build the request to {what}: {err}"));
-    }
-    let reason = if err.is_timeout() {
-        format!("{what} did not answer in time")
-    } else if err.is_connect() {
-        format!("cannot connect for {what}: {err}")
-    } else {
-        format!("{what} failed: {err}")
-    };
-    ChannelError::retryable(reason)
 }
 
 /// A non-2xx HTTP answer: server trouble and rate limits pass, the rest stays.

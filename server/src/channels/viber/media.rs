@@ -4,9 +4,9 @@
 
 use serde_json::json;
 
-use super::client::{http_error, transport_error};
+use super::client::http_error;
 use super::{split, ViberChannel, CAPTION_LIMIT, TEXT_LIMIT};
-use crate::channels::{media_fetch, Bot, ChannelError, PartLog, Sent};
+use crate::channels::{media_fetch, transport_error, Bot, ChannelError, PartLog, Sent};
 
 /// A file or picture for Viber to fetch from a public URL (Viber has no upload).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +118,7 @@ impl ViberChannel {
         };
         // No auth header: media links are public, and the token must not
         // leave for another host.
-        let mut response = self
+        let response = self
             .media
             .get(url)?
             .timeout(self.download_timeout)
@@ -129,22 +129,7 @@ impl ViberChannel {
         if !status.is_success() {
             return Err(http_error(what, status));
         }
-        let too_large =
-            || ChannelError::permanent(format!("the media is larger than {max_bytes} bytes"));
-        let announced = response.content_length();
-        if announced.is_some_and(|length| length > max_bytes) {
-            return Err(too_large());
-        }
-        let capacity = announced.unwrap_or(0).min(max_bytes).min(16 << 20);
-        let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-        while let Some(chunk) = response.chunk().await.map_err(failed)? {
-            let total = u64::try_from(bytes.len() + chunk.len()).unwrap_or(u64::MAX);
-            if total > max_bytes {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(bytes)
+        media_fetch::read_limited(response, max_bytes, failed).await
     }
 }
 

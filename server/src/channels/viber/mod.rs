@@ -356,6 +356,7 @@ mod tests {
             token: Secret(token.into()),
             webhook_secret: String::new(),
             name: "Acme Support".into(),
+            whatsapp: None,
         }
     }
 

@@ -174,6 +174,13 @@ async fn create(sim: web::Data<Sim>, body: Bytes) -> HttpResponse {
         Ok(request) => request,
         Err(why) => return malformed(why),
     };
+    if request.channel == Channel::Whatsapp {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "the demo simulates Telegram and Viber customers",
+        );
+    }
     let new = {
         let mut rng = rand::thread_rng();
         let language = match request.language.as_deref() {

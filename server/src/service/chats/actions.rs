@@ -10,19 +10,24 @@ use shared::ws::ServerMsg;
 use shared::Id;
 
 use super::{apply_transition, change_chat, summary};
+use crate::channels::OutboundTemplate;
 use crate::domain::account::User;
 use crate::domain::chat::{self as rules, ChatState, Transition};
 use crate::domain::notifications::{self as mentions, MentionError, Occurrence};
 use crate::domain::policy::{may_hold_chats, ChatAction};
 use crate::domain::text::{self, MAX_COMMENT_CHARS, MAX_REPLY_CHARS};
 use crate::domain::upload;
+use crate::domain::whatsapp::{check_parameters, is_window_closed, render_template};
 use crate::realtime;
+use crate::service::integrations::find_live;
+use crate::service::templates;
 use crate::service::uploads::Upload;
 use crate::service::{canned, live, notifications, views, Context, ServiceError};
 use crate::store::chats as chat_store;
 use crate::store::timeline::NewOutboundFile;
 use crate::store::{crm, integrations, now, outbound, reactions, timeline};
 use crate::texts::{self as texts, Says};
+use shared::api::chats::SendTemplate;
 
 /// A manager's reply: stored, queued for the messenger. A reply to a closed
 /// chat reopens it (the conversation is active again); a reply to an
@@ -58,10 +63,56 @@ pub async fn reply_canned(
     .await
 }
 
-/// What a reply says: typed (already checked) or a canned reply to render.
+/// Sends an approved WhatsApp template with its values (at any time, also
+/// after the reply window closed); the timeline shows its rendered text.
+/// The values are checked against the template before anything is stored.
+pub async fn reply_template(
+    ctx: &Context,
+    caller: &User,
+    chat_id: Id,
+    request: SendTemplate,
+) -> Result<Item, ServiceError> {
+    authorize_reply(ctx, caller, chat_id).await?;
+    let integration_id = ctx
+        .store
+        .run(move |conn| Ok(chat_store::find_chat(conn, chat_id)?.integration_id))
+        .await?;
+    let integration = find_live(ctx, integration_id).await?;
+    let template = templates::find(
+        ctx,
+        &integration,
+        request.name.trim(),
+        request.language.trim(),
+    )
+    .await?;
+    check_parameters(template.parameters, &request.parameters)
+        .map_err(|err| ServiceError::Invalid(Says::Template(err)))?;
+    let text = render_template(&template.text, &request.parameters);
+    let template = OutboundTemplate {
+        name: template.name,
+        language: template.language,
+        parameters: request.parameters,
+    };
+    send_reply(
+        ctx,
+        caller,
+        chat_id,
+        ReplyText::Template { text, template },
+        None,
+        None,
+    )
+    .await
+}
+
+/// What a reply says: typed (already checked), a canned reply to render, or
+/// a template (checked and rendered).
 enum ReplyText {
     Typed(String),
     Canned(Id),
+    Template {
+        text: String,
+        template: OutboundTemplate,
+    },
 }
 
 /// Whether `caller` may reply in the chat: asked before an upload is read, so
@@ -121,11 +172,20 @@ async fn send_reply(
         chat_id,
         ChatAction::Reply,
         move |conn, caller, chat, appended| {
-            let text = match text {
-                ReplyText::Typed(text) => text,
+            let at = now();
+            if is_window_closed(chat.reply_window_ends_at, at)
+                && !matches!(text, ReplyText::Template { .. })
+            {
+                return Err(ServiceError::WindowClosed);
+            }
+            let (text, data) = match text {
+                ReplyText::Typed(text) => (text, None),
                 ReplyText::Canned(id) => {
                     let rendered = canned::render_in(conn, caller, chat_id, id)?;
-                    text::check_text(&rendered.text, MAX_REPLY_CHARS)?
+                    (text::check_text(&rendered.text, MAX_REPLY_CHARS)?, None)
+                }
+                ReplyText::Template { text, template } => {
+                    (text, Some(serde_json::json!({ "template": template })))
                 }
             };
             if let Some(quoted) = reply_to {
@@ -135,10 +195,9 @@ async fn send_reply(
                     }));
                 }
             }
-            let at = now();
             let transition = rules::manager_replies(chat.state(), caller.id);
             apply_transition(conn, caller, &chat, &transition, appended)?;
-            let item_id = timeline::insert_outbound(conn, chat_id, Some(caller.id), &text, None)?;
+            let item_id = timeline::insert_outbound(conn, chat_id, Some(caller.id), &text, data)?;
             if let Some(quoted) = reply_to {
                 reactions::set_reply_to(conn, item_id, quoted)?;
             }

@@ -111,5 +111,6 @@ fn channel_name(kind: ChannelKind) -> &'static str {
     match kind {
         ChannelKind::Telegram => "Telegram",
         ChannelKind::Viber => "Viber",
+        ChannelKind::Whatsapp => "WhatsApp",
     }
 }
