@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod canned;
 pub mod chats;
+pub mod contacts;
 pub mod crm;
 pub mod error;
 pub mod extract;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(media::configure)
         .configure(metrics::configure)
         .configure(canned::configure)
+        .configure(contacts::configure)
         .configure(crate::realtime::session::configure);
 }
 

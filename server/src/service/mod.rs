@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod backup;
 pub mod canned;
 pub mod chats;
+pub mod contacts;
 pub mod crm;
 pub mod erasure;
 pub mod health;
@@ -17,6 +18,7 @@ pub mod outbound;
 pub mod polling;
 pub mod reports;
 pub mod routing;
+pub mod tasks;
 pub mod uploads;
 pub mod views;
 
