@@ -86,7 +86,10 @@ async fn a_change_logs_one_task_changed_in_each_linked_chat_live(backend: Backen
         "assignee_id": [null, emma.id],
     }});
     for chat_id in [first, second] {
-        assert_eq!(task_changes(&admin, chat_id).await, [expected.clone()]);
+        assert_eq!(
+            task_changes(&admin, chat_id).await,
+            std::slice::from_ref(&expected)
+        );
         live.wait_for(|m| {
             matches!(m, ServerMsg::ItemAdded { item } if item.chat_id == chat_id
                 && item.event().is_some_and(|e| matches!(e.event, TimelineEvent::TaskChanged(_))))

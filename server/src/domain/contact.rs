@@ -11,8 +11,8 @@ use shared::api::Channel;
 pub const MAX_FIELD_CHARS: usize = 200;
 pub const MAX_NOTES_CHARS: usize = 5000;
 
-/// What a phone is compared by: its digits (`+34 600-11-22` and `0034600112 2`
-/// differ, `+34 600 11 22` and `34600112 2` do not). `None` without digits.
+/// What a phone is compared by: its digits (`+34 (600) 11-22` and `34600 1122`
+/// are the same phone). `None` without digits.
 pub fn phone_digits(phone: &str) -> Option<String> {
     let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
     (!digits.is_empty()).then_some(digits)
@@ -171,8 +171,8 @@ mod tests {
 
     #[test]
     fn phones_are_compared_by_their_digits() {
-        assert_eq!(phone_digits("+34 (600) 11-22"), Some("3460001122".into()));
-        assert_eq!(phone_digits("34600 01122"), Some("3460001122".into()));
+        assert_eq!(phone_digits("+34 (600) 11-22"), Some("346001122".into()));
+        assert_eq!(phone_digits("34600 1122"), Some("346001122".into()));
         assert_eq!(phone_digits("call me"), None);
     }
 

@@ -205,16 +205,14 @@ pub fn list_contacts(
     Ok((page, next))
 }
 
+/// The chats a user follows, as a query.
+type FollowedChats = diesel::dsl::Filter<
+    diesel::dsl::InnerJoin<chats::table, chat_followers::table>,
+    diesel::dsl::Eq<chat_followers::user_id, Id>,
+>;
+
 /// The contacts of the chats a user follows.
-fn followed_contacts(
-    user_id: Id,
-) -> diesel::dsl::Select<
-    diesel::dsl::Filter<
-        diesel::dsl::InnerJoin<chats::table, chat_followers::table>,
-        diesel::dsl::Eq<chat_followers::user_id, Id>,
-    >,
-    chats::contact_id,
-> {
+fn followed_contacts(user_id: Id) -> diesel::dsl::Select<FollowedChats, chats::contact_id> {
     chats::table
         .inner_join(chat_followers::table)
         .filter(chat_followers::user_id.eq(user_id))
