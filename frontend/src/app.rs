@@ -15,6 +15,7 @@ use crate::api::ws::{Socket, Targets};
 use crate::i18n::{detect_lang, use_i18n, I18n, Key};
 use crate::screens::archive::ArchiveScreen;
 use crate::screens::chat_view::ChatView;
+use crate::screens::contacts::{ContactPage, ContactsScreen};
 use crate::screens::deals::DealsScreen;
 use crate::screens::inbox_list::InboxList;
 use crate::screens::login::LoginScreen;
@@ -25,6 +26,7 @@ use crate::screens::settings::{
 };
 use crate::screens::shell::Shell;
 use crate::screens::sidebar::Sidebar;
+use crate::screens::tasks::MyTasksScreen;
 use crate::state::connection::Connection;
 use crate::state::directory::Directory;
 use crate::state::inbox::Inbox;
@@ -138,6 +140,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("archive") view=ArchiveScreen/>
                     <Route path=path!("reports") view=ReportsScreen/>
                     <Route path=path!("deals") view=DealsScreen/>
+                    <Route path=path!("contacts") view=ContactsScreen/>
+                    <Route path=path!("contacts/:id") view=ContactPage/>
+                    <Route path=path!("tasks") view=MyTasksScreen/>
                     <ParentRoute path=path!("settings") view=SettingsScreen>
                         <Route path=path!("") view=IntegrationsSettings/>
                         <Route path=path!("integrations/new") view=IntegrationForm/>

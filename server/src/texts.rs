@@ -15,8 +15,10 @@ use crate::domain::account::{AccountError, MIN_PASSWORD_CHARS};
 use crate::domain::business_hours::HoursError;
 use crate::domain::canned::{CannedError, MAX_SHORTCUT_CHARS};
 use crate::domain::chat::LifecycleError;
+use crate::domain::contact::{ContactError, MAX_FIELD_CHARS, MAX_NOTES_CHARS};
 use crate::domain::deal::{DealError, MAX_NOTE_CHARS, MAX_TITLE_CHARS};
 use crate::domain::snooze::SnoozeError;
+use crate::domain::task::{TaskError, MAX_TITLE_CHARS as MAX_TASK_TITLE_CHARS};
 use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
 use crate::domain::whatsapp::TemplateError;
 
@@ -237,6 +239,8 @@ pub enum Says {
     },
     Template(TemplateError),
     WhatsAppWebhookOnly,
+    Contact(ContactError),
+    Task(TaskError),
 }
 
 fn spanish_hours(err: &HoursError) -> String {
@@ -462,6 +466,26 @@ impl Says {
                 format!("template value {position} is empty")
             }
             Says::WhatsAppWebhookOnly => "WhatsApp only delivers through a webhook".into(),
+            Says::Contact(ContactError::NameEmpty) => "name must not be empty".into(),
+            Says::Contact(ContactError::TooLong(field)) => {
+                let max = match *field {
+                    "notes" => MAX_NOTES_CHARS,
+                    _ => MAX_FIELD_CHARS,
+                };
+                format!("{field} is longer than {max} characters")
+            }
+            Says::Contact(ContactError::PhoneWithoutDigits) => "phone has no digits".into(),
+            Says::Contact(ContactError::NotAnEmail) => "email is not an e-mail address".into(),
+            Says::Contact(ContactError::MergeWithItself) => {
+                "other_id: a contact cannot be merged with itself".into()
+            }
+            Says::Task(TaskError::TitleEmpty) => "title must not be empty".into(),
+            Says::Task(TaskError::TitleTooLong) => {
+                format!("title is longer than {MAX_TASK_TITLE_CHARS} characters")
+            }
+            Says::Task(TaskError::BadDueAt(value)) => {
+                format!("due_at: {value:?} is not an RFC 3339 time")
+            }
         }
     }
 
@@ -680,6 +704,30 @@ impl Says {
                 format!("el valor {position} de la plantilla está vacío")
             }
             Says::WhatsAppWebhookOnly => "WhatsApp solo entrega mediante un webhook".into(),
+            Says::Contact(ContactError::NameEmpty) => "el nombre (name) no puede estar vacío".into(),
+            Says::Contact(ContactError::TooLong(field)) => {
+                let max = match *field {
+                    "notes" => MAX_NOTES_CHARS,
+                    _ => MAX_FIELD_CHARS,
+                };
+                format!("{field} supera los {max} caracteres")
+            }
+            Says::Contact(ContactError::PhoneWithoutDigits) => {
+                "el teléfono (phone) no tiene dígitos".into()
+            }
+            Says::Contact(ContactError::NotAnEmail) => {
+                "email no es una dirección de correo".into()
+            }
+            Says::Contact(ContactError::MergeWithItself) => {
+                "other_id: un contacto no se puede fusionar consigo mismo".into()
+            }
+            Says::Task(TaskError::TitleEmpty) => "el título no puede estar vacío".into(),
+            Says::Task(TaskError::TitleTooLong) => {
+                format!("el título supera los {MAX_TASK_TITLE_CHARS} caracteres")
+            }
+            Says::Task(TaskError::BadDueAt(value)) => {
+                format!("due_at: {value:?} no es una hora RFC 3339")
+            }
         }
     }
 }

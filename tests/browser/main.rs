@@ -2,8 +2,10 @@
 //! fake Telegram Bot API where messages must leave the server.
 
 mod canned;
+mod contacts;
 mod deals;
 mod erasure;
+mod funnels;
 mod health;
 mod inbox_filters;
 mod notifications;

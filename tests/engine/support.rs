@@ -44,3 +44,24 @@ pub async fn group(client: &ApiClient, group: &str) -> Vec<Chat> {
 pub fn ids(chats: &[Chat]) -> Vec<Id> {
     chats.iter().map(|c| c.id).collect()
 }
+
+/// Makes `user_id` the chat's only follower.
+pub async fn set_follower(client: &ApiClient, chat_id: Id, user_id: Id) {
+    let response = client
+        .put(
+            &format!("/api/v1/chats/{chat_id}/followers"),
+            &serde_json::json!({"user_ids": [user_id]}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "followers of {chat_id}");
+}
+
+/// Asserts the status and CONTRACT's error shape; returns the message.
+pub async fn error_message(response: reqwest::Response, status: StatusCode) -> String {
+    assert_eq!(response.status(), status, "status");
+    let value: Value = body(response).await;
+    value["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not the error shape: {value}"))
+        .to_owned()
+}

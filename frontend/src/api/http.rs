@@ -16,8 +16,9 @@ use shared::api::chats::{
     SnoozeChat,
 };
 use shared::api::crm::{
-    Board, CreateDeal, CreateLink, CreatePipeline, CreateProject, CreateTask, Deal, LinkKind,
-    Pipeline, Project, Task, UpdateDeal, UpdatePipeline,
+    Board, Contact, CreateDeal, CreateLink, CreatePipeline, CreateProject, CreateTask, Deal,
+    LinkKind, MergeContacts, Pipeline, Project, Task, UpdateContact, UpdateDeal, UpdatePipeline,
+    UpdateTask,
 };
 use shared::api::integrations::{
     CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
@@ -398,8 +399,58 @@ pub async fn unlink(id: Id, kind: LinkKind, target: Id) -> Result<(), ApiError> 
 
 // CRM
 
+/// The first page of every task (to link one to a chat).
 pub async fn tasks() -> Result<Vec<Task>, ApiError> {
-    Ok(get::<Items<Task>>("/tasks").await?.items)
+    Ok(get::<Page<Task>>("/tasks?limit=100").await?.items)
+}
+
+/// `GET /api/v1/tasks` with filters as `(name, value)` pairs: not done first, overdue first.
+pub async fn task_page(
+    filters: &[(&str, String)],
+    cursor: Option<&str>,
+) -> Result<Page<Task>, ApiError> {
+    let mut query = filters.to_vec();
+    if let Some(cursor) = cursor {
+        query.push(("cursor", cursor.to_owned()));
+    }
+    get(&format!("/tasks?{}", encode_query(&query))).await
+}
+
+pub async fn update_task(id: Id, body: &UpdateTask) -> Result<Task, ApiError> {
+    with_body(Request::patch(&url(&format!("/tasks/{id}"))), body).await
+}
+
+/// `GET /api/v1/contacts?q=`: one page, newest first.
+pub async fn contacts(q: &str, cursor: Option<&str>) -> Result<Page<Contact>, ApiError> {
+    let mut query = vec![("q", q.to_owned())];
+    if let Some(cursor) = cursor {
+        query.push(("cursor", cursor.to_owned()));
+    }
+    get(&format!("/contacts?{}", encode_query(&query))).await
+}
+
+pub async fn contact(id: Id) -> Result<Contact, ApiError> {
+    get(&format!("/contacts/{id}")).await
+}
+
+pub async fn update_contact(id: Id, body: &UpdateContact) -> Result<Contact, ApiError> {
+    with_body(Request::patch(&url(&format!("/contacts/{id}"))), body).await
+}
+
+/// Contacts with the same phone digits or e-mail.
+pub async fn contact_duplicates(id: Id) -> Result<Vec<Contact>, ApiError> {
+    Ok(get::<Items<Contact>>(&format!("/contacts/{id}/duplicates"))
+        .await?
+        .items)
+}
+
+/// Merges `other_id` into `id`; the answer is the kept contact.
+pub async fn merge_contacts(id: Id, other_id: Id) -> Result<Contact, ApiError> {
+    post_json(
+        &format!("/contacts/{id}/merge"),
+        &MergeContacts { other_id },
+    )
+    .await
 }
 
 pub async fn create_task(title: String) -> Result<Task, ApiError> {

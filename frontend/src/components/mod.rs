@@ -9,3 +9,4 @@ pub mod people;
 pub mod presence;
 pub mod shortcuts;
 pub mod snooze_times;
+pub mod task_row;

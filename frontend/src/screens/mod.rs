@@ -2,6 +2,7 @@
 
 pub mod archive;
 pub mod chat_view;
+pub mod contacts;
 pub mod deals;
 pub mod inbox_list;
 pub mod login;
@@ -9,3 +10,4 @@ pub mod reports;
 pub mod settings;
 pub mod shell;
 pub mod sidebar;
+pub mod tasks;

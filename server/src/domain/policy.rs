@@ -54,10 +54,17 @@ pub enum Action {
     ViewReports,
     /// An integration's WhatsApp message templates (to send one).
     ListTemplates,
+    /// List and read contacts; a follower's list holds the contacts of the
+    /// chats they follow ([`decide_on_contact`] for one contact).
+    ListContacts,
+    /// Edit a contact's fields, merge two contacts.
+    EditContacts,
+    /// Change a task (done, title, due date, assignee).
+    EditTasks,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 21] = [
         Action::ListUsers,
         Action::ManageUsers,
         Action::ListIntegrations,
@@ -76,6 +83,9 @@ impl Action {
         Action::KeepPersonalCannedReplies,
         Action::ViewReports,
         Action::ListTemplates,
+        Action::ListContacts,
+        Action::EditContacts,
+        Action::EditTasks,
     ];
 }
 
@@ -134,7 +144,7 @@ pub fn decide(role: Role, action: Action) -> Decision {
         (
             _,
             ListUsers | ListIntegrations | ListPipelines | ListChats | ListCannedReplies
-            | ListDeals,
+            | ListDeals | ListContacts,
         ) => Decision::Allowed,
         (
             Role::Employee,
@@ -143,7 +153,9 @@ pub fn decide(role: Role, action: Action) -> Decision {
             | CreateTasksAndProjects
             | KeepPersonalCannedReplies
             | ViewReports
-            | ListTemplates,
+            | ListTemplates
+            | EditContacts
+            | EditTasks,
         ) => Decision::Allowed,
         (
             Role::Employee,
@@ -199,6 +211,26 @@ pub fn decide_on_canned(role: Role, reply: CannedFacts) -> Decision {
 /// sees only the deals of the chats they follow (`chat.caller_follows`:
 /// they follow the deal's chat), read-only; any other deal is not there.
 pub fn decide_on_deal(role: Role, action: Action, chat: ChatFacts) -> Decision {
+    reached_through_chat(role, action, chat)
+}
+
+/// One contact: `ListContacts` to read it, `EditContacts` to change or
+/// merge it. A follower sees only the contacts of the chats they follow
+/// (`chat.caller_follows`: they follow one of its chats), read-only; any
+/// other contact is not there.
+pub fn decide_on_contact(role: Role, action: Action, chat: ChatFacts) -> Decision {
+    reached_through_chat(role, action, chat)
+}
+
+/// One task: `ListTasksAndProjects` to read it, `EditTasks` to change it.
+/// A follower may not change tasks; one linked to a chat they follow is
+/// there for them (403), any other is not (404).
+pub fn decide_on_task(role: Role, action: Action, chat: ChatFacts) -> Decision {
+    reached_through_chat(role, action, chat)
+}
+
+/// Something a follower reaches only through a chat they follow.
+fn reached_through_chat(role: Role, action: Action, chat: ChatFacts) -> Decision {
     match role {
         Role::Follower if !chat.caller_follows => Decision::NotVisible,
         _ => decide(role, action),
@@ -237,7 +269,7 @@ mod tests {
     #[test]
     fn global_action_table() {
         use Action::*;
-        let expected: [(Action, [Decision; 3]); 18] = [
+        let expected: [(Action, [Decision; 3]); 21] = [
             //                        admin employee follower
             (ListUsers, [A, A, A]),
             (ManageUsers, [A, F, F]),
@@ -257,6 +289,9 @@ mod tests {
             (KeepPersonalCannedReplies, [A, A, F]),
             (ViewReports, [A, A, F]),
             (ListTemplates, [A, A, F]),
+            (ListContacts, [A, A, A]),
+            (EditContacts, [A, A, F]),
+            (EditTasks, [A, A, F]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, decisions) in expected {
@@ -341,6 +376,40 @@ mod tests {
                 let facts = |caller_follows| ChatFacts { caller_follows };
                 assert_eq!(decide_on_deal(role, action, facts(true)), when_following);
                 assert_eq!(decide_on_deal(role, action, facts(false)), when_not);
+            }
+        }
+    }
+
+    /// One contact: [contact of a followed chat, any other contact] per role.
+    #[test]
+    fn contact_table() {
+        let expected: [(Action, [[Decision; 2]; 3]); 2] = [
+            //                     admin    employee  follower
+            (Action::ListContacts, [[A, A], [A, A], [A, N]]),
+            (Action::EditContacts, [[A, A], [A, A], [F, N]]),
+        ];
+        for (action, per_role) in expected {
+            for (role, [when_following, when_not]) in Role::ALL.into_iter().zip(per_role) {
+                let facts = |caller_follows| ChatFacts { caller_follows };
+                assert_eq!(decide_on_contact(role, action, facts(true)), when_following);
+                assert_eq!(decide_on_contact(role, action, facts(false)), when_not);
+            }
+        }
+    }
+
+    /// One task: [task linked to a followed chat, any other task] per role.
+    #[test]
+    fn task_table() {
+        let expected: [(Action, [[Decision; 2]; 3]); 2] = [
+            //                             admin    employee  follower
+            (Action::ListTasksAndProjects, [[A, A], [A, A], [F, N]]),
+            (Action::EditTasks, [[A, A], [A, A], [F, N]]),
+        ];
+        for (action, per_role) in expected {
+            for (role, [when_following, when_not]) in Role::ALL.into_iter().zip(per_role) {
+                let facts = |caller_follows| ChatFacts { caller_follows };
+                assert_eq!(decide_on_task(role, action, facts(true)), when_following);
+                assert_eq!(decide_on_task(role, action, facts(false)), when_not);
             }
         }
     }

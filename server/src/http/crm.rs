@@ -1,10 +1,8 @@
-//! `/api/v1/deals`, `/api/v1/tasks`, `/api/v1/projects`, `/api/v1/contacts/{id}`.
+//! `/api/v1/deals`, `POST /api/v1/tasks`, `/api/v1/projects`, `DELETE /api/v1/contacts/{id}`.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use shared::api::crm::{
-    Board, Contact, CreateProject, CreateTask, Deal, Project, Task, UpdateDeal,
-};
+use shared::api::crm::{Board, CreateProject, CreateTask, Deal, Project, Task, UpdateDeal};
 use shared::api::{Items, Page};
 use shared::error::ErrorBody;
 use shared::Id;
@@ -20,11 +18,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/deals/{id}", web::get().to(deal))
         .route("/api/v1/deals/{id}", web::patch().to(update_deal))
         .route("/api/v1/pipelines/{id}/board", web::get().to(board))
-        .route("/api/v1/tasks", web::get().to(tasks))
         .route("/api/v1/tasks", web::post().to(create_task))
         .route("/api/v1/projects", web::get().to(projects))
         .route("/api/v1/projects", web::post().to(create_project))
-        .route("/api/v1/contacts/{id}", web::get().to(contact))
         .route("/api/v1/contacts/{id}", web::delete().to(erase_contact))
         .route("/api/v1/attachments/{id}", web::get().to(attachment));
 }
@@ -137,17 +133,6 @@ async fn board(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/tasks", tag = "crm",
-    responses((status = 200, body = Items<Task>), (status = 403, body = ErrorBody)))]
-async fn tasks(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-) -> Result<web::Json<Items<Task>>, AppError> {
-    Ok(web::Json(Items {
-        items: crm::tasks(&state, &user.0).await?,
-    }))
-}
-
 #[utoipa::path(post, path = "/api/v1/tasks", tag = "crm", request_body = CreateTask,
     responses((status = 201, body = Task), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_task(
@@ -179,19 +164,6 @@ async fn create_project(
 ) -> Result<HttpResponse, AppError> {
     let project = crm::create_project(&state, &user.0, body.into_inner().name).await?;
     Ok(HttpResponse::Created().json(project))
-}
-
-/// A contact, if the caller may see one of its chats.
-#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "crm", params(("id" = i64, Path)),
-    responses((status = 200, body = Contact), (status = 404, body = ErrorBody)))]
-async fn contact(
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    id: web::Path<Id>,
-) -> Result<web::Json<Contact>, AppError> {
-    Ok(web::Json(
-        crm::contact(&state, &user.0, id.into_inner()).await?,
-    ))
 }
 
 #[derive(Deserialize, IntoParams)]

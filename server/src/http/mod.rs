@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod canned;
 pub mod chats;
+pub mod contacts;
 pub mod crm;
 pub mod error;
 pub mod extract;
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(metrics::configure)
         .configure(canned::configure)
         .configure(notifications::configure)
+        .configure(contacts::configure)
         .configure(crate::realtime::session::configure);
 }
 

@@ -62,11 +62,9 @@ use utoipa::OpenApi;
         super::crm::deal,
         super::crm::update_deal,
         super::crm::board,
-        super::crm::tasks,
         super::crm::create_task,
         super::crm::projects,
         super::crm::create_project,
-        super::crm::contact,
         super::crm::erase_contact,
         super::crm::attachment,
         super::media::media,
@@ -86,6 +84,13 @@ use utoipa::OpenApi;
         super::webhooks::whatsapp_verification,
         super::webhooks::whatsapp_notification,
         super::integrations::templates,
+        super::contacts::list,
+        super::contacts::contact,
+        super::contacts::update,
+        super::contacts::duplicates,
+        super::contacts::merge,
+        super::contacts::task_list,
+        super::contacts::update_task,
     ),
     components(schemas(shared::error::ErrorCode))
 )]
@@ -183,5 +188,44 @@ mod tests {
             schemas["Message"]["properties"]["delivery"],
             Value::Object(_)
         ));
+    }
+
+    #[test]
+    fn the_document_describes_contacts_and_tasks() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("the document is JSON");
+        let paths = &doc["paths"];
+        for (path, method) in [
+            ("/api/v1/contacts", "get"),
+            ("/api/v1/contacts/{id}", "get"),
+            ("/api/v1/contacts/{id}", "patch"),
+            ("/api/v1/contacts/{id}", "delete"),
+            ("/api/v1/contacts/{id}/duplicates", "get"),
+            ("/api/v1/contacts/{id}/merge", "post"),
+            ("/api/v1/tasks", "get"),
+            ("/api/v1/tasks/{id}", "patch"),
+        ] {
+            assert!(paths[path][method].is_object(), "{method} {path}");
+        }
+        let schemas = &doc["components"]["schemas"];
+        for field in [
+            "identities",
+            "chat_ids",
+            "deal_ids",
+            "email",
+            "company",
+            "notes",
+        ] {
+            assert!(
+                schemas["Contact"]["properties"][field].is_object(),
+                "Contact.{field}"
+            );
+        }
+        for field in ["due_at", "assignee_id"] {
+            assert!(
+                schemas["Task"]["properties"][field].is_object(),
+                "Task.{field}"
+            );
+        }
+        assert!(schemas["ContactsMerged"]["properties"]["merged_name"].is_object());
     }
 }

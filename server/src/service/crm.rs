@@ -1,7 +1,7 @@
 //! CRM use cases outside a chat: pipelines, deals, tasks, projects, contacts.
 
 use shared::api::crm::{
-    Contact, CurrencyTotal, Deal, DealStatus, Pipeline, Project, StageTotals, Task, UpdateDeal,
+    CurrencyTotal, Deal, DealStatus, Pipeline, Project, StageTotals, Task, UpdateDeal,
     UpdatePipeline,
 };
 use shared::api::timeline::{DealChanged, TimelineEvent};
@@ -174,7 +174,7 @@ pub struct DealsRequest {
 pub const MAX_PAGE: i64 = 100;
 pub const DEFAULT_PAGE: i64 = 50;
 
-fn page_size(limit: Option<i64>) -> Result<i64, ServiceError> {
+pub(super) fn page_size(limit: Option<i64>) -> Result<i64, ServiceError> {
     match limit.unwrap_or(DEFAULT_PAGE) {
         limit if limit < 1 => Err(ServiceError::Invalid(Says::LimitTooSmall)),
         limit => Ok(limit.min(MAX_PAGE)),
@@ -231,7 +231,7 @@ pub async fn deals(
     ))
 }
 
-fn followed_by(caller: &User) -> Option<Id> {
+pub(super) fn followed_by(caller: &User) -> Option<Id> {
     match chat_scope(caller.role, caller.id) {
         ChatScope::All => None,
         ChatScope::FollowedBy(user) => Some(user),
@@ -331,7 +331,7 @@ pub async fn update_deal(
 }
 
 /// A deal's responsible must be able to hold chats: an active admin or employee.
-fn check_responsible(conn: &mut DbConn, user_id: Id) -> Result<(), ServiceError> {
+pub(super) fn check_responsible(conn: &mut DbConn, user_id: Id) -> Result<(), ServiceError> {
     let user = users::find_user(conn, user_id)
         .map_err(|_| ServiceError::Invalid(Says::UserMissing { id: user_id }))?;
     if !user.active {
@@ -392,12 +392,6 @@ pub async fn board(
         .collect())
 }
 
-pub async fn tasks(ctx: &Context, caller: &User) -> Result<Vec<Task>, ServiceError> {
-    ServiceError::check(decide(caller.role, Action::ListTasksAndProjects), "task")?;
-    let all = ctx.store.run(crm::list_tasks).await?;
-    Ok(all.into_iter().map(views::task).collect())
-}
-
 pub async fn create_task(
     ctx: &Context,
     caller: &User,
@@ -410,7 +404,7 @@ pub async fn create_task(
         .store
         .run(move |conn| crm::insert_task(conn, &title, by))
         .await?;
-    Ok(views::task(task))
+    Ok(views::task((task, Vec::new())))
 }
 
 pub async fn projects(ctx: &Context, caller: &User) -> Result<Vec<Project>, ServiceError> {
@@ -435,28 +429,4 @@ pub async fn create_project(
         .run(move |conn| crm::insert_project(conn, &name, by))
         .await?;
     Ok(views::project(project))
-}
-
-/// A contact is visible to whoever may see one of its chats.
-pub async fn contact(ctx: &Context, caller: &User, id: Id) -> Result<Contact, ServiceError> {
-    let scope = chat_scope(caller.role, caller.id);
-    let found = ctx
-        .store
-        .run(move |conn| {
-            let contact = match crm::find_contact(conn, id) {
-                Ok(contact) => contact,
-                Err(StoreError::NotFound) => return Ok(None),
-                Err(other) => return Err(other),
-            };
-            if let ChatScope::FollowedBy(user) = scope {
-                if !crm::is_contact_followed_by(conn, id, user)? {
-                    return Ok(None);
-                }
-            }
-            Ok(Some(contact))
-        })
-        .await?;
-    found
-        .map(views::contact)
-        .ok_or(ServiceError::NotFound("contact"))
 }

@@ -4,7 +4,7 @@ use chrono::{NaiveDateTime, SecondsFormat};
 use shared::api::chats::{
     Attachment, Chat, ChatDetail, Comment, EventItem, Item, ItemBody, Message, MessageVersion,
 };
-use shared::api::crm::{Contact, Deal, Pipeline, Project, Stage, Task};
+use shared::api::crm::{Contact, ContactIdentity, Deal, Pipeline, Project, Stage, Task};
 use shared::api::integrations::Integration as IntegrationDto;
 use shared::api::notifications::Notification;
 use shared::api::reactions::{Quote, Reaction, ReactionBy};
@@ -14,7 +14,7 @@ use crate::domain::account::User;
 use crate::domain::integration::Integration;
 use crate::store::chats::ChatSummary;
 use crate::store::crm::{
-    CommentRecord, ContactRecord, DealRecord, PipelineRecord, ProjectRecord, TaskRecord,
+    CommentRecord, ContactCard, DealRecord, ListedTask, PipelineRecord, ProjectRecord,
 };
 use crate::store::notifications::NotificationRecord;
 use crate::store::timeline::{ItemRecord, RecordBody};
@@ -64,9 +64,9 @@ pub fn chat(summary: ChatSummary) -> Chat {
 
 pub struct DetailParts {
     pub summary: ChatSummary,
-    pub contact: ContactRecord,
+    pub contact: ContactCard,
     pub deals: Vec<DealRecord>,
-    pub tasks: Vec<TaskRecord>,
+    pub tasks: Vec<ListedTask>,
     pub projects: Vec<ProjectRecord>,
     pub notifications_enabled: bool,
 }
@@ -152,7 +152,8 @@ pub fn comment(record: CommentRecord) -> Comment {
     }
 }
 
-pub fn contact(record: ContactRecord) -> Contact {
+pub fn contact(card: ContactCard) -> Contact {
+    let record = card.record;
     Contact {
         id: record.id,
         name: record.name,
@@ -164,6 +165,18 @@ pub fn contact(record: ContactRecord) -> Contact {
         email: record.email,
         company: record.company,
         notes: record.notes,
+        identities: card
+            .identities
+            .into_iter()
+            .map(|identity| ContactIdentity {
+                channel: identity.channel,
+                integration_id: identity.integration_id,
+                external_id: identity.external_id,
+                name: identity.name,
+            })
+            .collect(),
+        chat_ids: card.chat_ids,
+        deal_ids: card.deal_ids,
         created_at: time(record.created_at),
     }
 }
@@ -190,11 +203,14 @@ pub fn deal(record: DealRecord) -> Deal {
     }
 }
 
-pub fn task(record: TaskRecord) -> Task {
+pub fn task((record, chat_ids): ListedTask) -> Task {
     Task {
         id: record.id,
         title: record.title,
         done: record.done,
+        due_at: record.due_at.map(crate::domain::task::due_text),
+        assignee_id: record.assignee_id,
+        chat_ids,
         created_at: time(record.created_at),
     }
 }

@@ -137,9 +137,9 @@ pub fn erase_contact(
 }
 
 /// Waits for (and then holds off) the customer's inbound events, which would
-/// otherwise add to a chat while it is being erased (PostgreSQL; SQLite
-/// writers take turns anyway).
-fn lock_customer_inbound(conn: &mut DbConn, contact_id: Id) -> Result<(), StoreError> {
+/// otherwise add to a chat while it is being erased or merged (PostgreSQL;
+/// SQLite writers take turns anyway).
+pub fn lock_customer_inbound(conn: &mut DbConn, contact_id: Id) -> Result<(), StoreError> {
     let integration_ids: Vec<Id> = chats::table
         .filter(chats::contact_id.eq(contact_id))
         .select(chats::integration_id)

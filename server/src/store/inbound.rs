@@ -318,6 +318,15 @@ fn receive_message(
     message: &InboundMessage,
 ) -> Result<Received, StoreError> {
     let customer = crm::find_or_create_customer(conn, integration.kind, &message.customer)?;
+    // The customer's own number, shared with the bot, completes their contact.
+    if let Some(phone) = crate::domain::contact::own_shared_phone(
+        integration.kind,
+        &message.customer.external_id,
+        &message.content_kind,
+        &message.details,
+    ) {
+        crm::fill_phone(conn, customer.contact_id, &phone)?;
+    }
     let existing = find_chat_of_customer(conn, integration.id, customer.customer_id)?;
     let was_unreachable = existing
         .as_ref()

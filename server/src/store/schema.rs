@@ -118,6 +118,8 @@ diesel::table! {
         email -> Nullable<Text>,
         company -> Nullable<Text>,
         notes -> Nullable<Text>,
+        phone_digits -> Nullable<Text>,
+        email_key -> Nullable<Text>,
     }
 }
 

@@ -264,6 +264,30 @@ pub mod patch {
     ) -> Result<Option<Option<i64>>, D::Error> {
         id(d, "responsible_id")
     }
+
+    pub fn phone<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+        text(d, "phone")
+    }
+
+    pub fn email<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+        text(d, "email")
+    }
+
+    pub fn company<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+        text(d, "company")
+    }
+
+    pub fn notes<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+        text(d, "notes")
+    }
+
+    pub fn due_at<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+        text(d, "due_at")
+    }
+
+    pub fn assignee_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+        id(d, "assignee_id")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -271,6 +295,7 @@ pub struct Contact {
     pub id: Id,
     pub name: String,
     pub username: Option<String>,
+    /// As given (by the customer or a manager); compared by its digits.
     pub phone: Option<String>,
     pub language: Option<String>,
     pub country: Option<String>,
@@ -281,7 +306,68 @@ pub struct Contact {
     pub company: Option<String>,
     #[serde(default)]
     pub notes: Option<String>,
+    /// Who the contact is on each messenger (one per bot they wrote to).
+    #[serde(default)]
+    pub identities: Vec<ContactIdentity>,
+    #[serde(default)]
+    pub chat_ids: Vec<Id>,
+    #[serde(default)]
+    pub deal_ids: Vec<Id>,
     pub created_at: String,
+}
+
+/// The contact on one messenger: its id there and the name it goes by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ContactIdentity {
+    pub channel: crate::api::Channel,
+    /// The bot they wrote to (`null`: none yet, e.g. a Viber subscriber).
+    pub integration_id: Option<Id>,
+    pub external_id: String,
+    pub name: String,
+}
+
+/// `PATCH /api/v1/contacts/{id}`: absent fields stay; `null` clears phone,
+/// e-mail, company and notes (the name cannot be empty).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateContact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "patch::phone"
+    )]
+    #[schema(value_type = Option<String>, nullable)]
+    pub phone: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "patch::email"
+    )]
+    #[schema(value_type = Option<String>, nullable)]
+    pub email: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "patch::company"
+    )]
+    #[schema(value_type = Option<String>, nullable)]
+    pub company: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "patch::notes"
+    )]
+    #[schema(value_type = Option<String>, nullable)]
+    pub notes: Option<Option<String>>,
+}
+
+/// `POST /api/v1/contacts/{id}/merge`: the other contact moves into this one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeContacts {
+    pub other_id: Id,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -289,7 +375,41 @@ pub struct Task {
     pub id: Id,
     pub title: String,
     pub done: bool,
+    /// RFC 3339.
+    #[serde(default)]
+    pub due_at: Option<String>,
+    #[serde(default)]
+    pub assignee_id: Option<Id>,
+    /// The chats the task is linked to.
+    #[serde(default)]
+    pub chat_ids: Vec<Id>,
     pub created_at: String,
+}
+
+/// `PATCH /api/v1/tasks/{id}`: absent fields stay; `null` clears the due date
+/// and the assignee.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTask {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done: Option<bool>,
+    /// RFC 3339, or `null` to clear.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "patch::due_at"
+    )]
+    #[schema(value_type = Option<String>, nullable)]
+    pub due_at: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "patch::assignee_id"
+    )]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub assignee_id: Option<Option<Id>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -210,6 +210,9 @@ pub struct ContactsMerged {
     pub contact_id: Id,
     /// The contact that was merged into it (now gone).
     pub merged_contact_id: Id,
+    /// The merged contact's name, as it was.
+    #[serde(default)]
+    pub merged_name: String,
 }
 
 /// `window_closed`: the messenger's reply window ended; only templates may go

@@ -113,6 +113,46 @@ fn deal_changes_text(i18n: I18n, directory: Directory, changes: &FieldChanges) -
         .join("; ")
 }
 
+/// A task's `{field: [old, new]}` in the reader's words: "marked it done",
+/// due dates in the reader's format, user names.
+fn task_changes_text(i18n: I18n, directory: Directory, changes: &FieldChanges) -> String {
+    let text = |value: &Value| match value {
+        Value::String(text) => text.clone(),
+        _ => "—".to_owned(),
+    };
+    let due = |value: &Value| match value.as_str() {
+        Some(at) => format::day_time(i18n.lang(), at),
+        None => i18n.tr(Key::NoDueDate).to_owned(),
+    };
+    let user = |value: &Value| {
+        value
+            .as_i64()
+            .map(|id| directory.user_name(id))
+            .unwrap_or_else(|| i18n.tr(Key::Nobody).to_owned())
+    };
+    changes
+        .iter()
+        .map(|(field, (old, new))| match field.as_str() {
+            "done" if new.as_bool() == Some(true) => i18n.tr(Key::TaskMarkedDone).to_owned(),
+            "done" => i18n.tr(Key::TaskMarkedUndone).to_owned(),
+            "title" => i18n.fill(
+                Key::DealTitleChange,
+                &[("old", text(old)), ("new", text(new))],
+            ),
+            "due_at" => i18n.fill(Key::TaskDueChange, &[("old", due(old)), ("new", due(new))]),
+            "assignee_id" => i18n.fill(
+                Key::TaskAssigneeChange,
+                &[("old", user(old)), ("new", user(new))],
+            ),
+            _ => changes_text(&FieldChanges::from([(
+                field.clone(),
+                (old.clone(), new.clone()),
+            )])),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// `{field: [old, new]}` as "field: old → new; …".
 fn changes_text(changes: &FieldChanges) -> String {
     let shown = |value: &Value| match value {
@@ -293,9 +333,26 @@ pub fn describe_event(
                 ("changes", deal_changes_text(i18n, directory, &data.changes)),
             ],
         ),
-        TimelineEvent::TaskChanged(data) => i18n.fill(
-            Key::EvTaskChanged,
-            &[("actor", actor), ("changes", changes_text(&data.changes))],
+        TimelineEvent::TaskChanged(data) => {
+            let changes = task_changes_text(i18n, directory, &data.changes);
+            let title = linked
+                .iter()
+                .find(|(kind, id, _)| *kind == "task" && *id == data.task_id)
+                .map(|(_, _, title)| title.clone());
+            match title {
+                Some(title) => i18n.fill(
+                    Key::EvTaskChangedNamed,
+                    &[("actor", actor), ("title", title), ("changes", changes)],
+                ),
+                None => i18n.fill(
+                    Key::EvTaskChanged,
+                    &[("actor", actor), ("changes", changes)],
+                ),
+            }
+        }
+        TimelineEvent::ContactsMerged(data) if !data.merged_name.is_empty() => i18n.fill(
+            Key::EvContactsMergedNamed,
+            &[("actor", actor), ("name", data.merged_name.clone())],
         ),
         TimelineEvent::ContactsMerged(_) => i18n.fill(Key::EvContactsMerged, &[("actor", actor)]),
         TimelineEvent::WindowClosed(_) => i18n.tr(Key::EvWindowClosed).to_owned(),

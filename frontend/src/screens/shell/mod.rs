@@ -1,5 +1,6 @@
 //! The signed-in frame around every page: top bar (who is signed in, connection state, user
-//! menu, "Sign out"), navigation (Clients, Archive, Deals, Reports for admins and employees, Settings for admins), and an `<Outlet/>`
+//! menu, "Sign out"), navigation (Clients, Archive, Deals, Contacts; My tasks and Reports for
+//! admins and employees; Settings for admins), and an `<Outlet/>`
 //! for the page. Sends anyone not signed in to `/login`, remembering where they were.
 //! Knows no page's content.
 
@@ -82,6 +83,16 @@ fn Frame(user: shared::api::users::User) -> impl IntoView {
                     <span class="nav-icon" aria-hidden="true">"▦"</span>
                     <span>{move || i18n.tr(Key::Deals)}</span>
                 </A>
+                <A href="/contacts" attr:class="nav-link" attr:data-test="nav-contacts">
+                    <span class="nav-icon" aria-hidden="true">"☺"</span>
+                    <span>{move || i18n.tr(Key::Contacts)}</span>
+                </A>
+                <Show when=move || session.can_write()>
+                    <A href="/tasks" attr:class="nav-link" attr:data-test="nav-tasks">
+                        <span class="nav-icon" aria-hidden="true">"✓"</span>
+                        <span>{move || i18n.tr(Key::MyTasks)}</span>
+                    </A>
+                </Show>
                 <Show when=move || session.can_write()>
                     <A href="/reports" attr:class="nav-link" attr:data-test="nav-reports">
                         <span class="nav-icon" aria-hidden="true">"▥"</span>

@@ -5,6 +5,7 @@
 mod comments;
 mod deals;
 mod details;
+mod duplicates;
 mod erase;
 mod mentions;
 mod relations;
@@ -20,6 +21,7 @@ use crate::state::session::SessionContext;
 use comments::Comments;
 use deals::Deals;
 use details::ChatDetails;
+use duplicates::DuplicateHint;
 use erase::EraseCustomer;
 use relations::Relations;
 
@@ -85,6 +87,8 @@ fn ContactCard(chat_id: shared::Id) -> impl IntoView {
                         contact.username.map(|name| format!("@{name}")),
                     ),
                     (Key::Phone, contact.phone),
+                    (Key::Email, contact.email),
+                    (Key::Company, contact.company),
                     (Key::Language, contact.language),
                     (Key::Country, contact.country),
                 ]
@@ -95,8 +99,10 @@ fn ContactCard(chat_id: shared::Id) -> impl IntoView {
                 view! {
                     <section class="panel-section" data-test="contact">
                         <h2>{move || i18n.tr(Key::Contact)}</h2>
-                        <div class="contact-name" data-test="contact-name">{contact.name}</div>
+                        <a class="contact-name" data-test="contact-name"
+                            href=format!("/contacts/{contact_id}")>{contact.name}</a>
                         <dl class="facts">{rows}</dl>
+                        <DuplicateHint contact_id/>
                         <EraseCustomer contact_id contact_name chat_id/>
                     </section>
                 }

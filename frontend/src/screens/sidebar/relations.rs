@@ -10,6 +10,7 @@ use shared::Id;
 use super::failed;
 use crate::api::http::{self, ApiError};
 use crate::components::error_line::ErrorLine;
+use crate::components::task_row::TaskRow;
 use crate::i18n::{use_i18n, Key};
 use crate::state::open_chat::use_open_chat;
 use crate::state::session::use_session;
@@ -89,6 +90,14 @@ pub fn Relations(chat: RwSignal<Chat>) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    let linked_tasks = move || -> Vec<shared::api::crm::Task> {
+        open_chat.extras.with(|extras| {
+            extras
+                .as_ref()
+                .map(|extras| extras.tasks.clone())
+                .unwrap_or_default()
+        })
+    };
     let candidates = move |kind: LinkKind| -> Vec<(Id, String)> {
         let taken: Vec<Id> = linked(kind).into_iter().map(|(id, _)| id).collect();
         match kind {
@@ -119,7 +128,14 @@ pub fn Relations(chat: RwSignal<Chat>) -> impl IntoView {
             <div class="relation-group" data-test=format!("relations-{kind_name}")>
                 <h3>{move || i18n.tr(title)}</h3>
                 <ul class="relation-list">
-                    {move || linked(kind).into_iter().map(|(target, label)| view! {
+                    {move || (kind == LinkKind::Task).then(|| linked_tasks().into_iter().map(|task| {
+                        let target = task.id;
+                        view! {
+                            <TaskRow task on_saved=move |_| open_chat.reload_detail()
+                                on_unlink=Callback::new(move |()| unlink(LinkKind::Task, target))/>
+                        }
+                    }).collect_view())}
+                    {move || if kind == LinkKind::Project { linked(kind) } else { Vec::new() }.into_iter().map(|(target, label)| view! {
                         <li data-test="relation" data-kind=kind_name data-id=target>
                             <span>{label}</span>
                             <Show when=move || session.can_write()>

@@ -127,9 +127,12 @@ fn detail_parts(
     let chat = authorize(conn, caller, chat_id, ChatAction::View)?;
     Ok(views::DetailParts {
         summary: chat_store::find_summary(conn, chat_id, Some(caller.id))?,
-        contact: crm::find_contact(conn, chat.contact_id)?,
+        contact: crm::find_contact_card(conn, chat.contact_id)?,
         deals: crm::chat_deals(conn, chat_id)?,
-        tasks: crm::chat_tasks(conn, chat_id)?,
+        tasks: {
+            let tasks = crm::chat_tasks(conn, chat_id)?;
+            crm::with_chats(conn, tasks)?
+        },
         projects: crm::chat_projects(conn, chat_id)?,
         notifications_enabled: chat_store::notifications_enabled(conn, chat_id, caller.id)?,
     })

@@ -197,7 +197,10 @@ pub struct ContactRecord {
 }
 
 pub fn find_contact(conn: &mut DbConn, id: Id) -> Result<ContactRecord, StoreError> {
-    Ok(contacts::table.find(id).first(conn)?)
+    Ok(contacts::table
+        .find(id)
+        .select(super::contact_book::contact_columns!())
+        .first(conn)?)
 }
 
 /// Whether the user follows a chat of this contact (what lets a follower see it).

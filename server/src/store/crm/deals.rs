@@ -387,7 +387,7 @@ pub fn list_deals(
 }
 
 /// `%`, `_` and `\` match themselves.
-fn escape_like(text: &str) -> String {
+pub(super) fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {

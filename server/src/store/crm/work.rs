@@ -14,7 +14,24 @@ pub struct TaskRecord {
     pub title: String,
     pub done: bool,
     pub created_at: NaiveDateTime,
+    pub due_at: Option<NaiveDateTime>,
+    pub assignee_id: Option<Id>,
 }
+
+/// The columns of a [`TaskRecord`], in its order.
+macro_rules! task_columns {
+    () => {
+        (
+            tasks::id,
+            tasks::title,
+            tasks::done,
+            tasks::created_at,
+            tasks::due_at,
+            tasks::assignee_id,
+        )
+    };
+}
+pub(super) use task_columns;
 
 #[derive(Debug, Clone, PartialEq, Queryable)]
 pub struct ProjectRecord {
@@ -33,18 +50,7 @@ pub fn insert_task(conn: &mut DbConn, title: &str, by: Id) -> Result<TaskRecord,
         ))
         .returning(tasks::id)
         .get_result(conn)?;
-    Ok(tasks::table
-        .find(id)
-        .select((tasks::id, tasks::title, tasks::done, tasks::created_at))
-        .first(conn)?)
-}
-
-pub fn list_tasks(conn: &mut DbConn) -> Result<Vec<TaskRecord>, StoreError> {
-    Ok(tasks::table
-        .order(tasks::id.desc())
-        .limit(500)
-        .select((tasks::id, tasks::title, tasks::done, tasks::created_at))
-        .load(conn)?)
+    Ok(tasks::table.find(id).select(task_columns!()).first(conn)?)
 }
 
 pub fn insert_project(conn: &mut DbConn, name: &str, by: Id) -> Result<ProjectRecord, StoreError> {
@@ -139,7 +145,7 @@ pub fn chat_tasks(conn: &mut DbConn, chat_id: Id) -> Result<Vec<TaskRecord>, Sto
             ),
         )
         .order(tasks::id)
-        .select((tasks::id, tasks::title, tasks::done, tasks::created_at))
+        .select(task_columns!())
         .load(conn)?)
 }
 
