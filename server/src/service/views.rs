@@ -17,7 +17,7 @@ use crate::store::crm::{
     CommentRecord, ContactCard, DealRecord, ListedTask, PipelineRecord, ProjectRecord,
 };
 use crate::store::notifications::NotificationRecord;
-use crate::store::timeline::{ItemRecord, RecordBody};
+use crate::store::timeline::{ItemRecord, QuoteRecord, RecordBody};
 
 /// RFC 3339, UTC, microseconds (what both databases store).
 pub fn time(at: NaiveDateTime) -> String {
@@ -114,9 +114,9 @@ pub fn item(record: ItemRecord) -> Item {
                 .map(|(text, at)| MessageVersion { text, at: time(at) })
                 .collect(),
             data: message.data,
-            reply_to: message.quote.map(|quote| Quote {
-                item_id: quote.item_id,
-                text: quote.text,
+            reply_to: message.quote.map(|quote| {
+                let QuoteRecord { item_id, text } = *quote;
+                Quote { item_id, text }
             }),
             reactions: reactions(message.reactions),
         }),

@@ -559,16 +559,16 @@ fn receive_edit(
     integration: &Integration,
     edit: &EditedMessage,
 ) -> Result<Received, StoreError> {
-    let Some(customer_id) =
-        crm::find_customer_by_identity(conn, integration.kind, &edit.customer.external_id)?
-    else {
-        return Ok(ignored("an edit from an unknown customer"));
-    };
-    let Some(chat) = find_chat_of_customer(conn, integration.id, customer_id)? else {
-        return Ok(ignored("an edit in an unknown chat"));
-    };
-    let Some(item_id) = timeline::find_by_external(conn, chat.id, &edit.external_id)? else {
-        return Ok(ignored("an edit of an unknown message"));
+    let found = find_customer_message(
+        conn,
+        integration,
+        &edit.customer.external_id,
+        &edit.external_id,
+        "an edit",
+    )?;
+    let (chat_id, item_id) = match found {
+        Ok(found) => found,
+        Err(why) => return Ok(ignored(&why)),
     };
     timeline::record_edit(
         conn,
@@ -577,7 +577,7 @@ fn receive_edit(
         edit.edited_at.naive_utc(),
     )?;
     Ok(Received {
-        chat_id: Some(chat.id),
+        chat_id: Some(chat_id),
         edited_item: Some(item_id),
         ..Received::default()
     })
@@ -591,26 +591,50 @@ fn receive_reaction(
     integration: &Integration,
     reaction: &CustomerReaction,
 ) -> Result<Received, StoreError> {
-    let Some(customer_id) =
-        crm::find_customer_by_identity(conn, integration.kind, &reaction.customer.external_id)?
-    else {
-        return Ok(ignored("a reaction from an unknown customer"));
-    };
-    let Some(chat) = find_chat_of_customer(conn, integration.id, customer_id)? else {
-        return Ok(ignored("a reaction in an unknown chat"));
-    };
-    let Some(item_id) =
-        timeline::find_message_by_external(conn, chat.id, &reaction.external_message_id)?
-    else {
-        return Ok(ignored("a reaction to an unknown message"));
+    let found = find_customer_message(
+        conn,
+        integration,
+        &reaction.customer.external_id,
+        &reaction.external_message_id,
+        "a reaction",
+    )?;
+    let (chat_id, item_id) = match found {
+        Ok(found) => found,
+        Err(why) => return Ok(ignored(&why)),
     };
     let changed = super::reactions::set_reaction(conn, item_id, None, reaction.emoji.as_deref())?;
     // Unchanged (a repeat of the same reaction): nothing to tell anyone.
     Ok(Received {
-        chat_id: changed.then_some(chat.id),
+        chat_id: changed.then_some(chat_id),
         reactions_changed: changed.then_some(item_id),
         ..Received::default()
     })
+}
+
+/// `(chat, item)` of the message of a known customer's chat the messenger
+/// knows by `external_id`; else why the update (`what`) is ignored.
+fn find_customer_message(
+    conn: &mut DbConn,
+    integration: &Integration,
+    customer_external_id: &str,
+    external_id: &str,
+    what: &str,
+) -> Result<Result<(Id, Id), String>, StoreError> {
+    let unknown = |why: &str| Err(format!("{what} {why}"));
+    let Some(customer_id) =
+        crm::find_customer_by_identity(conn, integration.kind, customer_external_id)?
+    else {
+        return Ok(unknown("from an unknown customer"));
+    };
+    let Some(chat) = find_chat_of_customer(conn, integration.id, customer_id)? else {
+        return Ok(unknown("in an unknown chat"));
+    };
+    Ok(
+        match timeline::find_message_by_external(conn, chat.id, external_id)? {
+            Some(item_id) => Ok((chat.id, item_id)),
+            None => unknown("about an unknown message"),
+        },
+    )
 }
 
 fn receive_reachability(

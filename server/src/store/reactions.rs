@@ -34,16 +34,13 @@ pub(super) fn load_quotes(conn: &mut DbConn, items: &mut [ItemRecord]) -> Result
         let ours = message
             .reply_to_id
             .and_then(|id| quoted.iter().find(|(quoted_id, _, _)| *quoted_id == id));
-        message.quote = match ours {
-            Some((id, text, kind)) => Some(QuoteRecord {
+        // Without our item the messenger's copy read with the row stays.
+        if let Some((id, text, kind)) = ours {
+            message.quote = Some(Box::new(QuoteRecord {
                 item_id: Some(*id),
                 text: quoted_text(text.as_deref(), kind.as_deref()),
-            }),
-            None => message.reply_to_text.clone().map(|text| QuoteRecord {
-                item_id: None,
-                text,
-            }),
-        };
+            }));
+        }
     }
     Ok(())
 }

@@ -46,10 +46,9 @@ pub struct MessageRecord {
     pub data: Option<serde_json::Value>,
     pub attachments: Vec<AttachmentRecord>,
     pub versions: Vec<(String, NaiveDateTime)>,
-    /// The messenger's copy of the quoted text, as received.
-    pub reply_to_text: Option<String>,
-    /// What the message quotes, as shown: see [`super::reactions::load_quotes`].
-    pub quote: Option<QuoteRecord>,
+    /// What the message quotes, as shown: the messenger's copy of the quoted
+    /// text until [`super::reactions::load_quotes`] finds our item.
+    pub quote: Option<Box<QuoteRecord>>,
     /// `(manager or None for the customer, emoji)`, oldest first.
     pub reactions: Vec<(Option<Id>, String)>,
 }
@@ -559,8 +558,12 @@ impl ItemRow {
                     data,
                     attachments: Vec::new(),
                     versions: Vec::new(),
-                    reply_to_text: self.reply_to_text,
-                    quote: None,
+                    quote: self.reply_to_text.map(|text| {
+                        Box::new(QuoteRecord {
+                            item_id: None,
+                            text,
+                        })
+                    }),
                     reactions: Vec::new(),
                 })
             }
