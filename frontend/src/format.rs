@@ -119,5 +119,6 @@ pub fn channel_name(channel: shared::api::Channel) -> &'static str {
     match channel {
         shared::api::Channel::Telegram => "Telegram",
         shared::api::Channel::Viber => "Viber",
+        shared::api::Channel::Api => "Channel API",
     }
 }

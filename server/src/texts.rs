@@ -194,6 +194,14 @@ pub enum Says {
     StageTwice {
         id: Id,
     },
+    /// Channel API: the callback URL is missing or not http(s).
+    CallbackUrlInvalid,
+    /// Channel API only: rotating a secret, posting a test event.
+    OnlyForChannelApi,
+    /// Channel API: the test event could not reach the receiver.
+    ReceiverUnreachable {
+        reason: String,
+    },
 }
 
 fn spanish_hours(err: &HoursError) -> String {
@@ -378,6 +386,13 @@ impl Says {
                 "the default funnel cannot be deleted (rename it instead)".into()
             }
             Says::StageTwice { id } => format!("stages: stage {id} is listed twice"),
+            Says::CallbackUrlInvalid => {
+                "callback_url: must be an absolute http or https URL".into()
+            }
+            Says::OnlyForChannelApi => "only Channel API integrations have this".into(),
+            Says::ReceiverUnreachable { reason } => {
+                format!("the callback URL could not be reached: {reason}")
+            }
         }
     }
 
@@ -554,6 +569,13 @@ impl Says {
                 "el embudo predeterminado no se puede eliminar (puede renombrarlo)".into()
             }
             Says::StageTwice { id } => format!("stages: la etapa {id} aparece dos veces"),
+            Says::CallbackUrlInvalid => {
+                "callback_url: debe ser una URL absoluta http o https".into()
+            }
+            Says::OnlyForChannelApi => "solo las integraciones Channel API tienen esto".into(),
+            Says::ReceiverUnreachable { reason } => {
+                format!("no se pudo contactar con la URL de retorno: {reason}")
+            }
         }
     }
 }

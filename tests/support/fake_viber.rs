@@ -863,14 +863,14 @@ async fn record(mut stream: TcpStream, shared: Arc<WebhookShared>) {
 
 // A minimal HTTP/1.1 server: one request per connection, Content-Length bodies.
 
-struct Request {
-    method: String,
-    path: String,
-    headers: HashMap<String, String>,
-    body: Vec<u8>,
+pub(crate) struct Request {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) headers: HashMap<String, String>,
+    pub(crate) body: Vec<u8>,
 }
 
-async fn accept_loop<F, Fut>(listener: TcpListener, serve: F)
+pub(crate) async fn accept_loop<F, Fut>(listener: TcpListener, serve: F)
 where
     F: Fn(TcpStream) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
@@ -885,7 +885,7 @@ where
     }
 }
 
-async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+pub(crate) async fn read_request(stream: &mut TcpStream) -> Option<Request> {
     const MAX_HEAD: usize = 64 * 1024;
     let mut buffer = Vec::new();
     let mut chunk = [0_u8; 8192];
@@ -932,7 +932,7 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
     })
 }
 
-async fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: &[u8]) {
+pub(crate) async fn respond(stream: &mut TcpStream, status: u16, content_type: &str, body: &[u8]) {
     let reason = StatusCode::from_u16(status)
         .ok()
         .and_then(|status| status.canonical_reason())

@@ -9,6 +9,7 @@ pub fn ChannelIcon(channel: Channel) -> impl IntoView {
     let (label, class) = match channel {
         Channel::Telegram => ("Telegram", "channel-icon channel-telegram"),
         Channel::Viber => ("Viber", "channel-icon channel-viber"),
+        Channel::Api => ("Channel API", "channel-icon channel-api"),
     };
     let path = match channel {
         // A paper plane.
@@ -22,6 +23,12 @@ pub fn ChannelIcon(channel: Channel) -> impl IntoView {
             <circle cx="12" cy="12" r="12" fill="#7360F2"/>
             <path fill="#fff" d="M9.3 6.6c-.3-.3-.8-.3-1.1 0l-.9.9c-.7.7-.7 1.9.1 3.4.9 1.6 2.2 3 3.8 3.9 1.5.8 2.7.8 3.4.1l.9-.9c.3-.3.3-.8 0-1.1l-1.4-1.2c-.3-.3-.8-.3-1.1 0l-.6.6c-.9-.4-2-1.5-2.4-2.4l.6-.6c.3-.3.3-.8 0-1.1z"/>
             <path fill="none" stroke="#fff" stroke-width="1" stroke-linecap="round" d="M13 6.5c2.4.2 4.3 2.1 4.5 4.5M13 8.3c1.4.2 2.5 1.3 2.7 2.7"/>
+        }
+        .into_any(),
+        // Two plugs: any other messenger through a bridge.
+        Channel::Api => view! {
+            <circle cx="12" cy="12" r="12" fill="#475569"/>
+            <path fill="none" stroke="#fff" stroke-width="1.6" stroke-linecap="round" d="M8 9l-3 3 3 3M16 9l3 3-3 3M13.5 7.5l-3 9"/>
         }
         .into_any(),
     };

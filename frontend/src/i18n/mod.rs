@@ -490,6 +490,22 @@ pub enum Key {
     ConfirmDeletePipeline,
     SavePipeline,
     SortBy,
+    // Channel API.
+    DeletedByCustomer,
+    ChannelApi,
+    CallbackUrl,
+    CallbackUrlHelp,
+    ChannelApiSecret,
+    ChannelApiSecretHelp,
+    CopyValue,
+    CopiedValue,
+    RotateSecret,
+    ConfirmRotateSecret,
+    SecretRotated,
+    SendTestEvent,
+    SendingTestEvent,
+    TestEventAnswered,
+    TestEventHelp,
 }
 
 /// The text for `key` in `lang`.

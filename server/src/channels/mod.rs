@@ -3,6 +3,7 @@
 //! provider types never leave `telegram/` or `viber/`. The engine (`service/`)
 //! only sees the types of this file, so it is tested without any messenger.
 
+pub mod api;
 pub mod media_fetch;
 pub mod media_hosts;
 pub mod telegram;
@@ -72,6 +73,7 @@ impl Inbound {
             InboundEvent::ConversationStarted { customer, .. }
             | InboundEvent::Reachability { customer, .. } => Some(&customer.external_id),
             InboundEvent::DeliveryReport { .. } | InboundEvent::Ignored { .. } => None,
+            InboundEvent::Deleted { customer, .. } => Some(&customer.external_id),
         }
     }
 }
@@ -100,6 +102,12 @@ pub enum InboundEvent {
     },
     /// Valid but nothing we act on (group messages, unknown update kinds).
     Ignored { reason: String },
+    /// The customer deleted a message (theirs or ours) on their messenger.
+    Deleted {
+        customer: CustomerProfile,
+        external_id: String,
+        deleted_at: DateTime<Utc>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +137,9 @@ pub struct CustomerProfile {
     pub language: Option<String>,
     pub country: Option<String>,
     pub avatar_url: Option<String>,
+    /// Filled into the contact's empty fields (Channel API `customer.phone`, `email`).
+    pub phone: Option<String>,
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -185,6 +196,20 @@ pub struct Outbound {
     /// Where each part delivered by this attempt is noted as it goes out,
     /// so a failure halfway still tells what arrived.
     pub delivered: PartLog,
+    /// The message as Tidings knows it, for channels that pass it on whole.
+    pub origin: Origin,
+}
+
+/// Which Tidings message an [`Outbound`] is (the Channel API names it to the
+/// integrator); empty for test messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub chat_id: shared::Id,
+    pub item_id: shared::Id,
+    /// A greeting, auto-reply or away text rather than a manager's message.
+    pub auto: bool,
+    /// The messenger's id of the message this one answers.
+    pub reply_to_external_id: Option<String>,
 }
 
 impl Outbound {
@@ -196,6 +221,7 @@ impl Outbound {
             file: None,
             parts_delivered: 0,
             delivered: PartLog::default(),
+            origin: Origin::default(),
         }
     }
 }
@@ -380,6 +406,8 @@ pub struct Channels {
     by_kind: HashMap<ChannelKind, Arc<dyn Channel>>,
     /// Telegram again, concretely: long polling is Telegram-only.
     telegram: Option<Arc<telegram::TelegramChannel>>,
+    /// The Channel API again, concretely: test events are its own.
+    api: Option<Arc<api::ApiChannel>>,
 }
 
 impl Channels {
@@ -399,5 +427,14 @@ impl Channels {
 
     pub fn get(&self, kind: ChannelKind) -> Option<&Arc<dyn Channel>> {
         self.by_kind.get(&kind)
+    }
+
+    pub fn with_api(mut self, channel: Arc<api::ApiChannel>) -> Channels {
+        self.api = Some(channel.clone());
+        self.with(channel)
+    }
+
+    pub fn api(&self) -> Option<&Arc<api::ApiChannel>> {
+        self.api.as_ref()
     }
 }

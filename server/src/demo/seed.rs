@@ -140,6 +140,7 @@ pub async fn seed(ctx: &Context, sim: &std::sync::Arc<Sim>) -> Result<Seeded, Se
                 reassign_after_s: None,
                 business_hours: None,
                 away_text: Some(corpus::AWAY_TEXT.into()),
+                callback_url: None,
             },
         )
         .await?;

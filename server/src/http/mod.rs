@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod auth;
 pub mod canned;
+pub mod channel_api;
 pub mod chats;
 pub mod crm;
 pub mod error;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(media::configure)
         .configure(metrics::configure)
         .configure(canned::configure)
+        .configure(channel_api::configure)
         .configure(crate::realtime::session::configure);
 }
 

@@ -80,6 +80,9 @@ use utoipa::OpenApi;
         super::canned::update,
         super::canned::delete,
         super::canned::render,
+        super::channel_api::hook,
+        super::channel_api::rotate_secret,
+        super::channel_api::test_event,
     ),
     components(schemas(shared::error::ErrorCode))
 )]

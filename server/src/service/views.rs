@@ -110,6 +110,7 @@ pub fn item(record: ItemRecord) -> Item {
                 .map(|(text, at)| MessageVersion { text, at: time(at) })
                 .collect(),
             data: message.data,
+            deleted_at: message.deleted_at.map(time),
         }),
         RecordBody::Event { actor_id, event } => ItemBody::Event(EventItem { actor_id, event }),
     };
@@ -200,6 +201,11 @@ pub fn pipeline(record: PipelineRecord) -> Pipeline {
 
 /// An integration as the caller may see it: the token only for admins.
 pub fn integration(record: Integration, webhook_url: String, with_token: bool) -> IntegrationDto {
+    // The Channel API keeps its callback URL where bots keep their token
+    // (see `domain::integration::Integration::callback_url`).
+    let is_api = record.kind == shared::api::Channel::Api;
+    let callback_url = (with_token && is_api).then(|| record.token.expose().to_owned());
+    let secret = (with_token && is_api).then(|| record.webhook_secret.clone());
     IntegrationDto {
         id: record.id,
         kind: record.kind,
@@ -212,11 +218,13 @@ pub fn integration(record: Integration, webhook_url: String, with_token: bool) -
         delivery: record.delivery,
         bot_username: record.bot_username,
         bot_avatar_url: record.bot_avatar_url,
-        token: with_token.then(|| record.token.expose().to_owned()),
+        token: (with_token && !is_api).then(|| record.token.expose().to_owned()),
         created_at: time(record.created_at),
         assign_only_online: record.assign_only_online,
         reassign_after_s: record.reassign_after_s,
         business_hours: record.business_hours,
         away_text: record.away_text,
+        callback_url,
+        secret,
     }
 }

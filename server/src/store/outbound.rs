@@ -31,6 +31,10 @@ pub struct Job {
     pub file: Option<AttachmentRecord>,
     /// The messenger's ids of the parts earlier attempts delivered, in order.
     pub parts_delivered: Vec<String>,
+    /// A greeting, auto-reply or away text.
+    pub auto: bool,
+    /// The messenger's id of the message this one quotes.
+    pub reply_to_external_id: Option<String>,
 }
 
 pub fn enqueue(
@@ -112,10 +116,28 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             attempts,
             next_attempt_at,
         } = row;
-        let text: Option<String> = timeline_items::table
-            .find(item_id)
-            .select(timeline_items::text)
-            .first(conn)?;
+        let (text, data, reply_to_id): (Option<String>, Option<String>, Option<Id>) =
+            timeline_items::table
+                .find(item_id)
+                .select((
+                    timeline_items::text,
+                    timeline_items::data,
+                    timeline_items::reply_to_id,
+                ))
+                .first(conn)?;
+        // Auto-messages are stored with `{"auto": "greeting" | …}`.
+        let auto = data
+            .and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok())
+            .is_some_and(|data| data.get("auto").is_some());
+        let reply_to_external_id = match reply_to_id {
+            Some(quoted) => timeline_items::table
+                .find(quoted)
+                .select(timeline_items::external_id)
+                .first::<Option<String>>(conn)
+                .optional()?
+                .flatten(),
+            None => None,
+        };
         let recipient: Option<String> = chats::table
             .inner_join(integrations::table)
             .inner_join(
@@ -158,6 +180,8 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             recipient,
             file,
             parts_delivered,
+            auto,
+            reply_to_external_id,
         });
     }
     Ok(jobs)

@@ -212,6 +212,7 @@ diesel::table! {
         event -> Nullable<Text>,
         actor_id -> Nullable<BigInt>,
         data -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

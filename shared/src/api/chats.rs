@@ -165,6 +165,9 @@ pub struct Message {
     /// automatic messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<serde_json::Value>,
+    /// When the customer deleted it on their messenger (kept, shown as deleted).
+    #[serde(default)]
+    pub deleted_at: Option<String>,
 }
 
 /// A timeline event: who did it (null for the system or the customer) and the

@@ -40,6 +40,12 @@ pub struct Integration {
     pub business_hours: Option<BusinessHours>,
     /// Sent instead of the auto-reply when a conversation starts outside business hours.
     pub away_text: Option<String>,
+    /// Channel API: where Tidings posts replies (admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
+    /// Channel API: the key both sides sign with (admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
 }
 
 /// Business hours: windows `[open, close)` ("HH:MM", close may be "24:00") per
@@ -59,6 +65,8 @@ pub struct BusinessHours {
 pub struct CreateIntegration {
     pub kind: Channel,
     pub name: String,
+    /// The bot token (Telegram, Viber); not used by the Channel API.
+    #[serde(default)]
     pub token: String,
     #[serde(default)]
     pub queue: Vec<Id>,
@@ -79,6 +87,9 @@ pub struct CreateIntegration {
     pub business_hours: Option<BusinessHours>,
     #[serde(default)]
     pub away_text: Option<String>,
+    /// Channel API: the integrator's http(s) URL Tidings posts replies to.
+    #[serde(default)]
+    pub callback_url: Option<String>,
 }
 
 /// `PATCH /api/v1/integrations/{id}`: absent fields stay; an empty text disables
@@ -116,6 +127,9 @@ pub struct UpdateIntegration {
     /// An empty text disables it.
     #[serde(default)]
     pub away_text: Option<String>,
+    /// Channel API: a new callback URL.
+    #[serde(default)]
+    pub callback_url: Option<String>,
 }
 
 /// `GET /api/v1/integrations/{id}/queue`: who gets the next new chat, who may
@@ -225,4 +239,19 @@ pub struct SendTestMessage {
 pub struct TestMessageSent {
     pub recipient: String,
     pub external_ids: Vec<String>,
+}
+
+/// `POST /api/v1/integrations/{id}/test-event` (Channel API, admins): what the
+/// callback URL answered to a signed `ping` event (an unreachable receiver is
+/// a `502`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TestEventResult {
+    /// The `id` of the ping that was posted.
+    pub event_id: String,
+    /// Whether the receiver answered 2xx.
+    pub ok: bool,
+    /// The receiver's HTTP status.
+    pub status: u16,
+    /// The start of the receiver's answer.
+    pub detail: String,
 }

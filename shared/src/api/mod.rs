@@ -31,15 +31,18 @@ pub struct Page<T> {
 pub enum Channel {
     Telegram,
     Viber,
+    /// The Channel API: any other messenger through an integrator's bridge.
+    Api,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::Telegram, Channel::Viber];
+    pub const ALL: [Channel; 3] = [Channel::Telegram, Channel::Viber, Channel::Api];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Telegram => "telegram",
             Channel::Viber => "viber",
+            Channel::Api => "api",
         }
     }
 

@@ -148,11 +148,13 @@ fn MessageView(
         }
     });
     let data_direction = if outgoing { "out" } else { "in" };
+    let deleted = item.deleted_at.is_some();
 
     view! {
         <div
             class="tl-item tl-message"
             class:out=outgoing
+            class:deleted=deleted
             class:highlight=move || highlighted.get()
             data-test="timeline-item"
             data-item-id=id
@@ -165,6 +167,9 @@ fn MessageView(
                 {details}
                 {text}
                 <div class="msg-meta">
+                    <Show when=move || deleted>
+                        <span class="msg-deleted" data-test="message-deleted">{move || i18n.tr(Key::DeletedByCustomer)}</span>
+                    </Show>
                     <Show when=move || edited>
                         <button
                             type="button"

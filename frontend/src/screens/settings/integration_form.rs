@@ -1,4 +1,4 @@
-//! Creating or editing one integration: messenger, name, token, delivery (Telegram), the
+//! Creating or editing one integration: messenger, name, token (or the Channel API's callback URL), delivery (Telegram), the
 //! queue of managers in order (reorder, add, remove) with who gets the next chat, the sales
 //! funnel, greeting and auto-reply texts; and deleting it.
 
@@ -13,6 +13,7 @@ use shared::api::users::Role;
 use shared::api::Channel;
 use shared::Id;
 
+use super::channel_api_panel::ChannelApiPanel;
 use super::integration_health::HealthSection;
 use super::routing_fields::{RoutingFields, RoutingForm};
 use crate::api::http::{self, ApiError};
@@ -49,7 +50,13 @@ pub fn IntegrationForm() -> impl IntoView {
                             let id = integration.id;
                             view! { <HealthSection id/> }
                         });
-                        view! { <Form existing/> {health} }.into_any()
+                        // Admins get the secret; the panel is theirs.
+                        let api_panel = existing
+                            .as_ref()
+                            .filter(|i| i.kind == Channel::Api && i.secret.is_some())
+                            .cloned()
+                            .map(|integration| view! { <ChannelApiPanel integration/> });
+                        view! { <Form existing/> {api_panel} {health} }.into_any()
                     }
                     Err(error) => {
                         session.note(&error);
@@ -81,6 +88,11 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
         .and_then(|i| i.token.clone())
         .unwrap_or_default();
     let token = RwSignal::new(original_token.clone());
+    let original_callback = existing
+        .as_ref()
+        .and_then(|i| i.callback_url.clone())
+        .unwrap_or_default();
+    let callback = RwSignal::new(original_callback.clone());
     let show_token = RwSignal::new(false);
     // "" = let the server choose (webhook on https, else polling).
     let delivery = RwSignal::new(match existing.as_ref().map(|i| i.delivery) {
@@ -134,6 +146,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
     let save = {
         let navigate = navigate.clone();
         let original_token = original_token.clone();
+        let original_callback = original_callback.clone();
         move || {
             saving.set(true);
             saved.set(false);
@@ -147,8 +160,11 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                 .flatten();
             let pipeline_id = pipeline.get_untracked().parse::<Id>().ok();
             let navigate = navigate.clone();
+            let is_api = kind.get_untracked() == Channel::Api;
             let token_value = token.get_untracked().trim().to_owned();
-            let token_changed = token_value != original_token;
+            let token_changed = !is_api && token_value != original_token;
+            let callback_value = callback.get_untracked().trim().to_owned();
+            let callback_changed = is_api && callback_value != original_callback;
             spawn_local(async move {
                 let answer = match editing {
                     Some(id) => {
@@ -165,6 +181,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                             reassign_after_s: Some(routing.reassign_after_s()),
                             business_hours: Some(routing.business_hours()),
                             away_text: Some(routing.away_text.get_untracked()),
+                            callback_url: callback_changed.then_some(callback_value),
                         };
                         http::update_integration(id, &change).await
                     }
@@ -185,6 +202,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                             business_hours: routing.business_hours(),
                             away_text: Some(routing.away_text.get_untracked())
                                 .filter(|t| !t.trim().is_empty()),
+                            callback_url: is_api.then_some(callback_value),
                         };
                         http::create_integration(&create).await
                     }
@@ -357,12 +375,22 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                     >
                         <option value="telegram" selected=move || kind.get() == Channel::Telegram>"Telegram"</option>
                         <option value="viber" selected=move || kind.get() == Channel::Viber>"Viber"</option>
+                        <option value="api" selected=move || kind.get() == Channel::Api>{move || i18n.tr(Key::ChannelApi)}</option>
                     </select>
                 </label>
                 <label class="field">
                     <span>{move || i18n.tr(Key::Name)}</span>
                     <input type="text" required data-test="integration-name" bind:value=name/>
                 </label>
+                <Show when=move || kind.get() == Channel::Api>
+                    <label class="field field-wide">
+                        <span>{move || i18n.tr(Key::CallbackUrl)}</span>
+                        <input type="url" required placeholder="https://bridge.example.com/tidings"
+                            data-test="integration-callback-url" bind:value=callback/>
+                        <small class="muted">{move || i18n.tr(Key::CallbackUrlHelp)}</small>
+                    </label>
+                </Show>
+                <Show when=move || kind.get() != Channel::Api>
                 <label class="field field-wide">
                     <span>{move || i18n.tr(Key::Token)}</span>
                     <span class="input-with-button">
@@ -379,6 +407,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                         </button>
                     </span>
                 </label>
+                </Show>
                 <Show when=move || kind.get() == Channel::Telegram>
                     <label class="field">
                         <span>{move || i18n.tr(Key::Delivery)}</span>
@@ -437,7 +466,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                 <textarea rows="3" data-test="integration-auto-reply" bind:value=auto_reply></textarea>
                 <small class="muted">{move || i18n.tr(Key::AutoReplyHelp)}</small>
             </label>
-            {webhook_url.map(|url| view! {
+            {webhook_url.filter(|_| kind.get_untracked() != Channel::Api).map(|url| view! {
                 <p class="muted">{move || i18n.tr(Key::WebhookUrl)}": "<code data-test="integration-webhook-url">{url.clone()}</code></p>
             })}
 

@@ -174,6 +174,11 @@ async fn create(sim: web::Data<Sim>, body: Bytes) -> HttpResponse {
         Ok(request) => request,
         Err(why) => return malformed(why),
     };
+    // The simulator plays Telegram and Viber customers only: a Channel API
+    // customer lives in an integrator's bridge.
+    if !matches!(request.channel, Channel::Telegram | Channel::Viber) {
+        return malformed("the simulator has Telegram and Viber customers only".into());
+    }
     let new = {
         let mut rng = rand::thread_rng();
         let language = match request.language.as_deref() {
