@@ -105,6 +105,12 @@ async fn an_admin_connects_a_bridge_and_answers_its_customer_from_the_inbox() {
     let chat_id = chats["items"][0]["id"].as_i64().expect("a chat");
     browser.goto(&base(&app)).await;
     browser
+        .test_id("group-unassigned")
+        .await
+        .click()
+        .await
+        .expect("clicked");
+    browser
         .wait_any_text("[data-test=\"chat-row\"]", |t| t.contains("Kenji Sato"))
         .await
         .click()

@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::fake_viber::{accept_loop, read_request, respond};
+use crate::fake_viber::{accept_loop, read_request, respond, wait_for_count};
 
 /// One POST the receiver got.
 #[derive(Debug, Clone)]
@@ -107,23 +107,7 @@ impl FakeReceiver {
 
     /// Waits until at least `count` POSTs arrived; panics after `timeout`.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Delivered> {
-        let mut changes = self.shared.changes.subscribe();
-        let deadline = tokio::time::Instant::now() + timeout;
-        while self.received().len() < count {
-            if !matches!(
-                tokio::time::timeout_at(deadline, changes.changed()).await,
-                Ok(Ok(()))
-            ) {
-                break;
-            }
-        }
-        let received = self.received();
-        assert!(
-            received.len() >= count,
-            "expected {count} posts within {timeout:?}, got {}: {received:?}",
-            received.len()
-        );
-        received
+        wait_for_count(&self.shared.changes, count, timeout, || self.received()).await
     }
 }
 
