@@ -188,6 +188,7 @@ async fn integration(harness: &Harness, kind: Channel) -> anyhow::Result<Id> {
                     token: match kind {
                         Channel::Telegram => "101:bench",
                         Channel::Viber => "102:bench",
+                        Channel::Api => "http://127.0.0.1:9/bench",
                     },
                     webhook_secret: "bench-secret",
                     delivery: shared::api::integrations::Delivery::Webhook,
