@@ -203,6 +203,7 @@ async fn integration(harness: &Harness, kind: Channel) -> anyhow::Result<Id> {
                         Channel::Telegram => "101:bench",
                         Channel::Viber => "102:bench",
                         Channel::Whatsapp => "103:bench",
+                        Channel::Api => "http://127.0.0.1:9/bench",
                     },
                     webhook_secret: "bench-secret",
                     delivery: shared::api::integrations::Delivery::Webhook,

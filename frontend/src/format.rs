@@ -120,5 +120,6 @@ pub fn channel_name(channel: shared::api::Channel) -> &'static str {
         shared::api::Channel::Telegram => "Telegram",
         shared::api::Channel::Viber => "Viber",
         shared::api::Channel::Whatsapp => "WhatsApp",
+        shared::api::Channel::Api => "Channel API",
     }
 }

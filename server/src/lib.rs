@@ -25,6 +25,7 @@ use anyhow::Context as _;
 use tokio::sync::{watch, Notify};
 use tracing_actix_web::TracingLogger;
 
+use channels::api::ApiChannel;
 use channels::telegram::TelegramChannel;
 use channels::viber::ViberChannel;
 use channels::whatsapp::WhatsAppChannel;
@@ -196,8 +197,10 @@ fn channels(config: &Config) -> anyhow::Result<Channels> {
             ViberChannel::new(config.viber_api_url.clone(), http.clone()).with_timeout(timeout),
         ))
         .with(Arc::new(
-            WhatsAppChannel::new(config.whatsapp_api_url.clone(), http).with_timeout(timeout),
-        )))
+            WhatsAppChannel::new(config.whatsapp_api_url.clone(), http.clone())
+                .with_timeout(timeout),
+        ))
+        .with_api(Arc::new(ApiChannel::new(http, timeout))))
 }
 
 /// A random name for this server process (lease holder).

@@ -241,6 +241,14 @@ pub enum Says {
     WhatsAppWebhookOnly,
     Contact(ContactError),
     Task(TaskError),
+    /// Channel API: the callback URL is missing or not http(s).
+    CallbackUrlInvalid,
+    /// Channel API only: rotating a secret, posting a test event.
+    OnlyForChannelApi,
+    /// Channel API: the test event could not reach the receiver.
+    ReceiverUnreachable {
+        reason: String,
+    },
 }
 
 fn spanish_hours(err: &HoursError) -> String {
@@ -486,6 +494,13 @@ impl Says {
             Says::Task(TaskError::BadDueAt(value)) => {
                 format!("due_at: {value:?} is not an RFC 3339 time")
             }
+            Says::CallbackUrlInvalid => {
+                "callback_url: must be an absolute http or https URL".into()
+            }
+            Says::OnlyForChannelApi => "only Channel API integrations have this".into(),
+            Says::ReceiverUnreachable { reason } => {
+                format!("the callback URL could not be reached: {reason}")
+            }
         }
     }
 
@@ -727,6 +742,13 @@ impl Says {
             }
             Says::Task(TaskError::BadDueAt(value)) => {
                 format!("due_at: {value:?} no es una hora RFC 3339")
+            }
+            Says::CallbackUrlInvalid => {
+                "callback_url: debe ser una URL absoluta http o https".into()
+            }
+            Says::OnlyForChannelApi => "solo las integraciones Channel API tienen esto".into(),
+            Says::ReceiverUnreachable { reason } => {
+                format!("no se pudo contactar con la URL de retorno: {reason}")
             }
         }
     }

@@ -2,6 +2,7 @@
 //! fake Telegram Bot API where messages must leave the server.
 
 mod canned;
+mod channel_api;
 mod contacts;
 mod deals;
 mod erasure;

@@ -823,24 +823,35 @@ impl RecordingWebhook {
 
     /// Waits until at least `count` requests arrived; panics after `timeout`.
     pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<ReceivedCallback> {
-        let mut changes = self.shared.changes.subscribe();
-        let deadline = tokio::time::Instant::now() + timeout;
-        while self.received().len() < count {
-            if !matches!(
-                tokio::time::timeout_at(deadline, changes.changed()).await,
-                Ok(Ok(()))
-            ) {
-                break;
-            }
-        }
-        let received = self.received();
-        assert!(
-            received.len() >= count,
-            "expected {count} callbacks within {timeout:?}, got {}",
-            received.len()
-        );
-        received
+        wait_for_count(&self.shared.changes, count, timeout, || self.received()).await
     }
+}
+
+/// Waits (woken by `changes`) until `read` lists at least `count` requests;
+/// panics after `timeout`.
+pub(crate) async fn wait_for_count<T: std::fmt::Debug>(
+    changes: &watch::Sender<u64>,
+    count: usize,
+    timeout: Duration,
+    read: impl Fn() -> Vec<T>,
+) -> Vec<T> {
+    let mut changes = changes.subscribe();
+    let deadline = tokio::time::Instant::now() + timeout;
+    while read().len() < count {
+        if !matches!(
+            tokio::time::timeout_at(deadline, changes.changed()).await,
+            Ok(Ok(()))
+        ) {
+            break;
+        }
+    }
+    let received = read();
+    assert!(
+        received.len() >= count,
+        "expected {count} requests within {timeout:?}, got {}: {received:?}",
+        received.len()
+    );
+    received
 }
 
 async fn record(mut stream: TcpStream, shared: Arc<WebhookShared>) {

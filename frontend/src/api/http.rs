@@ -22,7 +22,8 @@ use shared::api::crm::{
 };
 use shared::api::integrations::{
     CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
-    MessageTemplate, QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
+    MessageTemplate, QueueView, SendTestMessage, TestEventResult, TestMessageSent,
+    UpdateIntegration,
 };
 use shared::api::notifications::{MarkNotificationsRead, NotificationPage, UnreadNotifications};
 use shared::api::reactions::SetReaction;
@@ -536,6 +537,16 @@ pub async fn delete_integration(id: Id) -> Result<(), ApiError> {
 /// Erases a contact with all its chats, messages and files (admins).
 pub async fn erase_contact(id: Id) -> Result<(), ApiError> {
     expect_ok(send(Request::delete(&url(&format!("/contacts/{id}?erase=true")))).await?).await
+}
+
+/// Channel API: a new secret (admins).
+pub async fn rotate_secret(id: Id) -> Result<Integration, ApiError> {
+    post_empty(&format!("/integrations/{id}/secret")).await
+}
+
+/// Channel API: posts a signed ping to the callback URL (admins).
+pub async fn send_test_event(id: Id) -> Result<TestEventResult, ApiError> {
+    post_empty(&format!("/integrations/{id}/test-event")).await
 }
 
 pub async fn queue(id: Id) -> Result<QueueView, ApiError> {

@@ -10,6 +10,7 @@ pub fn ChannelIcon(channel: Channel) -> impl IntoView {
         Channel::Telegram => ("Telegram", "channel-icon channel-telegram"),
         Channel::Viber => ("Viber", "channel-icon channel-viber"),
         Channel::Whatsapp => ("WhatsApp", "channel-icon channel-whatsapp"),
+        Channel::Api => ("Channel API", "channel-icon channel-api"),
     };
     let path = match channel {
         // A paper plane.
@@ -30,6 +31,12 @@ pub fn ChannelIcon(channel: Channel) -> impl IntoView {
             <circle cx="12" cy="12" r="12" fill="#25D366"/>
             <path fill="none" stroke="#fff" stroke-width="1.3" d="M6.2 17.8l.9-2.9a6 6 0 1 1 2.1 2.1z"/>
             <path fill="#fff" d="M10 8.6c-.2-.2-.5-.2-.7 0l-.5.5c-.4.4-.4 1.1.1 2 .5.9 1.3 1.7 2.2 2.2.9.5 1.6.5 2 .1l.5-.5c.2-.2.2-.5 0-.7l-.8-.7c-.2-.2-.5-.2-.7 0l-.3.3c-.5-.2-1.1-.8-1.3-1.3l.3-.3c.2-.2.2-.5 0-.7z"/>
+        }
+        .into_any(),
+        // Two plugs: any other messenger through a bridge.
+        Channel::Api => view! {
+            <circle cx="12" cy="12" r="12" fill="#475569"/>
+            <path fill="none" stroke="#fff" stroke-width="1.6" stroke-linecap="round" d="M8 9l-3 3 3 3M16 9l3 3-3 3M13.5 7.5l-3 9"/>
         }
         .into_any(),
     };

@@ -560,6 +560,21 @@ pub enum Key {
     TaskDueChange,
     TaskAssigneeChange,
     EvTaskChangedNamed,
+    // Channel API.
+    DeletedByCustomer,
+    ChannelApi,
+    CallbackUrl,
+    CallbackUrlHelp,
+    ChannelApiSecret,
+    ChannelApiSecretHelp,
+    CopiedValue,
+    RotateSecret,
+    ConfirmRotateSecret,
+    SecretRotated,
+    SendTestEvent,
+    SendingTestEvent,
+    TestEventAnswered,
+    TestEventHelp,
 }
 
 /// The text for `key` in `lang`.

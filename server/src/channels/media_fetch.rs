@@ -51,6 +51,48 @@ impl MediaClient {
     }
 }
 
+/// Sends a media request and reads its body, refusing more than `max_bytes`
+/// (announced or actual). Refusals by the host checks are final; other
+/// failures may be retried. `what` names the media in reasons.
+pub async fn download(
+    request: reqwest::RequestBuilder,
+    max_bytes: u64,
+    what: &str,
+) -> Result<Vec<u8>, ChannelError> {
+    let failed = |err: reqwest::Error| match refusal(&err) {
+        Some(refused) => ChannelError::from(refused),
+        None if err.is_timeout() => {
+            ChannelError::retryable(format!("{what} took too long to download"))
+        }
+        None => ChannelError::retryable(format!("cannot download {what}")),
+    };
+    let mut response = request.send().await.map_err(failed)?;
+    let status = response.status();
+    if !status.is_success() {
+        let reason = format!("downloading {what} answered HTTP {}", status.as_u16());
+        return Err(if status.is_client_error() {
+            ChannelError::permanent(reason)
+        } else {
+            ChannelError::retryable(reason)
+        });
+    }
+    let too_large = || ChannelError::permanent(format!("{what} is larger than {max_bytes} bytes"));
+    if response
+        .content_length()
+        .is_some_and(|length| length > max_bytes)
+    {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(failed)? {
+        if u64::try_from(bytes.len() + chunk.len()).unwrap_or(u64::MAX) > max_bytes {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
 /// Follows at most [`MAX_REDIRECTS`] hops, each to a host `hosts` allows.
 pub fn redirect_policy(hosts: Arc<MediaHosts>) -> Policy {
     Policy::custom(move |attempt| {

@@ -32,6 +32,9 @@ pub struct MediaHosts {
     /// Subdomains of these (on a dot boundary, never the bare domain) are
     /// the messenger's CDN.
     cdn_domains: &'static [&'static str],
+    /// Any https host on a public address may serve media (the Channel API,
+    /// whose integrators host files anywhere).
+    any_public_https: bool,
 }
 
 impl MediaHosts {
@@ -46,6 +49,16 @@ impl MediaHosts {
             api_host: api_base.host().map(|host| host.to_owned()),
             api_port: api_base.port_or_known_default(),
             cdn_domains,
+            any_public_https: false,
+        }
+    }
+
+    /// The Channel API: https on a public address, or exactly the scheme,
+    /// host and port of the integration's callback URL.
+    pub fn channel_api(callback_url: &Url) -> MediaHosts {
+        MediaHosts {
+            any_public_https: true,
+            ..MediaHosts::new("the integrator", callback_url, &[])
         }
     }
 
@@ -80,6 +93,19 @@ impl MediaHosts {
                 "refused to fetch media from {shown}: {why}"
             )))
         };
+        if self.any_public_https {
+            if url.scheme() != "https" {
+                return refuse(
+                    "only https links (or the callback URL's own host and port) are fetched",
+                );
+            }
+            return match host {
+                Host::Domain(_) => Ok(()),
+                Host::Ipv4(ip) if is_public_address(IpAddr::V4(ip)) => Ok(()),
+                Host::Ipv6(ip) if is_public_address(IpAddr::V6(ip)) => Ok(()),
+                _ => refuse("a private or local address"),
+            };
+        }
         let Host::Domain(domain) = host else {
             return refuse(&format!("an IP address is not one of {messenger}'s hosts"));
         };
@@ -364,6 +390,29 @@ mod tests {
         ] {
             let ip: IpAddr = text.parse().expect("an address");
             assert!(is_public_address(ip), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_channel_api_fetches_https_on_public_addresses_and_its_callback_host() {
+        let hosts = MediaHosts::channel_api(&url("http://127.0.0.1:8088/tidings"));
+        assert_eq!(hosts.check(&url("https://files.example.com/a.jpg")), Ok(()));
+        assert_eq!(
+            hosts.check(&url("https://93.184.216.34:8443/a.jpg")),
+            Ok(())
+        );
+        assert_eq!(
+            hosts.check(&url("http://127.0.0.1:8088/files/a.jpg")),
+            Ok(())
+        );
+        for refused in [
+            "http://files.example.com/a.jpg",
+            "https://127.0.0.1:8088/a.jpg",
+            "http://127.0.0.1:8089/a.jpg",
+            "https://10.0.0.7/a.jpg",
+            "https://[::1]/a.jpg",
+        ] {
+            assert!(hosts.check(&url(refused)).is_err(), "{refused}");
         }
     }
 }

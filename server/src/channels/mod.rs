@@ -3,6 +3,7 @@
 //! provider types never leave `telegram/`, `viber/` or `whatsapp/`. The engine (`service/`)
 //! only sees the types of this file, so it is tested without any messenger.
 
+pub mod api;
 pub mod media_fetch;
 pub mod media_hosts;
 pub mod telegram;
@@ -76,6 +77,7 @@ impl Inbound {
             | InboundEvent::Reachability { customer, .. } => Some(&customer.external_id),
             InboundEvent::Reaction(reaction) => Some(&reaction.customer.external_id),
             InboundEvent::DeliveryReport { .. } | InboundEvent::Ignored { .. } => None,
+            InboundEvent::Deleted { customer, .. } => Some(&customer.external_id),
         }
     }
 }
@@ -106,6 +108,12 @@ pub enum InboundEvent {
     Ignored { reason: String },
     /// The customer set, changed or removed their reaction to a message.
     Reaction(CustomerReaction),
+    /// The customer deleted a message (theirs or ours) on their messenger.
+    Deleted {
+        customer: CustomerProfile,
+        external_id: String,
+        deleted_at: DateTime<Utc>,
+    },
 }
 
 /// A customer's reaction to a message (theirs or ours), as it is now.
@@ -145,6 +153,9 @@ pub struct CustomerProfile {
     pub language: Option<String>,
     pub country: Option<String>,
     pub avatar_url: Option<String>,
+    /// Filled into the contact's empty fields (Channel API `customer.phone`, `email`).
+    pub phone: Option<String>,
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -209,6 +220,8 @@ pub struct Outbound {
     pub reply_to_external_id: Option<String>,
     /// A WhatsApp template to send instead of `text` (which is its rendering).
     pub template: Option<OutboundTemplate>,
+    /// The message as Tidings knows it, for channels that pass it on whole.
+    pub origin: Origin,
 }
 
 /// An approved WhatsApp template with its values, in placeholder order.
@@ -231,6 +244,18 @@ pub struct Template {
     pub parameters: usize,
 }
 
+/// Which Tidings message an [`Outbound`] is (the Channel API names it to the
+/// integrator); empty for test messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub chat_id: shared::Id,
+    pub item_id: shared::Id,
+    /// A greeting, auto-reply or away text rather than a manager's message.
+    pub auto: bool,
+    /// The messenger's id of the message this one answers.
+    pub reply_to_external_id: Option<String>,
+}
+
 impl Outbound {
     /// A plain text message, sent from its first part.
     pub fn text(recipient: impl Into<String>, text: impl Into<String>) -> Outbound {
@@ -242,6 +267,7 @@ impl Outbound {
             delivered: PartLog::default(),
             reply_to_external_id: None,
             template: None,
+            origin: Origin::default(),
         }
     }
 }
@@ -488,6 +514,8 @@ pub struct Channels {
     by_kind: HashMap<ChannelKind, Arc<dyn Channel>>,
     /// Telegram again, concretely: long polling is Telegram-only.
     telegram: Option<Arc<telegram::TelegramChannel>>,
+    /// The Channel API again, concretely: test events are its own.
+    api: Option<Arc<api::ApiChannel>>,
 }
 
 impl Channels {
@@ -507,5 +535,14 @@ impl Channels {
 
     pub fn get(&self, kind: ChannelKind) -> Option<&Arc<dyn Channel>> {
         self.by_kind.get(&kind)
+    }
+
+    pub fn with_api(mut self, channel: Arc<api::ApiChannel>) -> Channels {
+        self.api = Some(channel.clone());
+        self.with(channel)
+    }
+
+    pub fn api(&self) -> Option<&Arc<api::ApiChannel>> {
+        self.api.as_ref()
     }
 }

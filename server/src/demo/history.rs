@@ -101,9 +101,14 @@ pub async fn seed_chats(ctx: &Context, sim: &Arc<Sim>, cast: Cast) -> Result<usi
                 let mut used = HashSet::new();
                 let mut chats = 0;
                 for plan in plans {
+                    // The demo's customers are on Telegram or Viber (the
+                    // simulator refuses others); Channel API arms here and
+                    // below are never taken.
                     let (integration, channel) = match plan.channel {
                         ChannelKind::Telegram => (&telegram_bot, &telegram),
-                        ChannelKind::Viber | ChannelKind::Whatsapp => (&viber_bot, &viber),
+                        ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api => {
+                            (&viber_bot, &viber)
+                        }
                     };
                     let external_id = loop {
                         let id = new_external_id(plan.channel);
@@ -228,15 +233,21 @@ impl Story<'_> {
     fn delivered(&self, at: DateTime<Utc>, now: DateTime<Utc>) -> DeliveryState {
         match self.customer.channel {
             ChannelKind::Telegram => DeliveryState::Sent,
-            ChannelKind::Viber if now - at < TimeDelta::hours(3) => DeliveryState::Delivered,
-            ChannelKind::Viber | ChannelKind::Whatsapp => DeliveryState::Seen,
+            ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api
+                if now - at < TimeDelta::hours(3) =>
+            {
+                DeliveryState::Delivered
+            }
+            ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api => DeliveryState::Seen,
         }
     }
 
     fn unreachable_reason(&self) -> &'static str {
         match self.customer.channel {
             ChannelKind::Telegram => "the customer blocked the bot",
-            ChannelKind::Viber | ChannelKind::Whatsapp => "the customer unsubscribed",
+            ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api => {
+                "the customer unsubscribed"
+            }
         }
     }
 
@@ -262,7 +273,9 @@ impl Story<'_> {
             ChannelKind::Telegram => sim
                 .update(|state| state.take_telegram_message_id())
                 .to_string(),
-            ChannelKind::Viber | ChannelKind::Whatsapp => ids.token().to_string(),
+            ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api => {
+                ids.token().to_string()
+            }
         })?;
         Ok(())
     }
@@ -308,7 +321,7 @@ impl Story<'_> {
                 );
                 serde_json::to_vec(&update).unwrap_or_default()
             }
-            ChannelKind::Viber | ChannelKind::Whatsapp => {
+            ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api => {
                 let token = self.ids.token();
                 viber::message_callback(self.sim, token, &self.customer, at, content)
             }
@@ -424,7 +437,7 @@ impl Story<'_> {
                     telegram::member_update(update_id, &self.customer, at.timestamp(), !reachable);
                 serde_json::to_vec(&update).unwrap_or_default()
             }
-            ChannelKind::Viber | ChannelKind::Whatsapp => {
+            ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api => {
                 let token = self.ids.token();
                 viber::subscription_callback(token, &self.customer, at, reachable)
             }

@@ -143,6 +143,7 @@ pub async fn seed(ctx: &Context, sim: &std::sync::Arc<Sim>) -> Result<Seeded, Se
                 phone_number_id: None,
                 business_account_id: None,
                 app_secret: None,
+                callback_url: None,
             },
         )
         .await?;

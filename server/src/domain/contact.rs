@@ -154,6 +154,8 @@ pub fn own_shared_phone(
         // A WhatsApp customer is keyed by their number already; a card they
         // share is someone else's.
         Channel::Whatsapp => false,
+        // The bridge passes the customer's phone in `customer.phone`.
+        Channel::Api => false,
     };
     own.then_some(phone)
 }

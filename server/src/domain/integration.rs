@@ -42,6 +42,15 @@ pub struct Integration {
     pub whatsapp: Option<super::whatsapp::WhatsAppNumber>,
 }
 
+impl Integration {
+    /// Channel API: the integrator's URL replies are posted to. It is kept
+    /// where bots keep their token (what we need to reach the messenger),
+    /// and the signing secret where webhooks keep theirs.
+    pub fn callback_url(&self) -> Option<&str> {
+        (self.kind == Channel::Api).then(|| self.token.expose())
+    }
+}
+
 /// The text a starting conversation gets: the away text outside business
 /// hours (when there is one), else the auto-reply; the auto-message kind
 /// says which.

@@ -37,7 +37,7 @@ pub fn reply_window_after(
             let ends = customer_wrote_at + REPLY_WINDOW;
             Some(current.map_or(ends, |current| current.max(ends)))
         }
-        Channel::Telegram | Channel::Viber => current,
+        Channel::Telegram | Channel::Viber | Channel::Api => current,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod auth;
 pub mod canned;
+pub mod channel_api;
 pub mod chats;
 pub mod contacts;
 pub mod crm;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(canned::configure)
         .configure(notifications::configure)
         .configure(contacts::configure)
+        .configure(channel_api::configure)
         .configure(crate::realtime::session::configure);
 }
 

@@ -91,6 +91,9 @@ use utoipa::OpenApi;
         super::contacts::merge,
         super::contacts::task_list,
         super::contacts::update_task,
+        super::channel_api::hook,
+        super::channel_api::rotate_secret,
+        super::channel_api::test_event,
     ),
     components(schemas(shared::error::ErrorCode))
 )]

@@ -15,7 +15,7 @@ use crate::service::inbound::{self, WebhookError, WebhookOutcome};
 use crate::service::integrations::find_for_webhook;
 
 /// Larger webhook bodies are refused (Telegram and Viber send a few KB).
-const WEBHOOK_LIMIT: usize = 1024 * 1024;
+pub(super) const WEBHOOK_LIMIT: usize = 1024 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn headers(req: &HttpRequest) -> Headers {
+pub(super) fn headers(req: &HttpRequest) -> Headers {
     Headers(
         req.headers()
             .iter()
@@ -52,7 +52,9 @@ fn headers(req: &HttpRequest) -> Headers {
 
 /// The raw body, or the CONTRACT error shape when it could not be read (too
 /// large, or the connection broke).
-fn read_body(body: Result<web::Bytes, actix_web::Error>) -> Result<web::Bytes, AppError> {
+pub(super) fn read_body(
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<web::Bytes, AppError> {
     body.map_err(|err| {
         if err.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
             AppError::new(
@@ -65,7 +67,7 @@ fn read_body(body: Result<web::Bytes, actix_web::Error>) -> Result<web::Bytes, A
     })
 }
 
-fn webhook_error(err: WebhookError) -> AppError {
+pub(super) fn webhook_error(err: WebhookError) -> AppError {
     match err {
         WebhookError::UnknownIntegration => AppError::not_found("integration"),
         WebhookError::BadSignature => {

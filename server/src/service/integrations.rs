@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use rand::RngCore;
 use shared::api::integrations::{
     BusinessHours as BusinessHoursDto, CreateIntegration, Delivery, Integration as IntegrationDto,
-    SendTestMessage, TestMessageSent, UpdateIntegration,
+    SendTestMessage, TestEventResult, TestMessageSent, UpdateIntegration,
 };
 use shared::api::Channel as ChannelKind;
 use shared::Id;
@@ -75,6 +75,14 @@ fn channel_error(err: ChannelError) -> ServiceError {
             reason: other.to_string(),
         }),
     }
+}
+
+/// A Channel API callback URL, checked: absolute http(s).
+fn callback_url(given: Option<&str>) -> Result<String, ServiceError> {
+    let given = given.map(str::trim).unwrap_or_default();
+    crate::channels::api::check_callback_url(given)
+        .map(|_| given.to_owned())
+        .map_err(|_| ServiceError::Invalid(Says::CallbackUrlInvalid))
 }
 
 fn random_secret() -> String {
@@ -260,7 +268,11 @@ pub async fn create(
     if name.is_empty() {
         return Err(ServiceError::Invalid(Says::NameEmpty));
     }
-    let token = request.token.trim().to_owned();
+    // The Channel API keeps its callback URL where bots keep their token.
+    let token = match request.kind {
+        ChannelKind::Api => callback_url(request.callback_url.as_deref())?,
+        _ => request.token.trim().to_owned(),
+    };
     if token.is_empty() {
         return Err(ServiceError::Invalid(Says::TokenEmpty));
     }
@@ -272,7 +284,7 @@ pub async fn create(
             app_secret: Secret(required(request.app_secret, "app_secret")?),
             verify_token: random_secret(),
         }),
-        ChannelKind::Telegram | ChannelKind::Viber => None,
+        ChannelKind::Telegram | ChannelKind::Viber | ChannelKind::Api => None,
     };
     check_queue_shape(&request.queue)?;
     check_routing(request.reassign_after_s, request.business_hours.as_ref())?;
@@ -288,9 +300,13 @@ pub async fn create(
         })
         .await
         .map_err(channel_error)?;
-    let delivery = request.delivery.unwrap_or_else(|| {
-        default_delivery(request.kind, ctx.config.public_url.scheme() == "https")
-    });
+    let delivery = match request.kind {
+        // The integrator posts to our webhook; there is nothing to poll.
+        ChannelKind::Api => Delivery::Webhook,
+        kind => request
+            .delivery
+            .unwrap_or_else(|| default_delivery(kind, ctx.config.public_url.scheme() == "https")),
+    };
     let secret = random_secret();
     let queue = request.queue;
     let greeting = clean_text(request.greeting_text);
@@ -400,10 +416,16 @@ pub async fn update(
     };
     check_delivery(before.kind, request.delivery)?;
     let channel = channel(ctx, before.kind)?.clone();
-    let token = request
-        .token
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty());
+    let token = match (before.kind, request.callback_url) {
+        (ChannelKind::Api, Some(url)) => Some(callback_url(Some(&url))?),
+        (ChannelKind::Api, None) => None,
+        (_, Some(_)) => return Err(ServiceError::Invalid(Says::OnlyForChannelApi)),
+        (_, None) => request
+            .token
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty()),
+    };
+    let delivery = request.delivery.filter(|_| before.kind != ChannelKind::Api);
     let whatsapp = changed_number(
         &before,
         request.phone_number_id,
@@ -423,7 +445,7 @@ pub async fn update(
             Some(channel.check_bot(&checked).await.map_err(channel_error)?)
         }
     };
-    let reconnect = token.is_some() || request.delivery.is_some_and(|d| d != before.delivery);
+    let reconnect = token.is_some() || delivery.is_some_and(|d| d != before.delivery);
     if reconnect {
         // The old token or mode stops delivering first.
         if let Err(err) = channel.remove_webhook(&bot(&before)).await {
@@ -437,7 +459,7 @@ pub async fn update(
         pipeline_id: request.pipeline_id,
         greeting_text: request.greeting_text.map(|t| clean_text(Some(t))),
         auto_reply_text: request.auto_reply_text.map(|t| clean_text(Some(t))),
-        delivery: request.delivery,
+        delivery,
         bot_username: profile.as_ref().map(|p| p.username.clone()),
         bot_avatar_url: profile.as_ref().map(|p| p.avatar_url.clone()),
         assign_only_online: request.assign_only_online,
@@ -556,5 +578,68 @@ pub async fn send_test_message(
     Ok(TestMessageSent {
         recipient,
         external_ids: sent.external_ids,
+    })
+}
+
+/// A live Channel API integration the caller may manage.
+async fn managed_api(ctx: &Context, caller: &User, id: Id) -> Result<Integration, ServiceError> {
+    ServiceError::check(
+        decide(caller.role, Action::ManageIntegrations),
+        "integration",
+    )?;
+    let integration = find_live(ctx, id).await?;
+    if integration.kind != ChannelKind::Api {
+        return Err(ServiceError::Invalid(Says::OnlyForChannelApi));
+    }
+    Ok(integration)
+}
+
+/// `POST /api/v1/integrations/{id}/secret`: a new Channel API secret; events
+/// signed with the old one are refused from now on.
+pub async fn rotate_secret(
+    ctx: &Context,
+    caller: &User,
+    id: Id,
+) -> Result<IntegrationDto, ServiceError> {
+    managed_api(ctx, caller, id).await?;
+    let secret = random_secret();
+    let rotated = ctx
+        .store
+        .run(move |conn| store::set_webhook_secret(conn, id, &secret))
+        .await;
+    ctx.webhook_view.forget(id);
+    let rotated = rotated?;
+    tracing::info!(integration_id = id, "Channel API secret rotated");
+    Ok(dto(ctx, caller, rotated))
+}
+
+/// `POST /api/v1/integrations/{id}/test-event`: posts a signed `ping` to the
+/// callback URL now (not through the queue) and reports the answer.
+pub async fn send_test_event(
+    ctx: &Context,
+    caller: &User,
+    id: Id,
+) -> Result<TestEventResult, ServiceError> {
+    let integration = managed_api(ctx, caller, id).await?;
+    let channel = ctx.channels.api().cloned().ok_or_else(|| {
+        ServiceError::Invalid(Says::ChannelUnavailable {
+            channel: ChannelKind::Api.as_str(),
+        })
+    })?;
+    let event_id = format!("ping-{}", random_secret());
+    let callback = integration.callback_url().unwrap_or_default();
+    let answer = channel
+        .ping(callback, &integration.webhook_secret, &event_id)
+        .await
+        .map_err(|err| {
+            ServiceError::Upstream(Says::ReceiverUnreachable {
+                reason: err.to_string(),
+            })
+        })?;
+    Ok(TestEventResult {
+        event_id,
+        ok: (200..300).contains(&answer.status),
+        status: answer.status,
+        detail: answer.body,
     })
 }

@@ -15,7 +15,7 @@ use shared::ws::ServerMsg;
 
 use super::integrations::bot;
 use super::{attachments, health, live, Context};
-use crate::channels::{ChannelError, Outbound};
+use crate::channels::{ChannelError, Origin, Outbound};
 use crate::config::DeliveryTiming;
 use crate::domain::integration::Integration;
 use crate::domain::pacing::{self, Recent};
@@ -259,6 +259,12 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
         parts_delivered: job.parts_delivered.len(),
         reply_to_external_id: job.reply_to_external_id.clone(),
         template: job.template.clone(),
+        origin: Origin {
+            chat_id: job.chat_id,
+            item_id: job.item_id,
+            auto: job.auto,
+            reply_to_external_id: job.reply_to_external_id.clone(),
+        },
         ..Outbound::text(job.recipient.clone(), job.text.clone())
     };
     let result = channel.send(&bot(integration), &message).await;

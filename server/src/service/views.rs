@@ -119,6 +119,7 @@ pub fn item(record: ItemRecord) -> Item {
                 Quote { item_id, text }
             }),
             reactions: reactions(message.reactions),
+            deleted_at: message.deleted_at.map(time),
         }),
         RecordBody::Event { actor_id, event } => ItemBody::Event(EventItem { actor_id, event }),
     };
@@ -237,6 +238,11 @@ pub fn pipeline(record: PipelineRecord) -> Pipeline {
 
 /// An integration as the caller may see it: the token only for admins.
 pub fn integration(record: Integration, webhook_url: String, with_token: bool) -> IntegrationDto {
+    // The Channel API keeps its callback URL where bots keep their token
+    // (see `domain::integration::Integration::callback_url`).
+    let is_api = record.kind == shared::api::Channel::Api;
+    let callback_url = (with_token && is_api).then(|| record.token.expose().to_owned());
+    let secret = (with_token && is_api).then(|| record.webhook_secret.clone());
     IntegrationDto {
         id: record.id,
         kind: record.kind,
@@ -249,7 +255,7 @@ pub fn integration(record: Integration, webhook_url: String, with_token: bool) -
         delivery: record.delivery,
         bot_username: record.bot_username,
         bot_avatar_url: record.bot_avatar_url,
-        token: with_token.then(|| record.token.expose().to_owned()),
+        token: (with_token && !is_api).then(|| record.token.expose().to_owned()),
         created_at: time(record.created_at),
         assign_only_online: record.assign_only_online,
         reassign_after_s: record.reassign_after_s,
@@ -267,6 +273,8 @@ pub fn integration(record: Integration, webhook_url: String, with_token: bool) -
             .whatsapp
             .filter(|_| with_token)
             .map(|number| number.verify_token),
+        callback_url,
+        secret,
     }
 }
 

@@ -298,7 +298,40 @@ fn apply(
             ..Received::default()
         }),
         InboundEvent::Reaction(reaction) => receive_reaction(conn, integration, reaction),
+        InboundEvent::Deleted {
+            customer,
+            external_id,
+            deleted_at,
+        } => receive_deletion(conn, integration, customer, external_id, *deleted_at),
     }
+}
+
+/// A message the customer deleted (theirs, or ours on their side) is kept
+/// and marked; its live update goes out like an edit's.
+fn receive_deletion(
+    conn: &mut DbConn,
+    integration: &Integration,
+    customer: &crate::channels::CustomerProfile,
+    external_id: &str,
+    deleted_at: chrono::DateTime<chrono::Utc>,
+) -> Result<Received, StoreError> {
+    let Some(customer_id) =
+        crm::find_customer_by_identity(conn, integration.kind, &customer.external_id)?
+    else {
+        return Ok(ignored("a deletion from an unknown customer"));
+    };
+    let Some(chat) = find_chat_of_customer(conn, integration.id, customer_id)? else {
+        return Ok(ignored("a deletion in an unknown chat"));
+    };
+    let Some(item_id) = timeline::find_by_external(conn, chat.id, external_id)? else {
+        return Ok(ignored("a deletion of an unknown message"));
+    };
+    timeline::mark_deleted(conn, item_id, deleted_at.naive_utc())?;
+    Ok(Received {
+        chat_id: Some(chat.id),
+        edited_item: Some(item_id),
+        ..Received::default()
+    })
 }
 
 /// Whether the user can still hold the chat: active, and of a role that may

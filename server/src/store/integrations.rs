@@ -483,3 +483,16 @@ pub fn latest_recipient(
         None => Ok(None),
     }
 }
+
+/// A new webhook secret (the Channel API's signing key): the old one stops
+/// verifying at once.
+pub fn set_webhook_secret(
+    conn: &mut DbConn,
+    id: Id,
+    secret: &str,
+) -> Result<Integration, StoreError> {
+    diesel::update(integrations::table.find(id))
+        .set(integrations::webhook_secret.eq(secret))
+        .execute(conn)?;
+    find_integration(conn, id)
+}

@@ -36,6 +36,8 @@ pub struct Job {
     pub reply_to_external_id: Option<String>,
     /// A WhatsApp template to send (the text is its rendering).
     pub template: Option<crate::channels::OutboundTemplate>,
+    /// A greeting, auto-reply or away text.
+    pub auto: bool,
 }
 
 pub fn enqueue(
@@ -126,6 +128,9 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
                     timeline_items::data,
                 ))
                 .first(conn)?;
+        let data = data.and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok());
+        // Auto-messages are stored with `{"auto": "greeting" | …}`.
+        let auto = data.as_ref().is_some_and(|data| data.get("auto").is_some());
         let reply_to_external_id: Option<String> = match reply_to_id {
             Some(quoted) => timeline_items::table
                 .find(quoted)
@@ -136,7 +141,6 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             None => None,
         };
         let template = data
-            .and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok())
             .and_then(|mut data| data.get_mut("template").map(serde_json::Value::take))
             .and_then(|template| serde_json::from_value(template).ok());
         let Some(recipient) = recipient(conn, chat_id)? else {
@@ -172,6 +176,7 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             parts_delivered,
             reply_to_external_id,
             template,
+            auto,
         });
     }
     Ok(jobs)

@@ -216,6 +216,7 @@ diesel::table! {
         actor_id -> Nullable<BigInt>,
         data -> Nullable<Text>,
         reply_to_text -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 

@@ -44,6 +44,8 @@ pub struct MessageRecord {
     pub delivery_error: Option<String>,
     pub edited_at: Option<NaiveDateTime>,
     pub data: Option<serde_json::Value>,
+    /// When the customer deleted it on their messenger.
+    pub deleted_at: Option<NaiveDateTime>,
     pub attachments: Vec<AttachmentRecord>,
     pub versions: Vec<(String, NaiveDateTime)>,
     /// What the message quotes, as shown: the messenger's copy of the quoted
@@ -316,6 +318,19 @@ pub fn record_edit(
     Ok(())
 }
 
+/// Marks a message deleted by the customer (kept, shown as deleted); the
+/// first deletion's time stays.
+pub fn mark_deleted(conn: &mut DbConn, item_id: Id, at: NaiveDateTime) -> Result<(), StoreError> {
+    diesel::update(
+        timeline_items::table
+            .find(item_id)
+            .filter(timeline_items::deleted_at.is_null()),
+    )
+    .set(timeline_items::deleted_at.eq(at))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Sets the delivery state of one of our messages.
 pub fn set_delivery(
     conn: &mut DbConn,
@@ -521,6 +536,7 @@ struct ItemRow {
     actor_id: Option<Id>,
     data: Option<String>,
     reply_to_text: Option<String>,
+    deleted_at: Option<NaiveDateTime>,
 }
 
 impl ItemRow {
@@ -556,6 +572,7 @@ impl ItemRow {
                     delivery_error: self.delivery_error,
                     edited_at: self.edited_at,
                     data,
+                    deleted_at: self.deleted_at,
                     attachments: Vec::new(),
                     versions: Vec::new(),
                     quote: self.reply_to_text.map(|text| {

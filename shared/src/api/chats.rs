@@ -176,6 +176,9 @@ pub struct Message {
     /// The customer's and the managers' reactions, oldest first.
     #[serde(default)]
     pub reactions: Vec<Reaction>,
+    /// When the customer deleted it on their messenger (kept, shown as deleted).
+    #[serde(default)]
+    pub deleted_at: Option<String>,
 }
 
 /// A timeline event: who did it (null for the system or the customer) and the

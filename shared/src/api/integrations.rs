@@ -49,6 +49,12 @@ pub struct Integration {
     /// WhatsApp, admins only: the token to paste into Meta's webhook settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verify_token: Option<String>,
+    /// Channel API: where Tidings posts replies (admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback_url: Option<String>,
+    /// Channel API: the key both sides sign with (admins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
 }
 
 /// Business hours: windows `[open, close)` ("HH:MM", close may be "24:00") per
@@ -68,6 +74,8 @@ pub struct BusinessHours {
 pub struct CreateIntegration {
     pub kind: Channel,
     pub name: String,
+    /// The bot token (Telegram, Viber); not used by the Channel API.
+    #[serde(default)]
     pub token: String,
     #[serde(default)]
     pub queue: Vec<Id>,
@@ -97,6 +105,9 @@ pub struct CreateIntegration {
     /// WhatsApp: the Meta app's secret, which signs webhook calls (never returned).
     #[serde(default)]
     pub app_secret: Option<String>,
+    /// Channel API: the integrator's http(s) URL Tidings posts replies to.
+    #[serde(default)]
+    pub callback_url: Option<String>,
 }
 
 /// `PATCH /api/v1/integrations/{id}`: absent fields stay; an empty text disables
@@ -143,6 +154,9 @@ pub struct UpdateIntegration {
     /// WhatsApp: the Meta app's secret, which signs webhook calls (never returned).
     #[serde(default)]
     pub app_secret: Option<String>,
+    /// Channel API: a new callback URL.
+    #[serde(default)]
+    pub callback_url: Option<String>,
 }
 
 /// `GET /api/v1/integrations/{id}/queue`: who gets the next new chat, who may
@@ -265,4 +279,19 @@ pub struct MessageTemplate {
     pub text: String,
     /// How many placeholders the text has.
     pub parameters: i64,
+}
+
+/// `POST /api/v1/integrations/{id}/test-event` (Channel API, admins): what the
+/// callback URL answered to a signed `ping` event (an unreachable receiver is
+/// a `502`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TestEventResult {
+    /// The `id` of the ping that was posted.
+    pub event_id: String,
+    /// Whether the receiver answered 2xx.
+    pub ok: bool,
+    /// The receiver's HTTP status.
+    pub status: u16,
+    /// The start of the receiver's answer.
+    pub detail: String,
 }

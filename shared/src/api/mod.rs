@@ -34,16 +34,24 @@ pub enum Channel {
     Telegram,
     Viber,
     Whatsapp,
+    /// The Channel API: any other messenger through an integrator's bridge.
+    Api,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Telegram, Channel::Viber, Channel::Whatsapp];
+    pub const ALL: [Channel; 4] = [
+        Channel::Telegram,
+        Channel::Viber,
+        Channel::Whatsapp,
+        Channel::Api,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Telegram => "telegram",
             Channel::Viber => "viber",
             Channel::Whatsapp => "whatsapp",
+            Channel::Api => "api",
         }
     }
 

@@ -159,11 +159,13 @@ fn MessageView(
     });
     let actions_at = at.clone();
     let actions = view! { <MessageActions id chat_id at=actions_at message=item.clone()/> };
+    let deleted = item.deleted_at.is_some();
 
     view! {
         <div
             class="tl-item tl-message"
             class:out=outgoing
+            class:deleted=deleted
             class:highlight=move || highlighted.get()
             data-test="timeline-item"
             data-item-id=id
@@ -177,6 +179,9 @@ fn MessageView(
                 {details}
                 {text}
                 <div class="msg-meta">
+                    <Show when=move || deleted>
+                        <span class="msg-deleted" data-test="message-deleted">{move || i18n.tr(Key::DeletedByCustomer)}</span>
+                    </Show>
                     <Show when=move || edited>
                         <button
                             type="button"

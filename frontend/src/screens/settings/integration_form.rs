@@ -1,4 +1,4 @@
-//! Creating or editing one integration: messenger, name, token, delivery (Telegram), the
+//! Creating or editing one integration: messenger, name, token (or the Channel API's callback URL), delivery (Telegram), the
 //! queue of managers in order (reorder, add, remove) with who gets the next chat, the sales
 //! funnel, greeting and auto-reply texts; WhatsApp's number ids and app secret, with the
 //! webhook address and verify token to paste into Meta's dashboard; and deleting it.
@@ -14,6 +14,7 @@ use shared::api::users::Role;
 use shared::api::Channel;
 use shared::Id;
 
+use super::channel_api_panel::ChannelApiPanel;
 use super::integration_health::HealthSection;
 use super::routing_fields::{RoutingFields, RoutingForm};
 use super::whatsapp_fields::{WhatsAppFields, WhatsAppInputs, WhatsAppWebhook};
@@ -51,7 +52,13 @@ pub fn IntegrationForm() -> impl IntoView {
                             let id = integration.id;
                             view! { <HealthSection id/> }
                         });
-                        view! { <Form existing/> {health} }.into_any()
+                        // Admins get the secret; the panel is theirs.
+                        let api_panel = existing
+                            .as_ref()
+                            .filter(|i| i.kind == Channel::Api && i.secret.is_some())
+                            .cloned()
+                            .map(|integration| view! { <ChannelApiPanel integration/> });
+                        view! { <Form existing/> {api_panel} {health} }.into_any()
                     }
                     Err(error) => {
                         session.note(&error);
@@ -83,6 +90,11 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
         .and_then(|i| i.token.clone())
         .unwrap_or_default();
     let token = RwSignal::new(original_token.clone());
+    let original_callback = existing
+        .as_ref()
+        .and_then(|i| i.callback_url.clone())
+        .unwrap_or_default();
+    let callback = RwSignal::new(original_callback.clone());
     let show_token = RwSignal::new(false);
     // "" = let the server choose (webhook on https, else polling).
     let delivery = RwSignal::new(match existing.as_ref().map(|i| i.delivery) {
@@ -138,6 +150,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
     let save = {
         let navigate = navigate.clone();
         let original_token = original_token.clone();
+        let original_callback = original_callback.clone();
         move || {
             saving.set(true);
             saved.set(false);
@@ -151,8 +164,11 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                 .flatten();
             let pipeline_id = pipeline.get_untracked().parse::<Id>().ok();
             let navigate = navigate.clone();
+            let is_api = kind.get_untracked() == Channel::Api;
             let token_value = token.get_untracked().trim().to_owned();
-            let token_changed = token_value != original_token;
+            let token_changed = !is_api && token_value != original_token;
+            let callback_value = callback.get_untracked().trim().to_owned();
+            let callback_changed = is_api && callback_value != original_callback;
             spawn_local(async move {
                 let answer = match editing {
                     Some(id) => {
@@ -172,6 +188,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                             phone_number_id: whatsapp.phone_number_id(),
                             business_account_id: whatsapp.business_account_id(),
                             app_secret: whatsapp.app_secret(),
+                            callback_url: callback_changed.then_some(callback_value),
                         };
                         http::update_integration(id, &change).await
                     }
@@ -195,6 +212,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                             phone_number_id: whatsapp.phone_number_id(),
                             business_account_id: whatsapp.business_account_id(),
                             app_secret: whatsapp.app_secret(),
+                            callback_url: is_api.then_some(callback_value),
                         };
                         http::create_integration(&create).await
                     }
@@ -368,12 +386,22 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                         <option value="telegram" selected=move || kind.get() == Channel::Telegram>"Telegram"</option>
                         <option value="viber" selected=move || kind.get() == Channel::Viber>"Viber"</option>
                         <option value="whatsapp" selected=move || kind.get() == Channel::Whatsapp>"WhatsApp"</option>
+                        <option value="api" selected=move || kind.get() == Channel::Api>{move || i18n.tr(Key::ChannelApi)}</option>
                     </select>
                 </label>
                 <label class="field">
                     <span>{move || i18n.tr(Key::Name)}</span>
                     <input type="text" required data-test="integration-name" bind:value=name/>
                 </label>
+                <Show when=move || kind.get() == Channel::Api>
+                    <label class="field field-wide">
+                        <span>{move || i18n.tr(Key::CallbackUrl)}</span>
+                        <input type="url" required placeholder="https://bridge.example.com/tidings"
+                            data-test="integration-callback-url" bind:value=callback/>
+                        <small class="muted">{move || i18n.tr(Key::CallbackUrlHelp)}</small>
+                    </label>
+                </Show>
+                <Show when=move || kind.get() != Channel::Api>
                 <label class="field field-wide">
                     <span>{move || i18n.tr(Key::Token)}</span>
                     <span class="input-with-button">
@@ -390,6 +418,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                         </button>
                     </span>
                 </label>
+                </Show>
                 <Show when=move || kind.get() == Channel::Whatsapp>
                     <WhatsAppInputs fields=whatsapp editing=editing.is_some()/>
                 </Show>
@@ -451,7 +480,7 @@ fn Form(existing: Option<Integration>) -> impl IntoView {
                 <textarea rows="3" data-test="integration-auto-reply" bind:value=auto_reply></textarea>
                 <small class="muted">{move || i18n.tr(Key::AutoReplyHelp)}</small>
             </label>
-            {match (webhook_url, existing_verify_token) {
+            {match (webhook_url.filter(|_| kind.get_untracked() != Channel::Api), existing_verify_token) {
                 (Some(url), Some(token)) => Some(view! { <WhatsAppWebhook url token/> }.into_any()),
                 (Some(url), None) => Some(view! {
                     <p class="muted">{move || i18n.tr(Key::WebhookUrl)}": "<code data-test="integration-webhook-url">{url.clone()}</code></p>

@@ -30,7 +30,7 @@ pub fn IntegrationsSettings() -> impl IntoView {
                     .collect::<Vec<_>>()
                     .join(" → ");
                 let delivery = match (integration.kind, integration.delivery) {
-                    (Channel::Viber | Channel::Whatsapp, _) => Key::DeliveryWebhook,
+                    (Channel::Viber | Channel::Whatsapp | Channel::Api, _) => Key::DeliveryWebhook,
                     (_, Delivery::Webhook) => Key::DeliveryWebhook,
                     (_, Delivery::Polling) => Key::DeliveryPolling,
                 };

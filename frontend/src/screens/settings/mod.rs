@@ -4,6 +4,7 @@
 
 mod backups;
 mod canned;
+mod channel_api_panel;
 mod integration_form;
 mod integration_health;
 mod integrations;

@@ -163,6 +163,7 @@ fn customer(value: Option<&Value>, field: &str) -> Result<CustomerProfile, Chann
         language: string(user, "language"),
         country: string(user, "country"),
         avatar_url: string(user, "avatar"),
+        ..CustomerProfile::default()
     })
 }
 

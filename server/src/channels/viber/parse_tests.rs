@@ -35,6 +35,7 @@ fn olena() -> CustomerProfile {
         avatar_url: Some(
             "https://media-direct.cdn.viber.com/download_photo?dlid=abc&fltp=jpg&imsz=0000".into(),
         ),
+        ..CustomerProfile::default()
     }
 }
 

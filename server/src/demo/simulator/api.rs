@@ -174,12 +174,10 @@ async fn create(sim: web::Data<Sim>, body: Bytes) -> HttpResponse {
         Ok(request) => request,
         Err(why) => return malformed(why),
     };
-    if request.channel == Channel::Whatsapp {
-        return error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid",
-            "the demo simulates Telegram and Viber customers",
-        );
+    // The simulator plays Telegram and Viber customers only: a Channel API
+    // customer lives in an integrator's bridge.
+    if !matches!(request.channel, Channel::Telegram | Channel::Viber) {
+        return malformed("the simulator has Telegram and Viber customers only".into());
     }
     let new = {
         let mut rng = rand::thread_rng();

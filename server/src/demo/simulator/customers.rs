@@ -96,7 +96,7 @@ pub fn new_external_id(channel: Channel) -> String {
     let mut rng = rand::thread_rng();
     match channel {
         Channel::Telegram => rng.gen_range(200_000_000_i64..6_900_000_000).to_string(),
-        Channel::Viber | Channel::Whatsapp => {
+        Channel::Viber | Channel::Whatsapp | Channel::Api => {
             const ALPHABET: &[u8] =
                 b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
             let mut id: String = (0..22)
@@ -138,7 +138,9 @@ pub async fn send(sim: &Sim, customer_id: u64, content: Content) -> Result<u64, 
             entry.text = Some(match (customer.channel, payload) {
                 (Channel::Telegram, Some(payload)) => format!("/start {payload}"),
                 (Channel::Telegram, None) => "/start".to_owned(),
-                (Channel::Viber | Channel::Whatsapp, _) => "opened the chat".to_owned(),
+                (Channel::Viber | Channel::Whatsapp | Channel::Api, _) => {
+                    "opened the chat".to_owned()
+                }
             })
         }
     }
@@ -157,7 +159,7 @@ pub async fn send(sim: &Sim, customer_id: u64, content: Content) -> Result<u64, 
             let id = record(sim, customer_id, entry)?;
             (id, telegram::deliver(sim, update).await.map(|_| None))
         }
-        Channel::Viber | Channel::Whatsapp => {
+        Channel::Viber | Channel::Whatsapp | Channel::Api => {
             let writes = !matches!(content, Content::Start(_));
             let token = sim.update(|state| {
                 // Viber: a customer's first message subscribes them (no event
@@ -283,8 +285,10 @@ pub fn reachability_note(channel: Channel, reachable: bool) -> &'static str {
     match (channel, reachable) {
         (Channel::Telegram, false) => "You blocked the bot",
         (Channel::Telegram, true) => "You unblocked the bot",
-        (Channel::Viber | Channel::Whatsapp, false) => "You unsubscribed from the bot",
-        (Channel::Viber | Channel::Whatsapp, true) => "You subscribed to the bot",
+        (Channel::Viber | Channel::Whatsapp | Channel::Api, false) => {
+            "You unsubscribed from the bot"
+        }
+        (Channel::Viber | Channel::Whatsapp | Channel::Api, true) => "You subscribed to the bot",
     }
 }
 

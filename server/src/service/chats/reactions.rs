@@ -112,5 +112,6 @@ fn channel_name(kind: ChannelKind) -> &'static str {
         ChannelKind::Telegram => "Telegram",
         ChannelKind::Viber => "Viber",
         ChannelKind::Whatsapp => "WhatsApp",
+        ChannelKind::Api => "Channel API",
     }
 }

@@ -39,6 +39,7 @@ pub fn find_or_create_customer(
         .optional()?;
     if let Some((customer_id, contact_id, known)) = existing {
         refresh_contact(conn, contact_id, &known, profile)?;
+        fill_contact_details(conn, contact_id, profile)?;
         return Ok(CustomerRef {
             customer_id,
             contact_id,
@@ -83,11 +84,40 @@ pub fn find_or_create_customer(
             customer_identities::created_at.eq(at),
         ))
         .execute(conn)?;
+    fill_contact_details(conn, contact_id, profile)?;
     Ok(CustomerRef {
         customer_id,
         contact_id,
         created: true,
     })
+}
+
+/// The phone and e-mail a messenger tells (Channel API `customer.phone`,
+/// `email`) fill the contact's empty fields only: a manager's edit wins.
+fn fill_contact_details(
+    conn: &mut DbConn,
+    contact_id: Id,
+    profile: &CustomerProfile,
+) -> Result<(), StoreError> {
+    if let Some(phone) = &profile.phone {
+        diesel::update(
+            contacts::table
+                .find(contact_id)
+                .filter(contacts::phone.is_null().or(contacts::phone.eq(""))),
+        )
+        .set(contacts::phone.eq(phone))
+        .execute(conn)?;
+    }
+    if let Some(email) = &profile.email {
+        diesel::update(
+            contacts::table
+                .find(contact_id)
+                .filter(contacts::email.is_null().or(contacts::email.eq(""))),
+        )
+        .set(contacts::email.eq(email))
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Fills in what the messenger now tells us and the contact still lacks; never
@@ -231,6 +261,7 @@ mod tests {
             language: Some("es".into()),
             country: None,
             avatar_url: avatar.map(str::to_owned),
+            ..CustomerProfile::default()
         }
     }
 
