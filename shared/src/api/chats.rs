@@ -134,6 +134,9 @@ pub struct Item {
     pub body: ItemBody,
 }
 
+// Most items are messages, so boxing them would add an allocation to nearly
+// every item for no gain: an item is built once and serialized.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ItemBody {
