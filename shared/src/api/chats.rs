@@ -413,7 +413,8 @@ mod tests {
             "id": 6, "chat_id": 2, "at": "2026-01-01T00:00:00.000000Z", "kind": "message",
             "direction": "out", "author_id": 1, "content_kind": "text", "text": "Hi",
             "attachments": [], "delivery": "pending", "delivery_error": null,
-            "edited_at": null, "versions": [], "reply_to": null, "reactions": []
+            "edited_at": null, "versions": [], "reply_to": null, "reactions": [],
+            "deleted_at": null
         });
         let item: Item = serde_json::from_value(wire.clone()).expect("parses");
         assert_eq!(item.direction(), Some(Direction::Out));
