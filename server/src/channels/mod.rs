@@ -252,8 +252,6 @@ pub struct Origin {
     pub item_id: shared::Id,
     /// A greeting, auto-reply or away text rather than a manager's message.
     pub auto: bool,
-    /// The messenger's id of the message this one answers.
-    pub reply_to_external_id: Option<String>,
 }
 
 impl Outbound {

@@ -263,7 +263,6 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
             chat_id: job.chat_id,
             item_id: job.item_id,
             auto: job.auto,
-            reply_to_external_id: job.reply_to_external_id.clone(),
         },
         ..Outbound::text(job.recipient.clone(), job.text.clone())
     };

@@ -148,7 +148,7 @@ pub fn reply_body(message: &Outbound) -> Value {
             "id": message_id,
             "text": message.text,
             "attachments": attachments,
-            "reply_to_id": origin.reply_to_external_id,
+            "reply_to_id": message.reply_to_external_id,
         },
     })
 }
@@ -356,8 +356,8 @@ mod tests {
                 chat_id: 7,
                 item_id: 42,
                 auto: true,
-                reply_to_external_id: Some("m-1".into()),
             },
+            reply_to_external_id: Some("m-1".into()),
             ..Outbound::text("c-1", "Hello")
         };
         assert_eq!(
