@@ -2,10 +2,11 @@
 //! SQLite and PostgreSQL, against the fake Graph API: connecting a number,
 //! Meta's verification handshake, signed notifications of every message type
 //! (fixtures in `tests/fixtures/whatsapp/`), statuses, media with the bearer
-//! token, sending texts, files and templates, Graph error codes, and the
-//! 24-hour reply window.
+//! token, sending texts, files and templates, Graph error codes, the
+//! 24-hour reply window, reactions and quotes.
 
 mod connect;
+mod reactions;
 mod receive;
 mod send;
 mod window;
@@ -104,16 +105,15 @@ impl WhatsApp {
 
     /// The customer writes `text` (sent `hours_ago` hours ago); returns their chat.
     pub async fn customer_writes(&self, id: Id, wamid: &str, hours_ago: i64, text: &str) -> Chat {
+        self.customer_writes_at(id, wamid, timestamp(hours_ago), text)
+            .await
+    }
+
+    /// The customer's message `text` dated `sent_at` (Unix seconds); returns their chat.
+    pub async fn customer_writes_at(&self, id: Id, wamid: &str, sent_at: i64, text: &str) -> Chat {
         self.accept(
             id,
-            FakeWhatsApp::text(
-                NUMBER,
-                CUSTOMER,
-                "Kerry Fisher",
-                wamid,
-                timestamp(hours_ago),
-                text,
-            ),
+            FakeWhatsApp::text(NUMBER, CUSTOMER, "Kerry Fisher", wamid, sent_at, text),
         )
         .await;
         wait_for_chats(&self.admin, 1).await.remove(0)

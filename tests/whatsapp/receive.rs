@@ -67,7 +67,6 @@ async fn every_message_type_lands_in_the_customers_chat(backend: Backend) {
         ("button_reply", "button_reply", Some("Change")),
         ("list_reply", "list_reply", Some("Express shipping")),
         ("button", "button", Some("Unsubscribe from promos")),
-        ("reaction", "reaction", Some("Reacted 👍")),
     ];
     for (fixture, _, _) in kinds {
         whatsapp.accept(bot.id, WhatsApp::fixture(fixture)).await;

@@ -36,27 +36,18 @@ fn templates() -> Vec<Value> {
 async fn the_window_ends_24_hours_after_the_customers_last_message(backend: Backend) {
     let whatsapp = start(backend).await;
     let bot = whatsapp.connect(json!({})).await;
+    let sent_at = timestamp(3);
     let chat = whatsapp
-        .customer_writes(bot.id, "wamid.IN1", 3, "Hello")
+        .customer_writes_at(bot.id, "wamid.IN1", sent_at, "Hello")
         .await;
     let ends = chrono::DateTime::parse_from_rfc3339(
         chat.reply_window_ends_at.as_deref().expect("a window"),
     )
     .expect("RFC 3339");
-    assert_eq!(ends.timestamp(), timestamp(3) + 24 * 3600);
+    assert_eq!(ends.timestamp(), sent_at + 24 * 3600);
     // An older message delivered late does not shorten it.
     whatsapp
-        .accept(
-            bot.id,
-            tidings_tests::fake_whatsapp::FakeWhatsApp::text(
-                crate::NUMBER,
-                crate::CUSTOMER,
-                "Kerry Fisher",
-                "wamid.OLD",
-                timestamp(10),
-                "older",
-            ),
-        )
+        .customer_writes_at(bot.id, "wamid.OLD", timestamp(10), "older")
         .await;
     let chat: Chat = body(
         whatsapp

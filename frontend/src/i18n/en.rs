@@ -541,5 +541,6 @@ pub(super) fn en(key: Key) -> &'static str {
         Key::SendingTestEvent => "Sending…",
         Key::TestEventAnswered => "The callback URL answered HTTP {status}: {detail}",
         Key::TestEventHelp => "Posts a signed {\"type\": \"ping\"} event to the callback URL and shows its answer.",
+        Key::ReactionsUnavailableApi => "Reactions are not available through the Channel API",
     }
 }

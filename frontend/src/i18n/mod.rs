@@ -575,6 +575,7 @@ pub enum Key {
     SendingTestEvent,
     TestEventAnswered,
     TestEventHelp,
+    ReactionsUnavailableApi,
 }
 
 /// The text for `key` in `lang`.

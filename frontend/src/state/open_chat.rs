@@ -296,7 +296,18 @@ impl OpenChat {
         }
         self.items.update(|items| {
             if let Some(existing) = items.iter_mut().find(|other| other.id == item.id) {
+                let newer_delivery = delivery_of(existing)
+                    .filter(|shown| delivery_of(&item).is_some_and(|copy| further(*shown, copy)))
+                    .zip(message_of(existing).map(|message| message.delivery_error.clone()));
                 *existing = item;
+                // A reply's HTTP answer can arrive after the socket said it was sent: a copy
+                // read earlier must not take a delivery step back.
+                if let (Some((delivery, error)), ItemBody::Message(message)) =
+                    (newer_delivery, &mut existing.body)
+                {
+                    message.delivery = delivery;
+                    message.delivery_error = error;
+                }
             } else {
                 let position = items
                     .iter()
@@ -406,4 +417,28 @@ fn is_wide() -> bool {
 
 pub fn use_open_chat() -> OpenChat {
     expect_context::<OpenChat>()
+}
+
+fn message_of(item: &Item) -> Option<&shared::api::chats::Message> {
+    match &item.body {
+        ItemBody::Message(message) => Some(message),
+        _ => None,
+    }
+}
+
+fn delivery_of(item: &Item) -> Option<DeliveryState> {
+    message_of(item).map(|message| message.delivery)
+}
+
+/// Whether `shown` is a later step of one delivery than `copy`. Sending only moves
+/// forward (pending, sent, delivered, seen); a failure and its retry are not ordered.
+fn further(shown: DeliveryState, copy: DeliveryState) -> bool {
+    let step = |state| match state {
+        DeliveryState::Pending => Some(0),
+        DeliveryState::Sent => Some(1),
+        DeliveryState::Delivered => Some(2),
+        DeliveryState::Seen => Some(3),
+        DeliveryState::Failed => None,
+    };
+    matches!((step(shown), step(copy)), (Some(shown), Some(copy)) if shown > copy)
 }

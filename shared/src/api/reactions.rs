@@ -136,7 +136,16 @@ pub const TELEGRAM_REACTIONS: &[&str] = &[
     "😡",
 ];
 
-/// The reactions the web app offers in its picker (all in [`TELEGRAM_REACTIONS`]).
+/// The emoji Tidings sends as a WhatsApp reaction. WhatsApp takes any single
+/// emoji; the inbox offers Telegram's set and WhatsApp's own quick reactions,
+/// so a reaction never depends on the keyboard's variant of an emoji.
+pub const WHATSAPP_REACTIONS: &[&str] = &[
+    "👍", "❤", "😂", "😮", "😢", "🙏", "🔥", "🎉", "😁", "👌", "👏", "🤔", "😍", "🥰", "💯", "✅",
+    "👀", "🤝", "😊", "🙂", "😉", "😎", "😡", "👎", "💔", "⭐",
+];
+
+/// The reactions the web app offers in its picker (all in [`TELEGRAM_REACTIONS`]
+/// and [`WHATSAPP_REACTIONS`]).
 pub const COMMON_REACTIONS: &[&str] = &["👍", "❤", "🔥", "🎉", "😁", "🙏", "👌", "😢"];
 
 /// The emoji as Telegram writes it: without variation selectors (U+FE0F,
@@ -209,9 +218,10 @@ mod tests {
     }
 
     #[test]
-    fn the_picker_offers_only_reactions_telegram_accepts() {
+    fn the_picker_offers_only_reactions_telegram_and_whatsapp_accept() {
         for emoji in COMMON_REACTIONS {
             assert_eq!(telegram_reaction(emoji), Some(*emoji));
+            assert_eq!(accepted_reaction(emoji, WHATSAPP_REACTIONS), Some(*emoji));
         }
     }
 }

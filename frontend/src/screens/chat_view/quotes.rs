@@ -125,7 +125,11 @@ pub fn MessageActions(id: Id, chat_id: Id, at: String, message: Message) -> impl
     let channel = open_chat
         .chat
         .with_untracked(|chat| chat.as_ref().map(|chat| chat.with_untracked(|c| c.channel)));
-    let viber = channel == Some(Channel::Viber);
+    let unavailable = match channel {
+        Some(Channel::Viber) => Some(Key::ReactionsUnavailableViber),
+        Some(Channel::Api) => Some(Key::ReactionsUnavailableApi),
+        _ => None,
+    };
     let me = session.user_id_untracked();
     let my_reaction = message
         .reactions
@@ -183,17 +187,17 @@ pub fn MessageActions(id: Id, chat_id: Id, at: String, message: Message) -> impl
             .collect_view()
     };
 
-    let picker = if viber {
+    let picker = if let Some(unavailable) = unavailable {
         view! {
             <button
                 type="button"
                 class="link-button msg-action"
                 data-test="message-react"
                 disabled=true
-                title=move || i18n.tr(Key::ReactionsUnavailableViber)
-                aria-label=move || i18n.tr(Key::ReactionsUnavailableViber)
+                title=move || i18n.tr(unavailable)
+                aria-label=move || i18n.tr(unavailable)
             >
-                {move || i18n.tr(Key::ReactionsUnavailableViber)}
+                {move || i18n.tr(unavailable)}
             </button>
         }
         .into_any()

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use shared::api::Channel as ChannelKind;
 
 use self::client::{bearer, GraphClient};
@@ -257,6 +257,30 @@ impl Channel for WhatsAppChannel {
             Ok(Sent {
                 external_ids: message.delivered.ids(),
             })
+        })
+    }
+
+    fn reactions(&self) -> &'static [&'static str] {
+        shared::api::reactions::WHATSAPP_REACTIONS
+    }
+
+    /// A `reaction` message from the business number; an empty emoji takes
+    /// the bot's reaction back.
+    fn set_reaction<'a>(
+        &'a self,
+        bot: &'a Bot,
+        recipient: &'a str,
+        external_message_id: &'a str,
+        emoji: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), ChannelError>> {
+        Box::pin(async move {
+            let content = json!({
+                "message_id": external_message_id,
+                "emoji": emoji.unwrap_or_default(),
+            });
+            self.post_message(bot, number(bot)?, recipient, "reaction", content, None)
+                .await
+                .map(drop)
         })
     }
 

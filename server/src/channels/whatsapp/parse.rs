@@ -15,8 +15,8 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::channels::{
-    ChannelError, CustomerProfile, DeliveryReport, Inbound, InboundAttachment, InboundEvent,
-    InboundMessage,
+    ChannelError, CustomerProfile, CustomerReaction, DeliveryReport, Inbound, InboundAttachment,
+    InboundEvent, InboundMessage,
 };
 
 type Object = Map<String, Value>;
@@ -317,7 +317,7 @@ fn message_event(message: &Object, contact: Option<&Value>) -> Result<Inbound, C
     let mut details = Object::new();
     let mut attachments = Vec::new();
     let mut content_kind = kind.to_owned();
-    let mut reply_to = message
+    let reply_to = message
         .get("context")
         .and_then(|context| context.get("id"))
         .and_then(text_of);
@@ -331,6 +331,12 @@ fn message_event(message: &Object, contact: Option<&Value>) -> Result<Inbound, C
     if let Some(referral) = message.get("referral").filter(|value| value.is_object()) {
         // A click-to-WhatsApp ad: where the customer came from.
         details.insert("ad_referral".into(), referral.clone());
+    }
+    if kind == "reaction" {
+        return Ok(Inbound {
+            dedup_key: format!("m:{id}"),
+            event: reaction_event(customer, body),
+        });
     }
     let text = match kind {
         "text" => string(body, "body"),
@@ -415,22 +421,6 @@ fn message_event(message: &Object, contact: Option<&Value>) -> Result<Inbound, C
             }
             string(body, "text")
         }
-        "reaction" => {
-            // Reactions are kept as a message naming the emoji until items
-            // carry reactions of their own.
-            reply_to = body
-                .and_then(|reaction| reaction.get("message_id"))
-                .and_then(text_of);
-            let emoji = string(body, "emoji");
-            details.insert(
-                "reaction".into(),
-                emoji.clone().map_or(Value::Null, Value::String),
-            );
-            Some(match emoji {
-                Some(emoji) => format!("Reacted {emoji}"),
-                None => "Removed a reaction".to_owned(),
-            })
-        }
         other => {
             content_kind = "unsupported".to_owned();
             details.insert("type".into(), Value::String(other.to_owned()));
@@ -458,5 +448,24 @@ fn message_event(message: &Object, contact: Option<&Value>) -> Result<Inbound, C
             referral: None,
             details: Value::Object(details),
         }),
+    })
+}
+
+/// A `reaction` message: the customer's reaction to one message (theirs or
+/// ours) as it is now; an empty emoji removes it. One without the message it
+/// reacts to is kept as ignored.
+fn reaction_event(customer: CustomerProfile, body: Option<&Value>) -> InboundEvent {
+    let Some(external_message_id) = body
+        .and_then(|reaction| reaction.get("message_id"))
+        .and_then(text_of)
+    else {
+        return InboundEvent::Ignored {
+            reason: "a WhatsApp reaction without the message it reacts to".into(),
+        };
+    };
+    InboundEvent::Reaction(CustomerReaction {
+        customer,
+        external_message_id,
+        emoji: string(body, "emoji"),
     })
 }

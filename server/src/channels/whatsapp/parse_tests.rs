@@ -144,15 +144,29 @@ fn button_and_list_replies_show_the_chosen_title() {
 }
 
 #[test]
-fn a_reaction_is_kept_as_a_message_naming_the_emoji_on_the_reacted_message() {
-    let message = message("reaction");
-    assert_eq!(message.content_kind, "reaction");
-    assert_eq!(message.text.as_deref(), Some("Reacted 👍"));
-    assert_eq!(message.details["reaction"], "👍");
+fn a_reaction_sets_the_customers_reaction_on_the_reacted_message() {
+    let InboundEvent::Reaction(reaction) = only("reaction").event else {
+        panic!("not a reaction");
+    };
+    assert_eq!(reaction.customer.external_id, "16315551181");
     assert_eq!(
-        message.reply_to_external_id.as_deref(),
-        Some("wamid.HBgLMTYzMTU1NTExODEVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA")
+        reaction.external_message_id,
+        "wamid.HBgLMTYzMTU1NTExODEVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA"
     );
+    assert_eq!(reaction.emoji.as_deref(), Some("👍"));
+}
+
+#[test]
+fn an_empty_reaction_emoji_takes_the_reaction_back() {
+    let body = String::from_utf8(fixture("reaction"))
+        .expect("text")
+        .replace("\"emoji\": \"👍\"", "\"emoji\": \"\"");
+    let events = split(body.as_bytes()).expect("a notification");
+    let InboundEvent::Reaction(reaction) = parse(events[0].body.as_bytes()).expect("parses").event
+    else {
+        panic!("not a reaction");
+    };
+    assert_eq!(reaction.emoji, None);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! first with `POST {base}/{phone_number_id}/media` and then sent by media
 //! id (<https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages>).
 //! Parts an earlier attempt delivered are skipped; each part sent is noted.
+//! A quoted message rides as `context: {message_id}` on the first part.
 
 use serde_json::{json, Value};
 
@@ -74,13 +75,14 @@ pub(super) fn template_body(template: &OutboundTemplate) -> Value {
 }
 
 impl WhatsAppChannel {
-    async fn post_message(
+    pub(super) async fn post_message(
         &self,
         bot: &Bot,
         number: &WhatsAppNumber,
         to: &str,
         kind: &str,
         content: Value,
+        quoting: Option<&str>,
     ) -> Result<String, ChannelError> {
         let mut body = json!({
             "messaging_product": "whatsapp",
@@ -89,6 +91,9 @@ impl WhatsAppChannel {
             "type": kind,
         });
         body[kind] = content;
+        if let Some(quoted) = quoting {
+            body["context"] = json!({"message_id": quoted});
+        }
         let answer = self
             .client
             .post(
@@ -156,10 +161,17 @@ impl WhatsAppChannel {
         let to = message.recipient.as_str();
         let log: &PartLog = &message.delivered;
         let resume_at = message.parts_delivered;
+        // The quote rides on the first part only, as in the messenger a
+        // manager answering in several parts would quote once.
+        let quoting = |position: usize| {
+            (position == 0)
+                .then_some(message.reply_to_external_id.as_deref())
+                .flatten()
+        };
         if let Some(template) = &message.template {
             if resume_at == 0 {
                 let id = self
-                    .post_message(bot, number, to, "template", template_body(template))
+                    .post_message(bot, number, to, "template", template_body(template), None)
                     .await?;
                 log.record(&id);
             }
@@ -191,7 +203,7 @@ impl WhatsAppChannel {
                     content["filename"] = json!(file.name);
                 }
                 let id = self
-                    .post_message(bot, number, to, kind.as_str(), content)
+                    .post_message(bot, number, to, kind.as_str(), content, quoting(0))
                     .await?;
                 log.record(&id);
             }
@@ -205,7 +217,9 @@ impl WhatsAppChannel {
         for part in texts {
             if position >= resume_at {
                 let content = json!({"body": part, "preview_url": false});
-                let id = self.post_message(bot, number, to, "text", content).await?;
+                let id = self
+                    .post_message(bot, number, to, "text", content, quoting(position))
+                    .await?;
                 log.record(&id);
             }
             position += 1;
