@@ -1,6 +1,6 @@
 //! The server under test: the real Tidings server in this process
 //! (`tidings::start`) on a fresh SQLite file or PostgreSQL database, with fake
-//! Telegram and Viber servers behind its API-URL settings, and a small
+//! Telegram, Viber and WhatsApp servers behind its API-URL settings, and a small
 //! signed-in REST client.
 
 use std::net::SocketAddr;
@@ -15,6 +15,7 @@ use tidings::store::Store;
 use tidings::RunningServer;
 use tidings_tests::fake_telegram::FakeTelegram;
 use tidings_tests::fake_viber::FakeViber;
+use tidings_tests::fake_whatsapp::FakeWhatsApp;
 use tidings_tests::{Backend, TestDatabase};
 
 use crate::Database;
@@ -40,6 +41,7 @@ pub struct Harness {
     pub admin: Api,
     pub telegram: FakeTelegram,
     pub viber: FakeViber,
+    pub whatsapp: FakeWhatsApp,
     server: RunningServer,
     // Dropped last: the database outlives the server that uses it.
     db: TestDatabase,
@@ -63,6 +65,7 @@ impl Harness {
     ) -> anyhow::Result<Harness> {
         let telegram = FakeTelegram::start().await;
         let viber = FakeViber::start().await;
+        let whatsapp = FakeWhatsApp::start().await;
         telegram.add_bot(BOT_TOKEN, "bench_support_bot");
         let backend = match database {
             Database::Sqlite => Backend::Sqlite,
@@ -76,6 +79,7 @@ impl Harness {
         config.inbound_appliers = appliers;
         config.telegram_api_url = telegram.url().parse().context("fake Telegram URL")?;
         config.viber_api_url = viber.url();
+        config.whatsapp_api_url = whatsapp.url();
         config.bind = tidings_tests::reserve_local_port();
         config.public_url = format!("http://{}", config.bind).parse()?;
         config.admin = Some(InitialAdmin {
@@ -93,6 +97,7 @@ impl Harness {
             admin,
             telegram,
             viber,
+            whatsapp,
             server,
             db,
         })

@@ -5,6 +5,7 @@
 pub mod baseline;
 pub mod bulk;
 pub mod canned;
+pub mod channels;
 pub mod corpus;
 pub mod footprint;
 pub mod harness;
@@ -56,10 +57,12 @@ pub enum Scenario {
     BulkActions,
     /// Reports over a bulk-loaded month: overview, managers table, conversations CSV.
     Reports,
+    /// A WhatsApp notification's ingest cost against a Telegram update's.
+    Channels,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
     /// Footprint, baseline (with ingest), live, outbound, queries, reads, routing, canned,
-    /// bulk actions and reports.
+    /// bulk actions, reports and channels.
     All,
 }
 
@@ -198,6 +201,13 @@ pub struct Options {
     #[arg(long, default_value_t = 1_000)]
     pub canned_replies: u64,
 
+    /// channels: rounds per messenger (alternating).
+    #[arg(long, default_value_t = 6)]
+    pub channel_rounds: usize,
+    /// channels: updates per round.
+    #[arg(long, default_value_t = 2_000)]
+    pub channel_updates: u64,
+
     /// footprint: updates ingested before measuring memory again.
     #[arg(long, default_value_t = 2_000)]
     pub footprint_updates: u64,
@@ -258,6 +268,8 @@ impl Options {
         self.routing_chats = 200;
         self.canned_replies = 50;
         self.bulk_repeat = 1;
+        self.channel_rounds = 2;
+        self.channel_updates = 20;
         self
     }
 
@@ -342,6 +354,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         if wants(Scenario::Reports) {
             sections::reports::reports(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::Channels) {
+            sections::channels::channels(&options, database, &mut report).await?;
         }
     }
     if !options.no_chart && !report.curves.is_empty() {

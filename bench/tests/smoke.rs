@@ -33,6 +33,7 @@ async fn every_scenario_runs_at_tiny_sizes() {
         "sqlite-queries",
         "sqlite-routing",
         "sqlite-reports",
+        "sqlite-channels",
         "sqlite-footprint",
     ] {
         assert!(

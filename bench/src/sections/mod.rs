@@ -3,6 +3,7 @@
 
 pub mod bulk_actions;
 pub mod canned;
+pub mod channels;
 pub mod footprint;
 pub mod ingest;
 pub mod live;

@@ -140,18 +140,6 @@ pub fn find_chat_of_customer(
         .transpose()
 }
 
-/// Moves the chat's reply window to `ends_at` (see `domain::whatsapp`).
-pub fn set_reply_window(
-    conn: &mut DbConn,
-    chat_id: Id,
-    ends_at: NaiveDateTime,
-) -> Result<(), StoreError> {
-    diesel::update(chats::table.find(chat_id))
-        .set(chats::reply_window_ends_at.eq(ends_at))
-        .execute(conn)?;
-    Ok(())
-}
-
 pub fn is_follower(conn: &mut DbConn, chat_id: Id, user_id: Id) -> Result<bool, StoreError> {
     let n: i64 = chat_followers::table
         .filter(chat_followers::chat_id.eq(chat_id))
@@ -656,6 +644,26 @@ pub fn touch(
         .set((
             chats::last_message_at.eq(at),
             chats::last_message_preview.eq(preview),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// [`touch`] for a customer's message that also moves the end of the chat's
+/// reply window (WhatsApp, Telegram Business), in the same statement: this
+/// runs once per customer message.
+pub fn touch_with_reply_window(
+    conn: &mut DbConn,
+    chat_id: Id,
+    at: NaiveDateTime,
+    preview: &str,
+    window_ends_at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(chats::table.find(chat_id))
+        .set((
+            chats::last_message_at.eq(at),
+            chats::last_message_preview.eq(preview),
+            chats::reply_window_ends_at.eq(window_ends_at),
         ))
         .execute(conn)?;
     Ok(())

@@ -459,12 +459,6 @@ fn receive_message(
         set_unreachable(conn, chat_id, None)?;
     }
 
-    if let Some(ends_at) =
-        reply_window_after(integration.kind, window_before, message.sent_at.naive_utc())
-    {
-        super::chats::set_reply_window(conn, chat_id, ends_at)?;
-    }
-
     let reply_to_id = match &message.reply_to_external_id {
         Some(external) => timeline::find_message_by_external(conn, chat_id, external)?,
         None => None,
@@ -495,7 +489,12 @@ fn receive_message(
         .as_deref()
         .map(preview)
         .unwrap_or_else(|| format!("[{}]", message.content_kind));
-    touch(conn, chat_id, at, &preview_text)?;
+    match reply_window_after(integration.kind, window_before, message.sent_at.naive_utc()) {
+        Some(ends_at) => {
+            super::chats::touch_with_reply_window(conn, chat_id, at, &preview_text, ends_at)?
+        }
+        None => touch(conn, chat_id, at, &preview_text)?,
+    }
 
     // Greeting first (first contact only), then the auto-reply (every start).
     let greeting = match transition.has(Effect::Greet) {

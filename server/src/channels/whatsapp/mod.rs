@@ -241,7 +241,7 @@ impl Channel for WhatsAppChannel {
                 );
                 continue;
             }
-            let inbound = parse::parse(single.body.as_bytes())?;
+            let inbound = parse::parse_value(&single.value, single.body.as_bytes())?;
             events.push((inbound, single.body));
         }
         Ok(events)

@@ -33,14 +33,18 @@ fn malformed(why: &str) -> ChannelError {
 pub struct SingleEvent {
     pub phone_number_id: Option<String>,
     pub body: String,
+    /// `body` as JSON, so it need not be parsed again.
+    pub value: Value,
 }
 
 /// Splits a notification into single-event notifications, in order (messages
 /// before statuses within one change, as Meta lists them). A change with
 /// neither becomes one body of its own (parsed as ignored).
 pub fn split(body: &[u8]) -> Result<Vec<SingleEvent>, ChannelError> {
-    let root: Value = serde_json::from_slice(body).map_err(|_| malformed("not JSON"))?;
-    let root = root.as_object().ok_or_else(|| malformed("not an object"))?;
+    let parsed: Value = serde_json::from_slice(body).map_err(|_| malformed("not JSON"))?;
+    let root = parsed
+        .as_object()
+        .ok_or_else(|| malformed("not an object"))?;
     if root.get("object").and_then(Value::as_str) != Some(OBJECT) {
         return Err(malformed("`object` is not whatsapp_business_account"));
     }
@@ -48,6 +52,15 @@ pub fn split(body: &[u8]) -> Result<Vec<SingleEvent>, ChannelError> {
         .get("entry")
         .and_then(Value::as_array)
         .ok_or_else(|| malformed("no `entry` list"))?;
+    if let Some(phone_number_id) = only_event(entries) {
+        // Nearly every notification carries one message or status: it is
+        // its own single-event body, stored as Meta sent it.
+        return Ok(vec![SingleEvent {
+            phone_number_id,
+            body: String::from_utf8_lossy(body).into_owned(),
+            value: parsed,
+        }]);
+    }
     let mut events = Vec::new();
     for entry in entries {
         let entry = entry
@@ -72,13 +85,16 @@ pub fn split(body: &[u8]) -> Result<Vec<SingleEvent>, ChannelError> {
                 .get("metadata")
                 .and_then(|metadata| metadata.get("phone_number_id"))
                 .and_then(text_of);
-            let single = |value: Object| SingleEvent {
-                phone_number_id: phone_number_id.clone(),
-                body: json!({
+            let single = |value: Object| {
+                let value = json!({
                     "object": OBJECT,
                     "entry": [{"id": entry_id, "changes": [{"field": field, "value": value}]}],
-                })
-                .to_string(),
+                });
+                SingleEvent {
+                    phone_number_id: phone_number_id.clone(),
+                    body: value.to_string(),
+                    value,
+                }
             };
             let mut base = value.clone();
             let messages = list(base.remove("messages"));
@@ -111,6 +127,27 @@ pub fn split(body: &[u8]) -> Result<Vec<SingleEvent>, ChannelError> {
     Ok(events)
 }
 
+/// The phone number id of a notification's one event (`Some(None)` when it
+/// names none); `None` when it holds several.
+fn only_event(entries: &[Value]) -> Option<Option<String>> {
+    let [entry] = entries else { return None };
+    let changes = entry.get("changes").and_then(Value::as_array)?;
+    let [change] = changes.as_slice() else {
+        return None;
+    };
+    let value = change.get("value").and_then(Value::as_object)?;
+    let count = |key: &str| value.get(key).and_then(Value::as_array).map_or(0, Vec::len);
+    if count("messages") + count("statuses") > 1 {
+        return None;
+    }
+    Some(
+        value
+            .get("metadata")
+            .and_then(|metadata| metadata.get("phone_number_id"))
+            .and_then(text_of),
+    )
+}
+
 fn list(value: Option<Value>) -> Vec<Value> {
     match value {
         Some(Value::Array(items)) => items,
@@ -132,6 +169,11 @@ fn text_of(value: &Value) -> Option<String> {
 /// events yields its first.
 pub fn parse(body: &[u8]) -> Result<Inbound, ChannelError> {
     let root: Value = serde_json::from_slice(body).map_err(|_| malformed("not JSON"))?;
+    parse_value(&root, body)
+}
+
+/// [`parse`] of a body already read as JSON (`root`).
+pub fn parse_value(root: &Value, body: &[u8]) -> Result<Inbound, ChannelError> {
     if root.get("object").and_then(Value::as_str) != Some(OBJECT) {
         return Err(malformed("`object` is not whatsapp_business_account"));
     }
