@@ -118,6 +118,39 @@ async fn a_simulated_whatsapp_customer_reaches_the_inbox_and_sees_the_reply_deli
     );
     api.assert_marked_seen(chat_id, reply_id).await;
 
+    // A picture from the manager is uploaded first, then sent by media id.
+    let png = tidings_tests::inbox::png_bytes(300);
+    let form = reqwest::multipart::Form::new()
+        .text("text", "The blue one")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(png.clone())
+                .file_name("jacket.png")
+                .mime_str("image/png")
+                .expect("a media type"),
+        );
+    let upload = api
+        .http
+        .post(format!("{}/api/v1/chats/{chat_id}/messages", api.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(upload.status(), StatusCode::CREATED);
+    let Some(shown) = reaches(&sim, wendy, "The blue one", "seen").await else {
+        panic!("the picture is read: {:#?}", sim.messages(wendy).await);
+    };
+    assert_eq!(shown["kind"], "photo", "{shown}");
+    let name = shown["photo"].as_str().expect("the picture's name");
+    let served = reqwest::get(format!("{}media/{name}", demo.simulator_url))
+        .await
+        .expect("the simulator answers");
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(
+        served.bytes().await.expect("bytes").as_ref(),
+        png.as_slice()
+    );
+
     // The simulated Graph API refuses what the real one refuses.
     let graph = reqwest::Client::new();
     let base = format!("{}whatsapp", demo.simulator_url);

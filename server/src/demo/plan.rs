@@ -320,6 +320,41 @@ mod tests {
     }
 
     #[test]
+    fn whatsapp_customers_start_by_writing_and_two_of_them_show_the_window() {
+        let now = Utc::now();
+        let plans = plans(&mut StdRng::seed_from_u64(5), now);
+        let whatsapp: Vec<&ChatPlan> = plans
+            .iter()
+            .filter(|plan| plan.channel == Channel::Whatsapp)
+            .collect();
+        assert!(whatsapp.len() >= 20, "{}", whatsapp.len());
+        for plan in &whatsapp {
+            assert!(
+                !plan
+                    .steps
+                    .iter()
+                    .any(|(_, step)| matches!(step, Step::Open(_) | Step::Reachable(_))),
+                "{:?}",
+                plan.steps
+            );
+        }
+        let last_wrote = |(first, last): (&str, &str)| {
+            whatsapp
+                .iter()
+                .find(|plan| plan.first_name == first && plan.last_name.as_deref() == Some(last))
+                .and_then(|plan| {
+                    plan.steps
+                        .iter()
+                        .rev()
+                        .find(|(_, step)| matches!(step, Step::Customer(_)))
+                })
+                .map(|(at, _)| now - *at)
+        };
+        assert_eq!(last_wrote(WINDOW_CLOSED_NAME), Some(TimeDelta::hours(30)));
+        assert_eq!(last_wrote(WINDOW_OPEN_NAME), Some(TimeDelta::hours(1)));
+    }
+
+    #[test]
     fn every_story_starts_with_the_customer() {
         let plans = plans(&mut StdRng::seed_from_u64(3), Utc::now());
         for plan in plans {
