@@ -226,7 +226,7 @@ fn upload_by_id(sim: &Sim, id: &str) -> Option<(String, Vec<u8>)> {
 
 /// The media id of a customer's picture.
 pub fn photo_media_id(seed: u64) -> String {
-    (PHOTO_MEDIA_BASE + seed).to_string()
+    PHOTO_MEDIA_BASE.saturating_add(seed).to_string()
 }
 
 /// The picture seed behind a customer's media id.
@@ -342,7 +342,9 @@ fn upload(sim: &Sim, request: &HttpRequest, body: &[u8]) -> HttpResponse {
         .unwrap_or_else(|| "application/octet-stream".to_owned());
     let media_id = sim.update(|state| {
         state.next_upload += 1;
-        let media_id = (UPLOAD_MEDIA_BASE + state.next_upload).to_string();
+        let media_id = UPLOAD_MEDIA_BASE
+            .saturating_add(state.next_upload)
+            .to_string();
         state.whatsapp_uploads.push_back(Upload {
             media_id: media_id.clone(),
             mime,
