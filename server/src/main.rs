@@ -36,7 +36,7 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Run fully offline with demo data and simulated Telegram and Viber
+    /// Run fully offline with demo data and simulated Telegram, Viber and WhatsApp
     /// customers (its own database in DATA_DIR/demo; prints the URLs and logins).
     Demo {
         /// Delete the demo database and files and start over.

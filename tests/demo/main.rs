@@ -1,5 +1,5 @@
 //! `tidings demo` in-process: the real server on a temporary data directory
-//! with its simulated Telegram and Viber, seeded data checked over REST, and
+//! with its simulated Telegram, Viber and WhatsApp, seeded data checked over REST, and
 //! simulated customers driven through the simulator's own JSON API (what its
 //! page uses). Waits are on conditions (polling with a deadline), never on
 //! fixed sleeps.
@@ -15,6 +15,7 @@ use tidings::demo::{self, DemoHandle};
 
 mod product;
 mod restart;
+mod whatsapp;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -159,6 +160,46 @@ impl Api {
             .await
             .iter()
             .any(|item| item["event"] == event)
+    }
+
+    /// Waits until the chat's first picture is downloaded, and checks that
+    /// the app serves it as a PNG.
+    async fn assert_picture_served(&self, chat_id: i64) {
+        let url = wait_for("the picture downloaded", || async {
+            self.timeline(chat_id)
+                .await
+                .into_iter()
+                .find_map(|item| item["attachments"][0]["url"].as_str().map(str::to_owned))
+        })
+        .await;
+        let picture = self
+            .http
+            .get(format!("{}{url}", self.base))
+            .send()
+            .await
+            .expect("the picture");
+        assert_eq!(picture.status(), StatusCode::OK);
+        assert!(picture
+            .bytes()
+            .await
+            .expect("bytes")
+            .starts_with(b"\x89PNG"));
+    }
+
+    /// Waits until the item is marked seen in the inbox.
+    async fn assert_marked_seen(&self, chat_id: i64, item_id: i64) {
+        let seen = try_wait(|| async {
+            self.timeline(chat_id)
+                .await
+                .into_iter()
+                .find(|i| i["id"] == item_id && i["delivery"] == "seen")
+        })
+        .await;
+        assert!(
+            seen.is_some(),
+            "the message is marked seen in the inbox: {:#?}",
+            self.timeline(chat_id).await
+        );
     }
 }
 

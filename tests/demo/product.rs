@@ -39,6 +39,7 @@ async fn the_demo_runs_the_real_product_against_simulated_customers() {
     assert!(
         chats.iter().any(|c| c["channel"] == "telegram")
             && chats.iter().any(|c| c["channel"] == "viber")
+            && chats.iter().any(|c| c["channel"] == "whatsapp")
     );
     assert!(
         chats.iter().any(|c| c["status"] == "closed")
@@ -102,7 +103,7 @@ async fn the_demo_runs_the_real_product_against_simulated_customers() {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    assert_eq!(integrations.len(), 2);
+    assert_eq!(integrations.len(), 3);
     let sim = SimApi::new(&demo);
     let state = sim.state(None).await;
     for integration in &integrations {
@@ -157,18 +158,7 @@ async fn the_demo_runs_the_real_product_against_simulated_customers() {
         sim.messages(zoe).await,
         api.timeline(chat_id).await
     );
-    let seen = try_wait(|| async {
-        api.timeline(chat_id)
-            .await
-            .into_iter()
-            .find(|i| i["id"] == reply_id && i["delivery"] == "seen")
-    })
-    .await;
-    assert!(
-        seen.is_some(),
-        "the reply is marked seen in the inbox: {:#?}",
-        api.timeline(chat_id).await
-    );
+    api.assert_marked_seen(chat_id, reply_id).await;
 
     // Unsubscribing is an event in the chat, and further replies fail.
     sim.post(&format!("/api/customers/{zoe}/unsubscribe"), json!({}))
@@ -196,25 +186,7 @@ async fn the_demo_runs_the_real_product_against_simulated_customers() {
     let tom_chat = api.chat_of("Tom Blocker").await["id"]
         .as_i64()
         .expect("a chat id");
-    let url = wait_for("the picture downloaded", || async {
-        api.timeline(tom_chat)
-            .await
-            .into_iter()
-            .find_map(|item| item["attachments"][0]["url"].as_str().map(str::to_owned))
-    })
-    .await;
-    let picture = api
-        .http
-        .get(format!("{}{url}", api.base))
-        .send()
-        .await
-        .expect("the picture");
-    assert_eq!(picture.status(), StatusCode::OK);
-    assert!(picture
-        .bytes()
-        .await
-        .expect("bytes")
-        .starts_with(b"\x89PNG"));
+    api.assert_picture_served(tom_chat).await;
     let items = api.timeline(tom_chat).await;
     assert!(
         items.iter().any(|i| i["content_kind"] == "start"),

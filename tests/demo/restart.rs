@@ -34,6 +34,7 @@ async fn a_restart_reuses_the_demo_and_reset_starts_over() {
     let sim = SimApi::new(&demo);
     let newcomer = sim.new_customer("Nora Newcomer", "telegram").await;
     sim.say(newcomer, "First visit").await;
+    let whatsapp = sim.new_customer("Walt Again", "whatsapp").await;
     let api = Api::login(&demo, "anna@demo.tidings", "demo-anna").await;
     api.chat_of("Nora Newcomer").await;
     demo.stop().await;
@@ -51,6 +52,11 @@ async fn a_restart_reuses_the_demo_and_reset_starts_over() {
     assert_eq!(
         sent["status"], "delivered",
         "the webhook was registered again: {sent}"
+    );
+    let sent = sim.say(whatsapp, "Hello after the restart").await;
+    assert_eq!(
+        sent["status"], "delivered",
+        "the WhatsApp callback URL was verified again: {sent}"
     );
     let chat = api.chat_of("Nora Newcomer").await["id"]
         .as_i64()

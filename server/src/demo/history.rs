@@ -1,6 +1,7 @@
 //! Writes the seeded stories ([`super::plan`]) down the way real traffic
 //! would: every customer action is the very body the simulator sends (a
-//! Telegram `Update`, a Viber callback), parsed by the server's own channel
+//! Telegram `Update`, a Viber callback, a WhatsApp notification), parsed by
+//! the server's own channel
 //! and recorded by the engine's `record_inbound` (contact, deal, round robin,
 //! greeting, auto-reply); manager actions write the rows and timeline events
 //! the use cases write. The rows are then dated back to the story's times,
@@ -25,7 +26,7 @@ use super::plan::{self, ChatPlan, Step, Who};
 use super::seed::SeedError;
 use super::simulator::customers::{new_external_id, Content};
 use super::simulator::state::{message, Customer, MessageKind, SimMessage, Status};
-use super::simulator::{telegram, viber, Sim};
+use super::simulator::{telegram, viber, whatsapp, Sim};
 use crate::channels::Channel;
 use crate::domain::chat as rules;
 use crate::domain::integration::Integration;
@@ -51,6 +52,7 @@ pub struct Cast {
     pub stages: Vec<Id>,
     pub telegram: Id,
     pub viber: Id,
+    pub whatsapp: Id,
 }
 
 /// Messenger ids for seeded updates: counting up from well before now, so
@@ -87,6 +89,11 @@ pub async fn seed_chats(ctx: &Context, sim: &Arc<Sim>, cast: Cast) -> Result<usi
         .get(ChannelKind::Viber)
         .cloned()
         .ok_or(SeedError::Missing("Viber channel"))?;
+    let whatsapp = ctx
+        .channels
+        .get(ChannelKind::Whatsapp)
+        .cloned()
+        .ok_or(SeedError::Missing("WhatsApp channel"))?;
     let sim = sim.clone();
     let start = (now - TimeDelta::days(90)).timestamp_millis();
     ctx.store
@@ -94,6 +101,7 @@ pub async fn seed_chats(ctx: &Context, sim: &Arc<Sim>, cast: Cast) -> Result<usi
             Ok((|| -> Result<usize, SeedError> {
                 let telegram_bot = integrations::find_integration(conn, cast.telegram)?;
                 let viber_bot = integrations::find_integration(conn, cast.viber)?;
+                let whatsapp_bot = integrations::find_integration(conn, cast.whatsapp)?;
                 let mut ids = SeedIds {
                     update: start,
                     token: u64::try_from(start).unwrap_or(1) * 10_000,
@@ -101,17 +109,16 @@ pub async fn seed_chats(ctx: &Context, sim: &Arc<Sim>, cast: Cast) -> Result<usi
                 let mut used = HashSet::new();
                 let mut chats = 0;
                 for plan in plans {
-                    // The demo's customers are on Telegram or Viber (the
-                    // simulator refuses others); Channel API arms here and
-                    // below are never taken.
+                    // The demo's customers are on Telegram, Viber or
+                    // WhatsApp (the simulator refuses others); Channel API
+                    // arms here and below are never taken.
                     let (integration, channel) = match plan.channel {
                         ChannelKind::Telegram => (&telegram_bot, &telegram),
-                        ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api => {
-                            (&viber_bot, &viber)
-                        }
+                        ChannelKind::Whatsapp => (&whatsapp_bot, &whatsapp),
+                        ChannelKind::Viber | ChannelKind::Api => (&viber_bot, &viber),
                     };
                     let external_id = loop {
-                        let id = new_external_id(plan.channel);
+                        let id = new_external_id(plan.channel, plan.language.code);
                         if used.insert(id.clone()) {
                             break id;
                         }
@@ -268,14 +275,14 @@ impl Story<'_> {
         };
         let sim = self.sim;
         let kind = self.customer.channel;
+        let wa_id = self.customer.external_id.clone();
         let ids = &mut *self.ids;
         demo_store::settle_queued(conn, chat_id, outcome, || match kind {
             ChannelKind::Telegram => sim
                 .update(|state| state.take_telegram_message_id())
                 .to_string(),
-            ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api => {
-                ids.token().to_string()
-            }
+            ChannelKind::Whatsapp => whatsapp::wamid(ids.token(), &wa_id),
+            ChannelKind::Viber | ChannelKind::Api => ids.token().to_string(),
         })?;
         Ok(())
     }
@@ -321,7 +328,15 @@ impl Story<'_> {
                 );
                 serde_json::to_vec(&update).unwrap_or_default()
             }
-            ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api => {
+            ChannelKind::Whatsapp => {
+                let wamid = whatsapp::wamid(self.ids.token(), &self.customer.external_id);
+                // A WhatsApp customer cannot open the chat without writing:
+                // the stories give them no such step, and an empty body would
+                // be refused by the parser.
+                whatsapp::message_notification(&wamid, &self.customer, at, content)
+                    .unwrap_or_default()
+            }
+            ChannelKind::Viber | ChannelKind::Api => {
                 let token = self.ids.token();
                 viber::message_callback(self.sim, token, &self.customer, at, content)
             }
@@ -351,6 +366,8 @@ impl Story<'_> {
                     self.notes.push(welcome);
                 }
             }
+            // WhatsApp has no "opened the chat" event.
+            Step::Open(_) if self.customer.channel == ChannelKind::Whatsapp => {}
             Step::Open(referral) => {
                 self.customer_writes(conn, at, &Content::Start(referral.clone()), now)?
             }
@@ -437,7 +454,9 @@ impl Story<'_> {
                     telegram::member_update(update_id, &self.customer, at.timestamp(), !reachable);
                 serde_json::to_vec(&update).unwrap_or_default()
             }
-            ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api => {
+            // WhatsApp never tells a business that a customer blocked it.
+            ChannelKind::Whatsapp => return Ok(()),
+            ChannelKind::Viber | ChannelKind::Api => {
                 let token = self.ids.token();
                 viber::subscription_callback(token, &self.customer, at, reachable)
             }

@@ -7,7 +7,7 @@ use shared::api::Channel as ChannelKind;
 
 use super::simulator::customers::reachability_note;
 use super::simulator::state::{message, Customer, MessageKind, SimMessage, Status};
-use super::simulator::{png, Sim};
+use super::simulator::{png, whatsapp, Sim};
 use shared::api::timeline::TimelineEvent;
 
 use crate::store::timeline::{ItemRecord, RecordBody};
@@ -88,7 +88,12 @@ fn sim_message(channel: ChannelKind, item: &ItemRecord) -> Option<SimMessage> {
         .filter(|_| direction == Direction::Out);
     entry.external_id = item.external_id.clone();
     entry.photo = item.attachments.first().and_then(|attachment| {
-        let name = attachment.external_ref.as_deref()?.rsplit('/').next()?;
+        let external_ref = attachment.external_ref.as_deref()?;
+        if channel == ChannelKind::Whatsapp {
+            // WhatsApp names a customer's picture by its media id.
+            return whatsapp::photo_seed(external_ref).map(png::photo_name);
+        }
+        let name = external_ref.rsplit('/').next()?;
         png::parse_photo_name(name)
             .or_else(|| png::parse_photo_name(&format!("{name}.png")))
             .map(png::photo_name)

@@ -1,12 +1,10 @@
 //! `tidings demo`: the whole product offline in one command. The real server
 //! runs on its own SQLite database in `{data_dir}/demo/` (the configured
-//! database is never touched), its Telegram and Viber channels aimed at the
-//! in-process [`simulator`], with a demo team, a sales pipeline, two
-//! integrations and a few hundred past conversations ([`seed`]). The first
-//! start fills the database; later starts reuse it (`--reset` starts over).
-//! WhatsApp is not simulated: where a customer's messenger must be named,
-//! WhatsApp (which no demo customer has) goes with Viber, the other
-//! webhook-only messenger.
+//! database is never touched), its Telegram, Viber and WhatsApp channels
+//! aimed at the in-process [`simulator`], with a demo team, a sales pipeline,
+//! three integrations and a few hundred past conversations ([`seed`]). The
+//! first start fills the database; later starts reuse it (`--reset` starts
+//! over).
 
 mod corpus;
 mod history;
@@ -168,6 +166,7 @@ pub async fn start(mut config: Config, reset: bool) -> Result<DemoHandle, DemoEr
     config.public_url = app_url.clone();
     config.telegram_api_url = simulator.telegram_api_url()?;
     config.viber_api_url = simulator.viber_api_url()?;
+    config.whatsapp_api_url = simulator.whatsapp_api_url()?;
     config.admin = None;
     config.demo_simulator_url = Some(simulator.url().clone());
     simulator.sim().set_app_url(app_url.as_str());
@@ -182,7 +181,9 @@ pub async fn start(mut config: Config, reset: bool) -> Result<DemoHandle, DemoEr
     let prepared = if fresh {
         seed::seed(&server.context, simulator.sim()).await.map(Some)
     } else {
-        seed::reconnect(&server.context).await.map(|()| None)
+        seed::reconnect(&server.context, simulator.sim())
+            .await
+            .map(|()| None)
     };
     let seeded = match prepared {
         Ok(seeded) => seeded,
@@ -224,7 +225,7 @@ fn banner(demo: &DemoHandle) -> String {
     text.push_str("\nTidings demo: everything is simulated, nothing leaves this machine.\n\n");
     text.push_str(&format!("  Web app:    {}\n", demo.app_url));
     text.push_str(&format!(
-        "  Simulator:  {}  (write as a Telegram or Viber customer)\n\n",
+        "  Simulator:  {}  (write as a Telegram, Viber or WhatsApp customer)\n\n",
         demo.simulator_url
     ));
     text.push_str("  Sign in as:\n");

@@ -65,9 +65,15 @@ pub struct ChatPlan {
     pub steps: Vec<(DateTime<Utc>, Step)>,
 }
 
+/// The seeded WhatsApp customer whose 24-hour window closed six hours ago.
+pub const WINDOW_CLOSED_NAME: (&str, &str) = ("Lucía", "Romero");
+/// The seeded WhatsApp customer who wrote an hour ago.
+pub const WINDOW_OPEN_NAME: (&str, &str) = ("Oliver", "Bennett");
+
 /// Every story, oldest first.
 pub fn plans(rng: &mut StdRng, now: DateTime<Utc>) -> Vec<ChatPlan> {
     let mut plans: Vec<ChatPlan> = (0..CHATS).map(|index| plan(rng, now, index)).collect();
+    plans.extend(whatsapp_window_stories(now));
     plans.retain(|plan| !plan.steps.is_empty());
     plans.sort_by_key(|plan| plan.steps.first().map(|(at, _)| *at));
     plans
@@ -77,14 +83,58 @@ fn minutes(rng: &mut StdRng, low: i64, high: i64) -> TimeDelta {
     TimeDelta::seconds(rng.gen_range(low * 60..=high * 60))
 }
 
+/// Two WhatsApp customers to try the 24-hour window on: one whose last
+/// message is 30 hours old (the composer offers templates at once), one who
+/// wrote an hour ago (free replies for 23 more hours).
+fn whatsapp_window_stories(now: DateTime<Utc>) -> [ChatPlan; 2] {
+    let story =
+        |(first, last): (&str, &str), language: &str, steps: Vec<(TimeDelta, Step)>| ChatPlan {
+            channel: Channel::Whatsapp,
+            language: corpus::language(language),
+            first_name: first.to_owned(),
+            last_name: Some(last.to_owned()),
+            username: None,
+            steps: steps
+                .into_iter()
+                .map(|(ago, step)| (now - ago, step))
+                .collect(),
+        };
+    let customer = |text: &str| Step::Customer(Content::Text(text.to_owned()));
+    let manager = |text: &str| Step::Manager(Who::Assignee, text.to_owned());
+    let minutes = TimeDelta::minutes;
+    [
+        story(
+            WINDOW_CLOSED_NAME,
+            "es",
+            vec![
+                (minutes(31 * 60), customer("Hola, ¿ya salió mi pedido 4821?")),
+                (minutes(31 * 60 - 20), manager("¡Hola Lucía! Sale mañana por la mañana, te avisamos en cuanto lo tenga el transportista.")),
+                (minutes(30 * 60), customer("Perfecto, gracias. Quedo atenta.")),
+                (minutes(30 * 60), Step::Tags(vec!["delivery".to_owned()])),
+            ],
+        ),
+        story(
+            WINDOW_OPEN_NAME,
+            "en",
+            vec![
+                (minutes(75), customer("Hi! Do you ship to Ireland?")),
+                (minutes(70), manager("Hi Oliver, yes we do: 3 to 5 working days.")),
+                (minutes(60), customer("Great, and how much is shipping?")),
+            ],
+        ),
+    ]
+}
+
 fn plan(rng: &mut StdRng, now: DateTime<Utc>, index: usize) -> ChatPlan {
-    let channel = if rng.gen_bool(0.58) {
-        Channel::Telegram
-    } else {
-        Channel::Viber
+    let channel = match rng.gen_range(0..100) {
+        0..50 => Channel::Telegram,
+        50..80 => Channel::Viber,
+        _ => Channel::Whatsapp,
     };
     let language = corpus::pick_language(rng);
     let (first_name, last_name, username) = corpus::pick_name(rng, language);
+    // WhatsApp shows a profile name and a number, no username.
+    let username = username.filter(|_| channel != Channel::Whatsapp);
     let age = if rng.gen_bool(0.12) {
         TimeDelta::minutes(rng.gen_range(10..20 * 60))
     } else {
@@ -100,7 +150,8 @@ fn plan(rng: &mut StdRng, now: DateTime<Utc>, index: usize) -> ChatPlan {
     let (title, lines) = language.topics[topic_index];
     let mut steps: Vec<(DateTime<Utc>, Step)> = Vec::new();
 
-    let opens = channel == Channel::Viber || rng.gen_bool(0.65);
+    // WhatsApp has no "opened the chat": its customers start by writing.
+    let opens = channel == Channel::Viber || (channel == Channel::Telegram && rng.gen_bool(0.65));
     if opens {
         let referral = rng
             .gen_bool(0.3)
@@ -196,7 +247,8 @@ fn plan(rng: &mut StdRng, now: DateTime<Utc>, index: usize) -> ChatPlan {
         steps.push((at, Step::FollowersAdd(who)));
     }
     let mut gone = false;
-    if rng.gen_bool(0.06) {
+    // WhatsApp never tells a business it was blocked.
+    if channel != Channel::Whatsapp && rng.gen_bool(0.06) {
         at += minutes(rng, 30, 600);
         steps.push((at, Step::Reachable(false)));
         gone = true;
@@ -265,6 +317,41 @@ mod tests {
             assert!(a.steps.windows(2).all(|pair| pair[0].0 <= pair[1].0));
             assert!(a.steps.iter().all(|(at, _)| *at < now));
         }
+    }
+
+    #[test]
+    fn whatsapp_customers_start_by_writing_and_two_of_them_show_the_window() {
+        let now = Utc::now();
+        let plans = plans(&mut StdRng::seed_from_u64(5), now);
+        let whatsapp: Vec<&ChatPlan> = plans
+            .iter()
+            .filter(|plan| plan.channel == Channel::Whatsapp)
+            .collect();
+        assert!(whatsapp.len() >= 20, "{}", whatsapp.len());
+        for plan in &whatsapp {
+            assert!(
+                !plan
+                    .steps
+                    .iter()
+                    .any(|(_, step)| matches!(step, Step::Open(_) | Step::Reachable(_))),
+                "{:?}",
+                plan.steps
+            );
+        }
+        let last_wrote = |(first, last): (&str, &str)| {
+            whatsapp
+                .iter()
+                .find(|plan| plan.first_name == first && plan.last_name.as_deref() == Some(last))
+                .and_then(|plan| {
+                    plan.steps
+                        .iter()
+                        .rev()
+                        .find(|(_, step)| matches!(step, Step::Customer(_)))
+                })
+                .map(|(at, _)| now - *at)
+        };
+        assert_eq!(last_wrote(WINDOW_CLOSED_NAME), Some(TimeDelta::hours(30)));
+        assert_eq!(last_wrote(WINDOW_OPEN_NAME), Some(TimeDelta::hours(1)));
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Fills a fresh demo database: the team (an admin, two employees, a
-//! follower), a sales pipeline, a Telegram and a Viber integration created
-//! through the ordinary use case (so the token check and webhook registration
-//! run against the simulator), tasks and projects, and a few hundred past
-//! conversations ([`super::history`]). On later starts [`reconnect`] points
-//! the simulator at the webhooks again.
+//! follower), a sales pipeline, a Telegram, a Viber and a WhatsApp
+//! integration created through the ordinary use case (so the token and number
+//! checks and webhook registration run against the simulator), tasks and
+//! projects, and a few hundred past conversations ([`super::history`]). WhatsApp
+//! has no webhook API: the seeder does what an admin does in Meta's dashboard,
+//! handing the integration's callback URL and verify token to the simulated
+//! Meta, which verifies them. On later starts [`reconnect`] points the
+//! simulator at the webhooks again.
 
 use shared::api::integrations::{CreateIntegration, Delivery};
 use shared::api::users::Role;
@@ -12,8 +15,11 @@ use shared::Id;
 
 use super::corpus;
 use super::history::{self, Cast};
-use super::simulator::state::{TELEGRAM_TOKEN, VIBER_TOKEN};
-use super::simulator::Sim;
+use super::simulator::state::{
+    TELEGRAM_TOKEN, VIBER_TOKEN, WHATSAPP_APP_SECRET, WHATSAPP_BUSINESS_ACCOUNT_ID,
+    WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_TOKEN,
+};
+use super::simulator::{whatsapp, Sim};
 use crate::domain::account::User;
 use crate::service::accounts::{self, NewAccount};
 use crate::service::{crm, health, integrations, Context, ServiceError};
@@ -77,6 +83,9 @@ pub enum SeedError {
     Parse(&'static str, String),
     #[error("the demo database has no {0}")]
     Missing(&'static str),
+    /// The simulated Meta could not verify the WhatsApp callback URL.
+    #[error("the simulated WhatsApp refused the callback URL: {0}")]
+    WhatsAppWebhook(String),
 }
 
 impl From<diesel::result::Error> for SeedError {
@@ -117,11 +126,13 @@ pub async fn seed(ctx: &Context, sim: &std::sync::Arc<Sim>) -> Result<Seeded, Se
         STAGES.iter().map(|stage| (*stage).to_owned()).collect(),
     )
     .await?;
-    let mut integration_ids = Vec::with_capacity(2);
+    let mut integration_ids = Vec::with_capacity(3);
     for (kind, name, token) in [
         (Channel::Telegram, "Demo Shop · Telegram", TELEGRAM_TOKEN),
         (Channel::Viber, "Demo Shop · Viber", VIBER_TOKEN),
+        (Channel::Whatsapp, "Demo Shop · WhatsApp", WHATSAPP_TOKEN),
     ] {
+        let is_whatsapp = kind == Channel::Whatsapp;
         let created = integrations::create(
             ctx,
             &admin,
@@ -140,13 +151,19 @@ pub async fn seed(ctx: &Context, sim: &std::sync::Arc<Sim>) -> Result<Seeded, Se
                 reassign_after_s: None,
                 business_hours: None,
                 away_text: Some(corpus::AWAY_TEXT.into()),
-                phone_number_id: None,
-                business_account_id: None,
-                app_secret: None,
+                phone_number_id: is_whatsapp.then(|| WHATSAPP_PHONE_NUMBER_ID.into()),
+                business_account_id: is_whatsapp.then(|| WHATSAPP_BUSINESS_ACCOUNT_ID.into()),
+                app_secret: is_whatsapp.then(|| WHATSAPP_APP_SECRET.into()),
                 callback_url: None,
             },
         )
         .await?;
+        if is_whatsapp {
+            let verify_token = created.verify_token.as_deref().unwrap_or_default();
+            whatsapp::subscribe(sim, &created.webhook_url, verify_token)
+                .await
+                .map_err(SeedError::WhatsAppWebhook)?;
+        }
         integration_ids.push(created.id);
     }
     let mut tasks = Vec::new();
@@ -171,6 +188,7 @@ pub async fn seed(ctx: &Context, sim: &std::sync::Arc<Sim>) -> Result<Seeded, Se
         stages: pipeline.stages.iter().map(|stage| stage.id).collect(),
         telegram: integration_ids[0],
         viber: integration_ids[1],
+        whatsapp: integration_ids[2],
     };
     let chats = history::seed_chats(ctx, sim, cast).await?;
     Ok(Seeded {
@@ -182,8 +200,9 @@ pub async fn seed(ctx: &Context, sim: &std::sync::Arc<Sim>) -> Result<Seeded, Se
 
 /// An existing demo database: the simulator forgot the webhooks (and the
 /// server's address may have changed), so every integration registers again
-/// through the ordinary use case.
-pub async fn reconnect(ctx: &Context) -> Result<(), SeedError> {
+/// through the ordinary use case, and the WhatsApp callback URL is verified
+/// with the simulated Meta again.
+pub async fn reconnect(ctx: &Context, sim: &Sim) -> Result<(), SeedError> {
     let admin = ctx
         .store
         .run(crate::store::users::list_users)
@@ -194,6 +213,13 @@ pub async fn reconnect(ctx: &Context) -> Result<(), SeedError> {
     for integration in integrations::list(ctx, &admin).await? {
         if let Err(err) = health::reconnect(ctx, &admin, integration.id).await {
             tracing::warn!(integration_id = integration.id, %err, "a demo integration could not register its webhook again");
+        }
+        if integration.kind == Channel::Whatsapp {
+            let verify_token = integration.verify_token.as_deref().unwrap_or_default();
+            if let Err(err) = whatsapp::subscribe(sim, &integration.webhook_url, verify_token).await
+            {
+                tracing::warn!(integration_id = integration.id, %err, "the simulated WhatsApp could not verify the callback URL again");
+            }
         }
     }
     Ok(())

@@ -5,12 +5,14 @@
 //! - `GET /api/state?customer=ID&version=V` — bots, customers, the chosen
 //!   customer's conversation; `{"unchanged": true}` while `version` is current.
 //! - `POST /api/customers` `{name?, channel, language?, referral?}` — a new
-//!   customer opens the bot (Telegram `/start`, Viber `conversation_started`).
+//!   customer opens the bot (Telegram `/start`, Viber `conversation_started`;
+//!   a WhatsApp customer only gets a number and is heard of when writing).
 //! - `POST /api/customers/{id}/messages` `{kind: "text", text}` |
 //!   `{kind: "photo", caption?}` | `{kind: "location"}`.
 //! - `POST /api/customers/{id}/{block|unblock|subscribe|unsubscribe}`.
 //! - `PUT /api/traffic` `{on}` — the live-traffic switch.
-//! - `GET /media/{name}` — pictures (Viber media links, the page's images).
+//! - `GET /media/{name}` — pictures (Viber media links, the page's images,
+//!   files the server uploaded to WhatsApp as `wa-<media id>`).
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
@@ -23,8 +25,10 @@ use serde_json::json;
 use shared::api::Channel;
 
 use super::customers::{self, ActionError, Content, NewCustomer};
-use super::state::{Customer, Sim, SimMessage, BOT_NAME, TELEGRAM_USERNAME, VIBER_URI};
-use super::{png, traffic};
+use super::state::{
+    Customer, Sim, SimMessage, BOT_NAME, TELEGRAM_USERNAME, VIBER_URI, WHATSAPP_DISPLAY_NUMBER,
+};
+use super::{png, traffic, whatsapp};
 use crate::demo::corpus;
 
 const PAGE: &str = include_str!("page.html");
@@ -151,7 +155,11 @@ async fn state(sim: web::Data<Sim>, query: web::Query<StateQuery>) -> HttpRespon
             "unchanged": false,
             "traffic": state.saved.traffic,
             "app_url": app_url,
-            "bots": [bot(Channel::Telegram, TELEGRAM_USERNAME), bot(Channel::Viber, VIBER_URI)],
+            "bots": [
+                bot(Channel::Telegram, TELEGRAM_USERNAME),
+                bot(Channel::Viber, VIBER_URI),
+                bot(Channel::Whatsapp, WHATSAPP_DISPLAY_NUMBER),
+            ],
             "customers": customers.into_iter().map(customer_view).collect::<Vec<_>>(),
             "selected": selected,
         }))
@@ -174,10 +182,9 @@ async fn create(sim: web::Data<Sim>, body: Bytes) -> HttpResponse {
         Ok(request) => request,
         Err(why) => return malformed(why),
     };
-    // The simulator plays Telegram and Viber customers only: a Channel API
-    // customer lives in an integrator's bridge.
-    if !matches!(request.channel, Channel::Telegram | Channel::Viber) {
-        return malformed("the simulator has Telegram and Viber customers only".into());
+    // A Channel API customer lives in an integrator's bridge, not here.
+    if request.channel == Channel::Api {
+        return malformed("the simulator has Telegram, Viber and WhatsApp customers only".into());
     }
     let new = {
         let mut rng = rand::thread_rng();
@@ -306,7 +313,13 @@ async fn set_traffic(sim: web::Data<Sim>, body: Bytes) -> HttpResponse {
     HttpResponse::Ok().json(json!({"on": request.on}))
 }
 
-async fn media(name: web::Path<String>) -> HttpResponse {
+async fn media(sim: web::Data<Sim>, name: web::Path<String>) -> HttpResponse {
+    if let Some((mime, bytes)) = whatsapp::uploaded(&sim, &name) {
+        return HttpResponse::Ok()
+            .content_type(mime)
+            .insert_header(("cache-control", "max-age=86400"))
+            .body(bytes);
+    }
     let seed = match name.as_str() {
         "bot-icon.png" => Some(1),
         other => png::parse_photo_name(other),

@@ -1,7 +1,8 @@
 //! What a simulated customer does in their messenger app: open the bot, write
 //! text, send a picture or a location, block or unsubscribe. Each action
 //! becomes the provider's own webhook call (a Telegram `Update`, a signed Viber
-//! callback) to whatever URL the bot registered; its outcome is recorded on the
+//! callback, a signed WhatsApp notification) to whatever URL the bot
+//! registered; its outcome is recorded on the
 //! customer's message, never returned as an error (a refused webhook is part of
 //! the simulation, not a failure of it).
 
@@ -13,7 +14,7 @@ use shared::api::chats::Direction;
 use shared::api::Channel;
 
 use super::state::{message, Customer, MessageKind, Sim, Status};
-use super::{png, telegram, viber};
+use super::{png, telegram, viber, whatsapp};
 
 /// What a customer sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +54,8 @@ pub struct NewCustomer {
 }
 
 /// Adds the customer and opens the bot as they would (Telegram: presses
-/// Start; Viber: opens the chat and sees the welcome message).
+/// Start; Viber: opens the chat and sees the welcome message). A WhatsApp
+/// customer just has the number: the business hears of them when they write.
 pub async fn create(sim: &Sim, new: NewCustomer) -> Result<u64, ActionError> {
     let first_name = new.first_name.trim().to_owned();
     if first_name.is_empty() {
@@ -62,7 +64,7 @@ pub async fn create(sim: &Sim, new: NewCustomer) -> Result<u64, ActionError> {
     let id = sim.update(|state| {
         let id = state.take_customer_id();
         let external_id = loop {
-            let candidate = new_external_id(new.channel);
+            let candidate = new_external_id(new.channel, &new.language);
             if !state
                 .saved
                 .customers
@@ -77,7 +79,8 @@ pub async fn create(sim: &Sim, new: NewCustomer) -> Result<u64, ActionError> {
             channel: new.channel,
             first_name,
             last_name: new.last_name.filter(|last| !last.trim().is_empty()),
-            username: new.username,
+            // WhatsApp shows a profile name and a number, no username.
+            username: new.username.filter(|_| new.channel != Channel::Whatsapp),
             language: new.language,
             external_id,
             blocked: false,
@@ -86,17 +89,25 @@ pub async fn create(sim: &Sim, new: NewCustomer) -> Result<u64, ActionError> {
         });
         id
     });
-    send(sim, id, Content::Start(new.referral)).await?;
+    if new.channel != Channel::Whatsapp {
+        send(sim, id, Content::Start(new.referral)).await?;
+    }
     Ok(id)
 }
 
 /// A messenger id no customer has yet: Telegram user ids are numbers, Viber's
-/// opaque base64-looking strings.
-pub fn new_external_id(channel: Channel) -> String {
+/// opaque base64-looking strings, WhatsApp's the phone number's digits (a
+/// mobile number of the customer's language's country).
+pub fn new_external_id(channel: Channel, language: &str) -> String {
     let mut rng = rand::thread_rng();
     match channel {
         Channel::Telegram => rng.gen_range(200_000_000_i64..6_900_000_000).to_string(),
-        Channel::Viber | Channel::Whatsapp | Channel::Api => {
+        Channel::Whatsapp => match language {
+            "es" => format!("346{:08}", rng.gen_range(0..100_000_000)),
+            "ru" => format!("79{:09}", rng.gen_range(0..1_000_000_000)),
+            _ => format!("447{:09}", rng.gen_range(0..1_000_000_000)),
+        },
+        Channel::Viber | Channel::Api => {
             const ALPHABET: &[u8] =
                 b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
             let mut id: String = (0..22)
@@ -117,6 +128,11 @@ pub async fn send(sim: &Sim, customer_id: u64, content: Content) -> Result<u64, 
         if text.trim().is_empty() {
             return Err(ActionError::Invalid("the text is empty".into()));
         }
+    }
+    if customer.channel == Channel::Whatsapp && matches!(content, Content::Start(_)) {
+        return Err(ActionError::Invalid(
+            "a WhatsApp customer opens the chat by writing".into(),
+        ));
     }
     if customer.channel == Channel::Telegram && customer.blocked {
         // Writing to a blocked bot means pressing "Restart" first.
@@ -159,7 +175,16 @@ pub async fn send(sim: &Sim, customer_id: u64, content: Content) -> Result<u64, 
             let id = record(sim, customer_id, entry)?;
             (id, telegram::deliver(sim, update).await.map(|_| None))
         }
-        Channel::Viber | Channel::Whatsapp | Channel::Api => {
+        Channel::Whatsapp => {
+            let wamid =
+                sim.update(|state| whatsapp::wamid(state.take_wamid(), &customer.external_id));
+            let body = whatsapp::message_notification(&wamid, &customer, entry.at, &content)
+                .ok_or_else(|| ActionError::Invalid("WhatsApp has no such message".into()))?;
+            entry.external_id = Some(wamid);
+            let id = record(sim, customer_id, entry)?;
+            (id, whatsapp::deliver(sim, body).await.map(|()| None))
+        }
+        Channel::Viber | Channel::Api => {
             let writes = !matches!(content, Content::Start(_));
             let token = sim.update(|state| {
                 // Viber: a customer's first message subscribes them (no event

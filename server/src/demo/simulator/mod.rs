@@ -1,6 +1,7 @@
 //! The messenger simulator of `tidings demo`: one HTTP server on
 //! `127.0.0.1:<random port>` that plays the Telegram Bot API (`/telegram`),
-//! the Viber REST API (`/viber/pa`) and their customers, and serves the page
+//! the Viber REST API (`/viber/pa`), the WhatsApp Cloud API (`/whatsapp`)
+//! and their customers, and serves the page
 //! where one writes as such a customer (`/`). The Tidings server talks to it
 //! through its ordinary channel code (its API base URLs point here) and gets
 //! the customers' messages as real webhook calls; nothing in the engine knows
@@ -14,6 +15,7 @@ pub mod state;
 pub mod telegram;
 mod traffic;
 pub mod viber;
+pub mod whatsapp;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -65,10 +67,17 @@ impl Simulator {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .app_data(web::PayloadConfig::new(1024 * 1024))
+                // WhatsApp uploads: videos and audio up to 16 MB.
+                .app_data(web::PayloadConfig::new(17 * 1024 * 1024))
                 .configure(api::configure)
                 .route("/telegram/{tail:.*}", web::to(telegram::bot_api))
                 .route("/viber/pa/{method}", web::post().to(viber::api))
+                .route("/whatsapp/{object}", web::get().to(whatsapp::object))
+                .route("/whatsapp/{object}/{edge}", web::to(whatsapp::edge))
+                .route(
+                    "/whatsapp_business/attachments/",
+                    web::get().to(whatsapp::download),
+                )
         })
         .workers(2)
         .disable_signals()
@@ -106,6 +115,11 @@ impl Simulator {
     /// Where the server's Viber channel should send REST calls.
     pub fn viber_api_url(&self) -> Result<Url, url::ParseError> {
         self.sim.base.join("viber/pa")
+    }
+
+    /// Where the server's WhatsApp channel should send Graph API calls.
+    pub fn whatsapp_api_url(&self) -> Result<Url, url::ParseError> {
+        self.sim.base.join("whatsapp")
     }
 
     /// The simulators' state (the seeder adds the past customers to it).

@@ -1,8 +1,11 @@
-//! The simulated messengers' memory: the two demo bots and their webhooks
-//! (learned from `setWebhook` / `set_webhook`), the customers with what their
-//! messenger app shows them, and the live-traffic switch. Customers and
+//! The simulated messengers' memory: the demo bots and the WhatsApp business
+//! number, their webhooks (learned from `setWebhook` / `set_webhook`, and for
+//! WhatsApp from the seeder playing Meta's dashboard), the customers with what
+//! their messenger app shows them, and the live-traffic switch. Customers and
 //! counters are saved to a JSON file, so a restarted demo keeps them; webhooks
-//! are registered again by the server at every start.
+//! are registered again at every start.
+
+use std::collections::VecDeque;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +27,16 @@ pub const BOT_NAME: &str = "Tidings Demo Shop";
 pub const TELEGRAM_USERNAME: &str = "tidings_demo_shop_bot";
 pub const TELEGRAM_BOT_ID: i64 = 7_100_200_300;
 pub const VIBER_URI: &str = "tidingsdemoshop";
+/// The demo WhatsApp business number's Graph API id.
+pub const WHATSAPP_PHONE_NUMBER_ID: &str = "106540352242922";
+/// The WhatsApp Business Account that owns the number (and its templates).
+pub const WHATSAPP_BUSINESS_ACCOUNT_ID: &str = "102290129340398";
+/// The demo number's access token (the simulator knows no other).
+pub const WHATSAPP_TOKEN: &str = "EAAGtidingsDemoWhatsAppAccessToken0001";
+/// The demo Meta app's secret: it signs the WhatsApp notifications.
+pub const WHATSAPP_APP_SECRET: &str = "7469646e6773-demo-whatsapp-app-secret";
+/// The number as WhatsApp shows it.
+pub const WHATSAPP_DISPLAY_NUMBER: &str = "+34 930 00 01 23";
 
 /// Messages kept per customer (older ones drop out of the simulator's view;
 /// the inbox keeps everything).
@@ -51,6 +64,8 @@ pub enum MessageKind {
     Welcome,
     /// Block, unblock, subscribe, unsubscribe: shown as a note.
     Event,
+    /// A WhatsApp template message (the text is what the customer sees).
+    Template,
 }
 
 /// Where a message is, seen from the customer's messenger.
@@ -82,8 +97,12 @@ pub struct SimMessage {
     pub at: DateTime<Utc>,
     pub status: Status,
     pub error: Option<String>,
-    /// The messenger's id: Telegram `message_id`, Viber `message_token`.
+    /// The messenger's id: Telegram `message_id`, Viber `message_token`,
+    /// WhatsApp `wamid`.
     pub external_id: Option<String>,
+    /// The text of the message this one quotes (WhatsApp `context`).
+    #[serde(default)]
+    pub quote: Option<String>,
 }
 
 /// A simulated person writing to one of the bots.
@@ -96,7 +115,8 @@ pub struct Customer {
     pub username: Option<String>,
     /// `en`, `es` or `ru`.
     pub language: String,
-    /// Telegram user id (decimal) or Viber user id.
+    /// Telegram user id (decimal), Viber user id or WhatsApp id (`wa_id`,
+    /// the phone number's digits).
     pub external_id: String,
     /// Telegram: blocked the bot. Viber: unsubscribed.
     pub blocked: bool,
@@ -138,6 +158,12 @@ pub struct State {
     /// simulator never repeats one.
     pub next_update_id: i64,
     pub next_viber_token: u64,
+    /// Counts WhatsApp message ids (`wamid.…`), from the clock like Viber's.
+    pub next_wamid: u64,
+    /// Media the server uploaded to the WhatsApp number, newest last (not
+    /// saved: Meta keeps uploads for a while only, too).
+    pub whatsapp_uploads: VecDeque<Upload>,
+    pub next_upload: u64,
     pub version: u64,
     pub dirty: bool,
 }
@@ -152,6 +178,9 @@ impl State {
             next_update_id: millis,
             // Above 2^53, like Viber's own tokens.
             next_viber_token: u64::try_from(millis).unwrap_or(1) * 10_000,
+            next_wamid: u64::try_from(millis).unwrap_or(1) * 10_000,
+            whatsapp_uploads: VecDeque::new(),
+            next_upload: 0,
             version: 1,
             dirty: false,
         }
@@ -191,6 +220,11 @@ impl State {
         self.next_viber_token
     }
 
+    pub fn take_wamid(&mut self) -> u64 {
+        self.next_wamid += 1;
+        self.next_wamid
+    }
+
     pub fn take_customer_id(&mut self) -> u64 {
         self.saved.next_customer_id += 1;
         self.saved.next_customer_id
@@ -219,6 +253,14 @@ impl State {
     }
 }
 
+/// A file the server uploaded to the WhatsApp number's media store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub media_id: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
+}
+
 /// A new message of `kind` dated now, before it gets its id.
 pub fn message(direction: Direction, kind: MessageKind, status: Status) -> SimMessage {
     SimMessage {
@@ -232,6 +274,7 @@ pub fn message(direction: Direction, kind: MessageKind, status: Status) -> SimMe
         status,
         error: None,
         external_id: None,
+        quote: None,
     }
 }
 

@@ -49,10 +49,10 @@ async fn tick(sim: &Sim) -> Result<(), ActionError> {
             let mut rng = rand::thread_rng();
             let language = corpus::pick_language(&mut rng);
             let (first_name, last_name, username) = corpus::pick_name(&mut rng, language);
-            let channel = if rng.gen_bool(0.55) {
-                Channel::Telegram
-            } else {
-                Channel::Viber
+            let channel = match rng.gen_range(0..100) {
+                0..45 => Channel::Telegram,
+                45..75 => Channel::Viber,
+                _ => Channel::Whatsapp,
             };
             let referral = rng
                 .gen_bool(0.3)

@@ -1,0 +1,818 @@
+//! The simulated WhatsApp Cloud API under `/whatsapp` (the server's
+//! `whatsapp_api_url`) and its customers:
+//!
+//! - `GET /{phone_number_id}` — the number check (`verified_name`,
+//!   `display_phone_number`); `GET /{media_id}` — where a medium is.
+//! - `POST /{phone_number_id}/messages` — text, template, media by id,
+//!   reaction, with an optional `context` (the quoted message). Answers
+//!   `{messages: [{id: "wamid.…"}]}`, then posts signed `statuses`
+//!   notifications: `sent`, `delivered`, `read`.
+//! - `POST /{phone_number_id}/media` — a multipart upload, answered with a
+//!   media id; `GET /{business_account_id}/message_templates` — the approved
+//!   demo templates.
+//! - `GET /whatsapp_business/attachments/?mid=…` — the media download, with
+//!   the bearer token like Meta's `lookaside.fbsbx.com` links (it is on the
+//!   API base's host and port, the one media host the server's channel
+//!   allows besides Meta's CDN domains).
+//!
+//! Refusals use Graph's error shape (`{error: {message, type, code,
+//! error_data: {details}}}`). Quirk kept on purpose: a free-form message
+//! outside the 24-hour window is *accepted* (a `wamid` comes back) and then
+//! fails with a `failed` status carrying error 131047 "Re-engagement
+//! message", as the Cloud API does — that is how a business ends up showing
+//! "sent" for a message that never arrives, and why the server refuses such a
+//! reply before sending it. A number nobody has gets 131026 the same way.
+//!
+//! WhatsApp has no "set webhook" call: the callback URL and verify token are
+//! pasted into Meta's dashboard, and Meta checks them with a `GET
+//! …?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` that must echo
+//! the challenge. The demo seeder plays the admin in the dashboard: it hands
+//! the integration's `webhook_url` and `verify_token` to [`subscribe`], which
+//! makes that check before using the URL (again at every start, as the
+//! server's address may change). Customers' messages and statuses are signed
+//! with the demo app's secret (`X-Hub-Signature-256`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Bytes};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use shared::api::chats::Direction;
+use shared::api::Channel;
+
+use super::customers::{post_webhook, Content};
+use super::multipart;
+use super::png;
+use super::state::{
+    message, Customer, MessageKind, Sim, Status, Upload, Webhook, WHATSAPP_APP_SECRET,
+    WHATSAPP_BUSINESS_ACCOUNT_ID, WHATSAPP_DISPLAY_NUMBER, WHATSAPP_PHONE_NUMBER_ID,
+    WHATSAPP_TOKEN,
+};
+use crate::channels::whatsapp::{sign, SIGNATURE_HEADER};
+use crate::domain::whatsapp::{count_placeholders, render_template};
+
+/// The business's verified name.
+pub const VERIFIED_NAME: &str = "Tidings Demo Shop";
+/// How long after a customer's message the business may answer freely.
+const WINDOW: TimeDelta = TimeDelta::hours(24);
+/// When `sent`, `delivered` and `read` follow an accepted message (each
+/// after the one before).
+const SENT_AFTER: Duration = Duration::from_millis(300);
+const DELIVERED_AFTER: Duration = Duration::from_millis(700);
+const READ_AFTER: Duration = Duration::from_millis(1_500);
+/// Uploads kept for sending (older ones are gone, like Meta's expire).
+const UPLOADS_KEPT: usize = 32;
+/// Media ids of customers' pictures: this plus the picture's seed.
+const PHOTO_MEDIA_BASE: u64 = 1_090_000_000_000_000;
+const UPLOAD_MEDIA_BASE: u64 = 2_090_000_000_000_000;
+const TEXT_LIMIT: usize = 4096;
+
+/// The approved templates: (name, language, category, body).
+pub const TEMPLATES: [(&str, &str, &str, &str); 4] = [
+    (
+        "order_update",
+        "en_US",
+        "UTILITY",
+        "Hi {{1}}, your order {{2}} is on its way. Reply here if you have any questions.",
+    ),
+    (
+        "order_update",
+        "es",
+        "UTILITY",
+        "Hola {{1}}, tu pedido {{2}} está en camino. Responde aquí si tienes alguna pregunta.",
+    ),
+    (
+        "follow_up",
+        "en_US",
+        "MARKETING",
+        "Hi {{1}}, we haven't heard from you in a while. Shall we pick up where we left off?",
+    ),
+    (
+        "follow_up",
+        "es",
+        "MARKETING",
+        "Hola {{1}}, hace tiempo que no hablamos. ¿Seguimos donde lo dejamos?",
+    ),
+];
+
+/// A Graph API refusal: the HTTP status and Graph's error object.
+struct GraphError {
+    status: StatusCode,
+    code: i64,
+    message: String,
+    details: String,
+}
+
+impl GraphError {
+    fn new(status: StatusCode, code: i64, message: &str, details: &str) -> GraphError {
+        GraphError {
+            status,
+            code,
+            message: message.to_owned(),
+            details: details.to_owned(),
+        }
+    }
+
+    fn response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(json!({"error": {
+            "message": format!("(#{}) {}", self.code, self.message),
+            "type": "OAuthException",
+            "code": self.code,
+            "error_data": {"messaging_product": "whatsapp", "details": self.details},
+            "fbtrace_id": "ATidingsDemoSimulator",
+        }}))
+    }
+}
+
+fn invalid(details: impl std::fmt::Display) -> GraphError {
+    GraphError::new(
+        StatusCode::BAD_REQUEST,
+        100,
+        "Invalid parameter",
+        &details.to_string(),
+    )
+}
+
+fn unknown_object(id: &str) -> GraphError {
+    GraphError::new(
+        StatusCode::BAD_REQUEST,
+        100,
+        "Unsupported request",
+        &format!("Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation"),
+    )
+}
+
+/// The bearer token is the demo number's, or the Graph answer refusing it.
+fn authorize(request: &HttpRequest) -> Result<(), GraphError> {
+    let token = request
+        .headers()
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    match token {
+        Some(token) if token == WHATSAPP_TOKEN => Ok(()),
+        Some(_) => Err(GraphError::new(
+            StatusCode::UNAUTHORIZED,
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+            "",
+        )),
+        None => Err(GraphError::new(
+            StatusCode::UNAUTHORIZED,
+            190,
+            "An active access token must be used to query information about the current user",
+            "",
+        )),
+    }
+}
+
+/// `GET {base}/{object}`: the business number, or a medium.
+pub async fn object(
+    request: HttpRequest,
+    id: web::Path<String>,
+    sim: web::Data<Sim>,
+) -> HttpResponse {
+    if let Err(refused) = authorize(&request) {
+        return refused.response();
+    }
+    let id = id.into_inner();
+    if id == WHATSAPP_PHONE_NUMBER_ID {
+        return HttpResponse::Ok().json(json!({
+            "verified_name": VERIFIED_NAME,
+            "display_phone_number": WHATSAPP_DISPLAY_NUMBER,
+            "id": WHATSAPP_PHONE_NUMBER_ID,
+            "quality_rating": "GREEN",
+            "code_verification_status": "VERIFIED",
+            "platform_type": "CLOUD_API",
+            "throughput": {"level": "STANDARD"},
+        }));
+    }
+    match medium(&sim, &id) {
+        Some((mime, bytes)) => HttpResponse::Ok().json(json!({
+            "messaging_product": "whatsapp",
+            "url": format!("{}whatsapp_business/attachments/?mid={id}", sim.base),
+            "mime_type": mime,
+            "sha256": hex::encode(Sha256::digest(&bytes)),
+            "file_size": bytes.len(),
+            "id": id,
+        })),
+        None => unknown_object(&id).response(),
+    }
+}
+
+/// A medium by id: a customer's picture or an upload.
+fn medium(sim: &Sim, id: &str) -> Option<(String, Vec<u8>)> {
+    match photo_seed(id) {
+        Some(seed) => Some(("image/png".to_owned(), png::photo(seed))),
+        None => upload_by_id(sim, id),
+    }
+}
+
+fn upload_by_id(sim: &Sim, id: &str) -> Option<(String, Vec<u8>)> {
+    sim.read(|state| {
+        state
+            .whatsapp_uploads
+            .iter()
+            .find(|upload| upload.media_id == id)
+            .map(|upload| (upload.mime.clone(), upload.bytes.clone()))
+    })
+}
+
+/// The media id of a customer's picture.
+pub fn photo_media_id(seed: u64) -> String {
+    PHOTO_MEDIA_BASE.saturating_add(seed).to_string()
+}
+
+/// The picture seed behind a customer's media id.
+pub fn photo_seed(media_id: &str) -> Option<u64> {
+    let id: u64 = media_id.parse().ok()?;
+    let seed = id.checked_sub(PHOTO_MEDIA_BASE)?;
+    (seed > 0 && seed < 1_000_000_000).then_some(seed)
+}
+
+/// The simulator page's name for an uploaded medium (see `api::media`).
+pub fn upload_name(media_id: &str) -> String {
+    format!("wa-{media_id}")
+}
+
+/// An uploaded medium for the page, by [`upload_name`].
+pub fn uploaded(sim: &Sim, name: &str) -> Option<(String, Vec<u8>)> {
+    upload_by_id(sim, name.strip_prefix("wa-")?)
+}
+
+#[derive(Deserialize)]
+pub struct Download {
+    mid: Option<String>,
+}
+
+/// The media download behind a `GET /{media_id}` URL; needs the token.
+pub async fn download(
+    request: HttpRequest,
+    query: web::Query<Download>,
+    sim: web::Data<Sim>,
+) -> HttpResponse {
+    if authorize(&request).is_err() {
+        return HttpResponse::Unauthorized().body("Unauthorized");
+    }
+    match query.mid.as_deref().and_then(|id| medium(&sim, id)) {
+        Some((mime, bytes)) => HttpResponse::Ok().content_type(mime).body(bytes),
+        None => HttpResponse::NotFound().body("Not Found"),
+    }
+}
+
+/// `GET|POST {base}/{object}/{edge}`: messages, media, templates.
+pub async fn edge(
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: Bytes,
+    sim: web::Data<Sim>,
+) -> HttpResponse {
+    if let Err(refused) = authorize(&request) {
+        return refused.response();
+    }
+    let (id, edge) = path.into_inner();
+    let method = request.method().as_str();
+    match (method, edge.as_str()) {
+        ("GET", "message_templates") if id == WHATSAPP_BUSINESS_ACCOUNT_ID => templates(),
+        ("POST", "messages") if id == WHATSAPP_PHONE_NUMBER_ID => {
+            send_message(sim.into_inner(), &body)
+        }
+        ("POST", "media") if id == WHATSAPP_PHONE_NUMBER_ID => upload(&sim, &request, &body),
+        ("GET", "message_templates") | ("POST", "messages" | "media") => {
+            unknown_object(&id).response()
+        }
+        _ => GraphError::new(
+            StatusCode::BAD_REQUEST,
+            100,
+            "Unknown path components",
+            &format!("/{edge}"),
+        )
+        .response(),
+    }
+}
+
+fn templates() -> HttpResponse {
+    let data: Vec<Value> = TEMPLATES
+        .iter()
+        .enumerate()
+        .map(|(index, (name, language, category, text))| {
+            json!({
+                "name": name, "language": language, "category": category,
+                "status": "APPROVED", "id": format!("{}", 880_000_000_000_000_u64 + index as u64),
+                "components": [{"type": "BODY", "text": text}],
+            })
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({
+        "data": data,
+        "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}},
+    }))
+}
+
+fn upload(sim: &Sim, request: &HttpRequest, body: &[u8]) -> HttpResponse {
+    let content_type = request
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let Some(boundary) = multipart::boundary(content_type) else {
+        return invalid("the upload must be multipart/form-data").response();
+    };
+    let fields = multipart::text_fields(boundary, body);
+    if fields.get("messaging_product").and_then(Value::as_str) != Some("whatsapp") {
+        return invalid("The parameter messaging_product is required.").response();
+    }
+    let Some((part_type, bytes)) = multipart::first_file(boundary, body) else {
+        return invalid("The parameter file is required.").response();
+    };
+    if bytes.is_empty() {
+        return invalid("The file is empty.").response();
+    }
+    let mime = fields
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or(part_type)
+        .unwrap_or_else(|| "application/octet-stream".to_owned());
+    let media_id = sim.update(|state| {
+        state.next_upload += 1;
+        let media_id = UPLOAD_MEDIA_BASE
+            .saturating_add(state.next_upload)
+            .to_string();
+        state.whatsapp_uploads.push_back(Upload {
+            media_id: media_id.clone(),
+            mime,
+            bytes,
+        });
+        while state.whatsapp_uploads.len() > UPLOADS_KEPT {
+            state.whatsapp_uploads.pop_front();
+        }
+        media_id
+    });
+    HttpResponse::Ok().json(json!({"id": media_id}))
+}
+
+/// What the customer's phone shows for an accepted message.
+struct Shown {
+    kind: MessageKind,
+    text: Option<String>,
+    photo: Option<String>,
+    /// A reaction to this message id rather than a message.
+    reaction_to: Option<String>,
+    /// Templates may be sent at any time; anything else needs the window.
+    needs_window: bool,
+}
+
+fn field<'a>(body: &'a Value, pointer: &str) -> Option<&'a str> {
+    body.pointer(pointer)
+        .and_then(Value::as_str)
+        .filter(|text| !text.is_empty())
+}
+
+/// Reads a message request into what the customer sees, or Graph's refusal.
+fn shown(sim: &Sim, body: &Value) -> Result<Shown, GraphError> {
+    let kind = body.get("type").and_then(Value::as_str).unwrap_or("text");
+    let plain = |kind, text: Option<String>| Shown {
+        kind,
+        text,
+        photo: None,
+        reaction_to: None,
+        needs_window: true,
+    };
+    match kind {
+        "text" => match field(body, "/text/body") {
+            Some(text) if text.chars().count() <= TEXT_LIMIT => {
+                Ok(plain(MessageKind::Text, Some(text.to_owned())))
+            }
+            Some(_) => Err(invalid("Param text['body'] must be at most 4096 characters long.")),
+            None => Err(invalid("The parameter text['body'] is required.")),
+        },
+        "template" => {
+            let (Some(name), Some(language)) =
+                (field(body, "/template/name"), field(body, "/template/language/code"))
+            else {
+                return Err(invalid("The parameters template['name'] and template['language']['code'] are required."));
+            };
+            let Some((_, _, _, text)) = TEMPLATES
+                .iter()
+                .find(|(known, code, _, _)| *known == name && *code == language)
+            else {
+                return Err(GraphError::new(
+                    StatusCode::NOT_FOUND,
+                    132001,
+                    "Template name does not exist in the translation",
+                    &format!("template name ({name}) does not exist in {language}"),
+                ));
+            };
+            let values: Vec<String> = body
+                .pointer("/template/components")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|component| {
+                    component.get("type").and_then(Value::as_str) == Some("body")
+                })
+                .flat_map(|component| {
+                    component
+                        .get("parameters")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .map(|parameter| {
+                    parameter
+                        .get("text")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect();
+            let expected = count_placeholders(text);
+            if values.len() != expected {
+                return Err(GraphError::new(
+                    StatusCode::BAD_REQUEST,
+                    132000,
+                    "Number of parameters does not match the expected number of params",
+                    &format!("body: number of localizable_params ({}) does not match the expected number of params ({expected})", values.len()),
+                ));
+            }
+            Ok(Shown {
+                kind: MessageKind::Template,
+                text: Some(render_template(text, &values)),
+                photo: None,
+                reaction_to: None,
+                needs_window: false,
+            })
+        }
+        "image" | "document" | "video" | "audio" | "sticker" => {
+            let Some(id) = field(body, &format!("/{kind}/id")) else {
+                return Err(invalid(format!(
+                    "Param {kind}['id'] is required: the simulator takes uploaded media only"
+                )));
+            };
+            let Some((mime, _)) = medium(sim, id) else {
+                return Err(invalid(format!("Param {kind}['id'] is not a valid media id")));
+            };
+            let caption = field(body, &format!("/{kind}/caption")).map(str::to_owned);
+            if kind == "image" && (mime == "image/png" || mime == "image/jpeg") {
+                let mut shown = plain(MessageKind::Photo, caption);
+                shown.photo = Some(upload_name(id));
+                return Ok(shown);
+            }
+            let name = field(body, &format!("/{kind}/filename")).unwrap_or(kind);
+            let text = match caption {
+                Some(caption) => format!("📎 {name}\n{caption}"),
+                None => format!("📎 {name}"),
+            };
+            Ok(plain(MessageKind::Text, Some(text)))
+        }
+        "reaction" => {
+            let Some(message_id) = field(body, "/reaction/message_id") else {
+                return Err(invalid("The parameter reaction['message_id'] is required."));
+            };
+            let emoji = body
+                .pointer("/reaction/emoji")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let text = if emoji.is_empty() {
+                format!("{VERIFIED_NAME} removed its reaction")
+            } else {
+                format!("{VERIFIED_NAME} reacted {emoji}")
+            };
+            Ok(Shown {
+                kind: MessageKind::Event,
+                text: Some(text),
+                photo: None,
+                reaction_to: Some(message_id.to_owned()),
+                needs_window: true,
+            })
+        }
+        other => Err(invalid(format!(
+            "Param type must be one of {{text, template, image, document, video, audio, sticker, reaction}}, got {other}"
+        ))),
+    }
+}
+
+/// How an accepted message ends.
+enum Fate {
+    /// Reaches the phone and is read.
+    Read { customer_id: u64, message_id: u64 },
+    /// Fails with this Graph error (code, title, details).
+    Fails {
+        sim_message: Option<(u64, u64)>,
+        code: i64,
+        title: &'static str,
+        details: &'static str,
+    },
+}
+
+fn send_message(sim: Arc<Sim>, body: &[u8]) -> HttpResponse {
+    let Ok(body) = serde_json::from_slice::<Value>(body) else {
+        return invalid("The request body is not JSON.").response();
+    };
+    if body.get("messaging_product").and_then(Value::as_str) != Some("whatsapp") {
+        return invalid("The parameter messaging_product is required.").response();
+    }
+    let Some(to) = field(&body, "/to") else {
+        return invalid("The parameter to is required.").response();
+    };
+    // Numbers may come with `+`, spaces or dashes; WhatsApp ids are digits.
+    let wa_id: String = to.chars().filter(char::is_ascii_digit).collect();
+    let shown = match shown(&sim, &body) {
+        Ok(shown) => shown,
+        Err(refused) => return refused.response(),
+    };
+    let quoted = field(&body, "/context/message_id").map(str::to_owned);
+    let now = Utc::now();
+    let (wamid, fate) = sim.update(|state| {
+        let wamid = wamid(state.take_wamid(), &wa_id);
+        let Some(customer) = state.customer_by_external(Channel::Whatsapp, &wa_id) else {
+            return (
+                wamid,
+                Fate::Fails {
+                    sim_message: None,
+                    code: 131026,
+                    title: "Message undeliverable",
+                    details: "Message Undeliverable.",
+                },
+            );
+        };
+        let customer_id = customer.id;
+        let window_open = customer
+            .messages
+            .iter()
+            .rev()
+            .find(|m| {
+                m.direction == Direction::In
+                    && matches!(
+                        m.kind,
+                        MessageKind::Text | MessageKind::Photo | MessageKind::Location
+                    )
+            })
+            .is_some_and(|last| now - last.at < WINDOW);
+        let text_of = |id: &str| {
+            customer
+                .messages
+                .iter()
+                .find(|m| m.external_id.as_deref() == Some(id))
+                .map(|m| {
+                    m.text.clone().unwrap_or_else(|| match m.kind {
+                        MessageKind::Photo => "📷 Photo".to_owned(),
+                        MessageKind::Location => "📍 Location".to_owned(),
+                        _ => String::new(),
+                    })
+                })
+        };
+        let quote = quoted.as_deref().and_then(&text_of);
+        let mut text = shown.text.clone();
+        if let Some(target) = shown.reaction_to.as_deref() {
+            if let (Some(line), Some(target)) = (&text, text_of(target)) {
+                text = Some(format!("{line} to “{target}”"));
+            }
+        }
+        let mut entry = message(Direction::Out, shown.kind, Status::Sent);
+        entry.text = text;
+        entry.photo = shown.photo.clone();
+        entry.external_id = Some(wamid.clone());
+        entry.quote = quote;
+        let message_id = state.push_message(customer_id, entry).unwrap_or_default();
+        let fate = if shown.needs_window && !window_open {
+            Fate::Fails {
+                sim_message: Some((customer_id, message_id)),
+                code: 131047,
+                title: "Re-engagement message",
+                details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number.",
+            }
+        } else {
+            Fate::Read {
+                customer_id,
+                message_id,
+            }
+        };
+        (wamid, fate)
+    });
+    let answer = json!({
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": to, "wa_id": wa_id}],
+        "messages": [{"id": wamid}],
+    });
+    actix_web::rt::spawn(async move {
+        statuses(&sim, &wamid, &wa_id, fate).await;
+    });
+    HttpResponse::Ok().json(answer)
+}
+
+/// Posts the statuses of an accepted message and shows them to the customer.
+async fn statuses(sim: &Sim, wamid: &str, wa_id: &str, fate: Fate) {
+    match fate {
+        Fate::Read {
+            customer_id,
+            message_id,
+        } => {
+            for (wait, state, shown) in [
+                (SENT_AFTER, "sent", Status::Sent),
+                (DELIVERED_AFTER, "delivered", Status::Delivered),
+                (READ_AFTER, "read", Status::Seen),
+            ] {
+                tokio::time::sleep(wait).await;
+                let body = notification(json!({
+                    "statuses": [status_json(wamid, wa_id, state, None)],
+                }));
+                if let Err(error) = deliver(sim, body).await {
+                    tracing::debug!(%error, state, "the simulated WhatsApp could not post a status");
+                    return;
+                }
+                sim.update(|st| {
+                    if let Some(entry) = st.message_mut(customer_id, message_id) {
+                        entry.status = shown;
+                    }
+                });
+            }
+        }
+        Fate::Fails {
+            sim_message,
+            code,
+            title,
+            details,
+        } => {
+            tokio::time::sleep(SENT_AFTER).await;
+            let errors = json!([{
+                "code": code, "title": title, "message": title,
+                "error_data": {"details": details},
+            }]);
+            let body = notification(json!({
+                "statuses": [status_json(wamid, wa_id, "failed", Some(errors))],
+            }));
+            let posted = deliver(sim, body).await;
+            if let Some((customer_id, message_id)) = sim_message {
+                sim.update(|st| {
+                    if let Some(entry) = st.message_mut(customer_id, message_id) {
+                        entry.status = Status::Failed;
+                        entry.error = Some(format!("{title}: {details}"));
+                    }
+                });
+            }
+            if let Err(error) = posted {
+                tracing::debug!(%error, "the simulated WhatsApp could not post a failed status");
+            }
+        }
+    }
+}
+
+fn status_json(wamid: &str, wa_id: &str, state: &str, errors: Option<Value>) -> Value {
+    let mut status = json!({
+        "id": wamid, "status": state,
+        "timestamp": Utc::now().timestamp().to_string(),
+        "recipient_id": wa_id,
+    });
+    if state == "sent" || state == "delivered" {
+        status["conversation"] = json!({"id": format!("c{wa_id}"), "origin": {"type": "service"}});
+        status["pricing"] =
+            json!({"billable": false, "pricing_model": "CBP", "category": "service"});
+    }
+    if let Some(errors) = errors {
+        status["errors"] = errors;
+    }
+    status
+}
+
+/// A WhatsApp message id: opaque to everyone, unique per message.
+pub fn wamid(counter: u64, wa_id: &str) -> String {
+    format!("wamid.HBgL{wa_id}FQIAEhgU{counter:020X}")
+}
+
+/// A `messages` notification to the business number with `value`'s events.
+fn notification(value: Value) -> Vec<u8> {
+    let mut value = value;
+    value["messaging_product"] = json!("whatsapp");
+    value["metadata"] = json!({
+        "display_phone_number": WHATSAPP_DISPLAY_NUMBER.chars().filter(char::is_ascii_digit).collect::<String>(),
+        "phone_number_id": WHATSAPP_PHONE_NUMBER_ID,
+    });
+    serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": WHATSAPP_BUSINESS_ACCOUNT_ID, "changes": [{"value": value, "field": "messages"}]}],
+    }))
+    .unwrap_or_default()
+}
+
+/// The notification a customer's message produces, byte for byte as Meta
+/// sends it; `None` for what a WhatsApp customer cannot do (open the chat
+/// without writing).
+pub fn message_notification(
+    wamid: &str,
+    customer: &Customer,
+    at: DateTime<Utc>,
+    content: &Content,
+) -> Option<Vec<u8>> {
+    let mut message = match content {
+        Content::Start(_) => return None,
+        Content::Text(text) => json!({"type": "text", "text": {"body": text}}),
+        Content::Photo { seed, caption } => {
+            let mut image = json!({
+                "mime_type": "image/png",
+                "sha256": hex::encode(Sha256::digest(png::photo(*seed))),
+                "id": photo_media_id(*seed),
+            });
+            if let Some(caption) = caption {
+                image["caption"] = json!(caption);
+            }
+            json!({"type": "image", "image": image})
+        }
+        Content::Location { lat, lon } => {
+            json!({"type": "location", "location": {"latitude": lat, "longitude": lon}})
+        }
+    };
+    message["from"] = json!(customer.external_id);
+    message["id"] = json!(wamid);
+    message["timestamp"] = json!(at.timestamp().to_string());
+    Some(notification(json!({
+        "contacts": [{"profile": {"name": customer.name()}, "wa_id": customer.external_id}],
+        "messages": [message],
+    })))
+}
+
+/// Signs and POSTs a notification to the callback URL.
+pub async fn deliver(sim: &Sim, body: Vec<u8>) -> Result<(), String> {
+    let Some(hook) = sim.read(|state| state.webhooks.get(&Channel::Whatsapp).cloned()) else {
+        return Err("no callback URL is verified for the number: WhatsApp delivers nothing".into());
+    };
+    let headers = [(SIGNATURE_HEADER, sign(WHATSAPP_APP_SECRET, &body))];
+    post_webhook(sim, &hook.url, &headers, body)
+        .await
+        .map(|_| ())
+}
+
+/// Meta's "Verify and save": checks that `url` answers the verification
+/// with the challenge for `verify_token`, then posts the number's
+/// notifications there.
+pub async fn subscribe(sim: &Sim, url: &str, verify_token: &str) -> Result<(), String> {
+    let challenge = rand::thread_rng()
+        .gen_range(100_000_000_u64..999_999_999)
+        .to_string();
+    let mut check =
+        url::Url::parse(url).map_err(|err| format!("the callback URL is not a URL: {err}"))?;
+    check
+        .query_pairs_mut()
+        .append_pair("hub.mode", "subscribe")
+        .append_pair("hub.verify_token", verify_token)
+        .append_pair("hub.challenge", &challenge);
+    let response = sim
+        .http
+        .get(check)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|err| format!("the callback URL cannot be reached: {}", err.without_url()))?;
+    let status = response.status();
+    let answer = response.text().await.unwrap_or_default();
+    if !status.is_success() || answer.trim() != challenge {
+        return Err(format!(
+            "the callback URL or verify token couldn't be validated (HTTP {status})"
+        ));
+    }
+    sim.update(|state| {
+        state.webhooks.insert(
+            Channel::Whatsapp,
+            Webhook {
+                url: url.to_owned(),
+                secret: None,
+            },
+        )
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pictures_media_id_leads_back_to_the_picture() {
+        assert_eq!(photo_seed(&photo_media_id(4711)), Some(4711));
+        assert_eq!(photo_seed("2090000000000001"), None);
+        assert_eq!(photo_seed("not a number"), None);
+        assert_eq!(photo_seed("12"), None);
+    }
+
+    #[test]
+    fn every_demo_template_has_english_and_spanish_and_a_placeholder() {
+        for (name, _, _, text) in TEMPLATES {
+            assert!(count_placeholders(text) >= 1, "{name}");
+            for language in ["en_US", "es"] {
+                assert!(
+                    TEMPLATES
+                        .iter()
+                        .any(|(n, l, _, _)| *n == name && *l == language),
+                    "{name} {language}"
+                );
+            }
+        }
+    }
+}
