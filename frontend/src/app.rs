@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes, A};
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_location, use_params_map};
 use leptos_router::path;
 use shared::api::chats::ChatGroup;
 use shared::api::users::Role;
@@ -12,6 +12,7 @@ use shared::Id;
 
 use crate::alerts::Alerts;
 use crate::api::ws::{Socket, Targets};
+use crate::components::back::is_phone;
 use crate::i18n::{detect_lang, use_i18n, I18n, Key};
 use crate::screens::archive::ArchiveScreen;
 use crate::screens::chat_view::ChatView;
@@ -136,6 +137,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=ClientsLayout>
                         <Route path=path!("") view=NoChatSelected/>
                         <Route path=path!("chats/:id") view=ChatPage/>
+                        <Route path=path!("chats/:id/info") view=ChatPage/>
                     </ParentRoute>
                     <Route path=path!("archive") view=ArchiveScreen/>
                     <Route path=path!("reports") view=ReportsScreen/>
@@ -191,7 +193,8 @@ fn NoChatSelected() -> impl IntoView {
     }
 }
 
-/// `/chats/{id}`: every chat has its own URL (it opens in a new tab too).
+/// `/chats/{id}`: every chat has its own URL (it opens in a new tab too); `/chats/{id}/info`
+/// is the same chat with its info panel.
 #[component]
 fn ChatPage() -> impl IntoView {
     let open_chat = use_open_chat();
@@ -202,6 +205,17 @@ fn ChatPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(id) = id.get() {
             open_chat.open(id);
+        }
+    });
+    // `/chats/{id}/info` shows the info panel; on phones it is the panel's screen, and
+    // leaving it (the browser's back button too) shows the chat again.
+    let pathname = use_location().pathname;
+    let info_route = Memo::new(move |_| pathname.with(|path| path.ends_with("/info")));
+    Effect::new(move |_| {
+        if info_route.get() {
+            open_chat.info_visible.set(true);
+        } else if is_phone() {
+            open_chat.info_visible.set(false);
         }
     });
     view! {

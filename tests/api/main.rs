@@ -6,5 +6,6 @@ mod hostile;
 mod languages;
 mod metrics;
 mod schemathesis;
+mod static_files;
 mod throttling;
 mod web_security;

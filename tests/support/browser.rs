@@ -40,7 +40,19 @@ pub fn web_app_built() -> bool {
 }
 
 impl Browser {
+    /// A desktop-sized window (1280 x 800).
     pub async fn start() -> Browser {
+        Browser::start_sized(1280, 800, None).await
+    }
+
+    /// A phone: a 390 x 844 viewport at 3 device pixels per CSS pixel, with touch, as
+    /// Chromium's device emulation lays pages out for a mid-size phone.
+    pub async fn start_phone() -> Browser {
+        let metrics = json!({"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true});
+        Browser::start_sized(390, 844, Some(json!({"deviceMetrics": metrics}))).await
+    }
+
+    async fn start_sized(width: u32, height: u32, emulation: Option<serde_json::Value>) -> Browser {
         assert!(
             web_app_built(),
             "the web app is not built: run `trunk build --release` (scripts/test does)"
@@ -65,17 +77,20 @@ impl Browser {
             "--disable-sync",
             "--no-first-run",
             "--disable-quic",
-            "--window-size=1280,800",
         ]
         .iter()
         .map(|a| a.to_string())
-        .chain([format!("--user-data-dir={}", profile.path().display())])
+        .chain([
+            format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", profile.path().display()),
+        ])
         .collect::<Vec<_>>();
+        let mut chrome = json!({"binary": "/usr/bin/chromium", "args": args});
+        if let Some(emulation) = emulation {
+            chrome["mobileEmulation"] = emulation;
+        }
         let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({"binary": "/usr/bin/chromium", "args": args}),
-        );
+        capabilities.insert("goog:chromeOptions".into(), chrome);
         // Chromium keeps the console for `console_errors`.
         capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         let url = format!("http://127.0.0.1:{port}");

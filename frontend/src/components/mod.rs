@@ -1,6 +1,7 @@
 //! Pieces more than one screen shows: channel icons, a chat row, pickers for the assignee and
 //! followers, error lines. They read state contexts but own none.
 
+pub mod back;
 pub mod bulk;
 pub mod chat_row;
 pub mod error_line;

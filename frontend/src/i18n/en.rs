@@ -542,5 +542,9 @@ pub(super) fn en(key: Key) -> &'static str {
         Key::TestEventAnswered => "The callback URL answered HTTP {status}: {detail}",
         Key::TestEventHelp => "Posts a signed {\"type\": \"ping\"} event to the callback URL and shows its answer.",
         Key::ReactionsUnavailableApi => "Reactions are not available through the Channel API",
+        Key::Back => "Back",
+        Key::BackToChat => "Back to the chat",
+        Key::Menu => "Menu",
+        Key::InboxGroups => "Inbox",
     }
 }

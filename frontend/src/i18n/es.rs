@@ -550,5 +550,9 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::TestEventAnswered => "La URL de retorno respondió HTTP {status}: {detail}",
         Key::TestEventHelp => "Envía un evento firmado {\"type\": \"ping\"} a la URL de retorno y muestra su respuesta.",
         Key::ReactionsUnavailableApi => "Las reacciones no están disponibles a través de la API de canales",
+        Key::Back => "Atrás",
+        Key::BackToChat => "Volver al chat",
+        Key::Menu => "Menú",
+        Key::InboxGroups => "Bandeja",
     }
 }

@@ -4,6 +4,7 @@
 //! The language comes from the browser (or the user's choice, kept in local storage).
 
 use leptos::prelude::*;
+use shared::api::chats::ChatGroup;
 use shared::api::users::Role;
 
 use crate::state::stored;
@@ -576,6 +577,11 @@ pub enum Key {
     TestEventAnswered,
     TestEventHelp,
     ReactionsUnavailableApi,
+    // Phone layout.
+    Back,
+    BackToChat,
+    Menu,
+    InboxGroups,
 }
 
 /// The text for `key` in `lang`.
@@ -592,6 +598,17 @@ pub fn role_key(role: Role) -> Key {
         Role::Admin => Key::RoleAdmin,
         Role::Employee => Key::RoleEmployee,
         Role::Follower => Key::RoleFollower,
+    }
+}
+
+/// The label of an inbox group.
+pub fn group_key(group: ChatGroup) -> Key {
+    match group {
+        ChatGroup::Mine => Key::GroupMine,
+        ChatGroup::Unassigned => Key::GroupUnassigned,
+        ChatGroup::Others => Key::GroupOthers,
+        ChatGroup::Closed => Key::GroupClosed,
+        ChatGroup::Snoozed => Key::GroupSnoozed,
     }
 }
 

@@ -1,8 +1,14 @@
 //! The web app, embedded in the binary from `dist/` (built by Trunk beforehand).
 //! Any GET that is not an API, webhook or socket path gets a file or, for client
 //! routes such as `/chats/42`, `index.html`.
+//!
+//! Trunk's build compresses the hashed assets once, at the highest levels
+//! (`scripts/precompress.mjs` writes `<name>.br` and `<name>.gz` beside each file):
+//! a client that accepts one of them gets those bytes as they are, with no work per
+//! request. Without them (an app built otherwise) the `Compress` middleware compresses
+//! on the fly, as it does for every other response.
 
-use actix_web::http::header;
+use actix_web::http::header::{self, AcceptEncoding, ContentEncoding, Encoding, Header};
 use actix_web::{HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
 
@@ -16,6 +22,12 @@ const NOT_BUILT: &str =
     "<!doctype html><title>Tidings</title><p>The web app is not built into this binary. \
 Run <code>trunk build --release</code>, then <code>cargo build --release</code>.</p>";
 
+/// The encodings the build stores beside an asset, by file suffix, best first.
+const PRECOMPRESSED: [(ContentEncoding, &str); 2] = [
+    (ContentEncoding::Brotli, "br"),
+    (ContentEncoding::Gzip, "gz"),
+];
+
 pub fn is_app_path(path: &str) -> bool {
     !(path.starts_with("/api/")
         || path == "/api"
@@ -28,11 +40,38 @@ pub fn serve(req: &HttpRequest) -> HttpResponse {
     let path = req.path().trim_start_matches('/');
     if let Some(file) = (!path.is_empty()).then(|| WebApp::get(path)).flatten() {
         let mime = file.metadata.mimetype().to_owned();
-        // Trunk puts a content hash in asset names, so they never change.
-        return HttpResponse::Ok()
+        let mut response = HttpResponse::Ok();
+        response
             .insert_header((header::CONTENT_TYPE, mime))
-            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-            .body(file.data.into_owned());
+            // Trunk puts a content hash in asset names, so they never change.
+            .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"));
+        let variants: Vec<_> = PRECOMPRESSED
+            .into_iter()
+            .filter_map(|(encoding, suffix)| {
+                WebApp::get(&format!("{path}.{suffix}")).map(|file| (encoding, file))
+            })
+            .collect();
+        if variants.is_empty() {
+            return response.body(file.data.into_owned());
+        }
+        response.insert_header((header::VARY, "accept-encoding"));
+        let chosen = AcceptEncoding::parse(req).ok().and_then(|accepted| {
+            let offered: Vec<Encoding> = variants
+                .iter()
+                .map(|(encoding, _)| Encoding::Known(*encoding))
+                .chain([Encoding::identity()])
+                .collect();
+            accepted.negotiate(offered.iter())
+        });
+        return match variants
+            .into_iter()
+            .find(|(encoding, _)| chosen == Some(Encoding::Known(*encoding)))
+        {
+            Some((encoding, compressed)) => response
+                .insert_header((header::CONTENT_ENCODING, encoding.as_str()))
+                .body(compressed.data.into_owned()),
+            None => response.body(file.data.into_owned()),
+        };
     }
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))

@@ -20,6 +20,7 @@ use shared::api::chats::{Chat, ChatStatus};
 use shared::Id;
 
 use crate::api::http;
+use crate::components::back::{is_phone, BackButton};
 use crate::components::error_line::{describe, ErrorLine};
 use crate::components::icons::ChannelIcon;
 use crate::components::people::{AssignSelect, FollowersEditor};
@@ -130,6 +131,17 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
         None => {}
     });
 
+    let open_info = {
+        let navigate = navigate.clone();
+        // On phones the info panel is a screen of its own, with its own URL.
+        move |_| {
+            if is_phone() {
+                navigate(&format!("/chats/{id}/info"), NavigateOptions::default());
+            } else {
+                open_chat.info_visible.update(|shown| *shown = !*shown);
+            }
+        }
+    };
     let close_window = move |_| {
         navigate("/", NavigateOptions::default());
     };
@@ -223,10 +235,7 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
     view! {
         <section class="chat-view" data-test="chat-view" data-chat-id=id>
             <header class="chat-header">
-                <a href="/" class="icon-button back-link" data-test="chat-back"
-                    aria-label=move || i18n.tr(Key::BackToList)>
-                    "←"
-                </a>
+                <BackButton href="/".to_owned() label=Key::BackToList class="back-link" data_test="chat-back"/>
                 <div class="chat-title">
                     <h1>
                         <ChannelIcon channel/>
@@ -269,7 +278,7 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
                     <button type="button" class="icon-button" data-test="action-info"
                         aria-pressed=move || open_chat.info_visible.get().to_string()
                         aria-label=move || i18n.tr(Key::ToggleInfo) title=move || i18n.tr(Key::ToggleInfo)
-                        on:click=move |_| open_chat.info_visible.update(|shown| *shown = !*shown)>
+                        on:click=open_info>
                         <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><rect x="3" y="4" width="18" height="16" rx="2" fill="none" stroke="currentColor" stroke-width="2"/><path d="M15 4v16" stroke="currentColor" stroke-width="2"/></svg>
                     </button>
                     <a class="icon-button" href=format!("/chats/{id}") target="_blank" rel="noopener"

@@ -9,28 +9,17 @@ mod filters;
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
-use shared::api::chats::ChatGroup;
 use wasm_bindgen::JsCast;
 
 use crate::api::http::group_str;
 use crate::components::bulk::{BulkBar, SelectBox, Selection};
 use crate::components::chat_row::ChatRow;
 use crate::components::error_line::ErrorLine;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{group_key, use_i18n, Key};
 use crate::state::inbox::{use_inbox, GROUPS};
 use crate::state::open_chat::use_open_chat;
 use crate::state::session::use_session;
 use filters::InboxFilters;
-
-fn group_key(group: ChatGroup) -> Key {
-    match group {
-        ChatGroup::Mine => Key::GroupMine,
-        ChatGroup::Unassigned => Key::GroupUnassigned,
-        ChatGroup::Others => Key::GroupOthers,
-        ChatGroup::Closed => Key::GroupClosed,
-        ChatGroup::Snoozed => Key::GroupSnoozed,
-    }
-}
 
 #[component]
 pub fn InboxList() -> impl IntoView {

@@ -2,7 +2,8 @@
 //! menu, "Sign out"), navigation (Clients, Archive, Deals, Contacts; My tasks and Reports for
 //! admins and employees; Settings for admins), and an `<Outlet/>`
 //! for the page. Sends anyone not signed in to `/login`, remembering where they were.
-//! Knows no page's content.
+//! On phones the navigation, with the inbox groups, is a menu behind the top bar's menu
+//! button. Knows no page's content.
 
 mod bell;
 mod topbar;
@@ -12,9 +13,11 @@ use leptos_router::components::{Outlet, Redirect, A};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 
-use crate::api::http::encode_query;
+use crate::api::http::{encode_query, group_str};
+use crate::components::back::Trail;
 use crate::components::shortcuts::Shortcuts;
-use crate::i18n::{use_i18n, Key};
+use crate::i18n::{group_key, use_i18n, Key};
+use crate::state::inbox::{use_inbox, GROUPS};
 use crate::state::open_chat::use_open_chat;
 use crate::state::session::{use_session, Session};
 
@@ -55,6 +58,14 @@ fn Frame(user: shared::api::users::User) -> impl IntoView {
     let open_chat = use_open_chat();
     let navigate = use_navigate();
     let location = use_location();
+    Trail::provide();
+    // On phones the navigation is a menu that closes once the user goes somewhere.
+    let nav_open = RwSignal::new(false);
+    let pathname = location.pathname;
+    Effect::new(move |_| {
+        pathname.track();
+        nav_open.set(false);
+    });
     // A click on a browser notification asks for a chat from outside the router.
     Effect::new(move |_| {
         if let Some(id) = open_chat.open_request.get() {
@@ -67,9 +78,11 @@ fn Frame(user: shared::api::users::User) -> impl IntoView {
         path == "/" || path.starts_with("/chats/")
     };
     view! {
-        <div class="app">
-            <TopBar user/>
-            <nav class="sidebar" aria-label=move || i18n.tr(Key::MainNavigation)>
+        <div class="app" class:nav-open=move || nav_open.get()>
+            <TopBar user nav_open/>
+            <nav class="sidebar" id="main-navigation" data-test="main-navigation"
+                aria-label=move || i18n.tr(Key::MainNavigation)>
+                <InboxGroups nav_open/>
                 <a href="/" class="nav-link" data-test="nav-clients"
                     aria-current=move || in_clients().then_some("page")>
                     <span class="nav-icon" aria-hidden="true">"◉"</span>
@@ -110,6 +123,44 @@ fn Frame(user: shared::api::users::User) -> impl IntoView {
                 <Outlet/>
             </main>
             <Shortcuts/>
+        </div>
+    }
+}
+
+/// The inbox groups as menu entries; shown only in the phone menu (the list has its tabs).
+#[component]
+fn InboxGroups(nav_open: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    let inbox = use_inbox();
+    let navigate = use_navigate();
+    let pathname = use_location().pathname;
+    let entries = GROUPS
+        .into_iter()
+        .map(|group| {
+            let navigate = navigate.clone();
+            let open = move |_| {
+                inbox.selected.set(group);
+                nav_open.set(false);
+                if pathname.get_untracked() != "/" {
+                    navigate("/", NavigateOptions::default());
+                }
+            };
+            let list = inbox.group(group);
+            view! {
+                <button type="button" class="nav-link nav-group"
+                    data-test=format!("nav-group-{}", group_str(group))
+                    aria-pressed=move || (inbox.selected.get() == group).to_string()
+                    on:click=open>
+                    <span class="nav-icon" aria-hidden="true">"•"</span>
+                    <span class="nav-group-name">{move || i18n.tr(group_key(group))}</span>
+                    <span class="group-count">{move || list.chats.get()}</span>
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="nav-groups" role="group" aria-label=move || i18n.tr(Key::InboxGroups)>
+            {entries}
         </div>
     }
 }

@@ -16,7 +16,11 @@ use crate::state::directory::use_directory;
 use crate::state::session::use_session;
 
 #[component]
-pub fn TopBar(user: User) -> impl IntoView {
+pub fn TopBar(
+    user: User,
+    /// The phone menu (the navigation), opened by the menu button.
+    nav_open: RwSignal<bool>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
 
@@ -49,6 +53,13 @@ pub fn TopBar(user: User) -> impl IntoView {
 
     view! {
         <header class="topbar">
+            <button type="button" class="icon-button menu-button" data-test="nav-menu"
+                aria-controls="main-navigation"
+                aria-expanded=move || nav_open.get().to_string()
+                aria-label=move || i18n.tr(Key::Menu) title=move || i18n.tr(Key::Menu)
+                on:click=move |_| nav_open.update(|open| *open = !*open)>
+                <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path d="M4 6h16M4 12h16M4 18h16" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>
+            </button>
             <div class="brand">
                 <span class="brand-mark" aria-hidden="true">"T"</span>
                 <span class="brand-name">{move || i18n.tr(Key::AppName)}</span>

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use shared::api::chats::Chat;
 
 use crate::api::http::ApiError;
+use crate::components::back::BackButton;
 use crate::i18n::{use_i18n, Key};
 use crate::state::open_chat::use_open_chat;
 use crate::state::session::SessionContext;
@@ -48,6 +49,10 @@ fn Panel(chat: RwSignal<Chat>) -> impl IntoView {
     let open_chat = use_open_chat();
     view! {
         <aside class="info-panel" data-test="info-panel" aria-label=move || i18n.tr(Key::ChatInfo)>
+            <div class="info-back-row">
+                <BackButton href=format!("/chats/{}", chat.with_untracked(|chat| chat.id))
+                    label=Key::BackToChat class="info-back" data_test="info-back"/>
+            </div>
             <button type="button" class="icon-button info-close" data-test="info-close"
                 aria-label=move || i18n.tr(Key::ToggleInfo)
                 on:click=move |_| open_chat.info_visible.set(false)>
