@@ -13,6 +13,7 @@ pub mod live;
 pub mod loadgen;
 pub mod outbound;
 pub mod progress;
+pub mod push;
 pub mod queries;
 pub mod reads;
 pub mod report;
@@ -56,6 +57,8 @@ pub enum Scenario {
     BulkActions,
     /// Reports over a bulk-loaded month: overview, managers table, conversations CSV.
     Reports,
+    /// A burst of notifications through the Web Push queue to a fake push service.
+    Push,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
     /// Footprint, baseline (with ingest), live, outbound, queries, reads, routing, canned,
@@ -198,6 +201,13 @@ pub struct Options {
     #[arg(long, default_value_t = 1_000)]
     pub canned_replies: u64,
 
+    /// push: managers, each with one subscribed device and one chat.
+    #[arg(long, default_value_t = 200)]
+    pub push_devices: u64,
+    /// push: notifications (customer messages) in the burst.
+    #[arg(long, default_value_t = 1_000)]
+    pub push_notifications: u64,
+
     /// footprint: updates ingested before measuring memory again.
     #[arg(long, default_value_t = 2_000)]
     pub footprint_updates: u64,
@@ -258,6 +268,8 @@ impl Options {
         self.routing_chats = 200;
         self.canned_replies = 50;
         self.bulk_repeat = 1;
+        self.push_devices = 5;
+        self.push_notifications = 20;
         self
     }
 
@@ -342,6 +354,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         if wants(Scenario::Reports) {
             sections::reports::reports(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::Push) {
+            sections::push::push(&options, database, &mut report).await?;
         }
     }
     if !options.no_chart && !report.curves.is_empty() {

@@ -10,6 +10,7 @@ mod funnels;
 mod health;
 mod inbox_filters;
 mod notifications;
+mod push;
 mod quotes;
 mod reports;
 mod routing;

@@ -549,5 +549,18 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::SendingTestEvent => "Enviando…",
         Key::TestEventAnswered => "La URL de retorno respondió HTTP {status}: {detail}",
         Key::TestEventHelp => "Envía un evento firmado {\"type\": \"ping\"} a la URL de retorno y muestra su respuesta.",
+        Key::PushEnable => "Activar notificaciones en este dispositivo",
+        Key::PushEnabling => "Activando…",
+        Key::PushEnabled => "Este dispositivo recibe notificaciones.",
+        Key::PushDenied => "Las notificaciones están bloqueadas para este sitio. Permítalas en la configuración del sitio del navegador y vuelva a intentarlo.",
+        Key::PushUnsupported => "Este navegador no puede recibir notificaciones push. En un iPhone o iPad, añada primero Tidings a la pantalla de inicio; en todos los casos, el sitio debe servirse por HTTPS.",
+        Key::PushFailed => "No se pudieron activar las notificaciones: {detail}",
+        Key::PushSendTest => "Enviar una notificación de prueba",
+        Key::PushTestQueued => "Notificación de prueba enviada a {count} dispositivo(s).",
+        Key::PushDevices => "Dispositivos",
+        Key::PushNoDevices => "Ningún dispositivo recibe notificaciones todavía.",
+        Key::PushRemoveDevice => "Quitar",
+        Key::PushLastSuccess => "Última notificación: {time}",
+        Key::PushNeverDelivered => "Aún no se entregó ninguna notificación",
     }
 }

@@ -575,6 +575,19 @@ pub enum Key {
     SendingTestEvent,
     TestEventAnswered,
     TestEventHelp,
+    PushEnable,
+    PushEnabling,
+    PushEnabled,
+    PushDenied,
+    PushUnsupported,
+    PushFailed,
+    PushSendTest,
+    PushTestQueued,
+    PushDevices,
+    PushNoDevices,
+    PushRemoveDevice,
+    PushLastSuccess,
+    PushNeverDelivered,
 }
 
 /// The text for `key` in `lang`.

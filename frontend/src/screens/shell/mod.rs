@@ -5,6 +5,7 @@
 //! Knows no page's content.
 
 mod bell;
+mod push;
 mod topbar;
 
 use leptos::prelude::*;
