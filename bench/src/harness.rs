@@ -63,6 +63,24 @@ impl Harness {
         workers: usize,
         appliers: usize,
     ) -> anyhow::Result<Harness> {
+        Self::start_tuned(database, workers, appliers, |_| {}).await
+    }
+
+    /// [`Harness::start`] with the configuration adjusted first.
+    pub async fn start_configured(
+        database: Database,
+        workers: usize,
+        adjust: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Harness> {
+        Self::start_tuned(database, workers, DEFAULT_APPLIERS, adjust).await
+    }
+
+    async fn start_tuned(
+        database: Database,
+        workers: usize,
+        appliers: usize,
+        adjust: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Harness> {
         let telegram = FakeTelegram::start().await;
         let viber = FakeViber::start().await;
         let whatsapp = FakeWhatsApp::start().await;
@@ -86,6 +104,7 @@ impl Harness {
             email: ADMIN_EMAIL.into(),
             password: Secret(ADMIN_PASSWORD.into()),
         });
+        adjust(&mut config);
         let server = tidings::start(config).await?;
         let addr = server.addr;
         let store = server.store.clone();

@@ -14,6 +14,7 @@ pub mod live;
 pub mod loadgen;
 pub mod outbound;
 pub mod progress;
+pub mod push;
 pub mod queries;
 pub mod reads;
 pub mod report;
@@ -59,6 +60,8 @@ pub enum Scenario {
     Reports,
     /// A WhatsApp notification's ingest cost against a Telegram update's.
     Channels,
+    /// A burst of notifications through the Web Push queue to a fake push service.
+    Push,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
     /// Footprint, baseline (with ingest), live, outbound, queries, reads, routing, canned,
@@ -207,6 +210,12 @@ pub struct Options {
     /// channels: updates per round.
     #[arg(long, default_value_t = 2_000)]
     pub channel_updates: u64,
+    /// push: managers, each with one subscribed device and one chat.
+    #[arg(long, default_value_t = 200)]
+    pub push_devices: u64,
+    /// push: notifications (customer messages) in the burst.
+    #[arg(long, default_value_t = 1_000)]
+    pub push_notifications: u64,
 
     /// footprint: updates ingested before measuring memory again.
     #[arg(long, default_value_t = 2_000)]
@@ -270,6 +279,8 @@ impl Options {
         self.bulk_repeat = 1;
         self.channel_rounds = 2;
         self.channel_updates = 20;
+        self.push_devices = 5;
+        self.push_notifications = 20;
         self
     }
 
@@ -357,6 +368,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         if wants(Scenario::Channels) {
             sections::channels::channels(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::Push) {
+            sections::push::push(&options, database, &mut report).await?;
         }
     }
     if !options.no_chart && !report.curves.is_empty() {

@@ -128,6 +128,24 @@ pub fn App() -> impl IntoView {
         pointer.remove();
         focus.remove();
     });
+    // While the app is in front of the user, the server pushes nothing to their devices.
+    let report_visibility = move || {
+        socket.send(&shared::ws::ClientMsg::Visibility {
+            visible_and_focused: crate::push::app_in_front(),
+        });
+    };
+    let shown = window_event_listener(leptos::ev::visibilitychange, move |_| report_visibility());
+    let focused = window_event_listener(leptos::ev::focus, move |_| report_visibility());
+    let blurred = window_event_listener(leptos::ev::blur, move |_| report_visibility());
+    on_cleanup(move || {
+        shown.remove();
+        focused.remove();
+        blurred.remove();
+    });
+    // The service worker shows pushes and keeps the app for the next visit.
+    if crate::push::supported() {
+        crate::push::register();
+    }
 
     view! {
         <Router>

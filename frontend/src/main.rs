@@ -7,6 +7,7 @@ mod app;
 mod components;
 mod format;
 mod i18n;
+mod push;
 mod screens;
 mod state;
 

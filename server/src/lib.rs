@@ -286,6 +286,10 @@ async fn start_serving(
         Ok(removed) => tracing::info!(removed, "files of erased attachments were removed"),
         Err(err) => tracing::warn!(%err, "cannot look for files of erased attachments"),
     }
+    // The first node to start makes the VAPID key every node then uses.
+    service::push::ensure_key(&store)
+        .await
+        .context("cannot prepare the Web Push key")?;
     let channels = channels(&config)?;
     let config = Arc::new(config);
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -348,6 +352,7 @@ async fn start_serving(
                 .run_dispatcher(store.clone(), shutdown_rx.clone()),
         ),
         tokio::spawn(service::routing::run(context.clone(), shutdown_rx.clone())),
+        tokio::spawn(service::push::run(context.clone(), shutdown_rx.clone())),
         tokio::spawn(service::backup::schedule::run(
             config.clone(),
             context.backups.clone(),

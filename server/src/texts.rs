@@ -17,6 +17,7 @@ use crate::domain::canned::{CannedError, MAX_SHORTCUT_CHARS};
 use crate::domain::chat::LifecycleError;
 use crate::domain::contact::{ContactError, MAX_FIELD_CHARS, MAX_NOTES_CHARS};
 use crate::domain::deal::{DealError, MAX_NOTE_CHARS, MAX_TITLE_CHARS};
+use crate::domain::push::PushError;
 use crate::domain::snooze::SnoozeError;
 use crate::domain::task::{TaskError, MAX_TITLE_CHARS as MAX_TASK_TITLE_CHARS};
 use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
@@ -249,6 +250,15 @@ pub enum Says {
     ReceiverUnreachable {
         reason: String,
     },
+    /// A push subscription that cannot be used.
+    Push(PushError),
+    /// A push's body for an assignment.
+    PushAssignedToYou,
+    /// `POST /api/v1/push/test`: the notification's title and body.
+    PushTestTitle,
+    PushTestBody,
+    /// A push's body for a chat that waits for a manager.
+    PushWaiting,
 }
 
 fn spanish_hours(err: &HoursError) -> String {
@@ -501,6 +511,21 @@ impl Says {
             Says::ReceiverUnreachable { reason } => {
                 format!("the callback URL could not be reached: {reason}")
             }
+            Says::Push(PushError::EndpointNotUrl) => "endpoint: not a URL".into(),
+            Says::Push(PushError::EndpointNotHttps) => "endpoint: must be https".into(),
+            Says::Push(PushError::HostNotAllowed(host)) => {
+                format!("endpoint: {host} is not an allowed push service (TIDINGS_PUSH_HOSTS)")
+            }
+            Says::Push(PushError::BadP256dh) => {
+                "keys.p256dh: must be an uncompressed P-256 public key (65 bytes, base64url)".into()
+            }
+            Says::Push(PushError::BadAuth) => {
+                "keys.auth: must be a 16-byte secret (base64url)".into()
+            }
+            Says::PushAssignedToYou => "Assigned to you".into(),
+            Says::PushTestTitle => "Tidings".into(),
+            Says::PushTestBody => "Notifications work on this device".into(),
+            Says::PushWaiting => "Waiting for a manager".into(),
         }
     }
 
@@ -750,6 +775,22 @@ impl Says {
             Says::ReceiverUnreachable { reason } => {
                 format!("no se pudo contactar con la URL de retorno: {reason}")
             }
+            Says::Push(PushError::EndpointNotUrl) => "endpoint: no es una URL".into(),
+            Says::Push(PushError::EndpointNotHttps) => "endpoint: debe ser https".into(),
+            Says::Push(PushError::HostNotAllowed(host)) => format!(
+                "endpoint: {host} no es un servicio de notificaciones permitido (TIDINGS_PUSH_HOSTS)"
+            ),
+            Says::Push(PushError::BadP256dh) => {
+                "keys.p256dh: debe ser una clave pública P-256 sin comprimir (65 bytes, base64url)"
+                    .into()
+            }
+            Says::Push(PushError::BadAuth) => {
+                "keys.auth: debe ser un secreto de 16 bytes (base64url)".into()
+            }
+            Says::PushAssignedToYou => "Se le asignó este chat".into(),
+            Says::PushTestTitle => "Tidings".into(),
+            Says::PushTestBody => "Las notificaciones funcionan en este dispositivo".into(),
+            Says::PushWaiting => "Espera a un gestor".into(),
         }
     }
 }

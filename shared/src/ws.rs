@@ -229,6 +229,11 @@ pub enum ClientMsg {
     /// The user is using the app (keys, pointer, focus): they are not idle.
     /// The web app sends it at most once a minute.
     Active,
+    /// Whether this tab is visible and focused: while any of a user's
+    /// sockets on a node says so, that node pushes nothing to their devices.
+    Visibility {
+        visible_and_focused: bool,
+    },
 }
 
 impl ClientMsg {
@@ -246,7 +251,8 @@ impl ClientMsg {
             ClientMsg::Resume { .. }
             | ClientMsg::GetCounts
             | ClientMsg::Typing { .. }
-            | ClientMsg::Active => None,
+            | ClientMsg::Active
+            | ClientMsg::Visibility { .. } => None,
         }
     }
 }

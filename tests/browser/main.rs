@@ -11,6 +11,7 @@ mod health;
 mod inbox_filters;
 mod notifications;
 mod phone;
+mod push;
 mod quotes;
 mod reports;
 mod routing;

@@ -4,6 +4,7 @@
 pub mod binary;
 pub mod browser;
 pub mod db;
+pub mod fake_push;
 pub mod fake_receiver;
 pub mod fake_telegram;
 pub mod fake_viber;

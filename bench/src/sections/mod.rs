@@ -8,6 +8,7 @@ pub mod footprint;
 pub mod ingest;
 pub mod live;
 pub mod outbound;
+pub mod push;
 pub mod queries;
 pub mod reads;
 pub mod reports;

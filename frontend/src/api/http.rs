@@ -380,6 +380,42 @@ pub async fn mark_notifications_read(ids: Vec<Id>, all: bool) -> Result<i64, Api
     .unread)
 }
 
+/// The server's VAPID key, for subscribing this device.
+pub async fn push_key() -> Result<String, ApiError> {
+    Ok(get::<shared::api::push::PushKey>("/push/key")
+        .await?
+        .public_key)
+}
+
+/// Posts this device's push subscription (`PushSubscription.toJSON()`).
+pub async fn subscribe_push(
+    subscription: &serde_json::Value,
+) -> Result<shared::api::push::PushDevice, ApiError> {
+    post_json("/push/subscriptions", subscription).await
+}
+
+/// The caller's devices that receive pushes.
+pub async fn push_devices() -> Result<Vec<shared::api::push::PushDevice>, ApiError> {
+    Ok(
+        get::<Items<shared::api::push::PushDevice>>("/push/subscriptions")
+            .await?
+            .items,
+    )
+}
+
+pub async fn remove_push_device(id: Id) -> Result<(), ApiError> {
+    expect_ok(send(Request::delete(&url(&format!("/push/subscriptions/{id}")))).await?).await
+}
+
+/// Queues a test push to each of the caller's devices; how many.
+pub async fn test_push() -> Result<i64, ApiError> {
+    Ok(
+        post_empty::<shared::api::push::TestPushQueued>("/push/test")
+            .await?
+            .devices,
+    )
+}
+
 pub async fn create_deal(id: Id, body: &CreateDeal) -> Result<Deal, ApiError> {
     post_json(&format!("/chats/{id}/deals"), body).await
 }

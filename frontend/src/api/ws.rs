@@ -338,6 +338,10 @@ impl Socket {
             }
         }
         self.targets.inbox.refresh_counts();
+        // The server counts a socket as out of sight until it says otherwise.
+        self.send(&ClientMsg::Visibility {
+            visible_and_focused: crate::push::app_in_front(),
+        });
     }
 
     fn refresh_all(&self) {

@@ -546,5 +546,18 @@ pub(super) fn en(key: Key) -> &'static str {
         Key::BackToChat => "Back to the chat",
         Key::Menu => "Menu",
         Key::InboxGroups => "Inbox",
+        Key::PushEnable => "Enable notifications on this device",
+        Key::PushEnabling => "Enabling…",
+        Key::PushEnabled => "This device receives notifications.",
+        Key::PushDenied => "Notifications are blocked for this site. Allow them in the browser's site settings, then try again.",
+        Key::PushUnsupported => "This browser cannot receive push notifications. On an iPhone or iPad, add Tidings to the home screen first; everywhere, the site must be served over HTTPS.",
+        Key::PushFailed => "Could not enable notifications: {detail}",
+        Key::PushSendTest => "Send a test push",
+        Key::PushTestQueued => "Test push sent to {count} device(s).",
+        Key::PushDevices => "Devices",
+        Key::PushNoDevices => "No device receives notifications yet.",
+        Key::PushRemoveDevice => "Remove",
+        Key::PushLastSuccess => "Last push: {time}",
+        Key::PushNeverDelivered => "No push delivered yet",
     }
 }

@@ -554,5 +554,18 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::BackToChat => "Volver al chat",
         Key::Menu => "Menú",
         Key::InboxGroups => "Bandeja",
+        Key::PushEnable => "Activar notificaciones en este dispositivo",
+        Key::PushEnabling => "Activando…",
+        Key::PushEnabled => "Este dispositivo recibe notificaciones.",
+        Key::PushDenied => "Las notificaciones están bloqueadas para este sitio. Permítalas en la configuración del sitio del navegador y vuelva a intentarlo.",
+        Key::PushUnsupported => "Este navegador no puede recibir notificaciones push. En un iPhone o iPad, añada primero Tidings a la pantalla de inicio; en todos los casos, el sitio debe servirse por HTTPS.",
+        Key::PushFailed => "No se pudieron activar las notificaciones: {detail}",
+        Key::PushSendTest => "Enviar una notificación de prueba",
+        Key::PushTestQueued => "Notificación de prueba enviada a {count} dispositivo(s).",
+        Key::PushDevices => "Dispositivos",
+        Key::PushNoDevices => "Ningún dispositivo recibe notificaciones todavía.",
+        Key::PushRemoveDevice => "Quitar",
+        Key::PushLastSuccess => "Última notificación: {time}",
+        Key::PushNeverDelivered => "Aún no se entregó ninguna notificación",
     }
 }

@@ -582,6 +582,19 @@ pub enum Key {
     BackToChat,
     Menu,
     InboxGroups,
+    PushEnable,
+    PushEnabling,
+    PushEnabled,
+    PushDenied,
+    PushUnsupported,
+    PushFailed,
+    PushSendTest,
+    PushTestQueued,
+    PushDevices,
+    PushNoDevices,
+    PushRemoveDevice,
+    PushLastSuccess,
+    PushNeverDelivered,
 }
 
 /// The text for `key` in `lang`.

@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod open_hours;
 pub mod pacing;
 pub mod policy;
+pub mod push;
 pub mod rate;
 pub mod reports;
 pub mod routing;

@@ -39,6 +39,12 @@ pub fn is_app_path(path: &str) -> bool {
 pub fn serve(req: &HttpRequest) -> HttpResponse {
     let path = req.path().trim_start_matches('/');
     if let Some(file) = (!path.is_empty()).then(|| WebApp::get(path)).flatten() {
+        if let Some((content_type, cache)) = stable_name(path) {
+            return HttpResponse::Ok()
+                .insert_header((header::CONTENT_TYPE, content_type))
+                .insert_header((header::CACHE_CONTROL, cache))
+                .body(file.data.into_owned());
+        }
         let mime = file.metadata.mimetype().to_owned();
         let mut response = HttpResponse::Ok();
         response
@@ -77,6 +83,20 @@ pub fn serve(req: &HttpRequest) -> HttpResponse {
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .body(index_html())
+}
+
+/// Files whose names carry no content hash (the installable app's manifest
+/// and icons, the service worker at the root scope): their type and a cache
+/// policy that lets a new release reach browsers.
+fn stable_name(path: &str) -> Option<(&'static str, &'static str)> {
+    match path {
+        "sw.js" => Some(("application/javascript", "no-cache")),
+        "manifest.webmanifest" => Some(("application/manifest+json", "no-cache")),
+        _ if path.starts_with("icons/") && path.ends_with(".png") => {
+            Some(("image/png", "public, max-age=86400"))
+        }
+        _ => None,
+    }
 }
 
 /// The app's page (or, without a built app, a page saying how to build it).

@@ -17,6 +17,7 @@ pub mod media;
 pub mod metrics;
 pub mod notifications;
 pub mod openapi;
+pub mod push;
 pub mod reports;
 pub mod security;
 pub mod upload;
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(notifications::configure)
         .configure(contacts::configure)
         .configure(channel_api::configure)
+        .configure(push::configure)
         .configure(crate::realtime::session::configure);
 }
 

@@ -94,6 +94,12 @@ use utoipa::OpenApi;
         super::channel_api::hook,
         super::channel_api::rotate_secret,
         super::channel_api::test_event,
+        super::push::key,
+        super::push::list,
+        super::push::subscribe,
+        super::push::unsubscribe,
+        super::push::remove,
+        super::push::test,
     ),
     components(schemas(shared::error::ErrorCode))
 )]
@@ -111,6 +117,26 @@ async fn openapi_json() -> HttpResponse {
 mod tests {
     use super::*;
     use serde_json::Value;
+
+    #[test]
+    fn the_document_describes_the_push_endpoints() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("the document is JSON");
+        for (path, method) in [
+            ("/api/v1/push/key", "get"),
+            ("/api/v1/push/subscriptions", "get"),
+            ("/api/v1/push/subscriptions", "post"),
+            ("/api/v1/push/subscriptions", "delete"),
+            ("/api/v1/push/subscriptions/{id}", "delete"),
+            ("/api/v1/push/test", "post"),
+        ] {
+            assert!(doc["paths"][path].get(method).is_some(), "{method} {path}");
+        }
+        let schemas = &doc["components"]["schemas"];
+        assert!(schemas["Subscribe"]["properties"].get("keys").is_some());
+        assert!(schemas["PushDevice"]["properties"]
+            .get("endpoint_host")
+            .is_some());
+    }
 
     #[test]
     fn the_document_describes_quotes_reactions_and_the_reaction_endpoint() {

@@ -54,6 +54,38 @@ impl Drop for SocketTicket {
     }
 }
 
+/// Whether one socket shows the app (visible and focused); see
+/// [`Hub::focus_mark`].
+pub struct FocusMark {
+    hub: Hub,
+    user_id: Id,
+    focused: bool,
+}
+
+impl FocusMark {
+    pub fn set(&mut self, focused: bool) {
+        if focused == self.focused {
+            return;
+        }
+        self.focused = focused;
+        let mut counts = self.hub.inner.focused.lock();
+        if focused {
+            *counts.entry(self.user_id).or_insert(0) += 1;
+        } else if let Some(n) = counts.get_mut(&self.user_id) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                counts.remove(&self.user_id);
+            }
+        }
+    }
+}
+
+impl Drop for FocusMark {
+    fn drop(&mut self) {
+        self.set(false);
+    }
+}
+
 #[derive(Clone)]
 pub struct Hub {
     inner: Arc<Inner>,
@@ -67,6 +99,8 @@ struct Inner {
     last_id: AtomicI64,
     /// Turns true when the server stops: every session closes.
     closing: watch::Sender<bool>,
+    /// Sockets per user on this node whose app is visible and focused.
+    focused: parking_lot::Mutex<HashMap<Id, usize>>,
 }
 
 impl Default for Hub {
@@ -86,6 +120,7 @@ impl Hub {
                 wake: Notify::new(),
                 last_id: AtomicI64::new(0),
                 closing,
+                focused: parking_lot::Mutex::default(),
             }),
         }
     }
@@ -118,6 +153,27 @@ impl Hub {
     /// Users with a socket open on this node.
     pub fn connected_users(&self) -> Vec<Id> {
         self.inner.sockets.lock().keys().copied().collect()
+    }
+
+    /// A mark for one socket's focus: counts the socket as showing the app
+    /// to `user_id` while it says so, and stops counting when dropped.
+    pub fn focus_mark(&self, user_id: Id) -> FocusMark {
+        FocusMark {
+            hub: self.clone(),
+            user_id,
+            focused: false,
+        }
+    }
+
+    /// Whether one of the user's sockets on this node reports the app
+    /// visible and focused (then pushes to their devices are skipped). Only
+    /// this node's sockets count.
+    pub fn is_focused(&self, user_id: Id) -> bool {
+        self.inner
+            .focused
+            .lock()
+            .get(&user_id)
+            .is_some_and(|n| *n > 0)
     }
 
     /// Sockets open on this node.

@@ -130,6 +130,8 @@ struct Live {
     typing_sent: HashMap<Id, Instant>,
     /// When this socket last recorded the user's activity.
     activity_reported: Option<Instant>,
+    /// Whether this socket's app is visible and focused (no pushes then).
+    focus: crate::realtime::hub::FocusMark,
 }
 
 /// Activity is recorded at most this often per socket.
@@ -157,6 +159,7 @@ async fn run(
     mut events: broadcast::Receiver<Arc<Dispatched>>,
 ) {
     let last_sent = ctx.hub.last_id();
+    let focus = ctx.hub.focus_mark(user.id);
     let mut live = Live {
         ctx,
         user,
@@ -169,6 +172,7 @@ async fn run(
         last_refused: None,
         typing_sent: HashMap::new(),
         activity_reported: None,
+        focus,
     };
     if live.hello().await.is_err() {
         return;
@@ -559,6 +563,12 @@ impl Live {
                 if let Err(err) = crate::service::routing::activity(&ctx, user.id).await {
                     tracing::warn!(user_id = user.id, %err, "cannot record activity");
                 }
+                Flow::Continue
+            }
+            ClientMsg::Visibility {
+                visible_and_focused,
+            } => {
+                self.focus.set(visible_and_focused);
                 Flow::Continue
             }
         }

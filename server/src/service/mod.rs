@@ -17,6 +17,7 @@ pub mod live;
 pub mod notifications;
 pub mod outbound;
 pub mod polling;
+pub mod push;
 pub mod reports;
 pub mod routing;
 pub mod tasks;

@@ -68,6 +68,7 @@ pub fn notify(
             },
         )?;
     }
+    super::push::queue_for(conn, chat, &made)?;
     tracing::debug!(chat_id = chat.id, made = made.len(), "notified");
     Ok(made)
 }

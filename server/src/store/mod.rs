@@ -32,6 +32,7 @@ pub mod media_links;
 pub mod notifications;
 pub mod outbound;
 pub mod pacing;
+pub mod push;
 pub mod reactions;
 pub mod referrals;
 pub mod reports;

@@ -458,6 +458,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    push_keys (id) {
+        id -> BigInt,
+        private_key -> Text,
+        public_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    push_subscriptions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        language -> Text,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_success_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    push_queue (id) {
+        id -> BigInt,
+        subscription_id -> BigInt,
+        user_id -> BigInt,
+        chat_id -> Nullable<BigInt>,
+        payload -> Text,
+        topic -> Nullable<Text>,
+        urgency -> Text,
+        ttl_s -> Integer,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(live_sockets -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
@@ -487,6 +527,10 @@ diesel::joinable!(message_reactions -> timeline_items (item_id));
 diesel::joinable!(comment_mentions -> comments (comment_id));
 diesel::joinable!(notifications -> chats (chat_id));
 diesel::joinable!(whatsapp_numbers -> integrations (integration_id));
+diesel::joinable!(push_subscriptions -> users (user_id));
+diesel::joinable!(push_queue -> push_subscriptions (subscription_id));
+diesel::joinable!(push_queue -> chats (chat_id));
+diesel::joinable!(push_queue -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -529,4 +573,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comment_mentions,
     notifications,
     whatsapp_numbers,
+    push_keys,
+    push_subscriptions,
+    push_queue,
 );

@@ -6,6 +6,7 @@ pub mod chats;
 pub mod crm;
 pub mod integrations;
 pub mod notifications;
+pub mod push;
 pub mod reactions;
 pub mod reports;
 pub mod timeline;

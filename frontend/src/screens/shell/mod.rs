@@ -6,6 +6,7 @@
 //! button. Knows no page's content.
 
 mod bell;
+mod push;
 mod topbar;
 
 use leptos::prelude::*;

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use shared::api::users::{ChosenPresence, Presence, User};
 
 use super::bell::Bell;
+use super::push::PushSection;
 use crate::alerts;
 use crate::api::http;
 use crate::api::ws::Socket;
@@ -210,6 +211,7 @@ fn UserMenu() -> impl IntoView {
                         </button>
                     </Show>
                 </div>
+                <PushSection/>
             </div>
         </details>
     }

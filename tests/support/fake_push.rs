@@ -1,0 +1,354 @@
+//! A fake Web Push service over real HTTP on `127.0.0.1:0`, standing in for
+//! the browsers' push services. It hands out subscriptions made like a
+//! browser makes them (a P-256 key pair and a 16-byte auth secret per
+//! device), and for each push it receives checks the VAPID `Authorization`
+//! (`vapid t=<jwt>, k=<key>`: an ES256 signature by the expected server key,
+//! `aud` the endpoint's origin, `exp` within 24 hours, `sub` present) and
+//! DECRYPTS the `aes128gcm` body with that device's private key and secret
+//! (RFC 8291, through `web-push-native`). Each endpoint can be told to answer
+//! `410`, `500` a few times, or hang. Waits are on conditions, never sleeps.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use serde_json::{json, Value};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use web_push_native::jwt_simple::prelude::{
+    Duration as JwtDuration, ECDSAP256PublicKeyLike, ES256PublicKey, NoCustomClaims,
+    VerificationOptions,
+};
+use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
+use web_push_native::p256::SecretKey;
+use web_push_native::Auth;
+
+use crate::fake_viber::{accept_loop, read_request, respond, wait_for_count};
+
+/// A device's subscription as a browser's `PushSubscription.toJSON()` gives it.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub name: String,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+}
+
+impl Device {
+    /// The body of `POST /api/v1/push/subscriptions`.
+    pub fn subscription(&self) -> Value {
+        json!({"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}})
+    }
+}
+
+/// One push the fake accepted: verified, decrypted.
+#[derive(Debug, Clone)]
+pub struct Push {
+    /// The device it was sent to.
+    pub device: String,
+    pub payload: Value,
+    pub ttl: Option<String>,
+    pub urgency: Option<String>,
+    pub topic: Option<String>,
+}
+
+/// How an endpoint answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// `201 Created` after verifying and decrypting.
+    Accept,
+    /// This status, every time.
+    Always(u16),
+    /// This status for the next `n` requests, then [`Answer::Accept`].
+    Times(u16, usize),
+    /// Never answers (the connection stays open).
+    Hang,
+}
+
+struct Keys {
+    secret: SecretKey,
+    auth: Auth,
+}
+
+#[derive(Default)]
+struct State {
+    server_key: Option<String>,
+    devices: HashMap<String, Keys>,
+    answers: HashMap<String, Answer>,
+    pushes: Vec<Push>,
+    /// Requests refused: why (a bad signature, an undecryptable body …).
+    rejected: Vec<String>,
+    /// Requests answered with an error status or left hanging, per device.
+    refused: HashMap<String, usize>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    changes: watch::Sender<u64>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|version| *version += 1);
+    }
+}
+
+/// The fake push service; stops serving when dropped.
+pub struct FakePush {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for FakePush {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakePush {
+    pub async fn start() -> FakePush {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("the push service binds a local port");
+        let addr = listener.local_addr().expect("a bound address");
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            changes: watch::channel(0).0,
+        });
+        let task = tokio::spawn(accept_loop(listener, {
+            let shared = Arc::clone(&shared);
+            move |stream| serve(stream, Arc::clone(&shared), addr)
+        }));
+        FakePush { shared, addr, task }
+    }
+
+    /// `127.0.0.1:PORT`: the `TIDINGS_PUSH_HOSTS` entry that admits it.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Pushes must be signed with this key (the server's `public_key`).
+    pub fn expect_server_key(&self, public_key: &str) {
+        self.shared.lock().server_key = Some(public_key.to_owned());
+    }
+
+    /// A new device, with keys generated as a browser does.
+    pub fn device(&self, name: &str) -> Device {
+        let secret = SecretKey::random(&mut rand::rngs::OsRng);
+        let mut auth = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut auth);
+        let device = Device {
+            name: name.to_owned(),
+            endpoint: format!("http://{}/push/{name}", self.addr),
+            p256dh: URL_SAFE_NO_PAD.encode(secret.public_key().to_encoded_point(false).as_bytes()),
+            auth: URL_SAFE_NO_PAD.encode(auth),
+        };
+        self.shared.lock().devices.insert(
+            name.to_owned(),
+            Keys {
+                secret,
+                auth: Auth::clone_from_slice(&auth),
+            },
+        );
+        device
+    }
+
+    pub fn answer(&self, device: &str, answer: Answer) {
+        self.shared.lock().answers.insert(device.to_owned(), answer);
+    }
+
+    pub fn pushes(&self) -> Vec<Push> {
+        self.shared.lock().pushes.clone()
+    }
+
+    /// The pushes one device received.
+    pub fn pushes_to(&self, device: &str) -> Vec<Push> {
+        self.pushes()
+            .into_iter()
+            .filter(|p| p.device == device)
+            .collect()
+    }
+
+    pub fn rejected(&self) -> Vec<String> {
+        self.shared.lock().rejected.clone()
+    }
+
+    /// Requests to `device` answered with an error or left hanging.
+    pub fn refused(&self, device: &str) -> usize {
+        self.shared.lock().refused.get(device).copied().unwrap_or(0)
+    }
+
+    /// Waits until at least `count` pushes were accepted; panics after `timeout`.
+    pub async fn wait_for(&self, count: usize, timeout: Duration) -> Vec<Push> {
+        wait_for_count(&self.shared.changes, count, timeout, || self.pushes()).await
+    }
+
+    /// Waits until `device` received at least `count` pushes.
+    pub async fn wait_for_device(
+        &self,
+        device: &str,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<Push> {
+        wait_for_count(&self.shared.changes, count, timeout, || {
+            self.pushes_to(device)
+        })
+        .await
+    }
+
+    /// Waits until `device` got `count` refused or hanging requests.
+    pub async fn wait_for_refused(&self, device: &str, count: usize, timeout: Duration) {
+        wait_for_count(&self.shared.changes, count, timeout, || {
+            vec![(); self.refused(device)]
+        })
+        .await;
+    }
+}
+
+/// base64url (no padding), as keys travel.
+pub fn decode(value: &str) -> Vec<u8> {
+    URL_SAFE_NO_PAD
+        .decode(value)
+        .unwrap_or_else(|err| panic!("{value:?} is not base64url: {err}"))
+}
+
+async fn serve(mut stream: TcpStream, shared: Arc<Shared>, addr: SocketAddr) {
+    let Some(request) = read_request(&mut stream).await else {
+        return;
+    };
+    let Some(device) = request.path.strip_prefix("/push/").map(str::to_owned) else {
+        respond(&mut stream, 404, "text/plain", b"no such endpoint").await;
+        return;
+    };
+    let answer = {
+        let mut state = shared.lock();
+        let answer = state
+            .answers
+            .get(&device)
+            .copied()
+            .unwrap_or(Answer::Accept);
+        if let Answer::Times(status, n) = answer {
+            let next = if n <= 1 {
+                Answer::Accept
+            } else {
+                Answer::Times(status, n - 1)
+            };
+            state.answers.insert(device.clone(), next);
+        }
+        if answer != Answer::Accept {
+            *state.refused.entry(device.clone()).or_insert(0) += 1;
+        }
+        answer
+    };
+    let refuse_with = match answer {
+        Answer::Accept => None,
+        Answer::Always(status) | Answer::Times(status, _) => Some(status),
+        Answer::Hang => {
+            shared.changed();
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            return;
+        }
+    };
+    if let Some(status) = refuse_with {
+        shared.changed();
+        respond(&mut stream, status, "text/plain", b"refused").await;
+        return;
+    }
+    let origin = format!("http://{addr}");
+    let checked = check(&shared, &device, &origin, &request.headers, request.body);
+    match checked {
+        Ok(payload) => {
+            let header = |name: &str| request.headers.get(name).cloned();
+            shared.lock().pushes.push(Push {
+                device,
+                payload,
+                ttl: header("ttl"),
+                urgency: header("urgency"),
+                topic: header("topic"),
+            });
+            shared.changed();
+            respond(&mut stream, 201, "text/plain", b"").await;
+        }
+        Err(why) => {
+            shared.lock().rejected.push(why.clone());
+            shared.changed();
+            respond(&mut stream, 400, "text/plain", why.as_bytes()).await;
+        }
+    }
+}
+
+/// Verifies the VAPID header and decrypts the body; the payload's JSON.
+fn check(
+    shared: &Shared,
+    device: &str,
+    origin: &str,
+    headers: &HashMap<String, String>,
+    body: Vec<u8>,
+) -> Result<Value, String> {
+    let authorization = headers
+        .get("authorization")
+        .ok_or("no Authorization header")?;
+    let rest = authorization
+        .strip_prefix("vapid ")
+        .ok_or_else(|| format!("not a vapid Authorization: {authorization}"))?;
+    let mut token = None;
+    let mut key = None;
+    for part in rest.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", value)) => token = Some(value.to_owned()),
+            Some(("k", value)) => key = Some(value.to_owned()),
+            _ => {}
+        }
+    }
+    let (token, key) = token.zip(key).ok_or("vapid needs t= and k=")?;
+    let (expected_key, keys) = {
+        let state = shared.lock();
+        let keys = state
+            .devices
+            .get(device)
+            .map(|k| (k.secret.clone(), k.auth))
+            .ok_or_else(|| format!("unknown device {device}"))?;
+        (state.server_key.clone(), keys)
+    };
+    if expected_key
+        .as_deref()
+        .is_some_and(|expected| expected != key)
+    {
+        return Err(format!("signed with another key: {key}"));
+    }
+    let key_bytes = URL_SAFE_NO_PAD
+        .decode(&key)
+        .map_err(|err| format!("k= is not base64url: {err}"))?;
+    let public = ES256PublicKey::from_bytes(&key_bytes).map_err(|err| format!("k=: {err}"))?;
+    let options = VerificationOptions {
+        allowed_audiences: Some([origin.to_owned()].into_iter().collect()),
+        ..VerificationOptions::default()
+    };
+    let claims = public
+        .verify_token::<NoCustomClaims>(&token, Some(options))
+        .map_err(|err| format!("the VAPID token does not verify: {err}"))?;
+    let expires = claims.expires_at.ok_or("no exp")?;
+    let now = web_push_native::jwt_simple::prelude::Clock::now_since_epoch();
+    if expires > now + JwtDuration::from_hours(24) {
+        return Err("exp is more than 24 hours away".into());
+    }
+    if claims.subject.as_deref().is_none_or(str::is_empty) {
+        return Err("no sub".into());
+    }
+    if headers.get("content-encoding").map(String::as_str) != Some("aes128gcm") {
+        return Err("Content-Encoding is not aes128gcm".into());
+    }
+    let (secret, auth) = keys;
+    let plain = web_push_native::decrypt(body, &secret, &auth)
+        .map_err(|err| format!("cannot decrypt: {err}"))?;
+    serde_json::from_slice(&plain).map_err(|err| format!("the payload is not JSON: {err}"))
+}
