@@ -575,6 +575,20 @@ pub enum Key {
     SendingTestEvent,
     TestEventAnswered,
     TestEventHelp,
+    BusinessConnections,
+    BusinessConnectionsHelp,
+    NoBusinessConnections,
+    BusinessOwner,
+    BusinessEnabled,
+    BusinessDisabled,
+    BusinessCanReply,
+    BusinessCannotReply,
+    BusinessConnectedOn,
+    BusinessLinkedUser,
+    BusinessNotLinked,
+    BusinessChat,
+    BusinessWindowClosedNotice,
+    BusinessDisabledNotice,
 }
 
 /// The text for `key` in `lang`.

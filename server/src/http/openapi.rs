@@ -94,6 +94,8 @@ use utoipa::OpenApi;
         super::channel_api::hook,
         super::channel_api::rotate_secret,
         super::channel_api::test_event,
+        super::integrations::business_connections,
+        super::integrations::link_business_connection,
     ),
     components(schemas(shared::error::ErrorCode))
 )]
