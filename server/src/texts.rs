@@ -233,6 +233,14 @@ pub enum Says {
     },
     /// WhatsApp's 24-hour window has closed: only a template may go.
     WindowClosed,
+    /// A Telegram Business chat's reply window is over.
+    BusinessWindowClosed,
+    /// The Telegram Business connection is disabled or may not reply.
+    BusinessConnectionDisabled,
+    /// No such Telegram Business connection on this integration.
+    BusinessConnectionUnknown,
+    /// A business connection's owner must be an active admin or employee.
+    BusinessOwnerInvalid,
     /// No approved template of this name and language.
     TemplateUnknown {
         name: String,
@@ -474,6 +482,18 @@ impl Says {
             Says::WindowClosed => "more than 24 hours have passed since the customer's last \
                  message: WhatsApp only accepts an approved template now"
                 .into(),
+            Says::BusinessWindowClosed => "more than 24 hours have passed since the customer's \
+                 last message: Telegram Business lets the bot answer only within 24 hours"
+                .into(),
+            Says::BusinessConnectionDisabled => "the owner's Telegram Business connection is \
+                 disabled or does not allow the bot to reply"
+                .into(),
+            Says::BusinessConnectionUnknown => {
+                "this integration has no such Telegram Business connection".into()
+            }
+            Says::BusinessOwnerInvalid => {
+                "the owner must be an active admin or employee (or null to unlink)".into()
+            }
             Says::TemplateUnknown { name, language } => {
                 format!("there is no approved template {name:?} in {language:?}")
             }
@@ -734,6 +754,19 @@ impl Says {
             Says::WindowClosed => "han pasado más de 24 horas desde el último mensaje del \
                  cliente: WhatsApp ahora solo acepta una plantilla aprobada"
                 .into(),
+            Says::BusinessWindowClosed => "han pasado más de 24 horas desde el último mensaje \
+                 del cliente: Telegram Business solo deja responder al bot durante 24 horas"
+                .into(),
+            Says::BusinessConnectionDisabled => "la conexión de Telegram Business del titular \
+                 está desactivada o no permite responder al bot"
+                .into(),
+            Says::BusinessConnectionUnknown => {
+                "esta integración no tiene esa conexión de Telegram Business".into()
+            }
+            Says::BusinessOwnerInvalid => {
+                "el titular debe ser un administrador o empleado activo (o null para desvincular)"
+                    .into()
+            }
             Says::TemplateUnknown { name, language } => {
                 format!("no hay ninguna plantilla aprobada {name:?} en {language:?}")
             }

@@ -46,6 +46,9 @@ pub enum ErrorCode {
     /// 422: the messenger's reply window has closed (WhatsApp: 24 hours after
     /// the customer's last message); only a template may be sent.
     WindowClosed,
+    /// 422: the Telegram Business connection of the chat is disabled, gone,
+    /// or lacks the right to reply.
+    BusinessConnectionDisabled,
 }
 
 /// The body of every error response.

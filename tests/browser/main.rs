@@ -16,6 +16,7 @@ mod quotes;
 mod reports;
 mod routing;
 mod snooze;
+mod telegram_business;
 mod whatsapp;
 
 use std::time::Duration;

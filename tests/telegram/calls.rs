@@ -70,6 +70,10 @@ async fn register_webhook_records_url_secret_and_allowed_updates() {
             "edited_message".to_owned(),
             "my_chat_member".to_owned(),
             "message_reaction".to_owned(),
+            "business_connection".to_owned(),
+            "business_message".to_owned(),
+            "edited_business_message".to_owned(),
+            "deleted_business_messages".to_owned(),
         ])
     );
 
@@ -270,7 +274,11 @@ async fn get_updates_returns_raw_updates_that_parse_and_offsets_confirm_them() {
             "message",
             "edited_message",
             "my_chat_member",
-            "message_reaction"
+            "message_reaction",
+            "business_connection",
+            "business_message",
+            "edited_business_message",
+            "deleted_business_messages"
         ])
     );
 

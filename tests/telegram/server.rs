@@ -3,6 +3,7 @@
 //! to our webhook (or polled), chats, contacts and deals appearing in the
 //! API, replies reaching the fake, and their delivery state.
 
+mod business;
 mod connect;
 mod faults;
 mod files;

@@ -20,6 +20,7 @@ use shared::api::crm::{
     LinkKind, MergeContacts, Pipeline, Project, Task, UpdateContact, UpdateDeal, UpdatePipeline,
     UpdateTask,
 };
+use shared::api::integrations::{BusinessConnection, LinkBusinessConnection};
 use shared::api::integrations::{
     CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
     MessageTemplate, QueueView, SendTestMessage, TestEventResult, TestMessageSent,
@@ -232,6 +233,31 @@ pub async fn send_template(id: Id, template: SendTemplate) -> Result<Item, ApiEr
         ..SendReply::default()
     };
     post_json(&format!("/chats/{id}/messages"), &body).await
+}
+
+/// The Telegram Business accounts connected to an integration's bot.
+pub async fn business_connections(integration_id: Id) -> Result<Vec<BusinessConnection>, ApiError> {
+    Ok(get::<Items<BusinessConnection>>(&format!(
+        "/integrations/{integration_id}/business-connections"
+    ))
+    .await?
+    .items)
+}
+
+/// Links a Telegram Business owner to a Tidings user (`None`: unlinks).
+pub async fn link_business_connection(
+    integration_id: Id,
+    connection_id: &str,
+    user_id: Option<Id>,
+) -> Result<BusinessConnection, ApiError> {
+    let connection = String::from(js_sys::encode_uri_component(connection_id));
+    with_body(
+        Request::patch(&url(&format!(
+            "/integrations/{integration_id}/business-connections/{connection}"
+        ))),
+        &LinkBusinessConnection { user_id },
+    )
+    .await
 }
 
 /// An integration's approved WhatsApp templates.

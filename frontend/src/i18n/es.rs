@@ -567,5 +567,19 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::PushRemoveDevice => "Quitar",
         Key::PushLastSuccess => "Última notificación: {time}",
         Key::PushNeverDelivered => "Aún no se entregó ninguna notificación",
+        Key::BusinessConnections => "Conexiones de Telegram Business",
+        Key::BusinessConnectionsHelp => "Cuentas de Telegram cuyos titulares conectaron este bot (Telegram → Ajustes → Empresa → Chatbots). Vincule cada titular con su usuario de Tidings: los chats nuevos de esa cuenta serán suyos.",
+        Key::NoBusinessConnections => "Ninguna cuenta de Telegram Business ha conectado este bot todavía.",
+        Key::BusinessOwner => "Titular",
+        Key::BusinessEnabled => "Activa",
+        Key::BusinessDisabled => "Desactivada",
+        Key::BusinessCanReply => "Puede responder",
+        Key::BusinessCannotReply => "No puede responder",
+        Key::BusinessConnectedOn => "Conectada",
+        Key::BusinessLinkedUser => "Usuario de Tidings",
+        Key::BusinessNotLinked => "Sin vincular",
+        Key::BusinessChat => "Telegram Business · {owner}",
+        Key::BusinessWindowClosedNotice => "Han pasado más de 24 horas desde el último mensaje del cliente: Telegram Business solo deja responder al bot durante 24 horas.",
+        Key::BusinessDisabledNotice => "La conexión de Telegram Business del titular está desactivada o no permite responder al bot."
     }
 }

@@ -595,6 +595,20 @@ pub enum Key {
     PushRemoveDevice,
     PushLastSuccess,
     PushNeverDelivered,
+    BusinessConnections,
+    BusinessConnectionsHelp,
+    NoBusinessConnections,
+    BusinessOwner,
+    BusinessEnabled,
+    BusinessDisabled,
+    BusinessCanReply,
+    BusinessCannotReply,
+    BusinessConnectedOn,
+    BusinessLinkedUser,
+    BusinessNotLinked,
+    BusinessChat,
+    BusinessWindowClosedNotice,
+    BusinessDisabledNotice,
 }
 
 /// The text for `key` in `lang`.

@@ -78,6 +78,8 @@ impl Inbound {
             InboundEvent::Reaction(reaction) => Some(&reaction.customer.external_id),
             InboundEvent::DeliveryReport { .. } | InboundEvent::Ignored { .. } => None,
             InboundEvent::Deleted { customer, .. } => Some(&customer.external_id),
+            InboundEvent::BusinessConnection(_) => None,
+            InboundEvent::Business(update) => Some(&update.customer.external_id),
         }
     }
 }
@@ -114,6 +116,53 @@ pub enum InboundEvent {
         external_id: String,
         deleted_at: DateTime<Utc>,
     },
+    /// A Telegram Business account owner connected the bot, changed its
+    /// rights or disconnected it.
+    BusinessConnection(BusinessConnection),
+    /// Something happened in a chat of a Telegram Business account the bot
+    /// manages.
+    Business(Box<BusinessUpdate>),
+}
+
+/// A Telegram Business connection as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusinessConnection {
+    /// Telegram's connection id.
+    pub id: String,
+    /// The account owner.
+    pub owner: CustomerProfile,
+    /// The private chat of the owner with the bot.
+    pub user_chat_id: i64,
+    pub connected_at: DateTime<Utc>,
+    /// The bot may answer messages in the owner's chats.
+    pub can_reply: bool,
+    pub enabled: bool,
+}
+
+/// An update in one chat of a business account: the chat is with
+/// `customer`, through the connection `connection_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BusinessUpdate {
+    pub connection_id: String,
+    pub customer: CustomerProfile,
+    pub kind: BusinessUpdateKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BusinessUpdateKind {
+    /// The customer wrote (its `customer` is the update's).
+    CustomerMessage(InboundMessage),
+    /// The account owner wrote: from their own Telegram app (`by_bot`
+    /// false), or it is Telegram's echo of a message the bot sent for them.
+    OwnerMessage {
+        message: InboundMessage,
+        owner_id: String,
+        by_bot: bool,
+    },
+    /// A message of the chat was edited (by the customer or the owner).
+    Edited(EditedMessage),
+    /// Messages of the chat were deleted.
+    Deleted { external_ids: Vec<String> },
 }
 
 /// A customer's reaction to a message (theirs or ours), as it is now.
@@ -222,6 +271,9 @@ pub struct Outbound {
     pub template: Option<OutboundTemplate>,
     /// The message as Tidings knows it, for channels that pass it on whole.
     pub origin: Origin,
+    /// Telegram Business: send on behalf of the account owner through this
+    /// connection.
+    pub business_connection_id: Option<String>,
 }
 
 /// An approved WhatsApp template with its values, in placeholder order.
@@ -266,6 +318,7 @@ impl Outbound {
             reply_to_external_id: None,
             template: None,
             origin: Origin::default(),
+            business_connection_id: None,
         }
     }
 }

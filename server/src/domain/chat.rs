@@ -237,6 +237,32 @@ pub fn customer_writes<E>(
     referral: Option<String>,
     next_in_queue: impl FnOnce() -> Result<Turn, E>,
 ) -> Result<(CustomerWrote, Transition), E> {
+    writes(existing, referral, None, next_in_queue)
+}
+
+/// A customer's message in a Telegram Business chat: like
+/// [`customer_writes`], except that a new chat goes to the account's owner
+/// (`owner`: the linked user, when active; else the queue decides) and no
+/// greeting, auto-reply or away text is ever sent: the customer is writing
+/// to a person's own account.
+pub fn business_customer_writes<E>(
+    existing: Option<ExistingChat>,
+    owner: Option<Id>,
+    next_in_queue: impl FnOnce() -> Result<Turn, E>,
+) -> Result<(CustomerWrote, Transition), E> {
+    let (wrote, mut transition) = writes(existing, None, owner, next_in_queue)?;
+    transition
+        .effects
+        .retain(|effect| !matches!(effect, Effect::Greet | Effect::AutoReply));
+    Ok((wrote, transition))
+}
+
+fn writes<E>(
+    existing: Option<ExistingChat>,
+    referral: Option<String>,
+    owner: Option<Id>,
+    next_in_queue: impl FnOnce() -> Result<Turn, E>,
+) -> Result<(CustomerWrote, Transition), E> {
     let wrote = CustomerWrote::on(existing.map(|c| c.state.status));
     let transition = match existing {
         None => {
@@ -248,11 +274,17 @@ pub fn customer_writes<E>(
             transition
                 .events
                 .push(TimelineEvent::Opened(Opened { referral }));
-            let turn = next_in_queue()?;
-            let reason = match turn {
-                Turn::To(_) => AssignmentReason::NextInQueue,
-                Turn::QueueEmpty => AssignmentReason::QueueEmpty,
-                Turn::NobodyEligible => AssignmentReason::NoEligibleManager,
+            let (turn, reason) = match owner {
+                Some(owner) => (Turn::To(owner), AssignmentReason::BusinessOwner),
+                None => {
+                    let turn = next_in_queue()?;
+                    let reason = match turn {
+                        Turn::To(_) => AssignmentReason::NextInQueue,
+                        Turn::QueueEmpty => AssignmentReason::QueueEmpty,
+                        Turn::NobodyEligible => AssignmentReason::NoEligibleManager,
+                    };
+                    (turn, reason)
+                }
             };
             let mut transition = transition.assignee(turn.assignee(), reason);
             transition.effects = vec![Effect::CreateDeal, Effect::Greet, Effect::AutoReply];
@@ -536,5 +568,39 @@ mod tests {
         assert_eq!(effective_text(Some("  ")), None);
         assert_eq!(effective_text(None), None);
         assert_eq!(effective_text(Some(" Hi ")), Some("Hi"));
+    }
+
+    #[test]
+    fn a_new_business_chat_goes_to_the_owner_without_asking_the_queue_or_auto_messages() {
+        let (_, transition) =
+            business_customer_writes(None, Some(7), || -> Result<Turn, Infallible> {
+                panic!("the queue must not be asked")
+            })
+            .expect("infallible");
+        assert_eq!(transition.state.assignee_id, Some(7));
+        assert!(transition
+            .events
+            .contains(&assigned(7, AssignmentReason::BusinessOwner, None)));
+        assert!(transition.has(Effect::CreateDeal));
+        assert!(!transition.has(Effect::Greet));
+        assert!(!transition.has(Effect::AutoReply));
+    }
+
+    #[test]
+    fn a_business_chat_without_an_owner_follows_the_queue_and_still_sends_nothing() {
+        let (_, transition) =
+            business_customer_writes(None, None, queue(Turn::To(3))).expect("infallible");
+        assert_eq!(transition.state.assignee_id, Some(3));
+        assert!(transition
+            .events
+            .contains(&assigned(3, AssignmentReason::NextInQueue, None)));
+        assert!(!transition.has(Effect::Greet) && !transition.has(Effect::AutoReply));
+        let closed = ExistingChat {
+            state: CLOSED_UNASSIGNED,
+            assignee_active: false,
+        };
+        let (_, reopened) =
+            business_customer_writes(Some(closed), None, queue(Turn::To(3))).expect("infallible");
+        assert!(!reopened.has(Effect::Greet) && !reopened.has(Effect::AutoReply));
     }
 }

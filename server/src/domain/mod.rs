@@ -1,6 +1,7 @@
 //! Domain rules: pure functions over plain types, no I/O.
 
 pub mod account;
+pub mod business;
 pub mod business_hours;
 pub mod canned;
 pub mod chat;

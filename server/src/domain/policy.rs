@@ -61,10 +61,13 @@ pub enum Action {
     EditContacts,
     /// Change a task (done, title, due date, assignee).
     EditTasks,
+    /// See an integration's Telegram Business connections (linking one to a
+    /// user is [`Action::ManageIntegrations`]).
+    ListBusinessConnections,
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::ListUsers,
         Action::ManageUsers,
         Action::ListIntegrations,
@@ -86,6 +89,7 @@ impl Action {
         Action::ListContacts,
         Action::EditContacts,
         Action::EditTasks,
+        Action::ListBusinessConnections,
     ];
 }
 
@@ -155,7 +159,8 @@ pub fn decide(role: Role, action: Action) -> Decision {
             | ViewReports
             | ListTemplates
             | EditContacts
-            | EditTasks,
+            | EditTasks
+            | ListBusinessConnections,
         ) => Decision::Allowed,
         (
             Role::Employee,
@@ -269,7 +274,7 @@ mod tests {
     #[test]
     fn global_action_table() {
         use Action::*;
-        let expected: [(Action, [Decision; 3]); 21] = [
+        let expected: [(Action, [Decision; 3]); 22] = [
             //                        admin employee follower
             (ListUsers, [A, A, A]),
             (ManageUsers, [A, F, F]),
@@ -292,6 +297,7 @@ mod tests {
             (ListContacts, [A, A, A]),
             (EditContacts, [A, A, F]),
             (EditTasks, [A, A, F]),
+            (ListBusinessConnections, [A, A, F]),
         ];
         assert_eq!(expected.len(), Action::ALL.len());
         for (action, decisions) in expected {

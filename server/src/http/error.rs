@@ -57,7 +57,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::NotAssignable
         | ErrorCode::UnsupportedByChannel
         | ErrorCode::NotMentionable
-        | ErrorCode::WindowClosed => StatusCode::UNPROCESSABLE_ENTITY,
+        | ErrorCode::WindowClosed
+        | ErrorCode::BusinessConnectionDisabled => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Upstream => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -138,6 +139,13 @@ impl From<ServiceError> for AppError {
             ServiceError::WindowClosed => {
                 AppError::new(ErrorCode::WindowClosed, Says::WindowClosed.here())
             }
+            ServiceError::BusinessWindowClosed => {
+                AppError::new(ErrorCode::WindowClosed, Says::BusinessWindowClosed.here())
+            }
+            ServiceError::BusinessConnectionDisabled => AppError::new(
+                ErrorCode::BusinessConnectionDisabled,
+                Says::BusinessConnectionDisabled.here(),
+            ),
         }
     }
 }

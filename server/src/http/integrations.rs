@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use shared::api::crm::{CreatePipeline, Pipeline, UpdatePipeline};
+use shared::api::integrations::{BusinessConnection, LinkBusinessConnection};
 use shared::api::integrations::{
     CreateIntegration, FailedUpdate, FailedUpdatesRetried, Integration, IntegrationHealth,
     MessageTemplate, QueueView, SendTestMessage, TestMessageSent, UpdateIntegration,
@@ -42,6 +43,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/integrations/{id}/templates",
             web::get().to(templates),
+        )
+        .route(
+            "/api/v1/integrations/{id}/business-connections",
+            web::get().to(business_connections),
+        )
+        .route(
+            "/api/v1/integrations/{id}/business-connections/{connection_id}",
+            web::patch().to(link_business_connection),
         )
         .route("/api/v1/pipelines", web::get().to(pipelines))
         .route("/api/v1/pipelines", web::post().to(create_pipeline))
@@ -144,6 +153,42 @@ pub(super) async fn templates(
     Ok(web::Json(Items {
         items: crate::service::templates::list(&state, &user.0, id.into_inner()).await?,
     }))
+}
+
+/// The Telegram Business accounts whose owners connected the bot (admins and
+/// employees).
+#[utoipa::path(get, path = "/api/v1/integrations/{id}/business-connections", tag = "integrations",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Items<BusinessConnection>), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub(super) async fn business_connections(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<Id>,
+) -> Result<web::Json<Items<BusinessConnection>>, AppError> {
+    Ok(web::Json(Items {
+        items: crate::service::business::list(&state, &user.0, id.into_inner()).await?,
+    }))
+}
+
+/// Links a Telegram Business account's owner to a Tidings user (admins);
+/// `user_id: null` unlinks.
+#[utoipa::path(patch, path = "/api/v1/integrations/{id}/business-connections/{connection_id}",
+    tag = "integrations",
+    params(("id" = i64, Path), ("connection_id" = String, Path)),
+    request_body = LinkBusinessConnection,
+    responses((status = 200, body = BusinessConnection), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn link_business_connection(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(Id, String)>,
+    body: web::Json<LinkBusinessConnection>,
+) -> Result<web::Json<BusinessConnection>, AppError> {
+    let (id, connection_id) = path.into_inner();
+    Ok(web::Json(
+        crate::service::business::link(&state, &user.0, id, connection_id, body.user_id).await?,
+    ))
 }
 
 /// Sales funnels with their stages in order.

@@ -100,6 +100,8 @@ use utoipa::OpenApi;
         super::push::unsubscribe,
         super::push::remove,
         super::push::test,
+        super::integrations::business_connections,
+        super::integrations::link_business_connection,
     ),
     components(schemas(shared::error::ErrorCode))
 )]

@@ -250,6 +250,13 @@ fn publish(conn: &mut DbConn, received: &Received) -> Result<(), StoreError> {
     if let Some(item_id) = received.reactions_changed {
         return live::reactions_changed(conn, chat_id, item_id);
     }
+    for item_id in &received.deleted_items {
+        let item = views::item(timeline::find_item(conn, *item_id)?);
+        realtime::record_for_chat(conn, chat_id, ServerMsg::MessageEdited { item })?;
+    }
+    if !received.deleted_items.is_empty() {
+        return Ok(());
+    }
     if let Some(item_id) = received.edited_item {
         let item = views::item(timeline::find_item(conn, item_id)?);
         return realtime::record_for_chat(conn, chat_id, ServerMsg::MessageEdited { item });

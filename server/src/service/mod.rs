@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod backup;
+pub mod business;
 pub mod canned;
 pub mod chats;
 pub mod contacts;
@@ -111,6 +112,12 @@ pub enum ServiceError {
     /// The messenger's reply window has closed (WhatsApp's 24 hours).
     #[error("{}", Says::WindowClosed)]
     WindowClosed,
+    /// A Telegram Business chat's 24 hours since the customer's last message are over.
+    #[error("{}", Says::BusinessWindowClosed)]
+    BusinessWindowClosed,
+    /// The owner's Telegram Business connection is disabled or may not reply.
+    #[error("{}", Says::BusinessConnectionDisabled)]
+    BusinessConnectionDisabled,
 }
 
 impl From<diesel::result::Error> for ServiceError {

@@ -259,6 +259,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
         parts_delivered: job.parts_delivered.len(),
         reply_to_external_id: job.reply_to_external_id.clone(),
         template: job.template.clone(),
+        business_connection_id: job.business_connection_id.clone(),
         origin: Origin {
             chat_id: job.chat_id,
             item_id: job.item_id,

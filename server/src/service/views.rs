@@ -59,6 +59,7 @@ pub fn chat(summary: ChatSummary) -> Chat {
         waiting_since: c.waiting_since.map(time),
         snoozed_until: summary.snoozed_until.map(time),
         reply_window_ends_at: c.reply_window_ends_at.map(time),
+        business_connection_id: c.business_connection_id,
     }
 }
 

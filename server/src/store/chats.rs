@@ -38,6 +38,8 @@ pub struct ChatRecord {
     pub waiting_since: Option<NaiveDateTime>,
     /// Until when a free-form reply may be sent (WhatsApp); `None`: no window.
     pub reply_window_ends_at: Option<NaiveDateTime>,
+    /// Telegram Business: the connection the chat belongs to.
+    pub business_connection_id: Option<String>,
 }
 
 type ChatColumns = (
@@ -54,6 +56,7 @@ type ChatColumns = (
     chats::last_message_at,
     chats::waiting_since,
     chats::reply_window_ends_at,
+    chats::business_connection_id,
 );
 pub(super) const CHAT_COLUMNS: ChatColumns = (
     chats::id,
@@ -69,6 +72,7 @@ pub(super) const CHAT_COLUMNS: ChatColumns = (
     chats::last_message_at,
     chats::waiting_since,
     chats::reply_window_ends_at,
+    chats::business_connection_id,
 );
 
 /// A `chats` row as [`CHAT_COLUMNS`] selects it.
@@ -87,6 +91,7 @@ pub(super) struct ChatRow {
     last_message_at: NaiveDateTime,
     waiting_since: Option<NaiveDateTime>,
     reply_window_ends_at: Option<NaiveDateTime>,
+    business_connection_id: Option<String>,
 }
 
 pub(super) fn to_record(row: ChatRow) -> Result<ChatRecord, StoreError> {
@@ -107,6 +112,7 @@ pub(super) fn to_record(row: ChatRow) -> Result<ChatRecord, StoreError> {
         last_message_at: row.last_message_at,
         waiting_since: row.waiting_since,
         reply_window_ends_at: row.reply_window_ends_at,
+        business_connection_id: row.business_connection_id,
     })
 }
 
@@ -133,6 +139,7 @@ pub fn find_chat_of_customer(
     chats::table
         .filter(chats::integration_id.eq(integration_id))
         .filter(chats::customer_id.eq(customer_id))
+        .filter(chats::business_connection_id.is_null())
         .select(CHAT_COLUMNS)
         .first(conn)
         .optional()?

@@ -9,6 +9,7 @@ use shared::api::chats::DeliveryState;
 use shared::api::timeline::{DealCreated, NoData, TimelineEvent};
 use shared::Id;
 
+use super::business::BusinessChat;
 use super::chats::{find_chat_of_customer, set_unreachable, touch};
 use super::schema::{chats, greetings_sent, inbound_events};
 use super::{conversation, crm, now, outbound, referrals, timeline, DbConn, StoreError};
@@ -17,7 +18,8 @@ use crate::channels::{
     ReachabilityChange,
 };
 use crate::domain::chat::{
-    customer_writes, effective_text, status_str, CustomerWrote, Effect, ExistingChat,
+    business_customer_writes, customer_writes, effective_text, status_str, CustomerWrote, Effect,
+    ExistingChat,
 };
 use crate::domain::integration::{conversation_start_text, Integration};
 use crate::domain::policy::may_hold_chats;
@@ -51,6 +53,8 @@ pub struct Received {
     pub kept_as_failed: Option<Id>,
     /// A message whose reactions the customer changed.
     pub reactions_changed: Option<Id>,
+    /// Messages marked deleted (Telegram Business deletes several at once).
+    pub deleted_items: Vec<Id>,
 }
 
 /// Stores and applies one inbound event; `publish` runs inside the same
@@ -254,7 +258,7 @@ fn apply(
     event: &InboundEvent,
 ) -> Result<Received, StoreError> {
     match event {
-        InboundEvent::Message(message) => receive_message(conn, integration, message),
+        InboundEvent::Message(message) => receive_message(conn, integration, message, None),
         InboundEvent::Edited(edit) => receive_edit(conn, integration, edit),
         InboundEvent::ConversationStarted { customer, referral } => {
             let customer = crm::find_or_create_customer(conn, integration.kind, customer)?;
@@ -303,6 +307,12 @@ fn apply(
             external_id,
             deleted_at,
         } => receive_deletion(conn, integration, customer, external_id, *deleted_at),
+        InboundEvent::BusinessConnection(connection) => {
+            super::business::receive_connection(conn, integration, connection)
+        }
+        InboundEvent::Business(update) => {
+            super::business::receive_business(conn, integration, update)
+        }
     }
 }
 
@@ -336,7 +346,7 @@ fn receive_deletion(
 
 /// Whether the user can still hold the chat: active, and of a role that may
 /// (an assignee made a follower since is treated like one deactivated).
-fn is_active(conn: &mut DbConn, user_id: Id) -> Result<bool, StoreError> {
+pub(super) fn is_active(conn: &mut DbConn, user_id: Id) -> Result<bool, StoreError> {
     super::users::find_user(conn, user_id)
         .map(|user| user.active && may_hold_chats(user.role))
         .or_else(|err| match err {
@@ -345,10 +355,13 @@ fn is_active(conn: &mut DbConn, user_id: Id) -> Result<bool, StoreError> {
         })
 }
 
-fn receive_message(
+/// A customer's message: to the bot, or in a chat of a Telegram Business
+/// account the bot manages (`business`).
+pub(super) fn receive_message(
     conn: &mut DbConn,
     integration: &Integration,
     message: &InboundMessage,
+    business: Option<&BusinessChat<'_>>,
 ) -> Result<Received, StoreError> {
     let customer = crm::find_or_create_customer(conn, integration.kind, &message.customer)?;
     // The customer's own number, shared with the bot, completes their contact.
@@ -360,7 +373,15 @@ fn receive_message(
     ) {
         crm::fill_phone(conn, customer.contact_id, &phone)?;
     }
-    let existing = find_chat_of_customer(conn, integration.id, customer.customer_id)?;
+    let existing = match business {
+        None => find_chat_of_customer(conn, integration.id, customer.customer_id)?,
+        Some(business) => super::business::find_business_chat(
+            conn,
+            integration.id,
+            business.connection_id,
+            business.chat_key,
+        )?,
+    };
     let was_unreachable = existing
         .as_ref()
         .is_some_and(|chat| chat.unreachable_reason.is_some());
@@ -378,22 +399,32 @@ fn receive_message(
         None => None,
     };
     let referral = match &existing {
+        // A business chat is not one the bot's deep links lead to.
         Some(_) => None,
+        None if business.is_some() => None,
         None => {
             let pending =
                 referrals::take_pending_referral(conn, integration.id, customer.customer_id)?;
             message.referral.clone().or(pending)
         }
     };
-    let (wrote, transition) = customer_writes(facts, referral.clone(), || {
-        super::routing::take_turn(conn, integration.id, None)
-    })?;
+    let next_in_queue = || super::routing::take_turn(conn, integration.id, None);
+    let (wrote, transition) = match business {
+        None => customer_writes(facts, referral.clone(), next_in_queue)?,
+        Some(business) => business_customer_writes(facts, business.owner, next_in_queue)?,
+    };
     let chat_id = match existing {
         None => {
+            let customer_id = match business {
+                None => customer.customer_id,
+                Some(_) => super::business::insert_business_customer(conn, customer.contact_id)?,
+            };
             let chat_id: Id = diesel::insert_into(chats::table)
                 .values((
                     chats::integration_id.eq(integration.id),
-                    chats::customer_id.eq(customer.customer_id),
+                    chats::customer_id.eq(customer_id),
+                    chats::business_connection_id.eq(business.map(|b| b.connection_id)),
+                    chats::business_chat_id.eq(business.map(|b| b.chat_key)),
                     chats::contact_id.eq(customer.contact_id),
                     chats::status.eq(status_str(transition.state.status)),
                     chats::assignee_id.eq(transition.state.assignee_id),
@@ -459,6 +490,55 @@ fn receive_message(
         set_unreachable(conn, chat_id, None)?;
     }
 
+    let window = match business {
+        None => reply_window_after(integration.kind, window_before, message.sent_at.naive_utc()),
+        Some(_) => Some(crate::domain::business::reply_window_after(
+            window_before,
+            message.sent_at.naive_utc(),
+        )),
+    };
+    insert_message(conn, chat_id, message, &mut received)?;
+    let preview = message_preview(message);
+    match window {
+        Some(ends_at) => {
+            super::chats::touch_with_reply_window(conn, chat_id, at, &preview, ends_at)?
+        }
+        None => touch(conn, chat_id, at, &preview)?,
+    }
+
+    // Greeting first (first contact only), then the auto-reply (every start).
+    let greeting = match transition.has(Effect::Greet) {
+        true => take_greeting(conn, integration, customer.customer_id)?,
+        false => None,
+    };
+    if let Some(greeting) = greeting {
+        queue_auto_message(
+            conn,
+            integration,
+            chat_id,
+            &greeting,
+            "greeting",
+            &mut received,
+        )?;
+    }
+    if transition.has(Effect::AutoReply) {
+        if let Some((text, which)) = conversation_start_text(integration, at.and_utc()) {
+            let text = text.to_owned();
+            queue_auto_message(conn, integration, chat_id, &text, which, &mut received)?;
+        }
+    }
+    Ok(received)
+}
+
+/// Appends a messenger's message to the chat's timeline (quoting the message
+/// of the chat it replies to), noting it and its attachments to fetch in
+/// `received`.
+pub(super) fn insert_message(
+    conn: &mut DbConn,
+    chat_id: Id,
+    message: &InboundMessage,
+    received: &mut Received,
+) -> Result<Id, StoreError> {
     let reply_to_id = match &message.reply_to_external_id {
         Some(external) => timeline::find_message_by_external(conn, chat_id, external)?,
         None => None,
@@ -484,40 +564,16 @@ fn receive_message(
             .map(|m| m.attachments.iter().map(|a| a.id).collect())
             .unwrap_or_default();
     }
-    let preview_text = message
+    Ok(item_id)
+}
+
+/// The chat list's preview of a message.
+pub(super) fn message_preview(message: &InboundMessage) -> String {
+    message
         .text
         .as_deref()
         .map(preview)
-        .unwrap_or_else(|| format!("[{}]", message.content_kind));
-    match reply_window_after(integration.kind, window_before, message.sent_at.naive_utc()) {
-        Some(ends_at) => {
-            super::chats::touch_with_reply_window(conn, chat_id, at, &preview_text, ends_at)?
-        }
-        None => touch(conn, chat_id, at, &preview_text)?,
-    }
-
-    // Greeting first (first contact only), then the auto-reply (every start).
-    let greeting = match transition.has(Effect::Greet) {
-        true => take_greeting(conn, integration, customer.customer_id)?,
-        false => None,
-    };
-    if let Some(greeting) = greeting {
-        queue_auto_message(
-            conn,
-            integration,
-            chat_id,
-            &greeting,
-            "greeting",
-            &mut received,
-        )?;
-    }
-    if transition.has(Effect::AutoReply) {
-        if let Some((text, which)) = conversation_start_text(integration, at.and_utc()) {
-            let text = text.to_owned();
-            queue_auto_message(conn, integration, chat_id, &text, which, &mut received)?;
-        }
-    }
-    Ok(received)
+        .unwrap_or_else(|| format!("[{}]", message.content_kind))
 }
 
 /// A deep-link payload from a customer who opened the chat: it becomes the
@@ -700,7 +756,7 @@ fn receive_reachability(
     })
 }
 
-fn ignored(reason: &str) -> Received {
+pub(super) fn ignored(reason: &str) -> Received {
     Received {
         ignored: Some(reason.to_owned()),
         ..Received::default()

@@ -17,6 +17,7 @@ macro_rules! load_for_ids {
 }
 
 pub mod auth;
+pub mod business;
 pub mod canned;
 pub mod chats;
 pub mod conversation;

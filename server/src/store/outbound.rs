@@ -38,6 +38,8 @@ pub struct Job {
     pub template: Option<crate::channels::OutboundTemplate>,
     /// A greeting, auto-reply or away text.
     pub auto: bool,
+    /// Telegram Business: the connection the reply goes out through.
+    pub business_connection_id: Option<String>,
 }
 
 pub fn enqueue(
@@ -152,6 +154,10 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             )?;
             continue;
         };
+        let business_connection_id: Option<String> = chats::table
+            .find(chat_id)
+            .select(chats::business_connection_id)
+            .first(conn)?;
         let file = attachments::table
             .filter(attachments::item_id.eq(item_id))
             .order(attachments::id)
@@ -177,13 +183,23 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             reply_to_external_id,
             template,
             auto,
+            business_connection_id,
         });
     }
     Ok(jobs)
 }
 
-/// The customer's id on the chat's messenger, if they have one.
+/// The customer's id on the chat's messenger, if they have one (a Telegram
+/// Business chat: its Telegram chat id).
 pub fn recipient(conn: &mut DbConn, chat_id: Id) -> Result<Option<String>, StoreError> {
+    let business: Option<Option<String>> = chats::table
+        .find(chat_id)
+        .select(chats::business_chat_id)
+        .first(conn)
+        .optional()?;
+    if let Some(Some(chat_key)) = business {
+        return Ok(Some(chat_key));
+    }
     Ok(chats::table
         .inner_join(integrations::table)
         .inner_join(

@@ -180,6 +180,8 @@ diesel::table! {
         assigned_at -> Nullable<Timestamp>,
         no_answer_for -> Nullable<Timestamp>,
         reply_window_ends_at -> Nullable<Timestamp>,
+        business_connection_id -> Nullable<Text>,
+        business_chat_id -> Nullable<Text>,
     }
 }
 
@@ -498,6 +500,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    business_connections (integration_id, id) {
+        integration_id -> BigInt,
+        id -> Text,
+        telegram_user_id -> Text,
+        name -> Text,
+        username -> Nullable<Text>,
+        user_chat_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        enabled -> Bool,
+        can_reply -> Bool,
+        connected_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(live_sockets -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
@@ -531,6 +548,8 @@ diesel::joinable!(push_subscriptions -> users (user_id));
 diesel::joinable!(push_queue -> push_subscriptions (subscription_id));
 diesel::joinable!(push_queue -> chats (chat_id));
 diesel::joinable!(push_queue -> users (user_id));
+diesel::joinable!(business_connections -> integrations (integration_id));
+diesel::joinable!(business_connections -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -576,4 +595,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     push_keys,
     push_subscriptions,
     push_queue,
+    business_connections,
 );

@@ -189,6 +189,24 @@ pub fn insert_inbound(conn: &mut DbConn, new: NewInboundMessage<'_>) -> Result<I
     Ok(id)
 }
 
+/// Turns a message just stored as the customer's into one the Telegram
+/// Business owner wrote from their own app: outgoing, by `author` (the
+/// linked user, if any), and already delivered by Telegram.
+pub fn make_owner_message(
+    conn: &mut DbConn,
+    item_id: Id,
+    author: Option<Id>,
+) -> Result<(), StoreError> {
+    diesel::update(timeline_items::table.find(item_id))
+        .set((
+            timeline_items::direction.eq(direction_str(Direction::Out)),
+            timeline_items::author_id.eq(author),
+            timeline_items::delivery.eq(delivery_str(DeliveryState::Sent)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// A message to the customer (a reply, or an automatic greeting / auto-reply
 /// when `author_id` is `None`), pending until the outbound queue sends it.
 pub fn insert_outbound(

@@ -62,6 +62,10 @@ pub struct Chat {
     /// after the customer's last message); null: no such window.
     #[serde(default)]
     pub reply_window_ends_at: Option<String>,
+    /// Telegram Business: the connection (Telegram's id) of the owner's
+    /// account this chat belongs to; null for other chats.
+    #[serde(default)]
+    pub business_connection_id: Option<String>,
 }
 
 /// `GET /api/v1/chats/{id}`: the chat with its sidebar.

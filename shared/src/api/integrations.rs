@@ -295,3 +295,30 @@ pub struct TestEventResult {
     /// The start of the receiver's answer.
     pub detail: String,
 }
+
+/// A Telegram Business account whose owner connected the integration's bot
+/// (`GET /api/v1/integrations/{id}/business-connections`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BusinessConnection {
+    /// Telegram's connection id (a string, unlike Tidings ids).
+    pub id: String,
+    /// The account owner's Telegram user id.
+    pub telegram_user_id: String,
+    /// The owner's name on Telegram.
+    pub name: String,
+    /// The Tidings user the owner is (their business chats go to them).
+    pub user_id: Option<Id>,
+    /// Whether the connection is active on Telegram's side.
+    pub enabled: bool,
+    /// Whether the owner lets the bot reply in their chats.
+    pub can_reply: bool,
+    /// RFC 3339: when the owner connected the bot.
+    pub connected_at: String,
+}
+
+/// `PATCH /api/v1/integrations/{id}/business-connections/{connection_id}`
+/// (admins): the Tidings user the owner is; `null` unlinks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LinkBusinessConnection {
+    pub user_id: Option<Id>,
+}

@@ -83,6 +83,8 @@ pub struct SentMessage {
     pub file: Option<Vec<u8>>,
     /// Every parameter as received (uploads without their bytes).
     pub params: Value,
+    /// Telegram Business: the connection the bot sent through, if any.
+    pub business_connection_id: Option<String>,
     /// When the fake took it.
     pub at: Instant,
 }

@@ -313,6 +313,13 @@ fn send(shared: &Shared, token: &str, bot: &FakeBot, method: &str, params: Param
     if let Some(caption) = &caption {
         message["caption"] = json!(caption);
     }
+    if let Some(connection) = params.str("business_connection_id") {
+        // Sent on behalf of the account owner: Telegram names the bot too.
+        message["business_connection_id"] = json!(connection);
+        message["sender_business_bot"] = json!({
+            "id": bot.id, "is_bot": true, "first_name": bot.first_name, "username": bot.username,
+        });
+    }
     state.sent.push(SentMessage {
         token: token.to_owned(),
         method: method.to_owned(),
@@ -323,6 +330,7 @@ fn send(shared: &Shared, token: &str, bot: &FakeBot, method: &str, params: Param
         file_name: upload.and_then(|upload| upload.file_name.clone()),
         file: upload.map(|upload| upload.bytes.clone()),
         params: Value::Object(params.fields.clone()),
+        business_connection_id: params.str("business_connection_id"),
         at,
     });
     drop(state);

@@ -240,4 +240,158 @@ impl FakeTelegram {
             },
         })
     }
+
+    /// A `business_connection` update: the account owner `owner_id`
+    /// connected the bot (or changed its rights, or disconnected it),
+    /// with `rights.can_reply` as of Bot API 9.0.
+    pub fn business_connection_update(
+        update_id: i64,
+        connection_id: &str,
+        owner_id: i64,
+        owner_name: &str,
+        enabled: bool,
+        can_reply: bool,
+    ) -> Value {
+        json!({
+            "update_id": update_id,
+            "business_connection": {
+                "id": connection_id,
+                "user": {"id": owner_id, "is_bot": false, "first_name": owner_name, "username": "owner_account"},
+                "user_chat_id": owner_id,
+                "date": now() - 3600,
+                "rights": {"can_reply": can_reply, "can_read_messages": true},
+                "is_enabled": enabled,
+            },
+        })
+    }
+
+    /// A message in a business account's private chat with `customer_id`,
+    /// written by `from` (the customer, or the owner).
+    fn business_message_value(
+        message_id: i64,
+        connection_id: &str,
+        customer_id: i64,
+        customer_name: &str,
+        from: Value,
+        text: &str,
+    ) -> Value {
+        json!({
+            "message_id": message_id,
+            "business_connection_id": connection_id,
+            "from": from,
+            "chat": {"id": customer_id, "type": "private", "first_name": customer_name},
+            "date": now(),
+            "text": text,
+        })
+    }
+
+    /// The customer `customer_id` wrote to the business account
+    /// (`business_message`; its `message_id` is the `update_id`).
+    pub fn business_text_update(
+        update_id: i64,
+        connection_id: &str,
+        customer_id: i64,
+        customer_name: &str,
+        text: &str,
+    ) -> Value {
+        json!({
+            "update_id": update_id,
+            "business_message": Self::business_message_value(
+                update_id,
+                connection_id,
+                customer_id,
+                customer_name,
+                Self::user(customer_id, customer_name),
+                text,
+            ),
+        })
+    }
+
+    /// The account owner `owner_id` wrote to the customer from their own
+    /// Telegram app (`business_message` from the owner).
+    pub fn business_owner_text_update(
+        update_id: i64,
+        message_id: i64,
+        connection_id: &str,
+        owner_id: i64,
+        customer_id: i64,
+        customer_name: &str,
+        text: &str,
+    ) -> Value {
+        json!({
+            "update_id": update_id,
+            "business_message": Self::business_message_value(
+                message_id,
+                connection_id,
+                customer_id,
+                customer_name,
+                json!({"id": owner_id, "is_bot": false, "first_name": "Owner"}),
+                text,
+            ),
+        })
+    }
+
+    /// Telegram's copy of a message the bot sent through the connection
+    /// (`from` the owner, `sender_business_bot` the bot).
+    pub fn business_echo_update(
+        update_id: i64,
+        message_id: i64,
+        connection_id: &str,
+        owner_id: i64,
+        customer_id: i64,
+        text: &str,
+    ) -> Value {
+        let mut update = Self::business_owner_text_update(
+            update_id,
+            message_id,
+            connection_id,
+            owner_id,
+            customer_id,
+            "Customer",
+            text,
+        );
+        update["business_message"]["sender_business_bot"] = json!({"id": 7_000_000_001_i64, "is_bot": true, "first_name": "Bot", "username": "fake_bot"});
+        update
+    }
+
+    /// The customer edited their business message `message_id`.
+    pub fn business_edited_update(
+        update_id: i64,
+        message_id: i64,
+        connection_id: &str,
+        customer_id: i64,
+        customer_name: &str,
+        text: &str,
+    ) -> Value {
+        let mut message = Self::business_message_value(
+            message_id,
+            connection_id,
+            customer_id,
+            customer_name,
+            Self::user(customer_id, customer_name),
+            text,
+        );
+        message["date"] = json!(now() - 60);
+        message["edit_date"] = json!(now());
+        json!({"update_id": update_id, "edited_business_message": message})
+    }
+
+    /// Messages of the business chat with `customer_id` were deleted
+    /// (`deleted_business_messages`, a `BusinessMessagesDeleted`).
+    pub fn business_deleted_update(
+        update_id: i64,
+        connection_id: &str,
+        customer_id: i64,
+        customer_name: &str,
+        message_ids: &[i64],
+    ) -> Value {
+        json!({
+            "update_id": update_id,
+            "deleted_business_messages": {
+                "business_connection_id": connection_id,
+                "chat": {"id": customer_id, "type": "private", "first_name": customer_name},
+                "message_ids": message_ids,
+            },
+        })
+    }
 }

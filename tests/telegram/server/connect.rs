@@ -57,6 +57,10 @@ async fn creating_an_integration_checks_the_token_and_registers_a_webhook_with_a
             "edited_message".to_owned(),
             "my_chat_member".to_owned(),
             "message_reaction".to_owned(),
+            "business_connection".to_owned(),
+            "business_message".to_owned(),
+            "edited_business_message".to_owned(),
+            "deleted_business_messages".to_owned(),
         ]),
         "allowed_updates is sent explicitly (Telegram keeps the old list otherwise)"
     );

@@ -3,6 +3,7 @@
 //! followers do not get and which explains when the customer cannot receive messages.
 
 mod attachments;
+mod business;
 mod canned;
 mod composer;
 mod event_text;
@@ -31,6 +32,7 @@ use crate::state::inbox::use_inbox;
 use crate::state::open_chat::use_open_chat;
 use crate::state::session::use_session;
 
+use business::BusinessMark;
 use composer::Composer;
 use reply_window::{ticking_now, window_end, TemplatePicker, WindowLeft};
 use search::SearchPanel;
@@ -196,6 +198,10 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
     let now = ticking_now();
     let window_closed =
         Memo::new(move |_| chat.with(window_end).map(|ends_at| ends_at <= now.get()));
+    // Telegram Business: its own window text, and a connection that may refuse replies.
+    let business_connection = business::connection_of(chat);
+    let is_business = Memo::new(move |_| chat.with(|chat| chat.business_connection_id.is_some()));
+    let business_refuses = Memo::new(move |_| business_connection.with(business::refuses_replies));
     let bottom = move || {
         if !can_write.get() {
             return view! {
@@ -215,6 +221,18 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
             }
             .into_any(),
             None => match window_closed.get() {
+                Some(true) if is_business.get() => view! {
+                    <p class="notice" role="status" data-test="business-window-closed">
+                        {move || i18n.tr(Key::BusinessWindowClosedNotice)}
+                    </p>
+                }
+                .into_any(),
+                _ if business_refuses.get() => view! {
+                    <p class="notice" role="status" data-test="business-connection-disabled">
+                        {move || i18n.tr(Key::BusinessDisabledNotice)}
+                    </p>
+                }
+                .into_any(),
                 Some(true) => view! { <TemplatePicker chat/> }.into_any(),
                 Some(false) => {
                     let ends_at = chat.with_untracked(window_end).unwrap_or_default();
@@ -242,6 +260,7 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
                         <span data-test="chat-title">{move || chat.with(|chat| chat.contact_name.clone())}</span>
                     </h1>
                     <p class="muted chat-subtitle" data-test="chat-subtitle">{subtitle}</p>
+                    <BusinessMark chat connection=business_connection/>
                 </div>
                 <div class="chat-actions" role="toolbar" aria-label=move || i18n.tr(Key::ChatActions)>
                     <Show when=move || can_write.get()>

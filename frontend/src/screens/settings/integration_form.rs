@@ -14,6 +14,7 @@ use shared::api::users::Role;
 use shared::api::Channel;
 use shared::Id;
 
+use super::business_connections::BusinessConnections;
 use super::channel_api_panel::ChannelApiPanel;
 use super::integration_health::HealthSection;
 use super::routing_fields::{RoutingFields, RoutingForm};
@@ -58,7 +59,14 @@ pub fn IntegrationForm() -> impl IntoView {
                             .filter(|i| i.kind == Channel::Api && i.secret.is_some())
                             .cloned()
                             .map(|integration| view! { <ChannelApiPanel integration/> });
-                        view! { <Form existing/> {api_panel} {health} }.into_any()
+                        let business = existing
+                            .as_ref()
+                            .filter(|i| i.kind == Channel::Telegram)
+                            .map(|integration| {
+                                let integration_id = integration.id;
+                                view! { <BusinessConnections integration_id/> }
+                            });
+                        view! { <Form existing/> {api_panel} {business} {health} }.into_any()
                     }
                     Err(error) => {
                         session.note(&error);

@@ -3,6 +3,7 @@
 //! the backups panel below every tab.
 
 mod backups;
+mod business_connections;
 mod canned;
 mod channel_api_panel;
 mod integration_form;

@@ -28,12 +28,16 @@ pub(super) const MAX_POLL_SECS: u32 = 60;
 
 /// The update kinds we ask for. Always sent explicitly: Telegram keeps the
 /// previous setting when `allowed_updates` is omitted, and never sends
-/// `message_reaction` unless it is named.
-pub(super) const ALLOWED_UPDATES: [&str; 4] = [
+/// `message_reaction` or the Telegram Business kinds unless they are named.
+pub(super) const ALLOWED_UPDATES: [&str; 8] = [
     "message",
     "edited_message",
     "my_chat_member",
     "message_reaction",
+    "business_connection",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
 ];
 
 pub(super) fn allowed_updates() -> Vec<AllowedUpdate> {
@@ -42,6 +46,10 @@ pub(super) fn allowed_updates() -> Vec<AllowedUpdate> {
         AllowedUpdate::EditedMessage,
         AllowedUpdate::MyChatMember,
         AllowedUpdate::MessageReaction,
+        AllowedUpdate::BusinessConnection,
+        AllowedUpdate::BusinessMessage,
+        AllowedUpdate::EditedBusinessMessage,
+        AllowedUpdate::DeletedBusinessMessages,
     ]
 }
 
@@ -157,7 +165,7 @@ struct RawGetUpdates {
     offset: Option<i64>,
     limit: u8,
     timeout: u32,
-    allowed_updates: [&'static str; 4],
+    allowed_updates: [&'static str; ALLOWED_UPDATES.len()],
 }
 
 impl Payload for RawGetUpdates {

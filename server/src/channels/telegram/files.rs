@@ -3,7 +3,7 @@
 
 use teloxide::payloads::{SendDocumentSetters, SendPhotoSetters};
 use teloxide::prelude::Requester;
-use teloxide::types::{FileId, InputFile};
+use teloxide::types::{BusinessConnectionId, FileId, InputFile};
 
 use super::split::{split_text, utf16_len, MAX_CAPTION_UNITS, MAX_TEXT_UNITS};
 use super::{client, send, TelegramChannel};
@@ -100,6 +100,7 @@ impl TelegramChannel {
             bytes,
             filename,
             caption,
+            business: None,
         };
         self.send_file(bot, recipient, upload, 0, &log).await?;
         Ok(Sent {
@@ -123,6 +124,7 @@ impl TelegramChannel {
             bytes,
             filename,
             caption,
+            business: None,
         };
         self.send_file(bot, recipient, upload, 0, &log).await?;
         Ok(Sent {
@@ -158,6 +160,7 @@ impl TelegramChannel {
             },
             filename: &file.name,
             caption: Some(&message.text),
+            business: message.business_connection_id.as_deref(),
         };
         self.send_file(
             bot,
@@ -208,6 +211,10 @@ impl TelegramChannel {
             let sent = match upload.kind {
                 Upload::Photo => {
                     let mut request = bot_api.send_photo(chat_id, file);
+                    if let Some(connection) = upload.business {
+                        request = request
+                            .business_connection_id(BusinessConnectionId(connection.to_owned()));
+                    }
                     if let Some(caption) = inline_caption {
                         request = request.caption(caption);
                     }
@@ -215,6 +222,10 @@ impl TelegramChannel {
                 }
                 Upload::Document => {
                     let mut request = bot_api.send_document(chat_id, file);
+                    if let Some(connection) = upload.business {
+                        request = request
+                            .business_connection_id(BusinessConnectionId(connection.to_owned()));
+                    }
                     if let Some(caption) = inline_caption {
                         request = request.caption(caption);
                     }
@@ -227,9 +238,13 @@ impl TelegramChannel {
         if let Some(text) = follow_up {
             let bot_api = self.client.bot(bot.token.expose());
             let parts = split_text(text, MAX_TEXT_UNITS);
+            let to = send::Destination {
+                chat_id,
+                business: upload.business,
+            };
             send::send_parts(
                 &bot_api,
-                chat_id,
+                to,
                 &parts,
                 skip.saturating_sub(1),
                 true,
@@ -255,6 +270,8 @@ struct FileUpload<'a> {
     bytes: Vec<u8>,
     filename: &'a str,
     caption: Option<&'a str>,
+    /// Telegram Business: the connection to send through.
+    business: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Copy)]

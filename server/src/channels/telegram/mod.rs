@@ -211,9 +211,13 @@ impl Channel for TelegramChannel {
                         .map(send::message_id)
                         .transpose()?;
                     let bot_api = self.client.bot(bot.token.expose());
+                    let to = send::Destination {
+                        chat_id,
+                        business: message.business_connection_id.as_deref(),
+                    };
                     send::send_parts(
                         &bot_api,
-                        chat_id,
+                        to,
                         &parts,
                         message.parts_delivered,
                         false,

@@ -9,8 +9,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::channels::{
-    ChannelError, CustomerProfile, CustomerReaction, EditedMessage, Inbound, InboundAttachment,
-    InboundEvent, InboundMessage, ReachabilityChange,
+    BusinessConnection, BusinessUpdate, BusinessUpdateKind, ChannelError, CustomerProfile,
+    CustomerReaction, EditedMessage, Inbound, InboundAttachment, InboundEvent, InboundMessage,
+    ReachabilityChange,
 };
 
 /// Message fields that describe a message rather than being its content.
@@ -124,6 +125,33 @@ struct RawReaction {
     emoji: Option<String>,
 }
 
+/// `BusinessConnection`.
+#[derive(Deserialize)]
+struct RawBusinessConnection {
+    id: String,
+    user: RawUser,
+    user_chat_id: i64,
+    date: i64,
+    rights: Option<RawBusinessRights>,
+    /// Bot API 7.2–9.0 said this at the top level; `rights` replaced it.
+    can_reply: Option<bool>,
+    is_enabled: bool,
+}
+
+#[derive(Deserialize)]
+struct RawBusinessRights {
+    #[serde(default)]
+    can_reply: bool,
+}
+
+/// `BusinessMessagesDeleted`.
+#[derive(Deserialize)]
+struct RawBusinessDeletion {
+    business_connection_id: String,
+    chat: RawChat,
+    message_ids: Vec<i64>,
+}
+
 #[derive(Deserialize)]
 struct RawMemberUpdate {
     chat: RawChat,
@@ -163,6 +191,10 @@ pub(super) fn parse_update(body: &[u8]) -> Result<Inbound, ChannelError> {
                 "edited_message" => edited_event(value),
                 "my_chat_member" => member_event(value),
                 "message_reaction" => reaction_event(value),
+                "business_connection" => business_connection_event(value),
+                "business_message" => business_message_event(value),
+                "edited_business_message" => business_edit_event(value),
+                "deleted_business_messages" => business_deletion_event(value),
                 other => Ok(ignored(format!("update kind `{other}` is not handled"))),
             };
             read.unwrap_or_else(|why| ignored(format!("unreadable {kind}: {why}")))
@@ -260,6 +292,121 @@ fn edited_event(value: Value) -> Result<InboundEvent, String> {
         text: message.text.clone().or_else(|| message.caption.clone()),
         details: Value::Object(details),
     }))
+}
+
+fn business_connection_event(value: Value) -> Result<InboundEvent, String> {
+    let raw: RawBusinessConnection =
+        serde_json::from_value(value).map_err(|err| err.to_string())?;
+    let can_reply = match &raw.rights {
+        Some(rights) => rights.can_reply,
+        None => raw.can_reply.unwrap_or(false),
+    };
+    Ok(InboundEvent::BusinessConnection(BusinessConnection {
+        id: raw.id,
+        owner: customer(Some(&raw.user), &private_chat(raw.user.id)),
+        user_chat_id: raw.user_chat_id,
+        connected_at: timestamp(raw.date)?,
+        can_reply,
+        enabled: raw.is_enabled,
+    }))
+}
+
+fn private_chat(id: i64) -> RawChat {
+    RawChat {
+        id,
+        kind: "private".into(),
+        first_name: None,
+        last_name: None,
+        username: None,
+    }
+}
+
+/// The connection id of a business message, and the customer of its chat
+/// (business chats are private: the chat is the customer).
+fn business_chat(message: &RawMessage) -> Result<(String, CustomerProfile), String> {
+    let connection_id = message
+        .rest
+        .get("business_connection_id")
+        .and_then(Value::as_str)
+        .ok_or("the business message has no business_connection_id")?;
+    let from_customer = message
+        .from
+        .as_ref()
+        .filter(|from| from.id == message.chat.id);
+    Ok((
+        connection_id.to_owned(),
+        customer(from_customer, &message.chat),
+    ))
+}
+
+/// A message in a chat of a business account. The customer's own messages
+/// come from the chat's user; anything else is the account owner's (typed in
+/// their Telegram app, or sent by a bot for them: `sender_business_bot`).
+fn business_message_event(value: Value) -> Result<InboundEvent, String> {
+    let raw: RawMessage = serde_json::from_value(value.clone()).map_err(|err| err.to_string())?;
+    if raw.chat.kind != "private" {
+        return Ok(ignored("business messages in groups are ignored".into()));
+    }
+    let (connection_id, customer) = business_chat(&raw)?;
+    let owner = raw
+        .from
+        .as_ref()
+        .filter(|from| from.id != raw.chat.id)
+        .map(|from| from.id.to_string());
+    let by_bot = present(&raw.rest, "sender_business_bot").is_some();
+    let InboundEvent::Message(mut message) = message_event(value)? else {
+        return Ok(ignored("an unreadable business message".into()));
+    };
+    message.customer = customer.clone();
+    // Only a customer's `/start` deep link is a referral.
+    message.referral = None;
+    if message.content_kind == "start" {
+        message.content_kind = "text".into();
+    }
+    let kind = match owner {
+        Some(owner_id) => BusinessUpdateKind::OwnerMessage {
+            message,
+            owner_id,
+            by_bot,
+        },
+        None => BusinessUpdateKind::CustomerMessage(message),
+    };
+    Ok(InboundEvent::Business(Box::new(BusinessUpdate {
+        connection_id,
+        customer,
+        kind,
+    })))
+}
+
+fn business_edit_event(value: Value) -> Result<InboundEvent, String> {
+    let raw: RawMessage = serde_json::from_value(value.clone()).map_err(|err| err.to_string())?;
+    if raw.chat.kind != "private" {
+        return Ok(ignored("business messages in groups are ignored".into()));
+    }
+    let (connection_id, customer) = business_chat(&raw)?;
+    let InboundEvent::Edited(mut edit) = edited_event(value)? else {
+        return Ok(ignored("an unreadable business message edit".into()));
+    };
+    edit.customer = customer.clone();
+    Ok(InboundEvent::Business(Box::new(BusinessUpdate {
+        connection_id,
+        customer,
+        kind: BusinessUpdateKind::Edited(edit),
+    })))
+}
+
+fn business_deletion_event(value: Value) -> Result<InboundEvent, String> {
+    let raw: RawBusinessDeletion = serde_json::from_value(value).map_err(|err| err.to_string())?;
+    if raw.chat.kind != "private" {
+        return Ok(ignored("business messages in groups are ignored".into()));
+    }
+    Ok(InboundEvent::Business(Box::new(BusinessUpdate {
+        connection_id: raw.business_connection_id,
+        customer: customer(None, &raw.chat),
+        kind: BusinessUpdateKind::Deleted {
+            external_ids: raw.message_ids.iter().map(i64::to_string).collect(),
+        },
+    })))
 }
 
 /// A customer's reaction. Telegram lists all of a user's reactions to the

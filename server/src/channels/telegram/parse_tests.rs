@@ -564,3 +564,139 @@ fn a_message_without_from_takes_the_customer_from_the_private_chat() {
     assert_eq!(message.customer.name, "Ola Nowak");
     assert_eq!(message.customer.username.as_deref(), Some("ola"));
 }
+
+fn read_business(update: serde_json::Value) -> BusinessUpdate {
+    match parse(&update.to_string()).event {
+        InboundEvent::Business(update) => *update,
+        other => panic!("not a business update: {other:?}"),
+    }
+}
+
+fn business_message(from: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    let mut message = json!({
+        "message_id": 41,
+        "business_connection_id": "bc-1",
+        "from": from,
+        "chat": {"id": 123456789, "type": "private", "first_name": "Anna", "last_name": "Kowalska"},
+        "date": 1_764_000_000,
+        "text": "/start hi",
+    });
+    if let (Some(message), serde_json::Value::Object(extra)) = (message.as_object_mut(), extra) {
+        message.extend(extra);
+    }
+    json!({"update_id": 9, "business_message": message})
+}
+
+#[test]
+fn a_business_connection_reads_its_owner_and_rights_new_and_old() {
+    let update = json!({"update_id": 1, "business_connection": {
+        "id": "bc-1", "user": {"id": 555, "is_bot": false, "first_name": "Olga", "last_name": "P"},
+        "user_chat_id": 555, "date": 1_764_000_000, "is_enabled": true,
+        "rights": {"can_reply": true, "can_read_messages": true}}});
+    let InboundEvent::BusinessConnection(connection) = parse(&update.to_string()).event else {
+        panic!("not a connection");
+    };
+    assert_eq!(connection.id, "bc-1");
+    assert_eq!(connection.owner.external_id, "555");
+    assert_eq!(connection.owner.name, "Olga P");
+    assert!(connection.enabled && connection.can_reply);
+    assert_eq!(connection.connected_at.timestamp(), 1_764_000_000);
+
+    let older = json!({"update_id": 2, "business_connection": {
+        "id": "bc-2", "user": {"id": 556, "is_bot": false, "first_name": "Petr"},
+        "user_chat_id": 556, "date": 1_764_000_000, "is_enabled": false, "can_reply": true}});
+    let InboundEvent::BusinessConnection(older) = parse(&older.to_string()).event else {
+        panic!("not a connection");
+    };
+    assert!(!older.enabled && older.can_reply);
+    let no_rights = json!({"update_id": 3, "business_connection": {
+        "id": "bc-3", "user": {"id": 557, "is_bot": false, "first_name": "Ivo"},
+        "user_chat_id": 557, "date": 1_764_000_000, "is_enabled": true, "rights": {}}});
+    let InboundEvent::BusinessConnection(no_rights) = parse(&no_rights.to_string()).event else {
+        panic!("not a connection");
+    };
+    assert!(!no_rights.can_reply);
+}
+
+#[test]
+fn a_customers_business_message_is_theirs_and_never_a_referral() {
+    let update = read_business(business_message(
+        json!({"id": 123456789, "is_bot": false, "first_name": "Anna", "language_code": "pl"}),
+        json!({}),
+    ));
+    assert_eq!(update.connection_id, "bc-1");
+    assert_eq!(update.customer.external_id, "123456789");
+    let BusinessUpdateKind::CustomerMessage(message) = update.kind else {
+        panic!("not the customer's: {:?}", update.kind);
+    };
+    assert_eq!(message.external_id, "41");
+    assert_eq!(message.text.as_deref(), Some("/start hi"));
+    assert_eq!(message.content_kind, "text");
+    assert_eq!(message.referral, None);
+}
+
+#[test]
+fn the_owners_business_message_and_the_bots_echo_are_told_apart() {
+    let owner = json!({"id": 555, "is_bot": false, "first_name": "Olga"});
+    let update = read_business(business_message(owner.clone(), json!({})));
+    assert_eq!(update.customer.external_id, "123456789");
+    assert_eq!(update.customer.name, "Anna Kowalska");
+    assert!(matches!(
+        update.kind,
+        BusinessUpdateKind::OwnerMessage { ref owner_id, by_bot: false, .. } if owner_id == "555"
+    ));
+    let echo = read_business(business_message(
+        owner,
+        json!({"sender_business_bot": {"id": 7, "is_bot": true, "first_name": "Bot"}}),
+    ));
+    assert!(matches!(
+        echo.kind,
+        BusinessUpdateKind::OwnerMessage { by_bot: true, .. }
+    ));
+}
+
+#[test]
+fn business_edits_and_deletions_name_the_connection_and_the_chat() {
+    let edit = json!({"update_id": 10, "edited_business_message": {
+        "message_id": 41, "business_connection_id": "bc-1",
+        "from": {"id": 123456789, "is_bot": false, "first_name": "Anna"},
+        "chat": {"id": 123456789, "type": "private", "first_name": "Anna"},
+        "date": 1_764_000_000, "edit_date": 1_764_000_100, "text": "three chairs"}});
+    let update = read_business(edit);
+    let BusinessUpdateKind::Edited(edit) = update.kind else {
+        panic!("not an edit");
+    };
+    assert_eq!(edit.external_id, "41");
+    assert_eq!(edit.text.as_deref(), Some("three chairs"));
+    assert_eq!(edit.edited_at.timestamp(), 1_764_000_100);
+
+    let deleted = json!({"update_id": 11, "deleted_business_messages": {
+        "business_connection_id": "bc-1",
+        "chat": {"id": 123456789, "type": "private", "first_name": "Anna"},
+        "message_ids": [41, 42]}});
+    let update = read_business(deleted);
+    assert_eq!(update.connection_id, "bc-1");
+    assert_eq!(update.customer.external_id, "123456789");
+    assert_eq!(
+        update.kind,
+        BusinessUpdateKind::Deleted {
+            external_ids: vec!["41".into(), "42".into()]
+        }
+    );
+}
+
+#[test]
+fn a_business_message_without_its_connection_id_is_ignored_not_refused() {
+    let mut update = business_message(
+        json!({"id": 123456789, "is_bot": false, "first_name": "Anna"}),
+        json!({}),
+    );
+    update["business_message"]
+        .as_object_mut()
+        .expect("an object")
+        .remove("business_connection_id");
+    assert!(matches!(
+        parse(&update.to_string()).event,
+        InboundEvent::Ignored { .. }
+    ));
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use teloxide::payloads::{SendMessageSetters, SetMessageReactionSetters};
 use teloxide::prelude::Requester;
-use teloxide::types::{ChatId, MessageId, ReactionType, ReplyParameters};
+use teloxide::types::{BusinessConnectionId, ChatId, MessageId, ReactionType, ReplyParameters};
 use teloxide::{ApiError, RequestError};
 
 use crate::channels::{ChannelError, PartLog};
@@ -26,6 +26,14 @@ pub(super) fn chat_id(recipient: &str) -> Result<ChatId, ChannelError> {
     })
 }
 
+/// Where a message goes: the chat, and for a Telegram Business chat the
+/// connection to send through on the account owner's behalf.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Destination<'a> {
+    pub chat_id: ChatId,
+    pub business: Option<&'a str>,
+}
+
 /// Sends `parts` in order from `skip` on (the ones before were delivered by
 /// an earlier attempt), noting each delivered part in `log`. A failure before
 /// anything arrived is returned as is. Once something has arrived (an earlier
@@ -35,7 +43,7 @@ pub(super) fn chat_id(recipient: &str) -> Result<ChatId, ChannelError> {
 /// `quote` (a message of this chat), if given.
 pub(super) async fn send_parts(
     bot: &teloxide::Bot,
-    chat_id: ChatId,
+    to: Destination<'_>,
     parts: &[String],
     skip: usize,
     after_file: bool,
@@ -46,7 +54,10 @@ pub(super) async fn send_parts(
     for (index, part) in parts.iter().enumerate().skip(skip) {
         let mut attempt = 1;
         loop {
-            let mut request = bot.send_message(chat_id, part.as_str());
+            let mut request = bot.send_message(to.chat_id, part.as_str());
+            if let Some(connection) = to.business {
+                request = request.business_connection_id(BusinessConnectionId(connection.into()));
+            }
             if let Some(quoted) = quote.filter(|_| index == 0) {
                 // A quoted message the customer deleted must not stop the reply.
                 request = request

@@ -173,10 +173,18 @@ async fn send_reply(
         ChatAction::Reply,
         move |conn, caller, chat, appended| {
             let at = now();
+            let business = crate::store::business::chat_connection_rights(conn, &chat)?;
             if is_window_closed(chat.reply_window_ends_at, at)
                 && !matches!(text, ReplyText::Template { .. })
             {
-                return Err(ServiceError::WindowClosed);
+                return Err(match business {
+                    Some(_) => ServiceError::BusinessWindowClosed,
+                    None => ServiceError::WindowClosed,
+                });
+            }
+            if let Some(rights) = business {
+                crate::domain::business::check_reply(rights)
+                    .map_err(|_| ServiceError::BusinessConnectionDisabled)?;
             }
             let (text, data) = match text {
                 ReplyText::Typed(text) => (text, None),
