@@ -370,7 +370,7 @@ async fn start_serving(
             .wrap(from_fn(http::reject_cross_site))
             .wrap(from_fn(http::speak_the_callers_language))
             .wrap(Compress::default())
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<telemetry::RequestSpan>::new())
             .wrap(from_fn(http::security::add_security_headers))
             .wrap(from_fn(http::metrics::count_responses))
             .configure(http::configure)

@@ -130,6 +130,14 @@ async fn the_verification_handshake_echoes_the_challenge_only_for_the_verify_tok
         .await
         .expect("an answer");
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    // Meta sends the token in the query string: request logs name the path only.
+    let logs = tidings_tests::logs::captured()
+        .expect("the test server installs the log capture before any other subscriber");
+    assert!(logs.contains("/hooks/whatsapp/"), "requests are logged");
+    assert!(
+        !logs.contains(&verify_token),
+        "the verify token appears in the logs"
+    );
 }
 
 async fn patching_the_number_checks_it_again_and_keeps_the_verify_token(backend: Backend) {
