@@ -26,7 +26,7 @@ pub async fn list(
         .store
         .run(move |conn| store::list_connections(conn, integration_id))
         .await?;
-    Ok(connections.into_iter().map(view).collect())
+    connections.into_iter().map(view).collect()
 }
 
 /// Links the connection's owner to `user_id` (an active admin or employee;
@@ -63,17 +63,25 @@ pub async fn link(
             }
         })
         .await??;
-    Ok(view(linked))
+    view(linked)
 }
 
-fn view(record: ConnectionRecord) -> BusinessConnection {
-    BusinessConnection {
+/// The wire shape: the owner's Telegram user id is a JSON integer (only the
+/// connection's own id is a string), kept as the customer-key text it also is.
+fn view(record: ConnectionRecord) -> Result<BusinessConnection, ServiceError> {
+    let telegram_user_id = record.telegram_user_id.parse().map_err(|_| {
+        StoreError::Corrupt(format!(
+            "business connection {}: the owner's Telegram id is not a number",
+            record.id
+        ))
+    })?;
+    Ok(BusinessConnection {
         id: record.id,
-        telegram_user_id: record.telegram_user_id,
+        telegram_user_id,
         name: record.name,
         user_id: record.user_id,
         enabled: record.enabled,
         can_reply: record.can_reply,
         connected_at: views::time(record.connected_at),
-    }
+    })
 }

@@ -303,7 +303,7 @@ pub struct BusinessConnection {
     /// Telegram's connection id (a string, unlike Tidings ids).
     pub id: String,
     /// The account owner's Telegram user id.
-    pub telegram_user_id: String,
+    pub telegram_user_id: i64,
     /// The owner's name on Telegram.
     pub name: String,
     /// The Tidings user the owner is (their business chats go to them).

@@ -129,7 +129,7 @@ async fn a_business_connection_is_stored_listed_and_linked_to_a_user(backend: Ba
     let listed = connections(&tg.admin, bot.id).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, CONNECTION);
-    assert_eq!(listed[0].telegram_user_id, OWNER.to_string());
+    assert_eq!(listed[0].telegram_user_id, OWNER);
     assert_eq!(listed[0].name, "Olga");
     assert_eq!(listed[0].user_id, None);
     assert!(listed[0].enabled && listed[0].can_reply);
