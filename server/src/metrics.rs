@@ -16,11 +16,47 @@ pub struct Metrics {
     inbound_applied: IntCounterVec,
     outbound_sent: IntCounterVec,
     outbound_failed: IntCounterVec,
+    push: IntCounterVec,
     inbound_backlog: IntGauge,
     outbound_pending: IntGauge,
     live_sockets: IntGauge,
+    push_pending: IntGauge,
     db_pool_connections: IntGaugeVec,
     resident_memory: IntGauge,
+}
+
+/// What became of one Web Push job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushOutcome {
+    Delivered,
+    /// The push service no longer knows the subscription (`404`/`410`).
+    Gone,
+    /// Refused for now (`429`, `5xx`, a timeout): tried again later.
+    Retried,
+    /// Given up: a permanent refusal or too many attempts.
+    Dropped,
+    /// Not sent: the user's app was in front of them.
+    Skipped,
+}
+
+impl PushOutcome {
+    pub const ALL: [PushOutcome; 5] = [
+        PushOutcome::Delivered,
+        PushOutcome::Gone,
+        PushOutcome::Retried,
+        PushOutcome::Dropped,
+        PushOutcome::Skipped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PushOutcome::Delivered => "delivered",
+            PushOutcome::Gone => "gone",
+            PushOutcome::Retried => "retried",
+            PushOutcome::Dropped => "dropped",
+            PushOutcome::Skipped => "skipped",
+        }
+    }
 }
 
 /// What is read at scrape time (the database, the hub, the process).
@@ -28,6 +64,7 @@ pub struct Metrics {
 pub struct Snapshot {
     pub inbound_backlog: i64,
     pub outbound_pending: i64,
+    pub push_pending: i64,
     pub live_sockets: usize,
     pub pool_idle: u32,
     pub pool_in_use: u32,
@@ -67,7 +104,16 @@ impl Metrics {
             &["state"],
         )?;
         registry.register(Box::new(db_pool_connections.clone()))?;
+        let push = counters(
+            "tidings_push_total",
+            "Web Push attempts by outcome (delivered, gone, retried, dropped, skipped)",
+            "outcome",
+        )?;
+        for outcome in PushOutcome::ALL {
+            push.with_label_values(&[outcome.as_str()]);
+        }
         Ok(Metrics {
+            push,
             http_requests: counters(
                 "tidings_http_requests_total",
                 "HTTP requests answered, by status code",
@@ -95,6 +141,10 @@ impl Metrics {
             )?,
             outbound_pending: gauge("tidings_outbound_pending", "Messages waiting to be sent")?,
             live_sockets: gauge("tidings_live_sockets", "Open live sockets")?,
+            push_pending: gauge(
+                "tidings_push_pending",
+                "Web Push notifications waiting to be sent (due or retrying)",
+            )?,
             resident_memory: gauge(
                 "process_resident_memory_bytes",
                 "Resident memory of this process in bytes",
@@ -134,10 +184,15 @@ impl Metrics {
             .inc();
     }
 
+    pub fn count_push(&self, outcome: PushOutcome) {
+        self.push.with_label_values(&[outcome.as_str()]).inc();
+    }
+
     /// The text exposition of every metric, gauges set from `now`.
     pub fn render(&self, now: Snapshot) -> Result<String, MetricsError> {
         self.inbound_backlog.set(now.inbound_backlog);
         self.outbound_pending.set(now.outbound_pending);
+        self.push_pending.set(now.push_pending);
         self.live_sockets
             .set(i64::try_from(now.live_sockets).unwrap_or(i64::MAX));
         self.db_pool_connections
@@ -183,6 +238,7 @@ mod tests {
         let metrics = Metrics::new().expect("the metrics register");
         metrics.count_response(200);
         metrics.count_accepted(Channel::Telegram);
+        metrics.count_push(PushOutcome::Gone);
         let text = metrics
             .render(Snapshot {
                 inbound_backlog: 3,
@@ -199,6 +255,9 @@ mod tests {
             "tidings_inbound_backlog 3",
             "tidings_outbound_pending 0",
             "tidings_live_sockets 0",
+            "tidings_push_total{outcome=\"gone\"} 1",
+            "tidings_push_total{outcome=\"delivered\"} 0",
+            "tidings_push_pending 0",
             "tidings_db_pool_connections{state=\"idle\"} 2",
             "tidings_db_pool_connections{state=\"in_use\"} 0",
             "# TYPE process_resident_memory_bytes gauge",

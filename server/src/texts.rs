@@ -482,8 +482,8 @@ impl Says {
             Says::WindowClosed => "more than 24 hours have passed since the customer's last \
                  message: WhatsApp only accepts an approved template now"
                 .into(),
-            Says::BusinessWindowClosed => "more than 24 hours have passed since the customer's \
-                 last message: Telegram Business lets the bot answer only within 24 hours"
+            Says::BusinessWindowClosed => "the customer has not written in the last 24 hours: \
+                 Telegram Business lets the bot answer only within 24 hours of their last message"
                 .into(),
             Says::BusinessConnectionDisabled => "the owner's Telegram Business connection is \
                  disabled or does not allow the bot to reply"
@@ -754,8 +754,9 @@ impl Says {
             Says::WindowClosed => "han pasado más de 24 horas desde el último mensaje del \
                  cliente: WhatsApp ahora solo acepta una plantilla aprobada"
                 .into(),
-            Says::BusinessWindowClosed => "han pasado más de 24 horas desde el último mensaje \
-                 del cliente: Telegram Business solo deja responder al bot durante 24 horas"
+            Says::BusinessWindowClosed => "el cliente no ha escrito en las últimas 24 horas: \
+                 Telegram Business solo deja responder al bot durante las 24 horas siguientes a \
+                 su último mensaje"
                 .into(),
             Says::BusinessConnectionDisabled => "la conexión de Telegram Business del titular \
                  está desactivada o no permite responder al bot"

@@ -1,7 +1,8 @@
 //! Telegram Business in the web app: an admin opens a Telegram integration's
 //! settings, sees the account owners who connected its bot with their state
 //! and rights, and links one to a Tidings user; a chat of that account is
-//! marked as the owner's business chat.
+//! marked as the owner's business chat, and one the owner began from their
+//! phone waits for the customer before the bot may answer.
 
 use serde_json::json;
 use shared::api::integrations::{BusinessConnection, Integration};
@@ -96,6 +97,39 @@ async fn an_admin_links_a_business_connection_to_a_user_and_sees_it_linked() {
     browser
         .wait_text("[data-test=\"business-mark\"]", |t| {
             t.contains("Telegram Business") && t.contains("Olga")
+        })
+        .await;
+
+    // Olga writes first, from her phone, to someone who never wrote: a chat
+    // of hers with her message, waiting for the customer before the bot may
+    // answer.
+    let first = FakeTelegram::business_owner_text_update(
+        3,
+        900,
+        CONNECTION,
+        OWNER,
+        987_654_321,
+        "Boris",
+        "Hi Boris, your order is ready",
+    );
+    assert_eq!(fake.deliver(TOKEN, &first).await, 200);
+    let chats = wait_for_chats(&admin, 2).await;
+    let begun = chats
+        .iter()
+        .find(|c| c.id != chat.id)
+        .expect("the chat Olga began");
+    assert_eq!(begun.assignee_id, Some(olga.id));
+    browser
+        .goto(&format!("{}/chats/{}", base(&app), begun.id))
+        .await;
+    browser
+        .wait_text("[data-test=\"timeline\"]", |t| {
+            t.contains("Hi Boris, your order is ready")
+        })
+        .await;
+    browser
+        .wait_text("[data-test=\"business-window-closed\"]", |t| {
+            t.contains("has not written in the last 24 hours")
         })
         .await;
 }

@@ -3,7 +3,8 @@
 //! push service that verifies each VAPID signature and decrypts each payload
 //! with the device's keys: customer messages, assignments, mentions, muted
 //! chats, an app in front of the user, `410`, retried `500`s, a hanging push
-//! service, and two nodes on PostgreSQL pushing once per event.
+//! service, and two nodes on PostgreSQL pushing once per event; the push
+//! counters of `/metrics` follow what happened.
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ use tidings::domain::integration::Integration;
 use tidings_tests::fake_push::{Answer, Device, FakePush};
 use tidings_tests::fake_telegram::FakeTelegram;
 use tidings_tests::live::LiveClient;
+use tidings_tests::metrics::samples;
 use tidings_tests::{body, eventually, on_both_backends, ApiClient, Backend, TestApp};
 
 /// Retries 10x faster than production; a hanging push service is given up
@@ -479,6 +481,9 @@ async fn a_410_removes_the_subscription(backend: Backend) {
     setup.fake.wait_for_device("phone", 1, WAIT).await;
     setup.wait_until_queue_empty().await;
     assert_eq!(setup.fake.refused("gone"), 1, "never tried again");
+    let samples = samples(&setup.app, None).await;
+    assert_eq!(samples["tidings_push_total{outcome=\"gone\"}"], 1.0);
+    assert_eq!(samples["tidings_push_total{outcome=\"delivered\"}"], 1.0);
 }
 
 async fn a_500_is_retried_and_then_delivered(backend: Backend) {
@@ -493,6 +498,11 @@ async fn a_500_is_retried_and_then_delivered(backend: Backend) {
     setup.wait_until_queue_empty().await;
     assert_eq!(setup.fake.pushes().len(), 1, "delivered once");
     assert_eq!(devices(&ana_client).await.len(), 1, "kept");
+    let samples = samples(&setup.app, None).await;
+    assert_eq!(samples["tidings_push_total{outcome=\"retried\"}"], 2.0);
+    assert_eq!(samples["tidings_push_total{outcome=\"delivered\"}"], 1.0);
+    assert_eq!(samples["tidings_push_total{outcome=\"dropped\"}"], 0.0);
+    assert_eq!(samples["tidings_push_pending"], 0.0);
 }
 
 async fn a_hanging_push_service_does_not_delay_another_users_push(backend: Backend) {

@@ -571,7 +571,7 @@ pub(super) fn en(key: Key) -> &'static str {
         Key::BusinessLinkedUser => "Tidings user",
         Key::BusinessNotLinked => "Not linked",
         Key::BusinessChat => "Telegram Business · {owner}",
-        Key::BusinessWindowClosedNotice => "More than 24 hours have passed since the customer's last message: Telegram Business lets the bot answer only within 24 hours.",
+        Key::BusinessWindowClosedNotice => "The customer has not written in the last 24 hours: Telegram Business lets the bot answer only within 24 hours of their last message.",
         Key::BusinessDisabledNotice => "The owner's Telegram Business connection is disabled or does not let the bot reply.",
     }
 }

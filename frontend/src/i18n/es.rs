@@ -579,7 +579,7 @@ pub(super) fn es(key: Key) -> &'static str {
         Key::BusinessLinkedUser => "Usuario de Tidings",
         Key::BusinessNotLinked => "Sin vincular",
         Key::BusinessChat => "Telegram Business · {owner}",
-        Key::BusinessWindowClosedNotice => "Han pasado más de 24 horas desde el último mensaje del cliente: Telegram Business solo deja responder al bot durante 24 horas.",
+        Key::BusinessWindowClosedNotice => "El cliente no ha escrito en las últimas 24 horas: Telegram Business solo deja responder al bot durante las 24 horas siguientes a su último mensaje.",
         Key::BusinessDisabledNotice => "La conexión de Telegram Business del titular está desactivada o no permite responder al bot."
     }
 }

@@ -32,6 +32,13 @@ pub fn reply_window_after(
     current.map_or(ends, |current| current.max(ends))
 }
 
+/// Whether a free-form reply may go out now: Telegram lets a business bot
+/// write only in chats with a customer message in the last 24 hours, so a
+/// chat the owner began (no window yet) waits for the customer.
+pub fn may_reply(window_ends_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+    window_ends_at.is_some_and(|ends_at| now < ends_at)
+}
+
 /// Whether the bot may reply through this connection (`None`: Tidings never
 /// heard of it).
 pub fn check_reply(connection: Option<ConnectionRights>) -> Result<(), ReplyRefusal> {
@@ -66,6 +73,17 @@ mod tests {
         assert_eq!(
             reply_window_after(Some(at("2026-12-02 10:00")), at("2026-12-01 12:00")),
             at("2026-12-02 12:00")
+        );
+    }
+
+    #[test]
+    fn a_reply_needs_a_customer_message_in_the_last_day() {
+        let now = at("2026-12-02 10:00");
+        assert!(may_reply(Some(at("2026-12-02 10:01")), now));
+        assert!(!may_reply(Some(now), now), "the window ends at its end");
+        assert!(
+            !may_reply(None, now),
+            "a chat the owner began has no window until the customer writes"
         );
     }
 

@@ -257,6 +257,38 @@ pub fn business_customer_writes<E>(
     Ok((wrote, transition))
 }
 
+/// The owner of a Telegram Business account writes from their own Telegram
+/// app (`owner`: the linked user, when active). In a chat Tidings knows this
+/// is a manager's reply like any other ([`manager_replies`]; an owner Tidings
+/// cannot name only reopens a closed chat). Sales reps often write first: a
+/// chat with nobody yet starts a conversation as a customer's first message
+/// would (the owner's, else the queue's; a deal), minus anything sent: the
+/// owner has just written, and to their own contact.
+pub fn business_owner_writes<E>(
+    existing: Option<ChatState>,
+    owner: Option<Id>,
+    next_in_queue: impl FnOnce() -> Result<Turn, E>,
+) -> Result<Transition, E> {
+    match (existing, owner) {
+        (None, _) => {
+            let (_, mut transition) = writes(None, None, owner, next_in_queue)?;
+            transition
+                .effects
+                .retain(|effect| matches!(effect, Effect::CreateDeal | Effect::Wait));
+            Ok(transition)
+        }
+        (Some(chat), Some(owner)) => Ok(manager_replies(chat, owner)),
+        (Some(chat), None) if chat.status == ChatStatus::Closed => Ok(Transition::from(chat)
+            .status(
+                ChatStatus::Open,
+                TimelineEvent::Reopened(Reopened {
+                    reason: ReopenReason::ManagerReplied,
+                }),
+            )),
+        (Some(chat), None) => Ok(Transition::from(chat)),
+    }
+}
+
 fn writes<E>(
     existing: Option<ExistingChat>,
     referral: Option<String>,
@@ -602,5 +634,67 @@ mod tests {
         let (_, reopened) =
             business_customer_writes(Some(closed), None, queue(Turn::To(3))).expect("infallible");
         assert!(!reopened.has(Effect::Greet) && !reopened.has(Effect::AutoReply));
+    }
+
+    #[test]
+    fn the_owner_writing_first_opens_a_chat_of_theirs_that_sends_nothing() {
+        let transition = business_owner_writes(None, Some(7), never_asked()).expect("infallible");
+        assert_eq!(
+            transition.state,
+            ChatState {
+                status: ChatStatus::Open,
+                assignee_id: Some(7)
+            }
+        );
+        assert_eq!(
+            transition.events,
+            vec![
+                TimelineEvent::Opened(Opened { referral: None }),
+                assigned(7, AssignmentReason::BusinessOwner, None),
+            ]
+        );
+        assert_eq!(transition.effects, vec![Effect::CreateDeal]);
+
+        // An owner Tidings cannot name: the queue decides, and may make it wait.
+        let transition =
+            business_owner_writes(None, None, queue(Turn::NobodyEligible)).expect("infallible");
+        assert_eq!(transition.state.assignee_id, None);
+        assert_eq!(transition.effects, vec![Effect::CreateDeal, Effect::Wait]);
+    }
+
+    #[test]
+    fn the_owner_writing_in_a_known_chat_is_a_managers_reply() {
+        // (chat, owner) -> (status, assignee, events)
+        let reopened = TimelineEvent::Reopened(Reopened {
+            reason: ReopenReason::ManagerReplied,
+        });
+        let table = [
+            (OPEN_TO_ANNA, Some(7), ChatStatus::Open, Some(1), vec![]),
+            (
+                CLOSED_UNASSIGNED,
+                Some(7),
+                ChatStatus::Open,
+                Some(7),
+                vec![
+                    reopened.clone(),
+                    assigned(7, AssignmentReason::TookByReplying, None),
+                ],
+            ),
+            (OPEN_TO_ANNA, None, ChatStatus::Open, Some(1), vec![]),
+            (
+                CLOSED_UNASSIGNED,
+                None,
+                ChatStatus::Open,
+                None,
+                vec![reopened.clone()],
+            ),
+        ];
+        for (chat, owner, status, assignee, events) in table {
+            let t = business_owner_writes(Some(chat), owner, never_asked()).expect("infallible");
+            assert_eq!(t.state.status, status, "{chat:?} {owner:?}");
+            assert_eq!(t.state.assignee_id, assignee, "{chat:?} {owner:?}");
+            assert_eq!(t.events, events, "{chat:?} {owner:?}");
+            assert!(t.effects.is_empty(), "{chat:?} {owner:?}");
+        }
     }
 }

@@ -78,12 +78,13 @@ async fn scrape(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
             ))
         }
     }
-    let (inbound_backlog, outbound_pending) = state
+    let (inbound_backlog, outbound_pending, push_pending) = state
         .store
         .run(|conn| {
             Ok::<_, StoreError>((
                 inbound::count_unapplied(conn)?,
                 outbound::count_pending(conn)?,
+                crate::store::push::count_queued(conn)?,
             ))
         })
         .await?;
@@ -93,6 +94,7 @@ async fn scrape(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
         .render(Snapshot {
             inbound_backlog,
             outbound_pending,
+            push_pending,
             live_sockets: state.hub.open_sockets(),
             pool_idle,
             pool_in_use,

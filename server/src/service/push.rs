@@ -29,6 +29,7 @@ use web_push_native::{Auth, WebPushBuilder};
 use super::{views, Context, ServiceError};
 use crate::domain::account::User;
 use crate::domain::push as rules;
+use crate::metrics::PushOutcome;
 use crate::store::chats::ChatRecord;
 use crate::store::notifications::NotificationRecord;
 use crate::store::push::{self as store, NewPush, NewSubscription, PushJob, StoredKey, Subscribed};
@@ -431,6 +432,7 @@ impl Sender {
                 user_id = job.user_id,
                 "push skipped: the app is in front of the user"
             );
+            ctx.metrics.count_push(PushOutcome::Skipped);
             let id = job.id;
             return ctx.store.run(move |conn| store::drop_job(conn, id)).await;
         }
@@ -440,11 +442,13 @@ impl Sender {
         };
         match outcome {
             Outcome::Delivered => {
+                ctx.metrics.count_push(PushOutcome::Delivered);
                 ctx.store
                     .run(move |conn| store::mark_delivered(conn, &job))
                     .await
             }
             Outcome::Gone => {
+                ctx.metrics.count_push(PushOutcome::Gone);
                 tracing::info!(
                     subscription_id = job.subscription_id,
                     "the push service no longer knows a subscription; removed"
@@ -455,6 +459,7 @@ impl Sender {
                     .await
             }
             Outcome::Retry { reason, after } if job.attempts + 1 < MAX_ATTEMPTS => {
+                ctx.metrics.count_push(PushOutcome::Retried);
                 let wait = after
                     .and_then(|d| TimeDelta::from_std(d).ok())
                     .unwrap_or_else(|| {
@@ -466,6 +471,7 @@ impl Sender {
                     .await
             }
             Outcome::Retry { reason, .. } | Outcome::Failed(reason) => {
+                ctx.metrics.count_push(PushOutcome::Dropped);
                 tracing::warn!(subscription_id = job.subscription_id, %reason, "push dropped");
                 let id = job.id;
                 ctx.store.run(move |conn| store::drop_job(conn, id)).await

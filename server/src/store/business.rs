@@ -8,11 +8,12 @@ use diesel::prelude::*;
 use shared::Id;
 
 use super::chats::{touch, ChatRecord, CHAT_COLUMNS};
-use super::inbound::{ignored, Received};
+use super::inbound::{ignored, open_chat, start_deal_and_wait, NewChat, Received};
 use super::schema::{business_connections, chats, customers};
-use super::{now, timeline, DbConn, StoreError};
+use super::{conversation, crm, now, timeline, DbConn, StoreError};
 use crate::channels::{BusinessConnection, BusinessUpdate, BusinessUpdateKind, InboundMessage};
 use crate::domain::business::ConnectionRights;
+use crate::domain::chat::business_owner_writes;
 use crate::domain::integration::Integration;
 
 /// A connection as stored.
@@ -195,6 +196,17 @@ pub(super) struct BusinessChat<'a> {
     pub owner: Option<Id>,
 }
 
+/// The user linked to the connection, if they can hold chats now.
+fn active_owner(
+    conn: &mut DbConn,
+    connection: Option<&ConnectionRecord>,
+) -> Result<Option<Id>, StoreError> {
+    Ok(match connection.and_then(|c| c.user_id) {
+        Some(user_id) if super::inbound::is_active(conn, user_id)? => Some(user_id),
+        _ => None,
+    })
+}
+
 /// Applies one business update.
 pub(super) fn receive_business(
     conn: &mut DbConn,
@@ -205,14 +217,10 @@ pub(super) fn receive_business(
     let chat_key = update.customer.external_id.as_str();
     match &update.kind {
         BusinessUpdateKind::CustomerMessage(message) => {
-            let owner = match connection.as_ref().and_then(|c| c.user_id) {
-                Some(user_id) if super::inbound::is_active(conn, user_id)? => Some(user_id),
-                _ => None,
-            };
             let business = BusinessChat {
                 connection_id: &update.connection_id,
                 chat_key,
-                owner,
+                owner: active_owner(conn, connection.as_ref())?,
             };
             super::inbound::receive_message(conn, integration, message, Some(&business))
         }
@@ -224,15 +232,13 @@ pub(super) fn receive_business(
                 // the reply already stored (by the id `sendMessage` returned).
                 return Ok(ignored("Telegram's copy of a reply sent by the bot"));
             }
-            let Some(chat) =
-                find_business_chat(conn, integration.id, &update.connection_id, chat_key)?
-            else {
-                return Ok(ignored(
-                    "the owner wrote in a business chat no customer message opened yet",
-                ));
-            };
             let author = connection.as_ref().and_then(|c| c.user_id);
-            receive_owner_message(conn, &chat, author, message)
+            let business = BusinessChat {
+                connection_id: &update.connection_id,
+                chat_key,
+                owner: active_owner(conn, connection.as_ref())?,
+            };
+            receive_owner_message(conn, integration, update, &business, author, message)
         }
         BusinessUpdateKind::Edited(edit) => {
             let Some(chat) =
@@ -296,29 +302,74 @@ pub(super) fn receive_connection(
 }
 
 /// What the owner wrote from their own Telegram app: the chat's outgoing
-/// message by the linked user (or nobody), already delivered by Telegram,
-/// so never queued.
+/// message by the linked user (`author`, or nobody), already delivered by
+/// Telegram, so never queued. Written first, to someone with no chat yet, it
+/// opens one (see `domain::chat::business_owner_writes`).
 fn receive_owner_message(
     conn: &mut DbConn,
-    chat: &ChatRecord,
+    integration: &Integration,
+    update: &BusinessUpdate,
+    business: &BusinessChat<'_>,
     author: Option<Id>,
     message: &InboundMessage,
 ) -> Result<Received, StoreError> {
-    if timeline::find_message_by_external(conn, chat.id, &message.external_id)?.is_some() {
-        return Ok(ignored("the owner's message is stored already"));
-    }
-    let mut received = Received {
-        chat_id: Some(chat.id),
-        ..Received::default()
-    };
-    let item_id = super::inbound::insert_message(conn, chat.id, message, &mut received)?;
-    timeline::make_owner_message(conn, item_id, author)?;
-    super::routing::answered(conn, chat.id)?;
-    touch(
+    let existing = find_business_chat(
         conn,
-        chat.id,
-        now(),
-        &super::inbound::message_preview(message),
+        integration.id,
+        business.connection_id,
+        business.chat_key,
     )?;
+    if let Some(chat) = &existing {
+        if timeline::find_message_by_external(conn, chat.id, &message.external_id)?.is_some() {
+            return Ok(ignored("the owner's message is stored already"));
+        }
+    }
+    let at = now();
+    let mut received = Received::default();
+    let next_in_queue = || super::routing::take_turn(conn, integration.id, None);
+    let transition = business_owner_writes(
+        existing.as_ref().map(ChatRecord::state),
+        business.owner,
+        next_in_queue,
+    )?;
+    let chat_id = match existing {
+        None => {
+            let customer = crm::find_or_create_customer(conn, integration.kind, &update.customer)?;
+            let new_chat = NewChat {
+                customer_id: insert_business_customer(conn, customer.contact_id)?,
+                contact_id: customer.contact_id,
+                business: Some(business),
+                referral: None,
+            };
+            let chat_id = open_chat(
+                conn,
+                integration.id,
+                &new_chat,
+                &transition,
+                at,
+                &mut received,
+            )?;
+            start_deal_and_wait(
+                conn,
+                integration,
+                customer.contact_id,
+                chat_id,
+                &transition,
+                at,
+                &mut received,
+            )?;
+            chat_id
+        }
+        Some(chat) => {
+            let items = conversation::apply(conn, chat.id, author, chat.state(), &transition, at)?;
+            received.item_ids.extend(items);
+            chat.id
+        }
+    };
+    received.chat_id = Some(chat_id);
+    let item_id = super::inbound::insert_message(conn, chat_id, message, &mut received)?;
+    timeline::make_owner_message(conn, item_id, author)?;
+    super::routing::answered(conn, chat_id)?;
+    touch(conn, chat_id, at, &super::inbound::message_preview(message))?;
     Ok(received)
 }

@@ -3,6 +3,7 @@
 //! chat, appends the message and applies the conversation rules (round robin,
 //! deal, greeting, auto-reply, reopen).
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::json;
 use shared::api::chats::DeliveryState;
@@ -19,7 +20,7 @@ use crate::channels::{
 };
 use crate::domain::chat::{
     business_customer_writes, customer_writes, effective_text, status_str, CustomerWrote, Effect,
-    ExistingChat,
+    ExistingChat, Transition,
 };
 use crate::domain::integration::{conversation_start_text, Integration};
 use crate::domain::policy::may_hold_chats;
@@ -419,27 +420,20 @@ pub(super) fn receive_message(
                 None => customer.customer_id,
                 Some(_) => super::business::insert_business_customer(conn, customer.contact_id)?,
             };
-            let chat_id: Id = diesel::insert_into(chats::table)
-                .values((
-                    chats::integration_id.eq(integration.id),
-                    chats::customer_id.eq(customer_id),
-                    chats::business_connection_id.eq(business.map(|b| b.connection_id)),
-                    chats::business_chat_id.eq(business.map(|b| b.chat_key)),
-                    chats::contact_id.eq(customer.contact_id),
-                    chats::status.eq(status_str(transition.state.status)),
-                    chats::assignee_id.eq(transition.state.assignee_id),
-                    chats::referral.eq(&referral),
-                    chats::started_at.eq(at),
-                    chats::last_message_at.eq(at),
-                ))
-                .returning(chats::id)
-                .get_result(conn)?;
-            received.chat_created = true;
-            // The row was written in its new state: only the events remain.
-            let items =
-                conversation::apply(conn, chat_id, None, transition.state, &transition, at)?;
-            received.item_ids.extend(items);
-            chat_id
+            let new_chat = NewChat {
+                customer_id,
+                contact_id: customer.contact_id,
+                business,
+                referral: referral.as_deref(),
+            };
+            open_chat(
+                conn,
+                integration.id,
+                &new_chat,
+                &transition,
+                at,
+                &mut received,
+            )?
         }
         Some(chat) => {
             let items = conversation::apply(conn, chat.id, None, chat.state(), &transition, at)?;
@@ -455,33 +449,20 @@ pub(super) fn receive_message(
             chat.id
         }
     };
-    if transition.has(Effect::CreateDeal) {
-        let contact = crm::find_contact(conn, customer.contact_id)?;
-        let deal = crm::insert_deal(
-            conn,
-            integration.pipeline_id,
-            customer.contact_id,
-            Some(chat_id),
-            &format!("{} — {}", contact.name, integration.name),
-        )?;
-        received.item_ids.push(timeline::insert_event(
-            conn,
-            chat_id,
-            None,
-            &TimelineEvent::DealCreated(DealCreated {
-                deal_id: deal.id,
-                title: deal.facts.title,
-            }),
-        )?);
-    }
+    start_deal_and_wait(
+        conn,
+        integration,
+        customer.contact_id,
+        chat_id,
+        &transition,
+        at,
+        &mut received,
+    )?;
     received.chat_id = Some(chat_id);
     // A customer's message wakes a snoozed chat (before the message, in the timeline).
     received
         .item_ids
         .extend(super::snoozes::wake_on_customer_message(conn, chat_id)?);
-    if transition.has(Effect::Wait) {
-        super::chats::start_waiting(conn, chat_id, at)?;
-    }
     super::routing::customer_message_unanswered(conn, chat_id, at)?;
     if was_unreachable {
         // A customer who writes can be written to: a Viber message subscribes
@@ -528,6 +509,97 @@ pub(super) fn receive_message(
         }
     }
     Ok(received)
+}
+
+/// Who a new chat is with: the customer row it belongs to (a business chat
+/// has one of its own), their contact, and for a Telegram Business chat its
+/// connection and Telegram chat.
+pub(super) struct NewChat<'a> {
+    pub customer_id: Id,
+    pub contact_id: Id,
+    pub business: Option<&'a BusinessChat<'a>>,
+    pub referral: Option<&'a str>,
+}
+
+/// Writes a new chat in the state `transition` leads to, then its events.
+pub(super) fn open_chat(
+    conn: &mut DbConn,
+    integration_id: Id,
+    new_chat: &NewChat<'_>,
+    transition: &Transition,
+    at: NaiveDateTime,
+    received: &mut Received,
+) -> Result<Id, StoreError> {
+    let business = new_chat.business;
+    let chat_id: Id = diesel::insert_into(chats::table)
+        .values((
+            chats::integration_id.eq(integration_id),
+            chats::customer_id.eq(new_chat.customer_id),
+            chats::business_connection_id.eq(business.map(|b| b.connection_id)),
+            chats::business_chat_id.eq(business.map(|b| b.chat_key)),
+            chats::contact_id.eq(new_chat.contact_id),
+            chats::status.eq(status_str(transition.state.status)),
+            chats::assignee_id.eq(transition.state.assignee_id),
+            chats::referral.eq(new_chat.referral),
+            chats::started_at.eq(at),
+            chats::last_message_at.eq(at),
+        ))
+        .returning(chats::id)
+        .get_result(conn)?;
+    received.chat_created = true;
+    // The row was written in its new state: only the events remain.
+    let items = conversation::apply(conn, chat_id, None, transition.state, transition, at)?;
+    received.item_ids.extend(items);
+    Ok(chat_id)
+}
+
+/// The transition's deal and wait: a new conversation's deal (the
+/// integration's funnel, first stage, named after the contact and the
+/// integration; its `deal_created` event follows the transition's), and the
+/// waiting queue when nobody may take the chat now.
+pub(super) fn start_deal_and_wait(
+    conn: &mut DbConn,
+    integration: &Integration,
+    contact_id: Id,
+    chat_id: Id,
+    transition: &Transition,
+    at: NaiveDateTime,
+    received: &mut Received,
+) -> Result<(), StoreError> {
+    if transition.has(Effect::CreateDeal) {
+        create_deal(conn, integration, contact_id, chat_id, received)?;
+    }
+    if transition.has(Effect::Wait) {
+        super::chats::start_waiting(conn, chat_id, at)?;
+    }
+    Ok(())
+}
+
+fn create_deal(
+    conn: &mut DbConn,
+    integration: &Integration,
+    contact_id: Id,
+    chat_id: Id,
+    received: &mut Received,
+) -> Result<(), StoreError> {
+    let contact = crm::find_contact(conn, contact_id)?;
+    let deal = crm::insert_deal(
+        conn,
+        integration.pipeline_id,
+        contact_id,
+        Some(chat_id),
+        &format!("{} — {}", contact.name, integration.name),
+    )?;
+    received.item_ids.push(timeline::insert_event(
+        conn,
+        chat_id,
+        None,
+        &TimelineEvent::DealCreated(DealCreated {
+            deal_id: deal.id,
+            title: deal.facts.title,
+        }),
+    )?);
+    Ok(())
 }
 
 /// Appends a messenger's message to the chat's timeline (quoting the message

@@ -343,6 +343,11 @@ pub fn mark_delivered(conn: &mut DbConn, job: &PushJob) -> Result<(), StoreError
     })
 }
 
+/// Pushes waiting in the queue (a delivered or dropped one is deleted).
+pub fn count_queued(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(push_queue::table.count().get_result(conn)?)
+}
+
 /// Tries the push again at `at`.
 pub fn mark_retry(
     conn: &mut DbConn,

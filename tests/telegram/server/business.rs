@@ -1,7 +1,8 @@
 //! Telegram Business: connections stored from `business_connection`
 //! updates, listed and linked to users; customers' business messages in
 //! chats of their own, given to the owner without auto-messages; the owner's
-//! own messages kept as theirs and never sent again; replies through the
+//! own messages kept as theirs and never sent again, and written first,
+//! opening a chat of theirs; replies through the
 //! connection, refused after the 24-hour window or while it is disabled;
 //! edits, deletions and repeats like any update.
 
@@ -9,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shared::api::chats::{Chat, DeliveryState, Direction};
 use shared::api::integrations::{BusinessConnection, Integration};
-use shared::api::users::Role;
+use shared::api::users::{Role, User};
 use shared::api::Items;
 use shared::Id;
 use tidings_tests::fake_telegram::{Failure, FakeTelegram};
@@ -92,6 +93,24 @@ async fn customer_writes_to_owner(tg: &Telegram, update_id: i64, text: &str) -> 
     )
     .await;
     business_chat(&tg.admin).await
+}
+
+/// Olga, linked as the owner, and Boris in the bot's queue, which greets and
+/// auto-replies: what business chats must never send.
+async fn linked_owner_beside_a_queue_with_auto_messages(tg: &Telegram) -> (User, User) {
+    let olga = tg.app.create_user("Olga Owner", Role::Employee).await;
+    let boris = tg.app.create_user("Boris Queue", Role::Employee).await;
+    connected(
+        tg,
+        json!({
+            "queue": [boris.id],
+            "greeting_text": "Welcome!",
+            "auto_reply_text": "We will answer soon",
+        }),
+        Some(olga.id),
+    )
+    .await;
+    (olga, boris)
 }
 
 async fn business_chat(client: &ApiClient) -> Chat {
@@ -215,18 +234,7 @@ async fn a_customers_business_message_opens_a_chat_for_the_owner_without_auto_me
     backend: Backend,
 ) {
     let tg = start(backend).await;
-    let olga = tg.app.create_user("Olga Owner", Role::Employee).await;
-    let boris = tg.app.create_user("Boris Queue", Role::Employee).await;
-    connected(
-        &tg,
-        json!({
-            "queue": [boris.id],
-            "greeting_text": "Welcome!",
-            "auto_reply_text": "We will answer soon",
-        }),
-        Some(olga.id),
-    )
-    .await;
+    let (olga, boris) = linked_owner_beside_a_queue_with_auto_messages(&tg).await;
     let chat = customer_writes_to_owner(&tg, 10, "Is the blue sofa in stock?").await;
     assert_eq!(chat.assignee_id, Some(olga.id));
     let assigned = wait_for_event(&tg.admin, chat.id, "assigned").await;
@@ -521,6 +529,109 @@ async fn an_owners_phone_reply_counts_as_the_first_response_in_reports(backend: 
     assert_eq!(overview["first_response_s"]["count"], 1, "{overview}");
 }
 
+/// The owner writes from their own Telegram app (their message `message_id`).
+async fn owner_writes_message(tg: &Telegram, update_id: i64, message_id: i64, text: &str) {
+    accept(
+        tg,
+        &FakeTelegram::business_owner_text_update(
+            update_id, message_id, CONNECTION, OWNER, CUSTOMER, "Anna", text,
+        ),
+    )
+    .await;
+}
+
+async fn the_owner_writing_first_from_their_phone_opens_a_chat_of_theirs(backend: Backend) {
+    let tg = start(backend).await;
+    let (olga, _queue) = linked_owner_beside_a_queue_with_auto_messages(&tg).await;
+    owner_writes_message(
+        &tg,
+        10,
+        900,
+        "Hi Anna, Olga from the shop: your sofa is ready",
+    )
+    .await;
+
+    let chat = business_chat(&tg.admin).await;
+    assert_eq!(chat.assignee_id, Some(olga.id));
+    assert_eq!(
+        chat.reply_window_ends_at, None,
+        "the customer has not written"
+    );
+    let assigned = wait_for_event(&tg.admin, chat.id, "assigned").await;
+    assert_eq!(
+        assigned.data().expect("event data")["reason"],
+        "business_owner"
+    );
+    wait_for_event(&tg.admin, chat.id, "deal_created").await;
+    let out = messages(&tg.admin, chat.id, Direction::Out).await;
+    assert_eq!(out.len(), 1);
+    assert_eq!(
+        out[0].text(),
+        Some("Hi Anna, Olga from the shop: your sofa is ready")
+    );
+    assert_eq!(out[0].author_id(), Some(olga.id));
+    assert_eq!(out[0].delivery(), Some(DeliveryState::Sent));
+    assert!(messages(&tg.admin, chat.id, Direction::In).await.is_empty());
+
+    // Telegram lets the bot write only where the customer wrote in the last day.
+    let path = format!("/api/v1/chats/{}/messages", chat.id);
+    let refused = tg
+        .admin
+        .post(&path, &json!({"text": "Are you there?"}))
+        .await;
+    assert_eq!(
+        expect_error(refused, StatusCode::UNPROCESSABLE_ENTITY).await,
+        "window_closed"
+    );
+
+    // The customer's answer lands in the same chat and opens the window;
+    // nothing automatic was ever sent.
+    customer_writes_to_owner(&tg, 11, "Great, I will come tomorrow").await;
+    let chats = all_chats(&tg.admin).await;
+    assert_eq!(chats.len(), 1, "one chat: {chats:#?}");
+    assert!(chats[0].reply_window_ends_at.is_some());
+    assert_eq!(chats[0].assignee_id, Some(olga.id));
+    let sent_reply = reply(&tg.admin, chat.id, "See you!").await;
+    wait_for_delivery(&tg.admin, chat.id, sent_reply.id, DeliveryState::Sent).await;
+    let sent = tg.fake.sent();
+    assert_eq!(sent.len(), 1, "only the reply: {sent:#?}");
+    assert_eq!(sent[0].business_connection_id.as_deref(), Some(CONNECTION));
+}
+
+async fn an_unlinked_owner_writing_first_leaves_the_chat_to_the_queue_and_reopens_it_later(
+    backend: Backend,
+) {
+    let tg = start(backend).await;
+    let boris = tg.app.create_user("Boris Queue", Role::Employee).await;
+    connected(&tg, json!({"queue": [boris.id]}), None).await;
+    owner_writes_message(&tg, 10, 900, "Hello Anna").await;
+    let chat = business_chat(&tg.admin).await;
+    assert_eq!(chat.assignee_id, Some(boris.id));
+    let assigned = wait_for_event(&tg.admin, chat.id, "assigned").await;
+    assert_eq!(
+        assigned.data().expect("event data")["reason"],
+        "next_in_queue"
+    );
+    let out = messages(&tg.admin, chat.id, Direction::Out).await;
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].author_id(), None, "an owner Tidings cannot name");
+
+    // Writing again in a closed chat is a manager's reply: it reopens it.
+    let closed = tg
+        .admin
+        .post(&format!("/api/v1/chats/{}/close", chat.id), &json!({}))
+        .await;
+    assert_eq!(closed.status(), StatusCode::OK, "close");
+    owner_writes_message(&tg, 11, 901, "Any news?").await;
+    let reopened = wait_for_event(&tg.admin, chat.id, "reopened").await;
+    assert_eq!(
+        reopened.data().expect("event data")["reason"],
+        "manager_replied"
+    );
+    assert_eq!(messages(&tg.admin, chat.id, Direction::Out).await.len(), 2);
+    assert!(tg.fake.sent().is_empty(), "nothing is sent for the owner");
+}
+
 on_both_backends!(
     a_business_connection_is_stored_listed_and_linked_to_a_user,
     a_customers_business_message_opens_a_chat_for_the_owner_without_auto_messages,
@@ -533,4 +644,6 @@ on_both_backends!(
     deleted_business_messages_are_kept_and_marked_deleted,
     a_repeated_business_update_id_changes_nothing,
     an_owners_phone_reply_counts_as_the_first_response_in_reports,
+    the_owner_writing_first_from_their_phone_opens_a_chat_of_theirs,
+    an_unlinked_owner_writing_first_leaves_the_chat_to_the_queue_and_reopens_it_later,
 );

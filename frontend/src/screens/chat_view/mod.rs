@@ -196,8 +196,15 @@ fn ChatScreen(chat: RwSignal<Chat>) -> impl IntoView {
     let unreachable = Memo::new(move |_| chat.with(|chat| chat.unreachable_reason.clone()));
     // WhatsApp's reply window: `None` without one; changes only when it opens or closes.
     let now = ticking_now();
-    let window_closed =
-        Memo::new(move |_| chat.with(window_end).map(|ends_at| ends_at <= now.get()));
+    let window_closed = Memo::new(move |_| {
+        chat.with(|chat| match window_end(chat) {
+            Some(ends_at) => Some(ends_at <= now.get()),
+            // Telegram lets a business bot write only where the customer wrote
+            // in the last 24 hours: a chat the owner began waits for them.
+            None if chat.business_connection_id.is_some() => Some(true),
+            None => None,
+        })
+    });
     // Telegram Business: its own window text, and a connection that may refuse replies.
     let business_connection = business::connection_of(chat);
     let is_business = Memo::new(move |_| chat.with(|chat| chat.business_connection_id.is_some()));

@@ -174,9 +174,11 @@ async fn send_reply(
         move |conn, caller, chat, appended| {
             let at = now();
             let business = crate::store::business::chat_connection_rights(conn, &chat)?;
-            if is_window_closed(chat.reply_window_ends_at, at)
-                && !matches!(text, ReplyText::Template { .. })
-            {
+            let window_closed = match business {
+                Some(_) => !crate::domain::business::may_reply(chat.reply_window_ends_at, at),
+                None => is_window_closed(chat.reply_window_ends_at, at),
+            };
+            if window_closed && !matches!(text, ReplyText::Template { .. }) {
                 return Err(match business {
                     Some(_) => ServiceError::BusinessWindowClosed,
                     None => ServiceError::WindowClosed,
