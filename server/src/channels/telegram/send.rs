@@ -269,24 +269,22 @@ pub(super) fn classify_http(err: &reqwest::Error) -> ChannelError {
             ChannelError::permanent(reason)
         };
     }
-    let what = if err.is_timeout() {
-        "Telegram did not answer in time"
-    } else if err.is_connect() {
-        "could not connect to the Telegram Bot API"
-    } else if err.is_body() || err.is_decode() {
-        "the connection to Telegram broke while reading the answer"
-    } else {
-        "network error talking to Telegram"
-    };
     // The source chain (hyper, io) carries the cause but not the URL.
-    let mut reason = what.to_owned();
+    let mut causes = Vec::new();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
+        causes.push(cause.to_string());
         source = cause.source();
     }
-    ChannelError::retryable(reason)
+    let detail = causes.join(": ");
+    let call = "Telegram Bot API".to_owned();
+    ChannelError::retryable(if err.is_timeout() {
+        Reason::NoAnswer { call }
+    } else if err.is_connect() {
+        Reason::CannotConnect { call, detail }
+    } else {
+        Reason::CallFailed { call, detail }
+    })
 }
 
 /// A clearer message for Telegram's "file is too big" on `getFile`.
