@@ -1,7 +1,9 @@
 //! What the server says to people, in their language: error messages the web
-//! app shows, the test message, default deal titles. Each request speaks the
-//! language its `Accept-Language` asks for (the web app sends the one the
-//! user chose); logs always read English.
+//! app shows, the test message, default deal titles, and reasons stored
+//! without a language (why a delivery failed or a download was refused, see
+//! `crate::domain::reason`). Each request speaks the language its
+//! `Accept-Language` asks for (the web app sends the one the user chose);
+//! logs always read English.
 //!
 //! One enum of everything said, and one exhaustive match per language, so a
 //! text cannot be added in one language only. The messenger's own words (a
@@ -11,6 +13,7 @@ use std::fmt;
 
 use shared::Id;
 
+use crate::channels::viber::status::describe as viber_status;
 use crate::domain::account::{AccountError, MIN_PASSWORD_CHARS};
 use crate::domain::business_hours::HoursError;
 use crate::domain::canned::{CannedError, MAX_SHORTCUT_CHARS};
@@ -18,6 +21,7 @@ use crate::domain::chat::LifecycleError;
 use crate::domain::contact::{ContactError, MAX_FIELD_CHARS, MAX_NOTES_CHARS};
 use crate::domain::deal::{DealError, MAX_NOTE_CHARS, MAX_TITLE_CHARS};
 use crate::domain::push::PushError;
+use crate::domain::reason::{MediaRefusal, Reason};
 use crate::domain::snooze::SnoozeError;
 use crate::domain::task::{TaskError, MAX_TITLE_CHARS as MAX_TASK_TITLE_CHARS};
 use crate::domain::text::{TextError, MAX_TAGS, MAX_TAG_CHARS};
@@ -267,6 +271,9 @@ pub enum Says {
     PushTestBody,
     /// A push's body for a chat that waits for a manager.
     PushWaiting,
+    /// Why a delivery, a download or an update failed (stored without a
+    /// language, said in the reader's).
+    Failure(Reason),
 }
 
 fn spanish_hours(err: &HoursError) -> String {
@@ -546,6 +553,7 @@ impl Says {
             Says::PushTestTitle => "Tidings".into(),
             Says::PushTestBody => "Notifications work on this device".into(),
             Says::PushWaiting => "Waiting for a manager".into(),
+            Says::Failure(reason) => english_reason(reason),
         }
     }
 
@@ -825,7 +833,211 @@ impl Says {
             Says::PushTestTitle => "Tidings".into(),
             Says::PushTestBody => "Las notificaciones funcionan en este dispositivo".into(),
             Says::PushWaiting => "Espera a un gestor".into(),
+            Says::Failure(reason) => spanish_reason(reason),
         }
+    }
+}
+
+/// A stored reason, in English (also what logs read).
+fn english_reason(reason: &Reason) -> String {
+    match reason {
+        Reason::Words { words } | Reason::Messenger { words } => words.clone(),
+        Reason::CustomerBlockedBot => "the customer blocked the bot".into(),
+        Reason::CustomerUnsubscribed => "the customer unsubscribed".into(),
+        Reason::CustomerWithoutAccount => "the customer has no account on this messenger".into(),
+        Reason::CustomerUnreachable { words } => format!("customer cannot be reached: {words}"),
+        Reason::TokenRevoked => "bot token revoked".into(),
+        Reason::RateLimited { seconds } => {
+            format!("the messenger's rate limit: retry after {seconds} s")
+        }
+        Reason::IntegrationDeleted => "the integration was deleted".into(),
+        Reason::ChannelUnavailable { channel } => {
+            format!("{channel} is not available on this server")
+        }
+        Reason::FileMissing => "the file to send is missing from the data directory".into(),
+        Reason::GaveUp { attempts, cause } => {
+            format!(
+                "gave up after {attempts} attempts: {}",
+                english_reason(cause)
+            )
+        }
+        Reason::PartlyDelivered {
+            cause,
+            delivered,
+            total,
+        } => format!(
+            "{} (after {delivered} of {total} parts were delivered)",
+            english_reason(cause)
+        ),
+        Reason::NoAnswer { call } => format!("{call} did not answer in time"),
+        Reason::CannotConnect { call, detail } => format!("cannot connect for {call}: {detail}"),
+        Reason::CallFailed { call, detail } => format!("{call} failed: {detail}"),
+        Reason::DownloadStatus { status } => format!("the download answered HTTP {status}"),
+        Reason::DownloadTooSlow => "the media took too long to download".into(),
+        Reason::DownloadFailed => "cannot download the media".into(),
+        Reason::MediaTooLarge { max_bytes } => {
+            format!("the media is larger than {max_bytes} bytes")
+        }
+        Reason::OverTelegramDownloadLimit { size } => {
+            let size = size
+                .map(|size| format!(" {size} bytes,"))
+                .unwrap_or_default();
+            format!(
+                "the file is{size} over Telegram's 20 MB download limit for bots; \
+                 ask the customer to send it another way"
+            )
+        }
+        Reason::TelegramFileWithoutPath => {
+            "Telegram gave no path for this file (it may have expired); try again later".into()
+        }
+        Reason::MediaLinkNotUrl => "the media link is not a URL".into(),
+        Reason::MediaLinkWithoutHost => "the media link has no host".into(),
+        Reason::MediaHostRefused { host, why } => {
+            let why = match why {
+                MediaRefusal::HttpsLinksOnly => {
+                    "only https links (or the callback URL's own host and port) are fetched".into()
+                }
+                MediaRefusal::PrivateAddress => "a private or local address".into(),
+                MediaRefusal::ResolvesOnlyToPrivate => {
+                    "it resolves only to private or local addresses".into()
+                }
+                MediaRefusal::IpAddressOf { messenger } => {
+                    format!("an IP address is not one of {messenger}'s hosts")
+                }
+                MediaRefusal::NotHostOf { messenger } => format!("not one of {messenger}'s hosts"),
+                MediaRefusal::HttpsOnlyFor { messenger } => {
+                    format!("{messenger}'s media hosts are fetched over https only")
+                }
+                MediaRefusal::Port443OnlyFor { messenger } => {
+                    format!("{messenger}'s media hosts are fetched on port 443 only")
+                }
+            };
+            format!("refused to fetch media from {host}: {why}")
+        }
+        Reason::TooManyRedirects { max } => {
+            format!("refused to follow more than {max} redirects for the media")
+        }
+        Reason::Redirected { cause } => format!("{} (redirected)", english_reason(cause)),
+        Reason::UpdateNotApplied { detail } => detail.clone(),
+        Reason::ViberStatus { code, name } => {
+            format!(
+                "Viber: {} (status {code} {name})",
+                viber_status(*code).reason
+            )
+        }
+    }
+}
+
+/// A stored reason, in Spanish; the messenger's words stay as they came.
+fn spanish_reason(reason: &Reason) -> String {
+    match reason {
+        Reason::Words { words } => words.clone(),
+        Reason::Messenger { words } => format!("respuesta del mensajero: {words}"),
+        Reason::CustomerBlockedBot => "el cliente bloqueó al bot".into(),
+        Reason::CustomerUnsubscribed => "el cliente se dio de baja".into(),
+        Reason::CustomerWithoutAccount => "el cliente no tiene cuenta en este mensajero".into(),
+        Reason::CustomerUnreachable { words } => {
+            format!("no se puede contactar con el cliente: {words}")
+        }
+        Reason::TokenRevoked => "el token del bot fue revocado".into(),
+        Reason::RateLimited { seconds } => {
+            format!("límite de envíos del mensajero: reintentar en {seconds} s")
+        }
+        Reason::IntegrationDeleted => "la integración fue eliminada".into(),
+        Reason::ChannelUnavailable { channel } => {
+            format!("{channel} no está disponible en este servidor")
+        }
+        Reason::FileMissing => "el archivo a enviar falta en el directorio de datos".into(),
+        Reason::GaveUp { attempts, cause } => {
+            format!(
+                "se abandonó tras {attempts} intentos: {}",
+                spanish_reason(cause)
+            )
+        }
+        Reason::PartlyDelivered {
+            cause,
+            delivered,
+            total,
+        } => format!(
+            "{} (después de entregar {delivered} de {total} partes)",
+            spanish_reason(cause)
+        ),
+        Reason::NoAnswer { call } => format!("{call} no respondió a tiempo"),
+        Reason::CannotConnect { call, detail } => {
+            format!("no se pudo conectar para {call}: {detail}")
+        }
+        Reason::CallFailed { call, detail } => format!("{call} falló: {detail}"),
+        Reason::DownloadStatus { status } => format!("la descarga respondió HTTP {status}"),
+        Reason::DownloadTooSlow => "la descarga del archivo tardó demasiado".into(),
+        Reason::DownloadFailed => "no se pudo descargar el archivo".into(),
+        Reason::MediaTooLarge { max_bytes } => {
+            format!("el archivo supera los {max_bytes} bytes")
+        }
+        Reason::OverTelegramDownloadLimit { size } => {
+            let size = size
+                .map(|size| format!(" ({size} bytes)"))
+                .unwrap_or_default();
+            format!(
+                "el archivo{size} supera el límite de descarga de 20 MB de Telegram para bots; \
+                 pida al cliente que lo envíe de otra forma"
+            )
+        }
+        Reason::TelegramFileWithoutPath => {
+            "Telegram no dio la ruta de este archivo (puede haber caducado); inténtelo más tarde"
+                .into()
+        }
+        Reason::MediaLinkNotUrl => "el enlace del archivo no es una URL".into(),
+        Reason::MediaLinkWithoutHost => "el enlace del archivo no tiene host".into(),
+        Reason::MediaHostRefused { host, why } => {
+            let why = match why {
+                MediaRefusal::HttpsLinksOnly => {
+                    "solo se descargan enlaces https (o del host y puerto de la URL de retorno)"
+                        .into()
+                }
+                MediaRefusal::PrivateAddress => "es una dirección privada o local".into(),
+                MediaRefusal::ResolvesOnlyToPrivate => {
+                    "solo resuelve a direcciones privadas o locales".into()
+                }
+                MediaRefusal::IpAddressOf { messenger } => {
+                    format!("una dirección IP no es uno de los hosts de {messenger}")
+                }
+                MediaRefusal::NotHostOf { messenger } => {
+                    format!("no es uno de los hosts de {messenger}")
+                }
+                MediaRefusal::HttpsOnlyFor { messenger } => {
+                    format!("los archivos de {messenger} solo se descargan por https")
+                }
+                MediaRefusal::Port443OnlyFor { messenger } => {
+                    format!("los archivos de {messenger} solo se descargan del puerto 443")
+                }
+            };
+            format!("se rechazó descargar el archivo de {host}: {why}")
+        }
+        Reason::TooManyRedirects { max } => {
+            format!("se rechazó seguir más de {max} redirecciones para el archivo")
+        }
+        Reason::Redirected { cause } => {
+            format!("{} (tras una redirección)", spanish_reason(cause))
+        }
+        Reason::UpdateNotApplied { detail } => {
+            format!("no se pudo aplicar la actualización: {detail}")
+        }
+        Reason::ViberStatus { code, name } => format!(
+            "Viber: {} (estado {code} {name})",
+            viber_status(*code).reason_es
+        ),
+    }
+}
+
+/// A stored reason (or older stored words), in `lang`.
+pub fn stored_reason(stored: &str, lang: Lang) -> String {
+    Says::Failure(Reason::from_stored(stored)).to(lang)
+}
+
+/// Logs (and errors that end up in them) read English.
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&english_reason(self))
     }
 }
 
@@ -881,6 +1093,109 @@ mod tests {
             .to(Lang::Es),
             "no encontrado: integración"
         );
+    }
+
+    #[test]
+    fn stored_reasons_are_said_in_each_language() {
+        let viber = || "Viber".to_owned();
+        let table: Vec<(Reason, &str, &str)> = vec![
+            (
+                Reason::words("Bad Request: chat not found"),
+                "Bad Request: chat not found",
+                "Bad Request: chat not found",
+            ),
+            (
+                Reason::Messenger {
+                    words: "Bad Request: chat not found".into(),
+                },
+                "Bad Request: chat not found",
+                "respuesta del mensajero: Bad Request: chat not found",
+            ),
+            (
+                Reason::CustomerBlockedBot,
+                "the customer blocked the bot",
+                "el cliente bloqueó al bot",
+            ),
+            (
+                Reason::NoAnswer {
+                    call: "sendMessage".into(),
+                }
+                .gave_up(12),
+                "gave up after 12 attempts: sendMessage did not answer in time",
+                "se abandonó tras 12 intentos: sendMessage no respondió a tiempo",
+            ),
+            (
+                Reason::ChannelUnavailable {
+                    channel: "viber".into(),
+                },
+                "viber is not available on this server",
+                "viber no está disponible en este servidor",
+            ),
+            (
+                Reason::PartlyDelivered {
+                    cause: Box::new(Reason::TokenRevoked),
+                    delivered: 1,
+                    total: 3,
+                },
+                "bot token revoked (after 1 of 3 parts were delivered)",
+                "el token del bot fue revocado (después de entregar 1 de 3 partes)",
+            ),
+            (
+                Reason::MediaHostRefused {
+                    host: "10.0.0.1".into(),
+                    why: MediaRefusal::IpAddressOf { messenger: viber() },
+                },
+                "refused to fetch media from 10.0.0.1: an IP address is not one of Viber's hosts",
+                "se rechazó descargar el archivo de 10.0.0.1: una dirección IP no es uno de los \
+                 hosts de Viber",
+            ),
+            (
+                Reason::Redirected {
+                    cause: Box::new(Reason::MediaHostRefused {
+                        host: "example.org".into(),
+                        why: MediaRefusal::NotHostOf { messenger: viber() },
+                    }),
+                },
+                "refused to fetch media from example.org: not one of Viber's hosts (redirected)",
+                "se rechazó descargar el archivo de example.org: no es uno de los hosts de Viber \
+                 (tras una redirección)",
+            ),
+            (
+                Reason::ViberStatus {
+                    code: 6,
+                    name: "receiverNotSubscribed".into(),
+                },
+                "Viber: the customer has unsubscribed from the bot or never subscribed \
+                 (status 6 receiverNotSubscribed)",
+                "Viber: el cliente se dio de baja del bot o nunca se suscribió \
+                 (estado 6 receiverNotSubscribed)",
+            ),
+            (
+                Reason::DownloadStatus { status: 404 },
+                "the download answered HTTP 404",
+                "la descarga respondió HTTP 404",
+            ),
+            (
+                Reason::UpdateNotApplied {
+                    detail: "simulated failure".into(),
+                },
+                "simulated failure",
+                "no se pudo aplicar la actualización: simulated failure",
+            ),
+        ];
+        for (reason, english, spanish) in table {
+            let stored = reason.stored();
+            assert_eq!(stored_reason(&stored, Lang::En), english, "{stored}");
+            assert_eq!(stored_reason(&stored, Lang::Es), spanish, "{stored}");
+            assert_eq!(reason.to_string(), english, "logs read English");
+        }
+    }
+
+    #[test]
+    fn an_older_stored_sentence_reads_as_it_was_written() {
+        let old = "gave up after 12 attempts: Telegram did not answer in time";
+        assert_eq!(stored_reason(old, Lang::Es), old);
+        assert_eq!(stored_reason(old, Lang::En), old);
     }
 
     #[tokio::test]

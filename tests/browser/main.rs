@@ -13,6 +13,7 @@ mod notifications;
 mod phone;
 mod push;
 mod quotes;
+mod reasons;
 mod reports;
 mod routing;
 mod snooze;

@@ -411,3 +411,30 @@ pub async fn keep_unreadable_update(app: &crate::TestApp, integration_id: Id, ke
         .await
         .expect("kept");
 }
+
+/// The chat's timeline as someone reading `lang` (an `Accept-Language`
+/// value) sees it.
+pub async fn timeline_in(client: &ApiClient, chat_id: Id, lang: &str) -> Vec<Item> {
+    let response = client
+        .http
+        .get(client.url(&format!("/api/v1/chats/{chat_id}/timeline?limit=200")))
+        .header("Accept-Language", lang)
+        .send()
+        .await
+        .expect("the request reaches the server");
+    assert_eq!(response.status(), StatusCode::OK, "GET timeline {chat_id}");
+    body::<Items<Item>>(response).await.items
+}
+
+/// `GET /api/v1/chats/{id}` as someone reading `lang` sees it.
+pub async fn chat_detail_in(client: &ApiClient, id: Id, lang: &str) -> Value {
+    let response = client
+        .http
+        .get(client.url(&format!("/api/v1/chats/{id}")))
+        .header("Accept-Language", lang)
+        .send()
+        .await
+        .expect("the request reaches the server");
+    assert_eq!(response.status(), StatusCode::OK, "GET chat {id}");
+    body(response).await
+}

@@ -135,3 +135,18 @@ impl LiveClient {
         }
     }
 }
+
+impl LiveClient {
+    /// Connects asking for `lang` (`?lang=`, as the web app does) and waits
+    /// for the hello.
+    pub async fn connect_speaking(app: &TestApp, client: &ApiClient, lang: &str) -> LiveClient {
+        let mut upgrade = format!("ws://{}/ws?lang={lang}", app.addr)
+            .into_client_request()
+            .expect("a valid socket URL");
+        *upgrade.headers_mut() = request(app, client, None).headers().clone();
+        let (stream, _) = tokio_tungstenite::connect_async(upgrade)
+            .await
+            .expect("the socket opens");
+        LiveClient::from_stream(stream).await
+    }
+}

@@ -180,7 +180,7 @@ async fn a_customer_who_blocked_the_bot_is_unreachable() {
     let error = provider(channel.send(&bot, &outbound("hello")).await);
     assert!(!error.retryable);
     assert!(error.unreachable);
-    assert_eq!(error.reason, "customer blocked the bot");
+    assert_eq!(error.reason, "the customer blocked the bot");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

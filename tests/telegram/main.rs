@@ -48,7 +48,7 @@ pub fn provider(result: Result<impl std::fmt::Debug, ChannelError>) -> ProviderE
             retry_after,
             unreachable,
         }) => ProviderError {
-            reason,
+            reason: reason.to_string(),
             retryable,
             retry_after,
             unreachable,

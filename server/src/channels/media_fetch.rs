@@ -14,7 +14,7 @@ use reqwest::redirect::Policy;
 use url::Url;
 
 use super::media_hosts::{is_public_address, MediaHosts, MediaRefused};
-use super::ChannelError;
+use super::{ChannelError, Reason};
 
 /// Hops followed before a download is refused.
 pub const MAX_REDIRECTS: usize = 5;
@@ -44,8 +44,7 @@ impl MediaClient {
 
     /// A GET of `link`, if the link may be fetched at all.
     pub fn get(&self, link: &str) -> Result<reqwest::RequestBuilder, MediaRefused> {
-        let url =
-            Url::parse(link).map_err(|_| MediaRefused("the media link is not a URL".into()))?;
+        let url = Url::parse(link).map_err(|_| MediaRefused(Reason::MediaLinkNotUrl))?;
         self.hosts.check(&url)?;
         Ok(self.http.get(url))
     }
@@ -53,30 +52,29 @@ impl MediaClient {
 
 /// Sends a media request and reads its body, refusing more than `max_bytes`
 /// (announced or actual). Refusals by the host checks are final; other
-/// failures may be retried. `what` names the media in reasons.
+/// failures may be retried.
 pub async fn download(
     request: reqwest::RequestBuilder,
     max_bytes: u64,
-    what: &str,
 ) -> Result<Vec<u8>, ChannelError> {
     let failed = |err: reqwest::Error| match refusal(&err) {
         Some(refused) => ChannelError::from(refused),
-        None if err.is_timeout() => {
-            ChannelError::retryable(format!("{what} took too long to download"))
-        }
-        None => ChannelError::retryable(format!("cannot download {what}")),
+        None if err.is_timeout() => ChannelError::retryable(Reason::DownloadTooSlow),
+        None => ChannelError::retryable(Reason::DownloadFailed),
     };
     let mut response = request.send().await.map_err(failed)?;
     let status = response.status();
     if !status.is_success() {
-        let reason = format!("downloading {what} answered HTTP {}", status.as_u16());
+        let reason = Reason::DownloadStatus {
+            status: status.as_u16(),
+        };
         return Err(if status.is_client_error() {
             ChannelError::permanent(reason)
         } else {
             ChannelError::retryable(reason)
         });
     }
-    let too_large = || ChannelError::permanent(format!("{what} is larger than {max_bytes} bytes"));
+    let too_large = || ChannelError::permanent(Reason::MediaTooLarge { max_bytes });
     if response
         .content_length()
         .is_some_and(|length| length > max_bytes)
@@ -98,13 +96,15 @@ pub fn redirect_policy(hosts: Arc<MediaHosts>) -> Policy {
     Policy::custom(move |attempt| {
         // `previous` holds the first URL too: its length is this hop's number.
         if attempt.previous().len() > MAX_REDIRECTS {
-            return attempt.error(MediaRefused(format!(
-                "refused to follow more than {MAX_REDIRECTS} redirects for the media"
-            )));
+            return attempt.error(MediaRefused(Reason::TooManyRedirects {
+                max: MAX_REDIRECTS,
+            }));
         }
         match hosts.check(attempt.url()) {
             Ok(()) => attempt.follow(),
-            Err(MediaRefused(why)) => attempt.error(MediaRefused(format!("{why} (redirected)"))),
+            Err(MediaRefused(why)) => attempt.error(MediaRefused(Reason::Redirected {
+                cause: Box::new(why),
+            })),
         }
     })
 }
@@ -128,8 +128,7 @@ pub async fn read_limited(
     max_bytes: u64,
     failed: impl Fn(reqwest::Error) -> ChannelError,
 ) -> Result<Vec<u8>, ChannelError> {
-    let too_large =
-        || ChannelError::permanent(format!("the media is larger than {max_bytes} bytes"));
+    let too_large = || ChannelError::permanent(Reason::MediaTooLarge { max_bytes });
     let announced = response.content_length();
     if announced.is_some_and(|length| length > max_bytes) {
         return Err(too_large());
@@ -207,7 +206,10 @@ mod tests {
         let refused = error
             .downcast_ref::<MediaRefused>()
             .expect("a refusal, not a lookup failure");
-        assert!(refused.0.contains("private or local"), "{refused}");
+        assert!(
+            refused.to_string().contains("private or local"),
+            "{refused}"
+        );
     }
 
     #[tokio::test]
@@ -234,6 +236,6 @@ mod tests {
             .await
             .expect_err("nothing may be fetched from localhost");
         let refused = refusal(&error).expect("the resolver's refusal");
-        assert!(refused.0.contains("localhost"), "{refused}");
+        assert!(refused.to_string().contains("localhost"), "{refused}");
     }
 }

@@ -10,16 +10,18 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use url::{Host, Url};
 
+use crate::domain::reason::{MediaRefusal, Reason};
+
 /// Viber serves inbound media from `*.viber.com` and `*.cdn.viber.com`.
 pub const VIBER_CDN_DOMAINS: &[&str] = &["viber.com", "cdn.viber.com"];
 /// The Graph API's media URLs point at these domains.
 pub const WHATSAPP_CDN_DOMAINS: &[&str] = &["fbsbx.com", "fbcdn.net", "whatsapp.net"];
 
-/// Why a media URL or address may not be fetched, in plain words (shown as
-/// the attachment's error).
+/// Why a media URL or address may not be fetched (kept as the attachment's
+/// error, said in the reader's language).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct MediaRefused(pub String);
+pub struct MediaRefused(pub Reason);
 
 /// One messenger's media hosts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,45 +84,41 @@ impl MediaHosts {
         }
         let messenger = self.messenger;
         let Some(host) = url.host() else {
-            return Err(MediaRefused("the media link has no host".into()));
+            return Err(MediaRefused(Reason::MediaLinkWithoutHost));
         };
         let shown = match url.port() {
             Some(port) => format!("{host}:{port}"),
             None => host.to_string(),
         };
-        let refuse = |why: &str| {
-            Err(MediaRefused(format!(
-                "refused to fetch media from {shown}: {why}"
-            )))
+        let refuse = |why: MediaRefusal| {
+            Err(MediaRefused(Reason::MediaHostRefused {
+                host: shown.clone(),
+                why,
+            }))
         };
+        let messenger = messenger.to_owned();
         if self.any_public_https {
             if url.scheme() != "https" {
-                return refuse(
-                    "only https links (or the callback URL's own host and port) are fetched",
-                );
+                return refuse(MediaRefusal::HttpsLinksOnly);
             }
             return match host {
                 Host::Domain(_) => Ok(()),
                 Host::Ipv4(ip) if is_public_address(IpAddr::V4(ip)) => Ok(()),
                 Host::Ipv6(ip) if is_public_address(IpAddr::V6(ip)) => Ok(()),
-                _ => refuse("a private or local address"),
+                _ => refuse(MediaRefusal::PrivateAddress),
             };
         }
         let Host::Domain(domain) = host else {
-            return refuse(&format!("an IP address is not one of {messenger}'s hosts"));
+            return refuse(MediaRefusal::IpAddressOf { messenger });
         };
         if !self.is_cdn_domain(domain) {
-            return refuse(&format!("not one of {messenger}'s hosts"));
+            return refuse(MediaRefusal::NotHostOf { messenger });
         }
         if url.scheme() != "https" {
-            return refuse(&format!(
-                "{messenger}'s media hosts are fetched over https only"
-            ));
+            return refuse(MediaRefusal::HttpsOnlyFor { messenger });
         }
         if url.port_or_known_default() != Some(443) {
-            return refuse(&format!(
-                "{messenger}'s media hosts are fetched on port 443 only"
-            ));
+            return refuse(MediaRefusal::Port443OnlyFor { messenger });
         }
         Ok(())
     }
@@ -133,9 +131,10 @@ impl MediaHosts {
 
     /// The refusal for a name that resolved to no public address.
     pub fn only_private_addresses(&self, name: &str) -> MediaRefused {
-        MediaRefused(format!(
-            "refused to fetch media from {name}: it resolves only to private or local addresses"
-        ))
+        MediaRefused(Reason::MediaHostRefused {
+            host: name.to_owned(),
+            why: MediaRefusal::ResolvesOnlyToPrivate,
+        })
     }
 
     fn is_api_base(&self, url: &Url) -> bool {
@@ -273,7 +272,7 @@ mod tests {
         let refusal = hosts
             .check(&url("http://dl-media.viber.com/x.jpg"))
             .expect_err("plain http");
-        assert!(refusal.0.contains("https only"), "{refusal}");
+        assert!(refusal.to_string().contains("https only"), "{refusal}");
         assert!(!allowed(&hosts, "https://dl-media.viber.com:8443/x.jpg"));
         assert!(!allowed(&hosts, "ftp://dl-media.viber.com/x.jpg"));
     }
@@ -304,7 +303,10 @@ mod tests {
             "https://2130706433/x",
         ] {
             let refusal = hosts.check(&url(link)).expect_err(link);
-            assert!(refusal.0.contains("IP address"), "{link}: {refusal}");
+            assert!(
+                refusal.to_string().contains("IP address"),
+                "{link}: {refusal}"
+            );
         }
         let ipv6_base = MediaHosts::viber(&url("http://[::1]:9000/pa"));
         assert!(allowed(&ipv6_base, "http://[0:0:0:0:0:0:0:1]:9000/media/x"));

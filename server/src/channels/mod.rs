@@ -23,6 +23,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shared::api::Channel as ChannelKind;
 
+pub use crate::domain::reason::Reason;
+
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What a provider needs to act for one bot.
@@ -395,7 +397,8 @@ pub enum ChannelError {
     /// A call failed; `retryable` says whether trying again may help.
     #[error("{reason}")]
     Provider {
-        reason: String,
+        /// Why, without a language (said in the reader's when shown).
+        reason: Reason,
         retryable: bool,
         /// The messenger asked us to wait this long (Telegram 429 `retry_after`).
         retry_after: Option<Duration>,
@@ -405,7 +408,7 @@ pub enum ChannelError {
 }
 
 impl ChannelError {
-    pub fn retryable(reason: impl Into<String>) -> ChannelError {
+    pub fn retryable(reason: impl Into<Reason>) -> ChannelError {
         ChannelError::Provider {
             reason: reason.into(),
             retryable: true,
@@ -414,7 +417,7 @@ impl ChannelError {
         }
     }
 
-    pub fn permanent(reason: impl Into<String>) -> ChannelError {
+    pub fn permanent(reason: impl Into<Reason>) -> ChannelError {
         ChannelError::Provider {
             reason: reason.into(),
             retryable: false,
@@ -431,12 +434,19 @@ pub(crate) fn transport_error(what: &str, err: reqwest::Error) -> ChannelError {
     if err.is_builder() {
         return ChannelError::permanent(format!("cannot build the request to {what}: {err}"));
     }
+    let call = what.to_owned();
     let reason = if err.is_timeout() {
-        format!("{what} did not answer in time")
+        Reason::NoAnswer { call }
     } else if err.is_connect() {
-        format!("cannot connect for {what}: {err}")
+        Reason::CannotConnect {
+            call,
+            detail: err.to_string(),
+        }
     } else {
-        format!("{what} failed: {err}")
+        Reason::CallFailed {
+            call,
+            detail: err.to_string(),
+        }
     };
     ChannelError::retryable(reason)
 }

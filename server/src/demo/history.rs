@@ -30,6 +30,7 @@ use super::simulator::{telegram, viber, whatsapp, Sim};
 use crate::channels::Channel;
 use crate::domain::chat as rules;
 use crate::domain::integration::Integration;
+use crate::domain::reason::Reason;
 use crate::domain::text;
 use crate::service::Context;
 use crate::store::demo::{self as demo_store, Settled};
@@ -249,13 +250,14 @@ impl Story<'_> {
         }
     }
 
-    fn unreachable_reason(&self) -> &'static str {
+    fn unreachable_reason(&self) -> String {
         match self.customer.channel {
-            ChannelKind::Telegram => "the customer blocked the bot",
+            ChannelKind::Telegram => Reason::CustomerBlockedBot,
             ChannelKind::Viber | ChannelKind::Whatsapp | ChannelKind::Api => {
-                "the customer unsubscribed"
+                Reason::CustomerUnsubscribed
             }
         }
+        .stored()
     }
 
     /// Plays the outbound worker for what the last step queued.
@@ -268,10 +270,11 @@ impl Story<'_> {
         let Some(chat_id) = self.chat else {
             return Ok(());
         };
+        let unreachable = self.unreachable_reason();
         let outcome = if self.reachable {
             Settled::Accepted(self.delivered(at, now))
         } else {
-            Settled::Failed(self.unreachable_reason())
+            Settled::Failed(&unreachable)
         };
         let sim = self.sim;
         let kind = self.customer.channel;

@@ -21,6 +21,7 @@ use crate::domain::policy::ChatAction;
 use crate::domain::rate::TokenBucket;
 use crate::http::error::AppError;
 use crate::http::extract::SESSION_COOKIE;
+use crate::service::reasons::SayReasons;
 use crate::service::{accounts, chats, views, Context, ServiceError};
 use crate::store::{self, events};
 use crate::texts::{self, Says};
@@ -244,6 +245,8 @@ impl Live {
         event_id: Option<i64>,
         msg: ServerMsg,
     ) -> Result<(), actix_ws::Closed> {
+        // Stored reasons go out in this socket's language.
+        let msg = msg.in_readers_language();
         let frame = ServerFrame { event_id, msg };
         match serde_json::to_string(&frame) {
             Ok(text) => self.session.text(text).await,

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use super::integrations::bot;
 use super::{Context, ServiceError};
-use crate::channels::{ChannelError, FileContent, OutboundFile};
+use crate::channels::{ChannelError, FileContent, OutboundFile, Reason};
 use crate::domain::account::User;
 use crate::domain::policy::ChatAction;
 use crate::store::timeline::AttachmentRecord;
@@ -62,7 +62,7 @@ pub async fn for_messenger(
     ctx: &Context,
     attachment: &AttachmentRecord,
     by_url: bool,
-) -> Result<Result<OutboundFile, String>, StoreError> {
+) -> Result<Result<OutboundFile, Reason>, StoreError> {
     let id = attachment.id;
     let (content, size) = if by_url {
         let mut token = [0u8; 32];
@@ -87,9 +87,7 @@ pub async fn for_messenger(
             }
             Err(err) => {
                 tracing::error!(attachment_id = id, %err, "an outbound file is missing");
-                return Ok(Err(
-                    "the file to send is missing from the data directory".into()
-                ));
+                return Ok(Err(Reason::FileMissing));
             }
         }
     };
@@ -192,8 +190,12 @@ pub async fn fetch_pending(ctx: &Context) -> Result<usize, StoreError> {
                 tracing::warn!(attachment_id = id, %reason, "attachment download failed; will retry");
             }
             Err(err) => {
-                let reason = err.to_string();
+                let reason = match err {
+                    ChannelError::Provider { reason, .. } => reason,
+                    other => Reason::words(other.to_string()),
+                };
                 tracing::info!(attachment_id = id, %reason, "attachment cannot be downloaded");
+                let reason = reason.stored();
                 ctx.store
                     .run(move |conn| timeline::set_attachment_error(conn, id, &reason))
                     .await?;

@@ -13,8 +13,9 @@ use shared::ws::ServerMsg;
 use shared::Id;
 
 use super::integrations::{bot, channel, find_live, start_receiving, webhook_url};
+use super::reasons::SayReasons;
 use super::{inbound, views, Context, ServiceError};
-use crate::channels::Channel;
+use crate::channels::{Channel, ChannelError};
 use crate::domain::account::User;
 use crate::domain::health::{assess, HealthFacts, MessengerReport};
 use crate::domain::integration::Integration;
@@ -67,6 +68,7 @@ pub async fn health(
             None,
         ),
         Ok(state) => (Some(state), None),
+        Err(ChannelError::Provider { reason, .. }) => (None, Some(Says::Failure(reason).here())),
         Err(err) => (None, Some(err.to_string())),
     };
     let (queue_length, last_sent_at, failed_updates) = ctx
@@ -119,7 +121,8 @@ pub async fn health(
         last_error: integration.last_error,
         last_error_at: integration.last_error_at.map(views::time),
         failed_updates,
-    })
+    }
+    .in_readers_language())
 }
 
 /// Points the messenger at our webhook again (or re-confirms polling).
@@ -170,7 +173,8 @@ pub async fn failed_updates(
                 received_at: views::time(row.received_at),
                 error: row.error,
             })
-            .collect(),
+            .collect::<Vec<_>>()
+            .in_readers_language(),
         next_cursor,
     })
 }

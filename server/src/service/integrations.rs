@@ -15,6 +15,7 @@ use shared::api::integrations::{
 use shared::api::Channel as ChannelKind;
 use shared::Id;
 
+use super::reasons::said;
 use super::{views, Context, ServiceError};
 use crate::channels::{Bot, Channel, ChannelError};
 use crate::config::Secret;
@@ -72,7 +73,7 @@ fn channel_error(err: ChannelError) -> ServiceError {
             ServiceError::Invalid(Says::MessengerRefusedToken { reason })
         }
         other => ServiceError::Upstream(Says::MessengerUnreachable {
-            reason: other.to_string(),
+            reason: said(&other),
         }),
     }
 }
@@ -376,14 +377,12 @@ pub(super) async fn start_receiving(
             channel.register_webhook(&bot, &url).await.map_err(|err| {
                 ServiceError::Upstream(Says::MessengerRefusedWebhook {
                     url: url.clone(),
-                    reason: err.to_string(),
+                    reason: said(&err),
                 })
             })
         }
         Delivery::Polling => channel.remove_webhook(&bot).await.map_err(|err| {
-            ServiceError::Upstream(Says::CannotSwitchToPolling {
-                reason: err.to_string(),
-            })
+            ServiceError::Upstream(Says::CannotSwitchToPolling { reason: said(&err) })
         }),
     }
 }
@@ -568,11 +567,9 @@ pub async fn send_test_message(
             // (an unknown or malformed recipient), not the messenger being down.
             ChannelError::Provider {
                 retryable: false, ..
-            } => ServiceError::Invalid(Says::MessengerRefusedTestMessage {
-                reason: err.to_string(),
-            }),
+            } => ServiceError::Invalid(Says::MessengerRefusedTestMessage { reason: said(&err) }),
             other => ServiceError::Upstream(Says::MessengerRefusedTestMessage {
-                reason: other.to_string(),
+                reason: said(&other),
             }),
         })?;
     Ok(TestMessageSent {
@@ -631,11 +628,7 @@ pub async fn send_test_event(
     let answer = channel
         .ping(callback, &integration.webhook_secret, &event_id)
         .await
-        .map_err(|err| {
-            ServiceError::Upstream(Says::ReceiverUnreachable {
-                reason: err.to_string(),
-            })
-        })?;
+        .map_err(|err| ServiceError::Upstream(Says::ReceiverUnreachable { reason: said(&err) }))?;
     Ok(TestEventResult {
         event_id,
         ok: (200..300).contains(&answer.status),

@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod outbound;
 pub mod polling;
 pub mod push;
+pub mod reasons;
 pub mod reports;
 pub mod routing;
 pub mod tasks;

@@ -15,7 +15,7 @@ use shared::ws::ServerMsg;
 
 use super::integrations::bot;
 use super::{attachments, health, live, Context};
-use crate::channels::{ChannelError, Origin, Outbound};
+use crate::channels::{ChannelError, Origin, Outbound, Reason};
 use crate::config::DeliveryTiming;
 use crate::domain::integration::Integration;
 use crate::domain::pacing::{self, Recent};
@@ -228,19 +228,18 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
         .run(move |conn| Ok(chats::find_chat(conn, chat_id)?.unreachable_reason))
         .await?;
     let permanent = if integration.deleted {
-        Some("the integration was deleted".to_owned())
+        Some(Reason::IntegrationDeleted)
     } else {
-        unreachable
+        unreachable.as_deref().map(Reason::from_stored)
     };
     if let Some(reason) = permanent {
         tracing::info!(chat_id, item_id = job.item_id, %reason, "message not sent");
         return fail(ctx, integration, job, reason, false).await;
     }
     let Some(channel) = ctx.channels.get(integration.kind).cloned() else {
-        let reason = format!(
-            "{} is not available on this server",
-            integration.kind.as_str()
-        );
+        let reason = Reason::ChannelUnavailable {
+            channel: integration.kind.as_str().to_owned(),
+        };
         return fail(ctx, integration, job, reason, false).await;
     };
     let file = match &job.file {
@@ -323,6 +322,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
                 .and_then(|d| TimeDelta::from_std(d).ok())
                 .unwrap_or_else(|| backoff(&ctx.config.delivery, job.attempts));
             tracing::warn!(chat_id, item_id = job.item_id, attempt = job.attempts + 1, %reason, "send failed; will retry");
+            let reason = reason.stored();
             ctx.store
                 .run(move |conn| {
                     health::record_error(conn, integration_id, &reason)?;
@@ -339,16 +339,16 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
                     ..
                 } => {
                     let reason = if retryable {
-                        format!("gave up after {MAX_ATTEMPTS} attempts: {reason}")
+                        reason.gave_up(MAX_ATTEMPTS)
                     } else {
                         reason
                     };
                     (reason, unreachable)
                 }
-                other => (other.to_string(), false),
+                other => (Reason::words(other.to_string()), false),
             };
             tracing::warn!(chat_id, item_id = job.item_id, %reason, "message failed");
-            let error = reason.clone();
+            let error = reason.stored();
             ctx.store
                 .run(move |conn| health::record_error(conn, integration_id, &error))
                 .await?;
@@ -363,9 +363,10 @@ async fn fail(
     ctx: &Context,
     integration: &Integration,
     job: Job,
-    reason: String,
+    reason: Reason,
     unreachable: bool,
 ) -> Result<(), StoreError> {
+    let reason = reason.stored();
     ctx.store
         .run(move |conn| {
             write_transaction(conn, |conn| {

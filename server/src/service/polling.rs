@@ -17,6 +17,7 @@ use super::integrations::bot;
 use super::{health, Context};
 use crate::channels::Channel;
 use crate::domain::integration::Integration;
+use crate::domain::reason::Reason;
 use crate::store::{integrations, leases};
 
 /// How long Telegram holds a `getUpdates` call open when there is nothing new.
@@ -127,8 +128,12 @@ async fn poll(ctx: Context, node: String, integration_id: Id, mut shutdown: watc
                 }
             }
             Err(err) => {
-                let reason = err.to_string();
-                tracing::warn!(integration_id, %reason, "getUpdates failed");
+                tracing::warn!(integration_id, %err, "getUpdates failed");
+                let reason = match err {
+                    crate::channels::ChannelError::Provider { reason, .. } => reason,
+                    other => Reason::words(other.to_string()),
+                }
+                .stored();
                 let _ = ctx
                     .store
                     .run(move |conn| health::record_error(conn, integration_id, &reason))
@@ -168,7 +173,10 @@ async fn store_polled(
             // A body Telegram itself sent but we cannot read: keep it visible.
             tracing::error!(integration_id, update_id, %err, "polled update unreadable; kept as failed");
             let raw = String::from_utf8_lossy(&raw).into_owned();
-            let error = err.to_string();
+            let error = Reason::UpdateNotApplied {
+                detail: err.to_string(),
+            }
+            .stored();
             let key = update_id.to_string();
             let kept = ctx
                 .store

@@ -68,7 +68,7 @@ async fn approved(ctx: &Context, integration: &Integration) -> Result<Vec<Templa
         .await
         .map_err(|err| {
             ServiceError::Upstream(Says::MessengerUnreachable {
-                reason: err.to_string(),
+                reason: super::reasons::said(&err),
             })
         })
 }

@@ -24,6 +24,7 @@ use crate::domain::chat::{
 };
 use crate::domain::integration::{conversation_start_text, Integration};
 use crate::domain::policy::may_hold_chats;
+use crate::domain::reason::Reason;
 use crate::domain::text::preview;
 use crate::domain::whatsapp::reply_window_after;
 
@@ -810,16 +811,16 @@ fn receive_reachability(
     let (event, unreachable) = match change {
         ReachabilityChange::Blocked => (
             TimelineEvent::Blocked(NoData {}),
-            Some("the customer blocked the bot"),
+            Some(Reason::CustomerBlockedBot.stored()),
         ),
         ReachabilityChange::Unblocked => (TimelineEvent::Unblocked(NoData {}), None),
         ReachabilityChange::Subscribed => (TimelineEvent::Subscribed(NoData {}), None),
         ReachabilityChange::Unsubscribed => (
             TimelineEvent::Unsubscribed(NoData {}),
-            Some("the customer unsubscribed"),
+            Some(Reason::CustomerUnsubscribed.stored()),
         ),
     };
-    set_unreachable(conn, chat.id, unreachable)?;
+    set_unreachable(conn, chat.id, unreachable.as_deref())?;
     let item = timeline::insert_event(conn, chat.id, None, &event)?;
     Ok(Received {
         chat_id: Some(chat.id),

@@ -14,6 +14,7 @@ use super::schema::{
 };
 use super::timeline::{AttachmentRecord, ReceiptChange, ATTACHMENT_COLUMNS};
 use super::{now, timeline, write_transaction, DbConn, StoreError};
+use crate::domain::reason::Reason;
 
 /// A message ready to be sent.
 #[derive(Debug, Clone)]
@@ -146,12 +147,8 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             .and_then(|mut data| data.get_mut("template").map(serde_json::Value::take))
             .and_then(|template| serde_json::from_value(template).ok());
         let Some(recipient) = recipient(conn, chat_id)? else {
-            mark_failed(
-                conn,
-                id,
-                item_id,
-                "the customer has no account on this messenger",
-            )?;
+            let reason = Reason::CustomerWithoutAccount.stored();
+            mark_failed(conn, id, item_id, &reason)?;
             continue;
         };
         let business_connection_id: Option<String> = chats::table

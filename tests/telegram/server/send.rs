@@ -7,10 +7,13 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use shared::api::chats::{DeliveryState, Direction};
 use shared::api::users::Role;
+use shared::ws::ServerMsg;
 use tidings_tests::fake_telegram::{Failure, FakeTelegram, FloodLimits};
 use tidings_tests::inbox::{
-    chat_detail, item, messages, reply, wait_for_chats, wait_for_delivery, wait_for_event,
+    chat_detail, chat_detail_in, item, messages, reply, timeline_in, wait_for_chats,
+    wait_for_delivery, wait_for_event,
 };
+use tidings_tests::live::LiveClient;
 use tidings_tests::ItemFields;
 use tidings_tests::{on_both_backends, Backend};
 
@@ -268,10 +271,10 @@ async fn a_customer_who_blocked_the_bot_becomes_unreachable_and_is_not_called_ag
     let failed = wait_for_delivery(&tg.admin, chat.id, item.id, DeliveryState::Failed).await;
     assert_eq!(
         failed.delivery_error().as_deref(),
-        Some("customer blocked the bot")
+        Some("the customer blocked the bot")
     );
     let detail = chat_detail(&tg.admin, chat.id).await;
-    assert_eq!(detail["unreachable_reason"], "customer blocked the bot");
+    assert_eq!(detail["unreachable_reason"], "the customer blocked the bot");
 
     let later = reply(&tg.admin, chat.id, "hello again").await;
     let later = wait_for_delivery(&tg.admin, chat.id, later.id, DeliveryState::Failed).await;
@@ -284,6 +287,71 @@ async fn a_customer_who_blocked_the_bot_becomes_unreachable_and_is_not_called_ag
     wait_for_event(&tg.admin, chat.id, "unblocked").await;
     let again = reply(&tg.admin, chat.id, "welcome back").await;
     wait_for_delivery(&tg.admin, chat.id, again.id, DeliveryState::Sent).await;
+}
+
+/// Why a delivery failed is kept without a language: each reader gets it in
+/// theirs (REST and socket), the messenger's own words as they came.
+async fn a_failed_delivery_reads_in_the_readers_language(backend: Backend) {
+    let tg = start(backend).await;
+    tg.connect(json!({})).await;
+    let chat = tg.customer_writes(1, "hola").await;
+    let mut spanish = LiveClient::connect_speaking(&tg.app, &tg.admin, "es").await;
+    tg.fake.fail_next("sendMessage", Failure::Blocked, 1);
+    let blocked = reply(&tg.admin, chat.id, "¿sigue ahí?").await;
+    let failed = wait_for_delivery(&tg.admin, chat.id, blocked.id, DeliveryState::Failed).await;
+    assert_eq!(
+        failed.delivery_error().as_deref(),
+        Some("the customer blocked the bot")
+    );
+    let frame = spanish
+        .wait_for(|m| matches!(m, ServerMsg::DeliveryChanged { error: Some(_), .. }))
+        .await;
+    let ServerMsg::DeliveryChanged { error, .. } = frame.msg else {
+        unreachable!("waited for a failed delivery")
+    };
+    assert_eq!(error.as_deref(), Some("el cliente bloqueó al bot"));
+    let read_in_spanish = timeline_in(&tg.admin, chat.id, "es-ES,es;q=0.9").await;
+    let said = read_in_spanish
+        .iter()
+        .find(|item| item.id == blocked.id)
+        .expect("the reply");
+    assert_eq!(
+        said.delivery_error().as_deref(),
+        Some("el cliente bloqueó al bot")
+    );
+    assert_eq!(
+        chat_detail_in(&tg.admin, chat.id, "es").await["unreachable_reason"],
+        "el cliente bloqueó al bot"
+    );
+    assert_eq!(
+        chat_detail_in(&tg.admin, chat.id, "en-GB").await["unreachable_reason"],
+        "the customer blocked the bot"
+    );
+
+    // The messenger's own words stay as they came, framed in Spanish.
+    tg.accept(&FakeTelegram::unblocked_update(2, CUSTOMER, "Anna"))
+        .await;
+    wait_for_event(&tg.admin, chat.id, "unblocked").await;
+    tg.fake.fail_next(
+        "sendMessage",
+        Failure::BadRequest("chat not found".into()),
+        1,
+    );
+    let refused = reply(&tg.admin, chat.id, "¿y ahora?").await;
+    let failed = wait_for_delivery(&tg.admin, chat.id, refused.id, DeliveryState::Failed).await;
+    assert_eq!(
+        failed.delivery_error().as_deref(),
+        Some("Bad Request: chat not found")
+    );
+    let read_in_spanish = timeline_in(&tg.admin, chat.id, "es").await;
+    let said = read_in_spanish
+        .iter()
+        .find(|item| item.id == refused.id)
+        .expect("the reply");
+    assert_eq!(
+        said.delivery_error().as_deref(),
+        Some("respuesta del mensajero: Bad Request: chat not found")
+    );
 }
 
 async fn a_customer_reply_to_our_message_points_at_it(backend: Backend) {
@@ -334,6 +402,7 @@ on_both_backends!(
     a_bad_request_fails_the_reply_with_telegrams_reason_and_no_retry,
     a_customer_who_blocked_the_bot_becomes_unreachable_and_is_not_called_again,
     a_customer_reply_to_our_message_points_at_it,
+    a_failed_delivery_reads_in_the_readers_language,
 );
 
 /// Two nodes sending for one bot keep to its pace together: each counts what

@@ -9,7 +9,7 @@ use shared::api::chats::Attachment;
 use shared::api::chats::Direction;
 use shared::api::users::Role;
 use tidings_tests::fake_viber::{FakeViber, RecordingWebhook};
-use tidings_tests::inbox::{messages, wait_for_attachments, wait_for_chats};
+use tidings_tests::inbox::{messages, timeline_in, wait_for_attachments, wait_for_chats};
 use tidings_tests::ItemFields;
 use tidings_tests::{expect_error, on_both_backends, Backend};
 
@@ -115,6 +115,38 @@ async fn a_picture_on_another_host_is_refused_and_never_fetched(backend: Backend
     assert_refused(&attachment, &elsewhere, "not one of Viber's hosts");
 }
 
+/// A refused attachment says why in the reader's language.
+async fn a_refused_attachment_reads_in_the_readers_language(backend: Backend) {
+    let viber = start(backend).await;
+    let elsewhere = RecordingWebhook::start().await;
+    let url = elsewhere
+        .url("/media/sofa.jpg")
+        .replace("127.0.0.1", "localhost");
+    let attachment = picture_linked_at(&viber, &url).await;
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("a host")
+        .to_owned();
+    assert_eq!(
+        attachment.error.as_deref(),
+        Some(format!("refused to fetch media from {host}: not one of Viber's hosts").as_str())
+    );
+    let chat = wait_for_chats(&viber.admin, 1).await.remove(0);
+    let read_in_spanish = timeline_in(&viber.admin, chat.id, "es").await;
+    let said = read_in_spanish
+        .iter()
+        .find_map(|item| item.attachments().and_then(|a| a.first().cloned()))
+        .expect("the attachment");
+    assert_eq!(
+        said.error,
+        Some(format!(
+            "se rechazó descargar el archivo de {host}: no es uno de los hosts de Viber"
+        ))
+    );
+}
+
 async fn a_loopback_address_that_is_not_the_api_base_is_refused(backend: Backend) {
     let viber = start(backend).await;
     let elsewhere = RecordingWebhook::start().await;
@@ -157,4 +189,5 @@ on_both_backends!(
     a_loopback_address_that_is_not_the_api_base_is_refused,
     a_redirect_from_vibers_host_to_another_is_refused,
     a_redirect_within_vibers_host_is_followed,
+    a_refused_attachment_reads_in_the_readers_language,
 );

@@ -284,7 +284,7 @@ impl Channel for ApiChannel {
                 check_callback_url(bot.token.expose()).map_err(ChannelError::permanent)?;
             let client = MediaClient::new(MediaHosts::channel_api(&callback));
             let request = client.get(external_ref)?.timeout(self.download_timeout);
-            media_fetch::download(request, max_bytes, "the attachment").await
+            media_fetch::download(request, max_bytes).await
         })
     }
 

@@ -7,7 +7,9 @@ use teloxide::types::{BusinessConnectionId, FileId, InputFile};
 
 use super::split::{split_text, utf16_len, MAX_CAPTION_UNITS, MAX_TEXT_UNITS};
 use super::{client, send, TelegramChannel};
-use crate::channels::{Bot, ChannelError, FileContent, Outbound, OutboundFile, PartLog, Sent};
+use crate::channels::{
+    Bot, ChannelError, FileContent, Outbound, OutboundFile, PartLog, Reason, Sent,
+};
 
 /// Telegram's cloud Bot API refuses downloads above 20 MB.
 pub const MAX_DOWNLOAD_BYTES: u64 = 20 * 1024 * 1024;
@@ -58,9 +60,7 @@ impl TelegramChannel {
             return Err(too_big(announced, max_bytes));
         }
         if file.path.is_empty() {
-            return Err(ChannelError::permanent(
-                "Telegram gave no path for this file (it may have expired); try again later",
-            ));
+            return Err(ChannelError::permanent(Reason::TelegramFileWithoutPath));
         }
         if file.path.starts_with('/') {
             // A `--local` Bot API server answers with a path on its own disk.
@@ -291,9 +291,7 @@ impl Upload {
 
 fn too_big(size: u64, max_bytes: u64) -> ChannelError {
     if size > MAX_DOWNLOAD_BYTES {
-        ChannelError::permanent(format!(
-            "the file is {size} bytes, over Telegram's 20 MB download limit for bots; ask the customer to send it another way"
-        ))
+        ChannelError::permanent(Reason::OverTelegramDownloadLimit { size: Some(size) })
     } else {
         ChannelError::permanent(format!(
             "the file is {size} bytes, over the {max_bytes} bytes allowed here"

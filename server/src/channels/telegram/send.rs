@@ -10,7 +10,7 @@ use teloxide::prelude::Requester;
 use teloxide::types::{BusinessConnectionId, ChatId, MessageId, ReactionType, ReplyParameters};
 use teloxide::{ApiError, RequestError};
 
-use crate::channels::{ChannelError, PartLog};
+use crate::channels::{ChannelError, PartLog, Reason};
 
 /// How often a continuation part is retried in place before giving up.
 const CONTINUATION_ATTEMPTS: u32 = 3;
@@ -132,7 +132,11 @@ fn partial(error: ChannelError, index: usize, total: usize) -> ChannelError {
             retry_after,
             unreachable,
         } if index > 0 => ChannelError::Provider {
-            reason: format!("{reason} (after {index} of {total} parts were delivered)"),
+            reason: Reason::PartlyDelivered {
+                cause: Box::new(reason),
+                delivered: index,
+                total,
+            },
             retryable,
             retry_after,
             unreachable,
@@ -147,7 +151,9 @@ pub(super) fn classify(err: RequestError) -> ChannelError {
         RequestError::RetryAfter(seconds) => {
             let wait = seconds.duration();
             ChannelError::Provider {
-                reason: format!("Telegram rate limit: retry after {} s", seconds.seconds()),
+                reason: Reason::RateLimited {
+                    seconds: u64::from(seconds.seconds()),
+                },
                 retryable: true,
                 retry_after: Some(wait),
                 unreachable: false,
@@ -169,8 +175,8 @@ pub(super) fn classify(err: RequestError) -> ChannelError {
 
 fn classify_api(api: &ApiError) -> ChannelError {
     match api {
-        ApiError::BotBlocked => unreachable_customer("customer blocked the bot".into()),
-        ApiError::InvalidToken => ChannelError::permanent("bot token revoked"),
+        ApiError::BotBlocked => unreachable_customer(Reason::CustomerBlockedBot),
+        ApiError::InvalidToken => ChannelError::permanent(Reason::TokenRevoked),
         ApiError::Unknown(description) => classify_description(description),
         // The other variants display as Telegram's own description.
         known => classify_description(&known.to_string()),
@@ -182,19 +188,21 @@ pub(super) fn classify_description(description: &str) -> ChannelError {
     let description = description.trim();
     let starts = |prefix: &str| description.starts_with(prefix);
     if starts("Forbidden: bot was blocked by the user") {
-        unreachable_customer("customer blocked the bot".into())
+        unreachable_customer(Reason::CustomerBlockedBot)
     } else if starts("Forbidden") || starts("Unauthorized: ") {
         // 403s, and the older "Unauthorized: bot can't initiate conversation…"
-        unreachable_customer(format!("customer cannot be reached: {description}"))
+        unreachable_customer(Reason::CustomerUnreachable {
+            words: description.to_owned(),
+        })
     } else if starts("Unauthorized") {
-        ChannelError::permanent("bot token revoked")
+        ChannelError::permanent(Reason::TokenRevoked)
     } else if starts("Not Found") {
         ChannelError::permanent(format!(
             "Telegram answered {description}: the bot token is malformed or the API URL is wrong"
         ))
     } else if starts("Too Many Requests") {
         ChannelError::Provider {
-            reason: description.to_owned(),
+            reason: messenger(description),
             retryable: true,
             retry_after: retry_after_in(description),
             unreachable: false,
@@ -204,14 +212,19 @@ pub(super) fn classify_description(description: &str) -> ChannelError {
         || starts("Request Entity Too Large")
         || starts("can't use getUpdates")
     {
-        ChannelError::permanent(description)
+        ChannelError::permanent(messenger(description))
+    } else if description.is_empty() {
+        ChannelError::retryable("Telegram answered with an error and no description")
     } else {
         // 5xx ("Internal Server Error", "Bad Gateway", …) and anything new.
-        ChannelError::retryable(if description.is_empty() {
-            "Telegram answered with an error and no description"
-        } else {
-            description
-        })
+        ChannelError::retryable(messenger(description))
+    }
+}
+
+/// Telegram's own words.
+fn messenger(description: &str) -> Reason {
+    Reason::Messenger {
+        words: description.to_owned(),
     }
 }
 
@@ -222,7 +235,7 @@ fn retry_after_in(description: &str) -> Option<Duration> {
     digits.parse().ok().map(Duration::from_secs)
 }
 
-fn unreachable_customer(reason: String) -> ChannelError {
+fn unreachable_customer(reason: Reason) -> ChannelError {
     ChannelError::Provider {
         reason,
         retryable: false,
@@ -256,33 +269,29 @@ pub(super) fn classify_http(err: &reqwest::Error) -> ChannelError {
             ChannelError::permanent(reason)
         };
     }
-    let what = if err.is_timeout() {
-        "Telegram did not answer in time"
-    } else if err.is_connect() {
-        "could not connect to the Telegram Bot API"
-    } else if err.is_body() || err.is_decode() {
-        "the connection to Telegram broke while reading the answer"
-    } else {
-        "network error talking to Telegram"
-    };
     // The source chain (hyper, io) carries the cause but not the URL.
-    let mut reason = what.to_owned();
+    let mut causes = Vec::new();
     let mut source = std::error::Error::source(err);
     while let Some(cause) = source {
-        reason.push_str(": ");
-        reason.push_str(&cause.to_string());
+        causes.push(cause.to_string());
         source = cause.source();
     }
-    ChannelError::retryable(reason)
+    let detail = causes.join(": ");
+    let call = "Telegram Bot API".to_owned();
+    ChannelError::retryable(if err.is_timeout() {
+        Reason::NoAnswer { call }
+    } else if err.is_connect() {
+        Reason::CannotConnect { call, detail }
+    } else {
+        Reason::CallFailed { call, detail }
+    })
 }
 
 /// A clearer message for Telegram's "file is too big" on `getFile`.
 pub(super) fn describe_too_big(err: ChannelError) -> ChannelError {
     match err {
-        ChannelError::Provider { reason, .. } if reason.contains("file is too big") => {
-            ChannelError::permanent(
-                "the file is over Telegram's 20 MB download limit for bots; ask the customer to send it another way",
-            )
+        ChannelError::Provider { reason, .. } if reason.says_file_too_big() => {
+            ChannelError::permanent(Reason::OverTelegramDownloadLimit { size: None })
         }
         other => other,
     }
@@ -296,14 +305,14 @@ mod tests {
 
     use super::*;
 
-    fn provider(err: &ChannelError) -> (&str, bool, Option<Duration>, bool) {
+    fn provider(err: &ChannelError) -> (String, bool, Option<Duration>, bool) {
         match err {
             ChannelError::Provider {
                 reason,
                 retryable,
                 retry_after,
                 unreachable,
-            } => (reason.as_str(), *retryable, *retry_after, *unreachable),
+            } => (reason.to_string(), *retryable, *retry_after, *unreachable),
             other => panic!("not a provider error: {other:?}"),
         }
     }
@@ -323,7 +332,7 @@ mod tests {
         assert_eq!(
             err,
             ChannelError::Provider {
-                reason: "customer blocked the bot".into(),
+                reason: Reason::CustomerBlockedBot,
                 retryable: false,
                 retry_after: None,
                 unreachable: true,
@@ -344,13 +353,16 @@ mod tests {
     #[test]
     fn bad_requests_are_permanent_with_telegrams_description() {
         let err = classify(RequestError::Api(ApiError::ChatNotFound));
-        assert_eq!(err, ChannelError::permanent("Bad Request: chat not found"));
+        assert_eq!(
+            err,
+            ChannelError::permanent(messenger("Bad Request: chat not found"))
+        );
         let err = classify(RequestError::Api(ApiError::Unknown(
             "Bad Request: message text is empty".into(),
         )));
         assert_eq!(
             err,
-            ChannelError::permanent("Bad Request: message text is empty")
+            ChannelError::permanent(messenger("Bad Request: message text is empty"))
         );
     }
 
@@ -358,11 +370,11 @@ mod tests {
     fn a_revoked_token_is_permanent() {
         assert_eq!(
             classify(RequestError::Api(ApiError::InvalidToken)),
-            ChannelError::permanent("bot token revoked")
+            ChannelError::permanent(Reason::TokenRevoked)
         );
         assert_eq!(
             classify_description("Unauthorized"),
-            ChannelError::permanent("bot token revoked")
+            ChannelError::permanent(Reason::TokenRevoked)
         );
     }
 

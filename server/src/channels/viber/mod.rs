@@ -24,7 +24,7 @@ use super::media_fetch::MediaClient;
 use super::media_hosts::MediaHosts;
 use super::{
     Bot, BotProfile, BoxFuture, Channel, ChannelError, FileContent, Headers, Inbound, Outbound,
-    PartLog, Sent, WebhookHealth,
+    PartLog, Reason, Sent, WebhookHealth,
 };
 
 /// Viber's limit on a text message.
@@ -150,7 +150,11 @@ fn after_partial_send(err: ChannelError, sent: usize, total: usize) -> ChannelEr
             retry_after,
             unreachable,
         } => ChannelError::Provider {
-            reason: reason + &note,
+            reason: Reason::PartlyDelivered {
+                cause: Box::new(reason),
+                delivered: sent,
+                total,
+            },
             retryable,
             retry_after,
             unreachable,
@@ -498,7 +502,7 @@ mod tests {
         let error = after_partial_send(ChannelError::retryable("Viber: busy"), 1, 3);
         assert_eq!(
             error.to_string(),
-            "Viber: busy (1 of 3 parts had been sent)"
+            "Viber: busy (after 1 of 3 parts were delivered)"
         );
     }
 

@@ -26,7 +26,7 @@ use super::media_fetch::{self, MediaClient};
 use super::media_hosts::MediaHosts;
 use super::{
     transport_error, Bot, BotProfile, BoxFuture, Channel, ChannelError, Headers, Inbound, Outbound,
-    Sent, Template, WebhookHealth,
+    Reason, Sent, Template, WebhookHealth,
 };
 use crate::domain::whatsapp::{count_placeholders, WhatsAppNumber};
 
@@ -182,7 +182,7 @@ impl Channel for WhatsAppChannel {
                             reason,
                             retryable: false,
                             ..
-                        } => ChannelError::BadToken(reason),
+                        } => ChannelError::BadToken(reason.to_string()),
                         other => other,
                     })?;
             let text = |key: &str| {
@@ -300,9 +300,7 @@ impl Channel for WhatsAppChannel {
                 .and_then(Value::as_u64)
                 .is_some_and(|size| size > max_bytes)
             {
-                return Err(ChannelError::permanent(format!(
-                    "the media is larger than {max_bytes} bytes"
-                )));
+                return Err(ChannelError::permanent(Reason::MediaTooLarge { max_bytes }));
             }
             let url = info.get("url").and_then(Value::as_str).ok_or_else(|| {
                 ChannelError::Malformed("the Graph API gave no URL for the media".into())

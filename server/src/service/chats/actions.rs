@@ -20,6 +20,7 @@ use crate::domain::upload;
 use crate::domain::whatsapp::{check_parameters, is_window_closed, render_template};
 use crate::realtime;
 use crate::service::integrations::find_live;
+use crate::service::reasons::SayReasons;
 use crate::service::templates;
 use crate::service::uploads::Upload;
 use crate::service::{canned, live, notifications, views, Context, ServiceError};
@@ -237,7 +238,7 @@ async fn send_reply(
     )
     .await?;
     ctx.outbound_ready.notify_one();
-    Ok(views::item(item))
+    Ok(views::item(item).in_readers_language())
 }
 
 /// Sends a failed reply again.
@@ -266,7 +267,7 @@ pub async fn retry(
     )
     .await?;
     ctx.outbound_ready.notify_one();
-    Ok(views::item(item))
+    Ok(views::item(item).in_readers_language())
 }
 
 pub async fn assign(

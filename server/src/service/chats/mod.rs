@@ -9,6 +9,7 @@ use diesel::Connection;
 use shared::api::chats::{Chat, ChatDetail, ChatGroup, Comment, GroupCount, Item};
 use shared::Id;
 
+use super::reasons::SayReasons;
 use super::{live, views, Context, ServiceError};
 use crate::domain::account::User;
 use crate::domain::chat::Transition;
@@ -86,10 +87,8 @@ pub async fn list(
             chat_store::list_chats(conn, listing, scope, user_id, after, limit)
         })
         .await?;
-    Ok((
-        page.into_iter().map(views::chat).collect(),
-        next.map(|c| c.encode()),
-    ))
+    let chats: Vec<Chat> = page.into_iter().map(views::chat).collect();
+    Ok((chats.in_readers_language(), next.map(|c| c.encode())))
 }
 
 pub async fn counts(ctx: &Context, caller: &User) -> Result<Vec<GroupCount>, ServiceError> {
@@ -116,7 +115,7 @@ pub async fn detail(ctx: &Context, caller: &User, chat_id: Id) -> Result<ChatDet
         .store
         .run(move |conn| -> Result<_, StoreError> { Ok(detail_parts(conn, &caller, chat_id)) })
         .await??;
-    Ok(views::chat_detail(parts))
+    Ok(views::chat_detail(parts).in_readers_language())
 }
 
 fn detail_parts(
@@ -150,7 +149,7 @@ pub async fn summary(ctx: &Context, caller: &User, chat_id: Id) -> Result<Chat, 
             })())
         })
         .await??;
-    Ok(views::chat(summary))
+    Ok(views::chat(summary).in_readers_language())
 }
 
 /// Runs `work` in a plain read transaction after the access check: on
@@ -247,7 +246,8 @@ pub async fn timeline(
         Ok(timeline::list_items(conn, chat_id, before, limit)?)
     })
     .await?;
-    Ok(items.into_iter().map(views::item).collect())
+    let items: Vec<Item> = items.into_iter().map(views::item).collect();
+    Ok(items.in_readers_language())
 }
 
 pub async fn search(
@@ -261,7 +261,8 @@ pub async fn search(
         Ok(timeline::find_items(conn, ids)?)
     })
     .await?;
-    Ok(items.into_iter().map(views::item).collect())
+    let items: Vec<Item> = items.into_iter().map(views::item).collect();
+    Ok(items.in_readers_language())
 }
 
 pub async fn comments(

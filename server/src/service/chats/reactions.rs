@@ -18,10 +18,10 @@ use shared::api::Channel as ChannelKind;
 use shared::Id;
 
 use super::authorize;
-use crate::channels::ChannelError;
 use crate::domain::account::User;
 use crate::domain::policy::ChatAction;
 use crate::service::integrations::bot;
+use crate::service::reasons::{said, SayReasons};
 use crate::service::{live, views, Context, ServiceError};
 use crate::store::{integrations, outbound, reactions, timeline, write_transaction};
 use crate::texts::Says;
@@ -83,10 +83,7 @@ pub async fn set_reaction(
         .set_reaction(&bot(&integration), &recipient, &external_id, on_messenger)
         .await
         .map_err(|err| {
-            let reason = match err {
-                ChannelError::Provider { reason, .. } => reason,
-                other => other.to_string(),
-            };
+            let reason = said(&err);
             tracing::warn!(chat_id, item_id, %reason, "the messenger refused a reaction");
             ServiceError::Upstream(Says::MessengerRefusedReaction { reason })
         })?;
@@ -103,7 +100,7 @@ pub async fn set_reaction(
         })
         .await?;
     ctx.hub.wake();
-    Ok(views::item(item))
+    Ok(views::item(item).in_readers_language())
 }
 
 /// The messenger as people name it.

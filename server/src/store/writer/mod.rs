@@ -42,6 +42,7 @@ use super::inbound::{
 use super::{integrations, write_transaction, ConnManager, DbConn, StoreError};
 use crate::channels::{Inbound, InboundEvent};
 use crate::domain::integration::Integration;
+use crate::domain::reason::Reason;
 use kept::ParsedKept;
 
 /// Most events committed together: bounds the wait of the first one.
@@ -450,6 +451,7 @@ fn apply_one(
     // Applying failed and its savepoint was rolled back; keep the body so it is
     // visible and replayed, and still answer 200.
     tracing::error!(integration_id, %dedup_key, %error, "inbound update could not be applied; kept as failed");
+    let error = Reason::UpdateNotApplied { detail: error }.stored();
     let kept_as_failed = Received {
         kept_as_failed: Some(integration_id),
         ..Received::default()
