@@ -16,6 +16,7 @@ pub mod pacing;
 pub mod policy;
 pub mod push;
 pub mod rate;
+pub mod report_records;
 pub mod reports;
 pub mod routing;
 pub mod snooze;
