@@ -417,17 +417,16 @@ pub fn slots_in(
         .collect())
 }
 
+/// Per chat its records, and the slot table keyed `(integration, slot,
+/// author)`.
+pub type Records = (
+    BTreeMap<Id, ChatSummary>,
+    BTreeMap<(Id, i64, Id), SlotCounts>,
+);
+
 /// Every chat's records as kept, and the slot table (zero rows left out),
 /// keyed `(integration, slot, author)`: to compare with [`recomputed`].
-pub fn kept(
-    conn: &mut DbConn,
-) -> Result<
-    (
-        BTreeMap<Id, ChatSummary>,
-        BTreeMap<(Id, i64, Id), SlotCounts>,
-    ),
-    StoreError,
-> {
+pub fn kept(conn: &mut DbConn) -> Result<Records, StoreError> {
     refresh(conn)?;
     let mut chats: BTreeMap<Id, ChatSummary> = BTreeMap::new();
     let far = DateTime::from_timestamp(i64::from(i32::MAX) * 8, 0).unwrap_or_default();
@@ -473,15 +472,7 @@ pub fn kept(
 
 /// The records every chat's timeline gives now, computed from scratch, in
 /// the shape of [`kept`].
-pub fn recomputed(
-    conn: &mut DbConn,
-) -> Result<
-    (
-        BTreeMap<Id, ChatSummary>,
-        BTreeMap<(Id, i64, Id), SlotCounts>,
-    ),
-    StoreError,
-> {
+pub fn recomputed(conn: &mut DbConn) -> Result<Records, StoreError> {
     let mut facts = BTreeMap::new();
     group(fact_rows!().load::<Row>(conn)?, &mut facts);
     let mut chats = BTreeMap::new();
