@@ -1,5 +1,6 @@
 //! `reports`: bulk-loads C chats and M messages started over the last 29 days
 //! (opened, assigned and closed events as the server writes them), then times
+//! the first report apart (it builds every loaded chat's report records), then
 //! the overview and the managers table of the last 30 days over REST as the
 //! admin (`--repeat` each), and downloads the conversations CSV once, reading
 //! it as it streams, with this process's RSS (the server runs in it) sampled
