@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use shared::api::users::Role;
 use shared::api::Channel;
 use shared::Id;
+use tidings::domain::integration::Integration;
 use tidings_tests::{body, on_both_backends, ApiClient, TestApp};
 
 /// Moves everything an action wrote to the story's time: the timeline items
@@ -68,6 +69,7 @@ async fn ok(client: &ApiClient, path: &str, body: Value) {
 
 struct Story {
     app: TestApp,
+    bot: Integration,
     ana: Id,
     bo: Id,
     carla: Id,
@@ -172,6 +174,7 @@ async fn story(backend: tidings_tests::Backend) -> Story {
 
     Story {
         app,
+        bot,
         ana,
         bo,
         carla,
@@ -212,6 +215,7 @@ async fn a_scripted_history_gives_exact_figures(backend: tidings_tests::Backend)
         bo,
         carla,
         eve,
+        ..
     } = story(backend).await;
     let (_, employee) = app.login_as("Erin", Role::Employee).await;
 
@@ -437,8 +441,77 @@ async fn won_and_lost_deals_count_in_the_funnel(backend: tidings_tests::Backend)
     );
 }
 
+/// The records reports keep of each chat: what a recomputation from the
+/// whole timeline gives, whichever way the timeline was written or moved.
+async fn assert_records_match_the_timeline(app: &TestApp) {
+    let (kept, recomputed) = app
+        .context()
+        .store
+        .run(|conn| {
+            let kept = tidings::store::report_records::kept(conn)?;
+            let recomputed = tidings::store::report_records::recomputed(conn)?;
+            Ok((kept, recomputed))
+        })
+        .await
+        .expect("the records read");
+    assert_eq!(kept, recomputed);
+}
+
+async fn the_kept_records_are_what_the_timeline_says(backend: tidings_tests::Backend) {
+    let Story { app, .. } = story(backend).await;
+    let admin = app.admin().await;
+    get_json(&admin, &format!("/api/v1/reports/overview?{RANGE}")).await;
+    assert_records_match_the_timeline(&app).await;
+}
+
+/// Whatever happens to a chat after a close (an assignment while closed, a
+/// reopening, replies, another close), the closed conversation's figures
+/// stay as they were, filtered by manager or not.
+async fn a_closed_conversation_keeps_its_figures(backend: tidings_tests::Backend) {
+    let Story {
+        app, bot, carla, ..
+    } = story(backend).await;
+    let cy = app.create_user("Cy", Role::Employee).await.id;
+    let cy_client = app.login("cy@example.com", tidings_tests::PASSWORD).await;
+    let admin = app.admin().await;
+    let paths = [
+        format!("/api/v1/reports/overview?{RANGE}"),
+        format!("/api/v1/reports/managers?{RANGE}"),
+        format!("/api/v1/reports/overview?{RANGE}&assignee_id={cy}"),
+        format!("/api/v1/reports/managers?{RANGE}&assignee_id={cy}"),
+    ];
+    let mut before = Vec::new();
+    for path in &paths {
+        before.push(get_json(&admin, path).await);
+    }
+
+    let chat = format!("/api/v1/chats/{carla}");
+    let since = newest_item(&app).await;
+    ok(&admin, &format!("{chat}/assign"), json!({"user_id": cy})).await;
+    dated(&app, since, "2026-11-12T09:00:00Z").await;
+    let since = newest_item(&app).await;
+    app.customer_writes(&bot, "Carla", "Still there?").await;
+    dated(&app, since, "2026-11-12T10:00:00Z").await;
+    let since = newest_item(&app).await;
+    ok(
+        &cy_client,
+        &format!("{chat}/messages"),
+        json!({"text": "Cy here"}),
+    )
+    .await;
+    ok(&cy_client, &format!("{chat}/close"), json!({})).await;
+    dated(&app, since, "2026-11-12T10:10:00Z").await;
+
+    for (path, before) in paths.iter().zip(before) {
+        assert_eq!(get_json(&admin, path).await, before, "{path}");
+    }
+    assert_records_match_the_timeline(&app).await;
+}
+
 on_both_backends!(
     a_scripted_history_gives_exact_figures,
     only_admins_and_employees_see_reports_and_bad_ranges_are_named,
     won_and_lost_deals_count_in_the_funnel,
+    the_kept_records_are_what_the_timeline_says,
+    a_closed_conversation_keeps_its_figures,
 );

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod push;
 pub mod rate;
 pub mod reason;
+pub mod report_records;
 pub mod reports;
 pub mod routing;
 pub mod snooze;

@@ -94,7 +94,7 @@ impl Range {
     }
 
     /// The index of the day `at` falls on, if inside the range.
-    fn day_of(&self, at: DateTime<Utc>) -> Option<usize> {
+    pub fn day_index(&self, at: DateTime<Utc>) -> Option<usize> {
         if !self.contains(at) {
             return None;
         }
@@ -202,7 +202,7 @@ impl Tally {
         let mut holder: Option<Id> = None;
         let mut current: Option<Current> = None;
         for item in items {
-            let day = range.day_of(item.at);
+            let day = range.day_index(item.at);
             match item.fact {
                 Fact::Started { reopen } => {
                     if let Some(open) = current.take() {
@@ -311,7 +311,7 @@ impl Tally {
             return;
         }
         let mut c = open.conversation;
-        if let Some(day) = range.day_of(c.started_at) {
+        if let Some(day) = range.day_index(c.started_at) {
             self.days[day].started += 1;
         }
         if let (Some(asked), Some(answered)) = (c.first_customer_at, c.first_response_at) {
@@ -407,14 +407,19 @@ pub fn funnel(range: &Range, deals: &[DealFact]) -> (FunnelTally, Vec<(DealFact,
 fn matching_conversations(items: &[Item], holder_filter: HolderFilter) -> Vec<bool> {
     let mut matching = Vec::new();
     let mut holder = None;
+    // A closed conversation is final: who holds the chat afterwards did not
+    // hold it.
+    let mut open = false;
     for item in items {
         match item.fact {
             Fact::Started { .. } => {
                 matching.push(holder_filter.is_none() || holder_filter == holder);
+                open = true;
             }
+            Fact::Closed => open = false,
             Fact::Holder(to) => {
                 holder = to;
-                if let (Some(last), Some(_)) = (matching.last_mut(), to) {
+                if let (Some(last), Some(_), true) = (matching.last_mut(), to, open) {
                     *last |= holder_filter == to;
                 }
             }
@@ -639,6 +644,24 @@ mod tests {
         let mut tally = Tally::new(&range);
         tally.add_chat(&range, 7, &history(), Some(3), None);
         assert!(tally.conversations.is_empty());
+    }
+
+    #[test]
+    fn an_assignment_after_a_close_does_not_reach_back_into_the_closed_conversation() {
+        let range =
+            Range::new(chrono_tz::UTC, date("2026-11-10"), date("2026-11-11")).expect("valid");
+        let items = [
+            item("2026-11-10T09:00:00Z", NEW),
+            item("2026-11-10T09:00:00Z", Holder(Some(1))),
+            item("2026-11-10T10:00:00Z", Closed),
+            item("2026-11-10T10:05:00Z", Holder(Some(3))),
+        ];
+        let mut tally = Tally::new(&range);
+        tally.add_chat(&range, 7, &items, Some(3), None);
+        assert!(tally.conversations.is_empty());
+        let mut tally = Tally::new(&range);
+        tally.add_chat(&range, 7, &items, Some(1), None);
+        assert_eq!(tally.conversations.len(), 1);
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod pacing;
 pub mod push;
 pub mod reactions;
 pub mod referrals;
+pub mod report_records;
 pub mod reports;
 pub mod routing;
 pub mod schema;

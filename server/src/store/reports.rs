@@ -15,10 +15,10 @@ use super::{DbConn, StoreError};
 use crate::domain::reports::{DealFact, DealOutcome, Fact, Item};
 
 /// Chats per `IN (…)` list: well under every backend's parameter limit.
-const CHUNK: usize = 500;
+pub(super) const CHUNK: usize = 500;
 
 /// The events that shape conversations; others never change a figure.
-const EVENTS: [&str; 5] = ["opened", "reopened", "closed", "assigned", "unassigned"];
+pub(super) const EVENTS: [&str; 5] = ["opened", "reopened", "closed", "assigned", "unassigned"];
 
 /// One chat's facts in timeline order.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +28,7 @@ pub struct ChatFacts {
     pub items: Vec<Item>,
 }
 
-type Row = (
+pub(super) type Row = (
     Id,
     Id,
     NaiveDateTime,
@@ -69,8 +69,11 @@ fn fact_of(row: &Row) -> Option<Item> {
     })
 }
 
+/// Every fact row (of every chat, in timeline order): filter it further.
 macro_rules! fact_rows {
-    () => {
+    () => {{
+        use $crate::store::reports::EVENTS;
+        use $crate::store::schema::{chats, timeline_items};
         timeline_items::table
             .inner_join(chats::table)
             .filter(
@@ -89,10 +92,11 @@ macro_rules! fact_rows {
                 timeline_items::data,
             ))
             .order((timeline_items::chat_id, timeline_items::id))
-    };
+    }};
 }
+pub(super) use fact_rows;
 
-fn group(rows: Vec<Row>, into: &mut BTreeMap<Id, ChatFacts>) {
+pub(super) fn group(rows: Vec<Row>, into: &mut BTreeMap<Id, ChatFacts>) {
     for row in rows {
         let Some(item) = fact_of(&row) else { continue };
         into.entry(row.0)

@@ -515,6 +515,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    report_chats (chat_id) {
+        chat_id -> BigInt,
+        stale -> Bool,
+        integration_id -> Nullable<BigInt>,
+        slots -> Text,
+    }
+}
+
+diesel::table! {
+    report_conversations (chat_id, seq) {
+        chat_id -> BigInt,
+        seq -> Integer,
+        integration_id -> BigInt,
+        started_at -> Timestamp,
+        started_s -> BigInt,
+        reopen -> Bool,
+        closed_at -> Nullable<Timestamp>,
+        closed_s -> Nullable<BigInt>,
+        holder_id -> Nullable<BigInt>,
+        holders -> Text,
+        first_customer_at -> Nullable<Timestamp>,
+        first_response_at -> Nullable<Timestamp>,
+        first_responder_id -> Nullable<BigInt>,
+        first_response_s -> Nullable<BigInt>,
+        resolution_s -> Nullable<BigInt>,
+        messages_in -> BigInt,
+        messages_out -> BigInt,
+    }
+}
+
+diesel::table! {
+    report_message_slots (slot, integration_id, author_id) {
+        slot -> BigInt,
+        integration_id -> BigInt,
+        author_id -> BigInt,
+        messages_in -> BigInt,
+        messages_out -> BigInt,
+        messages_auto -> BigInt,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(live_sockets -> users (user_id));
 diesel::joinable!(stages -> pipelines (pipeline_id));
@@ -596,4 +638,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     push_subscriptions,
     push_queue,
     business_connections,
+    report_chats,
+    report_conversations,
+    report_message_slots,
 );

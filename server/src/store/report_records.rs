@@ -1,0 +1,493 @@
+//! Reports' records (`domain::report_records`): rebuilding those of the chats
+//! whose timeline changed, and reading a range's conversations, closes and
+//! message slots. The triggers of migration 000031 mark a chat stale in the
+//! same transaction as any insert, change or removal of its timeline items;
+//! [`refresh`] rebuilds every stale chat from its stored facts before a report
+//! reads, so the records are always what the timeline says. Decides no figure.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use shared::Id;
+
+use super::reports::{fact_rows, group, ChatFacts, Row, CHUNK};
+use super::schema::{report_chats, report_conversations, report_message_slots};
+use super::{lock_for_transaction, lock_key, write_transaction, DbConn, StoreError};
+use crate::domain::report_records::{
+    decode_holders, decode_slots, encode_holders, encode_slots, summarize, ChatSummary, Close,
+    SlotCounts,
+};
+use crate::domain::reports::Conversation;
+
+/// Rows per multi-row INSERT.
+const BATCH: usize = 500;
+
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            DbConn::Sqlite($c) => $body,
+            DbConn::Postgres($c) => $body,
+        }
+    };
+}
+
+/// Rebuilds the records of every stale chat, [`CHUNK`] chats per
+/// transaction (a first report after an upgrade builds them all); returns
+/// how many chats were rebuilt.
+pub fn refresh(conn: &mut DbConn) -> Result<u64, StoreError> {
+    // A read first: with nothing to rebuild, a report takes no write lock.
+    let any: Option<Id> = report_chats::table
+        .filter(report_chats::stale.eq(true))
+        .select(report_chats::chat_id)
+        .first(conn)
+        .optional()?;
+    if any.is_none() {
+        return Ok(0);
+    }
+    let mut total = 0;
+    loop {
+        let done = refresh_chunk(conn)?;
+        total += done as u64;
+        if done < CHUNK {
+            return Ok(total);
+        }
+    }
+}
+
+fn refresh_chunk(conn: &mut DbConn) -> Result<usize, StoreError> {
+    write_transaction(conn, |conn| {
+        // One rebuilder at a time: two would both subtract a chat's old slots.
+        lock_for_transaction(conn, lock_key(&[b"report_records"]))?;
+        let stale: Vec<(Id, Option<Id>, String)> = report_chats::table
+            .filter(report_chats::stale.eq(true))
+            .select((
+                report_chats::chat_id,
+                report_chats::integration_id,
+                report_chats::slots,
+            ))
+            .order(report_chats::chat_id)
+            .limit(CHUNK as i64)
+            .load(conn)?;
+        if stale.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<Id> = stale.iter().map(|(id, _, _)| *id).collect();
+        // Cleared before the facts are read: on PostgreSQL this waits for
+        // any writer still holding a chat's row (see the trigger), so its
+        // facts are read; a later change marks the chat again.
+        diesel::update(report_chats::table.filter(report_chats::chat_id.eq_any(&ids)))
+            .set(report_chats::stale.eq(false))
+            .execute(conn)?;
+        let mut facts: BTreeMap<Id, ChatFacts> = BTreeMap::new();
+        let rows: Vec<Row> = fact_rows!()
+            .filter(super::schema::timeline_items::chat_id.eq_any(&ids))
+            .load(conn)?;
+        group(rows, &mut facts);
+
+        diesel::delete(
+            report_conversations::table.filter(report_conversations::chat_id.eq_any(&ids)),
+        )
+        .execute(conn)?;
+        let mut deltas: HashMap<(i64, Id, Id), SlotCounts> = HashMap::new();
+        let mut records = Vec::new();
+        for (chat_id, old_integration, old_slots) in &stale {
+            if let Some(integration) = old_integration {
+                for ((slot, author), counts) in decode_slots(old_slots) {
+                    deltas
+                        .entry((slot, *integration, author))
+                        .or_default()
+                        .add(counts, -1);
+                }
+            }
+            let chat = facts.get(chat_id);
+            let summary = chat
+                .map(|c| summarize(*chat_id, &c.items))
+                .unwrap_or_default();
+            let integration = chat.map(|c| c.integration_id);
+            if let Some(integration) = integration {
+                for ((slot, author), counts) in &summary.slots {
+                    deltas
+                        .entry((*slot, integration, *author))
+                        .or_default()
+                        .add(*counts, 1);
+                }
+                for (seq, c) in summary.conversations.iter().enumerate() {
+                    records.push(record_values(integration, seq as i32, c));
+                }
+            }
+            diesel::update(report_chats::table.find(*chat_id))
+                .set((
+                    report_chats::integration_id.eq(integration),
+                    report_chats::slots.eq(encode_slots(&summary.slots)),
+                ))
+                .execute(conn)?;
+        }
+        while !records.is_empty() {
+            let rest = records.split_off(records.len().min(BATCH));
+            on_backend!(&mut *conn, |c| {
+                diesel::insert_into(report_conversations::table)
+                    .values(records)
+                    .execute(c)?
+            });
+            records = rest;
+        }
+        let deltas: Vec<_> = deltas.into_iter().filter(|(_, d)| !d.is_zero()).collect();
+        for batch in deltas.chunks(BATCH) {
+            add_to_slots(conn, batch)?;
+        }
+        Ok(stale.len())
+    })
+}
+
+/// Adds counts to the slot rows, creating missing ones. One statement per
+/// batch: the derived backend has no ON CONFLICT, and SQLite and PostgreSQL
+/// share this upsert's syntax. Every value is an integer we format.
+fn add_to_slots(
+    conn: &mut DbConn,
+    deltas: &[((i64, Id, Id), SlotCounts)],
+) -> Result<(), StoreError> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = deltas
+        .iter()
+        .map(|((slot, integration, author), d)| {
+            format!(
+                "({slot}, {integration}, {author}, {}, {}, {})",
+                d.messages_in, d.messages_out, d.messages_auto
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO report_message_slots \
+         (slot, integration_id, author_id, messages_in, messages_out, messages_auto) \
+         VALUES {} ON CONFLICT (slot, integration_id, author_id) DO UPDATE SET \
+         messages_in = report_message_slots.messages_in + excluded.messages_in, \
+         messages_out = report_message_slots.messages_out + excluded.messages_out, \
+         messages_auto = report_message_slots.messages_auto + excluded.messages_auto",
+        values.join(", ")
+    );
+    diesel::sql_query(sql).execute(conn)?;
+    Ok(())
+}
+
+type RecordValues = (
+    diesel::dsl::Eq<report_conversations::chat_id, Id>,
+    diesel::dsl::Eq<report_conversations::seq, i32>,
+    diesel::dsl::Eq<report_conversations::integration_id, Id>,
+    diesel::dsl::Eq<report_conversations::started_at, NaiveDateTime>,
+    diesel::dsl::Eq<report_conversations::started_s, i64>,
+    diesel::dsl::Eq<report_conversations::reopen, bool>,
+    diesel::dsl::Eq<report_conversations::closed_at, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<report_conversations::closed_s, Option<i64>>,
+    diesel::dsl::Eq<report_conversations::holder_id, Option<Id>>,
+    diesel::dsl::Eq<report_conversations::holders, String>,
+    diesel::dsl::Eq<report_conversations::first_customer_at, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<report_conversations::first_response_at, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<report_conversations::first_responder_id, Option<Id>>,
+    diesel::dsl::Eq<report_conversations::first_response_s, Option<i64>>,
+    diesel::dsl::Eq<report_conversations::resolution_s, Option<i64>>,
+    diesel::dsl::Eq<report_conversations::messages_in, i64>,
+    diesel::dsl::Eq<report_conversations::messages_out, i64>,
+);
+
+fn record_values(integration_id: Id, seq: i32, c: &Conversation) -> RecordValues {
+    use report_conversations as r;
+    (
+        r::chat_id.eq(c.chat_id),
+        r::seq.eq(seq),
+        r::integration_id.eq(integration_id),
+        r::started_at.eq(c.started_at.naive_utc()),
+        r::started_s.eq(c.started_at.timestamp()),
+        r::reopen.eq(c.reopen),
+        r::closed_at.eq(c.closed_at.map(|at| at.naive_utc())),
+        r::closed_s.eq(c.closed_at.map(|at| at.timestamp())),
+        r::holder_id.eq(c.holder),
+        r::holders.eq(encode_holders(&c.holders)),
+        r::first_customer_at.eq(c.first_customer_at.map(|at| at.naive_utc())),
+        r::first_response_at.eq(c.first_response_at.map(|at| at.naive_utc())),
+        r::first_responder_id.eq(c.first_responder),
+        r::first_response_s.eq(c.first_response_s),
+        r::resolution_s.eq(c.resolution_s),
+        r::messages_in.eq(c.messages_in as i64),
+        r::messages_out.eq(c.messages_out as i64),
+    )
+}
+
+fn from_s(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+/// A conversation as read back: its integration and record.
+pub type Record = (Id, Conversation);
+
+type RecordRow = (
+    Id,
+    Id,
+    i64,
+    bool,
+    Option<i64>,
+    Option<Id>,
+    String,
+    Option<Id>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    i64,
+);
+
+/// The times a record keeps for business hours.
+type TimesRow = (
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+);
+
+fn record(row: RecordRow, times: Option<TimesRow>) -> Record {
+    let (
+        chat_id,
+        integration,
+        started_s,
+        reopen,
+        closed_s,
+        holder,
+        holders,
+        first_responder,
+        first_response_s,
+        resolution_s,
+        messages_in,
+        messages_out,
+    ) = row;
+    let mut c = Conversation {
+        chat_id,
+        started_at: from_s(started_s),
+        reopen,
+        first_customer_at: None,
+        first_response_at: None,
+        first_responder,
+        closed_at: closed_s.map(from_s),
+        holders: decode_holders(&holders),
+        holder,
+        messages_in: messages_in as u64,
+        messages_out: messages_out as u64,
+        first_response_s,
+        resolution_s,
+    };
+    if let Some((started, asked, answered, closed)) = times {
+        c.started_at = started.and_utc();
+        c.first_customer_at = asked.map(|t| t.and_utc());
+        c.first_response_at = answered.map(|t| t.and_utc());
+        c.closed_at = closed.map(|t| t.and_utc());
+    }
+    (integration, c)
+}
+
+macro_rules! started_rows {
+    ($from:expr, $to:expr, $integration_id:expr, $times:expr) => {{
+        use report_conversations as r;
+        let mut query = r::table
+            .filter(r::started_s.ge($from.timestamp()))
+            .filter(r::started_s.lt($to.timestamp()))
+            .select((
+                (
+                    r::chat_id,
+                    r::integration_id,
+                    r::started_s,
+                    r::reopen,
+                    r::closed_s,
+                    r::holder_id,
+                    r::holders,
+                    r::first_responder_id,
+                    r::first_response_s,
+                    r::resolution_s,
+                    r::messages_in,
+                    r::messages_out,
+                ),
+                $times,
+            ))
+            .order((r::chat_id, r::seq))
+            .into_boxed();
+        if let Some(id) = $integration_id {
+            query = query.filter(r::integration_id.eq(id));
+        }
+        query
+    }};
+}
+
+/// Conversations that started in `[from, to)` (compared in Unix seconds,
+/// which every instant of the range floors into), of the integration if
+/// given. Times are whole seconds (all the overview needs, and integers read
+/// fast) unless `exact_times`, which business hours need.
+pub fn started_in(
+    conn: &mut DbConn,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    integration_id: Option<Id>,
+    exact_times: bool,
+) -> Result<Vec<Record>, StoreError> {
+    use report_conversations as r;
+    Ok(if exact_times {
+        let times = (
+            r::started_at,
+            r::first_customer_at,
+            r::first_response_at,
+            r::closed_at,
+        );
+        started_rows!(from, to, integration_id, times)
+            .load::<(RecordRow, TimesRow)>(conn)?
+            .into_iter()
+            .map(|(row, times)| record(row, Some(times)))
+            .collect()
+    } else {
+        started_rows!(from, to, integration_id, r::chat_id)
+            .load::<(RecordRow, Id)>(conn)?
+            .into_iter()
+            .map(|(row, _)| record(row, None))
+            .collect()
+    })
+}
+
+/// Conversations closed in `[from, to)`, with who held each at its close.
+pub fn closes_in(
+    conn: &mut DbConn,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    integration_id: Option<Id>,
+) -> Result<Vec<Close>, StoreError> {
+    use report_conversations as r;
+    let mut query = r::table
+        .filter(r::closed_s.ge(from.timestamp()))
+        .filter(r::closed_s.lt(to.timestamp()))
+        .select((r::closed_s, r::holder_id))
+        .into_boxed();
+    if let Some(id) = integration_id {
+        query = query.filter(r::integration_id.eq(id));
+    }
+    let rows: Vec<(Option<i64>, Option<Id>)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(at, holder)| {
+            at.map(|at| Close {
+                at: from_s(at),
+                holder,
+            })
+        })
+        .collect())
+}
+
+/// Message counts of the slots `[first, end)` per slot and author (summed
+/// over integrations unless one is given).
+pub fn slots_in(
+    conn: &mut DbConn,
+    first: i64,
+    end: i64,
+    integration_id: Option<Id>,
+) -> Result<Vec<(i64, Id, SlotCounts)>, StoreError> {
+    use report_message_slots as s;
+    let mut query = s::table
+        .filter(s::slot.ge(first))
+        .filter(s::slot.lt(end))
+        .select((
+            s::slot,
+            s::author_id,
+            s::messages_in,
+            s::messages_out,
+            s::messages_auto,
+        ))
+        .into_boxed();
+    if let Some(id) = integration_id {
+        query = query.filter(s::integration_id.eq(id));
+    }
+    let rows: Vec<(i64, Id, i64, i64, i64)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(slot, author, messages_in, messages_out, messages_auto)| {
+            (
+                slot,
+                author,
+                SlotCounts {
+                    messages_in,
+                    messages_out,
+                    messages_auto,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Per chat its records, and the slot table keyed `(integration, slot,
+/// author)`.
+pub type Records = (
+    BTreeMap<Id, ChatSummary>,
+    BTreeMap<(Id, i64, Id), SlotCounts>,
+);
+
+/// Every chat's records as kept, and the slot table (zero rows left out),
+/// keyed `(integration, slot, author)`: to compare with [`recomputed`].
+pub fn kept(conn: &mut DbConn) -> Result<Records, StoreError> {
+    refresh(conn)?;
+    let mut chats: BTreeMap<Id, ChatSummary> = BTreeMap::new();
+    let far = DateTime::from_timestamp(i64::from(i32::MAX) * 8, 0).unwrap_or_default();
+    for (_, c) in started_in(conn, DateTime::UNIX_EPOCH, far, None, true)? {
+        chats.entry(c.chat_id).or_default().conversations.push(c);
+    }
+    let kept_slots: Vec<(Id, String)> = report_chats::table
+        .select((report_chats::chat_id, report_chats::slots))
+        .load(conn)?;
+    for (chat_id, slots) in kept_slots {
+        let slots = decode_slots(&slots);
+        if !slots.is_empty() {
+            chats.entry(chat_id).or_default().slots = slots;
+        }
+    }
+    use report_message_slots as s;
+    let rows: Vec<(Id, i64, Id, i64, i64, i64)> = s::table
+        .select((
+            s::integration_id,
+            s::slot,
+            s::author_id,
+            s::messages_in,
+            s::messages_out,
+            s::messages_auto,
+        ))
+        .load(conn)?;
+    let table = rows
+        .into_iter()
+        .map(|(i, slot, a, messages_in, messages_out, messages_auto)| {
+            (
+                (i, slot, a),
+                SlotCounts {
+                    messages_in,
+                    messages_out,
+                    messages_auto,
+                },
+            )
+        })
+        .filter(|(_, c)| !c.is_zero())
+        .collect();
+    Ok((chats, table))
+}
+
+/// The records every chat's timeline gives now, computed from scratch, in
+/// the shape of [`kept`].
+pub fn recomputed(conn: &mut DbConn) -> Result<Records, StoreError> {
+    let mut facts = BTreeMap::new();
+    group(fact_rows!().load::<Row>(conn)?, &mut facts);
+    let mut chats = BTreeMap::new();
+    let mut table: BTreeMap<(Id, i64, Id), SlotCounts> = BTreeMap::new();
+    for (chat_id, chat) in facts {
+        let summary = summarize(chat_id, &chat.items);
+        for ((slot, author), counts) in &summary.slots {
+            table
+                .entry((chat.integration_id, *slot, *author))
+                .or_default()
+                .add(*counts, 1);
+        }
+        if summary != ChatSummary::default() {
+            chats.insert(chat_id, summary);
+        }
+    }
+    Ok((chats, table))
+}
