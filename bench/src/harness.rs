@@ -42,6 +42,8 @@ pub struct Harness {
     pub telegram: FakeTelegram,
     pub viber: FakeViber,
     pub whatsapp: FakeWhatsApp,
+    /// What the server was started with (its database and data directory).
+    pub config: Config,
     server: RunningServer,
     // Dropped last: the database outlives the server that uses it.
     db: TestDatabase,
@@ -105,7 +107,7 @@ impl Harness {
             password: Secret(ADMIN_PASSWORD.into()),
         });
         adjust(&mut config);
-        let server = tidings::start(config).await?;
+        let server = tidings::start(config.clone()).await?;
         let addr = server.addr;
         let store = server.store.clone();
         let admin = Api::login(addr, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
@@ -117,6 +119,7 @@ impl Harness {
             telegram,
             viber,
             whatsapp,
+            config,
             server,
             db,
         })

@@ -2,11 +2,13 @@
 //! (in this process, with fake messengers), baselines to compare against, and
 //! the tiny `smoke` run CI uses so the bench never rots. See docs/BENCHMARKS.md.
 
+pub mod backup;
 pub mod baseline;
 pub mod bulk;
 pub mod canned;
 pub mod channels;
 pub mod corpus;
+pub mod crm;
 pub mod footprint;
 pub mod harness;
 pub mod ingest;
@@ -62,10 +64,14 @@ pub enum Scenario {
     Channels,
     /// A burst of notifications through the Web Push queue to a fake push service.
     Push,
+    /// A funnel's deal board with many open deals; contact search among many contacts.
+    Crm,
+    /// A backup of a loaded SQLite database while webhooks come in (SQLite only).
+    Backup,
     /// Every scenario at tiny sizes (seconds); what CI runs.
     Smoke,
     /// Footprint, baseline (with ingest), live, outbound, queries, reads, routing, canned,
-    /// bulk actions, reports and channels.
+    /// bulk actions, reports, channels, push, crm and backup.
     All,
 }
 
@@ -217,6 +223,21 @@ pub struct Options {
     #[arg(long, default_value_t = 1_000)]
     pub push_notifications: u64,
 
+    /// crm: open deals in the benchmark's funnel (a fifth as many won or lost besides).
+    #[arg(long, default_value_t = 10_000)]
+    pub crm_deals: u64,
+    /// crm: contacts to search among.
+    #[arg(long, default_value_t = 100_000)]
+    pub crm_contacts: u64,
+
+    /// backup: webhooks per second, alone and during the backup (uses
+    /// `--chats`, `--messages` and `--customers`).
+    #[arg(long, default_value_t = 500.0)]
+    pub backup_rate: f64,
+    /// backup: seconds of webhooks alone before the backup starts.
+    #[arg(long, default_value_t = 20.0)]
+    pub backup_alone: f64,
+
     /// footprint: updates ingested before measuring memory again.
     #[arg(long, default_value_t = 2_000)]
     pub footprint_updates: u64,
@@ -281,6 +302,10 @@ impl Options {
         self.channel_updates = 20;
         self.push_devices = 5;
         self.push_notifications = 20;
+        self.crm_deals = 60;
+        self.crm_contacts = 300;
+        self.backup_rate = 50.0;
+        self.backup_alone = 1.0;
         self
     }
 
@@ -371,6 +396,12 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         if wants(Scenario::Push) {
             sections::push::push(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::Crm) {
+            sections::crm::crm(&options, database, &mut report).await?;
+        }
+        if wants(Scenario::Backup) {
+            sections::backup::backup(&options, database, &mut report).await?;
         }
     }
     if !options.no_chart && !report.curves.is_empty() {

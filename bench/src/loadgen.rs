@@ -65,6 +65,23 @@ where
     F: Fn(usize) -> Fut,
     Fut: Future<Output = bool> + Send + 'static,
 {
+    open_loop_while(rate, max_in_flight, bar, |i| i < count, fire).await
+}
+
+/// [`open_loop`] that sends request `i` only while `more(i)` holds (asked
+/// when request `i - 1` went out), e.g. until something beside it has finished.
+pub async fn open_loop_while<M, F, Fut>(
+    rate: f64,
+    max_in_flight: usize,
+    bar: &ProgressBar,
+    more: M,
+    fire: F,
+) -> Phase
+where
+    M: Fn(usize) -> bool,
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = bool> + Send + 'static,
+{
     let permits = Arc::new(Semaphore::new(max_in_flight.max(1)));
     let mut tasks = JoinSet::new();
     let mut phase = Phase {
@@ -85,7 +102,10 @@ where
         bar.inc(1);
     };
     let start = Instant::now() + Duration::from_millis(5);
-    for i in 0..count {
+    for i in 0.. {
+        if !more(i) {
+            break;
+        }
         let due = start + Duration::from_secs_f64(i as f64 / rate);
         tokio::time::sleep_until(due).await;
         let permit = permits

@@ -35,6 +35,8 @@ async fn every_scenario_runs_at_tiny_sizes() {
         "sqlite-reports",
         "sqlite-channels",
         "sqlite-footprint",
+        "sqlite-crm",
+        "sqlite-backup",
     ] {
         assert!(
             report.sections.iter().any(|s| s.key == key),

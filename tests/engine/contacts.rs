@@ -228,6 +228,12 @@ async fn search_finds_name_phone_digits_email_and_company_page_by_page(backend: 
     );
     assert_eq!(names(search(&admin, "company ana").await), ["Ana"]);
     assert!(search(&admin, "nobody").await.is_empty());
+    assert_eq!(names(search(&admin, "DARI").await), ["Dario"], "any case");
+    assert_eq!(
+        names(search(&admin, "ar").await),
+        ["Dario"],
+        "under three characters too"
+    );
 
     let first: Page<Contact> = body(admin.get("/api/v1/contacts?limit=3").await).await;
     assert_eq!(

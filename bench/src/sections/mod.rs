@@ -1,9 +1,11 @@
 //! The report sections of each scenario: run it, then turn its outcome into
 //! rows and checks.
 
+pub mod backup;
 pub mod bulk_actions;
 pub mod canned;
 pub mod channels;
+pub mod crm;
 pub mod footprint;
 pub mod ingest;
 pub mod live;

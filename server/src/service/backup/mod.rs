@@ -99,7 +99,8 @@ fn write_snapshot(
     taken_at: DateTime<Utc>,
 ) -> Result<Manifest, BackupError> {
     fs::create_dir_all(target).map_err(io_error(target))?;
-    snapshot::vacuum_into(database, &target.join(DATABASE_FILE))?;
+    let copy = target.join(DATABASE_FILE);
+    at_low_priority(|| snapshot::vacuum_into(database, &copy))?;
     let mut files = 0;
     for folder in DATA_FOLDERS {
         let to = target.join(FILES_DIR).join(folder);
@@ -113,6 +114,36 @@ fn write_snapshot(
     write_manifest(&target.join(MANIFEST_FILE), &manifest)?;
     Ok(manifest)
 }
+
+/// Runs `work` on a thread of its own at the lowest CPU priority (Linux:
+/// nice 19), so a snapshot taken beside the server (scheduled, or `tidings
+/// backup` on the same machine) lets webhooks and requests go first and takes
+/// what is left of the cores: `VACUUM INTO` keeps one core busy throughout.
+/// The thread ends with the work, so no pooled thread keeps the low priority.
+fn at_low_priority<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            lower_this_threads_priority();
+            work()
+        });
+        match worker.join() {
+            Ok(out) => out,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn lower_this_threads_priority() {
+    // SAFETY: plain system calls on this thread's own scheduling priority;
+    // no memory is passed. A failure leaves the priority as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 19);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn lower_this_threads_priority() {}
 
 /// Copies the files directly in `from` (missing: none) into `to`; returns
 /// how many. A file removed meanwhile (its contact erased) is skipped.
