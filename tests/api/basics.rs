@@ -3,10 +3,11 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tidings::config::{Config, DatabaseUrl, Secret};
-use tidings_tests::{body, expect_error, on_both_backends, Backend, TestApp};
+use tidings_tests::{body, expect_error, on_both_backends, Backend, TestApp, TestDatabase};
 
 async fn migrations_apply_and_health_is_ok(backend: Backend) {
-    let app = TestApp::start(backend).await;
+    // An empty database, not the migrated template the other tests copy.
+    let app = TestApp::start_on(backend, TestDatabase::create(backend)).await;
     let response = app.client().get("/healthz").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body::<Value>(response).await, json!({"status": "ok"}));

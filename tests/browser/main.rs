@@ -40,7 +40,7 @@ fn base(app: &TestApp) -> String {
 /// A server whose Telegram calls go to `fake` (which knows the test bot token).
 async fn app_with_telegram(fake: &FakeTelegram) -> TestApp {
     fake.add_bot("123:test-token", "acme_bot");
-    let db = TestDatabase::create(Backend::Sqlite);
+    let db = TestDatabase::migrated(Backend::Sqlite);
     let mut config = Config::for_database(db.url(), db.dir().join("data"));
     config.workers = 2;
     config.telegram_api_url = fake.url().parse().expect("a URL");

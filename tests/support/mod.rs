@@ -53,8 +53,13 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// A server on a fresh migrated database (see `db`).
     pub async fn start(backend: Backend) -> TestApp {
-        let db = TestDatabase::create(backend);
+        Self::start_on(backend, TestDatabase::migrated(backend)).await
+    }
+
+    /// A server on the given database, configured as [`TestApp::start`] does.
+    pub async fn start_on(backend: Backend, db: TestDatabase) -> TestApp {
         let mut config = Config::for_database(db.url(), db.dir().join("data"));
         config.workers = 2;
         // Nothing leaves the machine: messenger calls go to a closed local port
@@ -107,7 +112,7 @@ impl TestApp {
         public_url: Option<&str>,
         adjust: impl FnOnce(&mut Config),
     ) -> TestApp {
-        let db = TestDatabase::create(backend);
+        let db = TestDatabase::migrated(backend);
         let mut config = Config::for_database(db.url(), db.dir().join("data"));
         config.workers = 2;
         let closed: Url = "http://127.0.0.1:9".parse().expect("a URL");
