@@ -171,6 +171,7 @@ fn range_tally(conn: &mut DbConn, filters: &Filters) -> Result<Tally, StoreError
         range.to,
         filters.integration_id,
         filters.business_hours,
+        false,
     )?;
     let conversations = started
         .into_iter()
