@@ -358,6 +358,10 @@ async fn start_serving(
             context.backups.clone(),
             shutdown_rx.clone(),
         )),
+        tokio::spawn(service::report_records::run(
+            context.clone(),
+            shutdown_rx.clone(),
+        )),
     ];
     let state = web::Data::new(context.clone());
     let http_workers = match config.workers {

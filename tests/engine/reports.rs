@@ -508,10 +508,105 @@ async fn a_closed_conversation_keeps_its_figures(backend: tidings_tests::Backend
     assert_records_match_the_timeline(&app).await;
 }
 
+/// A record whose stored text no rebuild wrote fails the reports that read
+/// it with a 500 in the error shape; the reports counted from the timeline
+/// and the rest of the server go on.
+async fn an_unreadable_record_fails_only_the_reports_reading_it(backend: tidings_tests::Backend) {
+    use diesel::prelude::*;
+    use tidings::store::schema::{report_chats, report_conversations};
+    let Story { app, carla, .. } = story(backend).await;
+    let admin = app.admin().await;
+    let overview = format!("/api/v1/reports/overview?{RANGE}");
+    let managers = format!("/api/v1/reports/managers?{RANGE}");
+    let conversations = format!("/api/v1/reports/conversations?{RANGE}");
+    get_json(&admin, &overview).await;
+    type Break = fn(&mut tidings::store::DbConn, Id) -> QueryResult<usize>;
+    let breaks: [(&str, Break); 2] = [
+        ("holders", |conn, chat| {
+            diesel::update(report_conversations::table)
+                .filter(report_conversations::chat_id.eq(chat))
+                .set(report_conversations::holders.eq("12 twelve"))
+                .execute(conn)
+        }),
+        ("slots of a stale chat", |conn, chat| {
+            diesel::update(report_chats::table.find(chat))
+                .set((
+                    report_chats::slots.eq("1 2 3\n"),
+                    report_chats::stale.eq(true),
+                ))
+                .execute(conn)
+        }),
+    ];
+    for (what, break_it) in breaks {
+        app.context()
+            .store
+            .run(move |conn| Ok(break_it(conn, carla)?))
+            .await
+            .expect("the record is changed");
+        for path in [&overview, &managers] {
+            let response = admin.get(path).await;
+            assert_eq!(
+                tidings_tests::expect_error(response, StatusCode::INTERNAL_SERVER_ERROR).await,
+                "internal",
+                "{what}: {path}"
+            );
+        }
+        get_json(&admin, &conversations).await;
+        assert_eq!(admin.get("/healthz").await.status(), StatusCode::OK);
+    }
+}
+
+/// How long the background builder may take to catch up in a test.
+const FRESH_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Waits until no chat's records wait for a rebuild, asking for no report.
+async fn records_become_fresh(app: &TestApp) {
+    let started = std::time::Instant::now();
+    loop {
+        let stale = app
+            .context()
+            .store
+            .run(tidings::store::report_records::any_stale)
+            .await
+            .expect("the records read");
+        if !stale {
+            return;
+        }
+        assert!(
+            started.elapsed() < FRESH_WITHIN,
+            "records still stale after {FRESH_WITHIN:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Customers write, nobody opens a report: the records are rebuilt in the
+/// background and are what the timeline says.
+async fn records_are_built_without_a_report(backend: tidings_tests::Backend) {
+    let app = TestApp::start(backend).await;
+    let bot = app.integration(Channel::Telegram, &[], None, None).await;
+    let mut chats = Vec::new();
+    for name in ["Carla", "Dmitri", "Eve"] {
+        chats.push(app.new_chat(&bot, name, "hello").await);
+    }
+    app.customer_writes(&bot, "Carla", "Anyone?").await;
+    records_become_fresh(&app).await;
+    let kept = app
+        .context()
+        .store
+        .run(tidings::store::report_records::kept)
+        .await
+        .expect("the records read");
+    assert_eq!(kept.0.keys().copied().collect::<Vec<_>>(), chats);
+    assert_records_match_the_timeline(&app).await;
+}
+
 on_both_backends!(
     a_scripted_history_gives_exact_figures,
     only_admins_and_employees_see_reports_and_bad_ranges_are_named,
     won_and_lost_deals_count_in_the_funnel,
     the_kept_records_are_what_the_timeline_says,
     a_closed_conversation_keeps_its_figures,
+    an_unreadable_record_fails_only_the_reports_reading_it,
+    records_are_built_without_a_report,
 );

@@ -198,27 +198,40 @@ pub fn encode_slots(slots: &Slots) -> String {
     out
 }
 
-/// The inverse of [`encode_slots`]; lines that do not parse are skipped
-/// (nothing else writes the column).
-pub fn decode_slots(text: &str) -> Slots {
+/// Stored record text that [`encode_slots`] or [`encode_holders`] did not
+/// write (nothing else writes those columns): the row is corrupt.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("slot line {line:?} is not five integers")]
+    SlotLine { line: String },
+    #[error("holder {value:?} is not an id")]
+    Holder { value: String },
+}
+
+/// The inverse of [`encode_slots`].
+pub fn decode_slots(text: &str) -> Result<Slots, DecodeError> {
     let mut slots = Slots::new();
     for line in text.lines() {
-        let numbers: Vec<i64> = line
+        let bad = || DecodeError::SlotLine {
+            line: line.to_owned(),
+        };
+        let numbers = line
             .split(' ')
-            .filter_map(|n| n.parse::<i64>().ok())
-            .collect();
-        if let [slot, author, messages_in, messages_out, messages_auto] = numbers[..] {
-            slots.insert(
-                (slot, author),
-                SlotCounts {
-                    messages_in,
-                    messages_out,
-                    messages_auto,
-                },
-            );
-        }
+            .map(|n| n.parse::<i64>().map_err(|_| bad()))
+            .collect::<Result<Vec<i64>, DecodeError>>()?;
+        let [slot, author, messages_in, messages_out, messages_auto] = numbers[..] else {
+            return Err(bad());
+        };
+        slots.insert(
+            (slot, author),
+            SlotCounts {
+                messages_in,
+                messages_out,
+                messages_auto,
+            },
+        );
     }
-    slots
+    Ok(slots)
 }
 
 /// Holders as kept with a record: ids separated by spaces, in order.
@@ -230,8 +243,18 @@ pub fn encode_holders(holders: &[Id]) -> String {
         .join(" ")
 }
 
-pub fn decode_holders(text: &str) -> Vec<Id> {
-    text.split(' ').filter_map(|n| n.parse().ok()).collect()
+/// The inverse of [`encode_holders`] (an empty text: nobody held it).
+pub fn decode_holders(text: &str) -> Result<Vec<Id>, DecodeError> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    text.split(' ')
+        .map(|n| {
+            n.parse().map_err(|_| DecodeError::Holder {
+                value: n.to_owned(),
+            })
+        })
+        .collect()
 }
 
 /// Which report day each slot of a range falls on: `None` when some slot
@@ -272,22 +295,23 @@ impl SlotDays {
     }
 }
 
-/// A conversation closed in the range: when, and who held it then.
+/// Conversations closed in one slot while one manager (or nobody) held them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Close {
-    pub at: DateTime<Utc>,
+pub struct SlotCloses {
+    pub slot: i64,
     pub holder: Option<Id>,
+    pub closes: u64,
 }
 
 /// The tally of a range from records: `started` are the conversations that
 /// started in it (durations already counted as the report asks), `closes`
-/// the closes inside it, `slots` the message counts of its slots. The same
+/// the closes of its slots, `slots` the message counts of its slots. The same
 /// figures as `Tally::add_chat` over the facts, without a holder filter.
 pub fn tally(
     range: &Range,
     slot_days: &SlotDays,
     started: Vec<Conversation>,
-    closes: &[Close],
+    closes: &[SlotCloses],
     slots: &[(i64, Id, SlotCounts)],
 ) -> Tally {
     let mut tally = Tally::new(range);
@@ -301,10 +325,10 @@ pub fn tally(
     }
     tally.conversations = started;
     for close in closes {
-        if let Some(day) = range.day_index(close.at) {
-            tally.days[day].closed += 1;
+        if let Some(day) = slot_days.day_of_slot(close.slot) {
+            tally.days[day].closed += close.closes;
             if let Some(user) = close.holder {
-                tally.managers.entry(user).or_default().closed += 1;
+                tally.managers.entry(user).or_default().closed += close.closes;
             }
         }
     }
@@ -326,25 +350,8 @@ pub fn tally(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::reports::test_facts::*;
     use crate::domain::reports::Fact::*;
-    use chrono::NaiveDate;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("a valid test time")
-            .with_timezone(&Utc)
-    }
-
-    fn date(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a valid test date")
-    }
-
-    fn item(at: &str, fact: Fact) -> Item {
-        Item { at: utc(at), fact }
-    }
-
-    const NEW: Fact = Started { reopen: false };
-    const REOPEN: Fact = Started { reopen: true };
 
     /// Two chats: reopenings, reassignments, auto-messages, an owner's reply
     /// by nobody we know, a close across midnight, messages after a close.
@@ -393,16 +400,13 @@ mod tests {
     fn from_records(range: &Range) -> Tally {
         let slot_days = SlotDays::of(range).expect("15-minute zone");
         let mut started = Vec::new();
-        let mut closes = Vec::new();
+        let mut closes: BTreeMap<(i64, Option<Id>), u64> = BTreeMap::new();
         let mut slots: Slots = Slots::new();
         for (chat_id, items) in chats() {
             let summary = summarize(chat_id, &items);
             for c in summary.conversations {
                 if let Some(at) = c.closed_at.filter(|at| range.contains(*at)) {
-                    closes.push(Close {
-                        at,
-                        holder: c.holder,
-                    });
+                    *closes.entry((slot_of(at), c.holder)).or_default() += 1;
                 }
                 if range.contains(c.started_at) {
                     started.push(c);
@@ -413,6 +417,14 @@ mod tests {
             }
         }
         let slots: Vec<_> = slots.into_iter().map(|((s, a), c)| (s, a, c)).collect();
+        let closes: Vec<_> = closes
+            .into_iter()
+            .map(|((slot, holder), closes)| SlotCloses {
+                slot,
+                holder,
+                closes,
+            })
+            .collect();
         tally(range, &slot_days, started, &closes, &slots)
     }
 
@@ -475,7 +487,10 @@ mod tests {
     fn slots_round_trip_and_sum_to_the_messages() {
         let (chat_id, items) = chats().swap_remove(0);
         let summary = summarize(chat_id, &items);
-        assert_eq!(decode_slots(&encode_slots(&summary.slots)), summary.slots);
+        assert_eq!(
+            decode_slots(&encode_slots(&summary.slots)),
+            Ok(summary.slots.clone())
+        );
         let total: i64 = summary
             .slots
             .values()
@@ -486,8 +501,37 @@ mod tests {
             .filter(|i| matches!(i.fact, CustomerMessage | ManagerMessage(_) | AutoMessage))
             .count();
         assert_eq!(total, messages as i64);
-        assert_eq!(decode_holders(&encode_holders(&[3, 2])), vec![3, 2]);
-        assert_eq!(decode_holders(""), Vec::<Id>::new());
+        assert_eq!(decode_holders(&encode_holders(&[3, 2])), Ok(vec![3, 2]));
+        assert_eq!(decode_holders(""), Ok(Vec::<Id>::new()));
+    }
+
+    #[test]
+    fn text_the_encoders_did_not_write_is_an_error_naming_it() {
+        assert_eq!(decode_slots(""), Ok(Slots::new()));
+        for line in [
+            "1 2 3 4",
+            "1 2 3 4 5 6",
+            "1 2 x 4 5",
+            "1  2 3 4 5",
+            "1 2 3 4 5 ",
+        ] {
+            assert_eq!(
+                decode_slots(&format!("7 0 1 0 0\n{line}\n")),
+                Err(DecodeError::SlotLine {
+                    line: line.to_owned()
+                }),
+                "{line:?}"
+            );
+        }
+        for (text, value) in [("3 x", "x"), ("3  2", ""), (" 3", ""), ("3.5", "3.5")] {
+            assert_eq!(
+                decode_holders(text),
+                Err(DecodeError::Holder {
+                    value: value.to_owned()
+                }),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

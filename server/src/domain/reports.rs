@@ -457,28 +457,38 @@ pub fn spread(values: impl IntoIterator<Item = i64>) -> Spread {
     }
 }
 
+/// Times, dates and timeline items written as text, for the tests of the
+/// counting and of the records made from it.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::business_hours::BusinessHours;
+pub(crate) mod test_facts {
+    use super::{Fact, Item};
+    use chrono::{DateTime, NaiveDate, Utc};
 
-    fn utc(s: &str) -> DateTime<Utc> {
+    pub fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
             .expect("a valid test time")
             .with_timezone(&Utc)
     }
 
-    fn date(s: &str) -> NaiveDate {
+    pub fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a valid test date")
     }
 
-    fn item(at: &str, fact: Fact) -> Item {
+    pub fn item(at: &str, fact: Fact) -> Item {
         Item { at: utc(at), fact }
     }
 
+    pub const NEW: Fact = Fact::Started { reopen: false };
+    pub const REOPEN: Fact = Fact::Started { reopen: true };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_facts::*;
+    use super::*;
+    use crate::domain::business_hours::BusinessHours;
+
     use Fact::*;
-    const NEW: Fact = Started { reopen: false };
-    const REOPEN: Fact = Started { reopen: true };
 
     #[test]
     fn nearest_rank_table() {

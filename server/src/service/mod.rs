@@ -20,6 +20,7 @@ pub mod outbound;
 pub mod polling;
 pub mod push;
 pub mod reasons;
+pub mod report_records;
 pub mod reports;
 pub mod routing;
 pub mod tasks;

@@ -15,8 +15,8 @@ use super::reports::{fact_rows, group, ChatFacts, Row, CHUNK};
 use super::schema::{report_chats, report_conversations, report_message_slots};
 use super::{lock_for_transaction, lock_key, write_transaction, DbConn, StoreError};
 use crate::domain::report_records::{
-    decode_holders, decode_slots, encode_holders, encode_slots, summarize, ChatSummary, Close,
-    SlotCounts,
+    decode_holders, decode_slots, encode_holders, encode_slots, summarize, ChatSummary,
+    DecodeError, SlotCloses, SlotCounts,
 };
 use crate::domain::reports::Conversation;
 
@@ -32,17 +32,31 @@ macro_rules! on_backend {
     };
 }
 
-/// Rebuilds the records of every stale chat, [`CHUNK`] chats per
-/// transaction (a first report after an upgrade builds them all); returns
-/// how many chats were rebuilt.
-pub fn refresh(conn: &mut DbConn) -> Result<u64, StoreError> {
-    // A read first: with nothing to rebuild, a report takes no write lock.
+/// A chat's stored record text that does not decode.
+fn corrupt(chat_id: Id) -> impl Fn(DecodeError) -> StoreError {
+    move |err| StoreError::Corrupt(format!("report record of chat {chat_id}: {err}"))
+}
+
+/// Chats a rebuild takes per transaction: a full chunk may leave more.
+pub const REBUILD_CHUNK: usize = CHUNK;
+
+/// Whether any chat's records wait for a rebuild (one indexed read; takes no
+/// write lock).
+pub fn any_stale(conn: &mut DbConn) -> Result<bool, StoreError> {
     let any: Option<Id> = report_chats::table
         .filter(report_chats::stale.eq(true))
         .select(report_chats::chat_id)
         .first(conn)
         .optional()?;
-    if any.is_none() {
+    Ok(any.is_some())
+}
+
+/// Rebuilds the records of every stale chat, [`REBUILD_CHUNK`] chats per
+/// transaction; returns how many chats were rebuilt. The background builder
+/// (`service::report_records`) leaves a report little or nothing to do here.
+pub fn refresh(conn: &mut DbConn) -> Result<u64, StoreError> {
+    // A read first: with nothing to rebuild, a report takes no write lock.
+    if !any_stale(conn)? {
         return Ok(0);
     }
     let mut total = 0;
@@ -55,7 +69,11 @@ pub fn refresh(conn: &mut DbConn) -> Result<u64, StoreError> {
     }
 }
 
-fn refresh_chunk(conn: &mut DbConn) -> Result<usize, StoreError> {
+/// Rebuilds up to [`REBUILD_CHUNK`] stale chats in one transaction; returns
+/// how many. Whoever calls it (a report, the background builder, another
+/// node on the same PostgreSQL) takes turns on one lock and then picks only
+/// chats still stale, so no chat is rebuilt twice at once.
+pub fn refresh_chunk(conn: &mut DbConn) -> Result<usize, StoreError> {
     write_transaction(conn, |conn| {
         // One rebuilder at a time: two would both subtract a chat's old slots.
         lock_for_transaction(conn, lock_key(&[b"report_records"]))?;
@@ -93,7 +111,9 @@ fn refresh_chunk(conn: &mut DbConn) -> Result<usize, StoreError> {
         let mut records = Vec::new();
         for (chat_id, old_integration, old_slots) in &stale {
             if let Some(integration) = old_integration {
-                for ((slot, author), counts) in decode_slots(old_slots) {
+                for ((slot, author), counts) in
+                    decode_slots(old_slots).map_err(corrupt(*chat_id))?
+                {
                     deltas
                         .entry((slot, *integration, author))
                         .or_default()
@@ -245,7 +265,7 @@ type TimesRow = (
     Option<NaiveDateTime>,
 );
 
-fn record(row: RecordRow, times: Option<TimesRow>) -> Record {
+fn record(row: RecordRow, times: Option<TimesRow>) -> Result<Record, StoreError> {
     let (
         chat_id,
         integration,
@@ -268,7 +288,7 @@ fn record(row: RecordRow, times: Option<TimesRow>) -> Record {
         first_response_at: None,
         first_responder,
         closed_at: closed_s.map(from_s),
-        holders: decode_holders(&holders),
+        holders: decode_holders(&holders).map_err(corrupt(chat_id))?,
         holder,
         messages_in: messages_in as u64,
         messages_out: messages_out as u64,
@@ -281,11 +301,11 @@ fn record(row: RecordRow, times: Option<TimesRow>) -> Record {
         c.first_response_at = answered.map(|t| t.and_utc());
         c.closed_at = closed.map(|t| t.and_utc());
     }
-    (integration, c)
+    Ok((integration, c))
 }
 
 macro_rules! started_rows {
-    ($from:expr, $to:expr, $integration_id:expr, $times:expr) => {{
+    ($from:expr, $to:expr, $integration_id:expr, $in_chat_order:expr, $times:expr) => {{
         use report_conversations as r;
         let mut query = r::table
             .filter(r::started_s.ge($from.timestamp()))
@@ -307,10 +327,12 @@ macro_rules! started_rows {
                 ),
                 $times,
             ))
-            .order((r::chat_id, r::seq))
             .into_boxed();
         if let Some(id) = $integration_id {
             query = query.filter(r::integration_id.eq(id));
+        }
+        if $in_chat_order {
+            query = query.order((r::chat_id, r::seq));
         }
         query
     }};
@@ -319,60 +341,80 @@ macro_rules! started_rows {
 /// Conversations that started in `[from, to)` (compared in Unix seconds,
 /// which every instant of the range floors into), of the integration if
 /// given. Times are whole seconds (all the overview needs, and integers read
-/// fast) unless `exact_times`, which business hours need.
+/// fast) unless `exact_times`, which business hours need. In no particular
+/// order unless `in_chat_order` (by chat, each chat's oldest first): reports
+/// need none, and sorting a month of conversations costs more than reading
+/// them.
 pub fn started_in(
     conn: &mut DbConn,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     integration_id: Option<Id>,
     exact_times: bool,
+    in_chat_order: bool,
 ) -> Result<Vec<Record>, StoreError> {
     use report_conversations as r;
-    Ok(if exact_times {
+    if exact_times {
         let times = (
             r::started_at,
             r::first_customer_at,
             r::first_response_at,
             r::closed_at,
         );
-        started_rows!(from, to, integration_id, times)
+        started_rows!(from, to, integration_id, in_chat_order, times)
             .load::<(RecordRow, TimesRow)>(conn)?
             .into_iter()
             .map(|(row, times)| record(row, Some(times)))
             .collect()
     } else {
-        started_rows!(from, to, integration_id, r::chat_id)
+        started_rows!(from, to, integration_id, in_chat_order, r::chat_id)
             .load::<(RecordRow, Id)>(conn)?
             .into_iter()
             .map(|(row, _)| record(row, None))
             .collect()
-    })
+    }
 }
 
-/// Conversations closed in `[from, to)`, with who held each at its close.
+#[derive(QueryableByName)]
+struct ClosesRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    slot: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    holder_id: Option<Id>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    closes: i64,
+}
+
+/// Conversations closed in the slots `[first, end)`, counted per slot and
+/// holder at the close: a month's closes come back as a few thousand
+/// counts, not one row each. Every value is an integer we format.
 pub fn closes_in(
     conn: &mut DbConn,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    first: i64,
+    end: i64,
     integration_id: Option<Id>,
-) -> Result<Vec<Close>, StoreError> {
-    use report_conversations as r;
-    let mut query = r::table
-        .filter(r::closed_s.ge(from.timestamp()))
-        .filter(r::closed_s.lt(to.timestamp()))
-        .select((r::closed_s, r::holder_id))
-        .into_boxed();
-    if let Some(id) = integration_id {
-        query = query.filter(r::integration_id.eq(id));
-    }
-    let rows: Vec<(Option<i64>, Option<Id>)> = query.load(conn)?;
+) -> Result<Vec<SlotCloses>, StoreError> {
+    use crate::domain::report_records::SLOT_S;
+    let from = first * SLOT_S;
+    let integration = integration_id
+        .map(|id| format!(" AND integration_id = {id}"))
+        .unwrap_or_default();
+    // Slots counted from the range's start: never negative, so integer
+    // division floors on both databases.
+    let sql = format!(
+        "SELECT {first} + (closed_s - {from}) / {SLOT_S} AS slot, holder_id, COUNT(*) AS closes \
+         FROM report_conversations \
+         WHERE closed_s >= {from} AND closed_s < {to}{integration} \
+         GROUP BY (closed_s - {from}) / {SLOT_S}, holder_id",
+        to = end * SLOT_S,
+    );
+    let rows: Vec<ClosesRow> = diesel::sql_query(sql).load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(at, holder)| {
-            at.map(|at| Close {
-                at: from_s(at),
-                holder,
-            })
+        .map(|row| SlotCloses {
+            slot: row.slot,
+            holder: row.holder_id,
+            closes: row.closes.max(0) as u64,
         })
         .collect())
 }
@@ -430,14 +472,14 @@ pub fn kept(conn: &mut DbConn) -> Result<Records, StoreError> {
     refresh(conn)?;
     let mut chats: BTreeMap<Id, ChatSummary> = BTreeMap::new();
     let far = DateTime::from_timestamp(i64::from(i32::MAX) * 8, 0).unwrap_or_default();
-    for (_, c) in started_in(conn, DateTime::UNIX_EPOCH, far, None, true)? {
+    for (_, c) in started_in(conn, DateTime::UNIX_EPOCH, far, None, true, true)? {
         chats.entry(c.chat_id).or_default().conversations.push(c);
     }
     let kept_slots: Vec<(Id, String)> = report_chats::table
         .select((report_chats::chat_id, report_chats::slots))
         .load(conn)?;
     for (chat_id, slots) in kept_slots {
-        let slots = decode_slots(&slots);
+        let slots = decode_slots(&slots).map_err(corrupt(chat_id))?;
         if !slots.is_empty() {
             chats.entry(chat_id).or_default().slots = slots;
         }

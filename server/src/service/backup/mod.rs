@@ -120,7 +120,8 @@ fn write_snapshot(
 /// backup` on the same machine) lets webhooks and requests go first and takes
 /// what is left of the cores: `VACUUM INTO` keeps one core busy throughout.
 /// The thread ends with the work, so no pooled thread keeps the low priority.
-fn at_low_priority<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+/// The background builder of report records runs the same way.
+pub(crate) fn at_low_priority<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
             lower_this_threads_priority();
