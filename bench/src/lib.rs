@@ -222,6 +222,11 @@ pub struct Options {
     /// push: notifications (customer messages) in the burst.
     #[arg(long, default_value_t = 1_000)]
     pub push_notifications: u64,
+    /// push: the fake push service answers each push at once and verifies and
+    /// decrypts them all after the timed window, rather than during it on the
+    /// same cores as the server (a cost a real deployment does not have).
+    #[arg(long)]
+    pub push_check_after: bool,
 
     /// crm: open deals in the benchmark's funnel (a fifth as many won or lost besides).
     #[arg(long, default_value_t = 10_000)]

@@ -158,6 +158,7 @@ on_both_backends!(
     a_500_is_retried_and_then_delivered,
     a_hanging_push_service_does_not_delay_another_users_push,
     a_test_push_reaches_each_device,
+    one_batch_records_a_410_a_retry_and_deliveries_each_as_its_own,
 );
 
 async fn the_key_is_made_once_kept_across_restarts_and_the_same_for_racing_nodes(backend: Backend) {
@@ -545,6 +546,40 @@ async fn a_test_push_reaches_each_device(backend: Backend) {
     let response = ben_client.post("/api/v1/push/test", &json!({})).await;
     let queued: Value = body(response).await;
     assert_eq!(queued["devices"], 0, "Ben has no device");
+}
+
+/// One event pushes to four devices at once, so they are claimed, sent and
+/// recorded together: the one answering `410` is removed, the one answering
+/// `500` once is tried again, the others are delivered once and their last
+/// success is kept; each push is counted once.
+async fn one_batch_records_a_410_a_retry_and_deliveries_each_as_its_own(backend: Backend) {
+    let setup = Setup::start(backend).await;
+    let (ana, ana_client) = setup
+        .manager("Ana", &["gone", "flaky", "phone", "laptop"])
+        .await;
+    setup.fake.answer("gone", Answer::Always(410));
+    setup.fake.answer("flaky", Answer::Times(500, 1));
+    let bot = setup.bot().await;
+    setup.chat_of(&bot, "Ivan", ana.id).await;
+    setup.fake.wait_for(3, WAIT).await;
+    setup.wait_until_queue_empty().await;
+    let mut delivered: Vec<String> = setup.fake.pushes().into_iter().map(|p| p.device).collect();
+    delivered.sort();
+    assert_eq!(delivered, ["flaky", "laptop", "phone"], "each once");
+    assert_eq!(setup.fake.refused("gone"), 1, "never tried again");
+    assert_eq!(setup.fake.refused("flaky"), 1);
+    let listed = devices(&ana_client).await;
+    assert_eq!(listed.len(), 3, "only the gone device is removed");
+    assert!(
+        listed.iter().all(|device| device.last_success_at.is_some()),
+        "{listed:#?}"
+    );
+    let samples = samples(&setup.app, None).await;
+    assert_eq!(samples["tidings_push_total{outcome=\"gone\"}"], 1.0);
+    assert_eq!(samples["tidings_push_total{outcome=\"retried\"}"], 1.0);
+    assert_eq!(samples["tidings_push_total{outcome=\"delivered\"}"], 3.0);
+    assert_eq!(samples["tidings_push_total{outcome=\"dropped\"}"], 0.0);
+    assert_eq!(samples["tidings_push_pending"], 0.0);
 }
 
 /// Customers write through two nodes at once: each event reaches the

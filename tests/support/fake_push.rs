@@ -7,6 +7,8 @@
 //! DECRYPTS the `aes128gcm` body with that device's private key and secret
 //! (RFC 8291, through `web-push-native`). Each endpoint can be told to answer
 //! `410`, `500` a few times, or hang. Waits are on conditions, never sleeps.
+//! A benchmark may have the checks run after its timed window instead
+//! ([`FakePush::check_later`]), so they do not share the cores with it.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -84,6 +86,16 @@ struct State {
     rejected: Vec<String>,
     /// Requests answered with an error status or left hanging, per device.
     refused: HashMap<String, usize>,
+    /// Pushes answered at once and kept to check later, when checks wait.
+    held: Option<Vec<Held>>,
+}
+
+/// A push received but not checked yet.
+struct Held {
+    device: String,
+    origin: String,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
 }
 
 struct Shared {
@@ -168,6 +180,36 @@ impl FakePush {
 
     pub fn pushes(&self) -> Vec<Push> {
         self.shared.lock().pushes.clone()
+    }
+
+    /// From now on, answers each push `201` at once and keeps it, unchecked,
+    /// for [`FakePush::check_held`]: the verification and decryption then
+    /// run after a benchmark's timed window rather than on its cores.
+    pub fn check_later(&self) {
+        self.shared.lock().held.get_or_insert_with(Vec::new);
+    }
+
+    /// Pushes received: those checked and accepted, and those held unchecked.
+    pub fn received(&self) -> usize {
+        let state = self.shared.lock();
+        state.pushes.len() + state.held.as_ref().map_or(0, Vec::len)
+    }
+
+    /// Checks each held push (the VAPID signature, then decrypting it), as
+    /// if it had just arrived: accepted or rejected; checks wait no longer.
+    pub fn check_held(&self) {
+        let held = self.shared.lock().held.take().unwrap_or_default();
+        for push in held {
+            // A rejected push is kept with why, in `rejected`.
+            let _ = accept_or_reject(
+                &self.shared,
+                push.device,
+                &push.origin,
+                &push.headers,
+                push.body,
+            );
+        }
+        self.shared.changed();
     }
 
     /// The pushes one device received.
@@ -264,10 +306,46 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>, addr: SocketAddr) {
         return;
     }
     let origin = format!("http://{addr}");
-    let checked = check(&shared, &device, &origin, &request.headers, request.body);
+    // Held to check later (see `FakePush::check_later`), or checked now.
+    let request = {
+        let mut state = shared.lock();
+        match state.held.as_mut() {
+            Some(held) => {
+                held.push(Held {
+                    device: device.clone(),
+                    origin: origin.clone(),
+                    headers: request.headers,
+                    body: request.body,
+                });
+                None
+            }
+            None => Some(request),
+        }
+    };
+    let Some(request) = request else {
+        shared.changed();
+        respond(&mut stream, 201, "text/plain", b"").await;
+        return;
+    };
+    let checked = accept_or_reject(&shared, device, &origin, &request.headers, request.body);
+    shared.changed();
     match checked {
+        Ok(()) => respond(&mut stream, 201, "text/plain", b"").await,
+        Err(why) => respond(&mut stream, 400, "text/plain", why.as_bytes()).await,
+    }
+}
+
+/// Checks one push and keeps it as accepted or rejected; why if rejected.
+fn accept_or_reject(
+    shared: &Shared,
+    device: String,
+    origin: &str,
+    headers: &HashMap<String, String>,
+    body: Vec<u8>,
+) -> Result<(), String> {
+    match check(shared, &device, origin, headers, body) {
         Ok(payload) => {
-            let header = |name: &str| request.headers.get(name).cloned();
+            let header = |name: &str| headers.get(name).cloned();
             shared.lock().pushes.push(Push {
                 device,
                 payload,
@@ -275,13 +353,11 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>, addr: SocketAddr) {
                 urgency: header("urgency"),
                 topic: header("topic"),
             });
-            shared.changed();
-            respond(&mut stream, 201, "text/plain", b"").await;
+            Ok(())
         }
         Err(why) => {
             shared.lock().rejected.push(why.clone());
-            shared.changed();
-            respond(&mut stream, 400, "text/plain", why.as_bytes()).await;
+            Err(why)
         }
     }
 }

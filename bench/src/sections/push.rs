@@ -24,6 +24,7 @@ pub(crate) async fn push(
         devices: options.push_devices,
         notifications: options.push_notifications,
         senders: 16,
+        check_after: options.push_check_after,
     };
     let outcome = push::run(&harness, &fake, &params, options.quiet).await;
     harness.stop().await;
@@ -31,10 +32,15 @@ pub(crate) async fn push(
     let mut section = Section::new(
         format!("{}-push", database.key()),
         format!(
-            "Web Push on {}: a burst of {} customer messages (one notification and one push each) to {} managers with one device each; the fake push service verifies and decrypts every push",
+            "Web Push on {}: a burst of {} customer messages (one notification and one push each) to {} managers with one device each; the fake push service verifies and decrypts every push {}",
             database.name(),
             params.notifications,
             params.devices,
+            if params.check_after {
+                "after the timed window"
+            } else {
+                "as it arrives, in the same process"
+            },
         ),
     );
     section.row(

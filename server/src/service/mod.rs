@@ -18,6 +18,7 @@ pub mod live;
 pub mod notifications;
 pub mod outbound;
 pub mod polling;
+pub(crate) mod priority;
 pub mod push;
 pub mod reasons;
 pub mod report_records;

@@ -9,9 +9,9 @@
 //! and focused is known per node: the node that sends a push skips it when
 //! one of the user's sockets on that node says the app is in front of them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -19,13 +19,14 @@ use chrono::TimeDelta;
 use shared::api::notifications::NotificationKind;
 use shared::api::push::{PushDevice, PushKey, PushPayload, Subscribe, TestPushQueued};
 use shared::Id;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 use web_push_native::jwt_simple::prelude::{
     Claims, ECDSAP256KeyPairLike, ECDSAP256PublicKeyLike, ES256KeyPair,
 };
 use web_push_native::{Auth, WebPushBuilder};
 
+use super::priority::lower_this_threads_priority;
 use super::{views, Context, ServiceError};
 use crate::domain::account::User;
 use crate::domain::push as rules;
@@ -42,11 +43,22 @@ pub const MAX_ATTEMPTS: i32 = 8;
 const LEASE: TimeDelta = TimeDelta::seconds(60);
 /// Look for due pushes this often (new ones are not announced to the worker).
 const POLL_EVERY: Duration = Duration::from_millis(200);
+/// After a full batch, claim again no sooner than this: each claim is a
+/// write transaction, and a burst is claimed in batches rather than one by one.
+const CLAIM_GAP: Duration = Duration::from_millis(20);
+/// A sent push's outcome is recorded within this time, together with the
+/// outcomes of the pushes sent meanwhile (one write transaction for all).
+const RECORD_WITHIN: Duration = Duration::from_millis(50);
 /// Pushes being sent at once; a push service that hangs holds one place
 /// until the request times out, never the others.
 const MAX_IN_FLIGHT: usize = 64;
 /// How long a VAPID signature is valid (RFC 8292: at most 24 hours).
 const VAPID_VALID_FOR_S: u64 = 12 * 3600;
+/// A VAPID token is used this long, then signed again (well before it expires).
+const VAPID_REUSE_FOR: Duration = Duration::from_secs(3600);
+/// The sealer's Linux niceness: below webhooks and requests (0), yet not the
+/// lowest (19, a backup's), so pushes still move while the cores are busy.
+const SEALER_PRIORITY: i32 = 10;
 
 /// The server's VAPID key, read once from the database.
 #[derive(Clone)]
@@ -299,6 +311,12 @@ fn payload(
 }
 
 /// Runs until `shutdown` turns true; lets pushes under way finish.
+///
+/// Pushes are claimed in batches, encrypted and signed on a thread of their
+/// own at a lower CPU priority ([`Sealer`]), sent concurrently, and their
+/// outcomes recorded together in one write transaction ([`store::record`]):
+/// a burst of pushes then takes little from webhooks and requests, which
+/// share the database's writer, its connections and the cores.
 pub async fn run(ctx: Context, mut shutdown: watch::Receiver<bool>) {
     let key = loop {
         match ensure_key(&ctx.store).await {
@@ -327,43 +345,98 @@ pub async fn run(ctx: Context, mut shutdown: watch::Receiver<bool>) {
             return;
         }
     };
-    let sender = Sender { ctx, key, client };
+    let sealer = match Sealer::start(key, ctx.config.public_url.clone()) {
+        Ok(sealer) => sealer,
+        Err(err) => {
+            tracing::error!(%err, "cannot start the push sealer; no pushes are sent");
+            return;
+        }
+    };
+    let sender = Sender {
+        ctx,
+        client,
+        sealer,
+    };
     tracing::info!("push worker started");
-    let mut tasks: JoinSet<Id> = JoinSet::new();
+    let mut tasks: JoinSet<Sent> = JoinSet::new();
     let mut in_flight: HashSet<Id> = HashSet::new();
+    // Sent pushes whose outcome is not recorded yet, and since when.
+    let mut unrecorded: Vec<Sent> = Vec::new();
+    let mut oldest_unrecorded = Instant::now();
+    let mut next_claim = Instant::now();
     loop {
+        let stopping = *shutdown.borrow();
         while let Some(done) = tasks.try_join_next() {
-            finished(&mut in_flight, done);
+            collect(
+                &mut in_flight,
+                &mut unrecorded,
+                &mut oldest_unrecorded,
+                done,
+            );
+        }
+        if !unrecorded.is_empty()
+            && (tasks.is_empty() || stopping || oldest_unrecorded.elapsed() >= RECORD_WITHIN)
+        {
+            sender.record(std::mem::take(&mut unrecorded)).await;
+        }
+        if stopping {
+            break;
         }
         let room = MAX_IN_FLIGHT.saturating_sub(tasks.len());
-        let started = if room > 0 {
-            sender.start_due(room, &mut tasks, &mut in_flight).await
-        } else {
-            0
-        };
-        if started == 0 {
-            tokio::select! {
-                _ = tokio::time::sleep(POLL_EVERY) => {}
-                _ = shutdown.changed() => {}
-                Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                    finished(&mut in_flight, done);
-                }
-            }
+        if room > 0 && Instant::now() >= next_claim {
+            let started = sender.start_due(room, &mut tasks, &mut in_flight).await;
+            // A full batch: more may be due, claimed again soon; otherwise
+            // the queue is drained and polled again later.
+            next_claim = Instant::now()
+                + if started == room {
+                    CLAIM_GAP
+                } else {
+                    POLL_EVERY
+                };
         }
-        if *shutdown.borrow() {
-            break;
+        let mut wake = next_claim.max(Instant::now() + CLAIM_GAP);
+        if !unrecorded.is_empty() {
+            wake = wake.min(oldest_unrecorded + RECORD_WITHIN);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake.into()) => {}
+            _ = shutdown.changed() => {}
+            Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                collect(&mut in_flight, &mut unrecorded, &mut oldest_unrecorded, done);
+            }
         }
     }
     while let Some(done) = tasks.join_next().await {
-        finished(&mut in_flight, done);
+        collect(
+            &mut in_flight,
+            &mut unrecorded,
+            &mut oldest_unrecorded,
+            done,
+        );
     }
+    sender.record(unrecorded).await;
     tracing::info!("push worker stopped");
 }
 
-fn finished(in_flight: &mut HashSet<Id>, done: Result<Id, tokio::task::JoinError>) {
+/// A push that was tried (or skipped), with what came of it.
+struct Sent {
+    job: PushJob,
+    outcome: Outcome,
+}
+
+fn collect(
+    in_flight: &mut HashSet<Id>,
+    unrecorded: &mut Vec<Sent>,
+    oldest_unrecorded: &mut Instant,
+    done: Result<Sent, tokio::task::JoinError>,
+) {
     match done {
-        Ok(id) => {
-            in_flight.remove(&id);
+        Ok(sent) => {
+            in_flight.remove(&sent.job.id);
+            if unrecorded.is_empty() {
+                *oldest_unrecorded = Instant::now();
+            }
+            unrecorded.push(sent);
         }
         // The push stays claimed and is tried again once its claim runs out.
         Err(err) => tracing::error!(%err, "a push task failed"),
@@ -373,13 +446,15 @@ fn finished(in_flight: &mut HashSet<Id>, done: Result<Id, tokio::task::JoinError
 #[derive(Clone)]
 struct Sender {
     ctx: Context,
-    key: VapidKey,
     client: reqwest::Client,
+    sealer: Sealer,
 }
 
 /// What the push service made of a push.
 enum Outcome {
     Delivered,
+    /// The app was in front of the user (on this node): not sent.
+    Skipped,
     /// `404`/`410`: the subscription is gone.
     Gone,
     Retry {
@@ -393,7 +468,7 @@ impl Sender {
     async fn start_due(
         &self,
         room: usize,
-        tasks: &mut JoinSet<Id>,
+        tasks: &mut JoinSet<Sent>,
         in_flight: &mut HashSet<Id>,
     ) -> usize {
         let skip: Vec<Id> = in_flight.iter().copied().collect();
@@ -415,131 +490,88 @@ impl Sender {
             in_flight.insert(job.id);
             let sender = self.clone();
             tasks.spawn(async move {
-                let id = job.id;
-                if let Err(err) = sender.deliver(job).await {
-                    tracing::error!(%err, "cannot record a push's outcome");
-                }
-                id
+                let outcome = sender.deliver(&job).await;
+                Sent { job, outcome }
             });
         }
         started
     }
 
-    async fn deliver(&self, job: PushJob) -> Result<(), StoreError> {
-        let ctx = &self.ctx;
-        if job.chat_id.is_some() && ctx.hub.is_focused(job.user_id) {
-            tracing::debug!(
-                user_id = job.user_id,
-                "push skipped: the app is in front of the user"
-            );
-            ctx.metrics.count_push(PushOutcome::Skipped);
-            let id = job.id;
-            return ctx.store.run(move |conn| store::drop_job(conn, id)).await;
+    async fn deliver(&self, job: &PushJob) -> Outcome {
+        if job.chat_id.is_some() && self.ctx.hub.is_focused(job.user_id) {
+            return Outcome::Skipped;
         }
-        let outcome = match self.request(&job) {
+        match self.sealer.seal(job.clone()).await {
             Ok(request) => self.send(request).await,
             Err(reason) => Outcome::Failed(reason),
-        };
-        match outcome {
-            Outcome::Delivered => {
-                ctx.metrics.count_push(PushOutcome::Delivered);
-                ctx.store
-                    .run(move |conn| store::mark_delivered(conn, &job))
-                    .await
-            }
-            Outcome::Gone => {
-                ctx.metrics.count_push(PushOutcome::Gone);
-                tracing::info!(
-                    subscription_id = job.subscription_id,
-                    "the push service no longer knows a subscription; removed"
-                );
-                let id = job.subscription_id;
-                ctx.store
-                    .run(move |conn| store::remove_subscription(conn, id))
-                    .await
-            }
-            Outcome::Retry { reason, after } if job.attempts + 1 < MAX_ATTEMPTS => {
-                ctx.metrics.count_push(PushOutcome::Retried);
-                let wait = after
-                    .and_then(|d| TimeDelta::from_std(d).ok())
-                    .unwrap_or_else(|| {
-                        super::outbound::backoff(&ctx.config.delivery, job.attempts)
-                    });
-                tracing::warn!(subscription_id = job.subscription_id, attempt = job.attempts + 1, %reason, "push failed; will retry");
-                ctx.store
-                    .run(move |conn| store::mark_retry(conn, &job, now() + wait, &reason))
-                    .await
-            }
-            Outcome::Retry { reason, .. } | Outcome::Failed(reason) => {
-                ctx.metrics.count_push(PushOutcome::Dropped);
-                tracing::warn!(subscription_id = job.subscription_id, %reason, "push dropped");
-                let id = job.id;
-                ctx.store.run(move |conn| store::drop_job(conn, id)).await
-            }
         }
     }
 
-    /// The encrypted, signed request for `job`.
-    fn request(&self, job: &PushJob) -> Result<reqwest::Request, String> {
-        let endpoint = url::Url::parse(&job.endpoint).map_err(|err| format!("endpoint: {err}"))?;
-        let uri: http::Uri = job
-            .endpoint
-            .parse()
-            .map_err(|err| format!("endpoint: {err}"))?;
-        let p256dh = rules::decode(&job.p256dh).ok_or("p256dh is not base64url")?;
-        let ua_public = web_push_native::p256::PublicKey::from_sec1_bytes(&p256dh)
-            .map_err(|_| "p256dh is not a P-256 point".to_owned())?;
-        let auth = rules::decode(&job.auth)
-            .filter(|auth| auth.len() == 16)
-            .ok_or("auth is not 16 bytes")?;
-        let mut payload: PushPayload =
-            serde_json::from_str(&job.payload).map_err(|err| format!("payload: {err}"))?;
-        payload.url = self
-            .ctx
-            .config
-            .public_url
-            .join(payload.url.trim_start_matches('/'))
-            .map_or_else(|_| self.ctx.config.public_url.to_string(), String::from);
-        let body = serde_json::to_vec(&payload).map_err(|err| format!("payload: {err}"))?;
-        let ttl = Duration::from_secs(u64::try_from(job.ttl_s.max(0)).unwrap_or(0));
-        let request = WebPushBuilder::new(uri, ua_public, Auth::clone_from_slice(&auth))
-            .with_valid_duration(ttl)
-            .build(body)
-            .map_err(|err| format!("cannot encrypt the push: {err}"))?;
-        // VAPID is signed here rather than by the builder: `aud` must be the
-        // endpoint's full origin, port included (RFC 8292 section 2).
-        let claims = Claims::create(web_push_native::jwt_simple::prelude::Duration::from_secs(
-            VAPID_VALID_FOR_S,
-        ))
-        .with_audience(endpoint.origin().ascii_serialization())
-        .with_subject(self.subject());
-        let token = self
-            .key
-            .pair
-            .sign(claims)
-            .map_err(|err| format!("cannot sign VAPID: {err}"))?;
-        let (mut parts, body) = request.into_parts();
-        let headers = &mut parts.headers;
-        let value = |v: String| http::HeaderValue::try_from(v).map_err(|err| err.to_string());
-        headers.insert(
-            http::header::AUTHORIZATION,
-            value(format!("vapid t={token}, k={}", self.key.public_key))?,
-        );
-        headers.insert("urgency", value(job.urgency.clone())?);
-        if let Some(topic) = &job.topic {
-            headers.insert("topic", value(topic.clone())?);
+    /// Counts and logs each outcome and records them all in one transaction.
+    /// If that fails, the pushes stay claimed and are tried again once their
+    /// claims run out.
+    async fn record(&self, sent: Vec<Sent>) {
+        if sent.is_empty() {
+            return;
         }
-        reqwest::Request::try_from(http::Request::from_parts(parts, body))
-            .map_err(|err| format!("request: {err}"))
-    }
-
-    /// RFC 8292's contact: the server's public address.
-    fn subject(&self) -> String {
-        let url = &self.ctx.config.public_url;
-        if url.scheme() == "https" {
-            url.origin().ascii_serialization()
-        } else {
-            format!("mailto:admin@{}", url.host_str().unwrap_or("localhost"))
+        let ctx = &self.ctx;
+        let mut outcomes = Vec::with_capacity(sent.len());
+        for Sent { job, outcome } in sent {
+            let recorded = match outcome {
+                Outcome::Delivered => {
+                    ctx.metrics.count_push(PushOutcome::Delivered);
+                    store::Recorded::Delivered {
+                        job_id: job.id,
+                        subscription_id: job.subscription_id,
+                    }
+                }
+                Outcome::Skipped => {
+                    tracing::debug!(
+                        user_id = job.user_id,
+                        "push skipped: the app is in front of the user"
+                    );
+                    ctx.metrics.count_push(PushOutcome::Skipped);
+                    store::Recorded::Dropped { job_id: job.id }
+                }
+                Outcome::Gone => {
+                    ctx.metrics.count_push(PushOutcome::Gone);
+                    tracing::info!(
+                        subscription_id = job.subscription_id,
+                        "the push service no longer knows a subscription; removed"
+                    );
+                    store::Recorded::Gone {
+                        subscription_id: job.subscription_id,
+                    }
+                }
+                Outcome::Retry { reason, after } if job.attempts + 1 < MAX_ATTEMPTS => {
+                    ctx.metrics.count_push(PushOutcome::Retried);
+                    let wait = after
+                        .and_then(|d| TimeDelta::from_std(d).ok())
+                        .unwrap_or_else(|| {
+                            super::outbound::backoff(&ctx.config.delivery, job.attempts)
+                        });
+                    tracing::warn!(subscription_id = job.subscription_id, attempt = job.attempts + 1, %reason, "push failed; will retry");
+                    store::Recorded::Retry {
+                        job_id: job.id,
+                        attempts: job.attempts + 1,
+                        at: now() + wait,
+                        error: reason,
+                    }
+                }
+                Outcome::Retry { reason, .. } | Outcome::Failed(reason) => {
+                    ctx.metrics.count_push(PushOutcome::Dropped);
+                    tracing::warn!(subscription_id = job.subscription_id, %reason, "push dropped");
+                    store::Recorded::Dropped { job_id: job.id }
+                }
+            };
+            outcomes.push(recorded);
+        }
+        if let Err(err) = ctx
+            .store
+            .run(move |conn| store::record(conn, &outcomes))
+            .await
+        {
+            tracing::error!(%err, "cannot record the pushes' outcomes");
         }
     }
 
@@ -571,6 +603,141 @@ impl Sender {
                 },
                 after: None,
             },
+        }
+    }
+}
+
+/// A push to seal, and where the sealed request goes.
+type SealOrder = (PushJob, oneshot::Sender<Result<reqwest::Request, String>>);
+
+/// Encrypts (RFC 8291) and signs (RFC 8292) pushes on a thread of its own,
+/// at a lower CPU priority than the async executor's threads: the elliptic
+/// curve work of a burst of pushes then waits while webhooks and requests
+/// want the cores, rather than running in their executor threads. The thread
+/// ends when the last handle is dropped.
+#[derive(Clone)]
+struct Sealer {
+    orders: std::sync::mpsc::Sender<SealOrder>,
+}
+
+impl Sealer {
+    fn start(key: VapidKey, public_url: url::Url) -> std::io::Result<Sealer> {
+        let (orders, incoming) = std::sync::mpsc::channel::<SealOrder>();
+        std::thread::Builder::new()
+            .name("push-sealer".into())
+            .spawn(move || {
+                lower_this_threads_priority(SEALER_PRIORITY);
+                let mut sealing = Sealing {
+                    key,
+                    public_url,
+                    tokens: HashMap::new(),
+                };
+                while let Ok((job, reply)) = incoming.recv() {
+                    // The task that asked may have ended (shutdown): nothing to tell.
+                    let _ = reply.send(sealing.request(&job));
+                }
+            })?;
+        Ok(Sealer { orders })
+    }
+
+    /// The encrypted, signed request for `job`.
+    async fn seal(&self, job: PushJob) -> Result<reqwest::Request, String> {
+        let (reply, sealed) = oneshot::channel();
+        self.orders
+            .send((job, reply))
+            .map_err(|_| "the push sealer stopped".to_owned())?;
+        sealed
+            .await
+            .map_err(|_| "the push sealer stopped".to_owned())?
+    }
+}
+
+/// The sealer thread's state: the key, and the VAPID tokens it signed.
+struct Sealing {
+    key: VapidKey,
+    public_url: url::Url,
+    /// Per push service origin: the token and when it was signed. RFC 8292
+    /// lets one token serve many requests; it is signed again well before it
+    /// expires, so one ES256 signature serves a burst rather than each push.
+    tokens: HashMap<String, (String, Instant)>,
+}
+
+impl Sealing {
+    fn request(&mut self, job: &PushJob) -> Result<reqwest::Request, String> {
+        let endpoint = url::Url::parse(&job.endpoint).map_err(|err| format!("endpoint: {err}"))?;
+        let uri: http::Uri = job
+            .endpoint
+            .parse()
+            .map_err(|err| format!("endpoint: {err}"))?;
+        let p256dh = rules::decode(&job.p256dh).ok_or("p256dh is not base64url")?;
+        let ua_public = web_push_native::p256::PublicKey::from_sec1_bytes(&p256dh)
+            .map_err(|_| "p256dh is not a P-256 point".to_owned())?;
+        let auth = rules::decode(&job.auth)
+            .filter(|auth| auth.len() == 16)
+            .ok_or("auth is not 16 bytes")?;
+        let mut payload: PushPayload =
+            serde_json::from_str(&job.payload).map_err(|err| format!("payload: {err}"))?;
+        payload.url = self
+            .public_url
+            .join(payload.url.trim_start_matches('/'))
+            .map_or_else(|_| self.public_url.to_string(), String::from);
+        let body = serde_json::to_vec(&payload).map_err(|err| format!("payload: {err}"))?;
+        let ttl = Duration::from_secs(u64::try_from(job.ttl_s.max(0)).unwrap_or(0));
+        let request = WebPushBuilder::new(uri, ua_public, Auth::clone_from_slice(&auth))
+            .with_valid_duration(ttl)
+            .build(body)
+            .map_err(|err| format!("cannot encrypt the push: {err}"))?;
+        let token = self.token(&endpoint)?;
+        let (mut parts, body) = request.into_parts();
+        let headers = &mut parts.headers;
+        let value = |v: String| http::HeaderValue::try_from(v).map_err(|err| err.to_string());
+        headers.insert(
+            http::header::AUTHORIZATION,
+            value(format!("vapid t={token}, k={}", self.key.public_key))?,
+        );
+        headers.insert("urgency", value(job.urgency.clone())?);
+        if let Some(topic) = &job.topic {
+            headers.insert("topic", value(topic.clone())?);
+        }
+        reqwest::Request::try_from(http::Request::from_parts(parts, body))
+            .map_err(|err| format!("request: {err}"))
+    }
+
+    /// The VAPID token for `endpoint`'s push service, signed here rather
+    /// than by the builder: `aud` must be the endpoint's full origin, port
+    /// included (RFC 8292 section 2).
+    fn token(&mut self, endpoint: &url::Url) -> Result<String, String> {
+        let audience = endpoint.origin().ascii_serialization();
+        if let Some((token, signed)) = self.tokens.get(&audience) {
+            if signed.elapsed() < VAPID_REUSE_FOR {
+                return Ok(token.clone());
+            }
+        }
+        let claims = Claims::create(web_push_native::jwt_simple::prelude::Duration::from_secs(
+            VAPID_VALID_FOR_S,
+        ))
+        .with_audience(&audience)
+        .with_subject(self.subject());
+        let token = self
+            .key
+            .pair
+            .sign(claims)
+            .map_err(|err| format!("cannot sign VAPID: {err}"))?;
+        // Few push services exist; forget the stale tokens of any others.
+        self.tokens
+            .retain(|_, (_, signed)| signed.elapsed() < VAPID_REUSE_FOR);
+        self.tokens
+            .insert(audience, (token.clone(), Instant::now()));
+        Ok(token)
+    }
+
+    /// RFC 8292's contact: the server's public address.
+    fn subject(&self) -> String {
+        let url = &self.public_url;
+        if url.scheme() == "https" {
+            url.origin().ascii_serialization()
+        } else {
+            format!("mailto:admin@{}", url.host_str().unwrap_or("localhost"))
         }
     }
 }

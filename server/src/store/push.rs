@@ -216,12 +216,6 @@ pub fn remove_device(conn: &mut DbConn, user_id: Id, id: Id) -> Result<bool, Sto
         > 0)
 }
 
-/// Removes a subscription the push service no longer knows (and its queue).
-pub fn remove_subscription(conn: &mut DbConn, id: Id) -> Result<(), StoreError> {
-    diesel::delete(push_subscriptions::table.find(id)).execute(conn)?;
-    Ok(())
-}
-
 /// The user's subscriptions as pushes need them: id and language.
 pub fn targets(conn: &mut DbConn, user_id: Id) -> Result<Vec<(Id, String)>, StoreError> {
     Ok(push_subscriptions::table
@@ -332,13 +326,81 @@ pub fn claim_due(
     })
 }
 
-/// The push service took the push: it leaves the queue.
-pub fn mark_delivered(conn: &mut DbConn, job: &PushJob) -> Result<(), StoreError> {
+/// What became of a claimed push, to record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    /// The push service took the push: it leaves the queue, and the
+    /// subscription's last success is now.
+    Delivered { job_id: Id, subscription_id: Id },
+    /// The push service no longer knows the subscription: it is removed,
+    /// with every push still queued for it.
+    Gone { subscription_id: Id },
+    /// Tried again at `at`, after `attempts` failed attempts.
+    Retry {
+        job_id: Id,
+        attempts: i32,
+        at: NaiveDateTime,
+        error: String,
+    },
+    /// A push that will not be sent (given up, or not wanted any more).
+    Dropped { job_id: Id },
+}
+
+/// Records the outcomes of many pushes in one write transaction, so a burst
+/// of pushes costs the database's single writer (SQLite) or its connections
+/// (PostgreSQL) one turn per batch rather than one per push. A push whose
+/// row is gone already (its subscription removed meanwhile) changes nothing.
+pub fn record(conn: &mut DbConn, outcomes: &[Recorded]) -> Result<(), StoreError> {
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    let at = now();
     write_transaction(conn, |conn| {
-        diesel::delete(push_queue::table.find(job.id)).execute(conn)?;
-        diesel::update(push_subscriptions::table.find(job.subscription_id))
-            .set(push_subscriptions::last_success_at.eq(now()))
+        let mut finished = Vec::new();
+        let mut succeeded = Vec::new();
+        let mut gone = Vec::new();
+        for outcome in outcomes {
+            match outcome {
+                Recorded::Delivered {
+                    job_id,
+                    subscription_id,
+                } => {
+                    finished.push(*job_id);
+                    succeeded.push(*subscription_id);
+                }
+                Recorded::Gone { subscription_id } => gone.push(*subscription_id),
+                Recorded::Dropped { job_id } => finished.push(*job_id),
+                Recorded::Retry {
+                    job_id,
+                    attempts,
+                    at,
+                    error,
+                } => {
+                    diesel::update(push_queue::table.find(job_id))
+                        .set((
+                            push_queue::attempts.eq(attempts),
+                            push_queue::next_attempt_at.eq(at),
+                            push_queue::last_error.eq(error),
+                        ))
+                        .execute(conn)?;
+                }
+            }
+        }
+        if !finished.is_empty() {
+            diesel::delete(push_queue::table.filter(push_queue::id.eq_any(&finished)))
+                .execute(conn)?;
+        }
+        if !succeeded.is_empty() {
+            diesel::update(
+                push_subscriptions::table.filter(push_subscriptions::id.eq_any(&succeeded)),
+            )
+            .set(push_subscriptions::last_success_at.eq(at))
             .execute(conn)?;
+        }
+        if !gone.is_empty() {
+            diesel::delete(push_subscriptions::table.filter(push_subscriptions::id.eq_any(&gone)))
+                .execute(conn)?;
+        }
         Ok(())
     })
 }
@@ -346,29 +408,6 @@ pub fn mark_delivered(conn: &mut DbConn, job: &PushJob) -> Result<(), StoreError
 /// Pushes waiting in the queue (a delivered or dropped one is deleted).
 pub fn count_queued(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(push_queue::table.count().get_result(conn)?)
-}
-
-/// Tries the push again at `at`.
-pub fn mark_retry(
-    conn: &mut DbConn,
-    job: &PushJob,
-    at: NaiveDateTime,
-    error: &str,
-) -> Result<(), StoreError> {
-    diesel::update(push_queue::table.find(job.id))
-        .set((
-            push_queue::attempts.eq(job.attempts + 1),
-            push_queue::next_attempt_at.eq(at),
-            push_queue::last_error.eq(error),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Drops a push that will not be sent (given up, or not wanted any more).
-pub fn drop_job(conn: &mut DbConn, id: Id) -> Result<(), StoreError> {
-    diesel::delete(push_queue::table.find(id)).execute(conn)?;
-    Ok(())
 }
 
 /// Pushes waiting in the queue (on every node).

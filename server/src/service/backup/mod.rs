@@ -18,6 +18,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, DatabaseUrl};
+use crate::service::priority::lower_this_threads_priority;
 use crate::store::{snapshot, StoreError};
 
 pub use schedule::{BackupReport, LastBackup};
@@ -30,6 +31,8 @@ pub const FILES_DIR: &str = "files";
 pub const MANIFEST_FILE: &str = "snapshot.json";
 /// The data directory's folders a snapshot carries (each flat: `attachments/<id>`).
 const DATA_FOLDERS: [&str; 1] = ["attachments"];
+/// A snapshot takes whatever CPU is left (Linux niceness).
+const LOWEST_PRIORITY: i32 = 19;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -124,7 +127,7 @@ fn write_snapshot(
 pub(crate) fn at_low_priority<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
-            lower_this_threads_priority();
+            lower_this_threads_priority(LOWEST_PRIORITY);
             work()
         });
         match worker.join() {
@@ -133,18 +136,6 @@ pub(crate) fn at_low_priority<T: Send>(work: impl FnOnce() -> T + Send) -> T {
         }
     })
 }
-
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn lower_this_threads_priority() {
-    // SAFETY: plain system calls on this thread's own scheduling priority;
-    // no memory is passed. A failure leaves the priority as it was.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 19);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn lower_this_threads_priority() {}
 
 /// Copies the files directly in `from` (missing: none) into `to`; returns
 /// how many. A file removed meanwhile (its contact erased) is skipped.
