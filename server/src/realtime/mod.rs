@@ -66,10 +66,65 @@ impl Audience {
 }
 
 fn append(conn: &mut DbConn, chat_id: Option<Id>, entry: &LogEntry) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(entry)
-        .map_err(|err| StoreError::Corrupt(format!("event does not serialize: {err}")))?;
-    events::append(conn, chat_id, &payload)?;
+    events::append(conn, chat_id, &serialize(entry)?)?;
     Ok(())
+}
+
+fn serialize(entry: &LogEntry) -> Result<String, StoreError> {
+    serde_json::to_string(entry)
+        .map_err(|err| StoreError::Corrupt(format!("event does not serialize: {err}")))
+}
+
+/// Events of one change, gathered to be logged together (one statement), in
+/// the order they were added.
+#[derive(Default)]
+pub struct Batch {
+    rows: Vec<(Option<Id>, String)>,
+}
+
+impl Batch {
+    /// [`record_for_chat_followers`], logged when the batch is.
+    pub fn for_chat_followers(
+        &mut self,
+        chat_id: Id,
+        follower_ids: Vec<Id>,
+        msg: ServerMsg,
+    ) -> Result<(), StoreError> {
+        let entry = LogEntry {
+            audience: Audience::Chat {
+                chat_id,
+                follower_ids,
+            },
+            msg: Some(msg),
+            refresh_users: Vec::new(),
+        };
+        self.rows.push((Some(chat_id), serialize(&entry)?));
+        Ok(())
+    }
+
+    /// [`record_for_users`], logged when the batch is.
+    pub fn for_users(
+        &mut self,
+        chat_id: Option<Id>,
+        user_ids: Vec<Id>,
+        msg: ServerMsg,
+    ) -> Result<(), StoreError> {
+        if user_ids.is_empty() {
+            return Ok(());
+        }
+        let entry = LogEntry {
+            audience: Audience::Users { user_ids },
+            msg: Some(msg),
+            refresh_users: Vec::new(),
+        };
+        self.rows.push((chat_id, serialize(&entry)?));
+        Ok(())
+    }
+
+    /// Logs the gathered events, in order, in one statement.
+    pub fn record(self, conn: &mut DbConn) -> Result<(), StoreError> {
+        events::append_all(conn, &self.rows)
+    }
 }
 
 /// Records an event about a chat for everyone who may see the chat now.

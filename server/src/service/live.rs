@@ -27,7 +27,8 @@ pub fn chat_changed(conn: &mut DbConn, chat_id: Id, created: bool) -> Result<(),
 }
 
 /// `ChatCreated` or `ChatUpdated`, then one event per new item: what a
-/// customer's message changed. The chat and its followers are read once.
+/// customer's message changed. The chat and its followers are read once, and
+/// the events are logged in one statement.
 pub fn chat_and_items_changed(
     conn: &mut DbConn,
     chat_id: Id,
@@ -41,16 +42,19 @@ pub fn chat_and_items_changed(
     } else {
         ServerMsg::ChatUpdated { chat }
     };
-    realtime::record_for_chat_followers(conn, chat_id, summary.follower_ids.clone(), msg)?;
-    record_items(conn, &summary, item_ids)
+    let mut events = realtime::Batch::default();
+    events.for_chat_followers(chat_id, summary.follower_ids.clone(), msg)?;
+    record_items(conn, &summary, item_ids, &mut events)?;
+    events.record(conn)
 }
 
 /// One live event per new item, then the notifications they imply (an
-/// assignment, a customer's message, a chat that starts waiting).
+/// assignment, a customer's message, a chat that starts waiting), into `events`.
 fn record_items(
     conn: &mut DbConn,
     summary: &chats::ChatSummary,
     item_ids: Vec<Id>,
+    events: &mut realtime::Batch,
 ) -> Result<(), StoreError> {
     if item_ids.is_empty() {
         return Ok(());
@@ -64,9 +68,9 @@ fn record_items(
             Some(Direction::Out) => ServerMsg::MessageSent { item },
             None => ServerMsg::ItemAdded { item },
         };
-        realtime::record_for_chat_followers(conn, chat_id, summary.follower_ids.clone(), msg)?;
+        events.for_chat_followers(chat_id, summary.follower_ids.clone(), msg)?;
     }
-    notifications::notify_items(conn, &summary.chat, &items)?;
+    notifications::notify_items(conn, &summary.chat, &items, events)?;
     Ok(())
 }
 
@@ -85,14 +89,11 @@ pub fn items_then_chat_changed(
 ) -> Result<(), StoreError> {
     let summary = chats::find_summary(conn, chat_id, None)?;
     let follower_ids = summary.follower_ids.clone();
-    record_items(conn, &summary, item_ids)?;
+    let mut events = realtime::Batch::default();
+    record_items(conn, &summary, item_ids, &mut events)?;
     let chat = views::chat(summary);
-    realtime::record_for_chat_followers(
-        conn,
-        chat_id,
-        follower_ids,
-        ServerMsg::ChatUpdated { chat },
-    )
+    events.for_chat_followers(chat_id, follower_ids, ServerMsg::ChatUpdated { chat })?;
+    events.record(conn)
 }
 
 /// `ReactionsChanged` for everyone who may see the chat: the message's

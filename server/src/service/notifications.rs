@@ -37,29 +37,66 @@ pub fn notify(
     chat: &ChatRecord,
     occurrence: &Occurrence,
 ) -> Result<Vec<NotificationRecord>, StoreError> {
-    let queue = match occurrence {
-        Occurrence::StartedWaiting { .. } => store::queue(conn, chat.integration_id)?,
-        _ => Vec::new(),
-    };
+    let mut events = realtime::Batch::default();
+    let made = notify_all(conn, chat, std::slice::from_ref(occurrence), &mut events)?;
+    events.record(conn)?;
+    Ok(made)
+}
+
+/// [`notify`] for several occurrences of one change, in order: the people
+/// they concern are read once, each user's unread total is counted once, and
+/// the live events join `events` (the caller logs them with its own).
+fn notify_all(
+    conn: &mut DbConn,
+    chat: &ChatRecord,
+    occurrences: &[Occurrence],
+    events: &mut realtime::Batch,
+) -> Result<Vec<NotificationRecord>, StoreError> {
+    let waits = occurrences
+        .iter()
+        .any(|o| matches!(o, Occurrence::StartedWaiting { .. }));
     let facts = ChatNow {
         status: chat.status,
         assignee_id: chat.assignee_id,
-        queue,
+        queue: match waits {
+            true => store::queue(conn, chat.integration_id)?,
+            false => Vec::new(),
+        },
     };
-    let candidates = rules::candidates(occurrence, &facts);
+    let mut candidates: Vec<Id> = occurrences
+        .iter()
+        .flat_map(|occurrence| rules::candidates(occurrence, &facts))
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
     let people = store::people(conn, chat.id, &candidates)?;
-    let new = rules::notifications(occurrence, &facts, &people);
+    let new: Vec<_> = occurrences
+        .iter()
+        .flat_map(|occurrence| rules::notifications(occurrence, &facts, &people))
+        .collect();
     if new.is_empty() {
         return Ok(Vec::new());
     }
     let made = store::insert(conn, chat.id, &new, now())?;
+    // Each event carries the user's unread total as it was right after that
+    // notification: the total after all of them, less the user's later ones.
+    let mut unread: std::collections::HashMap<Id, i64> = std::collections::HashMap::new();
     for notification in &made {
-        let unread = store::count_unread(conn, notification.user_id)?;
-        realtime::record_for_users(
-            conn,
+        if let std::collections::hash_map::Entry::Vacant(entry) = unread.entry(notification.user_id)
+        {
+            entry.insert(store::count_unread(conn, notification.user_id)?);
+        }
+    }
+    for (position, notification) in made.iter().enumerate() {
+        let later = made[position + 1..]
+            .iter()
+            .filter(|n| n.user_id == notification.user_id)
+            .count();
+        let unread = unread[&notification.user_id] - later as i64;
+        events.for_users(
             Some(chat.id),
             vec![notification.user_id],
             ServerMsg::Notification {
@@ -74,17 +111,19 @@ pub fn notify(
 }
 
 /// [`notify`] for what the timeline items a change appended imply: an
-/// assignment, a customer's message, a chat that starts waiting.
+/// assignment, a customer's message, a chat that starts waiting; their live
+/// events join `events`.
 pub fn notify_items(
     conn: &mut DbConn,
     chat: &ChatRecord,
     items: &[ItemRecord],
+    events: &mut realtime::Batch,
 ) -> Result<Vec<NotificationRecord>, StoreError> {
-    let mut made = Vec::new();
-    for occurrence in items.iter().filter_map(occurrence_of) {
-        made.extend(notify(conn, chat, &occurrence)?);
+    let occurrences: Vec<Occurrence> = items.iter().filter_map(occurrence_of).collect();
+    if occurrences.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(made)
+    notify_all(conn, chat, &occurrences, events)
 }
 
 fn occurrence_of(item: &ItemRecord) -> Option<Occurrence> {

@@ -221,8 +221,19 @@ pub fn queue_for(
     made: &[NotificationRecord],
 ) -> Result<(), StoreError> {
     let mut customer: Option<String> = None;
+    // A change often notifies one user twice (assigned, then the message):
+    // their devices are read once.
+    let mut targets_of: std::collections::HashMap<Id, Vec<(Id, String)>> =
+        std::collections::HashMap::new();
     for notification in made {
-        let targets = store::targets(conn, notification.user_id)?;
+        let targets = match targets_of.get(&notification.user_id) {
+            Some(targets) => targets.clone(),
+            None => {
+                let targets = store::targets(conn, notification.user_id)?;
+                targets_of.insert(notification.user_id, targets.clone());
+                targets
+            }
+        };
         if targets.is_empty() {
             continue;
         }

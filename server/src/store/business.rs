@@ -340,6 +340,8 @@ fn receive_owner_message(
                 contact_id: customer.contact_id,
                 business: Some(business),
                 referral: None,
+                // The owner's message is no customer's: nothing awaits a reply.
+                first_message: None,
             };
             let chat_id = open_chat(
                 conn,
@@ -352,7 +354,7 @@ fn receive_owner_message(
             start_deal_and_wait(
                 conn,
                 integration,
-                customer.contact_id,
+                &customer,
                 chat_id,
                 &transition,
                 at,

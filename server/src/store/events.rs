@@ -26,6 +26,40 @@ pub fn append(conn: &mut DbConn, chat_id: Option<Id>, payload: &str) -> Result<I
     Ok(id)
 }
 
+/// Appends several events (`(chat, payload)`, in order). On PostgreSQL in
+/// one statement: one round trip for a change's events, not one each. SQLite
+/// has no round trip to save, and Diesel parses a multi-row insert anew on
+/// every call while it keeps the one-row insert prepared: one row at a time.
+pub fn append_all(conn: &mut DbConn, events: &[(Option<Id>, String)]) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    if let DbConn::Sqlite(_) = conn {
+        for (chat_id, payload) in events {
+            append(conn, *chat_id, payload)?;
+        }
+        return Ok(());
+    }
+    let at = now();
+    let rows: Vec<_> = events
+        .iter()
+        .map(|(chat_id, payload)| {
+            (
+                event_log::chat_id.eq(*chat_id),
+                event_log::payload.eq(payload.as_str()),
+                event_log::at.eq(at),
+            )
+        })
+        .collect();
+    // The derived multi-backend has no multi-row INSERT; the backend has.
+    let insert = diesel::insert_into(event_log::table).values(rows);
+    match conn {
+        DbConn::Postgres(conn) => insert.execute(conn)?,
+        DbConn::Sqlite(conn) => insert.execute(conn)?,
+    };
+    Ok(())
+}
+
 /// Events after `after`, oldest first.
 pub fn after(conn: &mut DbConn, after: Id, limit: i64) -> Result<Vec<(Id, String)>, StoreError> {
     Ok(event_log::table

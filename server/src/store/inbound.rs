@@ -267,7 +267,7 @@ fn apply(
             if let Some(referral) = referral {
                 remember_referral(conn, integration, customer.customer_id, referral)?;
             }
-            let welcome = take_greeting(conn, integration, customer.customer_id)?;
+            let welcome = take_greeting(conn, integration, &customer)?;
             Ok(Received {
                 welcome,
                 ..Received::default()
@@ -387,7 +387,16 @@ pub(super) fn receive_message(
     let was_unreachable = existing
         .as_ref()
         .is_some_and(|chat| chat.unreachable_reason.is_some());
+    let chat_created = existing.is_none();
     let window_before = existing.as_ref().and_then(|chat| chat.reply_window_ends_at);
+    // When the customer may be answered until, after this message.
+    let reply_window = |window_before| match business {
+        None => reply_window_after(integration.kind, window_before, message.sent_at.naive_utc()),
+        Some(_) => Some(crate::domain::business::reply_window_after(
+            window_before,
+            message.sent_at.naive_utc(),
+        )),
+    };
     let at = now();
     let mut received = Received::default();
     let facts = match &existing {
@@ -404,6 +413,8 @@ pub(super) fn receive_message(
         // A business chat is not one the bot's deep links lead to.
         Some(_) => None,
         None if business.is_some() => None,
+        // Created by this very event: no referral can be waiting for them.
+        None if customer.created => message.referral.clone(),
         None => {
             let pending =
                 referrals::take_pending_referral(conn, integration.id, customer.customer_id)?;
@@ -426,6 +437,10 @@ pub(super) fn receive_message(
                 contact_id: customer.contact_id,
                 business,
                 referral: referral.as_deref(),
+                first_message: Some(FirstMessage {
+                    preview: message_preview(message),
+                    reply_window_ends_at: reply_window(None),
+                }),
             };
             open_chat(
                 conn,
@@ -453,18 +468,20 @@ pub(super) fn receive_message(
     start_deal_and_wait(
         conn,
         integration,
-        customer.contact_id,
+        &customer,
         chat_id,
         &transition,
         at,
         &mut received,
     )?;
     received.chat_id = Some(chat_id);
-    // A customer's message wakes a snoozed chat (before the message, in the timeline).
-    received
-        .item_ids
-        .extend(super::snoozes::wake_on_customer_message(conn, chat_id)?);
-    super::routing::customer_message_unanswered(conn, chat_id, at)?;
+    if !chat_created {
+        // A customer's message wakes a snoozed chat (before the message, in the timeline).
+        received
+            .item_ids
+            .extend(super::snoozes::wake_on_customer_message(conn, chat_id)?);
+        super::routing::customer_message_unanswered(conn, chat_id, at)?;
+    }
     if was_unreachable {
         // A customer who writes can be written to: a Viber message subscribes
         // without any `subscribed` callback (shared/protocols/viber.md §3), and
@@ -472,25 +489,21 @@ pub(super) fn receive_message(
         set_unreachable(conn, chat_id, None)?;
     }
 
-    let window = match business {
-        None => reply_window_after(integration.kind, window_before, message.sent_at.naive_utc()),
-        Some(_) => Some(crate::domain::business::reply_window_after(
-            window_before,
-            message.sent_at.naive_utc(),
-        )),
-    };
     insert_message(conn, chat_id, message, &mut received)?;
-    let preview = message_preview(message);
-    match window {
-        Some(ends_at) => {
-            super::chats::touch_with_reply_window(conn, chat_id, at, &preview, ends_at)?
+    // A new chat was written with its preview and window already.
+    if !chat_created {
+        let preview = message_preview(message);
+        match reply_window(window_before) {
+            Some(ends_at) => {
+                super::chats::touch_with_reply_window(conn, chat_id, at, &preview, ends_at)?
+            }
+            None => touch(conn, chat_id, at, &preview)?,
         }
-        None => touch(conn, chat_id, at, &preview)?,
     }
 
     // Greeting first (first contact only), then the auto-reply (every start).
     let greeting = match transition.has(Effect::Greet) {
-        true => take_greeting(conn, integration, customer.customer_id)?,
+        true => take_greeting(conn, integration, &customer)?,
         false => None,
     };
     if let Some(greeting) = greeting {
@@ -520,9 +533,20 @@ pub(super) struct NewChat<'a> {
     pub contact_id: Id,
     pub business: Option<&'a BusinessChat<'a>>,
     pub referral: Option<&'a str>,
+    /// The customer's message that opens the chat, if one does.
+    pub first_message: Option<FirstMessage>,
 }
 
-/// Writes a new chat in the state `transition` leads to, then its events.
+/// What a customer's first message sets on the chat it opens, written with
+/// the new row instead of updating it after: the list's preview, the reply
+/// window, and the unanswered clock (started at the chat's start).
+pub(super) struct FirstMessage {
+    pub preview: String,
+    pub reply_window_ends_at: Option<NaiveDateTime>,
+}
+
+/// Writes a new chat in the state `transition` leads to (waiting since `at`
+/// if it waits), then its events.
 pub(super) fn open_chat(
     conn: &mut DbConn,
     integration_id: Id,
@@ -532,18 +556,27 @@ pub(super) fn open_chat(
     received: &mut Received,
 ) -> Result<Id, StoreError> {
     let business = new_chat.business;
+    let first = new_chat.first_message.as_ref();
     let chat_id: Id = diesel::insert_into(chats::table)
         .values((
-            chats::integration_id.eq(integration_id),
-            chats::customer_id.eq(new_chat.customer_id),
-            chats::business_connection_id.eq(business.map(|b| b.connection_id)),
-            chats::business_chat_id.eq(business.map(|b| b.chat_key)),
-            chats::contact_id.eq(new_chat.contact_id),
-            chats::status.eq(status_str(transition.state.status)),
-            chats::assignee_id.eq(transition.state.assignee_id),
-            chats::referral.eq(new_chat.referral),
-            chats::started_at.eq(at),
-            chats::last_message_at.eq(at),
+            (
+                chats::integration_id.eq(integration_id),
+                chats::customer_id.eq(new_chat.customer_id),
+                chats::business_connection_id.eq(business.map(|b| b.connection_id)),
+                chats::business_chat_id.eq(business.map(|b| b.chat_key)),
+                chats::contact_id.eq(new_chat.contact_id),
+                chats::status.eq(status_str(transition.state.status)),
+                chats::assignee_id.eq(transition.state.assignee_id),
+                chats::referral.eq(new_chat.referral),
+                chats::started_at.eq(at),
+                chats::last_message_at.eq(at),
+            ),
+            (
+                chats::waiting_since.eq(transition.has(Effect::Wait).then_some(at)),
+                chats::last_message_preview.eq(first.map(|f| f.preview.as_str())),
+                chats::reply_window_ends_at.eq(first.and_then(|f| f.reply_window_ends_at)),
+                chats::awaiting_reply_since.eq(first.map(|_| at)),
+            ),
         ))
         .returning(chats::id)
         .get_result(conn)?;
@@ -557,20 +590,21 @@ pub(super) fn open_chat(
 /// The transition's deal and wait: a new conversation's deal (the
 /// integration's funnel, first stage, named after the contact and the
 /// integration; its `deal_created` event follows the transition's), and the
-/// waiting queue when nobody may take the chat now.
+/// waiting queue when nobody may take the chat now (a chat [`open_chat`]
+/// just wrote waits already).
 pub(super) fn start_deal_and_wait(
     conn: &mut DbConn,
     integration: &Integration,
-    contact_id: Id,
+    customer: &crm::CustomerRef,
     chat_id: Id,
     transition: &Transition,
     at: NaiveDateTime,
     received: &mut Received,
 ) -> Result<(), StoreError> {
     if transition.has(Effect::CreateDeal) {
-        create_deal(conn, integration, contact_id, chat_id, received)?;
+        create_deal(conn, integration, customer, chat_id, received)?;
     }
-    if transition.has(Effect::Wait) {
+    if transition.has(Effect::Wait) && !received.chat_created {
         super::chats::start_waiting(conn, chat_id, at)?;
     }
     Ok(())
@@ -579,26 +613,23 @@ pub(super) fn start_deal_and_wait(
 fn create_deal(
     conn: &mut DbConn,
     integration: &Integration,
-    contact_id: Id,
+    customer: &crm::CustomerRef,
     chat_id: Id,
     received: &mut Received,
 ) -> Result<(), StoreError> {
-    let contact = crm::find_contact(conn, contact_id)?;
-    let deal = crm::insert_deal(
+    let title = format!("{} — {}", customer.contact_name, integration.name);
+    let deal_id = crm::insert_deal_row(
         conn,
         integration.pipeline_id,
-        contact_id,
+        customer.contact_id,
         Some(chat_id),
-        &format!("{} — {}", contact.name, integration.name),
+        &title,
     )?;
     received.item_ids.push(timeline::insert_event(
         conn,
         chat_id,
         None,
-        &TimelineEvent::DealCreated(DealCreated {
-            deal_id: deal.id,
-            title: deal.facts.title,
-        }),
+        &TimelineEvent::DealCreated(DealCreated { deal_id, title }),
     )?);
     Ok(())
 }
@@ -676,22 +707,25 @@ fn remember_referral(
 fn take_greeting(
     conn: &mut DbConn,
     integration: &Integration,
-    customer_id: Id,
+    customer: &crm::CustomerRef,
 ) -> Result<Option<String>, StoreError> {
     let Some(text) = effective_text(integration.greeting_text.as_deref()) else {
         return Ok(None);
     };
-    let greeted: i64 = greetings_sent::table
-        .filter(greetings_sent::customer_id.eq(customer_id))
-        .filter(greetings_sent::integration_id.eq(integration.id))
-        .count()
-        .get_result(conn)?;
-    if greeted > 0 {
-        return Ok(None);
+    // A customer created by this event was never greeted: no need to look.
+    if !customer.created {
+        let greeted: i64 = greetings_sent::table
+            .filter(greetings_sent::customer_id.eq(customer.customer_id))
+            .filter(greetings_sent::integration_id.eq(integration.id))
+            .count()
+            .get_result(conn)?;
+        if greeted > 0 {
+            return Ok(None);
+        }
     }
     diesel::insert_into(greetings_sent::table)
         .values((
-            greetings_sent::customer_id.eq(customer_id),
+            greetings_sent::customer_id.eq(customer.customer_id),
             greetings_sent::integration_id.eq(integration.id),
             greetings_sent::at.eq(now()),
         ))

@@ -16,6 +16,35 @@ macro_rules! load_for_ids {
     };
 }
 
+/// [`load_for_ids`] for ids usually close together (the items one change
+/// just appended): on SQLite, ids within [`CLOSE_IDS_SPAN`] of each other are
+/// read as one range (`BETWEEN`, a cached statement) instead of an `IN` list
+/// parsed on every call. The range may hold rows of other ids: the caller
+/// keeps only those it asked for. PostgreSQL binds a list as one array
+/// (`= ANY`), cached already.
+macro_rules! load_for_close_ids {
+    ($conn:expr, $query:expr, $column:expr, $ids:expr) => {
+        match $crate::store::close_span($conn, &$ids) {
+            Some((first, last)) => $query.filter($column.between(first, last)).load($conn),
+            None => load_for_ids!($conn, $query, $column, $ids),
+        }
+    };
+}
+
+/// Widest span of ids [`load_for_close_ids`] reads as a range.
+const CLOSE_IDS_SPAN: shared::Id = 64;
+
+/// The first and last of `ids` when [`load_for_close_ids`] should read them as
+/// a range: several, close together, on SQLite.
+pub(crate) fn close_span(conn: &DbConn, ids: &[shared::Id]) -> Option<(shared::Id, shared::Id)> {
+    if ids.len() < 2 || !matches!(conn, DbConn::Sqlite(_)) {
+        return None;
+    }
+    let first = *ids.iter().min()?;
+    let last = *ids.iter().max()?;
+    (last - first < CLOSE_IDS_SPAN).then_some((first, last))
+}
+
 pub mod auth;
 pub mod business;
 pub mod canned;

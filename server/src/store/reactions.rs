@@ -67,7 +67,7 @@ pub(super) fn load_reactions(
             message_reactions::emoji,
         ));
     let reactions: Vec<(Id, Option<Id>, String)> =
-        load_for_ids!(conn, query, message_reactions::item_id, message_ids)?;
+        load_for_close_ids!(conn, query, message_reactions::item_id, message_ids)?;
     for item in items {
         let id = item.id;
         if let RecordBody::Message(message) = &mut item.body {

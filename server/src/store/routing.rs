@@ -82,13 +82,11 @@ pub fn open_chats(conn: &mut DbConn, user_id: Id) -> Result<i64, StoreError> {
 /// Takes the integration's row lock: its cursor and its turns are ours until
 /// the transaction ends.
 fn lock_integration(conn: &mut DbConn, integration_id: Id) -> Result<(i64, bool), StoreError> {
-    diesel::update(integrations::table.find(integration_id))
+    // The locking write returns what the turn reads: one statement, not two.
+    Ok(diesel::update(integrations::table.find(integration_id))
         .set(integrations::queue_cursor.eq(integrations::queue_cursor))
-        .execute(conn)?;
-    Ok(integrations::table
-        .find(integration_id)
-        .select((integrations::queue_cursor, integrations::assign_only_online))
-        .first(conn)?)
+        .returning((integrations::queue_cursor, integrations::assign_only_online))
+        .get_result(conn)?)
 }
 
 /// Holds the advisory locks of these users until the transaction ends, in one

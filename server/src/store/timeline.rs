@@ -624,9 +624,10 @@ impl ItemRow {
 
 fn load_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreError> {
     let rows = timeline_items::table.order(timeline_items::id);
-    let rows: Vec<ItemRow> = load_for_ids!(conn, rows, timeline_items::id, ids)?;
+    let rows: Vec<ItemRow> = load_for_close_ids!(conn, rows, timeline_items::id, ids)?;
     let mut items: Vec<ItemRecord> = rows
         .into_iter()
+        .filter(|row| ids.contains(&row.id))
         .map(ItemRow::into_record)
         .collect::<Result<_, _>>()?;
     let message_ids: Vec<Id> = items
@@ -640,15 +641,16 @@ fn load_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreE
     let files = attachments::table
         .order(attachments::id)
         .select(ATTACHMENT_COLUMNS);
+    // Rows of items not asked for (read with a range) match no item below.
     let files: Vec<AttachmentRecord> =
-        load_for_ids!(conn, files, attachments::item_id, message_ids)?;
+        load_for_close_ids!(conn, files, attachments::item_id, message_ids)?;
     let versions = message_versions::table.order(message_versions::id).select((
         message_versions::item_id,
         message_versions::text,
         message_versions::at,
     ));
     let versions: Vec<(Id, String, NaiveDateTime)> =
-        load_for_ids!(conn, versions, message_versions::item_id, message_ids)?;
+        load_for_close_ids!(conn, versions, message_versions::item_id, message_ids)?;
     for item in &mut items {
         let id = item.id;
         if let RecordBody::Message(message) = &mut item.body {

@@ -13,6 +13,8 @@ use crate::store::{now, DbConn, StoreError};
 pub struct CustomerRef {
     pub customer_id: Id,
     pub contact_id: Id,
+    /// The contact's name (a new chat's deal is named after it).
+    pub contact_name: String,
     pub created: bool,
 }
 
@@ -21,13 +23,14 @@ pub fn find_or_create_customer(
     channel: Channel,
     profile: &CustomerProfile,
 ) -> Result<CustomerRef, StoreError> {
-    let existing: Option<(Id, Id, KnownProfile)> = customer_identities::table
+    let existing: Option<(Id, Id, String, KnownProfile)> = customer_identities::table
         .inner_join(customers::table.inner_join(contacts::table))
         .filter(customer_identities::channel.eq(channel.as_str()))
         .filter(customer_identities::external_id.eq(&profile.external_id))
         .select((
             customers::id,
             customers::contact_id,
+            contacts::name,
             (
                 contacts::username,
                 contacts::language,
@@ -37,12 +40,13 @@ pub fn find_or_create_customer(
         ))
         .first(conn)
         .optional()?;
-    if let Some((customer_id, contact_id, known)) = existing {
+    if let Some((customer_id, contact_id, contact_name, known)) = existing {
         refresh_contact(conn, contact_id, &known, profile)?;
         fill_contact_details(conn, contact_id, profile)?;
         return Ok(CustomerRef {
             customer_id,
             contact_id,
+            contact_name,
             created: false,
         });
     }
@@ -88,6 +92,7 @@ pub fn find_or_create_customer(
     Ok(CustomerRef {
         customer_id,
         contact_id,
+        contact_name: name,
         created: true,
     })
 }

@@ -286,6 +286,19 @@ pub fn insert_deal(
     chat_id: Option<Id>,
     title: &str,
 ) -> Result<DealRecord, StoreError> {
+    let id = insert_deal_row(conn, pipeline_id, contact_id, chat_id, title)?;
+    find_deal(conn, id)
+}
+
+/// [`insert_deal`] without reading the new deal back: its id (a new chat's
+/// deal needs nothing else, and runs once per first contact).
+pub fn insert_deal_row(
+    conn: &mut DbConn,
+    pipeline_id: Id,
+    contact_id: Id,
+    chat_id: Option<Id>,
+    title: &str,
+) -> Result<Id, StoreError> {
     let first_stage: Id = stages::table
         .filter(stages::pipeline_id.eq(pipeline_id))
         .order(stages::position)
@@ -305,7 +318,7 @@ pub fn insert_deal(
         ))
         .returning(deals::id)
         .get_result(conn)?;
-    find_deal(conn, id)
+    Ok(id)
 }
 
 pub fn find_deal(conn: &mut DbConn, id: Id) -> Result<DealRecord, StoreError> {
