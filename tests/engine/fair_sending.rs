@@ -1,9 +1,9 @@
 //! The outbound scheduler reads due work per bot: neither a bot whose replies
 //! wait in back-off nor one with a long backlog hides another bot's reply.
 
+use diesel::prelude::*;
 use shared::api::Channel;
 use shared::Id;
-use diesel::prelude::*;
 use tidings::store::schema::outbound_queue;
 use tidings::store::{now, outbound, write_transaction, DbConn, StoreError};
 use tidings_tests::{on_both_backends, Backend, TestApp};
