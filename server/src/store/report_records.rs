@@ -77,7 +77,7 @@ pub fn refresh_chunk(conn: &mut DbConn) -> Result<usize, StoreError> {
     write_transaction(conn, |conn| {
         // One rebuilder at a time: two would both subtract a chat's old slots.
         lock_for_transaction(conn, lock_key(&[b"report_records"]))?;
-        let stale: Vec<(Id, Option<Id>, String)> = report_chats::table
+        let stale_chats = report_chats::table
             .filter(report_chats::stale.eq(true))
             .select((
                 report_chats::chat_id,
@@ -85,15 +85,24 @@ pub fn refresh_chunk(conn: &mut DbConn) -> Result<usize, StoreError> {
                 report_chats::slots,
             ))
             .order(report_chats::chat_id)
-            .limit(CHUNK as i64)
-            .load(conn)?;
+            .limit(CHUNK as i64);
+        // On PostgreSQL the chunk's rows are locked here, skipping those a
+        // writer holds: an inbound batch marks many chats in its own order,
+        // and a rebuild waiting for one of them while holding others could
+        // deadlock with it (the database then aborts one side, possibly the
+        // customer's message). A skipped chat stays stale and is rebuilt once
+        // its writer commits. SQLite has one writer at a time and no row locks.
+        let stale: Vec<(Id, Option<Id>, String)> = match conn {
+            DbConn::Postgres(c) => stale_chats.for_update().skip_locked().load(c)?,
+            DbConn::Sqlite(c) => stale_chats.load(c)?,
+        };
         if stale.is_empty() {
             return Ok(0);
         }
         let ids: Vec<Id> = stale.iter().map(|(id, _, _)| *id).collect();
-        // Cleared before the facts are read: on PostgreSQL this waits for
-        // any writer still holding a chat's row (see the trigger), so its
-        // facts are read; a later change marks the chat again.
+        // Cleared before the facts are read: a writer that changes one of
+        // these chats from now on waits for this rebuild's commit (the
+        // trigger's upsert needs the row) and then marks it stale again.
         diesel::update(report_chats::table.filter(report_chats::chat_id.eq_any(&ids)))
             .set(report_chats::stale.eq(false))
             .execute(conn)?;
