@@ -188,3 +188,93 @@ async fn two_nodes_apply_a_burst_once() {
         assert_eq!(chat, expected, "each message once");
     }
 }
+
+/// A customer's update that loses a PostgreSQL deadlock is applied again at
+/// once: its message is in the chat when the writer answers, not kept as
+/// failed for the replay a minute later. The other side of the deadlock is a
+/// transaction that holds the customer's chat and then waits for the
+/// integration row the writer's batch holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_update_that_loses_a_deadlock_is_applied_at_once() {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+
+    let app = TestApp::start(Backend::Postgres).await;
+    let bot = app.integration(Channel::Telegram, &[], None, None).await;
+    let chat = app.new_chat(&bot, "Dana", "first").await;
+    let tidings::config::DatabaseUrl::Postgres(url) = app.db.url() else {
+        unreachable!("a PostgreSQL test database")
+    };
+    let url = url.expose().to_owned();
+
+    let (held, chat_is_held) = std::sync::mpsc::channel();
+    let (go_on, writer_waits) = std::sync::mpsc::channel::<()>();
+    let other = std::thread::spawn({
+        let url = url.clone();
+        let bot = bot.id;
+        move || -> Result<(), String> {
+            let mut conn = PgConnection::establish(&url).expect("a connection");
+            let result = conn.transaction(|conn| {
+                diesel::sql_query(format!("SELECT id FROM chats WHERE id = {chat} FOR UPDATE"))
+                    .execute(conn)?;
+                held.send(()).expect("the test listens");
+                writer_waits.recv().expect("the test signals");
+                diesel::sql_query(format!(
+                    "UPDATE integrations SET last_inbound_at = last_inbound_at WHERE id = {bot}"
+                ))
+                .execute(conn)
+            });
+            result.map(|_| ()).map_err(|err| err.to_string())
+        }
+    });
+    chat_is_held.recv().expect("the chat is held");
+
+    let writes = app.customer_writes(&bot, "Dana", "second");
+    let watch_locks = async {
+        let url = url.clone();
+        tidings_tests::eventually("the writer waits for the held chat", || {
+            let url = url.clone();
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let mut conn = PgConnection::establish(&url).expect("a connection");
+                    #[derive(diesel::QueryableByName)]
+                    struct Waiting {
+                        #[diesel(sql_type = diesel::sql_types::BigInt)]
+                        count: i64,
+                    }
+                    let waiting: Waiting = diesel::sql_query(
+                        "SELECT count(*) AS count FROM pg_stat_activity \
+                         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                    )
+                    .get_result(&mut conn)
+                    .expect("pg_stat_activity answers");
+                    (waiting.count > 0).then_some(())
+                })
+                .await
+                .expect("the probe ran")
+            }
+        })
+        .await;
+        go_on.send(()).expect("the other transaction listens");
+    };
+    let (received, ()) = tokio::join!(writes, watch_locks);
+    let other = other.join().expect("the other transaction ran");
+
+    assert_eq!(
+        received.chat_id,
+        Some(chat),
+        "the update was applied, not kept as failed (the other transaction: {other:?})"
+    );
+    let texts = texts_per_chat(&app).await;
+    assert_eq!(texts, vec![vec!["first".to_owned(), "second".to_owned()]]);
+    let failed = app
+        .context()
+        .store
+        .run(|conn| tidings::store::inbound::failed_events(conn, tidings::store::now(), 10))
+        .await
+        .expect("failed updates are listed");
+    assert!(failed.is_empty(), "nothing kept as failed: {failed:?}");
+    assert!(
+        other.is_err(),
+        "the deadlock's other side lost instead, once the writer tried again"
+    );
+}

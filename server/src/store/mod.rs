@@ -122,6 +122,25 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl StoreError {
+    /// A failure another transaction may have caused, which can pass when
+    /// the same work is tried again at once: PostgreSQL chose this
+    /// transaction as a deadlock's or a serialization conflict's loser.
+    /// libpq's codes reach Diesel named only for the second; a deadlock
+    /// (40P01) arrives as an unnamed database error, and its message is
+    /// translated by the server's locale, so every unnamed database error
+    /// counts. A lasting fault fails again and is handled as before.
+    pub fn may_pass_when_retried(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(DieselError::DatabaseError(
+                DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::Unknown,
+                _
+            ))
+        )
+    }
+}
+
 impl From<DieselError> for StoreError {
     fn from(err: DieselError) -> Self {
         match err {

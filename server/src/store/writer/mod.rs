@@ -10,7 +10,9 @@
 //! the raw bodies as `pending` — still durable before the 200 — and applies
 //! them in arrival order in short slices between batches, so accepting never
 //! waits for applying. Each event runs in its own savepoint, so one that
-//! cannot be applied is kept as failed without undoing the others.
+//! cannot be applied is kept as failed without undoing the others; one that lost
+//! a deadlock to another transaction (PostgreSQL rolls back only its savepoint)
+//! is applied again at once instead, a few times.
 //!
 //! On PostgreSQL an applied event costs round trips more than CPU, so a slice
 //! shares its page of kept events among several appliers, each on its own
@@ -55,6 +57,10 @@ const DEFER_FROM: usize = 8;
 /// How often an idle writer looks for kept events (another node's, or ones a
 /// crash left).
 const IDLE_CHECK: Duration = Duration::from_secs(5);
+/// How often one event is applied before it is kept as failed, when what
+/// failed it may pass at once (a deadlock lost to another transaction). Kept
+/// as failed, it would wait a minute for the replay.
+const APPLY_ATTEMPTS: u32 = 3;
 /// Pause after the database failed, before trying again.
 const AFTER_FAILURE: Duration = Duration::from_secs(1);
 /// How often a waiting writer checks whether it should stop.
@@ -443,10 +449,19 @@ fn apply_one(
 ) -> Result<Received, StoreError> {
     let integration_id = integration.id;
     let dedup_key = &inbound.dedup_key;
-    let error = match record_inbound(conn, integration, inbound, raw, publish) {
-        Ok(received) => return Ok(received),
-        Err(err @ StoreError::Unavailable(_)) => return Err(err),
-        Err(err) => err.to_string(),
+    let mut attempt = 1;
+    let error = loop {
+        match record_inbound(conn, integration, inbound, raw, publish) {
+            Ok(received) => return Ok(received),
+            Err(err @ StoreError::Unavailable(_)) => return Err(err),
+            // Only its savepoint was rolled back, which released what it had
+            // locked: the other transaction goes on, and so can this one.
+            Err(err) if err.may_pass_when_retried() && attempt < APPLY_ATTEMPTS => {
+                tracing::warn!(integration_id, %dedup_key, %err, attempt, "inbound update lost to another transaction; applying it again");
+                attempt += 1;
+            }
+            Err(err) => break err.to_string(),
+        }
     };
     // Applying failed and its savepoint was rolled back; keep the body so it is
     // visible and replayed, and still answer 200.
