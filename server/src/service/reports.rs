@@ -157,7 +157,10 @@ fn tally(conn: &mut DbConn, filters: &Filters, only: Option<&[Id]>) -> Result<Ta
 /// 15-minute slots fall on whole local days, otherwise from the facts. Both
 /// give the same figures; the records read a month of a busy team in a few
 /// queries instead of every message row.
-fn range_tally(conn: &mut DbConn, filters: &Filters) -> Result<Tally, StoreError> {
+///
+/// `holders`: the managers table's reading (who held each conversation and
+/// answered it first); the overview reads only each conversation's figures.
+fn range_tally(conn: &mut DbConn, filters: &Filters, holders: bool) -> Result<Tally, StoreError> {
     let slot_days = match (filters.assignee_id, SlotDays::of(&filters.range)) {
         (None, Some(days)) => days,
         _ => return tally(conn, filters, None),
@@ -170,8 +173,11 @@ fn range_tally(conn: &mut DbConn, filters: &Filters) -> Result<Tally, StoreError
         range.from,
         range.to,
         filters.integration_id,
-        filters.business_hours,
-        false,
+        records::Wanted {
+            exact_times: filters.business_hours,
+            holders,
+            in_chat_order: false,
+        },
     )?;
     let conversations = started
         .into_iter()
@@ -220,7 +226,7 @@ pub async fn overview(
     let (tally, deals, filters) = ctx
         .store
         .run(move |conn| {
-            let tally = range_tally(conn, &filters)?;
+            let tally = range_tally(conn, &filters, false)?;
             let deals = store::deal_facts(
                 conn,
                 filters.range.from,
@@ -313,7 +319,7 @@ pub async fn managers(
     let (tally, users, open_now, filters) = ctx
         .store
         .run(move |conn| {
-            let tally = range_tally(conn, &filters)?;
+            let tally = range_tally(conn, &filters, true)?;
             let users = user_store::list_users(conn)?;
             let open_now = store::open_chats_by_assignee(conn, filters.integration_id)?;
             Ok((tally, users, open_now, filters))

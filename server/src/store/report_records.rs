@@ -313,29 +313,31 @@ fn record(row: RecordRow, times: Option<TimesRow>) -> Result<Record, StoreError>
     Ok((integration, c))
 }
 
+/// What a read of a range's conversations takes beyond their starts, closes
+/// and whole-second durations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Wanted {
+    /// The exact times, which business hours need.
+    pub exact_times: bool,
+    /// Who held each conversation and answered it first, and its message
+    /// counts: the managers table needs them, the overview does not, and
+    /// leaving them out leaves each row a few integers to read.
+    pub holders: bool,
+    /// By chat, each chat's oldest first. Reports need no order, and sorting a
+    /// month of conversations costs more than reading them.
+    pub in_chat_order: bool,
+}
+
+/// The conversations that started in the range, `$columns` of each (a
+/// [`RecordRow`] and the times), boxed so that every choice of columns is one
+/// query type.
 macro_rules! started_rows {
-    ($from:expr, $to:expr, $integration_id:expr, $in_chat_order:expr, $times:expr) => {{
+    ($from:expr, $to:expr, $integration_id:expr, $in_chat_order:expr, $columns:expr) => {{
         use report_conversations as r;
         let mut query = r::table
             .filter(r::started_s.ge($from.timestamp()))
             .filter(r::started_s.lt($to.timestamp()))
-            .select((
-                (
-                    r::chat_id,
-                    r::integration_id,
-                    r::started_s,
-                    r::reopen,
-                    r::closed_s,
-                    r::holder_id,
-                    r::holders,
-                    r::first_responder_id,
-                    r::first_response_s,
-                    r::resolution_s,
-                    r::messages_in,
-                    r::messages_out,
-                ),
-                $times,
-            ))
+            .select($columns)
             .into_boxed();
         if let Some(id) = $integration_id {
             query = query.filter(r::integration_id.eq(id));
@@ -347,39 +349,99 @@ macro_rules! started_rows {
     }};
 }
 
+/// A [`RecordRow`]'s columns: every one, or (without `holders`) constants in
+/// place of those the overview does not read.
+macro_rules! record_columns {
+    (holders) => {{
+        use report_conversations as r;
+        (
+            r::chat_id,
+            r::integration_id,
+            r::started_s,
+            r::reopen,
+            r::closed_s,
+            r::holder_id,
+            r::holders,
+            r::first_responder_id,
+            r::first_response_s,
+            r::resolution_s,
+            r::messages_in,
+            r::messages_out,
+        )
+    }};
+    (figures) => {{
+        use diesel::dsl::sql;
+        use diesel::sql_types::{BigInt, Nullable, Text};
+        use report_conversations as r;
+        (
+            r::chat_id,
+            r::integration_id,
+            r::started_s,
+            r::reopen,
+            r::closed_s,
+            sql::<Nullable<BigInt>>("NULL"),
+            sql::<Text>("''"),
+            sql::<Nullable<BigInt>>("NULL"),
+            r::first_response_s,
+            r::resolution_s,
+            sql::<BigInt>("0"),
+            sql::<BigInt>("0"),
+        )
+    }};
+}
+
 /// Conversations that started in `[from, to)` (compared in Unix seconds,
 /// which every instant of the range floors into), of the integration if
-/// given. Times are whole seconds (all the overview needs, and integers read
-/// fast) unless `exact_times`, which business hours need. In no particular
-/// order unless `in_chat_order` (by chat, each chat's oldest first): reports
-/// need none, and sorting a month of conversations costs more than reading
-/// them.
+/// given, with what `wanted` asks for. Times are whole seconds (all the
+/// overview needs, and integers read fast) unless exact times are wanted;
+/// without holders, a record's holders, first responder, holder at the close
+/// and message counts are left empty.
 pub fn started_in(
     conn: &mut DbConn,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     integration_id: Option<Id>,
-    exact_times: bool,
-    in_chat_order: bool,
+    wanted: Wanted,
 ) -> Result<Vec<Record>, StoreError> {
     use report_conversations as r;
-    if exact_times {
+    let order = wanted.in_chat_order;
+    if wanted.exact_times {
         let times = (
             r::started_at,
             r::first_customer_at,
             r::first_response_at,
             r::closed_at,
         );
-        started_rows!(from, to, integration_id, in_chat_order, times)
+        let query = match wanted.holders {
+            true => started_rows!(
+                from,
+                to,
+                integration_id,
+                order,
+                (record_columns!(holders), times)
+            ),
+            false => started_rows!(
+                from,
+                to,
+                integration_id,
+                order,
+                (record_columns!(figures), times)
+            ),
+        };
+        query
             .load::<(RecordRow, TimesRow)>(conn)?
             .into_iter()
             .map(|(row, times)| record(row, Some(times)))
             .collect()
     } else {
-        started_rows!(from, to, integration_id, in_chat_order, r::chat_id)
-            .load::<(RecordRow, Id)>(conn)?
+        let query = match wanted.holders {
+            true => started_rows!(from, to, integration_id, order, record_columns!(holders)),
+            false => started_rows!(from, to, integration_id, order, record_columns!(figures)),
+        };
+        query
+            .load::<RecordRow>(conn)?
             .into_iter()
-            .map(|(row, _)| record(row, None))
+            .map(|row| record(row, None))
             .collect()
     }
 }
@@ -481,7 +543,17 @@ pub fn kept(conn: &mut DbConn) -> Result<Records, StoreError> {
     refresh(conn)?;
     let mut chats: BTreeMap<Id, ChatSummary> = BTreeMap::new();
     let far = DateTime::from_timestamp(i64::from(i32::MAX) * 8, 0).unwrap_or_default();
-    for (_, c) in started_in(conn, DateTime::UNIX_EPOCH, far, None, true, true)? {
+    for (_, c) in started_in(
+        conn,
+        DateTime::UNIX_EPOCH,
+        far,
+        None,
+        Wanted {
+            exact_times: true,
+            holders: true,
+            in_chat_order: true,
+        },
+    )? {
         chats.entry(c.chat_id).or_default().conversations.push(c);
     }
     let kept_slots: Vec<(Id, String)> = report_chats::table

@@ -264,19 +264,22 @@ pub fn open_chats_by_assignee(
     conn: &mut DbConn,
     integration_id: Option<Id>,
 ) -> Result<HashMap<Id, u64>, StoreError> {
+    // Counted by the database: a team's open chats come back as one row per
+    // manager, not one per chat.
     let mut query = chats::table
         .filter(chats::status.eq("open"))
         .filter(chats::assignee_id.is_not_null())
-        .select(chats::assignee_id)
+        .group_by(chats::assignee_id)
+        .select((chats::assignee_id, diesel::dsl::count_star()))
         .into_boxed();
     if let Some(id) = integration_id {
         query = query.filter(chats::integration_id.eq(id));
     }
-    let mut counts = HashMap::new();
-    for assignee in query.load::<Option<Id>>(conn)?.into_iter().flatten() {
-        *counts.entry(assignee).or_insert(0) += 1;
-    }
-    Ok(counts)
+    Ok(query
+        .load::<(Option<Id>, i64)>(conn)?
+        .into_iter()
+        .filter_map(|(assignee, open)| Some((assignee?, open.max(0) as u64)))
+        .collect())
 }
 
 /// Pipeline, stage (id, name, position), creation time and amount.
