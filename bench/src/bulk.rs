@@ -1,8 +1,9 @@
 //! The bulk loader for `queries`: fills a fresh database with chats and their
 //! messages directly through Diesel, in batches inside transactions — orders of
 //! magnitude faster than webhooks, with rows shaped like the ones the server
-//! writes (contacts, customers, identities, chats, tags, timelines). Benchmarks
-//! only; the server never loads data this way.
+//! writes (contacts, customers, identities, chats, tags, timelines, and the
+//! deal each new conversation opens in the default pipeline). Benchmarks only;
+//! the server never loads data this way.
 
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use diesel::dsl::max;
@@ -10,7 +11,7 @@ use diesel::prelude::*;
 use indicatif::ProgressBar;
 use shared::Id;
 use tidings::store::schema::{
-    chat_tags, chats, contacts, customer_identities, customers, timeline_items,
+    chat_tags, chats, contacts, customer_identities, customers, deals, stages, timeline_items,
 };
 use tidings::store::{DbConn, StoreError};
 
@@ -76,12 +77,22 @@ pub fn load(conn: &mut DbConn, spec: &Spec, bar: &ProgressBar) -> Result<Loaded,
     let max_item: Option<Id> = timeline_items::table
         .select(max(timeline_items::id))
         .first(conn)?;
+    let max_deal: Option<Id> = deals::table.select(max(deals::id)).first(conn)?;
+    // The default pipeline's stages in order: the last two are won and lost.
+    let pipeline_id = tidings::store::crm::default_pipeline_id(conn)?;
+    let stage_ids: Vec<Id> = stages::table
+        .filter(stages::pipeline_id.eq(pipeline_id))
+        .order(stages::position)
+        .select(stages::id)
+        .load(conn)?;
+    let (open_stages, closed_stages) = stage_ids.split_at(stage_ids.len().saturating_sub(2));
     let first = |max: Option<Id>| max.unwrap_or(0) + 1;
     let mut contact_id = first(max_contact);
     let mut customer_id = first(max_customer);
     let mut identity_id = first(max_identity);
     let mut chat_id = first(max_chat);
     let mut item_id = first(max_item);
+    let mut deal_id = first(max_deal);
     let average = (spec.messages / spec.chats.max(1)).max(1);
     let mut loaded = Loaded {
         first_chat: chat_id,
@@ -95,6 +106,7 @@ pub fn load(conn: &mut DbConn, spec: &Spec, bar: &ProgressBar) -> Result<Loaded,
         let mut identity_rows = Vec::new();
         let mut chat_rows = Vec::new();
         let mut tag_rows = Vec::new();
+        let mut deal_rows = Vec::new();
         let mut items = Vec::new();
         for n in done..done + batch {
             let (integration_id, channel) =
@@ -173,6 +185,39 @@ pub fn load(conn: &mut DbConn, spec: &Spec, bar: &ProgressBar) -> Result<Loaded,
                 chats::last_message_at.eq(last),
                 chats::closed_at.eq(closed.then_some(last)),
             ));
+            // Of closed conversations some deals were won or lost when they
+            // closed; the rest stay open at one of the first stages.
+            let outcome = match (closed, closed_stages) {
+                (true, [won, lost]) if rng.chance(50) => Some(if rng.chance(60) {
+                    ("won", *won)
+                } else {
+                    ("lost", *lost)
+                }),
+                _ => None,
+            };
+            let stage_id = match outcome {
+                Some((_, stage)) => stage,
+                None => rng.pick(if open_stages.is_empty() {
+                    &stage_ids
+                } else {
+                    open_stages
+                }),
+            };
+            deal_rows.push((
+                deals::id.eq(deal_id),
+                deals::pipeline_id.eq(pipeline_id),
+                deals::stage_id.eq(stage_id),
+                deals::contact_id.eq(Some(contact_id)),
+                deals::chat_id.eq(Some(chat_id)),
+                deals::title.eq(format!("Deal {deal_id}")),
+                deals::amount.eq(rng.chance(70).then(|| (50 + rng.below(5_000)) as f64)),
+                deals::created_at.eq(started),
+                deals::status.eq(outcome.map_or("open", |(status, _)| status)),
+                deals::responsible_id.eq(assignee),
+                deals::updated_at.eq(last),
+                deals::closed_at.eq(outcome.map(|_| last)),
+            ));
+            deal_id += 1;
             if rng.chance(10) {
                 tag_rows.push((chat_tags::chat_id.eq(chat_id), chat_tags::tag.eq("vip")));
             }
@@ -210,6 +255,9 @@ pub fn load(conn: &mut DbConn, spec: &Spec, bar: &ProgressBar) -> Result<Loaded,
                         .values(rows)
                         .execute(c)?;
                 }
+                for rows in batches(deal_rows) {
+                    diesel::insert_into(deals::table).values(rows).execute(c)?;
+                }
                 for rows in batches(item_rows) {
                     diesel::insert_into(timeline_items::table)
                         .values(rows)
@@ -230,6 +278,7 @@ pub fn load(conn: &mut DbConn, spec: &Spec, bar: &ProgressBar) -> Result<Loaded,
             "customer_identities",
             "chats",
             "timeline_items",
+            "deals",
         ] {
             diesel::sql_query(format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"

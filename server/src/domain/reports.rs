@@ -352,18 +352,35 @@ pub enum DealOutcome {
     Lost,
 }
 
-/// A deal as the funnel needs it.
+/// What the funnel counts of a range's deals, each by its own date: a deal
+/// counts as created by the date it was created, and as won or lost by the
+/// date it closed so. The store counts each of these per stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunnelCount {
+    Created,
+    Closed(DealOutcome),
+}
+
+impl FunnelCount {
+    pub const ALL: [FunnelCount; 3] = [
+        FunnelCount::Created,
+        FunnelCount::Closed(DealOutcome::Won),
+        FunnelCount::Closed(DealOutcome::Lost),
+    ];
+}
+
+/// The deals of one stage that one [`FunnelCount`] counts in the range.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DealFact {
+pub struct StageDeals {
     pub pipeline_id: Id,
     pub pipeline_name: String,
     pub stage_id: Id,
     pub stage_name: String,
     pub stage_position: i32,
-    pub created_at: DateTime<Utc>,
-    pub amount: Option<f64>,
-    /// Won or lost, and when (`closed_at`).
-    pub outcome: Option<(DealOutcome, DateTime<Utc>)>,
+    pub count: FunnelCount,
+    pub deals: u64,
+    /// Their amounts summed (a deal without one adds nothing).
+    pub amount: f64,
 }
 
 /// Funnel figures of one stage (or of all stages together).
@@ -375,27 +392,24 @@ pub struct FunnelTally {
     pub won_amount: f64,
 }
 
-/// Deals count as created by their creation date and as won or lost by the
-/// date they closed; per stage in pipeline and stage order.
-pub fn funnel(range: &Range, deals: &[DealFact]) -> (FunnelTally, Vec<(DealFact, FunnelTally)>) {
+/// The funnel's totals and its figures per stage, in pipeline and stage
+/// order; won amounts are what the won deals were worth.
+pub fn funnel(counted: &[StageDeals]) -> (FunnelTally, Vec<(StageDeals, FunnelTally)>) {
     let mut total = FunnelTally::default();
-    let mut stages: BTreeMap<(Id, i32, Id), (DealFact, FunnelTally)> = BTreeMap::new();
-    for deal in deals {
-        let key = (deal.pipeline_id, deal.stage_position, deal.stage_id);
+    let mut stages: BTreeMap<(Id, i32, Id), (StageDeals, FunnelTally)> = BTreeMap::new();
+    for row in counted {
+        let key = (row.pipeline_id, row.stage_position, row.stage_id);
         let (_, tally) = stages
             .entry(key)
-            .or_insert_with(|| (deal.clone(), FunnelTally::default()));
+            .or_insert_with(|| (row.clone(), FunnelTally::default()));
         for tally in [&mut total, tally] {
-            if range.contains(deal.created_at) {
-                tally.created += 1;
-            }
-            match deal.outcome {
-                Some((DealOutcome::Won, at)) if range.contains(at) => {
-                    tally.won += 1;
-                    tally.won_amount += deal.amount.unwrap_or(0.0);
+            match row.count {
+                FunnelCount::Created => tally.created += row.deals,
+                FunnelCount::Closed(DealOutcome::Won) => {
+                    tally.won += row.deals;
+                    tally.won_amount += row.amount;
                 }
-                Some((DealOutcome::Lost, at)) if range.contains(at) => tally.lost += 1,
-                _ => {}
+                FunnelCount::Closed(DealOutcome::Lost) => tally.lost += row.deals,
             }
         }
     }
@@ -715,69 +729,44 @@ mod tests {
     }
 
     #[test]
-    fn the_funnel_counts_creations_and_outcomes_by_their_own_dates() {
-        let range =
-            Range::new(chrono_tz::UTC, date("2026-11-10"), date("2026-11-11")).expect("valid");
-        let deal = |stage_id: Id,
-                    position: i32,
-                    created: &str,
-                    outcome: Option<(DealOutcome, &str)>,
-                    amount: f64| DealFact {
-            pipeline_id: 1,
-            pipeline_name: "Sales".into(),
+    fn the_funnel_sums_each_stages_counts_in_pipeline_and_stage_order() {
+        use DealOutcome::*;
+        use FunnelCount::*;
+        let row = |pipeline_id: Id, stage_id: Id, position: i32, count, deals, amount| StageDeals {
+            pipeline_id,
+            pipeline_name: format!("pipeline {pipeline_id}"),
             stage_id,
             stage_name: format!("stage {stage_id}"),
             stage_position: position,
-            created_at: utc(created),
-            amount: Some(amount),
-            outcome: outcome.map(|(o, at)| (o, utc(at))),
+            count,
+            deals,
+            amount,
         };
-        let deals = [
-            deal(2, 1, "2026-11-10T10:00:00Z", None, 5.0),
-            deal(
-                1,
-                0,
-                "2026-11-10T11:00:00Z",
-                Some((DealOutcome::Won, "2026-11-11T10:00:00Z")),
-                100.0,
-            ),
-            // Created before the range, won inside it.
-            deal(
-                1,
-                0,
-                "2026-11-01T11:00:00Z",
-                Some((DealOutcome::Won, "2026-11-10T10:00:00Z")),
-                50.0,
-            ),
-            // Lost after the range.
-            deal(
-                2,
-                1,
-                "2026-11-11T11:00:00Z",
-                Some((DealOutcome::Lost, "2026-11-12T10:00:00Z")),
-                7.0,
-            ),
+        let counted = [
+            row(1, 2, 1, Created, 2, 12.0),
+            row(2, 9, 0, Closed(Lost), 1, 7.0),
+            row(1, 1, 0, Created, 1, 100.0),
+            row(1, 1, 0, Closed(Won), 2, 150.0),
+            row(1, 2, 1, Closed(Lost), 3, 0.0),
         ];
-        let (total, stages) = funnel(&range, &deals);
+        let (total, stages) = funnel(&counted);
+        let tally = |created, won, lost, won_amount| FunnelTally {
+            created,
+            won,
+            lost,
+            won_amount,
+        };
+        // Amounts of created and lost deals are not won amounts.
+        assert_eq!(total, tally(3, 2, 4, 150.0));
+        let figures: Vec<(Id, FunnelTally)> =
+            stages.into_iter().map(|(s, t)| (s.stage_id, t)).collect();
         assert_eq!(
-            total,
-            FunnelTally {
-                created: 3,
-                won: 2,
-                lost: 0,
-                won_amount: 150.0
-            }
-        );
-        let ids: Vec<Id> = stages.iter().map(|(d, _)| d.stage_id).collect();
-        assert_eq!(ids, vec![1, 2]);
-        assert_eq!(
-            stages[1].1,
-            FunnelTally {
-                created: 2,
-                won: 0,
-                lost: 0,
-                won_amount: 0.0
-            }
+            figures,
+            vec![
+                (1, tally(1, 2, 0, 150.0)),
+                (2, tally(2, 0, 3, 0.0)),
+                (9, tally(0, 0, 1, 0.0)),
+            ]
         );
     }
 

@@ -22,7 +22,8 @@ use crate::domain::open_hours::OpenHours;
 use crate::domain::policy::{decide, may_hold_chats, Action};
 use crate::domain::report_records::{self, SlotDays};
 use crate::domain::reports::{
-    funnel, spread, Conversation, DealFact, Range, RangeError, Spread, Tally, MAX_RANGE_DAYS,
+    funnel, spread, Conversation, FunnelCount, Range, RangeError, Spread, StageDeals, Tally,
+    MAX_RANGE_DAYS,
 };
 use crate::store::{
     report_records as records, reports as store, users as user_store, DbConn, StoreError,
@@ -227,19 +228,23 @@ pub async fn overview(
         .store
         .run(move |conn| {
             let tally = range_tally(conn, &filters, false)?;
-            let deals = store::deal_facts(
-                conn,
-                filters.range.from,
-                filters.range.to,
-                filters.integration_id,
-            )?;
+            let mut deals = Vec::new();
+            for count in FunnelCount::ALL {
+                deals.extend(store::stage_deals(
+                    conn,
+                    filters.range.from,
+                    filters.range.to,
+                    filters.integration_id,
+                    count,
+                )?);
+            }
             Ok((tally, deals, filters))
         })
         .await?;
     Ok(build_overview(&filters.range, &tally, &deals))
 }
 
-fn build_overview(range: &Range, tally: &Tally, deals: &[DealFact]) -> Overview {
+fn build_overview(range: &Range, tally: &Tally, deals: &[StageDeals]) -> Overview {
     let conversations = &tally.conversations;
     let mut by_day: Vec<DayFigures> = tally
         .days
@@ -269,7 +274,7 @@ fn build_overview(range: &Range, tally: &Tally, deals: &[DealFact]) -> Overview 
     for (day, values) in by_day.iter_mut().zip(per_day) {
         day.first_response_s = durations(spread(values));
     }
-    let (total, stages) = funnel(range, deals);
+    let (total, stages) = funnel(deals);
     Overview {
         conversations: ConversationCounts {
             started: tally.started(),

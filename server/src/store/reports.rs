@@ -12,7 +12,7 @@ use shared::Id;
 
 use super::schema::{chats, contacts, deals, integrations, pipelines, stages, timeline_items};
 use super::{DbConn, StoreError};
-use crate::domain::reports::{DealFact, DealOutcome, Fact, Item};
+use crate::domain::reports::{DealOutcome, Fact, FunnelCount, Item, StageDeals};
 
 /// Chats per `IN (…)` list: well under every backend's parameter limit.
 pub(super) const CHUNK: usize = 500;
@@ -282,83 +282,83 @@ pub fn open_chats_by_assignee(
         .collect())
 }
 
-/// Pipeline, stage (id, name, position), creation time and amount.
-type DealRow = (
-    Id,
-    String,
-    Id,
-    String,
-    i32,
-    NaiveDateTime,
-    Option<f64>,
-    String,
-    Option<NaiveDateTime>,
-);
-
-/// Deals created, won or lost in `[from, to)` (of chats of the integration,
-/// if given).
-pub fn deal_facts(
+/// The deals `count` counts in `[from, to)` (of chats of the integration, if
+/// given), per stage with their names: created by their creation date, won
+/// or lost by the date they closed so. Counted and summed by the database: a
+/// month of a busy team's deals comes back as a row per stage.
+pub fn stage_deals(
     conn: &mut DbConn,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     integration_id: Option<Id>,
-) -> Result<Vec<DealFact>, StoreError> {
-    let mut query = deals::table
-        .inner_join(stages::table.inner_join(pipelines::table))
-        .left_join(chats::table.on(deals::chat_id.eq(chats::id.nullable())))
-        .filter(
-            deals::created_at
-                .ge(from.naive_utc())
-                .and(deals::created_at.lt(to.naive_utc()))
-                .or(deals::closed_at
-                    .ge(from.naive_utc())
-                    .and(deals::closed_at.lt(to.naive_utc()))),
-        )
+    count: FunnelCount,
+) -> Result<Vec<StageDeals>, StoreError> {
+    use diesel::dsl::{count_star, sum};
+    let (from, to) = (from.naive_utc(), to.naive_utc());
+    // Without an integration no chat is read: the indexes on `deals` answer
+    // alone.
+    macro_rules! counted {
+        ($deals:expr) => {{
+            let query = $deals
+                .group_by(deals::stage_id)
+                .select((deals::stage_id, count_star(), sum(deals::amount)))
+                .into_boxed();
+            let query = match count {
+                FunnelCount::Created => query
+                    .filter(deals::created_at.ge(from))
+                    .filter(deals::created_at.lt(to)),
+                FunnelCount::Closed(outcome) => query
+                    .filter(deals::status.eq(match outcome {
+                        DealOutcome::Won => "won",
+                        DealOutcome::Lost => "lost",
+                    }))
+                    .filter(deals::closed_at.ge(from))
+                    .filter(deals::closed_at.lt(to)),
+            };
+            query.load::<(Id, i64, Option<f64>)>(conn)?
+        }};
+    }
+    let counted = match integration_id {
+        None => counted!(deals::table),
+        Some(id) => counted!(deals::table
+            .inner_join(chats::table.on(deals::chat_id.eq(chats::id.nullable())))
+            .filter(chats::integration_id.eq(id))),
+    };
+    if counted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stage_ids: Vec<Id> = counted.iter().map(|(stage_id, ..)| *stage_id).collect();
+    let names: HashMap<Id, (Id, String, String, i32)> = stages::table
+        .inner_join(pipelines::table)
+        .filter(stages::id.eq_any(&stage_ids))
         .select((
+            stages::id,
             pipelines::id,
             pipelines::name,
-            stages::id,
             stages::name,
             stages::position,
-            deals::created_at,
-            deals::amount,
-            deals::status,
-            deals::closed_at,
         ))
-        .into_boxed();
-    if let Some(id) = integration_id {
-        query = query.filter(chats::integration_id.eq(id));
-    }
-    let rows: Vec<DealRow> = query.load(conn)?;
-    Ok(rows
+        .load::<(Id, Id, String, String, i32)>(conn)?
         .into_iter()
-        .map(
-            |(
+        .map(|(stage_id, pipeline_id, pipeline, stage, position)| {
+            (stage_id, (pipeline_id, pipeline, stage, position))
+        })
+        .collect();
+    Ok(counted
+        .into_iter()
+        .filter_map(|(stage_id, deals, amount)| {
+            let (pipeline_id, pipeline_name, stage_name, stage_position) =
+                names.get(&stage_id)?.clone();
+            Some(StageDeals {
                 pipeline_id,
                 pipeline_name,
                 stage_id,
                 stage_name,
                 stage_position,
-                created_at,
-                amount,
-                status,
-                closed_at,
-            )| {
-                DealFact {
-                    pipeline_id,
-                    pipeline_name,
-                    stage_id,
-                    stage_name,
-                    stage_position,
-                    created_at: created_at.and_utc(),
-                    amount,
-                    outcome: match (status.as_str(), closed_at) {
-                        ("won", Some(at)) => Some((DealOutcome::Won, at.and_utc())),
-                        ("lost", Some(at)) => Some((DealOutcome::Lost, at.and_utc())),
-                        _ => None,
-                    },
-                }
-            },
-        )
+                count,
+                deals: deals.max(0) as u64,
+                amount: amount.unwrap_or(0.0),
+            })
+        })
         .collect())
 }

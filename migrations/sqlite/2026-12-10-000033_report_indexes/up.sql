@@ -11,3 +11,12 @@ CREATE INDEX report_conversations_started ON report_conversations (
     first_responder_id, first_response_s, resolution_s, messages_in, messages_out
 );
 CREATE INDEX report_conversations_closed ON report_conversations (closed_s, integration_id, holder_id);
+
+-- The managers table counts open chats per manager: from the index alone.
+CREATE INDEX chats_status_assignee ON chats (status, assignee_id, integration_id);
+-- The funnel counts a range's deals per stage, created by when they were
+-- created and won or lost by when they closed, and sums their amounts: from
+-- the index alone.
+DROP INDEX deals_created_at;
+CREATE INDEX deals_created_at ON deals (created_at, stage_id, amount);
+CREATE INDEX deals_status_closed ON deals (status, closed_at, stage_id, amount);
