@@ -140,10 +140,12 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         request_ref: Option<String>,
     },
-    /// A new notification for this user; `unread` is their unread total now.
+    /// A new notification for this user: one more unread. It carries no
+    /// total: counting a user's unread notifications costs as many as they
+    /// left unread, on every customer message; the client adds it to the
+    /// total it read over REST (the resync after a gap reads it afresh).
     Notification {
         notification: Notification,
-        unread: i64,
     },
     /// This user marked notifications read (on any of their devices): these
     /// `ids`, or every one when `all`; `unread` is what is left.

@@ -518,10 +518,7 @@ fn dispatch(targets: Targets, msg: ServerMsg) {
         }
         ServerMsg::Ack { .. } => {}
         ServerMsg::Error { code, message, .. } => warn!("socket error {code:?}: {message}"),
-        ServerMsg::Notification {
-            notification,
-            unread,
-        } => notifications.arrived(notification, unread),
+        ServerMsg::Notification { notification } => notifications.arrived(notification),
         ServerMsg::NotificationsRead { ids, all, unread } => {
             notifications.read_locally(&ids, all, unread)
         }

@@ -71,14 +71,20 @@ impl Notifications {
         });
     }
 
-    /// A new notification arrived live.
-    pub fn arrived(&self, notification: Notification, unread: i64) {
-        self.items.update(|items| {
-            if !items.iter().any(|n| n.id == notification.id) {
+    /// A new notification arrived live: one more unread, unless the list
+    /// read over REST already held (and counted) it.
+    pub fn arrived(&self, notification: Notification) {
+        let unread = !notification.read;
+        let new = self.items.try_update(|items| {
+            let new = !items.iter().any(|n| n.id == notification.id);
+            if new {
                 items.insert(0, notification);
             }
+            new
         });
-        self.unread.set(unread);
+        if new == Some(true) && unread {
+            self.unread.update(|total| *total += 1);
+        }
     }
 
     /// These (or all) were read, here or on another device.

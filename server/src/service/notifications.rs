@@ -44,8 +44,8 @@ pub fn notify(
 }
 
 /// [`notify`] for several occurrences of one change, in order: the people
-/// they concern are read once, each user's unread total is counted once, and
-/// the live events join `events` (the caller logs them with its own).
+/// they concern are read once, and the live events join `events` (the caller
+/// logs them with its own).
 fn notify_all(
     conn: &mut DbConn,
     chat: &ChatRecord,
@@ -81,27 +81,12 @@ fn notify_all(
         return Ok(Vec::new());
     }
     let made = store::insert(conn, chat.id, &new, now())?;
-    // Each event carries the user's unread total as it was right after that
-    // notification: the total after all of them, less the user's later ones.
-    let mut unread: std::collections::HashMap<Id, i64> = std::collections::HashMap::new();
     for notification in &made {
-        if let std::collections::hash_map::Entry::Vacant(entry) = unread.entry(notification.user_id)
-        {
-            entry.insert(store::count_unread(conn, notification.user_id)?);
-        }
-    }
-    for (position, notification) in made.iter().enumerate() {
-        let later = made[position + 1..]
-            .iter()
-            .filter(|n| n.user_id == notification.user_id)
-            .count();
-        let unread = unread[&notification.user_id] - later as i64;
         events.for_users(
             Some(chat.id),
             vec![notification.user_id],
             ServerMsg::Notification {
                 notification: views::notification(notification.clone()),
-                unread,
             },
         )?;
     }
