@@ -83,11 +83,18 @@ struct QueuedRow {
 /// single window of the oldest rows did both).
 pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
     let at = now();
-    let bots: Vec<Id> = outbound_queue::table
-        .filter(outbound_queue::status.eq("pending"))
-        .filter(outbound_queue::next_attempt_at.le(at))
-        .select(outbound_queue::integration_id)
-        .distinct()
+    // Asked per bot: one index entry each. `DISTINCT` over the due jobs read
+    // every one of them, each time the worker looks (each time a reply is
+    // queued), however long the queue behind a paced bot had grown.
+    let bots: Vec<Id> = integrations::table
+        .filter(diesel::dsl::exists(
+            outbound_queue::table
+                .filter(outbound_queue::integration_id.eq(integrations::id))
+                .filter(outbound_queue::status.eq("pending"))
+                .filter(outbound_queue::next_attempt_at.le(at)),
+        ))
+        .order(integrations::id)
+        .select(integrations::id)
         .load(conn)?;
     let older = diesel::alias!(outbound_queue as older);
     let mut per_bot = Vec::with_capacity(bots.len());
