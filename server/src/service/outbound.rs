@@ -20,7 +20,7 @@ use crate::config::DeliveryTiming;
 use crate::domain::integration::Integration;
 use crate::domain::pacing::{self, Recent};
 use crate::realtime;
-use crate::store::outbound::{self as store, Claim, Job};
+use crate::store::outbound::{self as store, Claim, DueJob, Job};
 use crate::store::pacing::Paced;
 use crate::store::{chats, integrations, now, write_transaction, DbConn, StoreError};
 
@@ -74,7 +74,7 @@ impl InFlight {
     }
 
     /// Whether sending this job now would exceed a bot's or a chat's pace.
-    fn must_wait(&self, job: &Job, now: Instant) -> bool {
+    fn must_wait(&self, job: &DueJob, now: Instant) -> bool {
         let bot = self
             .bots
             .get(&job.integration_id)
@@ -86,7 +86,7 @@ impl InFlight {
         bot.is_some_and(|w| !w.is_zero()) || chat.is_some_and(|w| !w.is_zero())
     }
 
-    fn record_send(&mut self, job: &Job, now: Instant) {
+    fn record_send(&mut self, job: &DueJob, now: Instant) {
         self.bots
             .entry(job.integration_id)
             .or_default()
@@ -170,28 +170,26 @@ async fn start_due(
     // Bots other nodes have brought to their pace in this round.
     let mut paced_bots = HashSet::new();
     let mut started = 0;
-    for job in jobs {
+    for due in jobs {
         // Still being delivered here (its claim may have run out meanwhile).
-        if in_flight.jobs.contains(&job.id)
-            || paced_bots.contains(&job.integration_id)
-            || in_flight.must_wait(&job, Instant::now())
+        if in_flight.jobs.contains(&due.id)
+            || paced_bots.contains(&due.integration_id)
+            || in_flight.must_wait(&due, Instant::now())
         {
             continue;
         }
-        let claim = {
-            let job = job.clone();
-            ctx.store
-                .run(move |conn| store::claim(conn, &job, now() + LEASE))
-                .await?
-        };
-        match claim {
-            Claim::Taken => {}
+        let claim = ctx
+            .store
+            .run(move |conn| store::claim(conn, &due, now() + LEASE))
+            .await?;
+        let job = match claim {
+            Claim::Taken(job) => *job,
             Claim::Gone | Claim::Paced(Paced::Chat) => continue,
             Claim::Paced(Paced::Bot) => {
-                paced_bots.insert(job.integration_id);
+                paced_bots.insert(due.integration_id);
                 continue;
             }
-        }
+        };
         let integration = match cache.get(&job.integration_id) {
             Some(integration) => integration.clone(),
             None => {
@@ -204,7 +202,7 @@ async fn start_due(
                 integration
             }
         };
-        in_flight.record_send(&job, Instant::now());
+        in_flight.record_send(&due, Instant::now());
         let ctx = ctx.clone();
         let job_id = job.id;
         in_flight.jobs.insert(job_id);

@@ -64,16 +64,19 @@ pub fn enqueue(
         .get_result(conn)?)
 }
 
-/// A pending row of the queue, as the scheduler reads it.
-#[derive(Debug, Queryable, Selectable)]
+/// A pending row of the queue, as the scheduler reads it: enough to choose
+/// whose turn it is and to claim it. What to send is read once it is claimed
+/// ([`Claim::Taken`]): behind a bot at its pace (30 messages a second on
+/// Telegram) most due jobs are read again and again before one may go.
+#[derive(Debug, Clone, Copy, Queryable, Selectable)]
 #[diesel(table_name = outbound_queue)]
-struct QueuedRow {
-    id: Id,
-    integration_id: Id,
-    chat_id: Id,
-    item_id: Id,
-    attempts: i32,
-    next_attempt_at: NaiveDateTime,
+pub struct DueJob {
+    pub id: Id,
+    pub integration_id: Id,
+    pub chat_id: Id,
+    pub item_id: Id,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
 }
 
 /// The jobs due now, at most `limit`: of each chat only its oldest pending job
@@ -81,7 +84,7 @@ struct QueuedRow {
 /// due chats are read by themselves, so neither a bot whose jobs wait in
 /// back-off nor one with a thousand due chats hides another bot's replies (a
 /// single window of the oldest rows did both).
-pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
+pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<DueJob>, StoreError> {
     let at = now();
     // Asked per bot: one index entry each. `DISTINCT` over the due jobs read
     // every one of them, each time the worker looks (each time a reply is
@@ -99,7 +102,7 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
     let older = diesel::alias!(outbound_queue as older);
     let mut per_bot = Vec::with_capacity(bots.len());
     for bot in bots {
-        let heads: Vec<QueuedRow> = outbound_queue::table
+        let heads: Vec<DueJob> = outbound_queue::table
             .filter(outbound_queue::integration_id.eq(bot))
             .filter(outbound_queue::status.eq("pending"))
             .filter(outbound_queue::next_attempt_at.le(at))
@@ -115,82 +118,82 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<Job>, StoreError> {
             )))
             .order((outbound_queue::next_attempt_at, outbound_queue::id))
             .limit(limit)
-            .select(QueuedRow::as_select())
+            .select(DueJob::as_select())
             .load(conn)?;
         per_bot.push(std::collections::VecDeque::from(heads));
     }
-    let mut jobs = Vec::new();
-    for row in take_turns(per_bot, usize::try_from(limit).unwrap_or(0)) {
-        let QueuedRow {
-            id,
-            integration_id,
-            chat_id,
-            item_id,
-            attempts,
-            next_attempt_at,
-        } = row;
-        let (text, reply_to_id, data): (Option<String>, Option<Id>, Option<String>) =
-            timeline_items::table
-                .find(item_id)
-                .select((
-                    timeline_items::text,
-                    timeline_items::reply_to_id,
-                    timeline_items::data,
-                ))
-                .first(conn)?;
-        let data = data.and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok());
-        // Auto-messages are stored with `{"auto": "greeting" | …}`.
-        let auto = data.as_ref().is_some_and(|data| data.get("auto").is_some());
-        let reply_to_external_id: Option<String> = match reply_to_id {
-            Some(quoted) => timeline_items::table
-                .find(quoted)
-                .select(timeline_items::external_id)
-                .first::<Option<String>>(conn)
-                .optional()?
-                .flatten(),
-            None => None,
-        };
-        let template = data
-            .and_then(|mut data| data.get_mut("template").map(serde_json::Value::take))
-            .and_then(|template| serde_json::from_value(template).ok());
-        let Some(recipient) = recipient(conn, chat_id)? else {
-            let reason = Reason::CustomerWithoutAccount.stored();
-            mark_failed(conn, id, item_id, &reason)?;
-            continue;
-        };
-        let business_connection_id: Option<String> = chats::table
-            .find(chat_id)
-            .select(chats::business_connection_id)
+    Ok(take_turns(per_bot, usize::try_from(limit).unwrap_or(0)))
+}
+
+/// What to send for a job just claimed; `None` when the customer has no
+/// account on the chat's messenger.
+fn what_to_send(conn: &mut DbConn, due: &DueJob) -> Result<Option<Job>, StoreError> {
+    let DueJob {
+        id,
+        integration_id,
+        chat_id,
+        item_id,
+        attempts,
+        next_attempt_at,
+    } = *due;
+    let (text, reply_to_id, data): (Option<String>, Option<Id>, Option<String>) =
+        timeline_items::table
+            .find(item_id)
+            .select((
+                timeline_items::text,
+                timeline_items::reply_to_id,
+                timeline_items::data,
+            ))
             .first(conn)?;
-        let file = attachments::table
-            .filter(attachments::item_id.eq(item_id))
-            .order(attachments::id)
-            .select(ATTACHMENT_COLUMNS)
-            .first(conn)
-            .optional()?;
-        let parts_delivered = outbound_parts::table
-            .filter(outbound_parts::item_id.eq(item_id))
-            .order(outbound_parts::position)
-            .select(outbound_parts::external_id)
-            .load(conn)?;
-        jobs.push(Job {
-            id,
-            integration_id,
-            chat_id,
-            item_id,
-            attempts,
-            next_attempt_at,
-            text: text.unwrap_or_default(),
-            recipient,
-            file,
-            parts_delivered,
-            reply_to_external_id,
-            template,
-            auto,
-            business_connection_id,
-        });
-    }
-    Ok(jobs)
+    let data = data.and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok());
+    // Auto-messages are stored with `{"auto": "greeting" | …}`.
+    let auto = data.as_ref().is_some_and(|data| data.get("auto").is_some());
+    let reply_to_external_id: Option<String> = match reply_to_id {
+        Some(quoted) => timeline_items::table
+            .find(quoted)
+            .select(timeline_items::external_id)
+            .first::<Option<String>>(conn)
+            .optional()?
+            .flatten(),
+        None => None,
+    };
+    let template = data
+        .and_then(|mut data| data.get_mut("template").map(serde_json::Value::take))
+        .and_then(|template| serde_json::from_value(template).ok());
+    let Some(recipient) = recipient(conn, chat_id)? else {
+        return Ok(None);
+    };
+    let business_connection_id: Option<String> = chats::table
+        .find(chat_id)
+        .select(chats::business_connection_id)
+        .first(conn)?;
+    let file = attachments::table
+        .filter(attachments::item_id.eq(item_id))
+        .order(attachments::id)
+        .select(ATTACHMENT_COLUMNS)
+        .first(conn)
+        .optional()?;
+    let parts_delivered = outbound_parts::table
+        .filter(outbound_parts::item_id.eq(item_id))
+        .order(outbound_parts::position)
+        .select(outbound_parts::external_id)
+        .load(conn)?;
+    Ok(Some(Job {
+        id,
+        integration_id,
+        chat_id,
+        item_id,
+        attempts,
+        next_attempt_at,
+        text: text.unwrap_or_default(),
+        recipient,
+        file,
+        parts_delivered,
+        reply_to_external_id,
+        template,
+        auto,
+        business_connection_id,
+    }))
 }
 
 /// The customer's id on the chat's messenger, if they have one (a Telegram
@@ -244,7 +247,7 @@ fn take_turns<T>(mut lists: Vec<std::collections::VecDeque<T>>, limit: usize) ->
 /// counted at once, in the same transaction.
 pub fn claim(
     conn: &mut DbConn,
-    job: &Job,
+    job: &DueJob,
     lease_until: NaiveDateTime,
 ) -> Result<Claim, StoreError> {
     let this_job = || {
@@ -279,16 +282,23 @@ pub fn claim(
         if changed != 1 {
             return Ok(Claim::Gone);
         }
+        let Some(to_send) = what_to_send(conn, job)? else {
+            let reason = Reason::CustomerWithoutAccount.stored();
+            mark_failed(conn, job.id, job.item_id, &reason)?;
+            return Ok(Claim::Gone);
+        };
         super::pacing::record_send(conn, job.integration_id, job.chat_id, at)?;
-        Ok(Claim::Taken)
+        Ok(Claim::Taken(Box::new(to_send)))
     })
 }
 
 /// What came of trying to take a job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Claim {
-    Taken,
-    /// Another worker took it, or it changed meanwhile.
+    /// Claimed until the lease ends: what to send.
+    Taken(Box<Job>),
+    /// Another worker took it, it changed meanwhile, or it cannot be sent
+    /// (the customer has no account on the messenger: marked failed).
     Gone,
     /// Sending now would exceed the bot's or the chat's pace.
     Paced(Paced),

@@ -260,6 +260,34 @@ async fn a_bad_request_fails_the_reply_with_telegrams_reason_and_no_retry(backen
     );
 }
 
+async fn a_reply_to_a_customer_without_an_account_on_the_messenger_fails_without_a_call(
+    backend: Backend,
+) {
+    let tg = start(backend).await;
+    tg.connect(json!({})).await;
+    let chat = tg.customer_writes(1, "hi").await;
+    // The customer's messenger account is gone (as after an erasure that
+    // kept the chat): nobody to send to.
+    tg.app
+        .context()
+        .store
+        .run(|conn| {
+            use diesel::prelude::*;
+            use tidings::store::schema::customer_identities;
+            diesel::delete(customer_identities::table).execute(conn)?;
+            Ok::<_, tidings::store::StoreError>(())
+        })
+        .await
+        .expect("the identity deleted");
+    let item = reply(&tg.admin, chat.id, "hello?").await;
+    let failed = wait_for_delivery(&tg.admin, chat.id, item.id, DeliveryState::Failed).await;
+    assert_eq!(
+        failed.delivery_error().as_deref(),
+        Some("the customer has no account on this messenger")
+    );
+    assert!(tg.fake.calls_of("sendMessage").is_empty());
+}
+
 async fn a_customer_who_blocked_the_bot_becomes_unreachable_and_is_not_called_again(
     backend: Backend,
 ) {
@@ -400,6 +428,7 @@ on_both_backends!(
     a_server_error_is_retried_until_the_reply_is_sent,
     a_failing_call_in_one_chat_does_not_hold_up_another_chat,
     a_bad_request_fails_the_reply_with_telegrams_reason_and_no_retry,
+    a_reply_to_a_customer_without_an_account_on_the_messenger_fails_without_a_call,
     a_customer_who_blocked_the_bot_becomes_unreachable_and_is_not_called_again,
     a_customer_reply_to_our_message_points_at_it,
     a_failed_delivery_reads_in_the_readers_language,
