@@ -246,8 +246,8 @@ pub fn record_error(conn: &mut DbConn, integration_id: Id, error: &str) -> Resul
 
 /// A send that had failed before went through: the send error is behind us.
 pub fn record_send_recovered(conn: &mut DbConn, job: &Job) -> Result<(), StoreError> {
-    if job.attempts > 0 {
-        record_changed(conn, job.integration_id, None)?;
+    if job.queued.attempts > 0 {
+        record_changed(conn, job.queued.integration_id, None)?;
     }
     Ok(())
 }

@@ -190,10 +190,10 @@ async fn start_due(
                 continue;
             }
         };
-        let integration = match cache.get(&job.integration_id) {
+        let integration = match cache.get(&job.queued.integration_id) {
             Some(integration) => integration.clone(),
             None => {
-                let id = job.integration_id;
+                let id = job.queued.integration_id;
                 let integration = ctx
                     .store
                     .run(move |conn| integrations::find_integration(conn, id))
@@ -204,7 +204,7 @@ async fn start_due(
         };
         in_flight.record_send(&due, Instant::now());
         let ctx = ctx.clone();
-        let job_id = job.id;
+        let job_id = job.queued.id;
         in_flight.jobs.insert(job_id);
         in_flight.tasks.spawn(async move {
             // A job whose outcome could not be stored stays claimed; it is
@@ -220,7 +220,7 @@ async fn start_due(
 }
 
 async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(), StoreError> {
-    let chat_id = job.chat_id;
+    let chat_id = job.queued.chat_id;
     let unreachable = ctx
         .store
         .run(move |conn| Ok(chats::find_chat(conn, chat_id)?.unreachable_reason))
@@ -231,7 +231,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
         unreachable.as_deref().map(Reason::from_stored)
     };
     if let Some(reason) = permanent {
-        tracing::info!(chat_id, item_id = job.item_id, %reason, "message not sent");
+        tracing::info!(chat_id, item_id = job.queued.item_id, %reason, "message not sent");
         return fail(ctx, integration, job, reason, false).await;
     }
     let Some(channel) = ctx.channels.get(integration.kind).cloned() else {
@@ -258,8 +258,8 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
         template: job.template.clone(),
         business_connection_id: job.business_connection_id.clone(),
         origin: Origin {
-            chat_id: job.chat_id,
-            item_id: job.item_id,
+            chat_id: job.queued.chat_id,
+            item_id: job.queued.item_id,
             auto: job.auto,
         },
         ..Outbound::text(job.recipient.clone(), job.text.clone())
@@ -277,7 +277,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
     let integration_id = integration.id;
     match result {
         Ok(_) => {
-            tracing::debug!(chat_id, item_id = job.item_id, "message sent");
+            tracing::debug!(chat_id, item_id = job.queued.item_id, "message sent");
             let all_ids: Vec<String> = job
                 .parts_delivered
                 .iter()
@@ -315,11 +315,11 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
             retryable: true,
             retry_after,
             ..
-        }) if job.attempts + 1 < MAX_ATTEMPTS => {
+        }) if job.queued.attempts + 1 < MAX_ATTEMPTS => {
             let wait = retry_after
                 .and_then(|d| TimeDelta::from_std(d).ok())
-                .unwrap_or_else(|| backoff(&ctx.config.delivery, job.attempts));
-            tracing::warn!(chat_id, item_id = job.item_id, attempt = job.attempts + 1, %reason, "send failed; will retry");
+                .unwrap_or_else(|| backoff(&ctx.config.delivery, job.queued.attempts));
+            tracing::warn!(chat_id, item_id = job.queued.item_id, attempt = job.queued.attempts + 1, %reason, "send failed; will retry");
             let reason = reason.stored();
             ctx.store
                 .run(move |conn| {
@@ -345,7 +345,7 @@ async fn deliver(ctx: &Context, integration: &Integration, job: Job) -> Result<(
                 }
                 other => (Reason::words(other.to_string()), false),
             };
-            tracing::warn!(chat_id, item_id = job.item_id, %reason, "message failed");
+            tracing::warn!(chat_id, item_id = job.queued.item_id, %reason, "message failed");
             let error = reason.stored();
             ctx.store
                 .run(move |conn| health::record_error(conn, integration_id, &error))
@@ -369,12 +369,12 @@ async fn fail(
         .run(move |conn| {
             write_transaction(conn, |conn| {
                 if unreachable {
-                    chats::set_unreachable(conn, job.chat_id, Some(&reason))?;
+                    chats::set_unreachable(conn, job.queued.chat_id, Some(&reason))?;
                 }
-                store::mark_failed(conn, job.id, job.item_id, &reason)?;
+                store::mark_failed(conn, job.queued.id, job.queued.item_id, &reason)?;
                 delivery_changed(conn, &job, DeliveryState::Failed, Some(reason.clone()))?;
                 if unreachable {
-                    live::chat_changed(conn, job.chat_id, false)?;
+                    live::chat_changed(conn, job.queued.chat_id, false)?;
                 }
                 Ok(())
             })
@@ -393,10 +393,10 @@ fn delivery_changed(
 ) -> Result<(), StoreError> {
     realtime::record_for_chat(
         conn,
-        job.chat_id,
+        job.queued.chat_id,
         ServerMsg::DeliveryChanged {
-            chat_id: job.chat_id,
-            item_id: job.item_id,
+            chat_id: job.queued.chat_id,
+            item_id: job.queued.item_id,
             delivery,
             error,
         },

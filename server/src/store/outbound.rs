@@ -19,12 +19,8 @@ use crate::domain::reason::Reason;
 /// A message ready to be sent.
 #[derive(Debug, Clone)]
 pub struct Job {
-    pub id: Id,
-    pub integration_id: Id,
-    pub chat_id: Id,
-    pub item_id: Id,
-    pub attempts: i32,
-    pub next_attempt_at: NaiveDateTime,
+    /// Its row in the queue, as it was claimed.
+    pub queued: DueJob,
     pub text: String,
     /// The customer's id on the chat's messenger.
     pub recipient: String,
@@ -128,14 +124,7 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<DueJob>, StoreError
 /// What to send for a job just claimed; `None` when the customer has no
 /// account on the chat's messenger.
 fn what_to_send(conn: &mut DbConn, due: &DueJob) -> Result<Option<Job>, StoreError> {
-    let DueJob {
-        id,
-        integration_id,
-        chat_id,
-        item_id,
-        attempts,
-        next_attempt_at,
-    } = *due;
+    let (chat_id, item_id) = (due.chat_id, due.item_id);
     let (text, reply_to_id, data): (Option<String>, Option<Id>, Option<String>) =
         timeline_items::table
             .find(item_id)
@@ -179,12 +168,7 @@ fn what_to_send(conn: &mut DbConn, due: &DueJob) -> Result<Option<Job>, StoreErr
         .select(outbound_parts::external_id)
         .load(conn)?;
     Ok(Some(Job {
-        id,
-        integration_id,
-        chat_id,
-        item_id,
-        attempts,
-        next_attempt_at,
+        queued: *due,
         text: text.unwrap_or_default(),
         recipient,
         file,
@@ -335,7 +319,7 @@ pub fn record_parts(
             let position = i32::try_from(first + offset).unwrap_or(i32::MAX);
             diesel::insert_into(outbound_parts::table)
                 .values((
-                    outbound_parts::item_id.eq(job.item_id),
+                    outbound_parts::item_id.eq(job.queued.item_id),
                     outbound_parts::position.eq(position),
                     outbound_parts::external_id.eq(external_id),
                     outbound_parts::sent_at.eq(at),
@@ -343,7 +327,7 @@ pub fn record_parts(
                 .execute(conn)?;
         }
         if first == 0 {
-            diesel::update(timeline_items::table.find(job.item_id))
+            diesel::update(timeline_items::table.find(job.queued.item_id))
                 .set(timeline_items::external_id.eq(&external_ids[0]))
                 .execute(conn)?;
         }
@@ -359,23 +343,23 @@ pub fn mark_sent(
     external_ids: &[String],
 ) -> Result<Vec<ReceiptChange>, StoreError> {
     write_transaction(conn, |conn| {
-        diesel::update(outbound_queue::table.find(job.id))
+        diesel::update(outbound_queue::table.find(job.queued.id))
             .set((
                 outbound_queue::status.eq("sent"),
                 outbound_queue::attempt_started_at.eq(None::<NaiveDateTime>),
-                outbound_queue::attempts.eq(job.attempts + 1),
+                outbound_queue::attempts.eq(job.queued.attempts + 1),
                 outbound_queue::sent_at.eq(now()),
                 outbound_queue::last_error.eq(None::<String>),
             ))
             .execute(conn)?;
         timeline::set_delivery(
             conn,
-            job.item_id,
+            job.queued.item_id,
             DeliveryState::Sent,
             None,
             external_ids.first().map(String::as_str),
         )?;
-        timeline::apply_pending_receipts(conn, job.integration_id, external_ids)
+        timeline::apply_pending_receipts(conn, job.queued.integration_id, external_ids)
     })
 }
 
@@ -385,9 +369,9 @@ pub fn mark_retry(
     next_attempt_at: NaiveDateTime,
     error: &str,
 ) -> Result<(), StoreError> {
-    diesel::update(outbound_queue::table.find(job.id))
+    diesel::update(outbound_queue::table.find(job.queued.id))
         .set((
-            outbound_queue::attempts.eq(job.attempts + 1),
+            outbound_queue::attempts.eq(job.queued.attempts + 1),
             outbound_queue::attempt_started_at.eq(None::<NaiveDateTime>),
             outbound_queue::next_attempt_at.eq(next_attempt_at),
             outbound_queue::last_error.eq(error),
