@@ -124,7 +124,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// A failure another transaction may have caused, which can pass when
-    /// the same work is tried again at once: PostgreSQL chose this
+    /// the same work is tried again in a new transaction: PostgreSQL chose this
     /// transaction as a deadlock's or a serialization conflict's loser.
     /// libpq's codes reach Diesel named only for the second; a deadlock
     /// (40P01) arrives as an unnamed database error, and its message is

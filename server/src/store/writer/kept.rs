@@ -11,7 +11,7 @@ use diesel::Connection;
 use shared::api::Channel;
 use shared::Id;
 
-use super::{apply_one, open_writer_connection, ParseKept, Writer};
+use super::{apply_one, open_writer_connection, ParseKept, Writer, APPLY_ATTEMPTS};
 use crate::channels::Inbound;
 use crate::domain::integration::Integration;
 use crate::store::inbound::{mark_kept_failed, pending_events, PendingEvent, Received};
@@ -162,9 +162,12 @@ impl Writer {
         let mut applied_all = Vec::new();
         for (applier, outcome) in outcomes {
             match outcome {
-                Ok((applied, count)) => {
-                    handled.extend(&groups[applier][..count]);
-                    applied_all.extend(applied);
+                Ok(slice) => {
+                    handled.extend(&groups[applier][..slice.handled]);
+                    if slice.next_lost {
+                        self.kept[groups[applier][slice.handled]].lost += 1;
+                    }
+                    applied_all.extend(slice.applied);
                 }
                 Err(err) => {
                     if applier == 0 {
@@ -223,6 +226,7 @@ fn parse_kept(
                 event,
                 integration,
                 inbound,
+                lost: 0,
             }),
             Err(reason) => {
                 tracing::error!(integration_id = integration.id, %reason, "a kept update no longer parses; kept as failed");
@@ -247,11 +251,23 @@ pub(super) struct ParsedKept {
     event: PendingEvent,
     integration: Integration,
     inbound: Inbound,
+    /// How often applying it lost a deadlock to another transaction.
+    lost: u32,
 }
 
-/// What one applier's slice changed (each applied event's messenger and
-/// changes) and how many of its events it handled.
-type SliceOutcome = Result<(Vec<(Channel, Received)>, usize), StoreError>;
+/// What one applier's slice did.
+#[derive(Default)]
+struct SliceApplied {
+    /// Each applied event's messenger and changes.
+    applied: Vec<(Channel, Received)>,
+    /// How many of its events it handled, in order.
+    handled: usize,
+    /// The first event not handled lost a deadlock to another transaction;
+    /// the next slice, a new transaction, applies it again.
+    next_lost: bool,
+}
+
+type SliceOutcome = Result<SliceApplied, StoreError>;
 
 /// When a slice of applying ends.
 #[derive(Debug, Clone, Copy)]
@@ -263,8 +279,9 @@ struct SliceBudget {
 }
 
 /// Applies parsed kept events in order within one transaction, stopping when
-/// the slice's time is up (or, after its least, when webhooks wait); returns
-/// what each applied one changed and how many of `events` were handled.
+/// the slice's time is up (or, after its least, when webhooks wait), or when
+/// one lost a deadlock: the other side may wait for what this transaction
+/// holds, so it is applied again in the next one.
 fn apply_kept(
     conn: &mut DbConn,
     events: &[&ParsedKept],
@@ -273,7 +290,7 @@ fn apply_kept(
     budget: SliceBudget,
 ) -> SliceOutcome {
     if events.is_empty() {
-        return Ok((Vec::new(), 0));
+        return Ok(SliceApplied::default());
     }
     let started = Instant::now();
     write_transaction(conn, |conn| {
@@ -284,24 +301,30 @@ fn apply_kept(
                 .iter()
                 .map(|kept| (kept.integration.id, kept.inbound.customer_key())),
         )?;
-        let mut applied = Vec::new();
-        for (handled, kept) in events.iter().enumerate() {
+        let mut slice = SliceApplied::default();
+        for kept in events {
             let spent = started.elapsed();
             if spent > budget.most || (spent > budget.least && waiting.load(Ordering::SeqCst) > 0) {
-                return Ok((applied, handled));
+                break;
             }
-            applied.push((
-                kept.integration.kind,
-                apply_one(
-                    conn,
-                    &kept.integration,
-                    &kept.inbound,
-                    &kept.event.body,
-                    publish,
-                )?,
-            ));
+            let may_retry = kept.lost + 1 < APPLY_ATTEMPTS;
+            match apply_one(
+                conn,
+                &kept.integration,
+                &kept.inbound,
+                &kept.event.body,
+                publish,
+                may_retry,
+            )? {
+                Some(received) => slice.applied.push((kept.integration.kind, received)),
+                None => {
+                    slice.next_lost = true;
+                    break;
+                }
+            }
+            slice.handled += 1;
         }
-        Ok((applied, events.len()))
+        Ok(slice)
     })
 }
 

@@ -10,9 +10,13 @@
 //! the raw bodies as `pending` — still durable before the 200 — and applies
 //! them in arrival order in short slices between batches, so accepting never
 //! waits for applying. Each event runs in its own savepoint, so one that
-//! cannot be applied is kept as failed without undoing the others; one that lost
+//! cannot be applied is kept as failed without undoing the others. One that lost
 //! a deadlock to another transaction (PostgreSQL rolls back only its savepoint)
-//! is applied again at once instead, a few times.
+//! is applied again a moment later instead, a few times, in a new transaction:
+//! the other side may be waiting for a row this transaction still holds (an
+//! integration's activity mark or round-robin cursor), so trying again inside it
+//! would meet the same deadlock. What was applied before it commits first, and
+//! it and what came after it (in order) go in the next transaction.
 //!
 //! On PostgreSQL an applied event costs round trips more than CPU, so a slice
 //! shares its page of kept events among several appliers, each on its own
@@ -58,8 +62,8 @@ const DEFER_FROM: usize = 8;
 /// crash left).
 const IDLE_CHECK: Duration = Duration::from_secs(5);
 /// How often one event is applied before it is kept as failed, when what
-/// failed it may pass at once (a deadlock lost to another transaction). Kept
-/// as failed, it would wait a minute for the replay.
+/// failed it may pass when tried again (a deadlock lost to another
+/// transaction). Kept as failed, it would wait a minute for the replay.
 const APPLY_ATTEMPTS: u32 = 3;
 /// Pause after the database failed, before trying again.
 const AFTER_FAILURE: Duration = Duration::from_secs(1);
@@ -320,30 +324,43 @@ impl Writer {
     fn commit_batch(&mut self, batch: Vec<Job>) {
         let defer = self.backlog || batch.len() >= DEFER_FROM;
         let publish = self.hooks.publish;
-        let outcome = self
-            .conn()
-            .and_then(|conn| store_batch(conn, &batch, defer, publish));
-        match outcome {
-            Ok(results) => {
-                self.control.wrote.store(true, Ordering::Relaxed);
-                if results.iter().any(|r| r.deferred) {
-                    self.backlog = true;
-                    // Kept after the cached page was read: not in it.
-                    self.more_kept = true;
+        let mut batch = batch;
+        let mut attempt = 1;
+        while !batch.is_empty() {
+            let may_retry = attempt < APPLY_ATTEMPTS;
+            let outcome = self
+                .conn()
+                .and_then(|conn| store_batch(conn, &batch, defer, publish, may_retry));
+            let results = match outcome {
+                Ok(results) => results,
+                Err(err) => {
+                    // Every waiting webhook answers 503 and the messenger retries.
+                    tracing::error!(%err, events = batch.len(), "inbound batch not stored");
+                    self.conn = None;
+                    let cause = err.to_string();
+                    for job in batch {
+                        let _ = job.reply.send(Err(StoreError::Unavailable(cause.clone())));
+                    }
+                    return;
                 }
-                for (job, result) in batch.into_iter().zip(results) {
-                    let _ = job.reply.send(Ok(result));
+            };
+            self.control.wrote.store(true, Ordering::Relaxed);
+            if results.iter().flatten().any(|r| r.deferred) {
+                self.backlog = true;
+                // Kept after the cached page was read: not in it.
+                self.more_kept = true;
+            }
+            let mut again = Vec::new();
+            for (job, result) in batch.into_iter().zip(results) {
+                match result {
+                    Some(result) => {
+                        let _ = job.reply.send(Ok(result));
+                    }
+                    None => again.push(job),
                 }
             }
-            Err(err) => {
-                // Every waiting webhook answers 503 and the messenger retries.
-                tracing::error!(%err, events = batch.len(), "inbound batch not stored");
-                self.conn = None;
-                let cause = err.to_string();
-                for job in batch {
-                    let _ = job.reply.send(Err(StoreError::Unavailable(cause.clone())));
-                }
-            }
+            batch = again;
+            attempt += 1;
         }
     }
 }
@@ -390,13 +407,16 @@ fn run_checkpointer(connector: ConnManager, control: &Control) {
 }
 
 /// Stores every event of the batch in one transaction; an `Err` means nothing
-/// of the batch was stored.
+/// of the batch was stored. `None` marks the events to apply again in the
+/// next transaction: the first that lost a deadlock (when `may_retry`) and
+/// every later one to apply, which keeps each customer's events in order.
 fn store_batch(
     conn: &mut DbConn,
     batch: &[Job],
     defer: bool,
     publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
-) -> Result<Vec<Received>, StoreError> {
+    may_retry: bool,
+) -> Result<Vec<Option<Received>>, StoreError> {
     let kept_later = |job: &Job| defer && !job.needs_applied_answer();
     write_transaction(conn, |conn| {
         // Kept bodies go in with one statement (no round robin, no lock):
@@ -421,47 +441,59 @@ fn store_batch(
                 .filter(|job| !kept_later(job))
                 .map(|job| (job.integration.id, job.inbound.customer_key())),
         )?;
+        let mut lost = false;
         batch
             .iter()
             .map(|job| {
                 if kept_later(job) {
                     let new = kept.next().expect("one answer per kept body");
-                    Ok(Received {
+                    return Ok(Some(Received {
                         duplicate: !new,
                         deferred: new,
                         ..Received::default()
-                    })
-                } else {
-                    let _entered = job.span.enter();
-                    apply_one(conn, &job.integration, &job.inbound, &job.raw, publish)
+                    }));
                 }
+                if lost {
+                    return Ok(None);
+                }
+                let _entered = job.span.enter();
+                let applied = apply_one(
+                    conn,
+                    &job.integration,
+                    &job.inbound,
+                    &job.raw,
+                    publish,
+                    may_retry,
+                )?;
+                lost = applied.is_none();
+                Ok(applied)
             })
             .collect()
     })
 }
 
+/// Applies one event in its own savepoint, or keeps it as failed (visible,
+/// replayed later). `None` when it lost a deadlock to another transaction and
+/// `may_retry`: only its savepoint was rolled back, and it is applied again
+/// once this transaction has committed.
 fn apply_one(
     conn: &mut DbConn,
     integration: &Integration,
     inbound: &Inbound,
     raw: &str,
     publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
-) -> Result<Received, StoreError> {
+    may_retry: bool,
+) -> Result<Option<Received>, StoreError> {
     let integration_id = integration.id;
     let dedup_key = &inbound.dedup_key;
-    let mut attempt = 1;
-    let error = loop {
-        match record_inbound(conn, integration, inbound, raw, publish) {
-            Ok(received) => return Ok(received),
-            Err(err @ StoreError::Unavailable(_)) => return Err(err),
-            // Only its savepoint was rolled back, which released what it had
-            // locked: the other transaction goes on, and so can this one.
-            Err(err) if err.may_pass_when_retried() && attempt < APPLY_ATTEMPTS => {
-                tracing::warn!(integration_id, %dedup_key, %err, attempt, "inbound update lost to another transaction; applying it again");
-                attempt += 1;
-            }
-            Err(err) => break err.to_string(),
+    let error = match record_inbound(conn, integration, inbound, raw, publish) {
+        Ok(received) => return Ok(Some(received)),
+        Err(err @ StoreError::Unavailable(_)) => return Err(err),
+        Err(err) if may_retry && err.may_pass_when_retried() => {
+            tracing::warn!(integration_id, %dedup_key, %err, "inbound update lost to another transaction; applying it again in the next one");
+            return Ok(None);
         }
+        Err(err) => err.to_string(),
     };
     // Applying failed and its savepoint was rolled back; keep the body so it is
     // visible and replayed, and still answer 200.
@@ -476,17 +508,17 @@ fn apply_one(
         publish(conn, &kept_as_failed)
     });
     match kept {
-        Ok(()) => Ok(Received::default()),
+        Ok(()) => Ok(Some(Received::default())),
         // Kept before: a pending one becomes failed (so it is not applied in a
         // loop); a failed one stays failed until its next replay.
         Err(StoreError::Conflict(_)) => {
             if mark_kept_failed(conn, integration_id, dedup_key, &error)? {
                 publish(conn, &kept_as_failed)?;
             }
-            Ok(Received {
+            Ok(Some(Received {
                 duplicate: true,
                 ..Received::default()
-            })
+            }))
         }
         Err(err) => Err(err),
     }
