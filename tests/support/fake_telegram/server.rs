@@ -5,9 +5,10 @@ use std::time::Duration;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Value};
+use tidings::demo::simulator::request::{percent_decode, read_params, Params};
 use tokio::time::Instant;
 
-use super::request::{percent_decode, read_params, DroppedBody, Params};
+use super::request::DroppedBody;
 use super::*;
 
 pub(super) async fn dispatch(
@@ -27,7 +28,7 @@ pub(super) async fn dispatch(
     };
     let token = percent_decode(token);
     let method = canonical(method);
-    let params = read_params(&request, &body);
+    let params = read_params(&request, body).await;
 
     let failure = {
         let mut state = shared.lock();

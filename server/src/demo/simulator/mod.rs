@@ -9,8 +9,8 @@
 
 mod api;
 pub mod customers;
-mod multipart;
 pub mod png;
+pub mod request;
 pub mod state;
 pub mod telegram;
 mod traffic;
@@ -149,46 +149,5 @@ async fn keep_saving(sim: Arc<Sim>, mut shutdown: watch::Receiver<bool>) {
             _ = tokio::time::sleep(SAVE_EVERY) => sim.save().await,
             _ = shutdown.changed() => return,
         }
-    }
-}
-
-/// Decodes `%XX` escapes (teloxide encodes `/` in file paths); anything
-/// malformed is kept as is.
-pub(crate) fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let hex = |at: usize| {
-            bytes
-                .get(at)
-                .and_then(|byte| char::from(*byte).to_digit(16))
-        };
-        match (bytes[index], hex(index + 1), hex(index + 2)) {
-            (b'%', Some(high), Some(low)) => {
-                out.push((high * 16 + low) as u8);
-                index += 3;
-            }
-            (byte, _, _) => {
-                out.push(byte);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent_decode;
-
-    #[test]
-    fn percent_escapes_are_decoded_and_broken_ones_kept() {
-        assert_eq!(
-            percent_decode("photos%2Fsim-photo-1.png"),
-            "photos/sim-photo-1.png"
-        );
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
     }
 }

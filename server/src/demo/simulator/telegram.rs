@@ -9,16 +9,17 @@ use std::time::Duration;
 
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use shared::api::chats::Direction;
 use shared::api::Channel;
 
 use super::customers::{post_webhook, Content};
+use super::png;
+use super::request::{percent_decode, read_params, Params};
 use super::state::{
     message, Customer, MessageKind, Sim, Status, Webhook, BOT_NAME, TELEGRAM_BOT_ID,
     TELEGRAM_TOKEN, TELEGRAM_USERNAME,
 };
-use super::{multipart, percent_decode, png};
 
 const SECRET_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
 /// The longest `getUpdates` long poll held open.
@@ -40,7 +41,7 @@ pub async fn bot_api(request: HttpRequest, body: Bytes, sim: web::Data<Sim>) -> 
     if percent_decode(token) != TELEGRAM_TOKEN {
         return error(401, "Unauthorized");
     }
-    let params = read_params(&request, &body);
+    let params = read_params(&request, body).await;
     match method.to_ascii_lowercase().as_str() {
         "getme" => ok(json!({
             "id": TELEGRAM_BOT_ID, "is_bot": true, "first_name": BOT_NAME,
@@ -49,12 +50,12 @@ pub async fn bot_api(request: HttpRequest, body: Bytes, sim: web::Data<Sim>) -> 
             "can_connect_to_business": false, "has_main_web_app": false,
         })),
         "setwebhook" => {
-            let url = text(&params, "url").unwrap_or_default();
+            let url = params.str("url").unwrap_or_default();
             sim.update(|state| {
                 if url.is_empty() {
                     state.webhooks.remove(&Channel::Telegram);
                 } else {
-                    let secret = text(&params, "secret_token");
+                    let secret = params.str("secret_token");
                     state
                         .webhooks
                         .insert(Channel::Telegram, Webhook { url, secret });
@@ -96,52 +97,10 @@ fn error(code: u16, description: &str) -> HttpResponse {
         .json(json!({"ok": false, "error_code": code, "description": description}))
 }
 
-/// Parameters from the query, a JSON body or a form (teloxide sends JSON).
-fn read_params(request: &HttpRequest, body: &[u8]) -> Map<String, Value> {
-    let mut params: Map<String, Value> =
-        url::form_urlencoded::parse(request.query_string().as_bytes())
-            .map(|(name, value)| (name.into_owned(), Value::String(value.into_owned())))
-            .collect();
-    let content_type = request
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    if content_type.starts_with("application/json") {
-        if let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) {
-            params.extend(fields);
-        }
-    } else if let Some(boundary) = multipart::boundary(content_type) {
-        params.extend(multipart::text_fields(boundary, body));
-    } else if content_type.starts_with("application/x-www-form-urlencoded") {
-        params.extend(
-            url::form_urlencoded::parse(body)
-                .map(|(name, value)| (name.into_owned(), Value::String(value.into_owned()))),
-        );
-    }
-    params
-}
-
-fn text(params: &Map<String, Value>, name: &str) -> Option<String> {
-    match params.get(name)? {
-        Value::String(text) => Some(text.clone()),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    }
-}
-
-fn integer(params: &Map<String, Value>, name: &str) -> Option<i64> {
-    match params.get(name)? {
-        Value::Number(number) => number.as_i64(),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-async fn get_updates(sim: &Sim, params: &Map<String, Value>) -> HttpResponse {
-    let offset = integer(params, "offset");
-    let wait = Duration::from_secs(integer(params, "timeout").unwrap_or(0).clamp(0, 60) as u64)
-        .min(MAX_POLL);
+async fn get_updates(sim: &Sim, params: &Params) -> HttpResponse {
+    let offset = params.i64("offset");
+    let wait =
+        Duration::from_secs(params.i64("timeout").unwrap_or(0).clamp(0, 60) as u64).min(MAX_POLL);
     let deadline = tokio::time::Instant::now() + wait;
     let mut changes = sim.subscribe();
     loop {
@@ -182,11 +141,11 @@ async fn get_updates(sim: &Sim, params: &Map<String, Value>) -> HttpResponse {
     }
 }
 
-fn send_message(sim: &Sim, params: &Map<String, Value>) -> HttpResponse {
-    let Some(chat_id) = integer(params, "chat_id") else {
+fn send_message(sim: &Sim, params: &Params) -> HttpResponse {
+    let Some(chat_id) = params.i64("chat_id") else {
         return error(400, "Bad Request: chat_id is empty");
     };
-    let text = text(params, "text").unwrap_or_default();
+    let text = params.str("text").unwrap_or_default();
     if text.trim().is_empty() {
         return error(400, "Bad Request: message text is empty");
     }
@@ -223,8 +182,8 @@ fn send_message(sim: &Sim, params: &Map<String, Value>) -> HttpResponse {
     }
 }
 
-fn get_file(params: &Map<String, Value>) -> HttpResponse {
-    let file_id = text(params, "file_id").unwrap_or_default();
+fn get_file(params: &Params) -> HttpResponse {
+    let file_id = params.str("file_id").unwrap_or_default();
     match png::parse_photo_name(&format!("{file_id}.png")) {
         Some(seed) => ok(json!({
             "file_id": file_id,

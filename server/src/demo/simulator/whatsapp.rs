@@ -47,8 +47,8 @@ use shared::api::chats::Direction;
 use shared::api::Channel;
 
 use super::customers::{post_webhook, Content};
-use super::multipart;
 use super::png;
+use super::request::read_params;
 use super::state::{
     message, Customer, MessageKind, Sim, Status, Upload, Webhook, WHATSAPP_APP_SECRET,
     WHATSAPP_BUSINESS_ACCOUNT_ID, WHATSAPP_DISPLAY_NUMBER, WHATSAPP_PHONE_NUMBER_ID,
@@ -283,7 +283,7 @@ pub async fn edge(
         ("POST", "messages") if id == WHATSAPP_PHONE_NUMBER_ID => {
             send_message(sim.into_inner(), &body)
         }
-        ("POST", "media") if id == WHATSAPP_PHONE_NUMBER_ID => upload(&sim, &request, &body),
+        ("POST", "media") if id == WHATSAPP_PHONE_NUMBER_ID => upload(&sim, &request, body).await,
         ("GET", "message_templates") | ("POST", "messages" | "media") => {
             unknown_object(&id).response()
         }
@@ -315,30 +315,29 @@ fn templates() -> HttpResponse {
     }))
 }
 
-fn upload(sim: &Sim, request: &HttpRequest, body: &[u8]) -> HttpResponse {
+async fn upload(sim: &Sim, request: &HttpRequest, body: Bytes) -> HttpResponse {
     let content_type = request
         .headers()
         .get("content-type")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let Some(boundary) = multipart::boundary(content_type) else {
+    if !content_type.starts_with("multipart/form-data") {
         return invalid("the upload must be multipart/form-data").response();
-    };
-    let fields = multipart::text_fields(boundary, body);
-    if fields.get("messaging_product").and_then(Value::as_str) != Some("whatsapp") {
+    }
+    let params = read_params(request, body).await;
+    if params.str("messaging_product").as_deref() != Some("whatsapp") {
         return invalid("The parameter messaging_product is required.").response();
     }
-    let Some((part_type, bytes)) = multipart::first_file(boundary, body) else {
+    let declared = params.str("type");
+    let Some(file) = params.files.into_iter().next() else {
         return invalid("The parameter file is required.").response();
     };
+    let bytes = file.bytes;
     if bytes.is_empty() {
         return invalid("The file is empty.").response();
     }
-    let mime = fields
-        .get("type")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .or(part_type)
+    let mime = declared
+        .or(file.content_type)
         .unwrap_or_else(|| "application/octet-stream".to_owned());
     let media_id = sim.update(|state| {
         state.next_upload += 1;
