@@ -45,6 +45,8 @@ pub struct Harness {
     /// What the server was started with (its database and data directory).
     pub config: Config,
     server: RunningServer,
+    /// Further nodes on the same database ([`Harness::add_node`]).
+    nodes: Vec<RunningServer>,
     // Dropped last: the database outlives the server that uses it.
     db: TestDatabase,
 }
@@ -121,13 +123,30 @@ impl Harness {
             whatsapp,
             config,
             server,
+            nodes: Vec::new(),
             db,
         })
     }
 
-    /// Stops the server, then drops its database.
+    /// Starts one more node of the server on the same database (PostgreSQL
+    /// scales out this way); returns where it listens.
+    pub async fn add_node(&mut self) -> anyhow::Result<SocketAddr> {
+        let mut config = self.config.clone();
+        config.bind = tidings_tests::reserve_local_port();
+        let node = tidings::start(config).await?;
+        let addr = node.addr;
+        self.nodes.push(node);
+        Ok(addr)
+    }
+
+    /// Stops the servers, then drops their database.
     pub async fn stop(self) {
-        let Harness { server, db, .. } = self;
+        let Harness {
+            server, nodes, db, ..
+        } = self;
+        for node in nodes {
+            node.stop().await;
+        }
         server.stop().await;
         if let Err(err) = tokio::task::spawn_blocking(move || drop(db)).await {
             tracing::warn!(%err, "cannot drop the bench database");

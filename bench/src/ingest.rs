@@ -141,11 +141,12 @@ pub async fn post_update(client: &Client, url: &str, secret: &str, body: Vec<u8>
     }
 }
 
-/// Runs every fixed rate, then saturation, against one webhook.
+/// Runs every fixed rate, then saturation, against a webhook: one URL, or
+/// the same webhook on several nodes (each update to one of them in turn).
 pub async fn drive(
     what: &str,
     client: &Client,
-    url: &str,
+    urls: &[String],
     secret: &str,
     updates: &Arc<Updates>,
     load: &Load,
@@ -156,15 +157,16 @@ pub async fn drive(
         let count = ((rate * load.duration.as_secs_f64()).round() as usize).max(1);
         let bar = progress::bar(quiet, count as u64, &format!("{what} @ {rate:.0}/s"));
         let fire = {
-            let (client, url, secret, updates) = (
+            let (client, urls, secret, updates) = (
                 client.clone(),
-                url.to_owned(),
+                urls.to_vec(),
                 secret.to_owned(),
                 updates.clone(),
             );
             move |_| {
-                let (client, url, secret) = (client.clone(), url.clone(), secret.clone());
-                let (_, body) = updates.next();
+                let (client, secret) = (client.clone(), secret.clone());
+                let (update_id, body) = updates.next();
+                let url = node_url(&urls, update_id);
                 async move { post_update(&client, &url, &secret, body).await }
             }
         };
@@ -174,15 +176,16 @@ pub async fn drive(
     }
     let bar = progress::spinner(quiet, &format!("{what} at saturation"));
     let fire = {
-        let (client, url, secret, updates) = (
+        let (client, urls, secret, updates) = (
             client.clone(),
-            url.to_owned(),
+            urls.to_vec(),
             secret.to_owned(),
             updates.clone(),
         );
         move |_| {
-            let (client, url, secret) = (client.clone(), url.clone(), secret.clone());
-            let (_, body) = updates.next();
+            let (client, secret) = (client.clone(), secret.clone());
+            let (update_id, body) = updates.next();
+            let url = node_url(&urls, update_id);
             async move { post_update(&client, &url, &secret, body).await }
         }
     };
@@ -196,6 +199,12 @@ pub async fn drive(
     .await;
     bar.finish_and_clear();
     (phases, saturation)
+}
+
+/// The node an update goes to: each in turn, so one customer's updates
+/// reach every node.
+fn node_url(urls: &[String], update_id: i64) -> String {
+    urls[update_id.unsigned_abs() as usize % urls.len()].clone()
 }
 
 /// What the database holds for the integration after a run.

@@ -182,6 +182,11 @@ pub struct Options {
     /// one ingest run per value, e.g. `1,4` for before and after).
     #[arg(long, value_delimiter = ',', default_value = "4")]
     pub appliers: Vec<usize>,
+    /// ingest on PostgreSQL: server nodes on the one database, the load
+    /// spread over their webhooks (comma-separated: one ingest run per value,
+    /// e.g. `1,2` for what a second node adds).
+    #[arg(long, value_delimiter = ',', default_value = "1")]
+    pub nodes: Vec<usize>,
 
     /// routing: managers in every queue.
     #[arg(long, default_value_t = 50)]

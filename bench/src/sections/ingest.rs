@@ -37,7 +37,7 @@ pub(crate) async fn baselines(
         let (phases, saturation) = ingest::drive(
             kind.name(),
             &client,
-            &server.url,
+            std::slice::from_ref(&server.url),
             baseline::SECRET,
             &updates,
             &load,
@@ -82,8 +82,9 @@ pub(crate) fn failed_note(phase: &Phase) -> String {
     }
 }
 
-/// `ingest` once per value of `--appliers` on PostgreSQL (their inbound
-/// appliers), once on SQLite (always one).
+/// `ingest` once per value of `--appliers` and of `--nodes` on PostgreSQL
+/// (inbound appliers per node, nodes on the one database), once on SQLite
+/// (one node, one applier).
 pub(crate) async fn ingest(
     options: &Options,
     database: Database,
@@ -91,11 +92,13 @@ pub(crate) async fn ingest(
     report: &mut Report,
 ) -> anyhow::Result<()> {
     match database {
-        Database::Sqlite => ingest_with(options, database, None, baselines, report).await,
+        Database::Sqlite => ingest_with(options, database, None, 1, baselines, report).await,
         Database::Postgres => {
             for &appliers in &options.appliers {
-                let named = (options.appliers.len() > 1).then_some(appliers);
-                ingest_with(options, database, named, baselines, report).await?;
+                for &nodes in &options.nodes {
+                    let named = (options.appliers.len() > 1).then_some(appliers);
+                    ingest_with(options, database, named, nodes.max(1), baselines, report).await?;
+                }
             }
             Ok(())
         }
@@ -106,10 +109,11 @@ async fn ingest_with(
     options: &Options,
     database: Database,
     appliers: Option<usize>,
+    nodes: usize,
     baselines: Option<&[BaselineRun]>,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    let harness = Harness::start_with_appliers(
+    let mut harness = Harness::start_with_appliers(
         database,
         options.workers,
         appliers.unwrap_or(crate::harness::DEFAULT_APPLIERS),
@@ -131,13 +135,20 @@ async fn ingest_with(
             Some("We got your message and will answer within the hour."),
         )
         .await?;
+    // The same webhook on every node (each serves the path it was given).
+    let mut urls = vec![hook.url.clone()];
+    let path = hook.url.trim_start_matches(&harness.url(""));
+    for _ in 1..nodes {
+        let addr = harness.add_node().await?;
+        urls.push(format!("http://{addr}{path}"));
+    }
     let updates = Arc::new(Updates::new(1, options.customers));
     let client = ingest::load_client()?;
     let what = format!("ingest {}", database.key());
     let (phases, saturation) = ingest::drive(
         &what,
         &client,
-        &hook.url,
+        &urls,
         &hook.secret,
         &updates,
         &options.load(),
@@ -152,13 +163,17 @@ async fn ingest_with(
     let outbound = harness.telegram.calls_of("sendMessage").len();
     harness.stop().await;
 
-    let (key, appliers_note) = match appliers {
+    let (mut key, mut appliers_note) = match appliers {
         Some(n) => (
             format!("{}-ingest-appliers-{n}", database.key()),
             format!(", {n} inbound applier(s)"),
         ),
         None => (format!("{}-ingest", database.key()), String::new()),
     };
+    if options.nodes.len() > 1 || nodes > 1 {
+        key.push_str(&format!("-nodes-{nodes}"));
+        appliers_note.push_str(&format!(", {nodes} node(s) on the one database"));
+    }
     let mut section = Section::new(
         key,
         format!(
@@ -286,7 +301,7 @@ pub(crate) async fn run_target(
     let (phases, saturation) = ingest::drive(
         "ingest target",
         &client,
-        &url,
+        std::slice::from_ref(&url),
         secret,
         &updates,
         &options.load(),
