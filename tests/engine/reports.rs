@@ -619,6 +619,47 @@ async fn records_are_built_without_a_report(backend: tidings_tests::Backend) {
     assert_records_match_the_timeline(&app).await;
 }
 
+/// On PostgreSQL a rebuild reads a chat's facts before it locks the chat's
+/// row, so writers never wait for that reading. A chat the customer wrote to
+/// in between is not written with the older facts; it stays stale and the
+/// next pass rebuilds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_changed_while_its_rebuild_read_is_not_written_with_older_facts() {
+    use tidings::store::report_records;
+
+    let app = TestApp::start(tidings_tests::Backend::Postgres).await;
+    let bot = app.integration(Channel::Telegram, &[], None, None).await;
+    let chat = app.new_chat(&bot, "Carla", "hello").await;
+    let store = app.context().store.clone();
+    // The background builder may rebuild the chat first: write until this
+    // read finds it stale.
+    let mut read = None;
+    for attempt in 0..20 {
+        app.customer_writes(&bot, "Carla", &format!("Anyone? ({attempt})"))
+            .await;
+        let stale = store
+            .run(report_records::read_stale)
+            .await
+            .expect("stale chats read");
+        if stale.holds(chat) {
+            read = Some(stale);
+            break;
+        }
+    }
+    let read = read.expect("the chat was read stale");
+    app.customer_writes(&bot, "Carla", "Still there?").await;
+    let rebuilt = store
+        .run(move |conn| report_records::rebuild_read(conn, &read))
+        .await
+        .expect("the rebuild writes");
+    assert_eq!(rebuilt, 0, "the chat changed after its facts were read");
+    store
+        .run(report_records::refresh)
+        .await
+        .expect("the next pass rebuilds");
+    assert_records_match_the_timeline(&app).await;
+}
+
 on_both_backends!(
     a_scripted_history_gives_exact_figures,
     only_admins_and_employees_see_reports_and_bad_ranges_are_named,

@@ -69,104 +69,177 @@ pub fn refresh(conn: &mut DbConn) -> Result<u64, StoreError> {
     }
 }
 
-/// Rebuilds up to [`REBUILD_CHUNK`] stale chats in one transaction; returns
-/// how many. Whoever calls it (a report, the background builder, another
-/// node on the same PostgreSQL) takes turns on one lock and then picks only
-/// chats still stale, so no chat is rebuilt twice at once.
+/// Rebuilds up to [`REBUILD_CHUNK`] stale chats; returns how many. Whoever
+/// calls it (a report, the background builder, another node on the same
+/// PostgreSQL) takes turns on one lock to write, and writes only chats still
+/// stale, so no chat is rebuilt twice at once.
+///
+/// On PostgreSQL the chats' facts are read before the write transaction,
+/// holding no lock: a rebuild that held the chats' rows while it read would
+/// make every writer reaching one of them wait (the trigger's upsert needs the
+/// row), and reading a chunk's timelines takes long on a busy machine at the
+/// builder's low priority. Then the transaction locks the rows, skipping
+/// those a writer holds, and writes only the chats whose `changes` (bumped by
+/// the trigger with every change) are what they were before the facts were
+/// read: a chat changed meanwhile stays stale for the next pass. SQLite has
+/// one writer at a time: everything happens in its write transaction, where
+/// nothing changes in between (its triggers leave `changes` alone).
 pub fn refresh_chunk(conn: &mut DbConn) -> Result<usize, StoreError> {
-    write_transaction(conn, |conn| {
-        // One rebuilder at a time: two would both subtract a chat's old slots.
-        lock_for_transaction(conn, lock_key(&[b"report_records"]))?;
-        let stale_chats = report_chats::table
-            .filter(report_chats::stale.eq(true))
-            .select((
-                report_chats::chat_id,
-                report_chats::integration_id,
-                report_chats::slots,
-            ))
-            .order(report_chats::chat_id)
-            .limit(CHUNK as i64);
-        // On PostgreSQL the chunk's rows are locked here, skipping those a
-        // writer holds: an inbound batch marks many chats in its own order,
-        // and a rebuild waiting for one of them while holding others could
-        // deadlock with it (the database then aborts one side, possibly the
-        // customer's message). A skipped chat stays stale and is rebuilt once
-        // its writer commits. SQLite has one writer at a time and no row locks.
-        let stale: Vec<(Id, Option<Id>, String)> = match conn {
-            DbConn::Postgres(c) => stale_chats.for_update().skip_locked().load(c)?,
-            DbConn::Sqlite(c) => stale_chats.load(c)?,
-        };
-        if stale.is_empty() {
-            return Ok(0);
+    match conn {
+        DbConn::Postgres(_) => {
+            let read = read_stale(conn)?;
+            rebuild_read(conn, &read)
         }
-        let ids: Vec<Id> = stale.iter().map(|(id, _, _)| *id).collect();
-        // Cleared before the facts are read: a writer that changes one of
-        // these chats from now on waits for this rebuild's commit (the
-        // trigger's upsert needs the row) and then marks it stale again.
-        diesel::update(report_chats::table.filter(report_chats::chat_id.eq_any(&ids)))
-            .set(report_chats::stale.eq(false))
-            .execute(conn)?;
-        let mut facts: BTreeMap<Id, ChatFacts> = BTreeMap::new();
+        DbConn::Sqlite(_) => write_transaction(conn, |conn| {
+            let read = read_stale(conn)?;
+            rebuild(conn, &read)
+        }),
+    }
+}
+
+/// Stale chats as read before their rebuild.
+pub struct StaleChats {
+    /// Each chat's `changes` when it was read.
+    changes: HashMap<Id, i64>,
+    /// Their facts, read after `changes`, so they hold at least those changes.
+    facts: BTreeMap<Id, ChatFacts>,
+}
+
+impl StaleChats {
+    /// Whether this chat was read.
+    pub fn holds(&self, chat_id: Id) -> bool {
+        self.changes.contains_key(&chat_id)
+    }
+}
+
+/// Up to a chunk of stale chats with their `changes`, then their facts: the
+/// first half of a PostgreSQL rebuild, holding no lock.
+pub fn read_stale(conn: &mut DbConn) -> Result<StaleChats, StoreError> {
+    let changes: HashMap<Id, i64> = report_chats::table
+        .filter(report_chats::stale.eq(true))
+        .select((report_chats::chat_id, report_chats::changes))
+        .order(report_chats::chat_id)
+        .limit(CHUNK as i64)
+        .load::<(Id, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let mut facts: BTreeMap<Id, ChatFacts> = BTreeMap::new();
+    if !changes.is_empty() {
+        let ids: Vec<Id> = changes.keys().copied().collect();
         let rows: Vec<Row> = fact_rows!()
             .filter(super::schema::timeline_items::chat_id.eq_any(&ids))
             .load(conn)?;
         group(rows, &mut facts);
+    }
+    Ok(StaleChats { changes, facts })
+}
 
-        diesel::delete(
-            report_conversations::table.filter(report_conversations::chat_id.eq_any(&ids)),
-        )
+/// The second half of a PostgreSQL rebuild: writes, in one transaction, the
+/// records of the chats `read` that are still stale and unchanged since then;
+/// returns how many.
+pub fn rebuild_read(conn: &mut DbConn, read: &StaleChats) -> Result<usize, StoreError> {
+    if read.changes.is_empty() {
+        return Ok(0);
+    }
+    write_transaction(conn, |conn| rebuild(conn, read))
+}
+
+/// [`rebuild_read`] inside the caller's write transaction.
+fn rebuild(conn: &mut DbConn, read: &StaleChats) -> Result<usize, StoreError> {
+    let StaleChats {
+        changes: seen,
+        facts,
+    } = read;
+    if seen.is_empty() {
+        return Ok(0);
+    }
+    // One rebuilder at a time: two would both subtract a chat's old slots.
+    lock_for_transaction(conn, lock_key(&[b"report_records"]))?;
+    let ids: Vec<Id> = seen.keys().copied().collect();
+    let still_stale = report_chats::table
+        .filter(report_chats::chat_id.eq_any(&ids))
+        .filter(report_chats::stale.eq(true))
+        .select((
+            report_chats::chat_id,
+            report_chats::integration_id,
+            report_chats::slots,
+            report_chats::changes,
+        ))
+        .order(report_chats::chat_id);
+    // On PostgreSQL the rows are locked here, skipping those a writer holds:
+    // an inbound batch marks many chats in its own order, and a rebuild
+    // waiting for one of them while holding others could deadlock with it
+    // (the database then aborts one side, possibly the customer's message). A
+    // skipped chat stays stale and is rebuilt once its writer commits. SQLite
+    // has one writer at a time and no row locks.
+    let rows: Vec<(Id, Option<Id>, String, i64)> = match conn {
+        DbConn::Postgres(c) => still_stale.for_update().skip_locked().load(c)?,
+        DbConn::Sqlite(c) => still_stale.load(c)?,
+    };
+    let stale: Vec<(Id, Option<Id>, String)> = rows
+        .into_iter()
+        .filter(|(chat_id, _, _, changes)| seen.get(chat_id) == Some(changes))
+        .map(|(chat_id, integration, slots, _)| (chat_id, integration, slots))
+        .collect();
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<Id> = stale.iter().map(|(id, _, _)| *id).collect();
+    // The rows are held until commit: a writer changing one of these chats
+    // from now on waits, then marks it stale again.
+    diesel::update(report_chats::table.filter(report_chats::chat_id.eq_any(&ids)))
+        .set(report_chats::stale.eq(false))
         .execute(conn)?;
-        let mut deltas: HashMap<(i64, Id, Id), SlotCounts> = HashMap::new();
-        let mut records = Vec::new();
-        for (chat_id, old_integration, old_slots) in &stale {
-            if let Some(integration) = old_integration {
-                for ((slot, author), counts) in
-                    decode_slots(old_slots).map_err(corrupt(*chat_id))?
-                {
-                    deltas
-                        .entry((slot, *integration, author))
-                        .or_default()
-                        .add(counts, -1);
-                }
+    diesel::delete(report_conversations::table.filter(report_conversations::chat_id.eq_any(&ids)))
+        .execute(conn)?;
+    let mut deltas: HashMap<(i64, Id, Id), SlotCounts> = HashMap::new();
+    let mut records = Vec::new();
+    for (chat_id, old_integration, old_slots) in &stale {
+        if let Some(integration) = old_integration {
+            for ((slot, author), counts) in decode_slots(old_slots).map_err(corrupt(*chat_id))? {
+                deltas
+                    .entry((slot, *integration, author))
+                    .or_default()
+                    .add(counts, -1);
             }
-            let chat = facts.get(chat_id);
-            let summary = chat
-                .map(|c| summarize(*chat_id, &c.items))
-                .unwrap_or_default();
-            let integration = chat.map(|c| c.integration_id);
-            if let Some(integration) = integration {
-                for ((slot, author), counts) in &summary.slots {
-                    deltas
-                        .entry((*slot, integration, *author))
-                        .or_default()
-                        .add(*counts, 1);
-                }
-                for (seq, c) in summary.conversations.iter().enumerate() {
-                    records.push(record_values(integration, seq as i32, c));
-                }
+        }
+        let chat = facts.get(chat_id);
+        let summary = chat
+            .map(|c| summarize(*chat_id, &c.items))
+            .unwrap_or_default();
+        let integration = chat.map(|c| c.integration_id);
+        if let Some(integration) = integration {
+            for ((slot, author), counts) in &summary.slots {
+                deltas
+                    .entry((*slot, integration, *author))
+                    .or_default()
+                    .add(*counts, 1);
             }
-            diesel::update(report_chats::table.find(*chat_id))
-                .set((
-                    report_chats::integration_id.eq(integration),
-                    report_chats::slots.eq(encode_slots(&summary.slots)),
-                ))
-                .execute(conn)?;
+            for (seq, c) in summary.conversations.iter().enumerate() {
+                records.push(record_values(integration, seq as i32, c));
+            }
         }
-        while !records.is_empty() {
-            let rest = records.split_off(records.len().min(BATCH));
-            on_backend!(&mut *conn, |c| {
-                diesel::insert_into(report_conversations::table)
-                    .values(records)
-                    .execute(c)?
-            });
-            records = rest;
-        }
-        let deltas: Vec<_> = deltas.into_iter().filter(|(_, d)| !d.is_zero()).collect();
-        for batch in deltas.chunks(BATCH) {
-            add_to_slots(conn, batch)?;
-        }
-        Ok(stale.len())
-    })
+        diesel::update(report_chats::table.find(*chat_id))
+            .set((
+                report_chats::integration_id.eq(integration),
+                report_chats::slots.eq(encode_slots(&summary.slots)),
+            ))
+            .execute(conn)?;
+    }
+    while !records.is_empty() {
+        let rest = records.split_off(records.len().min(BATCH));
+        on_backend!(&mut *conn, |c| {
+            diesel::insert_into(report_conversations::table)
+                .values(records)
+                .execute(c)?
+        });
+        records = rest;
+    }
+    let deltas: Vec<_> = deltas.into_iter().filter(|(_, d)| !d.is_zero()).collect();
+    for batch in deltas.chunks(BATCH) {
+        add_to_slots(conn, batch)?;
+    }
+    Ok(stale.len())
 }
 
 /// Adds counts to the slot rows, creating missing ones. One statement per

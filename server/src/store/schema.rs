@@ -521,6 +521,7 @@ diesel::table! {
         stale -> Bool,
         integration_id -> Nullable<BigInt>,
         slots -> Text,
+        changes -> BigInt,
     }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE report_chats DROP COLUMN changes;
