@@ -101,8 +101,10 @@ pub fn refresh_chunk(conn: &mut DbConn) -> Result<usize, StoreError> {
 pub struct StaleChats {
     /// Each chat's `changes` when it was read.
     changes: HashMap<Id, i64>,
-    /// Their facts, read after `changes`, so they hold at least those changes.
-    facts: BTreeMap<Id, ChatFacts>,
+    /// What their facts (read after `changes`, so holding at least those
+    /// changes) summarize to, and their integration; computed before the
+    /// rebuild locks anything.
+    summaries: BTreeMap<Id, (Option<Id>, ChatSummary)>,
 }
 
 impl StaleChats {
@@ -131,7 +133,17 @@ pub fn read_stale(conn: &mut DbConn) -> Result<StaleChats, StoreError> {
             .load(conn)?;
         group(rows, &mut facts);
     }
-    Ok(StaleChats { changes, facts })
+    let summaries = changes
+        .keys()
+        .map(|&chat_id| {
+            let chat = facts.get(&chat_id);
+            let summary = chat
+                .map(|c| summarize(chat_id, &c.items))
+                .unwrap_or_default();
+            (chat_id, (chat.map(|c| c.integration_id), summary))
+        })
+        .collect();
+    Ok(StaleChats { changes, summaries })
 }
 
 /// The second half of a PostgreSQL rebuild: writes, in one transaction, the
@@ -148,7 +160,7 @@ pub fn rebuild_read(conn: &mut DbConn, read: &StaleChats) -> Result<usize, Store
 fn rebuild(conn: &mut DbConn, read: &StaleChats) -> Result<usize, StoreError> {
     let StaleChats {
         changes: seen,
-        facts,
+        summaries,
     } = read;
     if seen.is_empty() {
         return Ok(0);
@@ -185,16 +197,15 @@ fn rebuild(conn: &mut DbConn, read: &StaleChats) -> Result<usize, StoreError> {
         return Ok(0);
     }
     let ids: Vec<Id> = stale.iter().map(|(id, _, _)| *id).collect();
-    // The rows are held until commit: a writer changing one of these chats
-    // from now on waits, then marks it stale again.
-    diesel::update(report_chats::table.filter(report_chats::chat_id.eq_any(&ids)))
-        .set(report_chats::stale.eq(false))
-        .execute(conn)?;
     diesel::delete(report_conversations::table.filter(report_conversations::chat_id.eq_any(&ids)))
         .execute(conn)?;
     let mut deltas: HashMap<(i64, Id, Id), SlotCounts> = HashMap::new();
     let mut records = Vec::new();
+    let mut rebuilt = Vec::with_capacity(stale.len());
     for (chat_id, old_integration, old_slots) in &stale {
+        let Some((integration, summary)) = summaries.get(chat_id) else {
+            continue;
+        };
         if let Some(integration) = old_integration {
             for ((slot, author), counts) in decode_slots(old_slots).map_err(corrupt(*chat_id))? {
                 deltas
@@ -203,11 +214,7 @@ fn rebuild(conn: &mut DbConn, read: &StaleChats) -> Result<usize, StoreError> {
                     .add(counts, -1);
             }
         }
-        let chat = facts.get(chat_id);
-        let summary = chat
-            .map(|c| summarize(*chat_id, &c.items))
-            .unwrap_or_default();
-        let integration = chat.map(|c| c.integration_id);
+        let integration = *integration;
         if let Some(integration) = integration {
             for ((slot, author), counts) in &summary.slots {
                 deltas
@@ -219,13 +226,9 @@ fn rebuild(conn: &mut DbConn, read: &StaleChats) -> Result<usize, StoreError> {
                 records.push(record_values(integration, seq as i32, c));
             }
         }
-        diesel::update(report_chats::table.find(*chat_id))
-            .set((
-                report_chats::integration_id.eq(integration),
-                report_chats::slots.eq(encode_slots(&summary.slots)),
-            ))
-            .execute(conn)?;
+        rebuilt.push((*chat_id, integration, encode_slots(&summary.slots)));
     }
+    set_rebuilt(conn, &rebuilt)?;
     while !records.is_empty() {
         let rest = records.split_off(records.len().min(BATCH));
         on_backend!(&mut *conn, |c| {
@@ -240,6 +243,44 @@ fn rebuild(conn: &mut DbConn, read: &StaleChats) -> Result<usize, StoreError> {
         add_to_slots(conn, batch)?;
     }
     Ok(stale.len())
+}
+
+/// Marks the rebuilt chats fresh with where their slots were added: one
+/// statement on PostgreSQL (each is a round trip while the chats' rows are
+/// held), one cached statement per chat on SQLite. The rows stay held until
+/// commit: a writer changing one of these chats from now on waits, then marks
+/// it stale again.
+fn set_rebuilt(conn: &mut DbConn, rebuilt: &[(Id, Option<Id>, String)]) -> Result<(), StoreError> {
+    use diesel::sql_types::{Array, BigInt, Nullable, Text};
+    match conn {
+        DbConn::Postgres(pg) => {
+            let ids: Vec<Id> = rebuilt.iter().map(|(id, _, _)| *id).collect();
+            let integrations: Vec<Option<Id>> = rebuilt.iter().map(|(_, i, _)| *i).collect();
+            let slots: Vec<&str> = rebuilt.iter().map(|(_, _, s)| s.as_str()).collect();
+            diesel::sql_query(
+                "UPDATE report_chats AS r SET stale = FALSE, \
+                 integration_id = u.integration_id, slots = u.slots \
+                 FROM unnest($1::bigint[], $2::bigint[], $3::text[]) \
+                 AS u(chat_id, integration_id, slots) WHERE r.chat_id = u.chat_id",
+            )
+            .bind::<Array<BigInt>, _>(&ids)
+            .bind::<Array<Nullable<BigInt>>, _>(&integrations)
+            .bind::<Array<Text>, _>(&slots)
+            .execute(pg)?;
+        }
+        DbConn::Sqlite(_) => {
+            for (chat_id, integration, slots) in rebuilt {
+                diesel::update(report_chats::table.find(*chat_id))
+                    .set((
+                        report_chats::stale.eq(false),
+                        report_chats::integration_id.eq(integration),
+                        report_chats::slots.eq(slots),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Adds counts to the slot rows, creating missing ones. One statement per
