@@ -15,6 +15,7 @@ use tidings::demo::{self, DemoHandle};
 
 mod product;
 mod restart;
+mod telegram;
 mod whatsapp;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -111,6 +112,25 @@ impl Api {
     }
 
     /// Every chat, through the archive's pages.
+    /// Sends `text` with one file to the chat, as the web app's composer does.
+    async fn send_file(&self, chat_id: i64, text: &str, name: &str, mime: &str, bytes: &[u8]) {
+        let file = reqwest::multipart::Part::bytes(bytes.to_vec())
+            .file_name(name.to_owned())
+            .mime_str(mime)
+            .expect("a media type");
+        let form = reqwest::multipart::Form::new()
+            .text("text", text.to_owned())
+            .part("file", file);
+        let sent = self
+            .http
+            .post(format!("{}/api/v1/chats/{chat_id}/messages", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(sent.status(), StatusCode::CREATED);
+    }
+
     async fn all_chats(&self) -> Vec<Value> {
         self.all("/api/v1/chats/archive").await
     }

@@ -120,23 +120,8 @@ async fn a_simulated_whatsapp_customer_reaches_the_inbox_and_sees_the_reply_deli
 
     // A picture from the manager is uploaded first, then sent by media id.
     let png = tidings_tests::inbox::png_bytes(300);
-    let form = reqwest::multipart::Form::new()
-        .text("text", "The blue one")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(png.clone())
-                .file_name("jacket.png")
-                .mime_str("image/png")
-                .expect("a media type"),
-        );
-    let upload = api
-        .http
-        .post(format!("{}/api/v1/chats/{chat_id}/messages", api.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("the server answers");
-    assert_eq!(upload.status(), StatusCode::CREATED);
+    api.send_file(chat_id, "The blue one", "jacket.png", "image/png", &png)
+        .await;
     let Some(shown) = reaches(&sim, wendy, "The blue one", "seen").await else {
         panic!("the picture is read: {:#?}", sim.messages(wendy).await);
     };

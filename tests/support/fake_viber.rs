@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::{StatusCode, Url};
 use serde_json::{json, Value};
+use tidings::demo::simulator::protocol::viber::{self as protocol, refusal, Account, User};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -26,7 +27,6 @@ use tokio::task::JoinHandle;
 pub const FIRST_MESSAGE_TOKEN: u64 = 5_491_808_166_876_114_155;
 /// The `message_token` of the first verification callback (then +1 each).
 pub const FIRST_CALLBACK_TOKEN: u64 = 6_000_000_000_000_000_001;
-const CHAT_HOSTNAME: &str = "SN-CHAT-05_";
 const API_PREFIX: &str = "/pa/";
 const MEDIA_PREFIX: &str = "/media/";
 const SIGNATURE_HEADER: &str = "X-Viber-Content-Signature";
@@ -300,15 +300,7 @@ impl FakeViber {
         name: &str,
         message: Value,
     ) -> Vec<u8> {
-        callback(json!({
-            "event": "message",
-            "timestamp": now_millis(),
-            "chat_hostname": CHAT_HOSTNAME,
-            "message_token": message_token,
-            "sender": user(user_id, name),
-            "message": message,
-            "silent": false,
-        }))
+        protocol::message(message_token, &user(user_id, name), message, now_millis())
     }
 
     pub fn callback_message_text(
@@ -363,62 +355,39 @@ impl FakeViber {
         name: &str,
         context: Option<&str>,
     ) -> Vec<u8> {
-        let mut body = json!({
-            "event": "conversation_started",
-            "timestamp": now_millis(),
-            "chat_hostname": CHAT_HOSTNAME,
-            "message_token": message_token,
-            "type": "open",
-            "user": user(user_id, name),
-            "subscribed": false,
-        });
-        if let Some(context) = context {
-            body["context"] = context.into();
-        }
-        callback(body)
+        protocol::conversation_started(
+            message_token,
+            &user(user_id, name),
+            false,
+            context,
+            now_millis(),
+        )
     }
 
     pub fn subscribed(message_token: u64, user_id: &str, name: &str) -> Vec<u8> {
-        callback(json!({
-            "event": "subscribed",
-            "timestamp": now_millis(),
-            "chat_hostname": CHAT_HOSTNAME,
-            "message_token": message_token,
-            "user": user(user_id, name),
-        }))
+        protocol::subscribed(message_token, &user(user_id, name), now_millis())
     }
 
     pub fn unsubscribed(message_token: u64, user_id: &str) -> Vec<u8> {
-        callback(json!({
-            "event": "unsubscribed",
-            "timestamp": now_millis(),
-            "chat_hostname": CHAT_HOSTNAME,
-            "message_token": message_token,
-            "user_id": user_id,
-        }))
+        protocol::unsubscribed(message_token, user_id, now_millis())
     }
 
     /// Our message `message_token` reached the customer's device.
     pub fn delivered(message_token: u64, user_id: &str) -> Vec<u8> {
-        receipt("delivered", message_token, user_id, None)
+        protocol::receipt("delivered", message_token, user_id, None, now_millis())
     }
 
     pub fn seen(message_token: u64, user_id: &str) -> Vec<u8> {
-        receipt("seen", message_token, user_id, None)
+        protocol::receipt("seen", message_token, user_id, None, now_millis())
     }
 
     pub fn failed(message_token: u64, user_id: &str, desc: &str) -> Vec<u8> {
-        receipt("failed", message_token, user_id, Some(desc))
+        protocol::receipt("failed", message_token, user_id, Some(desc), now_millis())
     }
 
     /// The handshake `set_webhook` sends.
     pub fn webhook_verification(message_token: u64) -> Vec<u8> {
-        callback(json!({
-            "event": "webhook",
-            "timestamp": now_millis(),
-            "chat_hostname": CHAT_HOSTNAME,
-            "message_token": message_token,
-        }))
+        protocol::webhook_verification(message_token, now_millis())
     }
 
     /// POSTs a callback signed with the bot token, as Viber does; returns the
@@ -452,65 +421,24 @@ impl FakeViber {
     }
 }
 
-fn now_millis() -> u64 {
+fn now_millis() -> i64 {
     let elapsed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("the clock is after 1970");
-    u64::try_from(elapsed.as_millis()).expect("milliseconds fit in u64")
+    i64::try_from(elapsed.as_millis()).expect("milliseconds fit in i64")
 }
 
-fn callback(body: Value) -> Vec<u8> {
-    serde_json::to_vec(&body).expect("a JSON value serializes")
-}
-
-fn user(id: &str, name: &str) -> Value {
-    json!({
-        "id": id,
-        "name": name,
-        "avatar": "https://media-direct.cdn.viber.com/download_photo?dlid=fake&fltp=jpg&imsz=0000",
-        "language": "en",
-        "country": "UA",
-        "api_version": 10,
-    })
-}
-
-fn receipt(event: &str, message_token: u64, user_id: &str, desc: Option<&str>) -> Vec<u8> {
-    let mut body = json!({
-        "event": event,
-        "timestamp": now_millis(),
-        "chat_hostname": CHAT_HOSTNAME,
-        "message_token": message_token,
-        "user_id": user_id,
-    });
-    if let Some(desc) = desc {
-        body["desc"] = desc.into();
+/// A customer as the fake's callbacks describe one.
+fn user<'a>(id: &'a str, name: &'a str) -> User<'a> {
+    User {
+        id,
+        name,
+        avatar: Some(
+            "https://media-direct.cdn.viber.com/download_photo?dlid=fake&fltp=jpg&imsz=0000",
+        ),
+        language: "en",
+        country: "UA",
     }
-    callback(body)
-}
-
-fn status_name(code: i64) -> &'static str {
-    match code {
-        0 => "ok",
-        1 => "invalidUrl",
-        2 => "invalidAuthToken",
-        3 => "badData",
-        4 => "missingData",
-        5 => "receiverNotRegistered",
-        6 => "receiverNotSubscribed",
-        7 => "publicAccountBlocked",
-        8 => "publicAccountNotFound",
-        9 => "publicAccountSuspended",
-        10 => "webhookNotSet",
-        11 => "receiverNoSuitableDevice",
-        12 => "tooManyRequests",
-        13 => "apiVersionNotSupported",
-        14 => "incompatibleWithVersion",
-        _ => "General error",
-    }
-}
-
-fn refusal(code: i64) -> Value {
-    json!({"status": code, "status_message": status_name(code), "chat_hostname": CHAT_HOSTNAME})
 }
 
 async fn wait_until(shared: &Shared, timeout: Duration, done: impl Fn(&State) -> bool) -> bool {
@@ -610,37 +538,28 @@ fn take_failure(state: &mut State, method: &str) -> Option<Failure> {
 
 /// Viber's answer to one call; `None` for a method the fake does not know.
 async fn answer(shared: &Shared, method: &str, token: Option<&str>, body: &Value) -> Option<Value> {
-    let Some(token) = token else {
-        return Some(json!({"status": 2, "status_message": "missing_auth_token"}));
+    let Some(token) = protocol::auth_token(token, body) else {
+        return Some(protocol::missing_auth_token());
     };
-    let Some(bot_name) = shared.lock().bots.get(token).map(|bot| bot.name.clone()) else {
+    let Some((bot_name, webhook)) = shared
+        .lock()
+        .bots
+        .get(token)
+        .map(|bot| (bot.name.clone(), bot.webhook.clone()))
+    else {
         return Some(refusal(2));
     };
     Some(match method {
         "get_account_info" => {
-            let webhook = shared
-                .lock()
-                .bots
-                .get(token)
-                .and_then(|bot| bot.webhook.clone());
             let uri = bot_name.to_lowercase().replace(' ', "");
-            json!({
-                "status": 0,
-                "status_message": "ok",
-                "id": format!("pa:{uri}"),
-                "chat_hostname": CHAT_HOSTNAME,
-                "name": bot_name,
-                "uri": uri,
-                "icon": format!("https://media-direct.cdn.viber.com/pg_download?id={uri}"),
-                "background": null,
-                "category": "Companies",
-                "subcategory": "Retail",
-                "location": {"lon": 24.0297, "lat": 49.8397},
-                "country": "UA",
-                "webhook": webhook.unwrap_or_default(),
-                "event_types": [],
-                "subscribers_count": 0,
-                "members": [],
+            protocol::account_info(&Account {
+                name: &bot_name,
+                uri: &uri,
+                icon: &format!("https://media-direct.cdn.viber.com/pg_download?id={uri}"),
+                location: (24.0297, 49.8397),
+                country: "UA",
+                webhook: &webhook.unwrap_or_default(),
+                subscribers: 0,
             })
         }
         "set_webhook" => set_webhook(shared, token, body).await,
@@ -650,8 +569,9 @@ async fn answer(shared: &Shared, method: &str, token: Option<&str>, body: &Value
 }
 
 async fn set_webhook(shared: &Shared, token: &str, body: &Value) -> Value {
-    let Some(url) = body.get("url").and_then(Value::as_str) else {
-        return refusal(4);
+    let url = match protocol::webhook_url(body) {
+        Ok(url) => url,
+        Err(refused) => return refused,
     };
     let (verify, callback_token) = {
         let mut state = shared.lock();
@@ -659,50 +579,31 @@ async fn set_webhook(shared: &Shared, token: &str, body: &Value) -> Value {
         state.next_callback_token += 1;
         (state.verify_webhooks, token)
     };
-    if !url.is_empty() && verify {
-        let callback = FakeViber::webhook_verification(callback_token);
-        let outcome = shared
-            .http
-            .post(url)
-            .header("content-type", "application/json")
-            .header(SIGNATURE_HEADER, FakeViber::sign(token, &callback))
-            .timeout(Duration::from_secs(10))
-            .body(callback)
-            .send()
-            .await
-            .map(|response| response.status().as_u16())
-            .map_err(|err| err.to_string());
+    let outcome = if !url.is_empty() && verify {
+        let outcome =
+            protocol::check_webhook(&shared.http, url, token, callback_token, now_millis()).await;
         shared.lock().webhook_checks.push(WebhookCheck {
             url: url.to_owned(),
             outcome: outcome.clone(),
         });
         shared.changed();
-        if outcome != Ok(200) {
-            let what = match outcome {
-                Ok(code) => format!("Result[HttpResponse[{code}]]"),
-                Err(err) => format!("Result[{err}]"),
-            };
-            return json!({"status": 1, "status_message": format!("{what}: invalidUrl"), "chat_hostname": CHAT_HOSTNAME});
+        outcome
+    } else {
+        Ok(200)
+    };
+    if outcome == Ok(200) {
+        if let Some(bot) = shared.lock().bots.get_mut(token) {
+            bot.webhook = (!url.is_empty()).then(|| url.to_owned());
         }
     }
-    if let Some(bot) = shared.lock().bots.get_mut(token) {
-        bot.webhook = (!url.is_empty()).then(|| url.to_owned());
-    }
-    let event_types = body.get("event_types").cloned().unwrap_or_else(|| {
-        json!([
-            "delivered",
-            "seen",
-            "failed",
-            "subscribed",
-            "unsubscribed",
-            "conversation_started"
-        ])
-    });
-    json!({"status": 0, "status_message": "ok", "chat_hostname": CHAT_HOSTNAME, "event_types": event_types})
+    protocol::webhook_answer(body, &outcome)
 }
 
 fn send_message(shared: &Shared, token: &str, body: &Value) -> Value {
-    let field = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
+    let outgoing = match protocol::outgoing(body) {
+        Ok(outgoing) => outgoing,
+        Err(code) => return refusal(code),
+    };
     let mut state = shared.lock();
     if state
         .bots
@@ -712,50 +613,18 @@ fn send_message(shared: &Shared, token: &str, body: &Value) -> Value {
     {
         return refusal(10);
     }
-    let Some(receiver) = field("receiver").filter(|receiver| !receiver.is_empty()) else {
-        return refusal(4);
-    };
-    let sender_name = body.pointer("/sender/name").and_then(Value::as_str);
-    match sender_name {
-        None | Some("") => return refusal(4),
-        Some(name) if name.chars().count() > 28 => return refusal(3),
-        Some(_) => {}
-    }
-    let kind = field("type").unwrap_or_default();
-    let text = field("text");
-    let valid = match kind.as_str() {
-        "text" => text
-            .as_deref()
-            .is_some_and(|text| !text.is_empty() && text.encode_utf16().count() <= 7000),
-        "picture" => field("media").is_some(),
-        "file" => {
-            field("media").is_some() && field("file_name").is_some() && body.get("size").is_some()
-        }
-        "video" => field("media").is_some() && body.get("size").is_some(),
-        "contact" | "location" | "url" | "sticker" | "rich_media" => true,
-        _ => false,
-    };
-    if !valid {
-        return refusal(3);
-    }
     let message_token = state.next_message_token;
     state.next_message_token += 1;
     state.sent.push(SentMessage {
         bot_token: token.to_owned(),
-        receiver,
-        kind,
-        text,
-        sender_name: sender_name.map(str::to_owned),
+        receiver: outgoing.receiver,
+        kind: outgoing.kind,
+        text: outgoing.text,
+        sender_name: Some(outgoing.sender_name),
         message_token,
         body: body.clone(),
     });
-    json!({
-        "status": 0,
-        "status_message": "ok",
-        "message_token": message_token,
-        "chat_hostname": CHAT_HOSTNAME,
-        "billing_status": 1,
-    })
+    protocol::sent(message_token)
 }
 
 /// A local webhook that records every callback and answers with a chosen

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use reqwest::{StatusCode, Url};
 use serde_json::{json, Value};
+use tidings::demo::simulator::protocol::whatsapp::{self as protocol, Business, GraphError};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -23,7 +24,11 @@ use crate::fake_viber::{accept_loop, read_request, respond, respond_json};
 
 const VERSION: &str = "/v21.0/";
 const MEDIA_PREFIX: &str = "/whatsapp_media/";
-pub const SIGNATURE_HEADER: &str = "X-Hub-Signature-256";
+pub use protocol::SIGNATURE_HEADER;
+/// The business account the notifications the fake builds are about.
+const ACCOUNT_ID: &str = "102290129340398";
+/// The number's display form in notifications (digits only).
+const DISPLAY_DIGITS: &str = "15550100199";
 
 /// One message `POST /{phone_number_id}/messages` accepted.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,14 +70,6 @@ struct Number {
     token: String,
     display_phone_number: String,
     verified_name: String,
-}
-
-/// A Graph error the next calls of an endpoint answer with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GraphError {
-    pub http: u16,
-    pub code: i64,
-    pub title: String,
 }
 
 struct Injected {
@@ -197,11 +194,7 @@ impl FakeWhatsApp {
     pub fn fail_next(&self, endpoint: &str, http: u16, code: i64, title: &str, times: usize) {
         self.shared.lock().failures.push(Injected {
             endpoint: endpoint.to_owned(),
-            error: GraphError {
-                http,
-                code,
-                title: title.to_owned(),
-            },
+            error: GraphError::new(http, code, title, title),
             remaining: times,
         });
     }
@@ -284,17 +277,7 @@ impl FakeWhatsApp {
 
     /// A `messages` notification for a business number.
     pub fn notification(phone_number_id: &str, value: Value) -> Vec<u8> {
-        let mut value = value;
-        value["messaging_product"] = json!("whatsapp");
-        value["metadata"] = json!({
-            "display_phone_number": "15550100199",
-            "phone_number_id": phone_number_id,
-        });
-        serde_json::to_vec(&json!({
-            "object": "whatsapp_business_account",
-            "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}],
-        }))
-        .expect("JSON serializes")
+        protocol::notification(&business(phone_number_id), value)
     }
 
     /// A customer's message (`message` holds `type` and its object).
@@ -306,16 +289,13 @@ impl FakeWhatsApp {
         timestamp: i64,
         message: Value,
     ) -> Vec<u8> {
-        let mut message = message;
-        message["from"] = json!(wa_id);
-        message["id"] = json!(id);
-        message["timestamp"] = json!(timestamp.to_string());
-        Self::notification(
-            phone_number_id,
-            json!({
-                "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-                "messages": [message],
-            }),
+        protocol::message_notification(
+            &business(phone_number_id),
+            wa_id,
+            name,
+            id,
+            timestamp,
+            message,
         )
     }
 
@@ -345,15 +325,7 @@ impl FakeWhatsApp {
         recipient: &str,
         errors: Option<Value>,
     ) -> Vec<u8> {
-        let mut status = json!({
-            "id": id,
-            "status": status,
-            "timestamp": "1750000000",
-            "recipient_id": recipient,
-        });
-        if let Some(errors) = errors {
-            status["errors"] = errors;
-        }
+        let status = protocol::status(id, recipient, status, 1_750_000_000, errors);
         Self::notification(phone_number_id, json!({"statuses": [status]}))
     }
 
@@ -381,19 +353,17 @@ impl FakeWhatsApp {
     }
 }
 
-fn graph_error(error: &GraphError) -> Value {
-    json!({"error": {
-        "message": format!("(#{}) {}", error.code, error.title),
-        "type": "OAuthException",
-        "code": error.code,
-        "error_data": {"messaging_product": "whatsapp", "details": error.title},
-        "fbtrace_id": "AbCdEfGhIjK",
-    }})
+fn business(phone_number_id: &str) -> Business<'_> {
+    Business {
+        account_id: ACCOUNT_ID,
+        phone_number_id,
+        display_phone_number: DISPLAY_DIGITS,
+    }
 }
 
 async fn respond_error(stream: &mut TcpStream, error: &GraphError) {
-    let body = serde_json::to_vec(&graph_error(error)).expect("JSON serializes");
-    respond(stream, error.http, "application/json", &body).await;
+    let body = serde_json::to_vec(&error.json()).expect("JSON serializes");
+    respond(stream, error.status, "application/json", &body).await;
 }
 
 async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
@@ -401,10 +371,7 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
         return;
     };
     let authorization = request.headers.get("authorization").cloned();
-    let token = authorization
-        .as_deref()
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::to_owned);
+    let token = protocol::bearer(authorization.as_deref()).map(str::to_owned);
     if let Some(media_id) = request.path.strip_prefix(MEDIA_PREFIX) {
         let file = shared.lock().files.get(media_id).cloned();
         match (file, token) {
@@ -445,12 +412,7 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) {
         return;
     }
     let Some(token) = token else {
-        let error = GraphError {
-            http: 401,
-            code: 190,
-            title: "An access token is required".into(),
-        };
-        respond_error(&mut stream, &error).await;
+        respond_error(&mut stream, &protocol::token_required()).await;
         return;
     };
     let answer = answer(
@@ -477,41 +439,31 @@ fn answer(
     body: &[u8],
 ) -> Result<Value, GraphError> {
     let mut state = shared.lock();
-    let bad_token = || GraphError {
-        http: 401,
-        code: 190,
-        title: "Error validating access token: Session has expired".into(),
-    };
-    let unknown = |id: &str| GraphError {
-        http: 400,
-        code: 100,
-        title: format!("Unsupported get request. Object with ID '{id}' does not exist"),
-    };
+    let bad_token = protocol::token_invalid;
+    let unknown = protocol::unknown_object;
     match (method, segments) {
         ("GET", [id]) => {
             if let Some(number) = state.numbers.get(*id) {
                 if number.token != token {
                     return Err(bad_token());
                 }
-                return Ok(json!({
-                    "verified_name": number.verified_name,
-                    "display_phone_number": number.display_phone_number,
-                    "id": id,
-                    "quality_rating": "GREEN",
+                return Ok(protocol::number(&protocol::Number {
+                    id,
+                    verified_name: &number.verified_name,
+                    display_phone_number: &number.display_phone_number,
                 }));
             }
             if !state.numbers.values().any(|number| number.token == token) {
                 return Err(bad_token());
             }
             match state.media.get(*id) {
-                Some((url, mime, size)) => Ok(json!({
-                    "messaging_product": "whatsapp",
-                    "url": url,
-                    "mime_type": mime,
-                    "sha256": "c1ab3e1cb2e2d1a9c9f7e1a1f1c1b1a1",
-                    "file_size": size,
-                    "id": id,
-                })),
+                Some((url, mime, size)) => Ok(protocol::medium(
+                    id,
+                    url,
+                    mime,
+                    *size,
+                    "c1ab3e1cb2e2d1a9c9f7e1a1f1c1b1a1",
+                )),
                 None => Err(unknown(id)),
             }
         }
@@ -520,44 +472,24 @@ fn answer(
                 return Err(bad_token());
             }
             let templates = state.templates.get(*account).cloned().unwrap_or_default();
-            Ok(
-                json!({"data": templates, "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}}}),
-            )
+            Ok(protocol::templates_page(templates))
         }
         ("POST", [id, "messages"]) => {
             let number = state.numbers.get(*id).ok_or_else(|| unknown(id))?;
             if number.token != token {
                 return Err(bad_token());
             }
-            let request: Value = serde_json::from_slice(body).map_err(|_| GraphError {
-                http: 400,
-                code: 100,
-                title: "Invalid parameter".into(),
-            })?;
-            let to = request
-                .get("to")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let kind = request
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or("text")
-                .to_owned();
+            let outgoing = protocol::outgoing(body)?;
             state.next_id += 1;
-            let wamid = format!("wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI{:06}", state.next_id);
+            let wamid = protocol::wamid(state.next_id, &outgoing.wa_id);
             state.sent.push(SentMessage {
                 phone_number_id: (*id).to_owned(),
-                to: to.clone(),
-                kind,
+                to: outgoing.to.clone(),
+                kind: outgoing.kind.clone(),
                 id: wamid.clone(),
-                body: request,
+                body: serde_json::from_slice(body).unwrap_or(Value::Null),
             });
-            Ok(json!({
-                "messaging_product": "whatsapp",
-                "contacts": [{"input": to, "wa_id": to}],
-                "messages": [{"id": wamid}],
-            }))
+            Ok(protocol::accepted(&outgoing, &wamid))
         }
         ("POST", [id, "media"]) => {
             let number = state.numbers.get(*id).ok_or_else(|| unknown(id))?;
@@ -574,10 +506,8 @@ fn answer(
             });
             Ok(json!({"id": media_id}))
         }
-        _ => Err(GraphError {
-            http: 400,
-            code: 100,
-            title: "Unknown path components".into(),
-        }),
+        (_, segments) => Err(protocol::unknown_path(
+            segments.last().copied().unwrap_or_default(),
+        )),
     }
 }

@@ -26,24 +26,10 @@ use tokio::time::Instant;
 use server::dispatch;
 
 /// The header Telegram sends the webhook `secret_token` in.
-pub const SECRET_HEADER: &str = "X-Telegram-Bot-Api-Secret-Token";
+pub use tidings::demo::simulator::protocol::telegram::SECRET_HEADER;
 
 /// The longest `getUpdates` long poll the fake holds a request for.
 const MAX_POLL: Duration = Duration::from_secs(10);
-
-/// Method names as Telegram documents them; requests match them ignoring case.
-const METHODS: &[&str] = &[
-    "getMe",
-    "setWebhook",
-    "deleteWebhook",
-    "getWebhookInfo",
-    "getUpdates",
-    "sendMessage",
-    "sendPhoto",
-    "sendDocument",
-    "getFile",
-    "setMessageReaction",
-];
 
 /// How the next call(s) of a method fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -538,10 +524,4 @@ fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
-}
-
-fn merge(target: &mut Value, extra: Value) {
-    if let (Value::Object(target), Value::Object(extra)) = (target, extra) {
-        target.extend(extra);
-    }
 }

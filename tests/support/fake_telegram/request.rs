@@ -30,15 +30,3 @@ impl MessageBody for DroppedBody {
         ))))
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::server::canonical;
-
-    #[test]
-    fn method_names_match_ignoring_case() {
-        assert_eq!(canonical("SendMessage"), "sendMessage");
-        assert_eq!(canonical("GETME"), "getMe");
-        assert_eq!(canonical("unknownThing"), "unknownThing");
-    }
-}

@@ -2,13 +2,31 @@
 //! (shaped like python-telegram-bot's dumps).
 
 use serde_json::{json, Value};
+use tidings::demo::simulator::protocol::telegram::{self as protocol, Bot, Person};
 
-use super::{merge, now, FakeTelegram};
+use super::{now, FakeTelegram};
+
+/// The bot the updates' `from` and membership name.
+const BOT: Bot = Bot {
+    id: 7_000_000_001,
+    first_name: "Bot",
+    username: "fake_bot",
+};
+
+fn person(user_id: i64, first_name: &str) -> Person<'_> {
+    Person {
+        id: user_id,
+        first_name,
+        last_name: None,
+        username: None,
+        language: "en",
+    }
+}
 
 impl FakeTelegram {
     /// A private-chat customer.
     pub fn user(user_id: i64, first_name: &str) -> Value {
-        json!({"id": user_id, "is_bot": false, "first_name": first_name, "language_code": "en"})
+        person(user_id, first_name).user()
     }
 
     /// A private message from `user_id` with `content` fields merged in.
@@ -18,14 +36,7 @@ impl FakeTelegram {
         first_name: &str,
         content: Value,
     ) -> Value {
-        let mut message = json!({
-            "message_id": message_id,
-            "from": Self::user(user_id, first_name),
-            "chat": {"id": user_id, "type": "private", "first_name": first_name},
-            "date": now(),
-        });
-        merge(&mut message, content);
-        message
+        protocol::private_message(message_id, &person(user_id, first_name), now(), content)
     }
 
     /// A text message; its `message_id` is the `update_id`.
@@ -46,8 +57,8 @@ impl FakeTelegram {
     ) -> Value {
         let replied = json!({
             "message_id": reply_to,
-            "from": {"id": 7_000_000_001_i64, "is_bot": true, "first_name": "Bot", "username": "fake_bot"},
-            "chat": {"id": user_id, "type": "private", "first_name": first_name},
+            "from": BOT.user(),
+            "chat": person(user_id, first_name).chat(),
             "date": now() - 60,
             "text": "(our earlier message)",
         });
@@ -91,7 +102,7 @@ impl FakeTelegram {
         json!({
             "update_id": update_id,
             "message_reaction": {
-                "chat": {"id": user_id, "type": "private", "first_name": first_name},
+                "chat": person(user_id, first_name).chat(),
                 "user": Self::user(user_id, first_name),
                 "message_id": message_id,
                 "date": now(),
@@ -178,39 +189,12 @@ impl FakeTelegram {
 
     /// The customer blocked the bot (`my_chat_member`, status `kicked`).
     pub fn blocked_update(update_id: i64, user_id: i64, first_name: &str) -> Value {
-        Self::member_update(update_id, user_id, first_name, "member", "kicked")
+        protocol::member_update(update_id, &BOT, &person(user_id, first_name), now(), true)
     }
 
     /// The customer unblocked/restarted the bot (status `member`).
     pub fn unblocked_update(update_id: i64, user_id: i64, first_name: &str) -> Value {
-        Self::member_update(update_id, user_id, first_name, "kicked", "member")
-    }
-
-    fn member_update(
-        update_id: i64,
-        user_id: i64,
-        first_name: &str,
-        old: &str,
-        new: &str,
-    ) -> Value {
-        let bot = json!({"id": 7_000_000_001_i64, "is_bot": true, "first_name": "Bot", "username": "fake_bot"});
-        let member = |status: &str| {
-            let mut member = json!({"status": status, "user": bot.clone()});
-            if status == "kicked" {
-                member["until_date"] = json!(0);
-            }
-            member
-        };
-        json!({
-            "update_id": update_id,
-            "my_chat_member": {
-                "chat": {"id": user_id, "type": "private", "first_name": first_name},
-                "from": Self::user(user_id, first_name),
-                "date": now(),
-                "old_chat_member": member(old),
-                "new_chat_member": member(new),
-            },
-        })
+        protocol::member_update(update_id, &BOT, &person(user_id, first_name), now(), false)
     }
 
     /// A message in a supergroup the bot is in (the inbox ignores these).
@@ -350,7 +334,7 @@ impl FakeTelegram {
             "Customer",
             text,
         );
-        update["business_message"]["sender_business_bot"] = json!({"id": 7_000_000_001_i64, "is_bot": true, "first_name": "Bot", "username": "fake_bot"});
+        update["business_message"]["sender_business_bot"] = BOT.user();
         update
     }
 

@@ -28,7 +28,7 @@ use super::customers::{self, ActionError, Content, NewCustomer};
 use super::state::{
     Customer, Sim, SimMessage, BOT_NAME, TELEGRAM_USERNAME, VIBER_URI, WHATSAPP_DISPLAY_NUMBER,
 };
-use super::{png, traffic, whatsapp};
+use super::{png, traffic};
 use crate::demo::corpus;
 
 const PAGE: &str = include_str!("page.html");
@@ -314,7 +314,7 @@ async fn set_traffic(sim: web::Data<Sim>, body: Bytes) -> HttpResponse {
 }
 
 async fn media(sim: web::Data<Sim>, name: web::Path<String>) -> HttpResponse {
-    if let Some((mime, bytes)) = whatsapp::uploaded(&sim, &name) {
+    if let Some((mime, bytes)) = sim.uploaded(&name) {
         return HttpResponse::Ok()
             .content_type(mime)
             .insert_header(("cache-control", "max-age=86400"))

@@ -10,6 +10,7 @@
 mod api;
 pub mod customers;
 pub mod png;
+pub mod protocol;
 pub mod request;
 pub mod state;
 pub mod telegram;

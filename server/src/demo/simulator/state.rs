@@ -160,9 +160,10 @@ pub struct State {
     pub next_viber_token: u64,
     /// Counts WhatsApp message ids (`wamid.…`), from the clock like Viber's.
     pub next_wamid: u64,
-    /// Media the server uploaded to the WhatsApp number, newest last (not
-    /// saved: Meta keeps uploads for a while only, too).
-    pub whatsapp_uploads: VecDeque<Upload>,
+    /// Media the server sent: WhatsApp uploads, Telegram photos and
+    /// documents; newest last. Not saved (Meta keeps uploads for a while
+    /// only, too).
+    pub uploads: VecDeque<Upload>,
     pub next_upload: u64,
     pub version: u64,
     pub dirty: bool,
@@ -179,10 +180,18 @@ impl State {
             // Above 2^53, like Viber's own tokens.
             next_viber_token: u64::try_from(millis).unwrap_or(1) * 10_000,
             next_wamid: u64::try_from(millis).unwrap_or(1) * 10_000,
-            whatsapp_uploads: VecDeque::new(),
+            uploads: VecDeque::new(),
             next_upload: 0,
             version: 1,
             dirty: false,
+        }
+    }
+
+    /// Keeps a medium the server sent; the oldest beyond [`UPLOADS_KEPT`] go.
+    pub fn keep_upload(&mut self, upload: Upload) {
+        self.uploads.push_back(upload);
+        while self.uploads.len() > UPLOADS_KEPT {
+            self.uploads.pop_front();
         }
     }
 
@@ -253,7 +262,17 @@ impl State {
     }
 }
 
-/// A file the server uploaded to the WhatsApp number's media store.
+/// Media kept for the page and for sending (older ones are gone, like Meta's
+/// uploads expire).
+const UPLOADS_KEPT: usize = 32;
+
+/// The simulator page's name for a medium the server sent (see `api::media`).
+pub fn upload_name(media_id: &str) -> String {
+    format!("up-{media_id}")
+}
+
+/// A file the server sent to a simulated messenger: a WhatsApp upload (its
+/// media id) or a Telegram photo or document (`tg-{message_id}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {
     pub media_id: String,
@@ -320,6 +339,22 @@ impl Sim {
     }
 
     /// Reads the state.
+    /// A medium the server sent, by its id: its type and bytes.
+    pub fn upload(&self, media_id: &str) -> Option<(String, Vec<u8>)> {
+        self.read(|state| {
+            state
+                .uploads
+                .iter()
+                .find(|upload| upload.media_id == media_id)
+                .map(|upload| (upload.mime.clone(), upload.bytes.clone()))
+        })
+    }
+
+    /// A medium the server sent, by its page name ([`upload_name`]).
+    pub fn uploaded(&self, name: &str) -> Option<(String, Vec<u8>)> {
+        self.upload(name.strip_prefix("up-")?)
+    }
+
     pub fn read<T>(&self, look: impl FnOnce(&State) -> T) -> T {
         look(&self.lock())
     }

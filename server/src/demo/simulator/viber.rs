@@ -17,12 +17,12 @@ use shared::api::Channel;
 
 use super::customers::{post_webhook, Content};
 use super::png;
+use super::protocol::viber::{self as protocol, refusal, Account, User};
 use super::state::{
     message, Customer, MessageKind, Sim, Status, Webhook, BOT_NAME, VIBER_TOKEN, VIBER_URI,
 };
 use crate::channels::viber::{sign, SIGNATURE_HEADER};
 
-const CHAT_HOSTNAME: &str = "SN-CHAT-DEMO_";
 /// When `delivered` and `seen` follow an accepted message.
 const DELIVERED_AFTER: Duration = Duration::from_millis(1_000);
 const SEEN_AFTER: Duration = Duration::from_millis(1500);
@@ -35,18 +35,12 @@ pub async fn api(
     sim: web::Data<Sim>,
 ) -> HttpResponse {
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let token = request
+    let header = request
         .headers()
         .get("x-viber-auth-token")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| {
-            body.get("auth_token")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
-    let answer = match token.as_deref() {
-        None => json!({"status": 2, "status_message": "missing_auth_token"}),
+        .and_then(|value| value.to_str().ok());
+    let answer = match protocol::auth_token(header, &body) {
+        None => protocol::missing_auth_token(),
         Some(token) if token != VIBER_TOKEN => refusal(2),
         Some(_) => match method.as_str() {
             "get_account_info" => account_info(&sim),
@@ -58,24 +52,6 @@ pub async fn api(
         },
     };
     HttpResponse::Ok().json(answer)
-}
-
-fn status_name(code: i64) -> &'static str {
-    match code {
-        0 => "ok",
-        1 => "invalidUrl",
-        2 => "invalidAuthToken",
-        3 => "badData",
-        4 => "missingData",
-        5 => "receiverNotRegistered",
-        6 => "receiverNotSubscribed",
-        10 => "webhookNotSet",
-        _ => "General error",
-    }
-}
-
-fn refusal(code: i64) -> Value {
-    json!({"status": code, "status_message": status_name(code), "chat_hostname": CHAT_HOSTNAME})
 }
 
 fn account_info(sim: &Sim) -> Value {
@@ -93,107 +69,71 @@ fn account_info(sim: &Sim) -> Value {
             .filter(|c| c.channel == Channel::Viber && c.subscribed)
             .count()
     });
-    json!({
-        "status": 0, "status_message": "ok", "chat_hostname": CHAT_HOSTNAME,
-        "id": format!("pa:{VIBER_URI}"), "name": BOT_NAME, "uri": VIBER_URI,
-        "icon": sim.media_url("bot-icon.png"), "background": null,
-        "category": "Companies", "subcategory": "Retail",
-        "location": {"lon": 2.1734, "lat": 41.3851}, "country": "ES",
-        "webhook": webhook.unwrap_or_default(),
-        "event_types": ["delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started"],
-        "subscribers_count": subscribers, "members": [],
+    protocol::account_info(&Account {
+        name: BOT_NAME,
+        uri: VIBER_URI,
+        icon: &sim.media_url("bot-icon.png"),
+        location: (2.1734, 41.3851),
+        country: "ES",
+        webhook: &webhook.unwrap_or_default(),
+        subscribers,
     })
 }
 
 async fn set_webhook(sim: &Sim, body: &Value) -> Value {
-    let Some(url) = body.get("url").and_then(Value::as_str) else {
-        return refusal(4);
+    let url = match protocol::webhook_url(body) {
+        Ok(url) => url,
+        Err(refused) => return refused,
     };
     if url.is_empty() {
         sim.update(|state| state.webhooks.remove(&Channel::Viber));
-        return json!({"status": 0, "status_message": "ok", "chat_hostname": CHAT_HOSTNAME});
+        return protocol::webhook_answer(body, &Ok(200));
     }
-    // Viber calls the URL before accepting it; only a 200 will do.
     let token = sim.update(|state| state.take_viber_token());
-    let check = callback(json!({
-        "event": "webhook", "timestamp": Utc::now().timestamp_millis(),
-        "chat_hostname": CHAT_HOSTNAME, "message_token": token,
-    }));
-    let outcome = sim
-        .http
-        .post(url)
-        .header("content-type", "application/json")
-        .header(SIGNATURE_HEADER, sign(VIBER_TOKEN, &check))
-        .timeout(Duration::from_secs(10))
-        .body(check)
-        .send()
-        .await;
-    match outcome {
-        Ok(response) if response.status().as_u16() == 200 => {}
-        Ok(response) => {
-            return json!({"status": 1, "status_message": format!("Result[HttpResponse[{}]]: invalidUrl", response.status().as_u16()), "chat_hostname": CHAT_HOSTNAME});
-        }
-        Err(err) => {
-            return json!({"status": 1, "status_message": format!("Result[{}]: invalidUrl", err.without_url()), "chat_hostname": CHAT_HOSTNAME});
-        }
+    let outcome = protocol::check_webhook(
+        &sim.http,
+        url,
+        VIBER_TOKEN,
+        token,
+        Utc::now().timestamp_millis(),
+    )
+    .await;
+    if outcome == Ok(200) {
+        sim.update(|state| {
+            state.webhooks.insert(
+                Channel::Viber,
+                Webhook {
+                    url: url.to_owned(),
+                    secret: None,
+                },
+            )
+        });
     }
-    sim.update(|state| {
-        state.webhooks.insert(
-            Channel::Viber,
-            Webhook {
-                url: url.to_owned(),
-                secret: None,
-            },
-        )
-    });
-    let event_types = body.get("event_types").cloned().unwrap_or_else(|| {
-        json!([
-            "delivered",
-            "seen",
-            "failed",
-            "subscribed",
-            "unsubscribed",
-            "conversation_started"
-        ])
-    });
-    json!({"status": 0, "status_message": "ok", "chat_hostname": CHAT_HOSTNAME, "event_types": event_types})
+    protocol::webhook_answer(body, &outcome)
 }
 
 fn send_message(sim: std::sync::Arc<Sim>, body: &Value) -> Value {
-    let field = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
-    let Some(receiver) = field("receiver").filter(|r| !r.is_empty()) else {
-        return refusal(4);
+    let outgoing = match protocol::outgoing(body) {
+        Ok(outgoing) => outgoing,
+        Err(code) => return refusal(code),
     };
-    match body.pointer("/sender/name").and_then(Value::as_str) {
-        None | Some("") => return refusal(4),
-        Some(name) if name.chars().count() > 28 => return refusal(3),
-        Some(_) => {}
-    }
-    let kind = field("type").unwrap_or_default();
-    let (kind, text, photo) = match kind.as_str() {
-        "text" => match field("text") {
-            Some(text) if !text.is_empty() && text.encode_utf16().count() <= 7000 => {
-                (MessageKind::Text, Some(text), None)
-            }
-            _ => return refusal(3),
-        },
+    let (kind, text, photo) = match outgoing.kind.as_str() {
+        "text" => (MessageKind::Text, outgoing.text, None),
         "picture" => (
             MessageKind::Photo,
-            field("text").filter(|t| !t.is_empty()),
-            field("media"),
+            outgoing.text.filter(|t| !t.is_empty()),
+            outgoing.media,
         ),
-        "file" | "video" | "url" | "contact" | "location" | "sticker" => (
+        other => (
             MessageKind::Text,
             Some(format!(
-                "[{kind}] {}",
-                field("file_name")
-                    .or_else(|| field("media"))
-                    .unwrap_or_default()
+                "[{other}] {}",
+                outgoing.file_name.or(outgoing.media).unwrap_or_default()
             )),
             None,
         ),
-        _ => return refusal(3),
     };
+    let receiver = outgoing.receiver;
     let accepted = sim.update(|state| {
         if !state.webhooks.contains_key(&Channel::Viber) {
             return Err(10);
@@ -216,11 +156,10 @@ fn send_message(sim: std::sync::Arc<Sim>, body: &Value) -> Value {
     match accepted {
         Err(code) => refusal(code),
         Ok((customer_id, message_id, token)) => {
-            let receiver_id = receiver.clone();
             actix_web::rt::spawn(async move {
-                receipts(&sim, customer_id, message_id, token, &receiver_id).await;
+                receipts(&sim, customer_id, message_id, token, &receiver).await;
             });
-            json!({"status": 0, "status_message": "ok", "message_token": token, "chat_hostname": CHAT_HOSTNAME, "billing_status": 1})
+            protocol::sent(token)
         }
     }
 }
@@ -232,10 +171,7 @@ async fn receipts(sim: &Sim, customer_id: u64, message_id: u64, token: u64, user
         (SEEN_AFTER, "seen", Status::Seen),
     ] {
         tokio::time::sleep(wait).await;
-        let body = callback(json!({
-            "event": event, "timestamp": Utc::now().timestamp_millis(),
-            "chat_hostname": CHAT_HOSTNAME, "message_token": token, "user_id": user_id,
-        }));
+        let body = protocol::receipt(event, token, user_id, None, Utc::now().timestamp_millis());
         match deliver(sim, body).await {
             Ok(_) => sim.update(|state| {
                 if let Some(entry) = state.message_mut(customer_id, message_id) {
@@ -262,8 +198,8 @@ fn user_details(sim: &Sim, body: &Value) -> Value {
     });
     match customer {
         Some(customer) => json!({
-            "status": 0, "status_message": "ok", "chat_hostname": CHAT_HOSTNAME,
-            "user": user_json(&customer),
+            "status": 0, "status_message": "ok", "chat_hostname": protocol::CHAT_HOSTNAME,
+            "user": with_user(&customer, |user| user.json()),
         }),
         None => refusal(5),
     }
@@ -297,10 +233,6 @@ fn online(sim: &Sim, body: &Value) -> Value {
     json!({"status": 0, "status_message": "ok", "users": users})
 }
 
-fn callback(body: Value) -> Vec<u8> {
-    serde_json::to_vec(&body).unwrap_or_default()
-}
-
 /// Signs and POSTs a callback to the bot's webhook; returns the text of the
 /// welcome message if the answer carries one (`conversation_started`).
 pub async fn deliver(sim: &Sim, body: Vec<u8>) -> Result<Option<String>, String> {
@@ -314,18 +246,20 @@ pub async fn deliver(sim: &Sim, body: Vec<u8>) -> Result<Option<String>, String>
         .and_then(|value| value.get("text").and_then(Value::as_str).map(str::to_owned)))
 }
 
-fn user_json(customer: &Customer) -> Value {
+/// A customer as Viber describes its users.
+fn with_user<T>(customer: &Customer, describe: impl FnOnce(&User) -> T) -> T {
     let country = match customer.language.as_str() {
         "es" => "ES",
         "ru" => "RU",
         _ => "GB",
     };
-    json!({
-        "id": customer.external_id,
-        "name": customer.name(),
-        "language": customer.language,
-        "country": country,
-        "api_version": 10,
+    let name = customer.name();
+    describe(&User {
+        id: &customer.external_id,
+        name: &name,
+        avatar: None,
+        language: &customer.language,
+        country,
     })
 }
 
@@ -340,15 +274,15 @@ pub fn message_callback(
     let timestamp = at.timestamp_millis();
     let message = match content {
         Content::Start(context) => {
-            let mut body = json!({
-                "event": "conversation_started", "timestamp": timestamp,
-                "chat_hostname": CHAT_HOSTNAME, "message_token": token, "type": "open",
-                "user": user_json(customer), "subscribed": customer.subscribed,
+            return with_user(customer, |user| {
+                protocol::conversation_started(
+                    token,
+                    user,
+                    customer.subscribed,
+                    context.as_deref(),
+                    timestamp,
+                )
             });
-            if let Some(context) = context {
-                body["context"] = json!(context);
-            }
-            return callback(body);
         }
         Content::Text(text) => json!({"type": "text", "text": text}),
         Content::Photo { seed, caption } => {
@@ -364,11 +298,9 @@ pub fn message_callback(
             json!({"type": "location", "location": {"lat": lat, "lon": lon}})
         }
     };
-    callback(json!({
-        "event": "message", "timestamp": timestamp, "chat_hostname": CHAT_HOSTNAME,
-        "message_token": token, "sender": user_json(customer), "message": message,
-        "silent": false,
-    }))
+    with_user(customer, |user| {
+        protocol::message(token, user, message, timestamp)
+    })
 }
 
 /// `subscribed` or `unsubscribed`.
@@ -380,14 +312,10 @@ pub fn subscription_callback(
 ) -> Vec<u8> {
     let timestamp = at.timestamp_millis();
     if subscribed {
-        callback(json!({
-            "event": "subscribed", "timestamp": timestamp, "chat_hostname": CHAT_HOSTNAME,
-            "message_token": token, "user": user_json(customer),
-        }))
+        with_user(customer, |user| {
+            protocol::subscribed(token, user, timestamp)
+        })
     } else {
-        callback(json!({
-            "event": "unsubscribed", "timestamp": timestamp, "chat_hostname": CHAT_HOSTNAME,
-            "message_token": token, "user_id": customer.external_id,
-        }))
+        protocol::unsubscribed(token, &customer.external_id, timestamp)
     }
 }

@@ -35,7 +35,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -48,13 +47,17 @@ use shared::api::Channel;
 
 use super::customers::{post_webhook, Content};
 use super::png;
+pub use super::protocol::whatsapp::wamid;
+use super::protocol::whatsapp::{
+    self as protocol, invalid, unknown_object, Business, Content as Request, GraphError, Number,
+};
 use super::request::read_params;
 use super::state::{
-    message, Customer, MessageKind, Sim, Status, Upload, Webhook, WHATSAPP_APP_SECRET,
+    message, upload_name, Customer, MessageKind, Sim, Status, Upload, Webhook, WHATSAPP_APP_SECRET,
     WHATSAPP_BUSINESS_ACCOUNT_ID, WHATSAPP_DISPLAY_NUMBER, WHATSAPP_PHONE_NUMBER_ID,
     WHATSAPP_TOKEN,
 };
-use crate::channels::whatsapp::{sign, SIGNATURE_HEADER};
+use crate::channels::whatsapp::sign;
 use crate::domain::whatsapp::{count_placeholders, render_template};
 
 /// The business's verified name.
@@ -66,12 +69,11 @@ const WINDOW: TimeDelta = TimeDelta::hours(24);
 const SENT_AFTER: Duration = Duration::from_millis(300);
 const DELIVERED_AFTER: Duration = Duration::from_millis(700);
 const READ_AFTER: Duration = Duration::from_millis(1_500);
-/// Uploads kept for sending (older ones are gone, like Meta's expire).
-const UPLOADS_KEPT: usize = 32;
 /// Media ids of customers' pictures: this plus the picture's seed.
 const PHOTO_MEDIA_BASE: u64 = 1_090_000_000_000_000;
 const UPLOAD_MEDIA_BASE: u64 = 2_090_000_000_000_000;
-const TEXT_LIMIT: usize = 4096;
+/// [`WHATSAPP_DISPLAY_NUMBER`]'s digits, as notifications write it.
+const DISPLAY_DIGITS: &str = "34930000123";
 
 /// The approved templates: (name, language, category, body).
 pub const TEMPLATES: [(&str, &str, &str, &str); 4] = [
@@ -101,74 +103,16 @@ pub const TEMPLATES: [(&str, &str, &str, &str); 4] = [
     ),
 ];
 
-/// A Graph API refusal: the HTTP status and Graph's error object.
-struct GraphError {
-    status: StatusCode,
-    code: i64,
-    message: String,
-    details: String,
-}
-
-impl GraphError {
-    fn new(status: StatusCode, code: i64, message: &str, details: &str) -> GraphError {
-        GraphError {
-            status,
-            code,
-            message: message.to_owned(),
-            details: details.to_owned(),
-        }
-    }
-
-    fn response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(json!({"error": {
-            "message": format!("(#{}) {}", self.code, self.message),
-            "type": "OAuthException",
-            "code": self.code,
-            "error_data": {"messaging_product": "whatsapp", "details": self.details},
-            "fbtrace_id": "ATidingsDemoSimulator",
-        }}))
-    }
-}
-
-fn invalid(details: impl std::fmt::Display) -> GraphError {
-    GraphError::new(
-        StatusCode::BAD_REQUEST,
-        100,
-        "Invalid parameter",
-        &details.to_string(),
-    )
-}
-
-fn unknown_object(id: &str) -> GraphError {
-    GraphError::new(
-        StatusCode::BAD_REQUEST,
-        100,
-        "Unsupported request",
-        &format!("Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation"),
-    )
-}
-
 /// The bearer token is the demo number's, or the Graph answer refusing it.
 fn authorize(request: &HttpRequest) -> Result<(), GraphError> {
-    let token = request
+    let header = request
         .headers()
         .get("authorization")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "));
-    match token {
+        .and_then(|value| value.to_str().ok());
+    match protocol::bearer(header) {
         Some(token) if token == WHATSAPP_TOKEN => Ok(()),
-        Some(_) => Err(GraphError::new(
-            StatusCode::UNAUTHORIZED,
-            190,
-            "Invalid OAuth access token - Cannot parse access token",
-            "",
-        )),
-        None => Err(GraphError::new(
-            StatusCode::UNAUTHORIZED,
-            190,
-            "An active access token must be used to query information about the current user",
-            "",
-        )),
+        Some(_) => Err(protocol::token_invalid()),
+        None => Err(protocol::token_required()),
     }
 }
 
@@ -183,25 +127,20 @@ pub async fn object(
     }
     let id = id.into_inner();
     if id == WHATSAPP_PHONE_NUMBER_ID {
-        return HttpResponse::Ok().json(json!({
-            "verified_name": VERIFIED_NAME,
-            "display_phone_number": WHATSAPP_DISPLAY_NUMBER,
-            "id": WHATSAPP_PHONE_NUMBER_ID,
-            "quality_rating": "GREEN",
-            "code_verification_status": "VERIFIED",
-            "platform_type": "CLOUD_API",
-            "throughput": {"level": "STANDARD"},
+        return HttpResponse::Ok().json(protocol::number(&Number {
+            id: WHATSAPP_PHONE_NUMBER_ID,
+            verified_name: VERIFIED_NAME,
+            display_phone_number: WHATSAPP_DISPLAY_NUMBER,
         }));
     }
     match medium(&sim, &id) {
-        Some((mime, bytes)) => HttpResponse::Ok().json(json!({
-            "messaging_product": "whatsapp",
-            "url": format!("{}whatsapp_business/attachments/?mid={id}", sim.base),
-            "mime_type": mime,
-            "sha256": hex::encode(Sha256::digest(&bytes)),
-            "file_size": bytes.len(),
-            "id": id,
-        })),
+        Some((mime, bytes)) => HttpResponse::Ok().json(protocol::medium(
+            &id,
+            &format!("{}whatsapp_business/attachments/?mid={id}", sim.base),
+            &mime,
+            bytes.len(),
+            &hex::encode(Sha256::digest(&bytes)),
+        )),
         None => unknown_object(&id).response(),
     }
 }
@@ -210,18 +149,8 @@ pub async fn object(
 fn medium(sim: &Sim, id: &str) -> Option<(String, Vec<u8>)> {
     match photo_seed(id) {
         Some(seed) => Some(("image/png".to_owned(), png::photo(seed))),
-        None => upload_by_id(sim, id),
+        None => sim.upload(id),
     }
-}
-
-fn upload_by_id(sim: &Sim, id: &str) -> Option<(String, Vec<u8>)> {
-    sim.read(|state| {
-        state
-            .whatsapp_uploads
-            .iter()
-            .find(|upload| upload.media_id == id)
-            .map(|upload| (upload.mime.clone(), upload.bytes.clone()))
-    })
 }
 
 /// The media id of a customer's picture.
@@ -234,16 +163,6 @@ pub fn photo_seed(media_id: &str) -> Option<u64> {
     let id: u64 = media_id.parse().ok()?;
     let seed = id.checked_sub(PHOTO_MEDIA_BASE)?;
     (seed > 0 && seed < 1_000_000_000).then_some(seed)
-}
-
-/// The simulator page's name for an uploaded medium (see `api::media`).
-pub fn upload_name(media_id: &str) -> String {
-    format!("wa-{media_id}")
-}
-
-/// An uploaded medium for the page, by [`upload_name`].
-pub fn uploaded(sim: &Sim, name: &str) -> Option<(String, Vec<u8>)> {
-    upload_by_id(sim, name.strip_prefix("wa-")?)
 }
 
 #[derive(Deserialize)]
@@ -287,13 +206,7 @@ pub async fn edge(
         ("GET", "message_templates") | ("POST", "messages" | "media") => {
             unknown_object(&id).response()
         }
-        _ => GraphError::new(
-            StatusCode::BAD_REQUEST,
-            100,
-            "Unknown path components",
-            &format!("/{edge}"),
-        )
-        .response(),
+        _ => protocol::unknown_path(&edge).response(),
     }
 }
 
@@ -309,10 +222,7 @@ fn templates() -> HttpResponse {
             })
         })
         .collect();
-    HttpResponse::Ok().json(json!({
-        "data": data,
-        "paging": {"cursors": {"before": "MAZDZD", "after": "MjQZD"}},
-    }))
+    HttpResponse::Ok().json(protocol::templates_page(data))
 }
 
 async fn upload(sim: &Sim, request: &HttpRequest, body: Bytes) -> HttpResponse {
@@ -344,14 +254,11 @@ async fn upload(sim: &Sim, request: &HttpRequest, body: Bytes) -> HttpResponse {
         let media_id = UPLOAD_MEDIA_BASE
             .saturating_add(state.next_upload)
             .to_string();
-        state.whatsapp_uploads.push_back(Upload {
+        state.keep_upload(Upload {
             media_id: media_id.clone(),
             mime,
             bytes,
         });
-        while state.whatsapp_uploads.len() > UPLOADS_KEPT {
-            state.whatsapp_uploads.pop_front();
-        }
         media_id
     });
     HttpResponse::Ok().json(json!({"id": media_id}))
@@ -368,15 +275,9 @@ struct Shown {
     needs_window: bool,
 }
 
-fn field<'a>(body: &'a Value, pointer: &str) -> Option<&'a str> {
-    body.pointer(pointer)
-        .and_then(Value::as_str)
-        .filter(|text| !text.is_empty())
-}
-
-/// Reads a message request into what the customer sees, or Graph's refusal.
-fn shown(sim: &Sim, body: &Value) -> Result<Shown, GraphError> {
-    let kind = body.get("type").and_then(Value::as_str).unwrap_or("text");
+/// What the customer sees of a request Graph's checks let through, or the
+/// simulator's own refusal (an unknown template or medium).
+fn shown(sim: &Sim, content: &Request) -> Result<Shown, GraphError> {
     let plain = |kind, text: Option<String>| Shown {
         kind,
         text,
@@ -384,58 +285,28 @@ fn shown(sim: &Sim, body: &Value) -> Result<Shown, GraphError> {
         reaction_to: None,
         needs_window: true,
     };
-    match kind {
-        "text" => match field(body, "/text/body") {
-            Some(text) if text.chars().count() <= TEXT_LIMIT => {
-                Ok(plain(MessageKind::Text, Some(text.to_owned())))
-            }
-            Some(_) => Err(invalid("Param text['body'] must be at most 4096 characters long.")),
-            None => Err(invalid("The parameter text['body'] is required.")),
-        },
-        "template" => {
-            let (Some(name), Some(language)) =
-                (field(body, "/template/name"), field(body, "/template/language/code"))
-            else {
-                return Err(invalid("The parameters template['name'] and template['language']['code'] are required."));
-            };
+    match content {
+        Request::Text(text) => Ok(plain(MessageKind::Text, Some(text.clone()))),
+        Request::Template {
+            name,
+            language,
+            values,
+        } => {
             let Some((_, _, _, text)) = TEMPLATES
                 .iter()
-                .find(|(known, code, _, _)| *known == name && *code == language)
+                .find(|(known, code, _, _)| known == name && code == language)
             else {
                 return Err(GraphError::new(
-                    StatusCode::NOT_FOUND,
+                    404,
                     132001,
                     "Template name does not exist in the translation",
                     &format!("template name ({name}) does not exist in {language}"),
                 ));
             };
-            let values: Vec<String> = body
-                .pointer("/template/components")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter(|component| {
-                    component.get("type").and_then(Value::as_str) == Some("body")
-                })
-                .flat_map(|component| {
-                    component
-                        .get("parameters")
-                        .and_then(Value::as_array)
-                        .cloned()
-                        .unwrap_or_default()
-                })
-                .map(|parameter| {
-                    parameter
-                        .get("text")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned()
-                })
-                .collect();
             let expected = count_placeholders(text);
             if values.len() != expected {
                 return Err(GraphError::new(
-                    StatusCode::BAD_REQUEST,
+                    400,
                     132000,
                     "Number of parameters does not match the expected number of params",
                     &format!("body: number of localizable_params ({}) does not match the expected number of params ({expected})", values.len()),
@@ -443,42 +314,42 @@ fn shown(sim: &Sim, body: &Value) -> Result<Shown, GraphError> {
             }
             Ok(Shown {
                 kind: MessageKind::Template,
-                text: Some(render_template(text, &values)),
+                text: Some(render_template(text, values)),
                 photo: None,
                 reaction_to: None,
                 needs_window: false,
             })
         }
-        "image" | "document" | "video" | "audio" | "sticker" => {
-            let Some(id) = field(body, &format!("/{kind}/id")) else {
+        Request::Media {
+            kind,
+            id,
+            caption,
+            filename,
+            ..
+        } => {
+            let Some(id) = id else {
                 return Err(invalid(format!(
                     "Param {kind}['id'] is required: the simulator takes uploaded media only"
                 )));
             };
             let Some((mime, _)) = medium(sim, id) else {
-                return Err(invalid(format!("Param {kind}['id'] is not a valid media id")));
+                return Err(invalid(format!(
+                    "Param {kind}['id'] is not a valid media id"
+                )));
             };
-            let caption = field(body, &format!("/{kind}/caption")).map(str::to_owned);
             if kind == "image" && (mime == "image/png" || mime == "image/jpeg") {
-                let mut shown = plain(MessageKind::Photo, caption);
+                let mut shown = plain(MessageKind::Photo, caption.clone());
                 shown.photo = Some(upload_name(id));
                 return Ok(shown);
             }
-            let name = field(body, &format!("/{kind}/filename")).unwrap_or(kind);
+            let name = filename.as_deref().unwrap_or(kind);
             let text = match caption {
                 Some(caption) => format!("📎 {name}\n{caption}"),
                 None => format!("📎 {name}"),
             };
             Ok(plain(MessageKind::Text, Some(text)))
         }
-        "reaction" => {
-            let Some(message_id) = field(body, "/reaction/message_id") else {
-                return Err(invalid("The parameter reaction['message_id'] is required."));
-            };
-            let emoji = body
-                .pointer("/reaction/emoji")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+        Request::Reaction { message_id, emoji } => {
             let text = if emoji.is_empty() {
                 format!("{VERIFIED_NAME} removed its reaction")
             } else {
@@ -488,13 +359,10 @@ fn shown(sim: &Sim, body: &Value) -> Result<Shown, GraphError> {
                 kind: MessageKind::Event,
                 text: Some(text),
                 photo: None,
-                reaction_to: Some(message_id.to_owned()),
+                reaction_to: Some(message_id.clone()),
                 needs_window: true,
             })
         }
-        other => Err(invalid(format!(
-            "Param type must be one of {{text, template, image, document, video, audio, sticker, reaction}}, got {other}"
-        ))),
     }
 }
 
@@ -512,22 +380,16 @@ enum Fate {
 }
 
 fn send_message(sim: Arc<Sim>, body: &[u8]) -> HttpResponse {
-    let Ok(body) = serde_json::from_slice::<Value>(body) else {
-        return invalid("The request body is not JSON.").response();
+    let outgoing = match protocol::outgoing(body) {
+        Ok(outgoing) => outgoing,
+        Err(refused) => return refused.response(),
     };
-    if body.get("messaging_product").and_then(Value::as_str) != Some("whatsapp") {
-        return invalid("The parameter messaging_product is required.").response();
-    }
-    let Some(to) = field(&body, "/to") else {
-        return invalid("The parameter to is required.").response();
-    };
-    // Numbers may come with `+`, spaces or dashes; WhatsApp ids are digits.
-    let wa_id: String = to.chars().filter(char::is_ascii_digit).collect();
-    let shown = match shown(&sim, &body) {
+    let shown = match shown(&sim, &outgoing.content) {
         Ok(shown) => shown,
         Err(refused) => return refused.response(),
     };
-    let quoted = field(&body, "/context/message_id").map(str::to_owned);
+    let wa_id = outgoing.wa_id.clone();
+    let quoted = outgoing.quoted.clone();
     let now = Utc::now();
     let (wamid, fate) = sim.update(|state| {
         let wamid = wamid(state.take_wamid(), &wa_id);
@@ -596,11 +458,7 @@ fn send_message(sim: Arc<Sim>, body: &[u8]) -> HttpResponse {
         };
         (wamid, fate)
     });
-    let answer = json!({
-        "messaging_product": "whatsapp",
-        "contacts": [{"input": to, "wa_id": wa_id}],
-        "messages": [{"id": wamid}],
-    });
+    let answer = protocol::accepted(&outgoing, &wamid);
     actix_web::rt::spawn(async move {
         statuses(&sim, &wamid, &wa_id, fate).await;
     });
@@ -620,9 +478,8 @@ async fn statuses(sim: &Sim, wamid: &str, wa_id: &str, fate: Fate) {
                 (READ_AFTER, "read", Status::Seen),
             ] {
                 tokio::time::sleep(wait).await;
-                let body = notification(json!({
-                    "statuses": [status_json(wamid, wa_id, state, None)],
-                }));
+                let status = protocol::status(wamid, wa_id, state, Utc::now().timestamp(), None);
+                let body = notification(json!({ "statuses": [status] }));
                 if let Err(error) = deliver(sim, body).await {
                     tracing::debug!(%error, state, "the simulated WhatsApp could not post a status");
                     return;
@@ -645,9 +502,9 @@ async fn statuses(sim: &Sim, wamid: &str, wa_id: &str, fate: Fate) {
                 "code": code, "title": title, "message": title,
                 "error_data": {"details": details},
             }]);
-            let body = notification(json!({
-                "statuses": [status_json(wamid, wa_id, "failed", Some(errors))],
-            }));
+            let status =
+                protocol::status(wamid, wa_id, "failed", Utc::now().timestamp(), Some(errors));
+            let body = notification(json!({ "statuses": [status] }));
             let posted = deliver(sim, body).await;
             if let Some((customer_id, message_id)) = sim_message {
                 sim.update(|st| {
@@ -664,41 +521,18 @@ async fn statuses(sim: &Sim, wamid: &str, wa_id: &str, fate: Fate) {
     }
 }
 
-fn status_json(wamid: &str, wa_id: &str, state: &str, errors: Option<Value>) -> Value {
-    let mut status = json!({
-        "id": wamid, "status": state,
-        "timestamp": Utc::now().timestamp().to_string(),
-        "recipient_id": wa_id,
-    });
-    if state == "sent" || state == "delivered" {
-        status["conversation"] = json!({"id": format!("c{wa_id}"), "origin": {"type": "service"}});
-        status["pricing"] =
-            json!({"billable": false, "pricing_model": "CBP", "category": "service"});
+/// The demo's business account and number.
+fn business() -> Business<'static> {
+    Business {
+        account_id: WHATSAPP_BUSINESS_ACCOUNT_ID,
+        phone_number_id: WHATSAPP_PHONE_NUMBER_ID,
+        display_phone_number: DISPLAY_DIGITS,
     }
-    if let Some(errors) = errors {
-        status["errors"] = errors;
-    }
-    status
 }
 
-/// A WhatsApp message id: opaque to everyone, unique per message.
-pub fn wamid(counter: u64, wa_id: &str) -> String {
-    format!("wamid.HBgL{wa_id}FQIAEhgU{counter:020X}")
-}
-
-/// A `messages` notification to the business number with `value`'s events.
+/// A `messages` notification to the demo number with `value`'s events.
 fn notification(value: Value) -> Vec<u8> {
-    let mut value = value;
-    value["messaging_product"] = json!("whatsapp");
-    value["metadata"] = json!({
-        "display_phone_number": WHATSAPP_DISPLAY_NUMBER.chars().filter(char::is_ascii_digit).collect::<String>(),
-        "phone_number_id": WHATSAPP_PHONE_NUMBER_ID,
-    });
-    serde_json::to_vec(&json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": WHATSAPP_BUSINESS_ACCOUNT_ID, "changes": [{"value": value, "field": "messages"}]}],
-    }))
-    .unwrap_or_default()
+    protocol::notification(&business(), value)
 }
 
 /// The notification a customer's message produces, byte for byte as Meta
@@ -710,7 +544,7 @@ pub fn message_notification(
     at: DateTime<Utc>,
     content: &Content,
 ) -> Option<Vec<u8>> {
-    let mut message = match content {
+    let message = match content {
         Content::Start(_) => return None,
         Content::Text(text) => json!({"type": "text", "text": {"body": text}}),
         Content::Photo { seed, caption } => {
@@ -728,13 +562,14 @@ pub fn message_notification(
             json!({"type": "location", "location": {"latitude": lat, "longitude": lon}})
         }
     };
-    message["from"] = json!(customer.external_id);
-    message["id"] = json!(wamid);
-    message["timestamp"] = json!(at.timestamp().to_string());
-    Some(notification(json!({
-        "contacts": [{"profile": {"name": customer.name()}, "wa_id": customer.external_id}],
-        "messages": [message],
-    })))
+    Some(protocol::message_notification(
+        &business(),
+        &customer.external_id,
+        &customer.name(),
+        wamid,
+        at.timestamp(),
+        message,
+    ))
 }
 
 /// Signs and POSTs a notification to the callback URL.
@@ -742,7 +577,7 @@ pub async fn deliver(sim: &Sim, body: Vec<u8>) -> Result<(), String> {
     let Some(hook) = sim.read(|state| state.webhooks.get(&Channel::Whatsapp).cloned()) else {
         return Err("no callback URL is verified for the number: WhatsApp delivers nothing".into());
     };
-    let headers = [(SIGNATURE_HEADER, sign(WHATSAPP_APP_SECRET, &body))];
+    let headers = [(protocol::SIGNATURE_HEADER, sign(WHATSAPP_APP_SECRET, &body))];
     post_webhook(sim, &hook.url, &headers, body)
         .await
         .map(|_| ())
@@ -791,6 +626,15 @@ pub async fn subscribe(sim: &Sim, url: &str, verify_token: &str) -> Result<(), S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notifications_write_the_display_number_as_digits() {
+        let digits: String = WHATSAPP_DISPLAY_NUMBER
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        assert_eq!(DISPLAY_DIGITS, digits);
+    }
 
     #[test]
     fn a_pictures_media_id_leads_back_to_the_picture() {
