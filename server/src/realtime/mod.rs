@@ -45,6 +45,17 @@ pub struct LogEntry {
     pub refresh_users: Vec<Id>,
 }
 
+impl LogEntry {
+    /// An event for the client, for `audience`.
+    pub fn event(audience: Audience, msg: ServerMsg) -> LogEntry {
+        LogEntry {
+            audience,
+            msg: Some(msg),
+            refresh_users: Vec::new(),
+        }
+    }
+}
+
 impl Audience {
     /// Whether `user` may receive an event for this audience.
     pub fn includes(&self, user: &User) -> bool {
@@ -90,14 +101,11 @@ impl Batch {
         follower_ids: Vec<Id>,
         msg: ServerMsg,
     ) -> Result<(), StoreError> {
-        let entry = LogEntry {
-            audience: Audience::Chat {
-                chat_id,
-                follower_ids,
-            },
-            msg: Some(msg),
-            refresh_users: Vec::new(),
+        let audience = Audience::Chat {
+            chat_id,
+            follower_ids,
         };
+        let entry = LogEntry::event(audience, msg);
         self.rows.push((Some(chat_id), serialize(&entry)?));
         Ok(())
     }
@@ -112,11 +120,7 @@ impl Batch {
         if user_ids.is_empty() {
             return Ok(());
         }
-        let entry = LogEntry {
-            audience: Audience::Users { user_ids },
-            msg: Some(msg),
-            refresh_users: Vec::new(),
-        };
+        let entry = LogEntry::event(Audience::Users { user_ids }, msg);
         self.rows.push((chat_id, serialize(&entry)?));
         Ok(())
     }
@@ -141,18 +145,11 @@ pub fn record_for_chat_followers(
     follower_ids: Vec<Id>,
     msg: ServerMsg,
 ) -> Result<(), StoreError> {
-    append(
-        conn,
-        Some(chat_id),
-        &LogEntry {
-            audience: Audience::Chat {
-                chat_id,
-                follower_ids,
-            },
-            msg: Some(msg),
-            refresh_users: Vec::new(),
-        },
-    )
+    let audience = Audience::Chat {
+        chat_id,
+        follower_ids,
+    };
+    append(conn, Some(chat_id), &LogEntry::event(audience, msg))
 }
 
 /// Records an event for some users only.
@@ -168,50 +165,22 @@ pub fn record_for_users(
     append(
         conn,
         chat_id,
-        &LogEntry {
-            audience: Audience::Users { user_ids },
-            msg: Some(msg),
-            refresh_users: Vec::new(),
-        },
+        &LogEntry::event(Audience::Users { user_ids }, msg),
     )
 }
 
 pub fn record_for_admins(conn: &mut DbConn, msg: ServerMsg) -> Result<(), StoreError> {
-    append(
-        conn,
-        None,
-        &LogEntry {
-            audience: Audience::Admins,
-            msg: Some(msg),
-            refresh_users: Vec::new(),
-        },
-    )
+    append(conn, None, &LogEntry::event(Audience::Admins, msg))
 }
 
 /// Records an event for every signed-in user (presence).
 pub fn record_for_everyone(conn: &mut DbConn, msg: ServerMsg) -> Result<(), StoreError> {
-    append(
-        conn,
-        None,
-        &LogEntry {
-            audience: Audience::Everyone,
-            msg: Some(msg),
-            refresh_users: Vec::new(),
-        },
-    )
+    append(conn, None, &LogEntry::event(Audience::Everyone, msg))
 }
 
 /// Records an event for admins and employees (a deal no chat holds).
 pub fn record_for_staff(conn: &mut DbConn, msg: ServerMsg) -> Result<(), StoreError> {
-    append(
-        conn,
-        None,
-        &LogEntry {
-            audience: Audience::Staff,
-            msg: Some(msg),
-            refresh_users: Vec::new(),
-        },
-    )
+    append(conn, None, &LogEntry::event(Audience::Staff, msg))
 }
 
 /// Makes the users' open sockets re-check their session and role now.

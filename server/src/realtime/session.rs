@@ -539,17 +539,15 @@ impl Live {
                     })
                     .await;
                 if let Ok(Some(follower_ids)) = visible {
-                    ctx.hub.send_ephemeral(LogEntry {
-                        audience: Audience::Chat {
-                            chat_id,
-                            follower_ids,
-                        },
-                        msg: Some(ServerMsg::Typing {
-                            chat_id,
-                            user_id: self.user.id,
-                        }),
-                        refresh_users: Vec::new(),
-                    });
+                    let audience = Audience::Chat {
+                        chat_id,
+                        follower_ids,
+                    };
+                    let typing = ServerMsg::Typing {
+                        chat_id,
+                        user_id: self.user.id,
+                    };
+                    ctx.hub.send_ephemeral(LogEntry::event(audience, typing));
                 }
                 Flow::Continue
             }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::backup::at_low_priority;
+use super::priority::at_low_priority;
 use super::Context;
 use crate::store::{report_records as records, Store, StoreError};
 

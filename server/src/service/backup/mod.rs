@@ -18,7 +18,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, DatabaseUrl};
-use crate::service::priority::lower_this_threads_priority;
+use crate::service::priority::at_low_priority;
 use crate::store::{snapshot, StoreError};
 
 pub use schedule::{BackupReport, LastBackup};
@@ -31,8 +31,6 @@ pub const FILES_DIR: &str = "files";
 pub const MANIFEST_FILE: &str = "snapshot.json";
 /// The data directory's folders a snapshot carries (each flat: `attachments/<id>`).
 const DATA_FOLDERS: [&str; 1] = ["attachments"];
-/// A snapshot takes whatever CPU is left (Linux niceness).
-const LOWEST_PRIORITY: i32 = 19;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -116,25 +114,6 @@ fn write_snapshot(
     };
     write_manifest(&target.join(MANIFEST_FILE), &manifest)?;
     Ok(manifest)
-}
-
-/// Runs `work` on a thread of its own at the lowest CPU priority (Linux:
-/// nice 19), so a snapshot taken beside the server (scheduled, or `tidings
-/// backup` on the same machine) lets webhooks and requests go first and takes
-/// what is left of the cores: `VACUUM INTO` keeps one core busy throughout.
-/// The thread ends with the work, so no pooled thread keeps the low priority.
-/// The background builder of report records runs the same way.
-pub(crate) fn at_low_priority<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|scope| {
-        let worker = scope.spawn(|| {
-            lower_this_threads_priority(LOWEST_PRIORITY);
-            work()
-        });
-        match worker.join() {
-            Ok(out) => out,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    })
 }
 
 /// Copies the files directly in `from` (missing: none) into `to`; returns
