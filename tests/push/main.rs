@@ -582,6 +582,55 @@ async fn one_batch_records_a_410_a_retry_and_deliveries_each_as_its_own(backend:
     assert_eq!(samples["tidings_push_pending"], 0.0);
 }
 
+/// SQLite only: a write lock held past the server's busy timeout is how that
+/// database refuses a write (PostgreSQL waits instead).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_whose_outcome_the_database_refused_is_recorded_when_it_is_back_and_not_sent_again()
+{
+    let setup = Setup::start(Backend::Sqlite).await;
+    let (ana, _) = setup.manager("Ana", &["phone"]).await;
+    let bot = setup.bot().await;
+    let chat_id = setup.app.new_chat(&bot, "Ivan", "hello").await;
+    setup.fake.close_gate();
+    assign(&setup.admin, chat_id, ana.id).await;
+    setup.fake.wait_for_waiting(1, WAIT).await;
+
+    // Another connection takes SQLite's write lock while the push is answered.
+    let connector = tidings::store::Store::open(&setup.app.db.url())
+        .expect("the database opens")
+        .connector();
+    let (locked, is_locked) = tokio::sync::oneshot::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        use diesel::r2d2::ManageConnection;
+        use diesel::RunQueryDsl;
+        let mut conn = connector.connect().expect("a connection");
+        diesel::sql_query("BEGIN EXCLUSIVE")
+            .execute(&mut conn)
+            .expect("the write lock");
+        locked.send(()).expect("the test waits for the lock");
+        let _ = released.recv();
+        diesel::sql_query("COMMIT")
+            .execute(&mut conn)
+            .expect("the lock is released");
+    });
+    is_locked.await.expect("the lock is taken");
+    setup.fake.open_gate();
+    setup.fake.wait_for_device("phone", 1, WAIT).await;
+    // Held longer than the server's busy timeout (5 s): writing the
+    // outcome fails at least once.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    release.send(()).expect("the holder waits");
+    tokio::task::spawn_blocking(move || holder.join())
+        .await
+        .expect("the holder's thread ends")
+        .expect("the holder does not panic");
+
+    // Recorded within seconds, not sent again when its 60 s claim ran out.
+    setup.wait_until_queue_empty().await;
+    assert_eq!(setup.fake.pushes().len(), 1, "sent once");
+}
+
 /// Customers write through two nodes at once: each event reaches the
 /// manager's device once, whichever node applied it and whichever sent it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

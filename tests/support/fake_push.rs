@@ -88,6 +88,8 @@ struct State {
     refused: HashMap<String, usize>,
     /// Pushes answered at once and kept to check later, when checks wait.
     held: Option<Vec<Held>>,
+    /// Pushes waiting at the closed gate.
+    waiting: usize,
 }
 
 /// A push received but not checked yet.
@@ -101,6 +103,9 @@ struct Held {
 struct Shared {
     state: Mutex<State>,
     changes: watch::Sender<u64>,
+    /// Whether pushes are answered; while closed they wait (see
+    /// [`FakePush::close_gate`]).
+    gate: watch::Sender<bool>,
 }
 
 impl Shared {
@@ -135,6 +140,7 @@ impl FakePush {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             changes: watch::channel(0).0,
+            gate: watch::channel(true).0,
         });
         let task = tokio::spawn(accept_loop(listener, {
             let shared = Arc::clone(&shared);
@@ -146,6 +152,30 @@ impl FakePush {
     /// `127.0.0.1:PORT`: the `TIDINGS_PUSH_HOSTS` entry that admits it.
     pub fn host(&self) -> String {
         self.addr.to_string()
+    }
+
+    /// From now on, pushes wait unanswered until [`FakePush::open_gate`]:
+    /// a test can change the world between a push's send and its answer.
+    pub fn close_gate(&self) {
+        self.shared.gate.send_replace(false);
+    }
+
+    /// Answers the waiting pushes, and later ones at once.
+    pub fn open_gate(&self) {
+        self.shared.gate.send_replace(true);
+    }
+
+    /// Waits until `count` pushes wait at the closed gate; panics after `timeout`.
+    pub async fn wait_for_waiting(&self, count: usize, timeout: Duration) {
+        let mut changes = self.shared.changes.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.shared.lock().waiting < count {
+            let changed = tokio::time::timeout_at(deadline, changes.changed()).await;
+            assert!(
+                matches!(changed, Ok(Ok(()))),
+                "expected {count} pushes waiting at the gate within {timeout:?}"
+            );
+        }
     }
 
     /// Pushes must be signed with this key (the server's `public_key`).
@@ -271,6 +301,14 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>, addr: SocketAddr) {
         respond(&mut stream, 404, "text/plain", b"no such endpoint").await;
         return;
     };
+    let mut gate = shared.gate.subscribe();
+    if !*gate.borrow_and_update() {
+        shared.lock().waiting += 1;
+        shared.changed();
+        // The sender lives as long as the fake: this ends when the gate opens.
+        let _ = gate.wait_for(|open| *open).await;
+        shared.lock().waiting -= 1;
+    }
     let answer = {
         let mut state = shared.lock();
         let answer = state

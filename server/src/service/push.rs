@@ -49,6 +49,9 @@ const CLAIM_GAP: Duration = Duration::from_millis(20);
 /// A sent push's outcome is recorded within this time, together with the
 /// outcomes of the pushes sent meanwhile (one write transaction for all).
 const RECORD_WITHIN: Duration = Duration::from_millis(50);
+/// Outcomes the database refused (down, or SQLite locked too long) are
+/// written again after this pause, while their claims still hold.
+const WRITE_AGAIN_AFTER: Duration = Duration::from_secs(1);
 /// Pushes being sent at once; a push service that hangs holds one place
 /// until the request times out, never the others.
 const MAX_IN_FLIGHT: usize = 64;
@@ -373,6 +376,7 @@ pub async fn run(ctx: Context, mut shutdown: watch::Receiver<bool>) {
     let mut in_flight: HashSet<Id> = HashSet::new();
     // Sent pushes whose outcome is not recorded yet, and since when.
     let mut unrecorded: Vec<Sent> = Vec::new();
+    let mut unwritten = Unwritten::default();
     let mut oldest_unrecorded = Instant::now();
     let mut next_claim = Instant::now();
     loop {
@@ -388,14 +392,20 @@ pub async fn run(ctx: Context, mut shutdown: watch::Receiver<bool>) {
         if !unrecorded.is_empty()
             && (tasks.is_empty() || stopping || oldest_unrecorded.elapsed() >= RECORD_WITHIN)
         {
-            sender.record(std::mem::take(&mut unrecorded)).await;
+            sender
+                .record(std::mem::take(&mut unrecorded), &mut unwritten)
+                .await;
+        } else if unwritten.due(Instant::now()) {
+            sender.record(Vec::new(), &mut unwritten).await;
         }
         if stopping {
             break;
         }
         let room = MAX_IN_FLIGHT.saturating_sub(tasks.len());
         if room > 0 && Instant::now() >= next_claim {
-            let started = sender.start_due(room, &mut tasks, &mut in_flight).await;
+            let started = sender
+                .start_due(room, &mut tasks, &mut in_flight, &unwritten)
+                .await;
             // A full batch: more may be due, claimed again soon; otherwise
             // the queue is drained and polled again later.
             next_claim = Instant::now()
@@ -408,6 +418,9 @@ pub async fn run(ctx: Context, mut shutdown: watch::Receiver<bool>) {
         let mut wake = next_claim.max(Instant::now() + CLAIM_GAP);
         if !unrecorded.is_empty() {
             wake = wake.min(oldest_unrecorded + RECORD_WITHIN);
+        }
+        if let Some(again) = unwritten.again_at {
+            wake = wake.min(again);
         }
         tokio::select! {
             _ = tokio::time::sleep_until(wake.into()) => {}
@@ -425,8 +438,48 @@ pub async fn run(ctx: Context, mut shutdown: watch::Receiver<bool>) {
             done,
         );
     }
-    sender.record(unrecorded).await;
+    sender.record(unrecorded, &mut unwritten).await;
+    if !unwritten.outcomes.is_empty() {
+        tracing::error!(
+            pushes = unwritten.job_ids.len(),
+            "stopping with pushes whose outcome is not recorded; they are sent again once their claims run out"
+        );
+    }
     tracing::info!("push worker stopped");
+}
+
+/// Outcomes the database refused to record: a database that is down, or
+/// SQLite locked beyond its busy timeout. They are written again after
+/// [`WRITE_AGAIN_AFTER`] with the next outcomes, and their pushes are left
+/// out of this node's claims meanwhile; dropping them would send each push
+/// again once its claim ran out, to a device that already showed it.
+#[derive(Default)]
+struct Unwritten {
+    outcomes: Vec<store::Recorded>,
+    /// The pushes they are about.
+    job_ids: Vec<Id>,
+    again_at: Option<Instant>,
+}
+
+impl Unwritten {
+    fn keep(&mut self, outcomes: Vec<store::Recorded>, job_ids: Vec<Id>, now: Instant) {
+        self.outcomes.extend(outcomes);
+        self.job_ids.extend(job_ids);
+        self.again_at = Some(now + WRITE_AGAIN_AFTER);
+    }
+
+    fn due(&self, now: Instant) -> bool {
+        self.again_at.is_some_and(|at| now >= at)
+    }
+
+    /// Everything kept, for one more write.
+    fn take(&mut self) -> (Vec<store::Recorded>, Vec<Id>) {
+        self.again_at = None;
+        (
+            std::mem::take(&mut self.outcomes),
+            std::mem::take(&mut self.job_ids),
+        )
+    }
 }
 
 /// A push that was tried (or skipped), with what came of it.
@@ -481,8 +534,13 @@ impl Sender {
         room: usize,
         tasks: &mut JoinSet<Sent>,
         in_flight: &mut HashSet<Id>,
+        unwritten: &Unwritten,
     ) -> usize {
-        let skip: Vec<Id> = in_flight.iter().copied().collect();
+        let skip: Vec<Id> = in_flight
+            .iter()
+            .chain(&unwritten.job_ids)
+            .copied()
+            .collect();
         let limit = i64::try_from(room).unwrap_or(i64::MAX);
         let jobs = match self
             .ctx
@@ -518,13 +576,30 @@ impl Sender {
         }
     }
 
-    /// Counts and logs each outcome and records them all in one transaction.
-    /// If that fails, the pushes stay claimed and are tried again once their
-    /// claims run out.
-    async fn record(&self, sent: Vec<Sent>) {
-        if sent.is_empty() {
+    /// Counts and logs each outcome and records them, with any kept in
+    /// `unwritten`, in one transaction. If that fails they are all kept in
+    /// `unwritten` for the next try.
+    async fn record(&self, sent: Vec<Sent>, unwritten: &mut Unwritten) {
+        let (mut outcomes, mut job_ids) = unwritten.take();
+        job_ids.extend(sent.iter().map(|sent| sent.job.id));
+        outcomes.extend(self.outcomes(sent));
+        if outcomes.is_empty() {
             return;
         }
+        let writing = outcomes.clone();
+        if let Err(err) = self
+            .ctx
+            .store
+            .run(move |conn| store::record(conn, &writing))
+            .await
+        {
+            tracing::error!(%err, pushes = job_ids.len(), "cannot record the pushes' outcomes; trying again");
+            unwritten.keep(outcomes, job_ids, Instant::now());
+        }
+    }
+
+    /// Counts and logs each push's outcome; what to record of it.
+    fn outcomes(&self, sent: Vec<Sent>) -> Vec<store::Recorded> {
         let ctx = &self.ctx;
         let mut outcomes = Vec::with_capacity(sent.len());
         for Sent { job, outcome } in sent {
@@ -577,13 +652,7 @@ impl Sender {
             };
             outcomes.push(recorded);
         }
-        if let Err(err) = ctx
-            .store
-            .run(move |conn| store::record(conn, &outcomes))
-            .await
-        {
-            tracing::error!(%err, "cannot record the pushes' outcomes");
-        }
+        outcomes
     }
 
     async fn send(&self, request: reqwest::Request) -> Outcome {
@@ -750,5 +819,38 @@ impl Sealing {
         } else {
             format!("mailto:admin@{}", url.host_str().unwrap_or("localhost"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_outcomes_are_written_again_after_a_pause_and_all_at_once() {
+        let mut unwritten = Unwritten::default();
+        let start = Instant::now();
+        assert!(!unwritten.due(start), "nothing kept, nothing due");
+
+        unwritten.keep(vec![store::Recorded::Dropped { job_id: 7 }], vec![7], start);
+        assert!(!unwritten.due(start));
+        assert!(unwritten.due(start + WRITE_AGAIN_AFTER));
+        assert_eq!(unwritten.job_ids, [7], "left out of this node's claims");
+
+        // Refused again with the next outcomes: both wait for the next try.
+        let later = start + WRITE_AGAIN_AFTER;
+        unwritten.keep(vec![store::Recorded::Dropped { job_id: 8 }], vec![8], later);
+        assert!(!unwritten.due(later));
+        let (outcomes, job_ids) = unwritten.take();
+        assert_eq!(
+            outcomes,
+            [
+                store::Recorded::Dropped { job_id: 7 },
+                store::Recorded::Dropped { job_id: 8 }
+            ]
+        );
+        assert_eq!(job_ids, [7, 8]);
+        assert!(unwritten.job_ids.is_empty());
+        assert!(!unwritten.due(later + WRITE_AGAIN_AFTER * 2));
     }
 }
