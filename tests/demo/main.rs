@@ -288,6 +288,19 @@ impl SimApi {
             .clone()
     }
 
+    /// The simulator page shows `message`'s picture, byte for byte `bytes`.
+    async fn assert_shows_picture(&self, message: &Value, bytes: &[u8]) {
+        let name = message["photo"].as_str().expect("the picture's name");
+        let served = self
+            .http
+            .get(format!("{}/media/{name}", self.base))
+            .send()
+            .await
+            .expect("the simulator answers");
+        assert_eq!(served.status(), StatusCode::OK);
+        assert_eq!(served.bytes().await.expect("bytes").as_ref(), bytes);
+    }
+
     /// The customer's conversation as their messenger shows it.
     async fn messages(&self, customer: u64) -> Vec<Value> {
         self.state(Some(customer)).await["selected"]["messages"]

@@ -3,7 +3,6 @@
 //! channel, checked and answered by the Bot API rules the test suite's fake
 //! follows too.
 
-use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::{start, try_wait, Api, SimApi};
@@ -41,15 +40,7 @@ async fn a_picture_and_a_document_from_the_manager_reach_the_simulated_telegram_
             sim.messages(tomas).await
         );
     };
-    let name = photo["photo"].as_str().expect("the picture's name");
-    let served = reqwest::get(format!("{}media/{name}", demo.simulator_url))
-        .await
-        .expect("the simulator answers");
-    assert_eq!(served.status(), StatusCode::OK);
-    assert_eq!(
-        served.bytes().await.expect("bytes").as_ref(),
-        png.as_slice()
-    );
+    sim.assert_shows_picture(&photo, &png).await;
     let captioned = shown(&sim, tomas, |m| {
         m["text"]
             .as_str()

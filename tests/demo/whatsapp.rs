@@ -126,15 +126,7 @@ async fn a_simulated_whatsapp_customer_reaches_the_inbox_and_sees_the_reply_deli
         panic!("the picture is read: {:#?}", sim.messages(wendy).await);
     };
     assert_eq!(shown["kind"], "photo", "{shown}");
-    let name = shown["photo"].as_str().expect("the picture's name");
-    let served = reqwest::get(format!("{}media/{name}", demo.simulator_url))
-        .await
-        .expect("the simulator answers");
-    assert_eq!(served.status(), StatusCode::OK);
-    assert_eq!(
-        served.bytes().await.expect("bytes").as_ref(),
-        png.as_slice()
-    );
+    sim.assert_shows_picture(&shown, &png).await;
 
     // The simulated Graph API refuses what the real one refuses.
     let graph = reqwest::Client::new();
