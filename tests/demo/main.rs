@@ -61,6 +61,17 @@ where
     }
 }
 
+/// GETs `url`, expects `200 OK` and returns the body.
+async fn download(http: &Client, url: &str) -> Vec<u8> {
+    let response = http
+        .get(url)
+        .send()
+        .await
+        .unwrap_or_else(|err| panic!("GET {url}: {err}"));
+    assert_eq!(response.status(), StatusCode::OK, "GET {url}");
+    response.bytes().await.expect("the body").to_vec()
+}
+
 /// A signed-in REST client for the demo's web app.
 struct Api {
     http: Client,
@@ -192,18 +203,8 @@ impl Api {
                 .find_map(|item| item["attachments"][0]["url"].as_str().map(str::to_owned))
         })
         .await;
-        let picture = self
-            .http
-            .get(format!("{}{url}", self.base))
-            .send()
-            .await
-            .expect("the picture");
-        assert_eq!(picture.status(), StatusCode::OK);
-        assert!(picture
-            .bytes()
-            .await
-            .expect("bytes")
-            .starts_with(b"\x89PNG"));
+        let picture = download(&self.http, &format!("{}{url}", self.base)).await;
+        assert!(picture.starts_with(b"\x89PNG"));
     }
 
     /// Waits until the item is marked seen in the inbox.
@@ -291,14 +292,14 @@ impl SimApi {
     /// The simulator page shows `message`'s picture, byte for byte `bytes`.
     async fn assert_shows_picture(&self, message: &Value, bytes: &[u8]) {
         let name = message["photo"].as_str().expect("the picture's name");
-        let served = self
-            .http
-            .get(format!("{}/media/{name}", self.base))
-            .send()
-            .await
-            .expect("the simulator answers");
-        assert_eq!(served.status(), StatusCode::OK);
-        assert_eq!(served.bytes().await.expect("bytes").as_ref(), bytes);
+        let served = download(&self.http, &format!("{}/media/{name}", self.base)).await;
+        assert_eq!(served, bytes);
+    }
+
+    /// The simulator's own page, as a browser gets it.
+    async fn page(&self) -> String {
+        let page = download(&self.http, &format!("{}/", self.base)).await;
+        String::from_utf8(page).expect("the page is UTF-8")
     }
 
     /// The customer's conversation as their messenger shows it.

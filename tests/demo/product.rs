@@ -232,16 +232,7 @@ async fn the_demo_runs_the_real_product_against_simulated_customers() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (status, page) = {
-        let response = sim
-            .http
-            .get(format!("{}/", sim.base))
-            .send()
-            .await
-            .expect("the page");
-        (response.status(), response.text().await.unwrap_or_default())
-    };
-    assert_eq!(status, StatusCode::OK);
+    let page = sim.page().await;
     assert!(page.contains("data-test=\"sim-send\""));
 
     demo.stop().await;
