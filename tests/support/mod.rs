@@ -419,6 +419,10 @@ impl ApiClient {
         ApiClient {
             http: Client::builder()
                 .cookie_store(true)
+                // The server closes a connection idle for 5 s (actix-web's
+                // keep-alive); reusing one at that moment fails the request
+                // with "connection closed before message completed".
+                .pool_idle_timeout(std::time::Duration::from_secs(3))
                 .build()
                 .expect("a reqwest client builds"),
             base: base.to_owned(),
