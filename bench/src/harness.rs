@@ -102,14 +102,18 @@ impl Harness {
         config.telegram_api_url = telegram.url().parse().context("fake Telegram URL")?;
         config.viber_api_url = viber.url();
         config.whatsapp_api_url = whatsapp.url();
-        config.bind = tidings_tests::reserve_local_port();
+        // The server takes this socket as bound, so no other process can take
+        // the port between choosing it and listening on it.
+        let listener =
+            std::net::TcpListener::bind("127.0.0.1:0").context("cannot bind a local port")?;
+        config.bind = listener.local_addr()?;
         config.public_url = format!("http://{}", config.bind).parse()?;
         config.admin = Some(InitialAdmin {
             email: ADMIN_EMAIL.into(),
             password: Secret(ADMIN_PASSWORD.into()),
         });
         adjust(&mut config);
-        let server = tidings::start(config.clone()).await?;
+        let server = tidings::start_on(config.clone(), listener).await?;
         let addr = server.addr;
         let store = server.store.clone();
         let admin = Api::login(addr, ADMIN_EMAIL, ADMIN_PASSWORD).await?;
@@ -132,7 +136,7 @@ impl Harness {
     /// scales out this way); returns where it listens.
     pub async fn add_node(&mut self) -> anyhow::Result<SocketAddr> {
         let mut config = self.config.clone();
-        config.bind = tidings_tests::reserve_local_port();
+        config.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         let node = tidings::start(config).await?;
         let addr = node.addr;
         self.nodes.push(node);

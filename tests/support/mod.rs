@@ -74,13 +74,25 @@ impl TestApp {
     }
 
     pub async fn start_with(backend: Backend, config: Config, db: TestDatabase) -> TestApp {
+        Self::start_serving(backend, config, db, None).await
+    }
+
+    /// Starts the server on `listener` when given, else on `config.bind`.
+    async fn start_serving(
+        backend: Backend,
+        config: Config,
+        db: TestDatabase,
+        listener: Option<std::net::TcpListener>,
+    ) -> TestApp {
         // The capturing subscriber goes first in every test process, whichever
         // test starts a server first (suites assert that logs hold no secrets).
         logs::install();
         tidings::telemetry::init();
-        let server = tidings::start(config.clone())
-            .await
-            .expect("the test server starts");
+        let started = match listener {
+            Some(listener) => tidings::start_on(config.clone(), listener).await,
+            None => tidings::start(config.clone()).await,
+        };
+        let server = started.expect("the test server starts");
         TestApp {
             backend,
             addr: server.addr,
@@ -118,7 +130,10 @@ impl TestApp {
         let closed: Url = "http://127.0.0.1:9".parse().expect("a URL");
         config.telegram_api_url = telegram_url.unwrap_or_else(|| closed.clone());
         config.viber_api_url = viber_url.unwrap_or(closed);
-        config.bind = reserve_local_port();
+        // The server takes this socket as bound: a port reserved and released
+        // first could be taken by another process before the server binds it.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free local port");
+        config.bind = listener.local_addr().expect("a bound address");
         config.public_url = match public_url {
             Some(url) => url.parse().expect("the public URL parses"),
             None => format!("http://{}", config.bind).parse().expect("a URL"),
@@ -128,8 +143,7 @@ impl TestApp {
             password: Secret(ADMIN_PASSWORD.into()),
         });
         adjust(&mut config);
-        logs::install();
-        Self::start_with(backend, config, db).await
+        Self::start_serving(backend, config, db, Some(listener)).await
     }
 
     /// Another server node on the same database (PostgreSQL runs several).
@@ -321,6 +335,8 @@ impl TestApp {
 }
 
 /// A free local address: bound on port 0, then released for the server to take.
+/// Only for a server in another process: another process may take the port
+/// before it binds; a server in this process takes a bound listener instead.
 pub fn reserve_local_port() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free local port");
     listener.local_addr().expect("a bound address")
