@@ -230,7 +230,8 @@ pub fn load(conn: &mut DbConn, spec: &Spec, bar: &ProgressBar) -> Result<Loaded,
             chat_id += 1;
         }
         let item_rows: Vec<_> = items.iter().map(Item::values).collect();
-        conn.transaction(|conn| -> Result<(), StoreError> {
+        // A write transaction: on SQLite it also indexes the batch for search.
+        tidings::store::write_transaction(conn, |conn| -> Result<(), StoreError> {
             on_backend!(conn, |c| {
                 for rows in batches(contact_rows) {
                     diesel::insert_into(contacts::table)

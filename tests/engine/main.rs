@@ -22,6 +22,7 @@ mod reactions;
 mod reports;
 mod routing;
 mod rules;
+mod search_index;
 mod snooze;
 mod support;
 mod tasks;

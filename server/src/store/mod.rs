@@ -341,12 +341,20 @@ pub fn write_transaction<T, E>(
 where
     E: From<DieselError>,
 {
-    let turn = matches!(conn, DbConn::Sqlite(_)).then(|| SQLITE_WRITES.lock());
+    let sqlite = matches!(conn, DbConn::Sqlite(_));
+    // A write transaction inside another is a savepoint of it: the outermost
+    // one indexes for search what both wrote.
+    let outermost = sqlite && !SQLITE_WRITES.is_owned_by_current_thread();
+    let turn = sqlite.then(|| SQLITE_WRITES.lock());
     let result = conn.transaction(|conn| {
-        if matches!(conn, DbConn::Sqlite(_)) {
+        if sqlite {
             diesel::sql_query("UPDATE leases SET holder = holder WHERE 1 = 0").execute(conn)?;
         }
-        work(conn)
+        let done = work(conn)?;
+        if outermost {
+            search::index_pending(conn)?;
+        }
+        Ok(done)
     });
     if let Some(turn) = turn {
         // To the longest waiting writer, if any, rather than whoever asks next.

@@ -9,6 +9,66 @@ use shared::Id;
 
 use super::{DbBackend, DbConn, StoreError};
 
+diesel::table! {
+    /// Messages written since the last indexing (SQLite only).
+    timeline_search_pending (item_id) {
+        item_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Contacts written since the last indexing (SQLite only).
+    contacts_search_pending (contact_id) {
+        contact_id -> BigInt,
+    }
+}
+
+/// Indexes the messages and contacts noted since the last indexing. `CROSS
+/// JOIN` keeps the noted rows the outer loop: SQLite otherwise scanned every
+/// message for the few noted ones.
+const INDEX_ITEMS: &str = "\
+    INSERT INTO timeline_fts (rowid, text) \
+        SELECT i.id, i.text FROM timeline_search_pending p CROSS JOIN timeline_items i ON i.id = p.item_id \
+        WHERE i.kind = 'message' AND i.text IS NOT NULL; \
+    DELETE FROM timeline_search_pending;";
+const INDEX_CONTACTS: &str = "\
+    INSERT INTO contacts_fts (rowid, name) \
+        SELECT c.id, c.name FROM contacts_search_pending p CROSS JOIN contacts c ON c.id = p.contact_id; \
+    INSERT INTO contacts_trigram (rowid, name, username, email_key, company, phone_digits) \
+        SELECT c.id, c.name, c.username, c.email_key, c.company, c.phone_digits \
+        FROM contacts_search_pending p CROSS JOIN contacts c ON c.id = p.contact_id; \
+    DELETE FROM contacts_search_pending;";
+
+/// On SQLite, indexes for search the messages and contacts this transaction
+/// wrote, as its outermost write transaction ends
+/// ([`super::write_transaction`]). Triggers only note new rows
+/// (migrations/sqlite/…_search_index_per_transaction): FTS5 writes what it has
+/// pending at every savepoint, and the inbound writer applies each update in a
+/// savepoint of its own, so indexing row by row wrote a segment per update
+/// and index. PostgreSQL's indexes are kept by the database itself.
+pub fn index_pending(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
+    use diesel::connection::SimpleConnection;
+    let DbConn::Sqlite(conn) = conn else {
+        return Ok(());
+    };
+    let (items, contacts): (bool, bool) = diesel::select((
+        diesel::dsl::exists(
+            timeline_search_pending::table.select(timeline_search_pending::item_id),
+        ),
+        diesel::dsl::exists(
+            contacts_search_pending::table.select(contacts_search_pending::contact_id),
+        ),
+    ))
+    .get_result(conn)?;
+    if items {
+        conn.batch_execute(INDEX_ITEMS)?;
+    }
+    if contacts {
+        conn.batch_execute(INDEX_CONTACTS)?;
+    }
+    Ok(())
+}
+
 /// Words of the query (letters and digits only), at most 8.
 pub fn query_words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())

@@ -1,0 +1,182 @@
+//! The search indexes after rows were written, edited and deleted within one
+//! write transaction. On SQLite new rows are indexed as the transaction ends
+//! (store::search::index_pending), not by a trigger per row; whatever a row
+//! went through before that, search finds what it ended as.
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+use shared::api::crm::Contact;
+use shared::api::{Channel, Page};
+use shared::Id;
+use tidings::channels::CustomerProfile;
+use tidings::store::schema::{contacts, timeline_items};
+use tidings::store::{crm, timeline, write_transaction, DbConn, StoreError};
+use tidings_tests::{body, on_both_backends, ApiClient, Backend, TestApp};
+
+async fn texts_found(client: &ApiClient, chat_id: Id, word: &str) -> Vec<String> {
+    let found: Value = body(
+        client
+            .get(&format!("/api/v1/chats/{chat_id}/search?q={word}"))
+            .await,
+    )
+    .await;
+    found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|item| item["text"].as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn contacts_found(client: &ApiClient, q: &str) -> Vec<String> {
+    let response = client.get(&format!("/api/v1/contacts?q={q}")).await;
+    assert_eq!(response.status(), StatusCode::OK, "search {q}");
+    body::<Page<Contact>>(response)
+        .await
+        .items
+        .into_iter()
+        .map(|contact| contact.name)
+        .collect()
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// SQLite's own checks of its full-text indexes (an error when one is
+/// damaged), that nothing is left noted for indexing, and how many rows
+/// the message index holds for each word. The contact indexes cover every
+/// contact, so they are checked against the table too; the message index
+/// leaves out events, so it is checked within itself and by its words.
+/// `None` on PostgreSQL, whose indexes are the database's own.
+fn sqlite_index_rows(conn: &mut DbConn, words: &[&str]) -> Result<Option<Vec<i64>>, StoreError> {
+    use diesel::connection::SimpleConnection;
+    let DbConn::Sqlite(conn) = conn else {
+        return Ok(None);
+    };
+    conn.batch_execute(
+        "INSERT INTO timeline_fts (timeline_fts) VALUES ('integrity-check');
+         INSERT INTO contacts_fts (contacts_fts, rank) VALUES ('integrity-check', 1);
+         INSERT INTO contacts_trigram (contacts_trigram, rank) VALUES ('integrity-check', 1);",
+    )?;
+    let noted = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM timeline_search_pending)
+              + (SELECT count(*) FROM contacts_search_pending) AS n",
+    )
+    .get_result::<Count>(conn)?;
+    assert_eq!(noted.n, 0, "rows left noted for indexing after commit");
+    let mut rows = Vec::new();
+    for word in words {
+        let found = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM timeline_fts WHERE timeline_fts MATCH '{word}'"
+        ))
+        .get_result::<Count>(conn)?;
+        rows.push(found.n);
+    }
+    Ok(Some(rows))
+}
+
+async fn rows_changed_within_one_transaction_are_found_as_they_ended(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let bot = app.integration(Channel::Telegram, &[], None, None).await;
+    let chat_id = app.new_chat(&bot, "Olga Keeper", "hello there").await;
+    let admin = app.admin().await;
+
+    app.context()
+        .store
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                let edited = timeline::insert_outbound(conn, chat_id, None, "draftplover", None)?;
+                diesel::update(timeline_items::table.find(edited))
+                    .set(timeline_items::text.eq("finalplover"))
+                    .execute(conn)?;
+                let deleted = timeline::insert_outbound(conn, chat_id, None, "gonekestrel", None)?;
+                diesel::delete(timeline_items::table.find(deleted)).execute(conn)?;
+                timeline::insert_outbound(conn, chat_id, None, "keptheron", None)?;
+
+                let renamed = crm::find_or_create_customer(
+                    conn,
+                    Channel::Telegram,
+                    &CustomerProfile {
+                        external_id: "search-index-1".into(),
+                        name: "Firstname Draftowl".into(),
+                        ..CustomerProfile::default()
+                    },
+                )?;
+                diesel::update(contacts::table.find(renamed.contact_id))
+                    .set(contacts::name.eq("Firstname Finalowl"))
+                    .execute(conn)?;
+                crm::find_or_create_customer(
+                    conn,
+                    Channel::Telegram,
+                    &CustomerProfile {
+                        external_id: "search-index-2".into(),
+                        name: "Kept Nightjar".into(),
+                        ..CustomerProfile::default()
+                    },
+                )?;
+                Ok::<_, StoreError>(())
+            })
+        })
+        .await
+        .expect("the transaction commits");
+
+    assert_eq!(
+        texts_found(&admin, chat_id, "finalplover").await,
+        ["finalplover"]
+    );
+    assert!(texts_found(&admin, chat_id, "draftplover").await.is_empty());
+    assert!(texts_found(&admin, chat_id, "gonekestrel").await.is_empty());
+    assert_eq!(
+        texts_found(&admin, chat_id, "keptheron").await,
+        ["keptheron"]
+    );
+    assert_eq!(
+        contacts_found(&admin, "Finalowl").await,
+        ["Firstname Finalowl"]
+    );
+    assert!(contacts_found(&admin, "Draftowl").await.is_empty());
+    assert_eq!(contacts_found(&admin, "Nightjar").await, ["Kept Nightjar"]);
+
+    // Rows indexed in an earlier transaction are changed in the index itself.
+    let index_rows = app
+        .context()
+        .store
+        .run(move |conn| {
+            write_transaction(conn, |conn| {
+                diesel::update(timeline_items::table.filter(timeline_items::text.eq("keptheron")))
+                    .set(timeline_items::text.eq("laterheron"))
+                    .execute(conn)?;
+                diesel::update(contacts::table.filter(contacts::name.eq("Kept Nightjar")))
+                    .set(contacts::name.eq("Later Nightjar"))
+                    .execute(conn)?;
+                Ok::<_, StoreError>(())
+            })?;
+            sqlite_index_rows(
+                conn,
+                &[
+                    "draftplover",
+                    "finalplover",
+                    "gonekestrel",
+                    "keptheron",
+                    "laterheron",
+                ],
+            )
+        })
+        .await
+        .expect("the second transaction commits");
+    if let Some(rows) = index_rows {
+        assert_eq!(rows, [0, 1, 0, 0, 1], "message index rows per word");
+    }
+    assert!(texts_found(&admin, chat_id, "keptheron").await.is_empty());
+    assert_eq!(
+        texts_found(&admin, chat_id, "laterheron").await,
+        ["laterheron"]
+    );
+    assert_eq!(contacts_found(&admin, "Nightjar").await, ["Later Nightjar"]);
+}
+
+on_both_backends!(rows_changed_within_one_transaction_are_found_as_they_ended);
