@@ -18,7 +18,7 @@ use shared::api::users::{Presence, Role};
 use shared::Id;
 
 use super::schema::{chats, integration_queue, integrations, live_sockets, users};
-use super::{lock_key, DbConn, StoreError};
+use super::{lock_key, write_transaction, DbConn, StoreError};
 use crate::domain::chat::Turn;
 use crate::domain::policy::may_hold_chats;
 use crate::domain::routing::{self, Candidate, PresenceFacts, PresenceTiming, Unanswered};
@@ -378,6 +378,11 @@ pub fn mark_handed_off(conn: &mut DbConn, chat_id: Id) -> Result<(), StoreError>
 }
 
 // ---- presence ----
+//
+// Each change below is several statements in one write transaction: they
+// apply together, and on SQLite they wait their turn among this process's
+// writers instead of meeting the inbound writer in the busy handler (which
+// failed them with "database is locked" while it held a long slice).
 
 /// A socket of the user opened on this node: they are connected and active.
 pub fn socket_opened(
@@ -386,23 +391,25 @@ pub fn socket_opened(
     user_id: Id,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::delete(
-        live_sockets::table
-            .filter(live_sockets::node_id.eq(node))
-            .filter(live_sockets::user_id.eq(user_id)),
-    )
-    .execute(conn)?;
-    diesel::insert_into(live_sockets::table)
-        .values((
-            live_sockets::node_id.eq(node),
-            live_sockets::user_id.eq(user_id),
-            live_sockets::seen_at.eq(at),
-        ))
+    write_transaction(conn, |conn| {
+        diesel::delete(
+            live_sockets::table
+                .filter(live_sockets::node_id.eq(node))
+                .filter(live_sockets::user_id.eq(user_id)),
+        )
         .execute(conn)?;
-    diesel::update(users::table.find(user_id))
-        .set((users::last_seen_at.eq(at), users::last_active_at.eq(at)))
-        .execute(conn)?;
-    Ok(())
+        diesel::insert_into(live_sockets::table)
+            .values((
+                live_sockets::node_id.eq(node),
+                live_sockets::user_id.eq(user_id),
+                live_sockets::seen_at.eq(at),
+            ))
+            .execute(conn)?;
+        diesel::update(users::table.find(user_id))
+            .set((users::last_seen_at.eq(at), users::last_active_at.eq(at)))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 /// The user's last socket on this node closed.
@@ -412,20 +419,31 @@ pub fn socket_closed(
     user_id: Id,
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::delete(
-        live_sockets::table
-            .filter(live_sockets::node_id.eq(node))
-            .filter(live_sockets::user_id.eq(user_id)),
-    )
-    .execute(conn)?;
-    diesel::update(users::table.find(user_id))
-        .set(users::last_seen_at.eq(at))
+    write_transaction(conn, |conn| {
+        diesel::delete(
+            live_sockets::table
+                .filter(live_sockets::node_id.eq(node))
+                .filter(live_sockets::user_id.eq(user_id)),
+        )
         .execute(conn)?;
-    Ok(())
+        diesel::update(users::table.find(user_id))
+            .set(users::last_seen_at.eq(at))
+            .execute(conn)?;
+        Ok(())
+    })
 }
 
 /// This node still holds sockets of these users (and of no one else).
 pub fn renew_sockets(
+    conn: &mut DbConn,
+    node: &str,
+    user_ids: &[Id],
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    write_transaction(conn, |conn| renew_sockets_in(conn, node, user_ids, at))
+}
+
+fn renew_sockets_in(
     conn: &mut DbConn,
     node: &str,
     user_ids: &[Id],
