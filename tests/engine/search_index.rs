@@ -12,7 +12,7 @@ use shared::Id;
 use tidings::channels::CustomerProfile;
 use tidings::store::schema::{contacts, timeline_items};
 use tidings::store::{crm, timeline, write_transaction, DbConn, StoreError};
-use tidings_tests::{body, on_both_backends, ApiClient, Backend, TestApp};
+use tidings_tests::{body, on_both_backends, ApiClient, Backend, ItemFields, TestApp};
 
 async fn texts_found(client: &ApiClient, chat_id: Id, word: &str) -> Vec<String> {
     let found: Value = body(
@@ -180,3 +180,72 @@ async fn rows_changed_within_one_transaction_are_found_as_they_ended(backend: Ba
 }
 
 on_both_backends!(rows_changed_within_one_transaction_are_found_as_they_ended);
+
+/// Messages noted for SQLite's message index and not indexed yet.
+fn noted_messages(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(
+        diesel::sql_query("SELECT count(*) AS n FROM timeline_search_pending")
+            .get_result::<Count>(conn)?
+            .n,
+    )
+}
+
+/// A customer's message whose search entry cannot be written (here SQLite's
+/// message index is gone) is still stored and answered: it stays noted, and
+/// the first write after the index is back indexes it. SQLite only: only
+/// SQLite indexes at the end of a transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_index_that_cannot_be_written_costs_no_customer_message() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start(Backend::Sqlite).await;
+    let bot = app.integration(Channel::Telegram, &[], None, None).await;
+    let admin = app.admin().await;
+    app.context()
+        .store
+        .run(|conn| Ok::<_, StoreError>(conn.batch_execute("DROP TABLE timeline_fts")?))
+        .await
+        .expect("the index is dropped");
+
+    let chat_id = app.new_chat(&bot, "Petra Lost", "unsearchedwren").await;
+    let texts: Vec<Option<String>> = tidings_tests::inbox::timeline(&admin, chat_id)
+        .await
+        .into_iter()
+        .map(|item| item.text_owned())
+        .collect();
+    assert!(
+        texts.contains(&Some("unsearchedwren".to_owned())),
+        "the message is stored: {texts:?}"
+    );
+    let noted = app
+        .context()
+        .store
+        .run(noted_messages)
+        .await
+        .expect("noted");
+    assert_eq!(noted, 1, "the message waits for its search entry");
+
+    app.context()
+        .store
+        .run(|conn| {
+            Ok::<_, StoreError>(conn.batch_execute(
+                "CREATE VIRTUAL TABLE timeline_fts USING fts5(
+                     text, content = 'timeline_items', content_rowid = 'id',
+                     tokenize = 'unicode61 remove_diacritics 2')",
+            )?)
+        })
+        .await
+        .expect("the index is back");
+    app.customer_writes(&bot, "Petra Lost", "and one more")
+        .await;
+    assert_eq!(
+        texts_found(&admin, chat_id, "unsearchedwren").await,
+        ["unsearchedwren"]
+    );
+    let noted = app
+        .context()
+        .store
+        .run(noted_messages)
+        .await
+        .expect("noted");
+    assert_eq!(noted, 0);
+}

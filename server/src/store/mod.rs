@@ -352,7 +352,7 @@ where
         }
         let done = work(conn)?;
         if outermost {
-            search::index_pending(conn)?;
+            search::index_pending_or_keep_noted(conn);
         }
         Ok(done)
     });

@@ -392,19 +392,8 @@ pub fn socket_opened(
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
     write_transaction(conn, |conn| {
-        diesel::delete(
-            live_sockets::table
-                .filter(live_sockets::node_id.eq(node))
-                .filter(live_sockets::user_id.eq(user_id)),
-        )
-        .execute(conn)?;
-        diesel::insert_into(live_sockets::table)
-            .values((
-                live_sockets::node_id.eq(node),
-                live_sockets::user_id.eq(user_id),
-                live_sockets::seen_at.eq(at),
-            ))
-            .execute(conn)?;
+        forget_socket(conn, node, user_id)?;
+        note_socket(conn, node, user_id, at)?;
         diesel::update(users::table.find(user_id))
             .set((users::last_seen_at.eq(at), users::last_active_at.eq(at)))
             .execute(conn)?;
@@ -420,12 +409,7 @@ pub fn socket_closed(
     at: NaiveDateTime,
 ) -> Result<(), StoreError> {
     write_transaction(conn, |conn| {
-        diesel::delete(
-            live_sockets::table
-                .filter(live_sockets::node_id.eq(node))
-                .filter(live_sockets::user_id.eq(user_id)),
-        )
-        .execute(conn)?;
+        forget_socket(conn, node, user_id)?;
         diesel::update(users::table.find(user_id))
             .set(users::last_seen_at.eq(at))
             .execute(conn)?;
@@ -463,15 +447,37 @@ fn renew_sockets_in(
             .set(live_sockets::seen_at.eq(at))
             .returning(live_sockets::user_id)
             .get_results(conn)?;
-    for user_id in user_ids.iter().filter(|id| !renewed.contains(id)) {
-        diesel::insert_into(live_sockets::table)
-            .values((
-                live_sockets::node_id.eq(node),
-                live_sockets::user_id.eq(user_id),
-                live_sockets::seen_at.eq(at),
-            ))
-            .execute(conn)?;
+    for &user_id in user_ids.iter().filter(|id| !renewed.contains(id)) {
+        note_socket(conn, node, user_id, at)?;
     }
+    Ok(())
+}
+
+/// This node holds a socket of the user, seen at `at`.
+fn note_socket(
+    conn: &mut DbConn,
+    node: &str,
+    user_id: Id,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::insert_into(live_sockets::table)
+        .values((
+            live_sockets::node_id.eq(node),
+            live_sockets::user_id.eq(user_id),
+            live_sockets::seen_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// This node holds no socket of the user any more.
+fn forget_socket(conn: &mut DbConn, node: &str, user_id: Id) -> Result<(), StoreError> {
+    diesel::delete(
+        live_sockets::table
+            .filter(live_sockets::node_id.eq(node))
+            .filter(live_sockets::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
     Ok(())
 }
 

@@ -39,14 +39,29 @@ const INDEX_CONTACTS: &str = "\
         FROM contacts_search_pending p CROSS JOIN contacts c ON c.id = p.contact_id; \
     DELETE FROM contacts_search_pending;";
 
-/// On SQLite, indexes for search the messages and contacts this transaction
-/// wrote, as its outermost write transaction ends
+/// On SQLite, indexes for search the messages and contacts noted since the
+/// last indexing, as the outermost write transaction ends
 /// ([`super::write_transaction`]). Triggers only note new rows
 /// (migrations/sqlite/…_search_index_per_transaction): FTS5 writes what it has
 /// pending at every savepoint, and the inbound writer applies each update in a
 /// savepoint of its own, so indexing row by row wrote a segment per update
 /// and index. PostgreSQL's indexes are kept by the database itself.
-pub fn index_pending(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
+///
+/// An index that cannot be written (damaged, or gone) must not cost the rows
+/// themselves: indexing runs in a savepoint of its own, and when it fails the
+/// rows stay noted, the failure is logged and a later write transaction
+/// indexes them. Failing the transaction instead would answer every webhook
+/// of the writer's batch 503, again and again, until the messenger gave up.
+pub fn index_pending_or_keep_noted(conn: &mut DbConn) {
+    if !matches!(conn, DbConn::Sqlite(_)) {
+        return;
+    }
+    if let Err(err) = conn.transaction(index_pending) {
+        tracing::error!(%err, "cannot index new messages and contacts for search now; they stay noted for the next write");
+    }
+}
+
+fn index_pending(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
     use diesel::connection::SimpleConnection;
     let DbConn::Sqlite(conn) = conn else {
         return Ok(());
