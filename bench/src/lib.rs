@@ -125,6 +125,11 @@ pub struct Options {
     /// ingest: distinct customers sending.
     #[arg(long, default_value_t = 200)]
     pub customers: u64,
+    /// ingest: run again, in this process, with every update from a new
+    /// customer, and report what a first contact costs against a message in
+    /// an existing chat (the ratio of their catch-up rates).
+    #[arg(long)]
+    pub first_contacts: bool,
     /// ingest: offered rates, webhooks per second (open loop).
     #[arg(long, value_delimiter = ',', default_value = "100,300,1000")]
     pub rates: Vec<f64>,

@@ -91,18 +91,78 @@ pub(crate) async fn ingest(
     baselines: Option<&[BaselineRun]>,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    match database {
-        Database::Sqlite => ingest_with(options, database, None, 1, baselines, report).await,
+    let catch_up = match database {
+        Database::Sqlite => ingest_with(options, database, None, 1, baselines, report).await?,
         Database::Postgres => {
+            let mut last = 0.0;
             for &appliers in &options.appliers {
                 for &nodes in &options.nodes {
                     let named = (options.appliers.len() > 1).then_some(appliers);
-                    ingest_with(options, database, named, nodes.max(1), baselines, report).await?;
+                    last = ingest_with(options, database, named, nodes.max(1), baselines, report)
+                        .await?;
                 }
             }
-            Ok(())
+            last
         }
+    };
+    if options.first_contacts {
+        first_contacts(options, database, catch_up, report).await?;
     }
+    Ok(())
+}
+
+/// Customers enough that every update of a run comes from a new one.
+const ALL_NEW: u64 = 1_000_000_000_000;
+
+/// The same ingest again with every update a first contact (contact, chat,
+/// deal, assignment, greeting and auto-reply), and the cost of one against a
+/// message in an existing chat: the ratio of the two catch-up rates, both
+/// measured in this process.
+async fn first_contacts(
+    options: &Options,
+    database: Database,
+    existing_catch_up: f64,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let all_new = Options {
+        customers: ALL_NEW,
+        ..options.clone()
+    };
+    let appliers = (database == Database::Postgres)
+        .then(|| options.appliers.last().copied())
+        .flatten();
+    let nodes = options.nodes.last().copied().unwrap_or(1).max(1);
+    let first_catch_up = ingest_with(&all_new, database, appliers, nodes, None, report).await?;
+    let mut section = Section::new(
+        format!("{}-first-contact", database.key()),
+        format!(
+            "A first contact against a message in an existing chat on {} (same run)",
+            database.name()
+        ),
+    );
+    section.row(
+        "first contacts applied while catching up",
+        format!("{first_catch_up:.0}/s"),
+        "",
+    );
+    section.row(
+        format!(
+            "messages in existing chats ({} customers) applied while catching up",
+            options.customers
+        ),
+        format!("{existing_catch_up:.0}/s"),
+        "",
+    );
+    section.row(
+        "a first contact costs",
+        format!(
+            "{:.2}x",
+            existing_catch_up / first_catch_up.max(f64::MIN_POSITIVE)
+        ),
+        "a message in an existing chat (target: at most 3x)",
+    );
+    report.sections.push(section);
+    Ok(())
 }
 
 async fn ingest_with(
@@ -112,7 +172,7 @@ async fn ingest_with(
     nodes: usize,
     baselines: Option<&[BaselineRun]>,
     report: &mut Report,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<f64> {
     let mut harness = Harness::start_with_appliers(
         database,
         options.workers,
@@ -224,13 +284,13 @@ async fn ingest_with(
             latency_note,
         );
     }
+    let catch_up = backlog.kept as f64 / backlog.took.as_secs_f64().max(0.001);
     section.row(
         "kept for later at the end of the load",
         format!("{}", backlog.kept),
         format!(
-            "applied {:.1} s after the last request ({:.0} updates/s while catching up)",
+            "applied {:.1} s after the last request ({catch_up:.0} updates/s while catching up)",
             backlog.took.as_secs_f64(),
-            backlog.kept as f64 / backlog.took.as_secs_f64().max(0.001)
         ),
     );
     // What a customer's message costs end to end: the saturating burst's
@@ -282,7 +342,7 @@ async fn ingest_with(
             .collect(),
     });
     report.sections.push(section);
-    Ok(())
+    Ok(catch_up)
 }
 
 pub(crate) async fn run_target(
