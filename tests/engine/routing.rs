@@ -282,7 +282,19 @@ async fn presence_follows_sockets_choices_and_the_grace_period(backend: Backend)
     assert!(bad.status().is_client_error(), "offline is not a choice");
 }
 
-async fn an_unanswered_chat_moves_to_the_next_manager_once(backend: Backend) {
+/// Carl's new chat, with Anna, on a bot that hands a chat left unanswered for
+/// 300 s to the next manager of its queue (Ben).
+struct HandOff {
+    app: TestApp,
+    admin: ApiClient,
+    anna: User,
+    ben: User,
+    ben_client: ApiClient,
+    bot: tidings::domain::integration::Integration,
+    chat_id: Id,
+}
+
+async fn chat_handed_off_after_300_s(backend: Backend) -> HandOff {
     let app = TestApp::start(backend).await;
     let admin = app.admin().await;
     let (anna, _) = app.login_as("Anna", Role::Employee).await;
@@ -298,6 +310,27 @@ async fn an_unanswered_chat_moves_to_the_next_manager_once(backend: Backend) {
     configure(&admin, bot.id, json!({"reassign_after_s": 300})).await;
     let chat_id = app.new_chat(&bot, "Carl", "hello?").await;
     assert_eq!(chat(&admin, chat_id).await.assignee_id, Some(anna.id));
+    HandOff {
+        app,
+        admin,
+        anna,
+        ben,
+        ben_client,
+        bot,
+        chat_id,
+    }
+}
+
+async fn an_unanswered_chat_moves_to_the_next_manager_once(backend: Backend) {
+    let HandOff {
+        app,
+        admin,
+        anna,
+        ben,
+        ben_client,
+        bot,
+        chat_id,
+    } = chat_handed_off_after_300_s(backend).await;
 
     age_no_answer_clock(&app, chat_id, 290).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
@@ -345,6 +378,25 @@ async fn an_unanswered_chat_moves_to_the_next_manager_once(backend: Backend) {
     eventually(
         "the new unanswered message moves the chat to Anna",
         || async { (chat(&admin, chat_id).await.assignee_id == Some(anna.id)).then_some(()) },
+    )
+    .await;
+}
+
+async fn the_no_answer_clock_runs_from_the_oldest_unanswered_message(backend: Backend) {
+    let HandOff {
+        app,
+        admin,
+        ben,
+        bot,
+        chat_id,
+        ..
+    } = chat_handed_off_after_300_s(backend).await;
+    age_no_answer_clock(&app, chat_id, 290).await;
+    app.customer_writes(&bot, "Carl", "anyone there?").await;
+    age_no_answer_clock(&app, chat_id, 10).await;
+    eventually(
+        "the chat moves to Ben 300 s after the first unanswered message",
+        || async { (chat(&admin, chat_id).await.assignee_id == Some(ben.id)).then_some(()) },
     )
     .await;
 }
@@ -476,6 +528,7 @@ on_both_backends!(
     waiting_chats_go_out_oldest_first_and_only_up_to_the_cap,
     presence_follows_sockets_choices_and_the_grace_period,
     an_unanswered_chat_moves_to_the_next_manager_once,
+    the_no_answer_clock_runs_from_the_oldest_unanswered_message,
     outside_business_hours_the_away_text_replaces_the_auto_reply,
     bad_routing_settings_are_refused_naming_the_field,
 );

@@ -8,6 +8,7 @@ use shared::Id;
 
 use super::{notifications, views};
 use crate::realtime;
+use crate::store::timeline::ItemRecord;
 use crate::store::{chats, timeline, DbConn, StoreError};
 
 /// The chat as everyone sees it (unread counts are per user: clients keep them).
@@ -28,7 +29,8 @@ pub fn chat_changed(conn: &mut DbConn, chat_id: Id, created: bool) -> Result<(),
 
 /// `ChatCreated` or `ChatUpdated`, then one event per new item: what a
 /// customer's message changed. The chat and its followers are read once, and
-/// the events are logged in one statement.
+/// the events are logged in one statement. `item_ids` must be items this
+/// transaction appended: nobody can have edited or reacted to them yet.
 pub fn chat_and_items_changed(
     conn: &mut DbConn,
     chat_id: Id,
@@ -44,7 +46,8 @@ pub fn chat_and_items_changed(
     };
     let mut events = realtime::Batch::default();
     events.for_chat_followers(chat_id, summary.follower_ids.clone(), msg)?;
-    record_items(conn, &summary, item_ids, &mut events)?;
+    let items = timeline::find_items_appended_now(conn, item_ids)?;
+    record_items(conn, &summary, items, &mut events)?;
     events.record(conn)
 }
 
@@ -53,14 +56,13 @@ pub fn chat_and_items_changed(
 fn record_items(
     conn: &mut DbConn,
     summary: &chats::ChatSummary,
-    item_ids: Vec<Id>,
+    items: Vec<ItemRecord>,
     events: &mut realtime::Batch,
 ) -> Result<(), StoreError> {
-    if item_ids.is_empty() {
+    if items.is_empty() {
         return Ok(());
     }
     let chat_id = summary.chat.id;
-    let items = timeline::find_items(conn, item_ids)?;
     for item in items.iter().cloned() {
         let item = views::item(item);
         let msg = match item.direction() {
@@ -90,7 +92,8 @@ pub fn items_then_chat_changed(
     let summary = chats::find_summary(conn, chat_id, None)?;
     let follower_ids = summary.follower_ids.clone();
     let mut events = realtime::Batch::default();
-    record_items(conn, &summary, item_ids, &mut events)?;
+    let items = timeline::find_items(conn, item_ids)?;
+    record_items(conn, &summary, items, &mut events)?;
     let chat = views::chat(summary);
     events.for_chat_followers(chat_id, follower_ids, ServerMsg::ChatUpdated { chat })?;
     events.record(conn)

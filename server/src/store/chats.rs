@@ -136,13 +136,12 @@ pub fn find_chat_of_customer(
     integration_id: Id,
     customer_id: Id,
 ) -> Result<Option<ChatRecord>, StoreError> {
-    chats::table
+    let chat = chats::table
         .filter(chats::integration_id.eq(integration_id))
         .filter(chats::customer_id.eq(customer_id))
         .filter(chats::business_connection_id.is_null())
-        .select(CHAT_COLUMNS)
-        .first(conn)
-        .optional()?
+        .select(CHAT_COLUMNS);
+    on_backend!(conn, |c| chat.first(c).optional())?
         .map(to_record)
         .transpose()
 }
@@ -381,18 +380,18 @@ pub fn find_summary(
     chat_id: Id,
     reader: Option<Id>,
 ) -> Result<ChatSummary, StoreError> {
+    let chat = chats::table
+        .inner_join(integrations::table)
+        .inner_join(contacts::table)
+        .filter(chats::id.eq(chat_id))
+        .select((
+            CHAT_COLUMNS,
+            integrations::name,
+            integrations::kind,
+            contacts::name,
+        ));
     let (row, integration_name, kind, contact_name): (ChatRow, String, String, String) =
-        chats::table
-            .inner_join(integrations::table)
-            .inner_join(contacts::table)
-            .filter(chats::id.eq(chat_id))
-            .select((
-                CHAT_COLUMNS,
-                integrations::name,
-                integrations::kind,
-                contacts::name,
-            ))
-            .first(conn)?;
+        on_backend!(conn, |c| chat.first(c))?;
     let channel = Channel::parse(&kind)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown channel {kind:?}")))?;
     let mut page = vec![ChatSummary {
@@ -656,23 +655,36 @@ pub fn touch(
     Ok(())
 }
 
-/// [`touch`] for a customer's message that also moves the end of the chat's
-/// reply window (WhatsApp, Telegram Business), in the same statement: this
-/// runs once per customer message.
-pub fn touch_with_reply_window(
+diesel::define_sql_function! {
+    /// `COALESCE(value, fallback)` for a time.
+    #[sql_name = "COALESCE"]
+    fn coalesce_at(value: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, fallback: diesel::sql_types::Timestamp) -> diesel::sql_types::Timestamp;
+}
+
+/// [`touch`] for a customer's message, in one statement as it runs once per
+/// customer message: also starts the no-answer clock unless it runs already
+/// (it runs from the oldest unanswered message) and, when the messenger limits
+/// replies to a window after the customer's last message (WhatsApp, Telegram
+/// Business), moves the end of that window.
+pub fn customer_wrote(
     conn: &mut DbConn,
     chat_id: Id,
     at: NaiveDateTime,
     preview: &str,
-    window_ends_at: NaiveDateTime,
+    window_ends_at: Option<NaiveDateTime>,
 ) -> Result<(), StoreError> {
-    diesel::update(chats::table.find(chat_id))
-        .set((
-            chats::last_message_at.eq(at),
-            chats::last_message_preview.eq(preview),
-            chats::reply_window_ends_at.eq(window_ends_at),
-        ))
-        .execute(conn)?;
+    let chat = chats::table.find(chat_id);
+    let activity = (
+        chats::last_message_at.eq(at),
+        chats::last_message_preview.eq(preview),
+        chats::awaiting_reply_since.eq(coalesce_at(chats::awaiting_reply_since, at).nullable()),
+    );
+    match window_ends_at {
+        Some(ends_at) => diesel::update(chat)
+            .set((activity, chats::reply_window_ends_at.eq(ends_at)))
+            .execute(conn)?,
+        None => diesel::update(chat).set(activity).execute(conn)?,
+    };
     Ok(())
 }
 

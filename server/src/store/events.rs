@@ -21,8 +21,8 @@ pub fn append(conn: &mut DbConn, chat_id: Option<Id>, payload: &str) -> Result<I
             event_log::payload.eq(payload),
             event_log::at.eq(now()),
         ))
-        .returning(event_log::id)
-        .get_result(conn)?;
+        .returning(event_log::id);
+    let id = on_backend!(conn, |c| id.get_result(c))?;
     Ok(id)
 }
 
@@ -53,10 +53,7 @@ pub fn append_all(conn: &mut DbConn, events: &[(Option<Id>, String)]) -> Result<
         .collect();
     // The derived multi-backend has no multi-row INSERT; the backend has.
     let insert = diesel::insert_into(event_log::table).values(rows);
-    match conn {
-        DbConn::Postgres(conn) => insert.execute(conn)?,
-        DbConn::Sqlite(conn) => insert.execute(conn)?,
-    };
+    on_backend!(conn, |c| insert.execute(c))?;
     Ok(())
 }
 

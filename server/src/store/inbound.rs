@@ -11,7 +11,7 @@ use shared::api::timeline::{DealCreated, NoData, TimelineEvent};
 use shared::Id;
 
 use super::business::BusinessChat;
-use super::chats::{find_chat_of_customer, set_unreachable, touch};
+use super::chats::{find_chat_of_customer, set_unreachable};
 use super::schema::{chats, greetings_sent, inbound_events};
 use super::{conversation, crm, now, outbound, referrals, timeline, DbConn, StoreError};
 use crate::channels::{
@@ -72,12 +72,11 @@ pub fn record_inbound(
     publish: impl FnOnce(&mut DbConn, &Received) -> Result<(), StoreError>,
 ) -> Result<Received, StoreError> {
     conn.transaction(|conn| {
-        let seen: Option<String> = inbound_events::table
+        let seen = inbound_events::table
             .filter(inbound_events::integration_id.eq(integration.id))
             .filter(inbound_events::dedup_key.eq(&inbound.dedup_key))
-            .select(inbound_events::status)
-            .first(conn)
-            .optional()?;
+            .select(inbound_events::status);
+        let seen: Option<String> = on_backend!(conn, |c| seen.first(c).optional())?;
         // Kept to apply later, or after an earlier failure to apply it: this
         // is its turn (or its retry), and its stored row is updated in place.
         let kept = match seen.as_deref() {
@@ -193,10 +192,7 @@ pub fn record_pending(conn: &mut DbConn, events: &[NewPending]) -> Result<Vec<bo
         // unique violation: the batch answers 503 and the messenger retries.
         // The derived multi-backend has no multi-row INSERT; each backend has.
         let insert = diesel::insert_into(inbound_events::table).values(rows);
-        match conn {
-            DbConn::Sqlite(conn) => insert.execute(conn)?,
-            DbConn::Postgres(conn) => insert.execute(conn)?,
-        };
+        on_backend!(conn, |c| insert.execute(c))?;
     }
     Ok(new)
 }
@@ -480,7 +476,6 @@ pub(super) fn receive_message(
         received
             .item_ids
             .extend(super::snoozes::wake_on_customer_message(conn, chat_id)?);
-        super::routing::customer_message_unanswered(conn, chat_id, at)?;
     }
     if was_unreachable {
         // A customer who writes can be written to: a Viber message subscribes
@@ -490,15 +485,11 @@ pub(super) fn receive_message(
     }
 
     insert_message(conn, chat_id, message, &mut received)?;
-    // A new chat was written with its preview and window already.
+    // A new chat was written with its preview, window and clock already.
     if !chat_created {
         let preview = message_preview(message);
-        match reply_window(window_before) {
-            Some(ends_at) => {
-                super::chats::touch_with_reply_window(conn, chat_id, at, &preview, ends_at)?
-            }
-            None => touch(conn, chat_id, at, &preview)?,
-        }
+        let window = reply_window(window_before);
+        super::chats::customer_wrote(conn, chat_id, at, &preview, window)?;
     }
 
     // Greeting first (first contact only), then the auto-reply (every start).

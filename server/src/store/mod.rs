@@ -4,14 +4,31 @@
 //! async callers reach them only through [`Store::run`], which moves the work to
 //! the blocking pool so Diesel never runs on the async executor.
 
+/// Runs `$body` with `$c` bound to the backend's own connection instead of
+/// the multi-backend one, for statements on hot paths. Through
+/// `MultiConnection`, Diesel writes every statement out as SQL text twice per
+/// execution (deciding whether to cache it, then binding it) and finds its
+/// cached statement by that text; on the backend's own connection a statement
+/// is found by its type, and its SQL is written once, when first prepared. In
+/// the inbound writer that was 29 % of its time (profile in
+/// docs/BENCHMARKS.md). The statement is the same on both backends.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match &mut *$conn {
+            $crate::store::DbConn::Sqlite($c) => $body,
+            $crate::store::DbConn::Postgres($c) => $body,
+        }
+    };
+}
+
 /// Loads `$query` for the rows whose `$column` is one of `$ids`. One id (a
 /// live event, one chat's page) is filtered with `=`: Diesel caches that
 /// statement, while an `IN` list is parsed anew on every call.
 macro_rules! load_for_ids {
     ($conn:expr, $query:expr, $column:expr, $ids:expr) => {
         match $ids[..] {
-            [one] => $query.filter($column.eq(one)).load($conn),
-            _ => $query.filter($column.eq_any(&$ids)).load($conn),
+            [one] => on_backend!($conn, |c| $query.filter($column.eq(one)).load(c)),
+            _ => on_backend!($conn, |c| $query.filter($column.eq_any(&$ids)).load(c)),
         }
     };
 }
@@ -25,7 +42,11 @@ macro_rules! load_for_ids {
 macro_rules! load_for_close_ids {
     ($conn:expr, $query:expr, $column:expr, $ids:expr) => {
         match $crate::store::close_span($conn, &$ids) {
-            Some((first, last)) => $query.filter($column.between(first, last)).load($conn),
+            Some((first, last)) => {
+                on_backend!($conn, |c| $query
+                    .filter($column.between(first, last))
+                    .load(c))
+            }
             None => load_for_ids!($conn, $query, $column, $ids),
         }
     };
@@ -419,23 +440,36 @@ pub fn now() -> chrono::NaiveDateTime {
 mod tests {
     use super::*;
 
-    /// Without the query planner stability guarantee, SQLite re-plans every
-    /// cached statement with a `LIMIT ?` (each Diesel `.first()`) on each run.
-    #[test]
-    fn sqlite_is_built_to_keep_cached_plans() {
+    fn sqlite_compiled_with(option: &str) -> bool {
         let manager = ConnManager {
             url: DatabaseUrl::Sqlite(":memory:".into()),
         };
         let DbConn::Sqlite(mut conn) = manager.connect().expect("an in-memory database") else {
             panic!("a SQLite URL opens SQLite");
         };
-        let stable: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
-            "sqlite_compileoption_used('ENABLE_QPSG')",
-        ))
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "sqlite_compileoption_used('{option}')"
+        )))
         .get_result(&mut conn)
-        .expect("compile options readable");
+        .expect("compile options readable")
+    }
+
+    /// Without the query planner stability guarantee, SQLite re-plans every
+    /// cached statement with a `LIMIT ?` (each Diesel `.first()`) on each run.
+    #[test]
+    fn sqlite_is_built_to_keep_cached_plans() {
         assert!(
-            stable,
+            sqlite_compiled_with("ENABLE_QPSG"),
+            "libsqlite3-sys must be built with LIBSQLITE3_FLAGS from .cargo/config.toml"
+        );
+    }
+
+    /// With SQLite's default 64 KiB, the savepoint of each applied update
+    /// wrote its statement journal to a temporary file, a `pwrite` per page.
+    #[test]
+    fn sqlite_is_built_to_keep_statement_journals_in_memory() {
+        assert!(
+            sqlite_compiled_with("STMTJRNL_SPILL=1048576"),
             "libsqlite3-sys must be built with LIBSQLITE3_FLAGS from .cargo/config.toml"
         );
     }

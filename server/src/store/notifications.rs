@@ -82,7 +82,7 @@ pub fn insert(
 ) -> Result<Vec<NotificationRecord>, StoreError> {
     new.iter()
         .map(|n| {
-            let id: Id = diesel::insert_into(notifications::table)
+            let insert = diesel::insert_into(notifications::table)
                 .values((
                     notifications::user_id.eq(n.user_id),
                     notifications::kind.eq(n.kind.as_str()),
@@ -91,8 +91,8 @@ pub fn insert(
                     notifications::actor_id.eq(n.actor_id),
                     notifications::at.eq(at),
                 ))
-                .returning(notifications::id)
-                .get_result(conn)?;
+                .returning(notifications::id);
+            let id: Id = on_backend!(conn, |c| insert.get_result(c))?;
             Ok(NotificationRecord {
                 id,
                 user_id: n.user_id,

@@ -23,15 +23,6 @@ use crate::domain::reports::Conversation;
 /// Rows per multi-row INSERT.
 const BATCH: usize = 500;
 
-macro_rules! on_backend {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            DbConn::Sqlite($c) => $body,
-            DbConn::Postgres($c) => $body,
-        }
-    };
-}
-
 /// A chat's stored record text that does not decode.
 fn corrupt(chat_id: Id) -> impl Fn(DecodeError) -> StoreError {
     move |err| StoreError::Corrupt(format!("report record of chat {chat_id}: {err}"))

@@ -244,21 +244,7 @@ pub fn any_waiting(conn: &mut DbConn) -> Result<bool, StoreError> {
 
 // ---- the no-answer clock ----
 
-/// A customer message arrived: the clock runs from the oldest unanswered one.
-pub fn customer_message_unanswered(
-    conn: &mut DbConn,
-    chat_id: Id,
-    at: NaiveDateTime,
-) -> Result<(), StoreError> {
-    diesel::update(
-        chats::table
-            .find(chat_id)
-            .filter(chats::awaiting_reply_since.is_null()),
-    )
-    .set(chats::awaiting_reply_since.eq(at))
-    .execute(conn)?;
-    Ok(())
-}
+// A customer's message starts the clock: `chats::customer_wrote`.
 
 /// A manager answered: nothing is unanswered any more.
 pub fn answered(conn: &mut DbConn, chat_id: Id) -> Result<(), StoreError> {

@@ -157,7 +157,7 @@ pub struct NewInboundMessage<'a> {
 
 pub fn insert_inbound(conn: &mut DbConn, new: NewInboundMessage<'_>) -> Result<Id, StoreError> {
     let details = (!new.details.is_null()).then(|| new.details.to_string());
-    let id: Id = diesel::insert_into(timeline_items::table)
+    let item = diesel::insert_into(timeline_items::table)
         .values((
             timeline_items::chat_id.eq(new.chat_id),
             timeline_items::kind.eq("message"),
@@ -171,8 +171,8 @@ pub fn insert_inbound(conn: &mut DbConn, new: NewInboundMessage<'_>) -> Result<I
             timeline_items::delivery.eq(delivery_str(DeliveryState::Delivered)),
             timeline_items::data.eq(details),
         ))
-        .returning(timeline_items::id)
-        .get_result(conn)?;
+        .returning(timeline_items::id);
+    let id: Id = on_backend!(conn, |c| item.get_result(c))?;
     for attachment in new.attachments {
         diesel::insert_into(attachments::table)
             .values((
@@ -623,6 +623,36 @@ impl ItemRow {
 }
 
 fn load_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreError> {
+    let (mut items, message_ids) = load_items_and_files(conn, ids)?;
+    if message_ids.is_empty() {
+        return Ok(items);
+    }
+    let versions = message_versions::table.order(message_versions::id).select((
+        message_versions::item_id,
+        message_versions::text,
+        message_versions::at,
+    ));
+    let versions: Vec<(Id, String, NaiveDateTime)> =
+        load_for_close_ids!(conn, versions, message_versions::item_id, message_ids)?;
+    for item in &mut items {
+        let id = item.id;
+        if let RecordBody::Message(message) = &mut item.body {
+            message.versions = versions
+                .iter()
+                .filter(|v| v.0 == id)
+                .map(|v| (v.1.clone(), v.2))
+                .collect();
+        }
+    }
+    super::reactions::load_reactions(conn, &mut items, message_ids)?;
+    Ok(items)
+}
+
+/// Items with their attachments and quotes, and the ids of those that are messages.
+fn load_items_and_files(
+    conn: &mut DbConn,
+    ids: Vec<Id>,
+) -> Result<(Vec<ItemRecord>, Vec<Id>), StoreError> {
     let rows = timeline_items::table.order(timeline_items::id);
     let rows: Vec<ItemRow> = load_for_close_ids!(conn, rows, timeline_items::id, ids)?;
     let mut items: Vec<ItemRecord> = rows
@@ -636,7 +666,7 @@ fn load_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreE
         .map(|i| i.id)
         .collect();
     if message_ids.is_empty() {
-        return Ok(items);
+        return Ok((items, message_ids));
     }
     let files = attachments::table
         .order(attachments::id)
@@ -644,27 +674,14 @@ fn load_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreE
     // Rows of items not asked for (read with a range) match no item below.
     let files: Vec<AttachmentRecord> =
         load_for_close_ids!(conn, files, attachments::item_id, message_ids)?;
-    let versions = message_versions::table.order(message_versions::id).select((
-        message_versions::item_id,
-        message_versions::text,
-        message_versions::at,
-    ));
-    let versions: Vec<(Id, String, NaiveDateTime)> =
-        load_for_close_ids!(conn, versions, message_versions::item_id, message_ids)?;
     for item in &mut items {
         let id = item.id;
         if let RecordBody::Message(message) = &mut item.body {
             message.attachments = files.iter().filter(|f| f.item_id == id).cloned().collect();
-            message.versions = versions
-                .iter()
-                .filter(|v| v.0 == id)
-                .map(|v| (v.1.clone(), v.2))
-                .collect();
         }
     }
     super::reactions::load_quotes(conn, &mut items)?;
-    super::reactions::load_reactions(conn, &mut items, message_ids)?;
-    Ok(items)
+    Ok((items, message_ids))
 }
 
 /// Up to `limit` items before `before` (the newest when `None`), oldest first.
@@ -690,6 +707,16 @@ pub fn list_items(
 
 pub fn find_items(conn: &mut DbConn, ids: Vec<Id>) -> Result<Vec<ItemRecord>, StoreError> {
     load_items(conn, ids)
+}
+
+/// [`find_items`] for items appended by the caller's own transaction: nobody
+/// could have edited or reacted to them yet, so their versions and reactions
+/// are not read (two statements fewer for each message received).
+pub fn find_items_appended_now(
+    conn: &mut DbConn,
+    ids: Vec<Id>,
+) -> Result<Vec<ItemRecord>, StoreError> {
+    Ok(load_items_and_files(conn, ids)?.0)
 }
 
 pub fn find_item(conn: &mut DbConn, id: Id) -> Result<ItemRecord, StoreError> {

@@ -81,11 +81,8 @@ pub fn insert_user(conn: &mut DbConn, new: NewUser<'_>) -> Result<User, StoreErr
 }
 
 pub fn find_user(conn: &mut DbConn, id: Id) -> Result<User, StoreError> {
-    users::table
-        .find(id)
-        .select(USER_COLUMNS)
-        .first::<UserRow>(conn)?
-        .try_into()
+    let user = users::table.find(id).select(USER_COLUMNS);
+    on_backend!(conn, |c| user.first::<UserRow>(c))?.try_into()
 }
 
 /// The user and their password hash, for sign-in.

@@ -23,7 +23,7 @@ pub fn find_or_create_customer(
     channel: Channel,
     profile: &CustomerProfile,
 ) -> Result<CustomerRef, StoreError> {
-    let existing: Option<(Id, Id, String, KnownProfile)> = customer_identities::table
+    let existing = customer_identities::table
         .inner_join(customers::table.inner_join(contacts::table))
         .filter(customer_identities::channel.eq(channel.as_str()))
         .filter(customer_identities::external_id.eq(&profile.external_id))
@@ -37,9 +37,9 @@ pub fn find_or_create_customer(
                 contacts::country,
                 contacts::avatar_url,
             ),
-        ))
-        .first(conn)
-        .optional()?;
+        ));
+    let existing: Option<(Id, Id, String, KnownProfile)> =
+        on_backend!(conn, |c| existing.first(c).optional())?;
     if let Some((customer_id, contact_id, contact_name, known)) = existing {
         refresh_contact(conn, contact_id, &known, profile)?;
         fill_contact_details(conn, contact_id, profile)?;
