@@ -10,6 +10,7 @@ use crate::domain::account::{
     sign_in_throttle, RecentAttempts, Throttle, User, KNOWN_ADDRESS_FOR, MAX_FAILURES_PER_ADDRESS,
     MAX_FAILURES_PER_PAIR, THROTTLE_WINDOW,
 };
+use crate::store::OnBackend;
 
 pub fn insert_session(
     conn: &mut DbConn,
@@ -24,7 +25,7 @@ pub fn insert_session(
             sessions::created_at.eq(now()),
             sessions::expires_at.eq(expires_at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -36,7 +37,7 @@ pub fn find_session_user(conn: &mut DbConn, token_hash: &str) -> Result<Option<U
         .filter(sessions::expires_at.gt(now()))
         .filter(users::active.eq(true))
         .select(users::id)
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     user_id
         .map(|id| super::users::find_user(conn, id))
@@ -48,14 +49,14 @@ pub fn delete_session(conn: &mut DbConn, token_hash: &str) -> Result<Option<Id>,
     let user_id: Option<Id> = sessions::table
         .filter(sessions::token_hash.eq(token_hash))
         .select(sessions::user_id)
-        .first(conn)
+        .first_on(conn)
         .optional()?;
-    diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute(conn)?;
+    diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute_on(conn)?;
     Ok(user_id)
 }
 
 pub fn delete_expired_sessions(conn: &mut DbConn) -> Result<usize, StoreError> {
-    Ok(diesel::delete(sessions::table.filter(sessions::expires_at.le(now()))).execute(conn)?)
+    Ok(diesel::delete(sessions::table.filter(sessions::expires_at.le(now()))).execute_on(conn)?)
 }
 
 /// The outcome of counting a sign-in attempt.
@@ -89,19 +90,20 @@ pub fn begin_attempt(
         let at = now();
         let since = at - THROTTLE_WINDOW;
         // Records outside the window count for nothing; drop them as we go.
-        diesel::delete(login_failures::table.filter(login_failures::at.le(since))).execute(conn)?;
+        diesel::delete(login_failures::table.filter(login_failures::at.le(since)))
+            .execute_on(conn)?;
         let pair = login_failures::table
             .filter(login_failures::email.eq(email))
             .filter(login_failures::address.eq(address));
         let from_address = login_failures::table.filter(login_failures::address.eq(address));
         let recent = RecentAttempts {
-            pair_failures: pair.count().get_result(conn)?,
-            address_failures: from_address.count().get_result(conn)?,
+            pair_failures: pair.count().get_result_on(conn)?,
+            address_failures: from_address.count().get_result_on(conn)?,
             known_address: sign_in_addresses::table
                 .find((email, address))
                 .filter(sign_in_addresses::last_success_at.gt(at - KNOWN_ADDRESS_FOR))
                 .count()
-                .get_result::<i64>(conn)?
+                .get_result_on::<i64>(conn)?
                 > 0,
         };
         let Some(why) = sign_in_throttle(recent) else {
@@ -112,7 +114,7 @@ pub fn begin_attempt(
                     login_failures::at.eq(at),
                 ))
                 .returning(login_failures::id)
-                .get_result(conn)?;
+                .get_result_on(conn)?;
             return Ok(SignInGate::Counted { attempt_id });
         };
         // The limit lifts when enough of the counted failures leave the window.
@@ -146,16 +148,16 @@ pub fn attempt_succeeded(conn: &mut DbConn, email: &str, address: &str) -> Resul
                 .filter(login_failures::email.eq(email))
                 .filter(login_failures::address.eq(address)),
         )
-        .execute(conn)?;
+        .execute_on(conn)?;
         // No ON CONFLICT through the derived connection: replace the row.
-        diesel::delete(sign_in_addresses::table.find((email, address))).execute(conn)?;
+        diesel::delete(sign_in_addresses::table.find((email, address))).execute_on(conn)?;
         diesel::insert_into(sign_in_addresses::table)
             .values((
                 sign_in_addresses::email.eq(email),
                 sign_in_addresses::address.eq(address),
                 sign_in_addresses::last_success_at.eq(now()),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
         Ok(())
     })
 }
@@ -163,6 +165,6 @@ pub fn attempt_succeeded(conn: &mut DbConn, email: &str, address: &str) -> Resul
 /// An attempt that was counted but never checked (the server was too busy):
 /// it is not a failure.
 pub fn withdraw_attempt(conn: &mut DbConn, attempt_id: Id) -> Result<(), StoreError> {
-    diesel::delete(login_failures::table.find(attempt_id)).execute(conn)?;
+    diesel::delete(login_failures::table.find(attempt_id)).execute_on(conn)?;
     Ok(())
 }

@@ -15,6 +15,7 @@ use crate::channels::{BusinessConnection, BusinessUpdate, BusinessUpdateKind, In
 use crate::domain::business::ConnectionRights;
 use crate::domain::chat::business_owner_writes;
 use crate::domain::integration::Integration;
+use crate::store::OnBackend;
 
 /// A connection as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -65,7 +66,7 @@ pub fn list_connections(
         .filter(business_connections::integration_id.eq(integration_id))
         .order((business_connections::connected_at, business_connections::id))
         .select(CONNECTION_COLUMNS)
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 pub fn find_connection(
@@ -77,7 +78,7 @@ pub fn find_connection(
         .filter(business_connections::integration_id.eq(integration_id))
         .filter(business_connections::id.eq(id))
         .select(CONNECTION_COLUMNS)
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }
 
@@ -95,7 +96,7 @@ pub fn set_connection_user(
             .filter(business_connections::id.eq(id)),
     )
     .set(business_connections::user_id.eq(user_id))
-    .execute(conn)?;
+    .execute_on(conn)?;
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
@@ -124,7 +125,7 @@ fn record_connection(
             .filter(business_connections::id.eq(&connection.id)),
     )
     .set(state)
-    .execute(conn)?;
+    .execute_on(conn)?;
     if updated == 0 {
         // The integration's inbound lock serialises this with any other
         // update of the same connection, so the row cannot appear meanwhile.
@@ -134,7 +135,7 @@ fn record_connection(
                 business_connections::id.eq(&connection.id),
                 state,
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -151,7 +152,7 @@ pub fn find_business_chat(
         .filter(chats::business_connection_id.eq(connection_id))
         .filter(chats::business_chat_id.eq(chat_key))
         .select(CHAT_COLUMNS)
-        .first(conn)
+        .first_on(conn)
         .optional()?
         .map(super::chats::to_record)
         .transpose()
@@ -184,7 +185,7 @@ pub(super) fn insert_business_customer(
             customers::created_at.eq(now()),
         ))
         .returning(customers::id)
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// What a business chat is, for [`super::inbound`]'s message path.

@@ -9,6 +9,7 @@ use shared::Id;
 
 use crate::domain::canned::Scope;
 use crate::store::schema::{canned_replies, chats, contacts, integrations};
+use crate::store::OnBackend;
 use crate::store::{now, DbConn, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +63,7 @@ pub fn list_canned(conn: &mut DbConn, owner_id: Id) -> Result<Vec<CannedRecord>,
                 .or(canned_replies::owner_id.eq(owner_id)),
         )
         .select(COLUMNS)
-        .load(conn)?;
+        .load_on(conn)?;
     // Sorted here rather than by the database: no index serves both scopes'
     // rows, and a sort of a thousand short strings is cheaper in Rust.
     let mut records = rows
@@ -74,7 +75,12 @@ pub fn list_canned(conn: &mut DbConn, owner_id: Id) -> Result<Vec<CannedRecord>,
 }
 
 pub fn find_canned(conn: &mut DbConn, id: Id) -> Result<CannedRecord, StoreError> {
-    to_record(canned_replies::table.find(id).select(COLUMNS).first(conn)?)
+    to_record(
+        canned_replies::table
+            .find(id)
+            .select(COLUMNS)
+            .first_on(conn)?,
+    )
 }
 
 pub fn insert_canned(
@@ -95,7 +101,7 @@ pub fn insert_canned(
             canned_replies::updated_at.eq(at),
         ))
         .returning(canned_replies::id)
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     find_canned(conn, id)
 }
 
@@ -112,7 +118,7 @@ pub fn update_canned(
             text.map(|t| canned_replies::text.eq(t)),
             canned_replies::updated_at.eq(now()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     if changed == 0 {
         return Err(StoreError::NotFound);
     }
@@ -120,7 +126,7 @@ pub fn update_canned(
 }
 
 pub fn delete_canned(conn: &mut DbConn, id: Id) -> Result<(), StoreError> {
-    match diesel::delete(canned_replies::table.find(id)).execute(conn)? {
+    match diesel::delete(canned_replies::table.find(id)).execute_on(conn)? {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),
     }
@@ -134,5 +140,5 @@ pub fn chat_names(conn: &mut DbConn, chat_id: Id) -> Result<(String, String), St
         .inner_join(integrations::table)
         .filter(chats::id.eq(chat_id))
         .select((contacts::name, integrations::name))
-        .first(conn)?)
+        .first_on(conn)?)
 }

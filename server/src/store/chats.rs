@@ -19,6 +19,7 @@ use super::schema::{
 use super::{search, snoozes, DbConn, StoreError};
 use crate::domain::chat::{parse_status, status_str, ChatState};
 use crate::domain::policy::ChatScope;
+use crate::store::{kept_update, OnBackend};
 
 /// A chat as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +128,7 @@ impl ChatRecord {
 }
 
 pub fn find_chat(conn: &mut DbConn, id: Id) -> Result<ChatRecord, StoreError> {
-    to_record(chats::table.find(id).select(CHAT_COLUMNS).first(conn)?)
+    to_record(chats::table.find(id).select(CHAT_COLUMNS).first_on(conn)?)
 }
 
 /// The chat of a customer with an integration (there is at most one).
@@ -141,9 +142,7 @@ pub fn find_chat_of_customer(
         .filter(chats::customer_id.eq(customer_id))
         .filter(chats::business_connection_id.is_null())
         .select(CHAT_COLUMNS);
-    on_backend!(conn, |c| chat.first(c).optional())?
-        .map(to_record)
-        .transpose()
+    chat.first_on(conn).optional()?.map(to_record).transpose()
 }
 
 pub fn is_follower(conn: &mut DbConn, chat_id: Id, user_id: Id) -> Result<bool, StoreError> {
@@ -151,7 +150,7 @@ pub fn is_follower(conn: &mut DbConn, chat_id: Id, user_id: Id) -> Result<bool, 
         .filter(chat_followers::chat_id.eq(chat_id))
         .filter(chat_followers::user_id.eq(user_id))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     Ok(n > 0)
 }
 
@@ -391,7 +390,7 @@ pub fn find_summary(
             contacts::name,
         ));
     let (row, integration_name, kind, contact_name): (ChatRow, String, String, String) =
-        on_backend!(conn, |c| chat.first(c))?;
+        chat.first_on(conn)?;
     let channel = Channel::parse(&kind)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown channel {kind:?}")))?;
     let mut page = vec![ChatSummary {
@@ -410,8 +409,8 @@ pub fn find_summary(
 }
 
 diesel::define_sql_function! {
-    /// `COALESCE(value, fallback)`.
-    fn coalesce(value: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, fallback: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
+    /// `COALESCE(value, fallback)`: the value, or the fallback when it is null.
+    fn coalesce<T: diesel::sql_types::SqlType + diesel::sql_types::SingleValue>(value: diesel::sql_types::Nullable<T>, fallback: T) -> T;
 }
 
 /// Followers, tags, deals and, for a `reader`, unread counts (counting a
@@ -488,7 +487,7 @@ pub fn unread_counts(
         .filter(timeline_items::id.gt(coalesce(chat_user_state::last_read_item_id.nullable(), 0)))
         .group_by(timeline_items::chat_id)
         .select((timeline_items::chat_id, count_star()))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// How many chats each group holds for the user, and their unread messages.
@@ -535,19 +534,19 @@ pub fn followers(conn: &mut DbConn, chat_id: Id) -> Result<Vec<Id>, StoreError> 
         .filter(chat_followers::chat_id.eq(chat_id))
         .order(chat_followers::user_id)
         .select(chat_followers::user_id)
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 pub fn set_followers(conn: &mut DbConn, chat_id: Id, user_ids: &[Id]) -> Result<(), StoreError> {
     diesel::delete(chat_followers::table.filter(chat_followers::chat_id.eq(chat_id)))
-        .execute(conn)?;
+        .execute_on(conn)?;
     for user_id in user_ids {
         diesel::insert_into(chat_followers::table)
             .values((
                 chat_followers::chat_id.eq(chat_id),
                 chat_followers::user_id.eq(user_id),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -557,15 +556,15 @@ pub fn tags(conn: &mut DbConn, chat_id: Id) -> Result<Vec<String>, StoreError> {
         .filter(chat_tags::chat_id.eq(chat_id))
         .order(chat_tags::tag)
         .select(chat_tags::tag)
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 pub fn set_tags(conn: &mut DbConn, chat_id: Id, tags: &[String]) -> Result<(), StoreError> {
-    diesel::delete(chat_tags::table.filter(chat_tags::chat_id.eq(chat_id))).execute(conn)?;
+    diesel::delete(chat_tags::table.filter(chat_tags::chat_id.eq(chat_id))).execute_on(conn)?;
     for tag in tags {
         diesel::insert_into(chat_tags::table)
             .values((chat_tags::chat_id.eq(chat_id), chat_tags::tag.eq(tag)))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -582,7 +581,7 @@ pub fn set_status(
             chats::status.eq(status_str(status)),
             chats::closed_at.eq(closed_at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     if status == ChatStatus::Closed {
         // A closed chat neither waits nor runs the no-answer clock; a reopen
         // starts both afresh.
@@ -592,7 +591,7 @@ pub fn set_status(
                 chats::awaiting_reply_since.eq(None::<NaiveDateTime>),
                 chats::no_answer_for.eq(None::<NaiveDateTime>),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -607,11 +606,11 @@ pub fn set_assignee(
 ) -> Result<(), StoreError> {
     diesel::update(chats::table.find(chat_id))
         .set((chats::assignee_id.eq(assignee), chats::assigned_at.eq(at)))
-        .execute(conn)?;
+        .execute_on(conn)?;
     if assignee.is_some() {
         diesel::update(chats::table.find(chat_id))
             .set(chats::waiting_since.eq(None::<NaiveDateTime>))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -624,7 +623,7 @@ pub fn start_waiting(
 ) -> Result<(), StoreError> {
     diesel::update(chats::table.find(chat_id))
         .set(chats::waiting_since.eq(since))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -635,7 +634,7 @@ pub fn set_unreachable(
 ) -> Result<(), StoreError> {
     diesel::update(chats::table.find(chat_id))
         .set(chats::unreachable_reason.eq(reason))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -651,14 +650,8 @@ pub fn touch(
             chats::last_message_at.eq(at),
             chats::last_message_preview.eq(preview),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
-}
-
-diesel::define_sql_function! {
-    /// `COALESCE(value, fallback)` for a time.
-    #[sql_name = "COALESCE"]
-    fn coalesce_at(value: diesel::sql_types::Nullable<diesel::sql_types::Timestamp>, fallback: diesel::sql_types::Timestamp) -> diesel::sql_types::Timestamp;
 }
 
 /// [`touch`] for a customer's message, in one statement as it runs once per
@@ -677,13 +670,12 @@ pub fn customer_wrote(
     let activity = (
         chats::last_message_at.eq(at),
         chats::last_message_preview.eq(preview),
-        chats::awaiting_reply_since.eq(coalesce_at(chats::awaiting_reply_since, at).nullable()),
+        chats::awaiting_reply_since.eq(coalesce(chats::awaiting_reply_since, at).nullable()),
     );
     match window_ends_at {
-        Some(ends_at) => diesel::update(chat)
-            .set((activity, chats::reply_window_ends_at.eq(ends_at)))
-            .execute(conn)?,
-        None => diesel::update(chat).set(activity).execute(conn)?,
+        Some(ends_at) => kept_update(chat, (activity, chats::reply_window_ends_at.eq(ends_at)))
+            .execute_on(conn)?,
+        None => kept_update(chat, activity).execute_on(conn)?,
     };
     Ok(())
 }
@@ -698,7 +690,7 @@ pub fn notifications_enabled(
         .filter(chat_user_state::chat_id.eq(chat_id))
         .filter(chat_user_state::user_id.eq(user_id))
         .select(chat_user_state::notifications_enabled)
-        .first(conn)
+        .first_on(conn)
         .optional()?
         .unwrap_or(true))
 }
@@ -708,7 +700,7 @@ fn ensure_user_state(conn: &mut DbConn, chat_id: Id, user_id: Id) -> Result<(), 
         .filter(chat_user_state::chat_id.eq(chat_id))
         .filter(chat_user_state::user_id.eq(user_id))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     if exists == 0 {
         diesel::insert_into(chat_user_state::table)
             .values((
@@ -717,7 +709,7 @@ fn ensure_user_state(conn: &mut DbConn, chat_id: Id, user_id: Id) -> Result<(), 
                 chat_user_state::last_read_item_id.eq(0),
                 chat_user_state::notifications_enabled.eq(true),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -735,7 +727,7 @@ pub fn set_notifications(
             .filter(chat_user_state::user_id.eq(user_id)),
     )
     .set(chat_user_state::notifications_enabled.eq(enabled))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(())
 }
 
@@ -750,7 +742,7 @@ pub fn mark_read(
     let newest: Option<Id> = timeline_items::table
         .filter(timeline_items::chat_id.eq(chat_id))
         .select(diesel::dsl::max(timeline_items::id))
-        .first(conn)?;
+        .first_on(conn)?;
     let target = match (item_id, newest) {
         (Some(item), Some(newest)) => item.min(newest),
         (None, Some(newest)) => newest,
@@ -764,6 +756,6 @@ pub fn mark_read(
             .filter(chat_user_state::last_read_item_id.lt(target)),
     )
     .set(chat_user_state::last_read_item_id.eq(target))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(())
 }

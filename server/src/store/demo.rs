@@ -14,6 +14,7 @@ use super::schema::{
     greetings_sent, outbound_queue, timeline_items,
 };
 use super::{timeline, DbConn, StoreError};
+use crate::store::OnBackend;
 
 /// How long after the item before it an outgoing message is dated.
 const OUTGOING_GAP: TimeDelta = TimeDelta::seconds(2);
@@ -33,7 +34,7 @@ pub fn retime_items_after(
         .filter(timeline_items::id.gt(after))
         .order(timeline_items::id)
         .select((timeline_items::id, timeline_items::direction))
-        .load(conn)?;
+        .load_on(conn)?;
     let mut time = at;
     let mut newest = after;
     for (id, direction) in items {
@@ -42,10 +43,10 @@ pub fn retime_items_after(
         }
         diesel::update(timeline_items::table.find(id))
             .set(timeline_items::at.eq(time))
-            .execute(conn)?;
+            .execute_on(conn)?;
         diesel::update(attachments::table.filter(attachments::item_id.eq(id)))
             .set(attachments::created_at.eq(time))
-            .execute(conn)?;
+            .execute_on(conn)?;
         newest = id;
     }
     Ok((newest, time))
@@ -73,7 +74,7 @@ pub fn settle_queued(
         .filter(outbound_queue::status.eq("pending"))
         .order(outbound_queue::id)
         .select((outbound_queue::id, outbound_queue::item_id))
-        .load(conn)?;
+        .load_on(conn)?;
     let mut settled = Vec::with_capacity(jobs.len());
     for (job_id, item_id) in jobs {
         match outcome {
@@ -83,7 +84,7 @@ pub fn settle_queued(
                         outbound_queue::status.eq("sent"),
                         outbound_queue::attempts.eq(1),
                     ))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
                 let external = next_external();
                 timeline::set_delivery(conn, item_id, state, None, Some(&external))?;
             }
@@ -94,7 +95,7 @@ pub fn settle_queued(
                         outbound_queue::attempts.eq(1),
                         outbound_queue::last_error.eq(reason),
                     ))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
                 timeline::set_delivery(conn, item_id, DeliveryState::Failed, Some(reason), None)?;
             }
         }
@@ -116,7 +117,7 @@ pub fn backdate_chat(
     let (customer_id, contact_id, status): (Id, Id, String) = chats::table
         .find(chat_id)
         .select((chats::customer_id, chats::contact_id, chats::status))
-        .first(conn)?;
+        .first_on(conn)?;
     let closed_at = closed_at.filter(|_| status == "closed");
     diesel::update(chats::table.find(chat_id))
         .set((
@@ -124,26 +125,26 @@ pub fn backdate_chat(
             chats::last_message_at.eq(last_message_at),
             chats::closed_at.eq(closed_at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     diesel::update(contacts::table.find(contact_id))
         .set(contacts::created_at.eq(started_at))
-        .execute(conn)?;
+        .execute_on(conn)?;
     diesel::update(customers::table.find(customer_id))
         .set(customers::created_at.eq(started_at))
-        .execute(conn)?;
+        .execute_on(conn)?;
     diesel::update(
         customer_identities::table.filter(customer_identities::customer_id.eq(customer_id)),
     )
     .set(customer_identities::created_at.eq(started_at))
-    .execute(conn)?;
+    .execute_on(conn)?;
     diesel::update(greetings_sent::table.filter(greetings_sent::customer_id.eq(customer_id)))
         .set(greetings_sent::at.eq(started_at))
-        .execute(conn)?;
+        .execute_on(conn)?;
     let jobs: Vec<(Id, NaiveDateTime)> = outbound_queue::table
         .inner_join(timeline_items::table)
         .filter(outbound_queue::chat_id.eq(chat_id))
         .select((outbound_queue::id, timeline_items::at))
-        .load(conn)?;
+        .load_on(conn)?;
     for (job_id, at) in jobs {
         diesel::update(outbound_queue::table.find(job_id))
             .set((
@@ -151,7 +152,7 @@ pub fn backdate_chat(
                 outbound_queue::next_attempt_at.eq(at),
                 outbound_queue::sent_at.eq(Some(at)),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -163,7 +164,7 @@ pub fn set_deal_created_at(
 ) -> Result<(), StoreError> {
     diesel::update(deals::table.find(deal_id))
         .set(deals::created_at.eq(at))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -174,7 +175,7 @@ pub fn set_comment_at(
 ) -> Result<(), StoreError> {
     diesel::update(comments::table.find(comment_id))
         .set(comments::at.eq(at))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -185,6 +186,6 @@ pub fn set_links_created_at(
 ) -> Result<(), StoreError> {
     diesel::update(chat_links::table.filter(chat_links::chat_id.eq(chat_id)))
         .set(chat_links::created_at.eq(at))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }

@@ -13,6 +13,7 @@ use super::schema::{
     timeline_items,
 };
 use super::{integrations, write_transaction, DbConn, StoreError};
+use crate::store::OnBackend;
 
 /// What an erasure removed that others must hear about.
 #[derive(Debug, Default, PartialEq)]
@@ -40,13 +41,13 @@ pub fn erase_contact(
         contacts::table
             .find(contact_id)
             .select(contacts::id)
-            .first::<Id>(conn)?;
+            .first_on::<Id>(conn)?;
         lock_customer_inbound(conn, contact_id)?;
         let chat_ids: Vec<Id> = chats::table
             .filter(chats::contact_id.eq(contact_id))
             .order(chats::id)
             .select(chats::id)
-            .load(conn)?;
+            .load_on(conn)?;
         let mut erased = Erased::default();
         for &chat_id in &chat_ids {
             erased
@@ -61,14 +62,14 @@ pub fn erase_contact(
         erased.attachment_ids = attachments::table
             .filter(attachments::item_id.eq_any(item_ids()))
             .select(attachments::id)
-            .load(conn)?;
+            .load_on(conn)?;
 
         diesel::update(deals::table.filter(deals::contact_id.eq(contact_id)))
             .set((
                 deals::contact_id.eq(None::<Id>),
                 deals::chat_id.eq(None::<Id>),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
         diesel::delete(
             media_links::table.filter(
                 media_links::attachment_id.eq_any(
@@ -78,37 +79,37 @@ pub fn erase_contact(
                 ),
             ),
         )
-        .execute(conn)?;
+        .execute_on(conn)?;
         diesel::delete(attachments::table.filter(attachments::item_id.eq_any(item_ids())))
-            .execute(conn)?;
+            .execute_on(conn)?;
         diesel::delete(
             message_versions::table.filter(message_versions::item_id.eq_any(item_ids())),
         )
-        .execute(conn)?;
+        .execute_on(conn)?;
         diesel::delete(outbound_parts::table.filter(outbound_parts::item_id.eq_any(item_ids())))
-            .execute(conn)?;
+            .execute_on(conn)?;
         diesel::delete(outbound_queue::table.filter(outbound_queue::chat_id.eq_any(&chat_ids)))
-            .execute(conn)?;
+            .execute_on(conn)?;
         // Events' payloads quote messages and names; the removal events the
         // caller logs next carry ids only.
         diesel::delete(event_log::table.filter(event_log::chat_id.eq_any(&chat_ids)))
-            .execute(conn)?;
+            .execute_on(conn)?;
         diesel::delete(recent_sends::table.filter(recent_sends::chat_id.eq_any(&chat_ids)))
-            .execute(conn)?;
+            .execute_on(conn)?;
         diesel::delete(comments::table.filter(comments::chat_id.eq_any(&chat_ids)))
-            .execute(conn)?;
+            .execute_on(conn)?;
         diesel::delete(chat_followers::table.filter(chat_followers::chat_id.eq_any(&chat_ids)))
-            .execute(conn)?;
+            .execute_on(conn)?;
         diesel::delete(chat_tags::table.filter(chat_tags::chat_id.eq_any(&chat_ids)))
-            .execute(conn)?;
+            .execute_on(conn)?;
         diesel::delete(chat_links::table.filter(chat_links::chat_id.eq_any(&chat_ids)))
-            .execute(conn)?;
+            .execute_on(conn)?;
         diesel::delete(chat_user_state::table.filter(chat_user_state::chat_id.eq_any(&chat_ids)))
-            .execute(conn)?;
+            .execute_on(conn)?;
         // One statement for all items: replies point at items of the same chats.
         diesel::delete(timeline_items::table.filter(timeline_items::chat_id.eq_any(&chat_ids)))
-            .execute(conn)?;
-        diesel::delete(chats::table.filter(chats::id.eq_any(&chat_ids))).execute(conn)?;
+            .execute_on(conn)?;
+        diesel::delete(chats::table.filter(chats::id.eq_any(&chat_ids))).execute_on(conn)?;
 
         let customer_ids = || {
             customers::table
@@ -118,19 +119,19 @@ pub fn erase_contact(
         diesel::delete(
             greetings_sent::table.filter(greetings_sent::customer_id.eq_any(customer_ids())),
         )
-        .execute(conn)?;
+        .execute_on(conn)?;
         diesel::delete(
             pending_referrals::table.filter(pending_referrals::customer_id.eq_any(customer_ids())),
         )
-        .execute(conn)?;
+        .execute_on(conn)?;
         diesel::delete(
             customer_identities::table
                 .filter(customer_identities::customer_id.eq_any(customer_ids())),
         )
-        .execute(conn)?;
+        .execute_on(conn)?;
         diesel::delete(customers::table.filter(customers::contact_id.eq(contact_id)))
-            .execute(conn)?;
-        diesel::delete(contacts::table.find(contact_id)).execute(conn)?;
+            .execute_on(conn)?;
+        diesel::delete(contacts::table.find(contact_id)).execute_on(conn)?;
         publish(conn, &erased)?;
         Ok(erased)
     })
@@ -144,12 +145,12 @@ pub fn lock_customer_inbound(conn: &mut DbConn, contact_id: Id) -> Result<(), St
         .filter(chats::contact_id.eq(contact_id))
         .select(chats::integration_id)
         .distinct()
-        .load(conn)?;
+        .load_on(conn)?;
     let external_ids: Vec<String> = customer_identities::table
         .inner_join(customers::table)
         .filter(customers::contact_id.eq(contact_id))
         .select(customer_identities::external_id)
-        .load(conn)?;
+        .load_on(conn)?;
     let pairs: Vec<(Id, Option<&str>)> = integration_ids
         .iter()
         .flat_map(|&integration| {
@@ -166,5 +167,5 @@ pub fn existing_attachments(conn: &mut DbConn, ids: &[Id]) -> Result<Vec<Id>, St
     Ok(attachments::table
         .filter(attachments::id.eq_any(ids))
         .select(attachments::id)
-        .load(conn)?)
+        .load_on(conn)?)
 }

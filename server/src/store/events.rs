@@ -10,6 +10,7 @@ use shared::Id;
 
 use super::schema::event_log;
 use super::{now, DbConn, StoreError};
+use crate::store::OnBackend;
 
 /// The NOTIFY channel every node listens on.
 pub const NOTIFY_CHANNEL: &str = "tidings_events";
@@ -22,7 +23,7 @@ pub fn append(conn: &mut DbConn, chat_id: Option<Id>, payload: &str) -> Result<I
             event_log::at.eq(now()),
         ))
         .returning(event_log::id);
-    let id = on_backend!(conn, |c| id.get_result(c))?;
+    let id = id.get_result_on(conn)?;
     Ok(id)
 }
 
@@ -53,7 +54,7 @@ pub fn append_all(conn: &mut DbConn, events: &[(Option<Id>, String)]) -> Result<
         .collect();
     // The derived multi-backend has no multi-row INSERT; the backend has.
     let insert = diesel::insert_into(event_log::table).values(rows);
-    on_backend!(conn, |c| insert.execute(c))?;
+    insert.execute_on(conn)?;
     Ok(())
 }
 
@@ -64,7 +65,7 @@ pub fn after(conn: &mut DbConn, after: Id, limit: i64) -> Result<Vec<(Id, String
         .order(event_log::id)
         .limit(limit)
         .select((event_log::id, event_log::payload))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// The oldest and newest ids in the log (0 when empty).
@@ -74,7 +75,7 @@ pub fn bounds(conn: &mut DbConn) -> Result<(Id, Id), StoreError> {
             diesel::dsl::min(event_log::id),
             diesel::dsl::max(event_log::id),
         ))
-        .first(conn)?;
+        .first_on(conn)?;
     Ok((min.unwrap_or(0), max.unwrap_or(0)))
 }
 
@@ -86,5 +87,5 @@ pub fn prune(conn: &mut DbConn, before: NaiveDateTime, keep: i64) -> Result<usiz
             .filter(event_log::at.lt(before))
             .filter(event_log::id.le(max - keep)),
     )
-    .execute(conn)?)
+    .execute_on(conn)?)
 }

@@ -9,6 +9,7 @@ use shared::Id;
 
 use super::schema::{inbound_events, outbound_queue};
 use super::{DbConn, StoreError};
+use crate::store::OnBackend;
 
 /// The status of an update kept but not applied.
 const FAILED: &str = "failed";
@@ -26,7 +27,7 @@ pub fn count_failed_updates(conn: &mut DbConn, integration_id: Id) -> Result<i64
         .filter(inbound_events::integration_id.eq(integration_id))
         .filter(inbound_events::status.eq(FAILED))
         .count()
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// Failed updates of an integration after the one with id `after`, oldest first.
@@ -47,7 +48,7 @@ pub fn list_failed_updates(
             inbound_events::received_at,
             inbound_events::error,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, received_at, error)| FailedUpdateRecord {
@@ -70,7 +71,7 @@ pub fn failed_update_bodies(
         .order(inbound_events::id)
         .limit(limit)
         .select((inbound_events::integration_id, inbound_events::body))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// When the integration last sent a message successfully.
@@ -81,5 +82,5 @@ pub fn last_sent_at(
     Ok(outbound_queue::table
         .filter(outbound_queue::integration_id.eq(integration_id))
         .select(max(outbound_queue::sent_at))
-        .first(conn)?)
+        .first_on(conn)?)
 }

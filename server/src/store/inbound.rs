@@ -27,6 +27,7 @@ use crate::domain::policy::may_hold_chats;
 use crate::domain::reason::Reason;
 use crate::domain::text::preview;
 use crate::domain::whatsapp::reply_window_after;
+use crate::store::{kept_update, OnBackend};
 
 /// What receiving one event changed.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -76,7 +77,7 @@ pub fn record_inbound(
             .filter(inbound_events::integration_id.eq(integration.id))
             .filter(inbound_events::dedup_key.eq(&inbound.dedup_key))
             .select(inbound_events::status);
-        let seen: Option<String> = on_backend!(conn, |c| seen.first(c).optional())?;
+        let seen: Option<String> = seen.first_on(conn).optional()?;
         // Kept to apply later, or after an earlier failure to apply it: this
         // is its turn (or its retry), and its stored row is updated in place.
         let kept = match seen.as_deref() {
@@ -95,17 +96,17 @@ pub fn record_inbound(
             None => ("processed", None),
         };
         if kept {
-            diesel::update(
+            kept_update(
                 inbound_events::table
                     .filter(inbound_events::integration_id.eq(integration.id))
                     .filter(inbound_events::dedup_key.eq(&inbound.dedup_key)),
+                (
+                    inbound_events::status.eq(status),
+                    inbound_events::error.eq(error),
+                    inbound_events::processed_at.eq(now()),
+                ),
             )
-            .set((
-                inbound_events::status.eq(status),
-                inbound_events::error.eq(error),
-                inbound_events::processed_at.eq(now()),
-            ))
-            .execute(conn)?;
+            .execute_on(conn)?;
         } else {
             diesel::insert_into(inbound_events::table)
                 .values((
@@ -117,7 +118,7 @@ pub fn record_inbound(
                     inbound_events::received_at.eq(now()),
                     inbound_events::processed_at.eq(now()),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         publish(conn, &received)?;
         Ok(received)
@@ -142,7 +143,7 @@ pub fn record_failed(
             inbound_events::error.eq(error),
             inbound_events::received_at.eq(now()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -166,7 +167,7 @@ pub fn record_pending(conn: &mut DbConn, events: &[NewPending]) -> Result<Vec<bo
         .filter(inbound_events::integration_id.eq_any(&integration_ids))
         .filter(inbound_events::dedup_key.eq_any(&keys))
         .select((inbound_events::integration_id, inbound_events::dedup_key))
-        .load::<(Id, String)>(conn)?
+        .load_on::<(Id, String)>(conn)?
         .into_iter()
         .collect();
     let at = now();
@@ -192,7 +193,7 @@ pub fn record_pending(conn: &mut DbConn, events: &[NewPending]) -> Result<Vec<bo
         // unique violation: the batch answers 503 and the messenger retries.
         // The derived multi-backend has no multi-row INSERT; each backend has.
         let insert = diesel::insert_into(inbound_events::table).values(rows);
-        on_backend!(conn, |c| insert.execute(c))?;
+        insert.execute_on(conn)?;
     }
     Ok(new)
 }
@@ -216,7 +217,7 @@ pub fn pending_events(conn: &mut DbConn, limit: i64) -> Result<Vec<PendingEvent>
             inbound_events::dedup_key,
             inbound_events::body,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     Ok(rows
         .into_iter()
         .map(|(integration_id, dedup_key, body)| PendingEvent {
@@ -246,7 +247,7 @@ pub fn mark_kept_failed(
         inbound_events::status.eq("failed"),
         inbound_events::error.eq(error),
     ))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(changed > 0)
 }
 
@@ -456,7 +457,7 @@ pub(super) fn receive_message(
             {
                 diesel::update(chats::table.find(chat.id))
                     .set(chats::referral.eq(&message.referral))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
             }
             chat.id
         }
@@ -570,7 +571,7 @@ pub(super) fn open_chat(
             ),
         ))
         .returning(chats::id)
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     received.chat_created = true;
     // The row was written in its new state: only the events remain.
     let items = conversation::apply(conn, chat_id, None, transition.state, transition, at)?;
@@ -685,7 +686,7 @@ fn remember_referral(
             if chat.referral.is_none() {
                 diesel::update(chats::table.find(chat.id))
                     .set(chats::referral.eq(referral))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
             }
             Ok(())
         }
@@ -709,7 +710,7 @@ fn take_greeting(
             .filter(greetings_sent::customer_id.eq(customer.customer_id))
             .filter(greetings_sent::integration_id.eq(integration.id))
             .count()
-            .get_result(conn)?;
+            .get_result_on(conn)?;
         if greeted > 0 {
             return Ok(None);
         }
@@ -720,7 +721,7 @@ fn take_greeting(
             greetings_sent::integration_id.eq(integration.id),
             greetings_sent::at.eq(now()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(Some(text.to_owned()))
 }
 
@@ -866,7 +867,7 @@ pub fn count_unapplied(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(inbound_events::table
         .filter(inbound_events::status.eq_any(["pending", "failed"]))
         .count()
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// Updates kept as failed before `before`: `(integration id, raw body)`, oldest first.
@@ -881,7 +882,7 @@ pub fn failed_events(
         .order(inbound_events::id)
         .limit(limit)
         .select((inbound_events::integration_id, inbound_events::body))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// Pushes a failed update's next retry back (it failed again).
@@ -897,6 +898,6 @@ pub fn postpone_failed(
             .filter(inbound_events::body.eq(body)),
     )
     .set(inbound_events::received_at.eq(now()))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::config::Secret;
 use crate::domain::integration::{delivery_str, parse_delivery, Integration};
 use crate::domain::policy::may_hold_chats;
 use crate::domain::whatsapp::WhatsAppNumber;
+use crate::store::{kept_update, OnBackend};
 
 #[derive(Queryable)]
 #[allow(dead_code)] // every column is read; some are not used yet
@@ -56,12 +57,12 @@ fn number_of(row: NumberRow) -> WhatsAppNumber {
 fn load_numbers(conn: &mut DbConn, ids: &[Id]) -> Result<Vec<NumberRow>, StoreError> {
     Ok(whatsapp_numbers::table
         .filter(whatsapp_numbers::integration_id.eq_any(ids))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// Stores (or replaces) a WhatsApp integration's number.
 fn set_number(conn: &mut DbConn, id: Id, number: &WhatsAppNumber) -> Result<(), StoreError> {
-    diesel::delete(whatsapp_numbers::table.find(id)).execute(conn)?;
+    diesel::delete(whatsapp_numbers::table.find(id)).execute_on(conn)?;
     diesel::insert_into(whatsapp_numbers::table)
         .values((
             whatsapp_numbers::integration_id.eq(id),
@@ -70,7 +71,7 @@ fn set_number(conn: &mut DbConn, id: Id, number: &WhatsAppNumber) -> Result<(), 
             whatsapp_numbers::app_secret.eq(number.app_secret.expose()),
             whatsapp_numbers::verify_token.eq(&number.verify_token),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -123,11 +124,11 @@ fn load_queue(conn: &mut DbConn, integration_id: Id) -> Result<Vec<Id>, StoreErr
         .filter(integration_queue::integration_id.eq(integration_id))
         .order(integration_queue::position)
         .select(integration_queue::user_id)
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 pub fn find_integration(conn: &mut DbConn, id: Id) -> Result<Integration, StoreError> {
-    let row: IntegrationRow = integrations::table.find(id).first(conn)?;
+    let row: IntegrationRow = integrations::table.find(id).first_on(conn)?;
     let queue = load_queue(conn, id)?;
     let number = load_numbers(conn, &[id])?.pop().map(number_of);
     to_domain(row, queue, number)
@@ -138,7 +139,7 @@ pub fn list_integrations(conn: &mut DbConn) -> Result<Vec<Integration>, StoreErr
     let rows: Vec<IntegrationRow> = integrations::table
         .filter(integrations::deleted_at.is_null())
         .order(integrations::id)
-        .load(conn)?;
+        .load_on(conn)?;
     let queues: Vec<(Id, Id)> = integration_queue::table
         .order((
             integration_queue::integration_id,
@@ -148,7 +149,7 @@ pub fn list_integrations(conn: &mut DbConn) -> Result<Vec<Integration>, StoreErr
             integration_queue::integration_id,
             integration_queue::user_id,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     let ids: Vec<Id> = rows.iter().map(|row| row.id).collect();
     let mut numbers = load_numbers(conn, &ids)?;
     rows.into_iter()
@@ -221,7 +222,7 @@ pub fn insert_integration(
                 integrations::away_text.eq(&new.routing.away_text),
             ))
             .returning(integrations::id)
-            .get_result(conn)?;
+            .get_result_on(conn)?;
         replace_queue(conn, id, new.queue)?;
         if let Some(number) = new.whatsapp {
             set_number(conn, id, number)?;
@@ -233,7 +234,7 @@ pub fn insert_integration(
 /// Replaces the queue; the cursor restarts at the head of the new order.
 pub fn replace_queue(conn: &mut DbConn, id: Id, queue: &[Id]) -> Result<(), StoreError> {
     diesel::delete(integration_queue::table.filter(integration_queue::integration_id.eq(id)))
-        .execute(conn)?;
+        .execute_on(conn)?;
     for (position, user_id) in (0i32..).zip(queue) {
         diesel::insert_into(integration_queue::table)
             .values((
@@ -241,11 +242,11 @@ pub fn replace_queue(conn: &mut DbConn, id: Id, queue: &[Id]) -> Result<(), Stor
                 integration_queue::position.eq(position),
                 integration_queue::user_id.eq(user_id),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     diesel::update(integrations::table.find(id))
         .set(integrations::queue_cursor.eq(0))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -281,62 +282,62 @@ pub fn update_integration(
         if let Some(name) = changes.name {
             diesel::update(target)
                 .set(integrations::name.eq(name))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(token) = changes.token {
             diesel::update(target)
                 .set(integrations::token.eq(token))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(pipeline_id) = changes.pipeline_id {
             diesel::update(target)
                 .set(integrations::pipeline_id.eq(pipeline_id))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(text) = changes.greeting_text {
             diesel::update(target)
                 .set(integrations::greeting_text.eq(text))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(text) = changes.auto_reply_text {
             diesel::update(target)
                 .set(integrations::auto_reply_text.eq(text))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(delivery) = changes.delivery {
             diesel::update(target)
                 .set(integrations::delivery.eq(delivery_str(delivery)))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(username) = changes.bot_username {
             diesel::update(target)
                 .set(integrations::bot_username.eq(username))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(avatar) = changes.bot_avatar_url {
             diesel::update(target)
                 .set(integrations::bot_avatar_url.eq(avatar))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(only_online) = changes.assign_only_online {
             diesel::update(target)
                 .set(integrations::assign_only_online.eq(only_online))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(after) = changes.reassign_after_s {
             diesel::update(target)
                 .set(integrations::reassign_after_s.eq(after))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(hours) = changes.business_hours {
             diesel::update(target)
                 .set(integrations::business_hours.eq(hours.as_ref().map(hours_json)))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(text) = changes.away_text {
             diesel::update(target)
                 .set(integrations::away_text.eq(text))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(queue) = changes.queue {
             replace_queue(conn, id, &queue)?;
@@ -363,12 +364,12 @@ pub fn delete_integration(conn: &mut DbConn, id: Id) -> Result<(), StoreError> {
                 .filter(integrations::deleted_at.is_null()),
         )
         .set(integrations::deleted_at.eq(now()))
-        .execute(conn)?;
+        .execute_on(conn)?;
         if deleted == 0 {
             return Err(StoreError::NotFound);
         }
         diesel::delete(integration_queue::table.filter(integration_queue::integration_id.eq(id)))
-            .execute(conn)?;
+            .execute_on(conn)?;
         Ok(())
     })
 }
@@ -383,7 +384,7 @@ pub fn queue_problems(conn: &mut DbConn, ids: &[Id]) -> Result<QueueProblems, St
     let known: Vec<(Id, String)> = users::table
         .filter(users::id.eq_any(ids))
         .select((users::id, users::role))
-        .load(conn)?;
+        .load_on(conn)?;
     let mut problems = QueueProblems::default();
     for id in ids {
         match known.iter().find(|(known_id, _)| known_id == id) {
@@ -433,9 +434,11 @@ pub fn lock_inbound<'a>(
     ids.sort_unstable();
     ids.dedup();
     for id in ids {
-        diesel::update(integrations::table.find(id))
-            .set(integrations::last_inbound_at.eq(now()))
-            .execute(conn)?;
+        kept_update(
+            integrations::table.find(id),
+            integrations::last_inbound_at.eq(now()),
+        )
+        .execute_on(conn)?;
     }
     Ok(())
 }
@@ -455,14 +458,14 @@ pub fn set_last_error(conn: &mut DbConn, id: Id, error: &str) -> Result<(), Stor
             integrations::last_error.eq(error),
             integrations::last_error_at.eq(now()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
 pub fn set_polling_offset(conn: &mut DbConn, id: Id, offset: i64) -> Result<(), StoreError> {
     diesel::update(integrations::table.find(id))
         .set(integrations::polling_offset.eq(offset))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -476,7 +479,7 @@ pub fn latest_recipient(
         .filter(chats::integration_id.eq(integration_id))
         .order(chats::last_message_at.desc())
         .select(chats::id)
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     match latest {
         Some(chat_id) => super::outbound::recipient(conn, chat_id),
@@ -493,6 +496,6 @@ pub fn set_webhook_secret(
 ) -> Result<Integration, StoreError> {
     diesel::update(integrations::table.find(id))
         .set(integrations::webhook_secret.eq(secret))
-        .execute(conn)?;
+        .execute_on(conn)?;
     find_integration(conn, id)
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::schema::leases;
 use super::{now, write_transaction, DbConn, StoreError};
+use crate::store::OnBackend;
 
 /// Takes or renews the lease for `holder`; `false` if another holder has it.
 pub fn acquire(
@@ -19,14 +20,14 @@ pub fn acquire(
         let current: Option<(String, chrono::NaiveDateTime)> = leases::table
             .find(name)
             .select((leases::holder, leases::expires_at))
-            .first(conn)
+            .first_on(conn)
             .optional()?;
         match current {
             Some((owner, expires)) if owner != holder && expires > at => Ok(false),
             Some(_) => {
                 diesel::update(leases::table.find(name))
                     .set((leases::holder.eq(holder), leases::expires_at.eq(at + ttl)))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
                 Ok(true)
             }
             None => {
@@ -36,7 +37,7 @@ pub fn acquire(
                         leases::holder.eq(holder),
                         leases::expires_at.eq(at + ttl),
                     ))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
                 Ok(true)
             }
         }
@@ -49,6 +50,6 @@ pub fn release(conn: &mut DbConn, name: &str, holder: &str) -> Result<(), StoreE
             .filter(leases::name.eq(name))
             .filter(leases::holder.eq(holder)),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use shared::Id;
 use super::schema::{attachments, media_links};
 use super::timeline::{AttachmentRecord, ATTACHMENT_COLUMNS};
 use super::{now, DbConn, StoreError};
+use crate::store::OnBackend;
 
 /// Stores a link (by its token's hash) and forgets expired ones.
 pub fn insert_media_link(
@@ -18,7 +19,7 @@ pub fn insert_media_link(
     expires_at: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let at = now();
-    diesel::delete(media_links::table.filter(media_links::expires_at.le(at))).execute(conn)?;
+    diesel::delete(media_links::table.filter(media_links::expires_at.le(at))).execute_on(conn)?;
     diesel::insert_into(media_links::table)
         .values((
             media_links::token.eq(token_hash),
@@ -26,7 +27,7 @@ pub fn insert_media_link(
             media_links::expires_at.eq(expires_at),
             media_links::created_at.eq(at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -40,6 +41,6 @@ pub fn find_linked_file(
         .filter(media_links::token.eq(token_hash))
         .filter(media_links::expires_at.gt(now()))
         .select(ATTACHMENT_COLUMNS)
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }

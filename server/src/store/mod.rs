@@ -4,14 +4,8 @@
 //! async callers reach them only through [`Store::run`], which moves the work to
 //! the blocking pool so Diesel never runs on the async executor.
 
-/// Runs `$body` with `$c` bound to the backend's own connection instead of
-/// the multi-backend one, for statements on hot paths. Through
-/// `MultiConnection`, Diesel writes every statement out as SQL text twice per
-/// execution (deciding whether to cache it, then binding it) and finds its
-/// cached statement by that text; on the backend's own connection a statement
-/// is found by its type, and its SQL is written once, when first prepared. In
-/// the inbound writer that was 29 % of its time (profile in
-/// docs/BENCHMARKS.md). The statement is the same on both backends.
+/// Runs `$body` with `$c` bound to the backend's own connection; the
+/// mechanism behind [`OnBackend`].
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $body:expr) => {
         match &mut *$conn {
@@ -21,14 +15,141 @@ macro_rules! on_backend {
     };
 }
 
+/// Diesel's running methods on the backend's own connection instead of the
+/// multi-backend one: `query.load_on(conn)` for `query.load(conn)`, and so on.
+/// Through `MultiConnection`, Diesel writes every statement out as SQL text
+/// twice per execution (deciding whether to cache it, then binding it) and
+/// finds its cached statement by that text; on the backend's own connection a
+/// statement is found by its type, and its SQL is written once, when first
+/// prepared. In the inbound writer that was 29 % of its time (profile in
+/// docs/BENCHMARKS.md). The statement is the same on both backends, so this
+/// keeps one code path. Boxed queries are boxed for the multi-backend and
+/// keep the plain methods.
+pub(crate) trait OnBackend: Sized {
+    fn load_on<'query, U>(self, conn: &mut DbConn) -> diesel::QueryResult<Vec<U>>
+    where
+        Self: RunQueryDsl<SqliteConnection>
+            + RunQueryDsl<PgConnection>
+            + diesel::query_dsl::LoadQuery<'query, SqliteConnection, U>
+            + diesel::query_dsl::LoadQuery<'query, PgConnection, U>,
+    {
+        on_backend!(conn, |c| RunQueryDsl::load(self, c))
+    }
+
+    fn get_result_on<'query, U>(self, conn: &mut DbConn) -> diesel::QueryResult<U>
+    where
+        Self: RunQueryDsl<SqliteConnection>
+            + RunQueryDsl<PgConnection>
+            + diesel::query_dsl::LoadQuery<'query, SqliteConnection, U>
+            + diesel::query_dsl::LoadQuery<'query, PgConnection, U>,
+    {
+        on_backend!(conn, |c| RunQueryDsl::get_result(self, c))
+    }
+
+    fn first_on<'query, U>(self, conn: &mut DbConn) -> diesel::QueryResult<U>
+    where
+        Self: RunQueryDsl<SqliteConnection>
+            + RunQueryDsl<PgConnection>
+            + diesel::query_dsl::methods::LimitDsl,
+        diesel::dsl::Limit<Self>: diesel::query_dsl::LoadQuery<'query, SqliteConnection, U>
+            + diesel::query_dsl::LoadQuery<'query, PgConnection, U>,
+    {
+        on_backend!(conn, |c| RunQueryDsl::first(self, c))
+    }
+
+    fn execute_on(self, conn: &mut DbConn) -> diesel::QueryResult<usize>
+    where
+        Self: RunQueryDsl<SqliteConnection>
+            + RunQueryDsl<PgConnection>
+            + diesel::query_dsl::methods::ExecuteDsl<SqliteConnection>
+            + diesel::query_dsl::methods::ExecuteDsl<PgConnection>,
+    {
+        on_backend!(conn, |c| RunQueryDsl::execute(self, c))
+    }
+}
+
+impl<T> OnBackend for T {}
+
+/// `UPDATE target SET changes`, kept prepared on its connection like any
+/// other statement: for the `UPDATE`s on hot paths, as
+/// `kept_update(target, changes)` where Diesel has
+/// `diesel::update(target).set(changes)`. Diesel never keeps an `UPDATE`
+/// prepared, since optional values can give one statement type many `SET`
+/// lists, so each run parsed and planned it anew (8 % of the inbound writer's
+/// time, profile in docs/BENCHMARKS.md). This statement is found again by its
+/// SQL text, so a variant of the `SET` list is a statement of its own, and it
+/// is cached only when its parts are (an `IN` list on SQLite is not).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeptUpdate<From, Where, Changes> {
+    from: From,
+    where_clause: Where,
+    changes: Changes,
+}
+
+pub(crate) fn kept_update<Target, Changes>(
+    target: Target,
+    changes: Changes,
+) -> KeptUpdate<
+    <Target::Table as diesel::QuerySource>::FromClause,
+    Target::WhereClause,
+    Changes::Changeset,
+>
+where
+    Target: diesel::query_builder::IntoUpdateTarget,
+    Changes: diesel::AsChangeset<Target = Target::Table>,
+{
+    let target = target.into_update_target();
+    KeptUpdate {
+        from: diesel::QuerySource::from_clause(&target.table),
+        where_clause: target.where_clause,
+        changes: changes.as_changeset(),
+    }
+}
+
+impl<From, Where, Changes, DB> diesel::query_builder::QueryFragment<DB>
+    for KeptUpdate<From, Where, Changes>
+where
+    DB: diesel::backend::Backend,
+    From: diesel::query_builder::QueryFragment<DB>,
+    Where: diesel::query_builder::QueryFragment<DB>,
+    Changes: diesel::query_builder::QueryFragment<DB>,
+{
+    /// As Diesel's `UpdateStatement` writes it, without marking it unsafe to
+    /// cache.
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        if self.changes.is_noop(out.backend())? {
+            return Err(DieselError::QueryBuilderError(Box::new(
+                diesel::result::EmptyChangeset,
+            )));
+        }
+        out.push_sql("UPDATE ");
+        self.from.walk_ast(out.reborrow())?;
+        out.push_sql(" SET ");
+        self.changes.walk_ast(out.reborrow())?;
+        self.where_clause.walk_ast(out.reborrow())
+    }
+}
+
+/// No static id: the statement is found by its SQL text, which is what keeps
+/// the variants of a `SET` list apart.
+impl<From, Where, Changes> diesel::query_builder::QueryId for KeptUpdate<From, Where, Changes> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<From, Where, Changes, C> RunQueryDsl<C> for KeptUpdate<From, Where, Changes> {}
+
 /// Loads `$query` for the rows whose `$column` is one of `$ids`. One id (a
 /// live event, one chat's page) is filtered with `=`: Diesel caches that
 /// statement, while an `IN` list is parsed anew on every call.
 macro_rules! load_for_ids {
     ($conn:expr, $query:expr, $column:expr, $ids:expr) => {
         match $ids[..] {
-            [one] => on_backend!($conn, |c| $query.filter($column.eq(one)).load(c)),
-            _ => on_backend!($conn, |c| $query.filter($column.eq_any(&$ids)).load(c)),
+            [one] => $crate::store::OnBackend::load_on($query.filter($column.eq(one)), $conn),
+            _ => $crate::store::OnBackend::load_on($query.filter($column.eq_any(&$ids)), $conn),
         }
     };
 }
@@ -42,11 +163,10 @@ macro_rules! load_for_ids {
 macro_rules! load_for_close_ids {
     ($conn:expr, $query:expr, $column:expr, $ids:expr) => {
         match $crate::store::close_span($conn, &$ids) {
-            Some((first, last)) => {
-                on_backend!($conn, |c| $query
-                    .filter($column.between(first, last))
-                    .load(c))
-            }
+            Some((first, last)) => $crate::store::OnBackend::load_on(
+                $query.filter($column.between(first, last)),
+                $conn,
+            ),
             None => load_for_ids!($conn, $query, $column, $ids),
         }
     };
@@ -439,6 +559,7 @@ pub fn now() -> chrono::NaiveDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use diesel::prelude::*;
 
     fn sqlite_compiled_with(option: &str) -> bool {
         let manager = ConnManager {
@@ -462,6 +583,124 @@ mod tests {
             sqlite_compiled_with("ENABLE_QPSG"),
             "libsqlite3-sys must be built with LIBSQLITE3_FLAGS from .cargo/config.toml"
         );
+    }
+
+    diesel::table! {
+        kept_probe (id) {
+            id -> BigInt,
+            label -> Text,
+            note -> Nullable<Text>,
+        }
+    }
+
+    type Cached = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+    /// A scratch SQLite connection with one `kept_probe` row, noting each
+    /// `UPDATE` Diesel puts in its prepared-statement cache.
+    fn probe_noting_cached_updates() -> (SqliteConnection, Cached) {
+        let mut conn = SqliteConnection::establish(":memory:").expect("an in-memory database");
+        conn.batch_execute(
+            "CREATE TABLE kept_probe (id INTEGER PRIMARY KEY, label TEXT NOT NULL, note TEXT);
+             INSERT INTO kept_probe VALUES (1, 'first', NULL), (2, 'other', NULL);",
+        )
+        .expect("probe table");
+        let cached = Cached::default();
+        let noted = cached.clone();
+        conn.set_instrumentation(move |event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::CacheQuery { sql, .. } = event {
+                if sql.starts_with("UPDATE") {
+                    noted.lock().expect("noted").push(sql.to_owned());
+                }
+            }
+        });
+        (conn, cached)
+    }
+
+    fn probe_row(conn: &mut SqliteConnection, id: i64) -> (String, Option<String>) {
+        kept_probe::table
+            .find(id)
+            .select((kept_probe::label, kept_probe::note))
+            .first(conn)
+            .expect("the probe row")
+    }
+
+    fn cached_updates(cached: &Cached) -> Vec<String> {
+        cached.lock().expect("noted").clone()
+    }
+
+    #[test]
+    fn diesel_prepares_its_own_update_anew_on_every_run() {
+        let (mut conn, cached) = probe_noting_cached_updates();
+        for label in ["second", "third"] {
+            diesel::update(kept_probe::table.find(1))
+                .set(kept_probe::label.eq(label))
+                .execute(&mut conn)
+                .expect("update runs");
+        }
+        assert_eq!(cached_updates(&cached), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_kept_update_is_prepared_once_as_diesel_writes_it_and_runs_with_each_runs_values() {
+        let (mut conn, cached) = probe_noting_cached_updates();
+        for label in ["second", "third"] {
+            kept_update(kept_probe::table.find(1), kept_probe::label.eq(label))
+                .execute(&mut conn)
+                .expect("update runs");
+            assert_eq!(probe_row(&mut conn, 1).0, label);
+        }
+        assert_eq!(probe_row(&mut conn, 2).0, "other");
+        let diesels = diesel::debug_query::<diesel::sqlite::Sqlite, _>(
+            &diesel::update(kept_probe::table.find(1)).set(kept_probe::label.eq("")),
+        )
+        .to_string();
+        let diesels = diesels.split(" -- binds").next().expect("the SQL");
+        assert_eq!(cached_updates(&cached), vec![diesels.to_owned()]);
+    }
+
+    #[test]
+    fn kept_update_variants_of_one_statement_type_are_kept_apart_by_their_sql() {
+        let (mut conn, cached) = probe_noting_cached_updates();
+        let set = |conn: &mut SqliteConnection, label: &str, note: Option<&str>| {
+            // `None` leaves `note` out of the `SET` list: the same type, other SQL.
+            kept_update(
+                kept_probe::table.find(1),
+                (
+                    kept_probe::label.eq(label),
+                    note.map(|n| kept_probe::note.eq(n)),
+                ),
+            )
+            .execute(conn)
+            .expect("update runs");
+            probe_row(conn, 1)
+        };
+        assert_eq!(
+            set(&mut conn, "second", Some("kept")),
+            ("second".into(), Some("kept".into()))
+        );
+        assert_eq!(
+            set(&mut conn, "third", None),
+            ("third".into(), Some("kept".into()))
+        );
+        assert_eq!(
+            set(&mut conn, "fourth", Some("new")),
+            ("fourth".into(), Some("new".into()))
+        );
+        assert_eq!(cached_updates(&cached).len(), 2);
+    }
+
+    #[test]
+    fn a_kept_update_of_an_id_list_is_not_cached_on_sqlite() {
+        let (mut conn, cached) = probe_noting_cached_updates();
+        let changed = kept_update(
+            kept_probe::table.filter(kept_probe::id.eq_any([1_i64, 2])),
+            kept_probe::label.eq("both"),
+        )
+        .execute(&mut conn)
+        .expect("update runs");
+        assert_eq!(changed, 2);
+        assert_eq!(probe_row(&mut conn, 2).0, "both");
+        assert_eq!(cached_updates(&cached), Vec::<String>::new());
     }
 
     /// With SQLite's default 64 KiB, the savepoint of each applied update

@@ -12,6 +12,7 @@ use shared::Id;
 use super::schema::{chat_followers, chat_user_state, integration_queue, notifications, users};
 use super::{DbConn, StoreError};
 use crate::domain::notifications::{NewNotification, Person};
+use crate::store::OnBackend;
 
 /// A notification as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +93,7 @@ pub fn insert(
                     notifications::at.eq(at),
                 ))
                 .returning(notifications::id);
-            let id: Id = on_backend!(conn, |c| insert.get_result(c))?;
+            let id: Id = insert.get_result_on(conn)?;
             Ok(NotificationRecord {
                 id,
                 user_id: n.user_id,
@@ -144,7 +145,7 @@ pub fn count_unread(conn: &mut DbConn, user_id: Id) -> Result<i64, StoreError> {
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::read_at.is_null())
         .select(count_star())
-        .first(conn)?)
+        .first_on(conn)?)
 }
 
 /// Marks the user's unread notifications among `ids` (all of them when
@@ -167,7 +168,7 @@ pub fn mark_read(
     if !marked.is_empty() {
         diesel::update(notifications::table.filter(notifications::id.eq_any(&marked)))
             .set(notifications::read_at.eq(at))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(marked)
 }
@@ -178,7 +179,7 @@ pub fn queue(conn: &mut DbConn, integration_id: Id) -> Result<Vec<Id>, StoreErro
         .filter(integration_queue::integration_id.eq(integration_id))
         .order(integration_queue::position)
         .select(integration_queue::user_id)
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// What the notification rules need of these users in this chat; unknown

@@ -15,6 +15,7 @@ use super::schema::{
 use super::timeline::{AttachmentRecord, ReceiptChange, ATTACHMENT_COLUMNS};
 use super::{now, timeline, write_transaction, DbConn, StoreError};
 use crate::domain::reason::Reason;
+use crate::store::OnBackend;
 
 /// A message ready to be sent.
 #[derive(Debug, Clone)]
@@ -57,7 +58,7 @@ pub fn enqueue(
             outbound_queue::created_at.eq(at),
         ))
         .returning(outbound_queue::id)
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// A pending row of the queue, as the scheduler reads it: enough to choose
@@ -94,7 +95,7 @@ pub fn due_jobs(conn: &mut DbConn, limit: i64) -> Result<Vec<DueJob>, StoreError
         ))
         .order(integrations::id)
         .select(integrations::id)
-        .load(conn)?;
+        .load_on(conn)?;
     let older = diesel::alias!(outbound_queue as older);
     let mut per_bot = Vec::with_capacity(bots.len());
     for bot in bots {
@@ -133,7 +134,7 @@ fn what_to_send(conn: &mut DbConn, due: &DueJob) -> Result<Option<Job>, StoreErr
                 timeline_items::reply_to_id,
                 timeline_items::data,
             ))
-            .first(conn)?;
+            .first_on(conn)?;
     let data = data.and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok());
     // Auto-messages are stored with `{"auto": "greeting" | …}`.
     let auto = data.as_ref().is_some_and(|data| data.get("auto").is_some());
@@ -155,18 +156,18 @@ fn what_to_send(conn: &mut DbConn, due: &DueJob) -> Result<Option<Job>, StoreErr
     let business_connection_id: Option<String> = chats::table
         .find(chat_id)
         .select(chats::business_connection_id)
-        .first(conn)?;
+        .first_on(conn)?;
     let file = attachments::table
         .filter(attachments::item_id.eq(item_id))
         .order(attachments::id)
         .select(ATTACHMENT_COLUMNS)
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     let parts_delivered = outbound_parts::table
         .filter(outbound_parts::item_id.eq(item_id))
         .order(outbound_parts::position)
         .select(outbound_parts::external_id)
-        .load(conn)?;
+        .load_on(conn)?;
     Ok(Some(Job {
         queued: *due,
         text: text.unwrap_or_default(),
@@ -186,7 +187,7 @@ pub fn recipient(conn: &mut DbConn, chat_id: Id) -> Result<Option<String>, Store
     let business: Option<Option<String>> = chats::table
         .find(chat_id)
         .select(chats::business_chat_id)
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     if let Some(Some(chat_key)) = business {
         return Ok(Some(chat_key));
@@ -200,7 +201,7 @@ pub fn recipient(conn: &mut DbConn, chat_id: Id) -> Result<Option<String>, Store
         )
         .filter(chats::id.eq(chat_id))
         .select(customer_identities::external_id)
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }
 
@@ -248,7 +249,7 @@ pub fn claim(
         let interrupted =
             diesel::update(this_job().filter(outbound_queue::attempt_started_at.is_not_null()))
                 .set(outbound_queue::interrupted_sends.eq(outbound_queue::interrupted_sends + 1))
-                .execute(conn)?;
+                .execute_on(conn)?;
         if interrupted > 0 {
             tracing::warn!(
                 job_id = job.id,
@@ -262,7 +263,7 @@ pub fn claim(
                 outbound_queue::next_attempt_at.eq(lease_until),
                 outbound_queue::attempt_started_at.eq(at),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
         if changed != 1 {
             return Ok(Claim::Gone);
         }
@@ -298,7 +299,7 @@ pub fn release_interrupted(conn: &mut DbConn) -> Result<usize, StoreError> {
             .filter(outbound_queue::attempt_started_at.is_not_null()),
     )
     .set(outbound_queue::next_attempt_at.eq(now()))
-    .execute(conn)?)
+    .execute_on(conn)?)
 }
 
 /// Notes the parts this attempt delivered, after those of earlier attempts,
@@ -324,12 +325,12 @@ pub fn record_parts(
                     outbound_parts::external_id.eq(external_id),
                     outbound_parts::sent_at.eq(at),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if first == 0 {
             diesel::update(timeline_items::table.find(job.queued.item_id))
                 .set(timeline_items::external_id.eq(&external_ids[0]))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         Ok(())
     })
@@ -351,7 +352,7 @@ pub fn mark_sent(
                 outbound_queue::sent_at.eq(now()),
                 outbound_queue::last_error.eq(None::<String>),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
         timeline::set_delivery(
             conn,
             job.queued.item_id,
@@ -376,7 +377,7 @@ pub fn mark_retry(
             outbound_queue::next_attempt_at.eq(next_attempt_at),
             outbound_queue::last_error.eq(error),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -393,7 +394,7 @@ pub fn mark_failed(
                 outbound_queue::attempt_started_at.eq(None::<NaiveDateTime>),
                 outbound_queue::last_error.eq(error),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
         timeline::set_delivery(conn, item_id, DeliveryState::Failed, Some(error), None)
     })
 }
@@ -410,7 +411,7 @@ pub fn retry_failed(conn: &mut DbConn, item_id: Id) -> Result<bool, StoreError> 
             outbound_queue::status.eq("pending"),
             outbound_queue::next_attempt_at.eq(now()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
         if changed > 0 {
             timeline::set_delivery(conn, item_id, DeliveryState::Pending, None, None)?;
         }
@@ -424,7 +425,7 @@ pub fn queue_length(conn: &mut DbConn, integration_id: Id) -> Result<i64, StoreE
         .filter(outbound_queue::integration_id.eq(integration_id))
         .filter(outbound_queue::status.eq("pending"))
         .count()
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// Unsent messages of every integration.
@@ -432,7 +433,7 @@ pub fn count_pending(conn: &mut DbConn) -> Result<i64, StoreError> {
     Ok(outbound_queue::table
         .filter(outbound_queue::status.eq("pending"))
         .count()
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// The most recent send error of an integration, with its time.
@@ -448,7 +449,7 @@ pub fn last_error(
             outbound_queue::last_error.assume_not_null(),
             outbound_queue::created_at,
         ))
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }
 

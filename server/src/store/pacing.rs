@@ -13,6 +13,7 @@ use shared::Id;
 use super::schema::recent_sends;
 use super::{lock_for_transaction, lock_key, DbConn, StoreError};
 use crate::domain::pacing::{Window, JITTER_MARGIN, PER_BOT, PER_CHAT};
+use crate::store::OnBackend;
 
 /// Sends older than this count for nothing (longer than any window).
 const KEEP: TimeDelta = TimeDelta::seconds(10);
@@ -38,7 +39,7 @@ pub fn must_wait(
         .filter(recent_sends::integration_id.eq(integration_id))
         .filter(recent_sends::sent_at.gt(sent_since(PER_BOT)))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     if by_bot >= limit(PER_BOT) {
         return Ok(Some(Paced::Bot));
     }
@@ -46,7 +47,7 @@ pub fn must_wait(
         .filter(recent_sends::chat_id.eq(chat_id))
         .filter(recent_sends::sent_at.gt(sent_since(PER_CHAT)))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     Ok((to_chat >= limit(PER_CHAT)).then_some(Paced::Chat))
 }
 
@@ -62,14 +63,14 @@ pub fn record_send(
             .filter(recent_sends::integration_id.eq(integration_id))
             .filter(recent_sends::sent_at.lt(at - KEEP)),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     diesel::insert_into(recent_sends::table)
         .values((
             recent_sends::integration_id.eq(integration_id),
             recent_sends::chat_id.eq(chat_id),
             recent_sends::sent_at.eq(at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 

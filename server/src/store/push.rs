@@ -9,6 +9,7 @@ use shared::Id;
 
 use super::schema::{push_keys, push_queue, push_subscriptions};
 use super::{now, write_transaction, DbConn, StoreError};
+use crate::store::OnBackend;
 
 /// The VAPID key pair as stored: the private scalar (32 bytes) and the
 /// uncompressed public point (65 bytes), both base64url.
@@ -33,7 +34,7 @@ pub fn ensure_key(conn: &mut DbConn, candidate: &StoredKey) -> Result<StoredKey,
             push_keys::public_key.eq(&candidate.public_key),
             push_keys::created_at.eq(now()),
         ))
-        .execute(conn);
+        .execute_on(conn);
     match inserted {
         Ok(_)
         | Err(diesel::result::Error::DatabaseError(
@@ -49,7 +50,7 @@ pub fn find_key(conn: &mut DbConn) -> Result<Option<StoredKey>, StoreError> {
     Ok(push_keys::table
         .find(1)
         .select((push_keys::private_key, push_keys::public_key))
-        .first::<(String, String)>(conn)
+        .first_on::<(String, String)>(conn)
         .optional()?
         .map(|(private_key, public_key)| StoredKey {
             private_key,
@@ -99,13 +100,13 @@ pub fn subscribe(
         let existing: Option<(Id, Id)> = push_subscriptions::table
             .filter(push_subscriptions::endpoint.eq(&new.endpoint))
             .select((push_subscriptions::id, push_subscriptions::user_id))
-            .first(conn)
+            .first_on(conn)
             .optional()?;
         let (outcome, id) = match existing {
             Some((id, owner)) => {
                 if owner != user_id {
                     diesel::delete(push_queue::table.filter(push_queue::subscription_id.eq(id)))
-                        .execute(conn)?;
+                        .execute_on(conn)?;
                 }
                 diesel::update(push_subscriptions::table.find(id))
                     .set((
@@ -115,7 +116,7 @@ pub fn subscribe(
                         push_subscriptions::language.eq(&new.language),
                         push_subscriptions::user_agent.eq(&new.user_agent),
                     ))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
                 (Subscribed::Replaced, id)
             }
             None => {
@@ -130,7 +131,7 @@ pub fn subscribe(
                         push_subscriptions::created_at.eq(at),
                     ))
                     .returning(push_subscriptions::id)
-                    .get_result(conn)?;
+                    .get_result_on(conn)?;
                 (Subscribed::Created, id)
             }
         };
@@ -177,7 +178,7 @@ fn find_device(conn: &mut DbConn, user_id: Id, id: Id) -> Result<Option<DeviceRe
         .filter(push_subscriptions::id.eq(id))
         .filter(push_subscriptions::user_id.eq(user_id))
         .select(DEVICE_COLUMNS)
-        .first::<DeviceRow>(conn)
+        .first_on::<DeviceRow>(conn)
         .optional()?
         .map(to_device))
 }
@@ -188,7 +189,7 @@ pub fn list_devices(conn: &mut DbConn, user_id: Id) -> Result<Vec<DeviceRecord>,
         .filter(push_subscriptions::user_id.eq(user_id))
         .order(push_subscriptions::id)
         .select(DEVICE_COLUMNS)
-        .load::<DeviceRow>(conn)?
+        .load_on::<DeviceRow>(conn)?
         .into_iter()
         .map(to_device)
         .collect())
@@ -201,7 +202,7 @@ pub fn unsubscribe(conn: &mut DbConn, user_id: Id, endpoint: &str) -> Result<boo
             .filter(push_subscriptions::endpoint.eq(endpoint))
             .filter(push_subscriptions::user_id.eq(user_id)),
     )
-    .execute(conn)?
+    .execute_on(conn)?
         > 0)
 }
 
@@ -212,7 +213,7 @@ pub fn remove_device(conn: &mut DbConn, user_id: Id, id: Id) -> Result<bool, Sto
             .filter(push_subscriptions::id.eq(id))
             .filter(push_subscriptions::user_id.eq(user_id)),
     )
-    .execute(conn)?
+    .execute_on(conn)?
         > 0)
 }
 
@@ -222,7 +223,7 @@ pub fn targets(conn: &mut DbConn, user_id: Id) -> Result<Vec<(Id, String)>, Stor
         .filter(push_subscriptions::user_id.eq(user_id))
         .order(push_subscriptions::id)
         .select((push_subscriptions::id, push_subscriptions::language))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// One push to queue.
@@ -252,7 +253,7 @@ pub fn enqueue(conn: &mut DbConn, push: &NewPush) -> Result<(), StoreError> {
             push_queue::next_attempt_at.eq(at),
             push_queue::created_at.eq(at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -308,7 +309,7 @@ pub fn claim_due(
                 ),
                 push_queue::next_attempt_at,
             ))
-            .load(conn)?;
+            .load_on(conn)?;
         let mut claimed = Vec::with_capacity(due.len());
         for (job, due_at) in due {
             let taken = diesel::update(
@@ -317,7 +318,7 @@ pub fn claim_due(
                     .filter(push_queue::next_attempt_at.eq(due_at)),
             )
             .set(push_queue::next_attempt_at.eq(lease_until))
-            .execute(conn)?;
+            .execute_on(conn)?;
             if taken == 1 {
                 claimed.push(job);
             }
@@ -382,24 +383,24 @@ pub fn record(conn: &mut DbConn, outcomes: &[Recorded]) -> Result<(), StoreError
                             push_queue::next_attempt_at.eq(at),
                             push_queue::last_error.eq(error),
                         ))
-                        .execute(conn)?;
+                        .execute_on(conn)?;
                 }
             }
         }
         if !finished.is_empty() {
             diesel::delete(push_queue::table.filter(push_queue::id.eq_any(&finished)))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if !succeeded.is_empty() {
             diesel::update(
                 push_subscriptions::table.filter(push_subscriptions::id.eq_any(&succeeded)),
             )
             .set(push_subscriptions::last_success_at.eq(at))
-            .execute(conn)?;
+            .execute_on(conn)?;
         }
         if !gone.is_empty() {
             diesel::delete(push_subscriptions::table.filter(push_subscriptions::id.eq_any(&gone)))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         Ok(())
     })
@@ -407,12 +408,12 @@ pub fn record(conn: &mut DbConn, outcomes: &[Recorded]) -> Result<(), StoreError
 
 /// Pushes waiting in the queue (a delivered or dropped one is deleted).
 pub fn count_queued(conn: &mut DbConn) -> Result<i64, StoreError> {
-    Ok(push_queue::table.count().get_result(conn)?)
+    Ok(push_queue::table.count().get_result_on(conn)?)
 }
 
 /// Pushes waiting in the queue (on every node).
 pub fn count_pending(conn: &mut DbConn) -> Result<i64, StoreError> {
-    Ok(push_queue::table.select(count_star()).first(conn)?)
+    Ok(push_queue::table.select(count_star()).first_on(conn)?)
 }
 
 /// What a push about a chat names: the customer's name.
@@ -421,7 +422,7 @@ pub fn customer_name(conn: &mut DbConn, contact_id: Id) -> Result<String, StoreE
     Ok(contacts::table
         .find(contact_id)
         .select(contacts::name)
-        .first(conn)?)
+        .first_on(conn)?)
 }
 
 /// A teammate's name (who mentioned or assigned).
@@ -430,7 +431,7 @@ pub fn user_name(conn: &mut DbConn, user_id: Id) -> Result<Option<String>, Store
     Ok(users::table
         .find(user_id)
         .select(users::name)
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }
 
@@ -451,6 +452,6 @@ pub fn comment_text(conn: &mut DbConn, comment_id: Id) -> Result<Option<String>,
     Ok(comments::table
         .find(comment_id)
         .select(comments::text)
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }

@@ -10,6 +10,7 @@ use shared::Id;
 use super::schema::{message_reactions, timeline_items};
 use super::timeline::{ItemRecord, QuoteRecord, RecordBody};
 use super::{now, DbConn, StoreError};
+use crate::store::OnBackend;
 
 /// Fills in what each message of `items` quotes.
 pub(super) fn load_quotes(conn: &mut DbConn, items: &mut [ItemRecord]) -> Result<(), StoreError> {
@@ -85,7 +86,7 @@ pub(super) fn load_reactions(
 pub fn set_reply_to(conn: &mut DbConn, item_id: Id, reply_to_id: Id) -> Result<(), StoreError> {
     diesel::update(timeline_items::table.find(item_id))
         .set(timeline_items::reply_to_id.eq(reply_to_id))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -101,7 +102,7 @@ pub fn message_in_chat(
         .filter(timeline_items::chat_id.eq(chat_id))
         .filter(timeline_items::kind.eq("message"))
         .select(timeline_items::external_id)
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }
 
@@ -128,7 +129,7 @@ pub fn set_reaction(
         return Ok(false);
     }
     if let Some((id, _)) = current {
-        diesel::delete(message_reactions::table.find(id)).execute(conn)?;
+        diesel::delete(message_reactions::table.find(id)).execute_on(conn)?;
     }
     if let Some(emoji) = emoji {
         diesel::insert_into(message_reactions::table)
@@ -138,7 +139,7 @@ pub fn set_reaction(
                 message_reactions::emoji.eq(emoji),
                 message_reactions::at.eq(now()),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(true)
 }
@@ -152,5 +153,5 @@ pub fn reactions_of(
         .filter(message_reactions::item_id.eq(item_id))
         .order(message_reactions::id)
         .select((message_reactions::user_id, message_reactions::emoji))
-        .load(conn)?)
+        .load_on(conn)?)
 }

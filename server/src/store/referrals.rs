@@ -7,6 +7,7 @@ use shared::Id;
 
 use super::schema::pending_referrals;
 use super::{now, DbConn, StoreError};
+use crate::store::OnBackend;
 
 /// Remembers `referral` for the customer's next new chat with the
 /// integration (the latest deep link wins).
@@ -27,7 +28,7 @@ pub fn set_pending_referral(
             pending_referrals::referral.eq(referral),
             pending_referrals::at.eq(now()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -42,10 +43,10 @@ pub fn take_pending_referral(
         .filter(pending_referrals::customer_id.eq(customer_id));
     let referral: Option<String> = target
         .select(pending_referrals::referral)
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     if referral.is_some() {
-        diesel::delete(target).execute(conn)?;
+        diesel::delete(target).execute_on(conn)?;
     }
     Ok(referral)
 }

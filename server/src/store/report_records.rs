@@ -19,6 +19,7 @@ use crate::domain::report_records::{
     DecodeError, SlotCloses, SlotCounts,
 };
 use crate::domain::reports::Conversation;
+use crate::store::OnBackend;
 
 /// Rows per multi-row INSERT.
 const BATCH: usize = 500;
@@ -37,7 +38,7 @@ pub fn any_stale(conn: &mut DbConn) -> Result<bool, StoreError> {
     let any: Option<Id> = report_chats::table
         .filter(report_chats::stale.eq(true))
         .select(report_chats::chat_id)
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     Ok(any.is_some())
 }
@@ -113,7 +114,7 @@ pub fn read_stale(conn: &mut DbConn) -> Result<StaleChats, StoreError> {
         .select((report_chats::chat_id, report_chats::changes))
         .order(report_chats::chat_id)
         .limit(CHUNK as i64)
-        .load::<(Id, i64)>(conn)?
+        .load_on::<(Id, i64)>(conn)?
         .into_iter()
         .collect();
     let mut facts: BTreeMap<Id, ChatFacts> = BTreeMap::new();
@@ -121,7 +122,7 @@ pub fn read_stale(conn: &mut DbConn) -> Result<StaleChats, StoreError> {
         let ids: Vec<Id> = changes.keys().copied().collect();
         let rows: Vec<Row> = fact_rows!()
             .filter(super::schema::timeline_items::chat_id.eq_any(&ids))
-            .load(conn)?;
+            .load_on(conn)?;
         group(rows, &mut facts);
     }
     let summaries = changes
@@ -189,7 +190,7 @@ fn rebuild(conn: &mut DbConn, read: &StaleChats) -> Result<usize, StoreError> {
     }
     let ids: Vec<Id> = stale.iter().map(|(id, _, _)| *id).collect();
     diesel::delete(report_conversations::table.filter(report_conversations::chat_id.eq_any(&ids)))
-        .execute(conn)?;
+        .execute_on(conn)?;
     let mut deltas: HashMap<(i64, Id, Id), SlotCounts> = HashMap::new();
     let mut records = Vec::new();
     let mut rebuilt = Vec::with_capacity(stale.len());
@@ -222,11 +223,9 @@ fn rebuild(conn: &mut DbConn, read: &StaleChats) -> Result<usize, StoreError> {
     set_rebuilt(conn, &rebuilt)?;
     while !records.is_empty() {
         let rest = records.split_off(records.len().min(BATCH));
-        on_backend!(&mut *conn, |c| {
-            diesel::insert_into(report_conversations::table)
-                .values(records)
-                .execute(c)?
-        });
+        diesel::insert_into(report_conversations::table)
+            .values(records)
+            .execute_on(conn)?;
         records = rest;
     }
     let deltas: Vec<_> = deltas.into_iter().filter(|(_, d)| !d.is_zero()).collect();
@@ -267,7 +266,7 @@ fn set_rebuilt(conn: &mut DbConn, rebuilt: &[(Id, Option<Id>, String)]) -> Resul
                         report_chats::integration_id.eq(integration),
                         report_chats::slots.eq(slots),
                     ))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
             }
         }
     }
@@ -302,7 +301,7 @@ fn add_to_slots(
          messages_auto = report_message_slots.messages_auto + excluded.messages_auto",
         values.join(", ")
     );
-    diesel::sql_query(sql).execute(conn)?;
+    diesel::sql_query(sql).execute_on(conn)?;
     Ok(())
 }
 
@@ -595,7 +594,7 @@ pub fn closes_in(
          GROUP BY (closed_s - {from}) / {SLOT_S}, holder_id",
         to = end * SLOT_S,
     );
-    let rows: Vec<ClosesRow> = diesel::sql_query(sql).load(conn)?;
+    let rows: Vec<ClosesRow> = diesel::sql_query(sql).load_on(conn)?;
     Ok(rows
         .into_iter()
         .map(|row| SlotCloses {
@@ -674,7 +673,7 @@ pub fn kept(conn: &mut DbConn) -> Result<Records, StoreError> {
     }
     let kept_slots: Vec<(Id, String)> = report_chats::table
         .select((report_chats::chat_id, report_chats::slots))
-        .load(conn)?;
+        .load_on(conn)?;
     for (chat_id, slots) in kept_slots {
         let slots = decode_slots(&slots).map_err(corrupt(chat_id))?;
         if !slots.is_empty() {
@@ -691,7 +690,7 @@ pub fn kept(conn: &mut DbConn) -> Result<Records, StoreError> {
             s::messages_out,
             s::messages_auto,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     let table = rows
         .into_iter()
         .map(|(i, slot, a, messages_in, messages_out, messages_auto)| {
@@ -713,7 +712,7 @@ pub fn kept(conn: &mut DbConn) -> Result<Records, StoreError> {
 /// the shape of [`kept`].
 pub fn recomputed(conn: &mut DbConn) -> Result<Records, StoreError> {
     let mut facts = BTreeMap::new();
-    group(fact_rows!().load::<Row>(conn)?, &mut facts);
+    group(fact_rows!().load_on::<Row>(conn)?, &mut facts);
     let mut chats = BTreeMap::new();
     let mut table: BTreeMap<(Id, i64, Id), SlotCounts> = BTreeMap::new();
     for (chat_id, chat) in facts {

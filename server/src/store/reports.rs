@@ -13,6 +13,7 @@ use shared::Id;
 use super::schema::{chats, contacts, deals, integrations, pipelines, stages, timeline_items};
 use super::{DbConn, StoreError};
 use crate::domain::reports::{DealOutcome, Fact, FunnelCount, Item, StageDeals};
+use crate::store::OnBackend;
 
 /// Chats per `IN (…)` list: well under every backend's parameter limit.
 pub(super) const CHUNK: usize = 500;
@@ -149,7 +150,7 @@ pub fn chat_facts(
             .filter(timeline_items::chat_id.eq_any(ids))
             .filter(timeline_items::kind.eq("event"))
             .filter(timeline_items::at.lt(from))
-            .load::<Row>(conn)?;
+            .load_on::<Row>(conn)?;
         group(rows, &mut before);
     }
 
@@ -170,7 +171,7 @@ pub fn chat_facts(
         let rows = fact_rows!()
             .filter(timeline_items::chat_id.eq_any(ids))
             .filter(timeline_items::at.ge(to))
-            .load::<Row>(conn)?;
+            .load_on::<Row>(conn)?;
         group(rows, &mut after);
     }
 
@@ -244,7 +245,7 @@ pub fn chat_names(
                 integrations::kind,
                 contacts::name,
             ))
-            .load(conn)?;
+            .load_on(conn)?;
         for (id, integration, channel, contact) in rows {
             names.insert(
                 id,
@@ -338,7 +339,7 @@ pub fn stage_deals(
             stages::name,
             stages::position,
         ))
-        .load::<(Id, Id, String, String, i32)>(conn)?
+        .load_on::<(Id, Id, String, String, i32)>(conn)?
         .into_iter()
         .map(|(stage_id, pipeline_id, pipeline, stage, position)| {
             (stage_id, (pipeline_id, pipeline, stage, position))

@@ -22,6 +22,7 @@ use super::{lock_key, write_transaction, DbConn, StoreError};
 use crate::domain::chat::Turn;
 use crate::domain::policy::may_hold_chats;
 use crate::domain::routing::{self, Candidate, PresenceFacts, PresenceTiming, Unanswered};
+use crate::store::{kept_update, OnBackend};
 
 /// A node renews its socket rows this often; rows not renewed for
 /// [`SOCKETS_STALE_AFTER`] belong to a node that stopped.
@@ -51,7 +52,7 @@ fn queue_members(conn: &mut DbConn, integration_id: Id) -> Result<Vec<Member>, S
             users::presence,
             users::max_open_chats,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     rows.into_iter()
         .map(|(user_id, active, role, presence, max_open_chats)| {
             let role = Role::parse(&role)
@@ -76,7 +77,7 @@ pub fn open_chats(conn: &mut DbConn, user_id: Id) -> Result<i64, StoreError> {
         .filter(chats::assignee_id.eq(user_id))
         .filter(chats::status.eq("open"))
         .count()
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// Takes the integration's row lock: its cursor and its turns are ours until
@@ -86,7 +87,7 @@ fn lock_integration(conn: &mut DbConn, integration_id: Id) -> Result<(i64, bool)
     Ok(diesel::update(integrations::table.find(integration_id))
         .set(integrations::queue_cursor.eq(integrations::queue_cursor))
         .returning((integrations::queue_cursor, integrations::assign_only_online))
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// Holds the advisory locks of these users until the transaction ends, in one
@@ -137,9 +138,11 @@ pub fn take_turn(
         )
     })?;
     if pick.next_cursor != cursor {
-        diesel::update(integrations::table.find(integration_id))
-            .set(integrations::queue_cursor.eq(pick.next_cursor))
-            .execute(conn)?;
+        kept_update(
+            integrations::table.find(integration_id),
+            integrations::queue_cursor.eq(pick.next_cursor),
+        )
+        .execute_on(conn)?;
     }
     Ok(match pick.assignee {
         Some(user_id) => Turn::To(user_id),
@@ -170,7 +173,7 @@ pub fn queue_state(conn: &mut DbConn, integration_id: Id) -> Result<QueueState, 
     let (cursor, only_online): (i64, bool) = integrations::table
         .find(integration_id)
         .select((integrations::queue_cursor, integrations::assign_only_online))
-        .first(conn)?;
+        .first_on(conn)?;
     let members = queue_members(conn, integration_id)?;
     let ids: Vec<Id> = members.iter().map(|m| m.user_id).collect();
     let counts: Vec<(Option<Id>, i64)> = chats::table
@@ -178,7 +181,7 @@ pub fn queue_state(conn: &mut DbConn, integration_id: Id) -> Result<QueueState, 
         .filter(chats::status.eq("open"))
         .group_by(chats::assignee_id)
         .select((chats::assignee_id, diesel::dsl::count_star()))
-        .load(conn)?;
+        .load_on(conn)?;
     let candidates: Vec<Candidate> = members
         .into_iter()
         .map(|member| {
@@ -194,7 +197,7 @@ pub fn queue_state(conn: &mut DbConn, integration_id: Id) -> Result<QueueState, 
         .filter(chats::integration_id.eq(integration_id))
         .filter(chats::waiting_since.is_not_null())
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     Ok(QueueState {
         next_user_id: next,
         members: candidates
@@ -215,7 +218,7 @@ pub fn oldest_waiting(conn: &mut DbConn, skip: &[Id]) -> Result<Option<(Id, Id)>
         .filter(chats::integration_id.ne_all(skip))
         .order((chats::waiting_since, chats::id))
         .select((chats::id, chats::integration_id))
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }
 
@@ -232,7 +235,7 @@ pub fn lock_and_check_waiting(
         .filter(chats::status.eq("open"))
         .filter(chats::assignee_id.is_null())
         .select(chats::waiting_since)
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     Ok(matches!(waiting, Some(Some(_))))
 }
@@ -250,7 +253,7 @@ pub fn any_waiting(conn: &mut DbConn) -> Result<bool, StoreError> {
 pub fn answered(conn: &mut DbConn, chat_id: Id) -> Result<(), StoreError> {
     diesel::update(chats::table.find(chat_id))
         .set(chats::awaiting_reply_since.eq(None::<NaiveDateTime>))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -261,7 +264,7 @@ pub fn due_for_hand_off(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<Id>
         .filter(integrations::reassign_after_s.is_not_null())
         .filter(integrations::deleted_at.is_null())
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     if with_hand_off == 0 {
         return Ok(Vec::new());
     }
@@ -286,7 +289,7 @@ pub fn due_for_hand_off(conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<Id>
             chats::no_answer_for,
             integrations::reassign_after_s.assume_not_null(),
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     Ok(rows
         .into_iter()
         .filter(|&(_, since, assigned_at, handed_off_for, after_s)| {
@@ -312,7 +315,7 @@ pub fn lock_and_check_due(
     let integration_id: Id = chats::table
         .find(chat_id)
         .select(chats::integration_id)
-        .first(conn)?;
+        .first_on(conn)?;
     lock_integration(conn, integration_id)?;
     #[allow(clippy::type_complexity)]
     let row: Option<(
@@ -333,7 +336,7 @@ pub fn lock_and_check_due(
             chats::no_answer_for,
             integrations::reassign_after_s,
         ))
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     let Some((status, Some(assignee), Some(since), assigned_at, handed_off_for, Some(after_s))) =
         row
@@ -359,7 +362,7 @@ pub fn lock_and_check_due(
 pub fn mark_handed_off(conn: &mut DbConn, chat_id: Id) -> Result<(), StoreError> {
     diesel::update(chats::table.find(chat_id))
         .set(chats::no_answer_for.eq(chats::awaiting_reply_since))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -382,7 +385,7 @@ pub fn socket_opened(
         note_socket(conn, node, user_id, at)?;
         diesel::update(users::table.find(user_id))
             .set((users::last_seen_at.eq(at), users::last_active_at.eq(at)))
-            .execute(conn)?;
+            .execute_on(conn)?;
         Ok(())
     })
 }
@@ -398,7 +401,7 @@ pub fn socket_closed(
         forget_socket(conn, node, user_id)?;
         diesel::update(users::table.find(user_id))
             .set(users::last_seen_at.eq(at))
-            .execute(conn)?;
+            .execute_on(conn)?;
         Ok(())
     })
 }
@@ -424,7 +427,7 @@ fn renew_sockets_in(
         .filter(live_sockets::node_id.eq(node))
         .filter(live_sockets::user_id.ne_all(user_ids))
         .select(live_sockets::user_id)
-        .load(conn)?;
+        .load_on(conn)?;
     for user_id in gone {
         socket_closed(conn, node, user_id, at)?;
     }
@@ -452,7 +455,7 @@ fn note_socket(
             live_sockets::user_id.eq(user_id),
             live_sockets::seen_at.eq(at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -463,7 +466,7 @@ fn forget_socket(conn: &mut DbConn, node: &str, user_id: Id) -> Result<(), Store
             .filter(live_sockets::node_id.eq(node))
             .filter(live_sockets::user_id.eq(user_id)),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(())
 }
 
@@ -475,7 +478,7 @@ pub fn report_activity(
 ) -> Result<(), StoreError> {
     diesel::update(users::table.find(user_id))
         .set(users::last_active_at.eq(at))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -489,7 +492,7 @@ pub fn choose_presence(
 ) -> Result<(), StoreError> {
     diesel::update(users::table.find(user_id))
         .set(users::away_chosen.eq(away))
-        .execute(conn)?;
+        .execute_on(conn)?;
     if !away {
         report_activity(conn, user_id, at)?;
     }
@@ -510,7 +513,7 @@ pub fn refresh_presence(
         let stale: Vec<(Id, NaiveDateTime)> = live_sockets::table
             .filter(live_sockets::seen_at.lt(stale_before))
             .select((live_sockets::user_id, live_sockets::seen_at))
-            .load(conn)?;
+            .load_on(conn)?;
         for (user_id, seen_at) in stale {
             diesel::update(
                 users::table.find(user_id).filter(
@@ -520,16 +523,16 @@ pub fn refresh_presence(
                 ),
             )
             .set(users::last_seen_at.eq(seen_at))
-            .execute(conn)?;
+            .execute_on(conn)?;
         }
         diesel::delete(live_sockets::table.filter(live_sockets::seen_at.lt(stale_before)))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     let changed = presence_changes(conn, only, timing, now)?;
     for &(user_id, presence) in &changed {
         diesel::update(users::table.find(user_id))
             .set(users::presence.eq(presence.as_str()))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(changed)
 }
@@ -544,7 +547,7 @@ pub fn sweep_pending(
     let stale: i64 = live_sockets::table
         .filter(live_sockets::seen_at.lt(now - SOCKETS_STALE_AFTER))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     Ok(stale > 0 || !presence_changes(conn, None, timing, now)?.is_empty())
 }
 
@@ -559,7 +562,7 @@ fn presence_changes(
         .filter(live_sockets::seen_at.ge(now - SOCKETS_STALE_AFTER))
         .select(live_sockets::user_id)
         .distinct()
-        .load(conn)?;
+        .load_on(conn)?;
     #[allow(clippy::type_complexity)]
     let rows: Vec<(
         Id,

@@ -8,6 +8,7 @@ use diesel::sql_types::{BigInt, Bool, Text};
 use shared::Id;
 
 use super::{DbBackend, DbConn, StoreError};
+use crate::store::OnBackend;
 
 diesel::table! {
     /// Messages written since the last indexing (SQLite only).
@@ -181,7 +182,7 @@ pub fn search_chat(
         .bind::<BigInt, _>(chat_id)
         .bind::<Text, _>(fts5_query(&words))
         .bind::<BigInt, _>(limit)
-        .load(conn)?,
+        .load_on(conn)?,
         DbConn::Postgres(_) => diesel::sql_query(
             "SELECT ti.id AS id FROM timeline_items ti WHERE ti.chat_id = $1 AND ti.kind = 'message' \
              AND to_tsvector('tidings_search', coalesce(ti.text, '')) @@ to_tsquery('tidings_search', $2) \
@@ -190,7 +191,7 @@ pub fn search_chat(
         .bind::<BigInt, _>(chat_id)
         .bind::<Text, _>(tsquery(&words))
         .bind::<BigInt, _>(limit)
-        .load(conn)?,
+        .load_on(conn)?,
     };
     Ok(found.into_iter().map(|f| f.id).collect())
 }

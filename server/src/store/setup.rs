@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::schema::{pipelines, stages};
 use super::{now, DbConn, StoreError};
+use crate::store::OnBackend;
 
 const DEFAULT_PIPELINE: &str = "Sales";
 const DEFAULT_STAGES: [&str; 5] = ["New", "Contacted", "Proposal", "Won", "Lost"];
@@ -14,7 +15,7 @@ pub fn ensure_default_pipeline(conn: &mut DbConn) -> Result<(), StoreError> {
         let exists: i64 = pipelines::table
             .filter(pipelines::is_default.eq(true))
             .count()
-            .get_result(conn)?;
+            .get_result_on(conn)?;
         if exists > 0 {
             return Ok(());
         }
@@ -25,7 +26,7 @@ pub fn ensure_default_pipeline(conn: &mut DbConn) -> Result<(), StoreError> {
                 pipelines::created_at.eq(now()),
             ))
             .returning(pipelines::id)
-            .get_result(conn)?;
+            .get_result_on(conn)?;
         for (position, name) in (0i32..).zip(DEFAULT_STAGES) {
             diesel::insert_into(stages::table)
                 .values((
@@ -33,7 +34,7 @@ pub fn ensure_default_pipeline(conn: &mut DbConn) -> Result<(), StoreError> {
                     stages::name.eq(name),
                     stages::position.eq(position),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         Ok(())
     })

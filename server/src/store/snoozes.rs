@@ -9,13 +9,14 @@ use shared::Id;
 use super::schema::chat_snoozes;
 use super::{timeline, DbConn, StoreError};
 use crate::domain::snooze::{self, SnoozeChange};
+use crate::store::OnBackend;
 
 /// Until when the chat is snoozed (`None`: it is not).
 pub fn find_until(conn: &mut DbConn, chat_id: Id) -> Result<Option<NaiveDateTime>, StoreError> {
     Ok(chat_snoozes::table
         .find(chat_id)
         .select(chat_snoozes::until)
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }
 
@@ -39,7 +40,7 @@ pub fn apply(
 ) -> Result<Vec<Id>, StoreError> {
     // Replace rather than upsert: the derived connection has no ON CONFLICT,
     // and the caller's write transaction makes the two steps one.
-    diesel::delete(chat_snoozes::table.find(chat_id)).execute(conn)?;
+    diesel::delete(chat_snoozes::table.find(chat_id)).execute_on(conn)?;
     if let Some(until) = change.until {
         diesel::insert_into(chat_snoozes::table)
             .values((
@@ -47,7 +48,7 @@ pub fn apply(
                 chat_snoozes::until.eq(until),
                 chat_snoozes::snoozed_by.eq(actor_id),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     change
         .events
@@ -71,5 +72,5 @@ pub fn list_due(conn: &mut DbConn, at: NaiveDateTime, limit: i64) -> Result<Vec<
         .order((chat_snoozes::until, chat_snoozes::chat_id))
         .select(chat_snoozes::chat_id)
         .limit(limit)
-        .load(conn)?)
+        .load_on(conn)?)
 }

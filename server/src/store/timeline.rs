@@ -11,6 +11,7 @@ use super::schema::{
 };
 use super::{now, DbConn, StoreError};
 use crate::channels::InboundAttachment;
+use crate::store::OnBackend;
 use shared::api::timeline::TimelineEvent;
 
 /// A timeline entry as stored.
@@ -138,7 +139,7 @@ pub fn insert_event(
             timeline_items::data.eq(event.data().to_string()),
         ))
         .returning(timeline_items::id)
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// A customer's message.
@@ -172,7 +173,7 @@ pub fn insert_inbound(conn: &mut DbConn, new: NewInboundMessage<'_>) -> Result<I
             timeline_items::data.eq(details),
         ))
         .returning(timeline_items::id);
-    let id: Id = on_backend!(conn, |c| item.get_result(c))?;
+    let id: Id = item.get_result_on(conn)?;
     for attachment in new.attachments {
         diesel::insert_into(attachments::table)
             .values((
@@ -184,7 +185,7 @@ pub fn insert_inbound(conn: &mut DbConn, new: NewInboundMessage<'_>) -> Result<I
                 attachments::external_ref.eq(&attachment.external_ref),
                 attachments::created_at.eq(now()),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(id)
 }
@@ -203,7 +204,7 @@ pub fn make_owner_message(
             timeline_items::author_id.eq(author),
             timeline_items::delivery.eq(delivery_str(DeliveryState::Sent)),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -229,7 +230,7 @@ pub fn insert_outbound(
             timeline_items::data.eq(data.map(|d| d.to_string())),
         ))
         .returning(timeline_items::id)
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// A manager's file sent with an outbound message.
@@ -258,15 +259,15 @@ pub fn attach_outbound_file(
             attachments::created_at.eq(now()),
         ))
         .returning(attachments::id)
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     // Named by id, never by the uploader's file name.
     let path = format!("attachments/{id}");
     diesel::update(attachments::table.find(id))
         .set(attachments::path.eq(&path))
-        .execute(conn)?;
+        .execute_on(conn)?;
     diesel::update(timeline_items::table.find(item_id))
         .set(timeline_items::content_kind.eq(file.kind))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok((id, path))
 }
 
@@ -281,7 +282,7 @@ pub fn find_by_external(
         .filter(timeline_items::external_id.eq(external_id))
         .select(timeline_items::id)
         .order(timeline_items::id)
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }
 
@@ -300,7 +301,7 @@ pub fn find_message_by_external(
         .filter(timeline_items::chat_id.eq(chat_id))
         .filter(outbound_parts::external_id.eq(external_id))
         .select(timeline_items::id)
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }
 
@@ -319,20 +320,20 @@ pub fn record_edit(
                 timeline_items::at,
                 timeline_items::edited_at,
             ))
-            .first(conn)?;
+            .first_on(conn)?;
     diesel::insert_into(message_versions::table)
         .values((
             message_versions::item_id.eq(item_id),
             message_versions::text.eq(old_text.unwrap_or_default()),
             message_versions::at.eq(old_edited.unwrap_or(old_at)),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     diesel::update(timeline_items::table.find(item_id))
         .set((
             timeline_items::text.eq(new_text),
             timeline_items::edited_at.eq(edited_at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -345,7 +346,7 @@ pub fn mark_deleted(conn: &mut DbConn, item_id: Id, at: NaiveDateTime) -> Result
             .filter(timeline_items::deleted_at.is_null()),
     )
     .set(timeline_items::deleted_at.eq(at))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(())
 }
 
@@ -363,11 +364,11 @@ pub fn set_delivery(
             timeline_items::delivery.eq(delivery_str(state)),
             timeline_items::delivery_error.eq(error),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     if let Some(external_id) = external_id {
         diesel::update(target)
             .set(timeline_items::external_id.eq(external_id))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -412,7 +413,7 @@ pub fn apply_receipt(
             timeline_items::chat_id,
             timeline_items::delivery,
         ))
-        .first(conn)
+        .first_on(conn)
         .optional()?;
     if found.is_none() {
         // A later part of a message split in several.
@@ -425,7 +426,7 @@ pub fn apply_receipt(
                 timeline_items::chat_id,
                 timeline_items::delivery,
             ))
-            .first(conn)
+            .first_on(conn)
             .optional()?;
     }
     let current = found
@@ -455,7 +456,7 @@ pub fn apply_receipt(
             ]))
             .order(timeline_items::id)
             .select(timeline_items::id)
-            .load(conn)?;
+            .load_on(conn)?;
         for &earlier in &changed {
             set_delivery(conn, earlier, state, None, None)?;
         }
@@ -478,7 +479,7 @@ fn keep_pending_receipt(
     diesel::delete(
         pending_receipts::table.filter(pending_receipts::received_at.lt(at - PENDING_RECEIPT_TTL)),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     diesel::insert_into(pending_receipts::table)
         .values((
             pending_receipts::integration_id.eq(integration_id),
@@ -487,7 +488,7 @@ fn keep_pending_receipt(
             pending_receipts::error.eq(error),
             pending_receipts::received_at.eq(at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -510,11 +511,11 @@ pub fn apply_pending_receipts(
             pending_receipts::state,
             pending_receipts::error,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     if kept.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::delete(mine()).execute(conn)?;
+    diesel::delete(mine()).execute_on(conn)?;
     let mut changes = Vec::new();
     for (external_id, state, error) in kept {
         let Some(state) = parse_delivery(&state) else {
@@ -734,7 +735,7 @@ pub fn set_attachment_path(
 ) -> Result<(), StoreError> {
     diesel::update(attachments::table.find(id))
         .set((attachments::path.eq(path), attachments::size.eq(size)))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -743,7 +744,7 @@ pub fn find_attachment(conn: &mut DbConn, id: Id) -> Result<(AttachmentRecord, I
         .inner_join(timeline_items::table)
         .filter(attachments::id.eq(id))
         .select((ATTACHMENT_COLUMNS, timeline_items::chat_id))
-        .first(conn)?)
+        .first_on(conn)?)
 }
 
 pub(super) const ATTACHMENT_COLUMNS: (
@@ -782,13 +783,13 @@ pub fn pending_attachments(
         .order(attachments::id)
         .limit(limit)
         .select((ATTACHMENT_COLUMNS, chats::integration_id))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// Gives up on an attachment, saying why (shown in the timeline).
 pub fn set_attachment_error(conn: &mut DbConn, id: Id, error: &str) -> Result<(), StoreError> {
     diesel::update(attachments::table.find(id))
         .set(attachments::fetch_error.eq(error))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use shared::Id;
 use super::schema::{sessions, users};
 use super::{now, write_transaction, DbConn, StoreError};
 use crate::domain::account::User;
+use crate::store::OnBackend;
 
 #[derive(Queryable)]
 struct UserRow {
@@ -76,13 +77,13 @@ pub fn insert_user(conn: &mut DbConn, new: NewUser<'_>) -> Result<User, StoreErr
             users::created_at.eq(now()),
         ))
         .returning(users::id)
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     find_user(conn, id)
 }
 
 pub fn find_user(conn: &mut DbConn, id: Id) -> Result<User, StoreError> {
     let user = users::table.find(id).select(USER_COLUMNS);
-    on_backend!(conn, |c| user.first::<UserRow>(c))?.try_into()
+    user.first_on::<UserRow>(conn)?.try_into()
 }
 
 /// The user and their password hash, for sign-in.
@@ -93,7 +94,7 @@ pub fn find_credentials(
     let row = users::table
         .filter(users::email.eq(email))
         .select((USER_COLUMNS, users::password_hash))
-        .first::<(UserRow, String)>(conn)
+        .first_on::<(UserRow, String)>(conn)
         .optional()?;
     row.map(|(user, hash)| Ok((user.try_into()?, hash)))
         .transpose()
@@ -103,14 +104,14 @@ pub fn list_users(conn: &mut DbConn) -> Result<Vec<User>, StoreError> {
     users::table
         .select(USER_COLUMNS)
         .order(users::id)
-        .load::<UserRow>(conn)?
+        .load_on::<UserRow>(conn)?
         .into_iter()
         .map(User::try_from)
         .collect()
 }
 
 pub fn count_users(conn: &mut DbConn) -> Result<i64, StoreError> {
-    Ok(users::table.count().get_result(conn)?)
+    Ok(users::table.count().get_result_on(conn)?)
 }
 
 /// Changes to a user; `None` leaves a field as it is.
@@ -133,36 +134,36 @@ pub fn update_user(conn: &mut DbConn, id: Id, changes: UserChanges) -> Result<Us
         if let Some(email) = &changes.email {
             diesel::update(users::table.find(id))
                 .set(users::email.eq(email))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(name) = &changes.name {
             diesel::update(users::table.find(id))
                 .set(users::name.eq(name))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(role) = changes.role {
             diesel::update(users::table.find(id))
                 .set(users::role.eq(role.as_str()))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(hash) = &changes.password_hash {
             diesel::update(users::table.find(id))
                 .set(users::password_hash.eq(hash))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(active) = changes.active {
             diesel::update(users::table.find(id))
                 .set(users::active.eq(active))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         if let Some(cap) = changes.max_open_chats {
             diesel::update(users::table.find(id))
                 .set(users::max_open_chats.eq(cap))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         let deactivated = before.active && changes.active == Some(false);
         if deactivated || changes.password_hash.is_some() {
-            diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(conn)?;
+            diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute_on(conn)?;
         }
         find_user(conn, id)
     })

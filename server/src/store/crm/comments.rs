@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use shared::Id;
 
 use crate::store::schema::{comment_mentions, comments};
+use crate::store::OnBackend;
 use crate::store::{now, DbConn, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +39,7 @@ pub fn insert_comment(
             comments::at.eq(at),
         ))
         .returning(comments::id)
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     for (position, user_id) in (0..).zip(mention_ids) {
         diesel::insert_into(comment_mentions::table)
             .values((
@@ -46,7 +47,7 @@ pub fn insert_comment(
                 comment_mentions::user_id.eq(user_id),
                 comment_mentions::position.eq(position),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(CommentRecord {
         id,
@@ -62,13 +63,13 @@ pub fn list_comments(conn: &mut DbConn, chat_id: Id) -> Result<Vec<CommentRecord
     let rows: Vec<CommentRow> = comments::table
         .filter(comments::chat_id.eq(chat_id))
         .order(comments::id)
-        .load(conn)?;
+        .load_on(conn)?;
     let mentions: Vec<(Id, Id)> = comment_mentions::table
         .inner_join(comments::table)
         .filter(comments::chat_id.eq(chat_id))
         .order((comment_mentions::comment_id, comment_mentions::position))
         .select((comment_mentions::comment_id, comment_mentions::user_id))
-        .load(conn)?;
+        .load_on(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, chat_id, author_id, text, at)| CommentRecord {

@@ -13,6 +13,7 @@ use crate::domain::contact::{email_key, phone_digits, ContactFields};
 use crate::store::schema::{
     chat_followers, chats, contacts, customer_identities, customers, deals,
 };
+use crate::store::OnBackend;
 use crate::store::{DbConn, StoreError};
 
 /// The columns of a [`ContactRecord`], in its order.
@@ -77,7 +78,7 @@ pub fn contact_cards(
             customer_identities::external_id,
             customer_identities::display_name,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     let chat_rows: Vec<(Id, Id, Id, Id)> = chats::table
         .filter(chats::contact_id.eq_any(&ids))
         .order(chats::id)
@@ -87,12 +88,12 @@ pub fn contact_cards(
             chats::customer_id,
             chats::integration_id,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     let deal_rows: Vec<(Option<Id>, Id)> = deals::table
         .filter(deals::contact_id.eq_any(&ids))
         .order(deals::id)
         .select((deals::contact_id, deals::id))
-        .load(conn)?;
+        .load_on(conn)?;
     Ok(records
         .into_iter()
         .map(|record| {
@@ -214,7 +215,7 @@ pub fn list_contacts(
         // walked every contact newest first (300 ms at 100,000) instead of
         // asking the trigram indexes (migrations/postgres/…_contact_trigram).
         DbConn::Postgres(_) if q.is_some() => conn.transaction(|conn| {
-            diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute(conn)?;
+            diesel::sql_query("SET LOCAL plan_cache_mode = force_custom_plan").execute_on(conn)?;
             query.load(conn).map_err(StoreError::from)
         })?,
         _ => query.load(conn)?,
@@ -270,7 +271,7 @@ pub fn find_duplicates(
     let (digits, email): (Option<String>, Option<String>) = contacts::table
         .find(id)
         .select((contacts::phone_digits, contacts::email_key))
-        .first(conn)?;
+        .first_on(conn)?;
     let mut query = contacts::table
         .select(contact_columns!())
         .filter(contacts::id.ne(id))
@@ -319,7 +320,7 @@ pub fn set_contact_fields(
             contacts::company.eq(&fields.company),
             contacts::notes.eq(&fields.notes),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -331,7 +332,7 @@ pub fn fill_phone(conn: &mut DbConn, id: Id, phone: &str) -> Result<bool, StoreE
             contacts::phone.eq(phone),
             contacts::phone_digits.eq(phone_digits(phone)),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(filled > 0)
 }
 
@@ -341,7 +342,7 @@ pub fn contact_chat_ids(conn: &mut DbConn, id: Id) -> Result<Vec<Id>, StoreError
         .filter(chats::contact_id.eq(id))
         .order(chats::id)
         .select(chats::id)
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// Moves everything of `other` (customers with their identities, chats,
@@ -356,13 +357,13 @@ pub fn merge_contacts(
 ) -> Result<(), StoreError> {
     diesel::update(customers::table.filter(customers::contact_id.eq(other)))
         .set(customers::contact_id.eq(kept))
-        .execute(conn)?;
+        .execute_on(conn)?;
     diesel::update(chats::table.filter(chats::contact_id.eq(other)))
         .set(chats::contact_id.eq(kept))
-        .execute(conn)?;
+        .execute_on(conn)?;
     diesel::update(deals::table.filter(deals::contact_id.eq(other)))
         .set(deals::contact_id.eq(kept))
-        .execute(conn)?;
-    diesel::delete(contacts::table.find(other)).execute(conn)?;
+        .execute_on(conn)?;
+    diesel::delete(contacts::table.find(other)).execute_on(conn)?;
     set_contact_fields(conn, kept, fields)
 }

@@ -7,6 +7,7 @@ use shared::Id;
 
 use crate::channels::CustomerProfile;
 use crate::store::schema::{contacts, customer_identities, customers};
+use crate::store::OnBackend;
 use crate::store::{now, DbConn, StoreError};
 
 /// A customer found by their messenger identity, or created with a contact.
@@ -38,8 +39,7 @@ pub fn find_or_create_customer(
                 contacts::avatar_url,
             ),
         ));
-    let existing: Option<(Id, Id, String, KnownProfile)> =
-        on_backend!(conn, |c| existing.first(c).optional())?;
+    let existing: Option<(Id, Id, String, KnownProfile)> = existing.first_on(conn).optional()?;
     if let Some((customer_id, contact_id, contact_name, known)) = existing {
         refresh_contact(conn, contact_id, &known, profile)?;
         fill_contact_details(conn, contact_id, profile)?;
@@ -69,14 +69,14 @@ pub fn find_or_create_customer(
             contacts::created_at.eq(at),
         ))
         .returning(contacts::id)
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     let customer_id: Id = diesel::insert_into(customers::table)
         .values((
             customers::contact_id.eq(contact_id),
             customers::created_at.eq(at),
         ))
         .returning(customers::id)
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     diesel::insert_into(customer_identities::table)
         .values((
             customer_identities::customer_id.eq(customer_id),
@@ -87,7 +87,7 @@ pub fn find_or_create_customer(
             customer_identities::language.eq(&profile.language),
             customer_identities::created_at.eq(at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     fill_contact_details(conn, contact_id, profile)?;
     Ok(CustomerRef {
         customer_id,
@@ -111,7 +111,7 @@ fn fill_contact_details(
                 .filter(contacts::phone.is_null().or(contacts::phone.eq(""))),
         )
         .set(contacts::phone.eq(phone))
-        .execute(conn)?;
+        .execute_on(conn)?;
     }
     if let Some(email) = &profile.email {
         diesel::update(
@@ -120,7 +120,7 @@ fn fill_contact_details(
                 .filter(contacts::email.is_null().or(contacts::email.eq(""))),
         )
         .set(contacts::email.eq(email))
-        .execute(conn)?;
+        .execute_on(conn)?;
     }
     Ok(())
 }
@@ -137,7 +137,7 @@ fn refresh_contact(
     if !fill.is_empty() {
         diesel::update(contacts::table.find(contact_id))
             .set(&fill)
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -199,7 +199,7 @@ pub fn find_identity(
         .filter(customer_identities::customer_id.eq(customer_id))
         .filter(customer_identities::channel.eq(channel.as_str()))
         .select(customer_identities::external_id)
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }
 
@@ -212,7 +212,7 @@ pub fn find_customer_by_identity(
         .filter(customer_identities::channel.eq(channel.as_str()))
         .filter(customer_identities::external_id.eq(external_id))
         .select(customer_identities::customer_id)
-        .first(conn)
+        .first_on(conn)
         .optional()?)
 }
 
@@ -235,7 +235,7 @@ pub fn find_contact(conn: &mut DbConn, id: Id) -> Result<ContactRecord, StoreErr
     Ok(contacts::table
         .find(id)
         .select(super::contact_book::contact_columns!())
-        .first(conn)?)
+        .first_on(conn)?)
 }
 
 /// Whether the user follows a chat of this contact (what lets a follower see it).
@@ -250,7 +250,7 @@ pub fn is_contact_followed_by(
         .filter(chats::contact_id.eq(contact_id))
         .filter(chat_followers::user_id.eq(user_id))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     Ok(n > 0)
 }
 

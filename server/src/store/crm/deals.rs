@@ -6,6 +6,7 @@ use shared::Id;
 
 use crate::domain::deal::DealFacts;
 use crate::store::schema::{contacts, deals, pipelines, stages};
+use crate::store::OnBackend;
 use crate::store::{now, write_transaction, DbConn, StoreError};
 use shared::api::crm::DealStatus;
 
@@ -22,11 +23,11 @@ pub fn list_pipelines(conn: &mut DbConn) -> Result<Vec<PipelineRecord>, StoreErr
     let rows: Vec<(Id, String, bool)> = pipelines::table
         .order(pipelines::id)
         .select((pipelines::id, pipelines::name, pipelines::is_default))
-        .load(conn)?;
+        .load_on(conn)?;
     let all_stages: Vec<(Id, Id, String)> = stages::table
         .order((stages::pipeline_id, stages::position))
         .select((stages::pipeline_id, stages::id, stages::name))
-        .load(conn)?;
+        .load_on(conn)?;
     Ok(rows
         .into_iter()
         .map(|(id, name, is_default)| PipelineRecord {
@@ -53,7 +54,7 @@ pub fn default_pipeline_id(conn: &mut DbConn) -> Result<Id, StoreError> {
     Ok(pipelines::table
         .order((pipelines::is_default.desc(), pipelines::id))
         .select(pipelines::id)
-        .first(conn)?)
+        .first_on(conn)?)
 }
 
 pub fn insert_pipeline(
@@ -69,7 +70,7 @@ pub fn insert_pipeline(
                 pipelines::created_at.eq(now()),
             ))
             .returning(pipelines::id)
-            .get_result(conn)?;
+            .get_result_on(conn)?;
         for (position, stage) in (0i32..).zip(stage_names) {
             diesel::insert_into(stages::table)
                 .values((
@@ -77,7 +78,7 @@ pub fn insert_pipeline(
                     stages::name.eq(stage),
                     stages::position.eq(position),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         find_pipeline(conn, id)
     })
@@ -90,14 +91,14 @@ pub fn deals_per_stage(conn: &mut DbConn, pipeline_id: Id) -> Result<Vec<(Id, i6
         .filter(deals::pipeline_id.eq(pipeline_id))
         .group_by(deals::stage_id)
         .select((deals::stage_id, count_star()))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// Renames a funnel.
 pub fn rename_pipeline(conn: &mut DbConn, id: Id, name: &str) -> Result<(), StoreError> {
     diesel::update(pipelines::table.find(id))
         .set(pipelines::name.eq(name))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -116,20 +117,20 @@ pub fn set_stages(
             .filter(stages::pipeline_id.eq(pipeline_id))
             .filter(stages::id.ne_all(&kept)),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     // (pipeline_id, position) is unique and checked row by row: park the kept
     // stages on negative positions before giving each its place.
     for (parked, id) in (1i32..).zip(&kept) {
         diesel::update(stages::table.find(id))
             .set(stages::position.eq(-parked))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     for (position, (id, name)) in (0i32..).zip(wanted) {
         match id {
             Some(id) => {
                 diesel::update(stages::table.find(id))
                     .set((stages::position.eq(position), stages::name.eq(name)))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
             }
             None => {
                 diesel::insert_into(stages::table)
@@ -138,7 +139,7 @@ pub fn set_stages(
                         stages::name.eq(name),
                         stages::position.eq(position),
                     ))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
             }
         }
     }
@@ -151,12 +152,12 @@ pub fn pipeline_use(conn: &mut DbConn, id: Id) -> Result<(i64, i64), StoreError>
     let deals: i64 = deals::table
         .filter(deals::pipeline_id.eq(id))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     let feeding: i64 = integrations::table
         .filter(integrations::pipeline_id.eq(id))
         .filter(integrations::deleted_at.is_null())
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     Ok((deals, feeding))
 }
 
@@ -167,9 +168,9 @@ pub fn delete_pipeline(conn: &mut DbConn, id: Id, fallback: Id) -> Result<(), St
     use crate::store::schema::integrations;
     diesel::update(integrations::table.filter(integrations::pipeline_id.eq(id)))
         .set(integrations::pipeline_id.eq(fallback))
-        .execute(conn)?;
-    diesel::delete(stages::table.filter(stages::pipeline_id.eq(id))).execute(conn)?;
-    diesel::delete(pipelines::table.find(id)).execute(conn)?;
+        .execute_on(conn)?;
+    diesel::delete(stages::table.filter(stages::pipeline_id.eq(id))).execute_on(conn)?;
+    diesel::delete(pipelines::table.find(id)).execute_on(conn)?;
     Ok(())
 }
 
@@ -303,7 +304,7 @@ pub fn insert_deal_row(
         .filter(stages::pipeline_id.eq(pipeline_id))
         .order(stages::position)
         .select(stages::id)
-        .first(conn)?;
+        .first_on(conn)?;
     let at = now();
     let id: Id = diesel::insert_into(deals::table)
         .values((
@@ -317,12 +318,12 @@ pub fn insert_deal_row(
             deals::updated_at.eq(at),
         ))
         .returning(deals::id)
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     Ok(id)
 }
 
 pub fn find_deal(conn: &mut DbConn, id: Id) -> Result<DealRecord, StoreError> {
-    to_deal(deal_query!().filter(deals::id.eq(id)).first(conn)?)
+    to_deal(deal_query!().filter(deals::id.eq(id)).first_on(conn)?)
 }
 
 /// Filters of `GET /api/v1/deals`; all optional, all combined.
@@ -455,7 +456,7 @@ pub fn chat_deals(conn: &mut DbConn, chat_id: Id) -> Result<Vec<DealRecord>, Sto
         deal_query!()
             .filter(deals::chat_id.eq(chat_id))
             .order(deals::id)
-            .load::<DealRow>(conn)?,
+            .load_on::<DealRow>(conn)?,
     )
 }
 
@@ -465,7 +466,7 @@ pub fn is_stage_of(conn: &mut DbConn, stage_id: Id, pipeline_id: Id) -> Result<b
         .filter(stages::id.eq(stage_id))
         .filter(stages::pipeline_id.eq(pipeline_id))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     Ok(n > 0)
 }
 
@@ -497,6 +498,6 @@ pub fn set_deal(
             deals::closed_at.eq(facts.closed_at),
             deals::updated_at.eq(at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }

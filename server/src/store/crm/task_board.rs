@@ -9,10 +9,14 @@ use super::work::task_columns;
 use super::TaskRecord;
 use crate::domain::task::TaskFacts;
 use crate::store::schema::{chat_links, tasks};
+use crate::store::OnBackend;
 use crate::store::{DbConn, StoreError};
 
 pub fn find_task(conn: &mut DbConn, id: Id) -> Result<TaskRecord, StoreError> {
-    Ok(tasks::table.find(id).select(task_columns!()).first(conn)?)
+    Ok(tasks::table
+        .find(id)
+        .select(task_columns!())
+        .first_on(conn)?)
 }
 
 impl TaskRecord {
@@ -34,7 +38,7 @@ pub fn set_task(conn: &mut DbConn, id: Id, facts: &TaskFacts) -> Result<(), Stor
             tasks::due_at.eq(facts.due_at),
             tasks::assignee_id.eq(facts.assignee_id),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -45,7 +49,7 @@ pub fn task_chat_ids(conn: &mut DbConn, id: Id) -> Result<Vec<Id>, StoreError> {
         .filter(chat_links::target_id.eq(id))
         .order(chat_links::chat_id)
         .select(chat_links::chat_id)
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// `GET /api/v1/tasks` filters.
@@ -101,7 +105,7 @@ pub fn with_chats(
         .filter(chat_links::target_id.eq_any(&ids))
         .order(chat_links::chat_id)
         .select((chat_links::target_id, chat_links::chat_id))
-        .load(conn)?;
+        .load_on(conn)?;
     Ok(tasks
         .into_iter()
         .map(|task| {

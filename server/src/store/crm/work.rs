@@ -6,6 +6,7 @@ use shared::api::crm::LinkKind;
 use shared::Id;
 
 use crate::store::schema::{chat_links, projects, tasks};
+use crate::store::OnBackend;
 use crate::store::{now, DbConn, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Queryable)]
@@ -49,8 +50,11 @@ pub fn insert_task(conn: &mut DbConn, title: &str, by: Id) -> Result<TaskRecord,
             tasks::created_at.eq(now()),
         ))
         .returning(tasks::id)
-        .get_result(conn)?;
-    Ok(tasks::table.find(id).select(task_columns!()).first(conn)?)
+        .get_result_on(conn)?;
+    Ok(tasks::table
+        .find(id)
+        .select(task_columns!())
+        .first_on(conn)?)
 }
 
 pub fn insert_project(conn: &mut DbConn, name: &str, by: Id) -> Result<ProjectRecord, StoreError> {
@@ -61,11 +65,11 @@ pub fn insert_project(conn: &mut DbConn, name: &str, by: Id) -> Result<ProjectRe
             projects::created_at.eq(now()),
         ))
         .returning(projects::id)
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     Ok(projects::table
         .find(id)
         .select((projects::id, projects::name, projects::created_at))
-        .first(conn)?)
+        .first_on(conn)?)
 }
 
 pub fn list_projects(conn: &mut DbConn) -> Result<Vec<ProjectRecord>, StoreError> {
@@ -73,7 +77,7 @@ pub fn list_projects(conn: &mut DbConn) -> Result<Vec<ProjectRecord>, StoreError
         .order(projects::id.desc())
         .limit(500)
         .select((projects::id, projects::name, projects::created_at))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 pub fn link_target_exists(conn: &mut DbConn, kind: LinkKind, id: Id) -> Result<bool, StoreError> {
@@ -81,11 +85,11 @@ pub fn link_target_exists(conn: &mut DbConn, kind: LinkKind, id: Id) -> Result<b
         LinkKind::Task => tasks::table
             .filter(tasks::id.eq(id))
             .count()
-            .get_result(conn)?,
+            .get_result_on(conn)?,
         LinkKind::Project => projects::table
             .filter(projects::id.eq(id))
             .count()
-            .get_result(conn)?,
+            .get_result_on(conn)?,
     };
     Ok(n > 0)
 }
@@ -102,7 +106,7 @@ pub fn insert_link(
         .filter(chat_links::kind.eq(kind.as_str()))
         .filter(chat_links::target_id.eq(target_id))
         .count()
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     if exists > 0 {
         return Ok(false);
     }
@@ -113,7 +117,7 @@ pub fn insert_link(
             chat_links::target_id.eq(target_id),
             chat_links::created_at.eq(now()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(true)
 }
 
@@ -130,7 +134,7 @@ pub fn delete_link(
             .filter(chat_links::kind.eq(kind.as_str()))
             .filter(chat_links::target_id.eq(target_id)),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(deleted > 0)
 }
 
@@ -146,7 +150,7 @@ pub fn chat_tasks(conn: &mut DbConn, chat_id: Id) -> Result<Vec<TaskRecord>, Sto
         )
         .order(tasks::id)
         .select(task_columns!())
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 pub fn chat_projects(conn: &mut DbConn, chat_id: Id) -> Result<Vec<ProjectRecord>, StoreError> {
@@ -161,5 +165,5 @@ pub fn chat_projects(conn: &mut DbConn, chat_id: Id) -> Result<Vec<ProjectRecord
         )
         .order(projects::id)
         .select((projects::id, projects::name, projects::created_at))
-        .load(conn)?)
+        .load_on(conn)?)
 }
