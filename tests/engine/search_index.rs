@@ -249,3 +249,69 @@ async fn a_search_index_that_cannot_be_written_costs_no_customer_message() {
         .expect("noted");
     assert_eq!(noted, 0);
 }
+
+/// Some failures end the whole transaction in SQLite itself (a full disk, an
+/// I/O error): when one strikes while the new rows are indexed, nothing of
+/// the transaction is kept and the write fails with that failure, not with
+/// "not in a transaction" (what Diesel says of the savepoint it can no longer
+/// roll back). Here a trigger ends the transaction the way a full disk does;
+/// once it is gone, the same write succeeds. SQLite only: only SQLite indexes
+/// at the end of a transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_sqlite_ends_while_indexing_fails_with_its_reason_and_keeps_nothing() {
+    use diesel::connection::SimpleConnection;
+    let app = TestApp::start(Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let store = &app.context().store;
+    let write_contact = |conn: &mut DbConn| {
+        write_transaction(conn, |conn| {
+            crm::find_or_create_customer(
+                conn,
+                Channel::Telegram,
+                &CustomerProfile {
+                    external_id: "search-index-ended".into(),
+                    name: "Ended Osprey".into(),
+                    ..CustomerProfile::default()
+                },
+            )?;
+            Ok::<_, StoreError>(())
+        })
+    };
+    store
+        .run(|conn| {
+            Ok::<_, StoreError>(conn.batch_execute(
+                "CREATE TRIGGER ends_the_transaction BEFORE DELETE ON contacts_search_pending
+                 BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END;",
+            )?)
+        })
+        .await
+        .expect("the trigger is created");
+
+    let failed = store.run(write_contact).await.expect_err("the write fails");
+    assert!(
+        failed.to_string().contains("database or disk is full"),
+        "the failure itself is reported: {failed}"
+    );
+    let contacts_kept = store
+        .run(|conn| {
+            Ok::<_, StoreError>(
+                contacts::table
+                    .filter(contacts::name.eq("Ended Osprey"))
+                    .count()
+                    .get_result::<i64>(conn)?,
+            )
+        })
+        .await
+        .expect("contacts counted");
+    assert_eq!(contacts_kept, 0, "nothing of the ended transaction is kept");
+
+    store
+        .run(|conn| Ok::<_, StoreError>(conn.batch_execute("DROP TRIGGER ends_the_transaction")?))
+        .await
+        .expect("the trigger is dropped");
+    store
+        .run(write_contact)
+        .await
+        .expect("the same write succeeds");
+    assert_eq!(contacts_found(&admin, "Osprey").await, ["Ended Osprey"]);
+}

@@ -487,13 +487,19 @@ where
     // one indexes for search what both wrote.
     let outermost = sqlite && !SQLITE_WRITES.is_owned_by_current_thread();
     let turn = sqlite.then(|| SQLITE_WRITES.lock());
+    // The failure that ended the transaction in SQLite itself while indexing:
+    // Diesel's own error for it would only say the transaction is gone.
+    let mut ended_by = None;
     let result = conn.transaction(|conn| {
         if sqlite {
             diesel::sql_query("UPDATE leases SET holder = holder WHERE 1 = 0").execute(conn)?;
         }
         let done = work(conn)?;
         if outermost {
-            search::index_pending_or_keep_noted(conn);
+            if let Err(failure) = search::index_pending_or_keep_noted(conn) {
+                ended_by = Some(failure);
+                return Err(DieselError::NotInTransaction.into());
+            }
         }
         Ok(done)
     });
@@ -501,7 +507,10 @@ where
         // To the longest waiting writer, if any, rather than whoever asks next.
         parking_lot::ReentrantMutexGuard::unlock_fair(turn);
     }
-    result
+    match ended_by {
+        Some(failure) => Err(failure.into()),
+        None => result,
+    }
 }
 
 /// A PostgreSQL advisory lock key: FNV-1a over the parts, a fixed hash, so

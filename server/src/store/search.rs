@@ -53,12 +53,32 @@ const INDEX_CONTACTS: &str = "\
 /// rows stay noted, the failure is logged and a later write transaction
 /// indexes them. Failing the transaction instead would answer every webhook
 /// of the writer's batch 503, again and again, until the messenger gave up.
-pub fn index_pending_or_keep_noted(conn: &mut DbConn) {
+///
+/// Some failures end the whole transaction in SQLite itself (a full disk, an
+/// I/O error): what it wrote is gone, so the caller's transaction has failed,
+/// and that failure is returned. Diesel reports such a failure only as "not in
+/// a transaction" when it rolls back the savepoint, so it is kept here to be
+/// the error the caller sees and logs.
+pub fn index_pending_or_keep_noted(conn: &mut DbConn) -> Result<(), diesel::result::Error> {
+    use diesel::result::Error;
     if !matches!(conn, DbConn::Sqlite(_)) {
-        return;
+        return Ok(());
     }
-    if let Err(err) = conn.transaction(index_pending) {
-        tracing::error!(%err, "cannot index new messages and contacts for search now; they stay noted for the next write");
+    let mut failure = None;
+    let indexed = conn.transaction(|conn| {
+        index_pending(conn).map_err(|err| {
+            failure = Some(err);
+            Error::RollbackTransaction
+        })
+    });
+    match (indexed, failure) {
+        (Ok(()), _) => Ok(()),
+        (Err(Error::NotInTransaction), Some(failure)) => Err(failure),
+        (Err(err), failure) => {
+            let err = failure.unwrap_or(err);
+            tracing::error!(%err, "cannot index new messages and contacts for search now; they stay noted for the next write");
+            Ok(())
+        }
     }
 }
 
