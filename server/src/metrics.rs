@@ -3,7 +3,7 @@
 //! held in the service context, never a global. Labels are bounded: an HTTP
 //! status code, a messenger name, a pool state; never an id.
 
-use prometheus::{IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder};
 use shared::api::Channel;
 
 /// The Prometheus text format we answer with.
@@ -14,6 +14,7 @@ pub struct Metrics {
     http_requests: IntCounterVec,
     inbound_accepted: IntCounterVec,
     inbound_applied: IntCounterVec,
+    inbound_write_failures: IntCounter,
     outbound_sent: IntCounterVec,
     outbound_failed: IntCounterVec,
     push: IntCounterVec,
@@ -88,6 +89,11 @@ impl Metrics {
             registry.register(Box::new(gauge.clone()))?;
             Ok::<_, prometheus::Error>(gauge)
         };
+        let counter = |name: &str, help: &str| {
+            let counter = IntCounter::new(name, help)?;
+            registry.register(Box::new(counter.clone()))?;
+            Ok::<_, prometheus::Error>(counter)
+        };
         let per_channel = |name: &str, help: &str| {
             let vec = counters(name, help, "channel")?;
             // Every messenger shows from the start (0), so rates work at once.
@@ -126,6 +132,10 @@ impl Metrics {
             inbound_applied: per_channel(
                 "tidings_inbound_applied_total",
                 "Inbound updates applied to chats",
+            )?,
+            inbound_write_failures: counter(
+                "tidings_inbound_write_failures_total",
+                "Times the inbound writer could not write (the database unreachable, a full disk) and tried again",
             )?,
             outbound_sent: per_channel(
                 "tidings_outbound_sent_total",
@@ -170,6 +180,12 @@ impl Metrics {
         self.inbound_applied
             .with_label_values(&[channel.as_str()])
             .inc();
+    }
+
+    /// The inbound writer could not write and tries again shortly: what it
+    /// was given stays kept (or its webhooks were answered 503).
+    pub fn count_write_failure(&self) {
+        self.inbound_write_failures.inc();
     }
 
     pub fn count_sent(&self, channel: Channel) {
@@ -239,6 +255,7 @@ mod tests {
         metrics.count_response(200);
         metrics.count_accepted(Channel::Telegram);
         metrics.count_push(PushOutcome::Gone);
+        metrics.count_write_failure();
         let text = metrics
             .render(Snapshot {
                 inbound_backlog: 3,
@@ -253,6 +270,7 @@ mod tests {
             "tidings_outbound_sent_total{channel=\"telegram\"} 0",
             "tidings_outbound_failed_total{channel=\"viber\"} 0",
             "tidings_inbound_backlog 3",
+            "tidings_inbound_write_failures_total 1",
             "tidings_outbound_pending 0",
             "tidings_live_sockets 0",
             "tidings_push_total{outcome=\"gone\"} 1",

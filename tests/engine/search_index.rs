@@ -250,6 +250,24 @@ async fn a_search_index_that_cannot_be_written_costs_no_customer_message() {
     assert_eq!(noted, 0);
 }
 
+/// From `ends` on, SQLite ends every transaction that indexes a new contact
+/// for search, the way a full disk does; until then, or again, it does not.
+async fn indexing_ends_transactions(app: &TestApp, ends: bool) {
+    use diesel::connection::SimpleConnection;
+    let sql = match ends {
+        true => {
+            "CREATE TRIGGER ends_the_transaction BEFORE DELETE ON contacts_search_pending
+             BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END;"
+        }
+        false => "DROP TRIGGER ends_the_transaction",
+    };
+    app.context()
+        .store
+        .run(move |conn| Ok::<_, StoreError>(conn.batch_execute(sql)?))
+        .await
+        .expect("the trigger is created or dropped");
+}
+
 /// Some failures end the whole transaction in SQLite itself (a full disk, an
 /// I/O error): when one strikes while the new rows are indexed, nothing of
 /// the transaction is kept and the write fails with that failure, not with
@@ -259,7 +277,6 @@ async fn a_search_index_that_cannot_be_written_costs_no_customer_message() {
 /// at the end of a transaction.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_that_sqlite_ends_while_indexing_fails_with_its_reason_and_keeps_nothing() {
-    use diesel::connection::SimpleConnection;
     let app = TestApp::start(Backend::Sqlite).await;
     let admin = app.admin().await;
     let store = &app.context().store;
@@ -277,15 +294,7 @@ async fn a_write_that_sqlite_ends_while_indexing_fails_with_its_reason_and_keeps
             Ok::<_, StoreError>(())
         })
     };
-    store
-        .run(|conn| {
-            Ok::<_, StoreError>(conn.batch_execute(
-                "CREATE TRIGGER ends_the_transaction BEFORE DELETE ON contacts_search_pending
-                 BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END;",
-            )?)
-        })
-        .await
-        .expect("the trigger is created");
+    indexing_ends_transactions(&app, true).await;
 
     let failed = store.run(write_contact).await.expect_err("the write fails");
     assert!(
@@ -305,13 +314,60 @@ async fn a_write_that_sqlite_ends_while_indexing_fails_with_its_reason_and_keeps
         .expect("contacts counted");
     assert_eq!(contacts_kept, 0, "nothing of the ended transaction is kept");
 
-    store
-        .run(|conn| Ok::<_, StoreError>(conn.batch_execute("DROP TRIGGER ends_the_transaction")?))
-        .await
-        .expect("the trigger is dropped");
+    indexing_ends_transactions(&app, false).await;
     store
         .run(write_contact)
         .await
         .expect("the same write succeeds");
     assert_eq!(contacts_found(&admin, "Osprey").await, ["Ended Osprey"]);
+}
+
+/// A customer's update that cannot be written because SQLite ended the
+/// transaction (a full disk, here a trigger acting like one) is refused as
+/// unavailable, so the messenger sends it again; the failure is counted for
+/// operators in `/metrics`, and the update sent again once the disk has room
+/// is stored once. SQLite only, as above.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_sqlite_cannot_write_is_refused_counted_and_stored_once_when_sent_again() {
+    use tidings::channels::Inbound;
+    use tidings::service::inbound::store_inbound;
+    use tidings_tests::metrics::{samples, value};
+
+    let app = TestApp::start(Backend::Sqlite).await;
+    let bot = app.integration(Channel::Telegram, &[], None, None).await;
+    indexing_ends_transactions(&app, true).await;
+    let update = || Inbound {
+        dedup_key: "full-disk-1".to_owned(),
+        event: tidings_tests::text_message("Rosa Fulldisk", "still there?"),
+    };
+
+    let refused = store_inbound(app.context(), bot.clone(), update(), "{}".to_owned())
+        .await
+        .expect_err("the update is refused");
+    assert!(
+        refused.to_string().contains("database or disk is full"),
+        "refused for the failure itself: {refused}"
+    );
+    let counted = samples(&app, None).await;
+    assert_eq!(value(&counted, "tidings_inbound_write_failures_total"), 1.0);
+
+    indexing_ends_transactions(&app, false).await;
+    let stored = store_inbound(app.context(), bot.clone(), update(), "{}".to_owned())
+        .await
+        .expect("the update sent again is stored");
+    let chat_id = stored.chat_id.expect("it opens a chat");
+    let admin = app.admin().await;
+    let texts: Vec<Option<String>> = tidings_tests::inbox::timeline(&admin, chat_id)
+        .await
+        .into_iter()
+        .map(|item| item.text_owned())
+        .collect();
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|text| text.as_deref() == Some("still there?"))
+            .count(),
+        1,
+        "stored once: {texts:?}"
+    );
 }

@@ -217,6 +217,7 @@ async fn ingest_with(
     .await;
     // Under overload the writer keeps raw updates and applies them after.
     let backlog = ingest::wait_until_applied(&harness.store).await?;
+    let write_failures = write_failures(&client, &harness.url("/metrics")).await?;
     let stored = ingest::stored(&harness.store, hook.integration_id).await?;
     let sent: u64 = phases.iter().map(|p| p.sent).sum::<u64>() + saturation.sent;
     let accepted: u64 = phases.iter().map(|p| p.ok).sum::<u64>() + saturation.ok;
@@ -317,6 +318,15 @@ async fn ingest_with(
         format!("{burst_applied:.0}/s"),
         applied_note,
     );
+    section.row(
+        "writes that failed and were tried again",
+        format!("{write_failures}"),
+        if write_failures > 0 {
+            "the writer paused a second after each (see the log): this run's rates are not comparable"
+        } else {
+            ""
+        },
+    );
     let exactly_once = stored.is_exactly_once(accepted, sent);
     section.row(
         "stored exactly once",
@@ -390,4 +400,22 @@ pub(crate) async fn run_target(
     });
     report.sections.push(section);
     Ok(())
+}
+
+/// How often the server's inbound writer could not write and paused before
+/// trying again (`tidings_inbound_write_failures_total`): a run with such
+/// pauses measured them, not applying.
+async fn write_failures(client: &reqwest::Client, metrics_url: &str) -> anyhow::Result<u64> {
+    let text = client
+        .get(metrics_url)
+        .send()
+        .await?
+        .error_for_status()?
+        .text()
+        .await?;
+    let value = text
+        .lines()
+        .find_map(|line| line.strip_prefix("tidings_inbound_write_failures_total "))
+        .ok_or_else(|| anyhow::anyhow!("no tidings_inbound_write_failures_total in /metrics"))?;
+    Ok(value.trim().parse()?)
 }

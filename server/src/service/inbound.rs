@@ -201,6 +201,7 @@ pub fn start_writer(
     appliers: usize,
 ) -> std::io::Result<InboundWriter> {
     let channels = channels.clone();
+    let failures = Arc::clone(&metrics);
     let hooks = Hooks {
         publish,
         parse: Box::new(move |integration, body| {
@@ -220,6 +221,7 @@ pub fn start_writer(
             }
             .after(received)
         }),
+        failed: Box::new(move || failures.count_write_failure()),
     };
     InboundWriter::start(store.connector(), hooks, appliers)
 }

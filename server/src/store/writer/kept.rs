@@ -64,6 +64,7 @@ impl Writer {
                 Ok(conn) => self.conn = Some(conn),
                 Err(err) => {
                     tracing::warn!(%err, "cannot reach the database to apply kept updates");
+                    (self.hooks.failed)();
                     self.pause_after_failure();
                     return;
                 }
@@ -95,6 +96,7 @@ impl Writer {
                 }
                 Err(err) => {
                     tracing::warn!(%err, "cannot read kept updates now; trying again shortly");
+                    (self.hooks.failed)();
                     self.kept.clear();
                     self.conn = None;
                     self.pause_after_failure();
@@ -190,6 +192,7 @@ impl Writer {
         }
         if let Some(err) = failed {
             tracing::warn!(%err, "cannot apply kept updates now; trying again shortly");
+            (self.hooks.failed)();
             self.kept.clear();
             self.pause_after_failure();
             return;

@@ -87,6 +87,9 @@ pub struct Hooks {
     /// Runs after a kept event of that messenger was applied and committed
     /// (wakes the workers, counts it).
     pub applied: Box<AppliedHook>,
+    /// Runs each time writing failed (the database unreachable, a full disk)
+    /// and the writer will try again (counts it).
+    pub failed: Box<dyn Fn() + Send>,
 }
 
 /// A handle to the writer thread (cheap to clone). The thread ends when the
@@ -336,6 +339,7 @@ impl Writer {
                 Err(err) => {
                     // Every waiting webhook answers 503 and the messenger retries.
                     tracing::error!(%err, events = batch.len(), "inbound batch not stored");
+                    (self.hooks.failed)();
                     self.conn = None;
                     let cause = err.to_string();
                     for job in batch {
