@@ -80,8 +80,8 @@ impl<T> OnBackend for T {}
 /// SQL text, so a variant of the `SET` list is a statement of its own, and it
 /// is cached only when its parts are (an `IN` list on SQLite is not).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct KeptUpdate<From, Where, Changes> {
-    from: From,
+pub(crate) struct KeptUpdate<Source, Where, Changes> {
+    source: Source,
     where_clause: Where,
     changes: Changes,
 }
@@ -100,17 +100,17 @@ where
 {
     let target = target.into_update_target();
     KeptUpdate {
-        from: diesel::QuerySource::from_clause(&target.table),
+        source: diesel::QuerySource::from_clause(&target.table),
         where_clause: target.where_clause,
         changes: changes.as_changeset(),
     }
 }
 
-impl<From, Where, Changes, DB> diesel::query_builder::QueryFragment<DB>
-    for KeptUpdate<From, Where, Changes>
+impl<Source, Where, Changes, DB> diesel::query_builder::QueryFragment<DB>
+    for KeptUpdate<Source, Where, Changes>
 where
     DB: diesel::backend::Backend,
-    From: diesel::query_builder::QueryFragment<DB>,
+    Source: diesel::query_builder::QueryFragment<DB>,
     Where: diesel::query_builder::QueryFragment<DB>,
     Changes: diesel::query_builder::QueryFragment<DB>,
 {
@@ -126,7 +126,7 @@ where
             )));
         }
         out.push_sql("UPDATE ");
-        self.from.walk_ast(out.reborrow())?;
+        self.source.walk_ast(out.reborrow())?;
         out.push_sql(" SET ");
         self.changes.walk_ast(out.reborrow())?;
         self.where_clause.walk_ast(out.reborrow())
@@ -135,12 +135,12 @@ where
 
 /// No static id: the statement is found by its SQL text, which is what keeps
 /// the variants of a `SET` list apart.
-impl<From, Where, Changes> diesel::query_builder::QueryId for KeptUpdate<From, Where, Changes> {
+impl<Source, Where, Changes> diesel::query_builder::QueryId for KeptUpdate<Source, Where, Changes> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<From, Where, Changes, C> RunQueryDsl<C> for KeptUpdate<From, Where, Changes> {}
+impl<Source, Where, Changes, C> RunQueryDsl<C> for KeptUpdate<Source, Where, Changes> {}
 
 /// Loads `$query` for the rows whose `$column` is one of `$ids`. One id (a
 /// live event, one chat's page) is filtered with `=`: Diesel caches that
