@@ -174,7 +174,6 @@ pub async fn drive(
         bar.finish_and_clear();
         phases.push(phase);
     }
-    let bar = progress::spinner(quiet, &format!("{what} at saturation"));
     let fire = {
         let (client, urls, secret, updates) = (
             client.clone(),
@@ -189,7 +188,18 @@ pub async fn drive(
             async move { post_update(&client, &url, &secret, body).await }
         }
     };
-    let saturation = loadgen::saturate(
+    let saturation = saturate(&format!("{what} at saturation"), load, quiet, fire).await;
+    (phases, saturation)
+}
+
+/// The load's saturation phase of `fire`, behind a spinner named `what`.
+async fn saturate<F, Fut>(what: &str, load: &Load, quiet: bool, fire: F) -> Phase
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let bar = progress::spinner(quiet, what);
+    let phase = loadgen::saturate(
         load.saturation_concurrency,
         load.saturation_duration,
         None,
@@ -198,7 +208,26 @@ pub async fn drive(
     )
     .await;
     bar.finish_and_clear();
-    (phases, saturation)
+    phase
+}
+
+/// The server's own `GET /healthz` at saturation (same senders, same
+/// duration as the webhooks' saturation): the measure of what bare
+/// HTTP costs on this server, a database round trip included.
+pub async fn saturate_healthz(client: &Client, url: &str, load: &Load, quiet: bool) -> Phase {
+    let fire = {
+        let (client, url) = (client.clone(), url.to_owned());
+        move |_| {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                match client.get(&url).send().await {
+                    Ok(response) => response.status() == 200 && response.bytes().await.is_ok(),
+                    Err(_) => false,
+                }
+            }
+        }
+    };
+    saturate("/healthz at saturation", load, quiet, fire).await
 }
 
 /// The node an update goes to: each in turn, so one customer's updates

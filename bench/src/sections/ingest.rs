@@ -218,6 +218,14 @@ async fn ingest_with(
     // Under overload the writer keeps raw updates and applies them after.
     let backlog = ingest::wait_until_applied(&harness.store).await?;
     let write_failures = write_failures(&client, &harness.url("/metrics")).await?;
+    // Once caught up, so nothing else runs beside it.
+    let healthz = ingest::saturate_healthz(
+        &client,
+        &harness.url("/healthz"),
+        &options.load(),
+        options.quiet,
+    )
+    .await;
     let stored = ingest::stored(&harness.store, hook.integration_id).await?;
     let sent: u64 = phases.iter().map(|p| p.sent).sum::<u64>() + saturation.sent;
     let accepted: u64 = phases.iter().map(|p| p.ok).sum::<u64>() + saturation.ok;
@@ -313,10 +321,28 @@ async fn ingest_with(
             run.saturation.accepted_per_s()
         ));
     }
+    applied_note.push_str(&format!(
+        "; {} of this server's /healthz ({:.0}/s)",
+        ratio(burst_applied, healthz.accepted_per_s()),
+        healthz.accepted_per_s()
+    ));
     section.row(
         "saturation applied (burst and catch-up)",
         format!("{burst_applied:.0}/s"),
         applied_note,
+    );
+    section.row(
+        "/healthz at saturation, after catching up",
+        format!("{:.0}/s", healthz.accepted_per_s()),
+        format!(
+            "p50 / p99 / p99.9 {}; catching up applied {} of it{}",
+            triple(&healthz),
+            ratio(catch_up, healthz.accepted_per_s()),
+            match failed_note(&healthz) {
+                note if note.is_empty() => note,
+                note => format!("; {note}"),
+            }
+        ),
     );
     section.row(
         "writes that failed and were tried again",

@@ -142,6 +142,67 @@ impl<Source, Where, Changes> diesel::query_builder::QueryId for KeptUpdate<Sourc
 
 impl<Source, Where, Changes, C> RunQueryDsl<C> for KeptUpdate<Source, Where, Changes> {}
 
+impl<Source, Where, Changes> KeptUpdate<Source, Where, Changes> {
+    /// `… RETURNING columns`, kept prepared like the `UPDATE` itself
+    /// (Diesel's own `returning` is never kept either).
+    pub(crate) fn returning<Columns>(
+        self,
+        columns: Columns,
+    ) -> KeptUpdateReturning<Source, Where, Changes, Columns>
+    where
+        Columns: diesel::Expression,
+    {
+        KeptUpdateReturning {
+            update: self,
+            columns,
+        }
+    }
+}
+
+/// A [`KeptUpdate`] that returns the changed rows' `columns`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeptUpdateReturning<Source, Where, Changes, Columns> {
+    update: KeptUpdate<Source, Where, Changes>,
+    columns: Columns,
+}
+
+impl<Source, Where, Changes, Columns, DB> diesel::query_builder::QueryFragment<DB>
+    for KeptUpdateReturning<Source, Where, Changes, Columns>
+where
+    DB: diesel::backend::Backend,
+    KeptUpdate<Source, Where, Changes>: diesel::query_builder::QueryFragment<DB>,
+    Columns: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        self.update.walk_ast(out.reborrow())?;
+        out.push_sql(" RETURNING ");
+        self.columns.walk_ast(out.reborrow())
+    }
+}
+
+impl<Source, Where, Changes, Columns> diesel::query_builder::QueryId
+    for KeptUpdateReturning<Source, Where, Changes, Columns>
+{
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Source, Where, Changes, Columns> diesel::query_builder::Query
+    for KeptUpdateReturning<Source, Where, Changes, Columns>
+where
+    Columns: diesel::Expression,
+{
+    type SqlType = Columns::SqlType;
+}
+
+impl<Source, Where, Changes, Columns, C> RunQueryDsl<C>
+    for KeptUpdateReturning<Source, Where, Changes, Columns>
+{
+}
+
 /// Loads `$query` for the rows whose `$column` is one of `$ids`. One id (a
 /// live event, one chat's page) is filtered with `=`: Diesel caches that
 /// statement, while an `IN` list is parsed anew on every call.
@@ -696,6 +757,22 @@ mod tests {
             ("fourth".into(), Some("new".into()))
         );
         assert_eq!(cached_updates(&cached).len(), 2);
+    }
+
+    #[test]
+    fn a_kept_update_returning_is_prepared_once_and_returns_each_runs_row() {
+        let (mut conn, cached) = probe_noting_cached_updates();
+        for (id, label) in [(1_i64, "second"), (2, "third")] {
+            let returned: (i64, String) =
+                kept_update(kept_probe::table.find(id), kept_probe::label.eq(label))
+                    .returning((kept_probe::id, kept_probe::label))
+                    .get_result(&mut conn)
+                    .expect("update runs");
+            assert_eq!(returned, (id, label.to_owned()));
+        }
+        let cached = cached_updates(&cached);
+        assert_eq!(cached.len(), 1, "{cached:?}");
+        assert!(cached[0].contains(" RETURNING "), "{cached:?}");
     }
 
     #[test]

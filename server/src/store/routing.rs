@@ -83,11 +83,14 @@ pub fn open_chats(conn: &mut DbConn, user_id: Id) -> Result<i64, StoreError> {
 /// Takes the integration's row lock: its cursor and its turns are ours until
 /// the transaction ends.
 fn lock_integration(conn: &mut DbConn, integration_id: Id) -> Result<(i64, bool), StoreError> {
-    // The locking write returns what the turn reads: one statement, not two.
-    Ok(diesel::update(integrations::table.find(integration_id))
-        .set(integrations::queue_cursor.eq(integrations::queue_cursor))
-        .returning((integrations::queue_cursor, integrations::assign_only_online))
-        .get_result_on(conn)?)
+    // The locking write returns what the turn reads: one statement, not two,
+    // kept prepared (a new customer's chat takes a turn).
+    Ok(kept_update(
+        integrations::table.find(integration_id),
+        integrations::queue_cursor.eq(integrations::queue_cursor),
+    )
+    .returning((integrations::queue_cursor, integrations::assign_only_online))
+    .get_result_on(conn)?)
 }
 
 /// Holds the advisory locks of these users until the transaction ends, in one
