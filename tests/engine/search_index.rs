@@ -97,27 +97,11 @@ async fn rows_changed_within_one_transaction_are_found_as_they_ended(backend: Ba
                 diesel::delete(timeline_items::table.find(deleted)).execute(conn)?;
                 timeline::insert_outbound(conn, chat_id, None, "keptheron", None)?;
 
-                let renamed = crm::find_or_create_customer(
-                    conn,
-                    Channel::Telegram,
-                    &CustomerProfile {
-                        external_id: "search-index-1".into(),
-                        name: "Firstname Draftowl".into(),
-                        ..CustomerProfile::default()
-                    },
-                )?;
+                let renamed = telegram_customer(conn, "search-index-1", "Firstname Draftowl")?;
                 diesel::update(contacts::table.find(renamed.contact_id))
                     .set(contacts::name.eq("Firstname Finalowl"))
                     .execute(conn)?;
-                crm::find_or_create_customer(
-                    conn,
-                    Channel::Telegram,
-                    &CustomerProfile {
-                        external_id: "search-index-2".into(),
-                        name: "Kept Nightjar".into(),
-                        ..CustomerProfile::default()
-                    },
-                )?;
+                telegram_customer(conn, "search-index-2", "Kept Nightjar")?;
                 Ok::<_, StoreError>(())
             })
         })
@@ -180,6 +164,24 @@ async fn rows_changed_within_one_transaction_are_found_as_they_ended(backend: Ba
 }
 
 on_both_backends!(rows_changed_within_one_transaction_are_found_as_they_ended);
+
+/// Finds or creates the Telegram customer `external_id` named `name`, as a
+/// customer's first update does.
+fn telegram_customer(
+    conn: &mut DbConn,
+    external_id: &str,
+    name: &str,
+) -> Result<crm::CustomerRef, StoreError> {
+    crm::find_or_create_customer(
+        conn,
+        Channel::Telegram,
+        &CustomerProfile {
+            external_id: external_id.into(),
+            name: name.into(),
+            ..CustomerProfile::default()
+        },
+    )
+}
 
 /// Messages noted for SQLite's message index and not indexed yet.
 fn noted_messages(conn: &mut DbConn) -> Result<i64, StoreError> {
@@ -282,15 +284,7 @@ async fn a_write_that_sqlite_ends_while_indexing_fails_with_its_reason_and_keeps
     let store = &app.context().store;
     let write_contact = |conn: &mut DbConn| {
         write_transaction(conn, |conn| {
-            crm::find_or_create_customer(
-                conn,
-                Channel::Telegram,
-                &CustomerProfile {
-                    external_id: "search-index-ended".into(),
-                    name: "Ended Osprey".into(),
-                    ..CustomerProfile::default()
-                },
-            )?;
+            telegram_customer(conn, "search-index-ended", "Ended Osprey")?;
             Ok::<_, StoreError>(())
         })
     };
