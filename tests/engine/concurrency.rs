@@ -158,6 +158,93 @@ async fn a_burst_is_applied_once_and_in_order_per_customer(backend: Backend) {
 
 on_both_backends!(a_burst_is_applied_once_and_in_order_per_customer);
 
+/// Kept updates are applied in slices that share one transaction (on SQLite
+/// first without a savepoint per update); one in the middle that cannot be
+/// applied (here the database refuses its message) is kept as failed, and
+/// every other update of the slice is applied once, in order, with nothing
+/// left of the failed one: its customer's chat starts with their next message.
+async fn a_kept_update_that_cannot_be_applied_fails_alone(backend: Backend) {
+    use diesel::connection::SimpleConnection;
+    use tidings::store::inbound::{record_pending, NewPending};
+    use tidings::store::StoreError;
+
+    let app = TestApp::start(backend).await;
+    let bot = app.integration(Channel::Telegram, &[], None, None).await;
+    let refuse_poison = match backend {
+        Backend::Sqlite => {
+            "CREATE TRIGGER refuses_poison BEFORE INSERT ON timeline_items
+             WHEN NEW.text = 'poison' BEGIN SELECT RAISE(ABORT, 'poison refused'); END;"
+        }
+        Backend::Postgres => {
+            "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql
+             AS $$ BEGIN RAISE EXCEPTION 'poison refused'; END $$;
+             CREATE TRIGGER refuses_poison BEFORE INSERT ON timeline_items FOR EACH ROW
+             WHEN (NEW.text = 'poison') EXECUTE FUNCTION refuse_poison();"
+        }
+    };
+    let store = &app.context().store;
+    store
+        .run(move |conn| Ok::<_, StoreError>(conn.batch_execute(refuse_poison)?))
+        .await
+        .expect("the trigger is created");
+
+    // Three customers, five messages each, kept in the order they arrived;
+    // customer 2's first message is the one refused.
+    let mut updates = Vec::new();
+    for n in 1..=5 {
+        for customer in 1..=3 {
+            let text = match (customer, n) {
+                (2, 1) => "poison".to_owned(),
+                _ => format!("m{n}"),
+            };
+            let update_id = customer * 1_000 + n;
+            let update = FakeTelegram::text_update(
+                update_id,
+                7_000 + customer,
+                &format!("Customer {customer}"),
+                &text,
+            );
+            updates.push((update_id.to_string(), update.to_string()));
+        }
+    }
+    let integration_id = bot.id;
+    store
+        .run(move |conn| {
+            let pending: Vec<NewPending> = updates
+                .iter()
+                .map(|(key, body)| NewPending {
+                    integration_id,
+                    dedup_key: key,
+                    body,
+                })
+                .collect();
+            record_pending(conn, &pending).map(drop)
+        })
+        .await
+        .expect("kept");
+    app.wait_until_applied().await;
+
+    let all: Vec<String> = (1..=5).map(|n| format!("m{n}")).collect();
+    assert_eq!(
+        texts_per_chat(&app).await,
+        vec![all.clone(), all.clone(), all[1..].to_vec()],
+        "one chat per customer (customer 2's opened by their second message), \
+         every message but the refused one, in order"
+    );
+    let failed = store
+        .run(|conn| tidings::store::inbound::failed_events(conn, tidings::store::now(), 10))
+        .await
+        .expect("failed updates are listed");
+    assert_eq!(
+        failed.len(),
+        1,
+        "only the refused update failed: {failed:?}"
+    );
+    assert!(failed[0].1.contains("poison"), "{failed:?}");
+}
+
+on_both_backends!(a_kept_update_that_cannot_be_applied_fails_alone);
+
 /// The same burst through two nodes on one PostgreSQL database (each
 /// customer's messages alternating between them): both nodes apply at once,
 /// and still every message lands once, one chat per customer.

@@ -73,56 +73,71 @@ pub fn record_inbound(
     publish: impl FnOnce(&mut DbConn, &Received) -> Result<(), StoreError>,
 ) -> Result<Received, StoreError> {
     conn.transaction(|conn| {
-        let seen = inbound_events::table
-            .filter(inbound_events::integration_id.eq(integration.id))
-            .filter(inbound_events::dedup_key.eq(&inbound.dedup_key))
-            .select(inbound_events::status);
-        let seen: Option<String> = seen.first_on(conn).optional()?;
-        // Kept to apply later, or after an earlier failure to apply it: this
-        // is its turn (or its retry), and its stored row is updated in place.
-        let kept = match seen.as_deref() {
-            None => false,
-            Some("pending" | "failed") => true,
-            Some(_) => {
-                return Ok(Received {
-                    duplicate: true,
-                    ..Received::default()
-                })
-            }
-        };
-        let received = apply(conn, integration, &inbound.event)?;
-        let (status, error) = match &received.ignored {
-            Some(reason) => ("ignored", Some(reason.as_str())),
-            None => ("processed", None),
-        };
-        if kept {
-            kept_update(
-                inbound_events::table
-                    .filter(inbound_events::integration_id.eq(integration.id))
-                    .filter(inbound_events::dedup_key.eq(&inbound.dedup_key)),
-                (
-                    inbound_events::status.eq(status),
-                    inbound_events::error.eq(error),
-                    inbound_events::processed_at.eq(now()),
-                ),
-            )
-            .execute_on(conn)?;
-        } else {
-            diesel::insert_into(inbound_events::table)
-                .values((
-                    inbound_events::integration_id.eq(integration.id),
-                    inbound_events::dedup_key.eq(&inbound.dedup_key),
-                    inbound_events::body.eq(raw_body),
-                    inbound_events::status.eq(status),
-                    inbound_events::error.eq(error),
-                    inbound_events::received_at.eq(now()),
-                    inbound_events::processed_at.eq(now()),
-                ))
-                .execute_on(conn)?;
-        }
-        publish(conn, &received)?;
-        Ok(received)
+        record_inbound_without_savepoint(conn, integration, inbound, raw_body, publish)
     })
+}
+
+/// [`record_inbound`] without a savepoint of its own: when it fails, what it
+/// wrote before failing stays in the caller's transaction, which must then be
+/// rolled back as a whole. For a caller that applies many events in one
+/// transaction and, when one fails, applies them all again each in its own
+/// savepoint (see `store::writer`).
+pub fn record_inbound_without_savepoint(
+    conn: &mut DbConn,
+    integration: &Integration,
+    inbound: &Inbound,
+    raw_body: &str,
+    publish: impl FnOnce(&mut DbConn, &Received) -> Result<(), StoreError>,
+) -> Result<Received, StoreError> {
+    let seen = inbound_events::table
+        .filter(inbound_events::integration_id.eq(integration.id))
+        .filter(inbound_events::dedup_key.eq(&inbound.dedup_key))
+        .select(inbound_events::status);
+    let seen: Option<String> = seen.first_on(conn).optional()?;
+    // Kept to apply later, or after an earlier failure to apply it: this
+    // is its turn (or its retry), and its stored row is updated in place.
+    let kept = match seen.as_deref() {
+        None => false,
+        Some("pending" | "failed") => true,
+        Some(_) => {
+            return Ok(Received {
+                duplicate: true,
+                ..Received::default()
+            })
+        }
+    };
+    let received = apply(conn, integration, &inbound.event)?;
+    let (status, error) = match &received.ignored {
+        Some(reason) => ("ignored", Some(reason.as_str())),
+        None => ("processed", None),
+    };
+    if kept {
+        kept_update(
+            inbound_events::table
+                .filter(inbound_events::integration_id.eq(integration.id))
+                .filter(inbound_events::dedup_key.eq(&inbound.dedup_key)),
+            (
+                inbound_events::status.eq(status),
+                inbound_events::error.eq(error),
+                inbound_events::processed_at.eq(now()),
+            ),
+        )
+        .execute_on(conn)?;
+    } else {
+        diesel::insert_into(inbound_events::table)
+            .values((
+                inbound_events::integration_id.eq(integration.id),
+                inbound_events::dedup_key.eq(&inbound.dedup_key),
+                inbound_events::body.eq(raw_body),
+                inbound_events::status.eq(status),
+                inbound_events::error.eq(error),
+                inbound_events::received_at.eq(now()),
+                inbound_events::processed_at.eq(now()),
+            ))
+            .execute_on(conn)?;
+    }
+    publish(conn, &received)?;
+    Ok(received)
 }
 
 /// Keeps a body we could not apply (a bug, a constraint): it is not lost, the

@@ -14,7 +14,9 @@ use shared::Id;
 use super::{apply_one, open_writer_connection, ParseKept, Writer, APPLY_ATTEMPTS};
 use crate::channels::Inbound;
 use crate::domain::integration::Integration;
-use crate::store::inbound::{mark_kept_failed, pending_events, PendingEvent, Received};
+use crate::store::inbound::{
+    mark_kept_failed, pending_events, record_inbound_without_savepoint, PendingEvent, Received,
+};
 use crate::store::{integrations, write_transaction, DbConn, StoreError};
 
 /// How long one slice of applying kept events may hold the writer while no
@@ -290,6 +292,19 @@ struct SliceBudget {
 /// the slice's time is up (or, after its least, when webhooks wait), or when
 /// one lost a deadlock: the other side may wait for what this transaction
 /// holds, so it is applied again in the next one.
+///
+/// Events are first applied without a savepoint each: a savepoint costs two
+/// statements per event, and on SQLite a copy of every page the event changes
+/// (the statement journal) and a savepoint call into each full-text index; a
+/// slice of messages in existing chats spent about a tenth of its time there
+/// (docs/BENCHMARKS.md). An event that fails then leaves what it wrote in the
+/// transaction, so the slice is rolled back and applied again with a
+/// savepoint per event, which keeps the one that fails as failed without
+/// undoing the others. Failing events are rare (a bug), so the slice applied
+/// twice is too. On PostgreSQL each event keeps its savepoint: there a
+/// savepoint costs little next to the rest of an event, and an event that
+/// loses a deadlock to another applier or node (not rare there) would roll
+/// the whole slice back.
 fn apply_kept(
     conn: &mut DbConn,
     events: &[&ParsedKept],
@@ -300,6 +315,53 @@ fn apply_kept(
     if events.is_empty() {
         return Ok(SliceApplied::default());
     }
+    let first = match conn {
+        DbConn::Sqlite(_) => Savepoints::None,
+        DbConn::Postgres(_) => Savepoints::PerEvent,
+    };
+    match apply_slice(conn, events, publish, waiting, budget, first) {
+        Ok(slice) => Ok(slice),
+        Err(SliceError::Store(err)) => Err(err),
+        Err(SliceError::EventFailed(err)) => {
+            tracing::debug!(%err, "a kept update failed; applying its slice again, each update in its own savepoint");
+            apply_slice(conn, events, publish, waiting, budget, Savepoints::PerEvent).map_err(
+                |err| match err {
+                    SliceError::Store(err) | SliceError::EventFailed(err) => err,
+                },
+            )
+        }
+    }
+}
+
+/// Whether each event of a slice is applied in a savepoint of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Savepoints {
+    None,
+    PerEvent,
+}
+
+/// Why a slice was rolled back.
+enum SliceError {
+    /// The database failed the slice as a whole (unreachable, its commit).
+    Store(StoreError),
+    /// An event applied without a savepoint of its own failed.
+    EventFailed(StoreError),
+}
+
+impl From<diesel::result::Error> for SliceError {
+    fn from(err: diesel::result::Error) -> Self {
+        SliceError::Store(err.into())
+    }
+}
+
+fn apply_slice(
+    conn: &mut DbConn,
+    events: &[&ParsedKept],
+    publish: fn(&mut DbConn, &Received) -> Result<(), StoreError>,
+    waiting: &AtomicUsize,
+    budget: SliceBudget,
+    savepoints: Savepoints,
+) -> Result<SliceApplied, SliceError> {
     let started = Instant::now();
     write_transaction(conn, |conn| {
         integrations::lock_inbound(
@@ -308,22 +370,36 @@ fn apply_kept(
             events
                 .iter()
                 .map(|kept| (kept.integration.id, kept.inbound.customer_key())),
-        )?;
+        )
+        .map_err(SliceError::Store)?;
         let mut slice = SliceApplied::default();
         for kept in events {
             let spent = started.elapsed();
             if spent > budget.most || (spent > budget.least && waiting.load(Ordering::SeqCst) > 0) {
                 break;
             }
-            let may_retry = kept.lost + 1 < APPLY_ATTEMPTS;
-            match apply_one(
-                conn,
-                &kept.integration,
-                &kept.inbound,
-                &kept.event.body,
-                publish,
-                may_retry,
-            )? {
+            let applied = match savepoints {
+                Savepoints::None => Some(
+                    record_inbound_without_savepoint(
+                        conn,
+                        &kept.integration,
+                        &kept.inbound,
+                        &kept.event.body,
+                        publish,
+                    )
+                    .map_err(SliceError::EventFailed)?,
+                ),
+                Savepoints::PerEvent => apply_one(
+                    conn,
+                    &kept.integration,
+                    &kept.inbound,
+                    &kept.event.body,
+                    publish,
+                    kept.lost + 1 < APPLY_ATTEMPTS,
+                )
+                .map_err(SliceError::Store)?,
+            };
+            match applied {
                 Some(received) => slice.applied.push((kept.integration.kind, received)),
                 None => {
                     slice.next_lost = true;

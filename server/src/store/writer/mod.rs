@@ -10,7 +10,9 @@
 //! the raw bodies as `pending` — still durable before the 200 — and applies
 //! them in arrival order in short slices between batches, so accepting never
 //! waits for applying. Each event runs in its own savepoint, so one that
-//! cannot be applied is kept as failed without undoing the others. One that lost
+//! cannot be applied is kept as failed without undoing the others (a slice of
+//! kept events first shares one savepoint-free transaction and is applied
+//! again with a savepoint per event only when one fails, see `kept`). One that lost
 //! a deadlock to another transaction (PostgreSQL rolls back only its savepoint)
 //! is applied again a moment later instead, a few times, in a new transaction:
 //! the other side may be waiting for a row this transaction still holds (an
