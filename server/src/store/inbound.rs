@@ -64,25 +64,11 @@ pub struct Received {
 /// transaction with what changed (to log the live events). The caller's
 /// transaction must already hold the integration's lock
 /// ([`integrations::lock_inbound`]): it serialises finding or creating the
-/// customer's chat across nodes.
+/// customer's chat across nodes. It opens no savepoint of its own: when it
+/// fails, what it wrote before failing is still in the caller's transaction,
+/// which must roll it back (its own savepoint for this event, or the whole
+/// transaction; see `store::writer`).
 pub fn record_inbound(
-    conn: &mut DbConn,
-    integration: &Integration,
-    inbound: &Inbound,
-    raw_body: &str,
-    publish: impl FnOnce(&mut DbConn, &Received) -> Result<(), StoreError>,
-) -> Result<Received, StoreError> {
-    conn.transaction(|conn| {
-        record_inbound_without_savepoint(conn, integration, inbound, raw_body, publish)
-    })
-}
-
-/// [`record_inbound`] without a savepoint of its own: when it fails, what it
-/// wrote before failing stays in the caller's transaction, which must then be
-/// rolled back as a whole. For a caller that applies many events in one
-/// transaction and, when one fails, applies them all again each in its own
-/// savepoint (see `store::writer`).
-pub fn record_inbound_without_savepoint(
     conn: &mut DbConn,
     integration: &Integration,
     inbound: &Inbound,

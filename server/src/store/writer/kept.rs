@@ -15,7 +15,7 @@ use super::{apply_one, open_writer_connection, ParseKept, Writer, APPLY_ATTEMPTS
 use crate::channels::Inbound;
 use crate::domain::integration::Integration;
 use crate::store::inbound::{
-    mark_kept_failed, pending_events, record_inbound_without_savepoint, PendingEvent, Received,
+    mark_kept_failed, pending_events, record_inbound, PendingEvent, Received,
 };
 use crate::store::{integrations, write_transaction, DbConn, StoreError};
 
@@ -380,7 +380,7 @@ fn apply_slice(
             }
             let applied = match savepoints {
                 Savepoints::None => Some(
-                    record_inbound_without_savepoint(
+                    record_inbound(
                         conn,
                         &kept.integration,
                         &kept.inbound,

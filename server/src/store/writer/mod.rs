@@ -505,7 +505,8 @@ fn apply_one(
 ) -> Result<Option<Received>, StoreError> {
     let integration_id = integration.id;
     let dedup_key = &inbound.dedup_key;
-    let error = match record_inbound(conn, integration, inbound, raw, publish) {
+    let applied = conn.transaction(|conn| record_inbound(conn, integration, inbound, raw, publish));
+    let error = match applied {
         Ok(received) => return Ok(Some(received)),
         Err(err @ StoreError::Unavailable(_)) => return Err(err),
         Err(err) if may_retry && err.may_pass_when_retried() => {
